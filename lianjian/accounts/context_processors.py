@@ -1,0 +1,28 @@
+"""Navigation by role: each entry names the permission it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from lianjian.accounts.permissions import user_has_perm, user_roles
+from lianjian.accounts.roles import Role
+
+NAV: list[tuple[str, str, str]] = [
+    ("工作台", "dashboard:home", "dashboard.view"),
+    ("区域", "orgs:region_list", "orgs.view_region"),
+    ("单位", "orgs:unit_list", "orgs.view_unit"),
+    ("党组织", "orgs:partyorg_list", "orgs.view_partyorg"),
+    ("党员", "orgs:member_list", "orgs.view_member"),
+    ("审计日志", "core:audit_list", "core.view_audit"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": [], "role_labels": []}
+    items = [(label, name) for label, name, perm in NAV if user_has_perm(user, perm)]
+    labels = [Role(r).label for r in sorted(user_roles(user))]
+    return {"nav_items": items, "role_labels": labels}

@@ -1,0 +1,65 @@
+"""Session policy (S3, S5, S6): idle and absolute timeouts, forced password
+change, expiry and TOTP for staff. Runs after authentication."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from lianjian.accounts.permissions import is_staff_user
+
+_EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password", "/accounts/otp")
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and hasattr(request, "session") and request.session.session_key:
+            now = int(time.time())
+            started = request.session.setdefault("started_at", now)
+            last = request.session.get("last_seen", now)
+            if (
+                now - last > settings.SESSION_IDLE_SECONDS
+                or now - started > settings.SESSION_ABSOLUTE_SECONDS
+            ):
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": "会话已过期，请重新登录"}, status=401)
+                return redirect(reverse("accounts:login") + "?expired=1")
+            request.session["last_seen"] = now
+            blocked = self._blocked_until(request)
+            if blocked:
+                return blocked
+        return self.get_response(request)
+
+    def _blocked_until(self, request: HttpRequest) -> HttpResponse | None:
+        """Nothing opens until the password is changed and, for staff, TOTP is verified."""
+        if request.path.startswith(_EXEMPT_PREFIXES):
+            return None
+        user = request.user
+        expired = bool(
+            settings.PASSWORD_EXPIRY_DAYS
+            and user.password_changed_at  # type: ignore[union-attr]
+            and user.password_changed_at  # type: ignore[union-attr]
+            < timezone.now() - timedelta(days=settings.PASSWORD_EXPIRY_DAYS)
+        )
+        if user.must_change_password or expired:  # type: ignore[union-attr]
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "请先修改初始密码"}, status=403)
+            return redirect("accounts:password_change")
+        if settings.OTP_REQUIRED_FOR_STAFF and is_staff_user(user) and not user.is_verified():  # type: ignore[union-attr]
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "请先完成双因素认证"}, status=403)
+            return redirect("accounts:otp_verify")
+        return None

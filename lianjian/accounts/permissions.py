@@ -1,0 +1,84 @@
+"""What a user may do (role permissions) and how views declare it (S7).
+
+Every view is either `@public` or `@require_perm(...)`; a test walks all URL
+patterns and fails on a view that declares neither. *Where* a user may do it
+is the scope chokepoint in `lianjian.orgs.access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from lianjian.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_grants(user: Any) -> list[Any]:
+    """The user's grants, loaded once per request object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_lianjian_grants", None)
+    if cached is None:
+        cached = list(user.grants.select_related("region", "party_org", "unit"))
+        user._lianjian_grants = cached
+    return cached
+
+
+def user_roles(user: Any) -> set[str]:
+    return {g.role for g in user_grants(user)}
+
+
+def user_has_perm(user: Any, perm: str) -> bool:
+    return any(perm in ROLE_PERMISSIONS.get(g.role, set()) for g in user_grants(user))
+
+
+def grants_with_perm(user: Any, perm: str) -> list[Any]:
+    return [g for g in user_grants(user) if perm in ROLE_PERMISSIONS.get(g.role, set())]
+
+
+def is_staff_user(user: Any) -> bool:
+    return bool(user_roles(user) & STAFF_ROLES)
+
+
+def require_perm(perm: str) -> Callable[[F], F]:
+    """Refuse (403) a user none of whose roles carries `perm`."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not user_has_perm(request.user, perm):
+                from lianjian.core.audit import audit_record
+
+                audit_record(
+                    "access.denied",
+                    request=request,
+                    result="denied",
+                    detail={"path": request.path, "perm": perm},
+                )
+                raise PermissionDenied("您没有执行此操作的权限")
+            return view(request, *args, **kwargs)
+
+        wrapped.lianjian_permission = perm  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def require_login(view: F) -> F:
+    """For pages any signed-in user may open (their own profile, notifications)."""
+    view.lianjian_permission = "authenticated"  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: F) -> F:
+    """Open without login (login page, public forms); must be declared explicitly."""
+    view = login_not_required(view)
+    view.lianjian_public = True  # type: ignore[attr-defined]
+    return view

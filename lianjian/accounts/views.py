@@ -1,0 +1,128 @@
+"""Login, logout, password change and TOTP pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lianjian.accounts import services
+from lianjian.accounts.forms import LoginForm, OtpForm, PasswordChangeForm
+from lianjian.accounts.permissions import public, require_login
+from lianjian.core.audit import audit_record
+from lianjian.core.ratelimit import rate_limited
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    form = LoginForm(request, request.POST or None)
+    if request.method == "POST":
+        limited = rate_limited(request, "login", limit=30, window=60)
+        if limited:
+            return limited
+        if form.is_valid():
+            login(request, form.user)  # rotates the session key (S6)
+            audit_record("auth.login", request=request, user=form.user)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                target = ""
+            return redirect(target or "dashboard:home")
+        audit_record(
+            "auth.login_failed",
+            request=request,
+            result="failure",
+            username=request.POST.get("username", "")[:150],
+        )
+    return render(
+        request, "accounts/login.html", {"form": form, "expired": request.GET.get("expired")}
+    )
+
+
+def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Called by django-axes when username+IP is locked (S4); audited."""
+    audit_record(
+        "auth.lockout",
+        request=request,
+        result="denied",
+        username=str(request.POST.get("username", ""))[:150],
+    )
+    form = LoginForm(request)
+    response = render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
+    response["Retry-After"] = "1800"
+    return response
+
+
+@public
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record("auth.logout", request=request)
+    logout(request)  # flushes the session (S6)
+    return redirect("accounts:login")
+
+
+@require_login
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(request.user, form.cleaned_data["new_password"], request=request)  # type: ignore[arg-type]
+        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        messages.success(request, "密码已修改")
+        return redirect("dashboard:home")
+    forced = request.user.must_change_password  # type: ignore[union-attr]
+    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
+
+
+@require_login
+@require_http_methods(["GET", "POST"])
+def otp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Enrol a TOTP device: show the QR code, confirm with a first code."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="默认", confirmed=False)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit_record("auth.otp_enrol", request=request)
+            return redirect("dashboard:home")
+        form.add_error("token", "验证码不正确")
+    qr = segno.make(device.config_url).svg_data_uri(scale=4)
+    return render(request, "accounts/otp_setup.html", {"form": form, "qr": qr})
+
+
+@require_login
+@require_http_methods(["GET", "POST"])
+def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    if not devices:
+        return redirect("accounts:otp_setup")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST":
+        limited = rate_limited(request, "otp", limit=10, window=300)
+        if limited:
+            return limited
+        if form.is_valid():
+            for device in devices:
+                # verify_token refuses a code already used (single-use, S5)
+                if device.verify_token(form.cleaned_data["token"]):
+                    otp_login(request, device)
+                    audit_record("auth.otp_verify", request=request)
+                    return redirect("dashboard:home")
+            audit_record("auth.otp_failed", request=request, result="failure")
+            form.add_error("token", "验证码不正确或已使用")
+    return render(request, "accounts/otp_verify.html", {"form": form})

@@ -1,0 +1,98 @@
+"""The REST API under /api/v1/ (django-ninja).
+
+Browser sessions (with CSRF) and bearer tokens (`lianjian createtoken`) both
+authenticate; each app contributes a router. The API does its own
+authentication, so its views are exempt from LoginRequiredMiddleware.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from lianjian.accounts.services import token_user
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session cookie, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated and not request.user.must_change_password:  # type: ignore[union-attr]
+            return request.user
+        return None
+
+
+api = NinjaAPI(
+    title="联建 API",
+    version="1",
+    description="区域化党建平台接口：所有列表和详情均按用户的数据范围过滤。",
+    auth=[BearerAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "提交的数据格式有误", "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "未找到该记录，或您无权查看"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from lianjian.orgs.api import router as orgs_router
+
+    api.add_router("/", orgs_router)
+    try:
+        from lianjian.needs.api import router as needs_router
+    except ImportError:
+        return
+    api.add_router("/", needs_router)
+
+
+_register_routers()
+
+
+def _exempt(patterns: list[Any]) -> None:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            _exempt(p.url_patterns)
+        elif isinstance(p, URLPattern):
+            p.callback.login_required = False  # type: ignore[attr-defined]
+            p.callback.lianjian_permission = "api"  # type: ignore[attr-defined]
+
+
+def api_urlpatterns() -> Any:
+    patterns, app_name, namespace = api.urls
+    _exempt(patterns)
+    return patterns, app_name, namespace

@@ -1,0 +1,121 @@
+"""Writing and verifying the audit chain (QUALITY.md S11, S12).
+
+`audit_record` must run inside the business transaction it describes: it
+locks the chain head, so if the audit write fails the change rolls back too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from lianjian.core.logging import redact
+from lianjian.core.models import AuditEvent, AuditHead
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def _row_digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hmac.new(
+        settings.AUDIT_HMAC_KEY, (prev_hash + payload).encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _chained_fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "user_id": event.user_id_value,
+        "username": event.username,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "scope": event.scope,
+        "source_ip": event.source_ip,
+        "result": event.result,
+        "detail": event.detail,
+    }
+
+
+def audit_record(
+    action: str,
+    *,
+    user: Any = None,
+    request: HttpRequest | None = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    scope: str = "",
+    result: str = AuditEvent.Result.SUCCESS,
+    detail: dict[str, Any] | None = None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one event to the chain."""
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    clean_detail = json.loads(redact(json.dumps(detail or {}, ensure_ascii=False, default=str)))
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=timezone.now().replace(microsecond=0),
+            user_id_value=getattr(user, "pk", None),
+            username=(getattr(user, "username", "") or username)[:150],
+            action=action,
+            object_type=object_type[:64],
+            object_id=str(object_id)[:64],
+            scope=scope[:200],
+            source_ip=client_ip(request),
+            result=result,
+            detail=clean_detail,
+            prev_hash=head.last_hash,
+        )
+        event.row_hash = _row_digest(event.prev_hash, _chained_fields(event))
+        event.save(force_insert=True)
+        AuditHead.objects.filter(id=1).update(seq=event.seq, last_hash=event.row_hash)
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the chain in order; report the first row whose link or digest is wrong."""
+    prev = "0" * 64
+    expected_seq = 1
+    checked = 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, f"第 {expected_seq} 条记录缺失")
+        if event.prev_hash != prev:
+            return VerifyResult(False, checked, event.seq, "与前一条记录的链接不符")
+        if _row_digest(prev, _chained_fields(event)) != event.row_hash:
+            return VerifyResult(False, checked, event.seq, "记录内容被改动")
+        prev = event.row_hash
+        expected_seq += 1
+        checked += 1
+    head = AuditHead.objects.filter(id=1).first()
+    if head is not None and head.seq != checked:
+        return VerifyResult(False, checked, checked + 1, "链尾记录缺失")
+    return VerifyResult(True, checked)

@@ -1,0 +1,53 @@
+"""Dashboard figures, always computed through the scope chokepoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from lianjian.orgs.access import members_visible_to, party_orgs_visible_to, units_visible_to
+from lianjian.orgs.models import UnitKind
+
+
+def dashboard_summary(user: Any) -> dict[str, Any]:
+    units = units_visible_to(user, "dashboard.view").filter(is_active=True)
+    orgs = party_orgs_visible_to(user, "dashboard.view").filter(is_active=True)
+    members = members_visible_to(user, "dashboard.view").filter(is_active=True)
+    kind_labels = dict(UnitKind.choices)
+    by_kind = [
+        {"name": kind_labels.get(row["kind"], row["kind"]), "value": row["n"]}
+        for row in units.values("kind").annotate(n=Count("id")).order_by("-n")
+    ]
+    by_community = list(
+        members.values("community__name").annotate(n=Count("id")).order_by("-n")[:15]
+    )
+    return {
+        "unit_count": units.count(),
+        "org_count": orgs.count(),
+        "member_count": members.count(),
+        "floating_count": members.filter(is_floating=True).count(),
+        "units_by_kind": by_kind,
+        "members_by_community": by_community,
+    }
+
+
+def chart_options(summary: dict[str, Any]) -> dict[str, Any]:
+    """ECharts options for the two dashboard charts."""
+    names = [row["community__name"] or "未归属社区" for row in summary["members_by_community"]]
+    values = [row["n"] for row in summary["members_by_community"]]
+    return {
+        "kinds": {
+            "title": {"text": "单位类别构成", "left": "center"},
+            "tooltip": {"trigger": "item"},
+            "series": [{"type": "pie", "radius": "60%", "data": summary["units_by_kind"]}],
+        },
+        "members": {
+            "title": {"text": "党员分布（按社区）", "left": "center"},
+            "tooltip": {},
+            "grid": {"left": 40, "right": 10, "bottom": 80},
+            "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40}},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "data": values, "itemStyle": {"color": "#c8102e"}}],
+        },
+    }

@@ -1,0 +1,145 @@
+"""The scope chokepoint (DESIGN.md rule 2, QUALITY.md S8).
+
+A user's grants name subtrees; this module turns them into one queryset
+filter on the denormalized ancestor ids every scoped table carries. Every
+selector starts here, and every detail fetch goes through `get_in_scope`,
+which answers 404 for what the user may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from lianjian.accounts.permissions import grants_with_perm
+from lianjian.core.audit import audit_record
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
+
+M = TypeVar("M", bound=Model)
+
+LEVEL_FIELD = {
+    Region.Level.DISTRICT: "district_id",
+    Region.Level.STREET: "street_id",
+    Region.Level.COMMUNITY: "community_id",
+    Region.Level.AREA: "area_id",
+}
+NOTHING = Q(pk__in=[])
+
+
+def region_grant_q(region: Region, prefix: str = "") -> Q:
+    """Rows located anywhere in `region`'s subtree, for a table with ancestor ids."""
+    return Q(**{prefix + LEVEL_FIELD[Region.Level(region.level)]: region.pk})
+
+
+def scope_q(
+    user: Any,
+    perm: str,
+    *,
+    prefix: str = "",
+    org_path_field: str | None = None,
+    unit_field: str | None = None,
+) -> Q:
+    """One filter for every grant of `user` whose role carries `perm`.
+
+    Region grants use the ancestor ids (`prefix` reaches them through a
+    relation); Party-organization grants match `org_path_field` by tree
+    prefix; unit grants match `unit_field`. A grant kind the table cannot
+    express contributes nothing: deny by default.
+    """
+    q = NOTHING
+    for grant in grants_with_perm(user, perm):
+        if grant.region_id:
+            q |= region_grant_q(grant.region, prefix)
+        elif grant.party_org_id and org_path_field:
+            q |= Q(**{org_path_field + "__startswith": grant.party_org.path})
+        elif grant.unit_id and unit_field:
+            q |= Q(**{unit_field: grant.unit_id})
+    return q
+
+
+def regions_visible_to(user: Any, perm: str = "orgs.view_region") -> QuerySet[Region]:
+    q = NOTHING
+    for grant in grants_with_perm(user, perm):
+        if not grant.region_id:
+            continue
+        region = grant.region
+        field = {
+            Region.Level.DISTRICT: "district_ref_id",
+            Region.Level.STREET: "street_ref_id",
+            Region.Level.COMMUNITY: "community_ref_id",
+        }.get(region.level)
+        q |= Q(pk=region.pk)
+        if field:
+            q |= Q(**{field: region.pk})
+    return Region.objects.filter(q)
+
+
+def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
+    q = scope_q(user, perm, unit_field="pk")
+    for grant in grants_with_perm(user, perm):
+        if grant.party_org_id:
+            covered = OrgUnitCoverage.objects.filter(
+                party_org__path__startswith=grant.party_org.path, until__isnull=True
+            ).values("unit_id")
+            q |= Q(pk__in=covered)
+    return Unit.objects.filter(q)
+
+
+def party_orgs_visible_to(user: Any, perm: str = "orgs.view_partyorg") -> QuerySet[PartyOrg]:
+    q = scope_q(user, perm, org_path_field="path")
+    for grant in grants_with_perm(user, perm):
+        if grant.unit_id:
+            q |= Q(
+                pk__in=OrgUnitCoverage.objects.filter(unit_id=grant.unit_id).values("party_org_id")
+            )
+    return PartyOrg.objects.filter(q)
+
+
+def members_visible_to(user: Any, perm: str = "orgs.view_member") -> QuerySet[Member]:
+    return Member.objects.filter(
+        scope_q(user, perm, org_path_field="party_org__path", unit_field="workplace_unit_id")
+    )
+
+
+def get_in_scope(queryset: QuerySet[M], pk: Any, *, user: Any = None, request: Any = None) -> M:
+    """Fetch one row through a scoped queryset; 404 (and an audit row) when outside it."""
+    try:
+        return queryset.get(pk=int(pk))
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        audit_record(
+            "access.denied",
+            user=user,
+            request=request,
+            object_type=queryset.model._meta.label_lower,
+            object_id=str(pk)[:64],
+            result="denied",
+            detail={"reason": "not found in scope"},
+        )
+        raise Http404("未找到该记录，或您无权查看") from None
+
+
+def get_unit_for_user(
+    user: Any, pk: Any, perm: str = "orgs.view_unit", request: Any = None
+) -> Unit:
+    return get_in_scope(units_visible_to(user, perm), pk, user=user, request=request)
+
+
+def get_party_org_for_user(
+    user: Any, pk: Any, perm: str = "orgs.view_partyorg", request: Any = None
+) -> PartyOrg:
+    return get_in_scope(party_orgs_visible_to(user, perm), pk, user=user, request=request)
+
+
+def get_member_for_user(
+    user: Any, pk: Any, perm: str = "orgs.view_member", request: Any = None
+) -> Member:
+    return get_in_scope(members_visible_to(user, perm), pk, user=user, request=request)
+
+
+def get_region_for_user(
+    user: Any, pk: Any, perm: str = "orgs.view_region", request: Any = None
+) -> Region:
+    return get_in_scope(regions_visible_to(user, perm), pk, user=user, request=request)

@@ -1,0 +1,261 @@
+"""Registries: the region tree, units, Party organizations and members (DOMAIN.md §1)."""
+
+from __future__ import annotations
+
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+from lianjian.core.fields import EncryptedTextField
+from lianjian.core.models import ScopedModel, TimeStampedModel
+
+
+class Region(MP_Node, TimeStampedModel):
+    """A node of the region tree: district → street → community, plus non-residential areas.
+
+    Buildings, parks and markets hang under a street or a community. Each row
+    also stores its own ancestors' ids, which scoped tables copy.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", "区"
+        STREET = "street", "街道/镇"
+        COMMUNITY = "community", "社区/村"
+        AREA = "area", "功能区"
+
+    class AreaType(models.TextChoices):
+        RESIDENTIAL = "residential", "居民区"
+        BUILDING = "building", "商务楼宇"
+        PARK = "park", "园区"
+        MARKET = "market", "商圈市场"
+        VILLAGE = "village", "村"
+
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    area_type = models.CharField(
+        "区域类型", max_length=16, choices=AreaType.choices, default=AreaType.RESIDENTIAL
+    )
+    code = models.CharField("区划代码", max_length=32, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    district_ref = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street_ref = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    community_ref = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = "区域"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_ids(self) -> dict[str, int | None]:
+        """The district/street/community/area ids a row located here carries."""
+        return {
+            "district_id": self.pk if self.level == self.Level.DISTRICT else self.district_ref_id,
+            "street_id": self.pk if self.level == self.Level.STREET else self.street_ref_id,
+            "community_id": self.pk
+            if self.level == self.Level.COMMUNITY
+            else self.community_ref_id,
+            "area_id": self.pk if self.level == self.Level.AREA else None,
+        }
+
+
+class UnitKind(models.TextChoices):
+    GOVERNMENT = "government", "机关"
+    INSTITUTION = "institution", "事业单位"
+    STATE_ENTERPRISE = "state_enterprise", "国有企业"
+    PRIVATE_ENTERPRISE = "private_enterprise", "非公企业"
+    SOCIAL_ORG = "social_org", "社会组织"
+    INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
+    COMMUNITY_TEAM = "community_team", "社区活动团队"
+
+
+# 两新 (new economic and social organizations) as counted by seed 002: the
+# denominator of organization coverage excludes individual businesses and teams.
+LIANGXIN_KINDS = (UnitKind.PRIVATE_ENTERPRISE, UnitKind.SOCIAL_ORG)
+LIANGXIN_EXCLUDED_KINDS = (UnitKind.INDIVIDUAL_BUSINESS, UnitKind.COMMUNITY_TEAM)
+
+
+class Unit(ScopedModel, TimeStampedModel):
+    """An organization in the territory (单位)."""
+
+    name = models.CharField("单位名称", max_length=200)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, null=True, blank=True, unique=True
+    )
+    kind = models.CharField("单位类别", max_length=32, choices=UnitKind.choices)
+    industry = models.CharField("所属行业", max_length=100, blank=True)
+    employees = models.PositiveIntegerField("从业人员数", default=0)
+    is_above_scale = models.BooleanField("规模以上", default=False)
+    is_foreign_invested = models.BooleanField("外资", default=False)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="units", verbose_name="所在区域"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    liaison_name = models.CharField(
+        "党建指导员/联络员", max_length=50, blank=True, help_text="无党员单位的工作覆盖"
+    )
+    registered_on = models.DateField("登记日期", null=True, blank=True)
+    deregistered_on = models.DateField("注销日期", null=True, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        indexes = [
+            models.Index(fields=["district", "id"]),
+            models.Index(fields=["street", "id"]),
+            models.Index(fields=["community", "id"]),
+            models.Index(fields=["area", "id"]),
+            models.Index(fields=["kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyOrg(MP_Node, ScopedModel, TimeStampedModel):
+    """A Party organization; the tree is 党委 → 党总支 → 党支部 → 党小组."""
+
+    class Level(models.TextChoices):
+        COMMITTEE = "committee", "党委"
+        GENERAL_BRANCH = "general_branch", "党总支"
+        BRANCH = "branch", "党支部"
+        GROUP = "group", "党小组"
+
+    class Formation(models.TextChoices):
+        SINGLE = "single", "单独建"
+        JOINT = "joint", "联合建"
+        TEMPORARY = "temporary", "临时建"
+
+    class OrgType(models.TextChoices):
+        # seed 002 names two of its seven types; the rest follow common practice
+        INDEPENDENT = "independent", "独立建制党组织"
+        BUILDING_JOINT = "building_joint", "楼宇联合型党组织"
+        PARK_JOINT = "park_joint", "园区联合型党组织"
+        INDUSTRY = "industry", "行业型党组织"
+        MARKET_JOINT = "market_joint", "商圈市场联合型党组织"
+        SOCIAL_ORG = "social_org", "社会组织党组织"
+        REGIONAL = "regional", "区域兜底型党组织"
+
+    name = models.CharField("组织名称", max_length=200)
+    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    formation = models.CharField(
+        "组建方式", max_length=16, choices=Formation.choices, default=Formation.SINGLE
+    )
+    org_type = models.CharField(
+        "组织类型", max_length=32, choices=OrgType.choices, default=OrgType.INDEPENDENT
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="party_orgs", verbose_name="所在区域"
+    )
+    covered_units: models.ManyToManyField[Unit, OrgUnitCoverage] = models.ManyToManyField(
+        Unit, through="OrgUnitCoverage", related_name="covering_orgs", blank=True
+    )
+    secretary_name = models.CharField("书记", max_length=50, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = "党组织"
+        indexes = [
+            models.Index(fields=["district", "id"], name="orgs_po_district_idx"),
+            models.Index(fields=["street", "id"], name="orgs_po_street_idx"),
+            models.Index(fields=["community", "id"], name="orgs_po_community_idx"),
+            models.Index(fields=["area", "id"], name="orgs_po_area_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgUnitCoverage(models.Model):
+    """Which units an organization covers, and since when (history for as-of reports)."""
+
+    party_org = models.ForeignKey(PartyOrg, on_delete=models.CASCADE, related_name="coverages")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="coverages")
+    since = models.DateField("起始日期", null=True, blank=True)
+    until = models.DateField("终止日期", null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_org", "unit"],
+                condition=models.Q(until__isnull=True),
+                name="orgs_coverage_one_open_link",
+            )
+        ]
+
+
+class Member(ScopedModel, TimeStampedModel):
+    """A Party member. ID number and mobile are encrypted; the blind indexes find them."""
+
+    class Status(models.TextChoices):
+        FULL = "full", "正式党员"
+        PROBATIONARY = "probationary", "预备党员"
+
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
+    id_number = EncryptedTextField("身份证号", purpose="member.id_number")
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    mobile = EncryptedTextField("手机号", purpose="member.mobile", blank=True)
+    mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    joined_on = models.DateField("入党日期", null=True, blank=True)
+    status = models.CharField(
+        "党员类别", max_length=16, choices=Status.choices, default=Status.FULL
+    )
+    party_org = models.ForeignKey(
+        PartyOrg, on_delete=models.PROTECT, related_name="members", verbose_name="所在党组织"
+    )
+    workplace_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name="工作单位",
+    )
+    residence_community = models.ForeignKey(
+        Region,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident_members",
+        verbose_name="居住社区",
+    )
+    is_floating = models.BooleanField("流动党员", default=False)
+    floating_to = models.CharField("流入/流出地", max_length=100, blank=True)
+    floating_reason = models.CharField("流动原因", max_length=200, blank=True)
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member_profile",
+    )
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "党员"
+        indexes = [
+            models.Index(fields=["district", "id"], name="orgs_mem_district_idx"),
+            models.Index(fields=["street", "id"], name="orgs_mem_street_idx"),
+            models.Index(fields=["community", "id"], name="orgs_mem_community_idx"),
+            models.Index(fields=["area", "id"], name="orgs_mem_area_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,435 @@
+"""Writes on the registries. Views, API routes, the importer and commands all call these.
+
+Each service validates its input (raising `RegistryError` with a Chinese
+message), fills the denormalized ancestor ids from the row's region, and
+writes an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from lianjian.core import crypto
+from lianjian.core.audit import audit_record
+from lianjian.core.validators import (
+    birth_date_from_id,
+    gender_from_id,
+    is_valid_credit_code,
+    is_valid_id_number,
+    is_valid_mobile,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_mobile,
+)
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
+
+
+class RegistryError(ValueError):
+    """Bad input for a registry write; `field` names the offending field when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def id_number_index(id_number: str) -> str:
+    return crypto.blind_index(normalize_id_number(id_number), "member.id_number")
+
+
+def mobile_index(mobile: str) -> str:
+    return crypto.blind_index(normalize_mobile(mobile), "member.mobile")
+
+
+def _ancestors_of(region: Region) -> dict[str, Any]:
+    return region.ancestor_ids()
+
+
+# ---------------------------------------------------------------- regions
+
+
+@transaction.atomic
+def region_create(
+    *,
+    name: str,
+    level: str,
+    parent: Region | None = None,
+    area_type: str = Region.AreaType.RESIDENTIAL,
+    code: str = "",
+    actor: Any = None,
+) -> Region:
+    """Add a node; district at the root, streets under districts, communities under
+    streets, areas (buildings, parks, markets) under a street or community."""
+    name = name.strip()
+    if not name:
+        raise RegistryError("名称不能为空", "name")
+    allowed_parent: dict[str, set[str | None]] = {
+        Region.Level.DISTRICT: {None},
+        Region.Level.STREET: {Region.Level.DISTRICT},
+        Region.Level.COMMUNITY: {Region.Level.STREET},
+        Region.Level.AREA: {Region.Level.STREET, Region.Level.COMMUNITY},
+    }
+    if level not in allowed_parent:
+        raise RegistryError("层级无效", "level")
+    if (parent.level if parent else None) not in allowed_parent[Region.Level(level)]:
+        raise RegistryError("上级区域的层级不符合区—街道—社区的结构", "parent")
+    fields: dict[str, Any] = {"name": name, "level": level, "area_type": area_type, "code": code}
+    if parent is not None:
+        anc = parent.ancestor_ids()
+        fields["district_ref_id"] = anc["district_id"]
+        fields["street_ref_id"] = anc["street_id"]
+        fields["community_ref_id"] = anc["community_id"]
+        region = Region.objects.add_child(parent, create_kwargs=fields)
+    else:
+        region = Region.objects.add_root(create_kwargs=fields)
+    audit_record("region.create", user=actor, obj=region, detail={"name": name, "level": level})
+    return region
+
+
+# ---------------------------------------------------------------- units
+
+UNIT_FIELDS = (
+    "name",
+    "credit_code",
+    "kind",
+    "industry",
+    "employees",
+    "is_above_scale",
+    "is_foreign_invested",
+    "region",
+    "address",
+    "liaison_name",
+    "registered_on",
+    "deregistered_on",
+)
+
+
+def _clean_unit(data: dict[str, Any], instance: Unit | None = None) -> dict[str, Any]:
+    clean = dict(data)
+    name = str(clean.get("name", instance.name if instance else "")).strip()
+    if not name:
+        raise RegistryError("单位名称不能为空", "name")
+    clean["name"] = name
+    code = clean.get("credit_code")
+    if code:
+        code = normalize_credit_code(str(code))
+        if not is_valid_credit_code(code):
+            raise RegistryError(
+                f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100", "credit_code"
+            )
+        dup = Unit.objects.filter(credit_code=code)
+        if instance is not None:
+            dup = dup.exclude(pk=instance.pk)
+        if dup.exists():
+            raise RegistryError(f"统一社会信用代码“{code}”已被其他单位使用", "credit_code")
+        clean["credit_code"] = code
+    elif "credit_code" in clean:
+        clean["credit_code"] = None
+    kind = clean.get("kind", instance.kind if instance else None)
+    from lianjian.orgs.models import UnitKind
+
+    if kind not in UnitKind.values:
+        raise RegistryError("单位类别无效", "kind")
+    if clean.get("employees") is not None and int(clean["employees"]) < 0:
+        raise RegistryError("从业人员数不能为负数", "employees")
+    return clean
+
+
+@transaction.atomic
+def unit_create(*, actor: Any = None, **data: Any) -> Unit:
+    clean = _clean_unit(data)
+    region: Region = clean["region"]
+    unit = Unit(**{k: v for k, v in clean.items() if k in UNIT_FIELDS}, **_ancestors_of(region))
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:
+        raise RegistryError("统一社会信用代码已被其他单位使用", "credit_code") from exc
+    audit_record("unit.create", user=actor, obj=unit, detail={"name": unit.name})
+    return unit
+
+
+@transaction.atomic
+def unit_update(unit: Unit, *, actor: Any = None, **data: Any) -> Unit:
+    clean = _clean_unit(data, instance=unit)
+    changed = []
+    for key, value in clean.items():
+        if key in UNIT_FIELDS and getattr(unit, key) != value:
+            setattr(unit, key, value)
+            changed.append(key)
+    if "region" in changed:
+        for key, value in _ancestors_of(unit.region).items():
+            setattr(unit, key, value)
+    unit.save()
+    audit_record("unit.update", user=actor, obj=unit, detail={"fields": changed})
+    return unit
+
+
+@transaction.atomic
+def unit_deactivate(unit: Unit, *, actor: Any = None, on: dt.date | None = None) -> Unit:
+    unit.is_active = False
+    unit.deregistered_on = unit.deregistered_on or on or dt.date.today()
+    unit.save(update_fields=["is_active", "deregistered_on", "updated_at"])
+    audit_record("unit.deactivate", user=actor, obj=unit)
+    return unit
+
+
+# ---------------------------------------------------------------- party organizations
+
+PARTY_ORG_FIELDS = (
+    "name",
+    "level",
+    "formation",
+    "org_type",
+    "region",
+    "secretary_name",
+    "founded_on",
+    "dissolved_on",
+)
+_CHILD_LEVELS = {
+    PartyOrg.Level.COMMITTEE: {
+        PartyOrg.Level.COMMITTEE,
+        PartyOrg.Level.GENERAL_BRANCH,
+        PartyOrg.Level.BRANCH,
+    },
+    PartyOrg.Level.GENERAL_BRANCH: {PartyOrg.Level.BRANCH},
+    PartyOrg.Level.BRANCH: {PartyOrg.Level.GROUP},
+    PartyOrg.Level.GROUP: set(),
+}
+
+
+def _clean_party_org(data: dict[str, Any], parent: PartyOrg | None) -> dict[str, Any]:
+    clean = {k: v for k, v in data.items() if k in PARTY_ORG_FIELDS}
+    if "name" in clean:
+        clean["name"] = str(clean["name"]).strip()
+        if not clean["name"]:
+            raise RegistryError("组织名称不能为空", "name")
+    if "level" in clean and clean["level"] not in PartyOrg.Level.values:
+        raise RegistryError("组织层级无效", "level")
+    if "formation" in clean and clean["formation"] not in PartyOrg.Formation.values:
+        raise RegistryError("组建方式无效", "formation")
+    if "org_type" in clean and clean["org_type"] not in PartyOrg.OrgType.values:
+        raise RegistryError("组织类型无效", "org_type")
+    if parent is not None and "level" in clean:
+        if clean["level"] not in _CHILD_LEVELS[PartyOrg.Level(parent.level)]:
+            raise RegistryError(
+                f"“{parent.get_level_display()}”之下不能设立“{PartyOrg.Level(clean['level']).label}”",
+                "level",
+            )
+    return clean
+
+
+def _set_coverage(org: PartyOrg, units: list[Unit], since: dt.date | None) -> None:
+    """Open links for new units, close links for dropped ones (history is kept)."""
+    wanted = {u.pk for u in units}
+    open_links = {c.unit_id: c for c in org.coverages.filter(until__isnull=True)}
+    today = since or dt.date.today()
+    for unit_id, link in open_links.items():
+        if unit_id not in wanted:
+            link.until = today
+            link.save(update_fields=["until"])
+    OrgUnitCoverage.objects.bulk_create(
+        [
+            OrgUnitCoverage(party_org=org, unit_id=pk, since=today)
+            for pk in wanted
+            if pk not in open_links
+        ]
+    )
+
+
+@transaction.atomic
+def party_org_create(
+    *,
+    parent: PartyOrg | None = None,
+    covered_units: list[Unit] | None = None,
+    actor: Any = None,
+    **data: Any,
+) -> PartyOrg:
+    clean = _clean_party_org(data, parent)
+    for required in ("name", "level", "region"):
+        if not clean.get(required):
+            raise RegistryError("组织名称、层级和所在区域必须填写", required)
+    covered_units = covered_units or []
+    if clean.get("formation") == PartyOrg.Formation.SINGLE and len(covered_units) > 1:
+        raise RegistryError(
+            "单独建的党组织只能覆盖一个单位；覆盖多个单位请选择“联合建”", "formation"
+        )
+    fields = {**clean, **_ancestors_of(clean["region"])}
+    org = (
+        PartyOrg.objects.add_child(parent, create_kwargs=fields)
+        if parent is not None
+        else PartyOrg.objects.add_root(create_kwargs=fields)
+    )
+    _set_coverage(org, covered_units, clean.get("founded_on"))
+    audit_record("partyorg.create", user=actor, obj=org, detail={"name": org.name})
+    return org
+
+
+@transaction.atomic
+def party_org_update(
+    org: PartyOrg, *, covered_units: list[Unit] | None = None, actor: Any = None, **data: Any
+) -> PartyOrg:
+    parent = org.get_parent()
+    clean = _clean_party_org(data, parent)
+    formation = clean.get("formation", org.formation)
+    if (
+        covered_units is not None
+        and formation == PartyOrg.Formation.SINGLE
+        and len(covered_units) > 1
+    ):
+        raise RegistryError(
+            "单独建的党组织只能覆盖一个单位；覆盖多个单位请选择“联合建”", "formation"
+        )
+    for key, value in clean.items():
+        setattr(org, key, value)
+    if "region" in clean:
+        for key, value in _ancestors_of(org.region).items():
+            setattr(org, key, value)
+    org.save()
+    if covered_units is not None:
+        _set_coverage(org, covered_units, None)
+    audit_record("partyorg.update", user=actor, obj=org, detail={"fields": sorted(clean)})
+    return org
+
+
+@transaction.atomic
+def party_org_deactivate(
+    org: PartyOrg, *, actor: Any = None, on: dt.date | None = None
+) -> PartyOrg:
+    if org.members.filter(is_active=True).exists():
+        raise RegistryError("该党组织仍有在册党员，请先转移党员关系后再撤销")
+    org.is_active = False
+    org.dissolved_on = org.dissolved_on or on or dt.date.today()
+    org.save(update_fields=["is_active", "dissolved_on", "updated_at"])
+    org.coverages.filter(until__isnull=True).update(until=org.dissolved_on)
+    audit_record("partyorg.deactivate", user=actor, obj=org)
+    return org
+
+
+# ---------------------------------------------------------------- members
+
+MEMBER_FIELDS = (
+    "name",
+    "id_number",
+    "mobile",
+    "joined_on",
+    "status",
+    "party_org",
+    "workplace_unit",
+    "residence_community",
+    "is_floating",
+    "floating_to",
+    "floating_reason",
+    "gender",
+)
+
+
+def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[str, Any]:
+    clean = {k: v for k, v in data.items() if k in MEMBER_FIELDS}
+    if "name" in clean:
+        clean["name"] = str(clean["name"]).strip()
+        if not clean["name"]:
+            raise RegistryError("姓名不能为空", "name")
+    if "id_number" in clean:
+        idn = normalize_id_number(str(clean["id_number"] or ""))
+        if not is_valid_id_number(idn):
+            raise RegistryError("身份证号码无效：请核对18位号码及末位校验码", "id_number")
+        index = id_number_index(idn)
+        dup = Member.objects.filter(id_number_index=index)
+        if instance is not None:
+            dup = dup.exclude(pk=instance.pk)
+        if dup.exists():
+            raise RegistryError("该身份证号码已登记在其他党员名下", "id_number")
+        clean["id_number"] = idn
+        clean["id_number_index"] = index
+        clean["birth_date"] = birth_date_from_id(idn)
+        clean.setdefault("gender", gender_from_id(idn))
+    if "mobile" in clean:
+        mobile = normalize_mobile(str(clean["mobile"] or ""))
+        if mobile and not is_valid_mobile(mobile):
+            raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
+        clean["mobile"] = mobile
+        clean["mobile_index"] = mobile_index(mobile) if mobile else ""
+    if "status" in clean and clean["status"] not in Member.Status.values:
+        raise RegistryError("党员类别无效", "status")
+    if clean.get("is_floating") is False:
+        clean["floating_to"] = ""
+        clean["floating_reason"] = ""
+    org = clean.get("party_org")
+    if org is not None and not org.is_active:
+        raise RegistryError("所选党组织已撤销", "party_org")
+    return clean
+
+
+@transaction.atomic
+def member_create(*, actor: Any = None, **data: Any) -> Member:
+    for required in ("name", "id_number", "party_org"):
+        if not data.get(required):
+            raise RegistryError("姓名、身份证号和所在党组织必须填写", required)
+    clean = _clean_member(data)
+    member = Member(**clean, **_ancestors_of(clean["party_org"].region))
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    audit_record("member.create", user=actor, obj=member)
+    return member
+
+
+@transaction.atomic
+def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
+    clean = _clean_member(data, instance=member)
+    changed = sorted(
+        k for k, v in clean.items() if getattr(member, k) != v and not k.endswith("_index")
+    )
+    for key, value in clean.items():
+        setattr(member, key, value)
+    if "party_org" in clean:
+        for key, value in _ancestors_of(member.party_org.region).items():
+            setattr(member, key, value)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    audit_record("member.update", user=actor, obj=member, detail={"fields": changed})
+    return member
+
+
+@transaction.atomic
+def member_deactivate(member: Member, *, actor: Any = None, reason: str = "") -> Member:
+    member.is_active = False
+    member.save(update_fields=["is_active", "updated_at"])
+    audit_record("member.deactivate", user=actor, obj=member, detail={"reason": reason[:200]})
+    return member
+
+
+def member_unmask(
+    member: Member, *, actor: Any, reason: str, request: Any = None
+) -> dict[str, str]:
+    """Full ID number and mobile for a user holding `orgs.unmask`, with a stated reason (S9).
+
+    The caller checks the permission; this records the audit event and returns
+    the plaintext values.
+    """
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise RegistryError("查看完整信息须填写事由", "reason")
+    with transaction.atomic():
+        audit_record(
+            "member.unmask",
+            user=actor,
+            request=request,
+            obj=member,
+            detail={"reason": reason[:200]},
+        )
+    return {"id_number": member.id_number, "mobile": member.mobile}
+
+
+def member_find_by_id_number(id_number: str) -> Member | None:
+    """Exact lookup through the blind index; the plaintext is never queried."""
+    return Member.objects.filter(id_number_index=id_number_index(id_number)).first()

@@ -1,0 +1,343 @@
+"""Settings for Lianjian, read from the environment.
+
+Every value comes from an environment variable documented in `.env.example`.
+A bad value stops start-up with a message naming the variable: a district's
+operators must never find out from a 500 that a setting was mistyped.
+With nothing set, a development default runs on SQLite under `var/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(os.environ.get("LIANJIAN_VAR_DIR", str(PROJECT_DIR / "var")))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+# pytest sets PYTEST_VERSION before settings load, so test runs need no variable set
+_default_env = "test" if os.environ.get("PYTEST_VERSION") else "development"
+ENVIRONMENT = _env_choice("LIANJIAN_ENV", _default_env, {"development", "production", "test"})
+PRODUCTION = ENVIRONMENT == "production"
+DEBUG = _env_bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false when LIANJIAN_ENV=production")
+
+
+def _dev_secrets() -> dict[str, str]:
+    """Keys for development, generated once into var/ so nothing needs to be set."""
+    path = VAR_DIR / "dev-secrets.json"
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    data = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "AUDIT_HMAC_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    return data
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when LIANJIAN_ENV=production")
+    return _dev_secrets()[name]
+
+
+def _b64_key(name: str, raw: str, sizes: tuple[int, ...] = (32,)) -> bytes:
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be base64") from exc
+    if len(key) not in sizes:
+        raise ImproperlyConfigured(f"{name} must decode to {sizes} bytes, got {len(key)}")
+    return key
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+if PRODUCTION and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
+
+
+def _parse_field_keys(raw: str) -> dict[str, bytes]:
+    """`kid:base64key,kid2:base64key2`; the first is used to encrypt, all decrypt."""
+    keys: dict[str, bytes] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if ":" not in part:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS entries must look like kid:base64key")
+        kid, b64 = part.split(":", 1)
+        if not kid.isalnum():
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS key ids must be alphanumeric")
+        keys[kid] = _b64_key("FIELD_ENCRYPTION_KEYS", b64, (16, 32))
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _parse_field_keys(_secret("FIELD_ENCRYPTION_KEYS"))
+FIELD_ENCRYPTION_ALGORITHM = _env_choice(
+    "FIELD_ENCRYPTION_ALGORITHM", "AES-256-GCM", {"AES-256-GCM", "SM4-GCM"}
+)
+BLIND_INDEX_KEY = _b64_key("BLIND_INDEX_KEY", _secret("BLIND_INDEX_KEY"))
+AUDIT_HMAC_KEY = _b64_key("AUDIT_HMAC_KEY", _secret("AUDIT_HMAC_KEY"))
+if SECRET_KEY.encode() in {BLIND_INDEX_KEY, AUDIT_HMAC_KEY}:
+    raise ImproperlyConfigured("data keys must differ from SECRET_KEY")
+
+_hosts = os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when LIANJIAN_ENV=production")
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "treebeard",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "lianjian.core",
+    "lianjian.accounts",
+    "lianjian.orgs",
+    "lianjian.needs",
+    "lianjian.dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lianjian.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "lianjian.accounts.middleware.SessionPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "lianjian.urls"
+WSGI_APPLICATION = "lianjian.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lianjian.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'lianjian.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL") or _default_db
+try:
+    _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
+except Exception as exc:  # dj_database_url raises several types
+    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue
+        # on busy_timeout instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        " PRAGMA foreign_keys=ON;",
+    }
+elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite")
+_db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHE_URL = os.environ.get("REDIS_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if ENVIRONMENT == "test"
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_POLICY = _env_choice("PASSWORD_POLICY", "dengbao", {"dengbao", "asvs"})
+PASSWORD_EXPIRY_DAYS = 90 if PASSWORD_POLICY == "dengbao" else 0
+PASSWORD_HISTORY = 5 if PASSWORD_POLICY == "dengbao" else 0
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "lianjian.accounts.passwords.PolicyValidator",
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if ENVIRONMENT == "test" or (os.environ.get("FAST_PASSWORD_HASHER") == "1" and not PRODUCTION):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+OTP_REQUIRED_FOR_STAFF = _env_bool("OTP_REQUIRED_FOR_STAFF", default=PRODUCTION)
+OTP_TOTP_ISSUER = "联建"
+
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 0.5  # hours: 30 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lianjian.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_ENABLED = _env_bool("AXES_ENABLED", default=True)
+
+SESSION_IDLE_SECONDS = _env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SESSION_ABSOLUTE_SECONDS = _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _env_bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+EXCEL_UPLOAD_MAX_BYTES = _env_int("EXCEL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+EXCEL_MAX_ROWS = _env_int("EXCEL_MAX_ROWS", 200_000, minimum=10)
+
+NOTIFICATION_BACKEND = os.environ.get(
+    "NOTIFICATION_BACKEND", "lianjian.core.notifications.LoggingBackend"
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "lianjian.core.logging.RedactPersonalDataFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 20

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install the test tools into .venv and run the whole suite (SQLite by default;
+# set DATABASE_URL to run it on PostgreSQL). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/lianjian makemigrations --check --dry-run >/dev/null
+.venv/bin/mypy lianjian
+exec .venv/bin/python -m pytest -q -p xdist -n 2 "$@"
