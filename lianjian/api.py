@@ -70,14 +70,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from lianjian.needs.api import router as needs_router
     from lianjian.orgs.api import router as orgs_router
+    from lianjian.orgs.api_ledger import router as ledger_router
+    from lianjian.visits.api import router as visits_router
 
     api.add_router("/", orgs_router)
-    try:
-        from lianjian.needs.api import router as needs_router
-    except ImportError:
-        return
+    api.add_router("/", ledger_router)
     api.add_router("/", needs_router)
+    api.add_router("/", visits_router)
 
 
 _register_routers()

@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "lianjian.accounts",
     "lianjian.orgs",
     "lianjian.needs",
+    "lianjian.visits",
     "lianjian.dashboard",
 ]
 

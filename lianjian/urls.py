@@ -5,8 +5,10 @@ from lianjian.api import api_urlpatterns
 urlpatterns = [
     path("", include("lianjian.dashboard.urls")),
     path("accounts/", include("lianjian.accounts.urls")),
+    path("orgs/ledger/", include("lianjian.orgs.urls_ledger")),
     path("orgs/", include("lianjian.orgs.urls")),
     path("needs/", include("lianjian.needs.urls")),
+    path("visits/", include("lianjian.visits.urls")),
     path("audit/", include("lianjian.core.urls")),
     path("api/v1/", api_urlpatterns()),
 ]

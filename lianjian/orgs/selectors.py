@@ -1,0 +1,122 @@
+"""Reads on the registries: filtered lists, always starting from the scope chokepoint.
+
+Pages, API routes and exports share these filters, so a list means the same
+thing everywhere it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lianjian.orgs.access import (
+    LEVEL_FIELD,
+    members_visible_to,
+    party_orgs_visible_to,
+    regions_visible_to,
+    units_visible_to,
+)
+from lianjian.orgs.models import Member, PartyOrg, Region, Unit
+from lianjian.orgs.services import id_number_index, mobile_index
+
+
+def _truthy(value: Any) -> bool | None:
+    if value in (None, ""):
+        return None
+    return str(value).lower() in {"1", "true", "yes", "on", "是"}
+
+
+def _within_region(qs: QuerySet[Any], region_id: Any, prefix: str = "") -> QuerySet[Any]:
+    """Narrow to one region's subtree (the caller's scope still applies)."""
+    if region_id in (None, ""):
+        return qs
+    region = Region.objects.filter(pk=region_id).only("level").first()
+    if region is None:
+        return qs.none()
+    return qs.filter(**{prefix + LEVEL_FIELD[Region.Level(region.level)]: region.pk})
+
+
+def regions_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Region]:
+    qs = regions_visible_to(user)
+    if params.get("q"):
+        qs = qs.filter(name__icontains=str(params["q"]).strip())
+    if params.get("level"):
+        qs = qs.filter(level=params["level"])
+    if params.get("area_type"):
+        qs = qs.filter(area_type=params["area_type"])
+    if params.get("parent"):
+        parent = Region.objects.filter(pk=params["parent"]).first()
+        qs = (
+            qs.filter(path__startswith=parent.path, depth=parent.depth + 1) if parent else qs.none()
+        )
+    active = _truthy(params.get("active"))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("path")
+
+
+def units_filtered(
+    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_unit"
+) -> QuerySet[Unit]:
+    qs = units_visible_to(user, perm)
+    if params.get("q"):
+        text = str(params["q"]).strip()
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code=text.upper()))
+    if params.get("kind"):
+        qs = qs.filter(kind=params["kind"])
+    if params.get("industry"):
+        qs = qs.filter(industry=params["industry"])
+    for flag in ("is_above_scale", "is_foreign_invested"):
+        value = _truthy(params.get(flag))
+        if value is not None:
+            qs = qs.filter(**{flag: value})
+    active = _truthy(params.get("active", "1"))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    qs = _within_region(qs, params.get("region"))
+    return qs.select_related("region").order_by("-id")
+
+
+def party_orgs_filtered(
+    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_partyorg"
+) -> QuerySet[PartyOrg]:
+    qs = party_orgs_visible_to(user, perm)
+    if params.get("q"):
+        qs = qs.filter(name__icontains=str(params["q"]).strip())
+    for field in ("level", "formation", "org_type"):
+        if params.get(field):
+            qs = qs.filter(**{field: params[field]})
+    active = _truthy(params.get("active", "1"))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    qs = _within_region(qs, params.get("region"))
+    return qs.select_related("region").order_by("path")
+
+
+def members_filtered(
+    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_member"
+) -> QuerySet[Member]:
+    """Search by name, or exactly by full ID number or mobile through the blind index."""
+    qs = members_visible_to(user, perm)
+    text = str(params.get("q") or "").strip()
+    if text:
+        if len(text) == 18 and text[:17].isdigit():
+            qs = qs.filter(id_number_index=id_number_index(text))
+        elif len(text) == 11 and text.isdigit():
+            qs = qs.filter(mobile_index=mobile_index(text))
+        else:
+            qs = qs.filter(name__icontains=text)
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("party_org"):
+        qs = qs.filter(party_org_id=params["party_org"])
+    floating = _truthy(params.get("floating"))
+    if floating is not None:
+        qs = qs.filter(is_floating=floating)
+    active = _truthy(params.get("active", "1"))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    qs = _within_region(qs, params.get("region"))
+    return qs.select_related("party_org", "workplace_unit", "residence_community").order_by("-id")
