@@ -259,3 +259,54 @@ class Member(ScopedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJob(models.Model):
+    """One uploaded ledger file and its outcome; large files are processed by a task."""
+
+    class Kind(models.TextChoices):
+        UNITS = "units", "单位"
+        PARTY_ORGS = "party-orgs", "党组织"
+        MEMBERS = "members", "党员"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"  # stored, waiting for the worker
+        RUNNING = "running", "处理中"  # being checked or written
+        SUCCEEDED = "succeeded", "导入成功"  # every row written in one transaction
+        FAILED = "failed", "导入失败"  # rows had errors (report attached); nothing written
+        REJECTED = "rejected", "文件被拒绝"  # the file itself was refused before parsing
+
+    kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="import_jobs")
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    file_size = models.PositiveIntegerField("文件大小", default=0)
+    # the upload is kept until processed so a worker process can read it
+    content = models.BinaryField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    error_report = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台账导入任务"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="orgs_import_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.REJECTED}
+
+    @property
+    def percent(self) -> int:
+        if self.is_done:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
