@@ -15,6 +15,37 @@ import pytest
 PERSONA_PASSWORD = "Persona-Pass-2026!"
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_logs() -> Any:
+    """S13: fail any test during which a log record carried a valid ID number or a mobile."""
+    import logging
+
+    from lianjian.core.logging import PersonalDataCollector, redact
+
+    collector = PersonalDataCollector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        root.removeHandler(collector)
+    if collector.offending:
+        name, text, hits = collector.offending[0]
+        pytest.fail(
+            f"personal data logged by {name!r} ({len(collector.offending)} records); "
+            f"first (redacted here): {redact(text)!r} contained {len(hits)} ID/mobile number(s)"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters live in the cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @dataclass
 class Tree:
     district: Any

@@ -252,9 +252,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# the preset (length, classes, history, expiry) lives in lianjian.accounts.passwords.PRESETS
 PASSWORD_POLICY = _env_choice("PASSWORD_POLICY", "dengbao", {"dengbao", "asvs"})
-PASSWORD_EXPIRY_DAYS = 90 if PASSWORD_POLICY == "dengbao" else 0
-PASSWORD_HISTORY = 5 if PASSWORD_POLICY == "dengbao" else 0
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "lianjian.accounts.passwords.PolicyValidator",
@@ -275,6 +274,10 @@ AXES_LOCKOUT_CALLABLE = "lianjian.accounts.views.lockout_response"
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = _env_bool("AXES_ENABLED", default=True)
+# lockouts count "Alice" and "alice" together; axes never writes a typed username
+# (which may be a phone or ID number) into its log lines (S13)
+AXES_USERNAME_CALLABLE = "lianjian.accounts.services.normalized_login_username"
+AXES_SENSITIVE_PARAMETERS = ["username"]
 
 SESSION_IDLE_SECONDS = _env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_SECONDS = _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=60)

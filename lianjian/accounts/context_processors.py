@@ -1,4 +1,4 @@
-"""Navigation by role: each entry names the permission it needs."""
+"""Navigation by role: each entry names the permission it needs (alternatives joined by `|`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from lianjian.accounts.permissions import user_has_perm, user_roles
+from lianjian.accounts.permissions import user_has_any_perm, user_roles
 from lianjian.accounts.roles import Role
 
 NAV: list[tuple[str, str, str]] = [
@@ -16,6 +16,11 @@ NAV: list[tuple[str, str, str]] = [
     ("党组织", "orgs:partyorg_list", "orgs.view_partyorg"),
     ("党员", "orgs:member_list", "orgs.view_member"),
     ("审计日志", "core:audit_list", "core.view_audit"),
+    (
+        "账户与授权",
+        "accounts:user_list",
+        "accounts.manage_users|accounts.manage_grants|accounts.unlock",
+    ),
 ]
 
 
@@ -23,6 +28,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": [], "role_labels": []}
-    items = [(label, name) for label, name, perm in NAV if user_has_perm(user, perm)]
+    items = [(label, name) for label, name, perm in NAV if user_has_any_perm(user, perm)]
     labels = [Role(r).label for r in sorted(user_roles(user))]
     return {"nav_items": items, "role_labels": labels}

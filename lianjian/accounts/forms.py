@@ -7,6 +7,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest
 
+from lianjian.orgs.models import PartyOrg, Region
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
@@ -61,3 +63,51 @@ class PasswordChangeForm(forms.Form):
 
 class OtpForm(forms.Form):
     token = forms.CharField(label="动态验证码", max_length=6, min_length=6)
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50, required=False)
+    home_region: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="所属区域", queryset=Region.objects.none(), empty_label=None
+    )
+
+    def __init__(self, regions: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_region"].queryset = regions  # type: ignore[attr-defined]
+
+
+class GrantForm(forms.Form):
+    """One role on exactly one target: a region, a Party organization or a department."""
+
+    role = forms.ChoiceField(label="角色")
+    region: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="区域", queryset=Region.objects.none(), required=False
+    )
+    party_org: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="党组织", queryset=PartyOrg.objects.none(), required=False
+    )
+    department_key = forms.CharField(label="职能部门编码", max_length=64, required=False)
+
+    def __init__(self, regions: Any, party_orgs: Any, *args: Any, **kwargs: Any) -> None:
+        from lianjian.accounts.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        self.fields["party_org"].queryset = party_orgs  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["department_key"] = (data.get("department_key") or "").strip()
+        given = [k for k in ("region", "party_org", "department_key") if data.get(k)]
+        if len(given) != 1:
+            raise forms.ValidationError("请选择且只选择一个授权范围：区域、党组织或职能部门")
+        return data
+
+    def target(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k in ("region", "party_org", "department_key")
+            if (v := self.cleaned_data.get(k))
+        }

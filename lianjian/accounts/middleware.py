@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
+from lianjian.accounts.passwords import password_expired
 from lianjian.accounts.permissions import is_staff_user
 
+_TOUCH_SECONDS = 60
 _EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password", "/accounts/otp")
 
 
@@ -37,7 +37,9 @@ class SessionPolicyMiddleware:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": "会话已过期，请重新登录"}, status=401)
                 return redirect(reverse("accounts:login") + "?expired=1")
-            request.session["last_seen"] = now
+            if now - last >= _TOUCH_SECONDS or "last_seen" not in request.session:
+                # a session write per minute, not per request
+                request.session["last_seen"] = now
             blocked = self._blocked_until(request)
             if blocked:
                 return blocked
@@ -48,15 +50,9 @@ class SessionPolicyMiddleware:
         if request.path.startswith(_EXEMPT_PREFIXES):
             return None
         user = request.user
-        expired = bool(
-            settings.PASSWORD_EXPIRY_DAYS
-            and user.password_changed_at  # type: ignore[union-attr]
-            and user.password_changed_at  # type: ignore[union-attr]
-            < timezone.now() - timedelta(days=settings.PASSWORD_EXPIRY_DAYS)
-        )
-        if user.must_change_password or expired:  # type: ignore[union-attr]
+        if user.must_change_password or password_expired(user):  # type: ignore[union-attr]
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "请先修改初始密码"}, status=403)
+                return JsonResponse({"detail": "请先修改初始密码或已过期的密码"}, status=403)
             return redirect("accounts:password_change")
         if settings.OTP_REQUIRED_FOR_STAFF and is_staff_user(user) and not user.is_verified():  # type: ignore[union-attr]
             if request.path.startswith("/api/"):

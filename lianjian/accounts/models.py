@@ -21,6 +21,15 @@ class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=50, blank=True)
     must_change_password = models.BooleanField(default=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # the region whose administrators manage this account (set at creation)
+    home_region = models.ForeignKey(
+        "orgs.Region",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所属区域",
+    )
 
     objects = LianjianUserManager()  # type: ignore[misc]
 

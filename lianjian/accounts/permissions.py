@@ -48,12 +48,12 @@ def is_staff_user(user: Any) -> bool:
 
 
 def require_perm(perm: str) -> Callable[[F], F]:
-    """Refuse (403) a user none of whose roles carries `perm`."""
+    """Refuse (403, audited) a user none of whose roles carries `perm` (or one of `a|b`)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not user_has_perm(request.user, perm):
+            if not user_has_any_perm(request.user, perm):
                 from lianjian.core.audit import audit_record
 
                 audit_record(
@@ -69,6 +69,16 @@ def require_perm(perm: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def user_has_any_perm(user: Any, perms: str) -> bool:
+    """`perms` is one permission or alternatives joined by `|`."""
+    return any(user_has_perm(user, p) for p in perms.split("|"))
+
+
+def require_any_perm(*perms: str) -> Callable[[F], F]:
+    """Like `require_perm`, satisfied by any one of `perms` (pages shared by separated duties)."""
+    return require_perm("|".join(perms))
 
 
 def require_login(view: F) -> F:

@@ -1,4 +1,8 @@
-"""Writes on accounts: creation with one-time passwords, password changes, grants, tokens."""
+"""Writes on accounts: creation with one-time passwords, password changes and
+resets, grants, tokens, deactivation and lockout release.
+
+Every write here is audited inside its own transaction (S11, S12).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,33 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.accounts.models import ApiToken, Grant, PasswordHistory, User
+from lianjian.accounts.roles import Role
 from lianjian.core.audit import audit_record
+
+
+class AccountError(ValueError):
+    """Bad input for an account write; `field` names the offending form field when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def normalized_login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """django-axes hook: count failures for `Alice` and `alice` together (S1, S4)."""
+    raw = (credentials or {}).get("username")
+    if raw is None:
+        raw = request.POST.get("username", "") if request is not None else ""
+    return normalize_username(str(raw))[:150]
 
 
 def random_password(length: int = 14) -> str:
@@ -28,17 +55,41 @@ def random_password(length: int = 14) -> str:
 
 @transaction.atomic
 def user_create(
-    *, username: str, display_name: str = "", actor: Any = None, password: str | None = None
+    *,
+    username: str,
+    display_name: str = "",
+    actor: Any = None,
+    home_region: Any = None,
+    request: HttpRequest | None = None,
 ) -> tuple[User, str]:
-    """Create an account with a random one-time password (S3); returns both."""
-    username = username.strip().lower()
+    """Create an account with a random one-time password (S3); returns both.
+
+    The password is shown to the creating administrator once and never stored
+    in clear; the first login must change it.
+    """
+    username = normalize_username(username)
+    if not username:
+        raise AccountError("请填写用户名", "username")
+    if len(username) > 150 or not all(c.isalnum() or c in "._-@" for c in username):
+        raise AccountError("用户名只能包含字母、数字和 . _ - @，且不超过150个字符", "username")
     if User.objects.filter(username__iexact=username).exists():
-        raise ValueError("用户名已存在")
-    initial = password or random_password()
-    user = User(username=username, display_name=display_name, must_change_password=True)
+        raise AccountError("用户名已存在（不区分大小写）", "username")
+    initial = random_password()
+    user = User(
+        username=username,
+        display_name=display_name.strip()[:50],
+        must_change_password=True,
+        home_region=home_region,
+    )
     user.set_password(initial)
     user.save()
-    audit_record("account.create", user=actor, obj=user, detail={"username": username})
+    audit_record(
+        "account.create",
+        user=actor,
+        request=request,
+        obj=user,
+        detail={"username": username, "home_region": str(home_region or "")},
+    )
     return user, initial
 
 
@@ -56,11 +107,49 @@ def password_change(user: User, new_password: str, *, request: Any = None) -> No
 
 
 @transaction.atomic
-def grant_add(user: User, role: str, *, actor: Any = None, **target: Any) -> Grant:
+def password_reset(user: User, actor: Any, *, request: HttpRequest | None = None) -> str:
+    """An administrator's reset: a new random one-time password, sessions ended (S3)."""
+    if not user.is_active:
+        raise AccountError("该账户已停用，不能重置密码")
+    initial = random_password()
+    if user.password:
+        PasswordHistory.objects.create(user=user, password_hash=user.password)
+    user.set_password(initial)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    _destroy_sessions(user)
+    audit_record("account.password_reset", user=actor, request=request, obj=user)
+    return initial
+
+
+def _check_target(role: str, target: dict[str, Any]) -> None:
+    if role not in Role.values:
+        raise AccountError("未知的角色", "role")
+    given = [k for k in ("region", "party_org", "unit", "department_key") if target.get(k)]
+    if len(given) != 1:
+        raise AccountError("请选择且只选择一个授权范围（区域、党组织、单位或职能部门）")
+
+
+@transaction.atomic
+def grant_add(
+    user: User,
+    role: str,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    **target: Any,
+) -> Grant:
+    """Give `user` a role on one subtree; role changes are audit events (S11)."""
+    _check_target(role, target)
+    if not user.is_active:
+        raise AccountError("该账户已停用，不能授权")
+    if Grant.objects.filter(user=user, role=role, **target).exists():
+        raise AccountError("该用户已拥有此授权")
     grant = Grant.objects.create(user=user, role=role, **target)
     audit_record(
         "grant.add",
         user=actor,
+        request=request,
         obj=grant,
         detail={"user": user.username, "role": role, "target": str(grant)},
     )
@@ -68,14 +157,57 @@ def grant_add(user: User, role: str, *, actor: Any = None, **target: Any) -> Gra
 
 
 @transaction.atomic
-def grant_remove(grant: Grant, *, actor: Any = None) -> None:
+def grant_remove(grant: Grant, *, actor: Any = None, request: HttpRequest | None = None) -> None:
     audit_record(
         "grant.remove",
         user=actor,
+        request=request,
         obj=grant,
-        detail={"user": grant.user.username, "role": grant.role},
+        detail={"user": grant.user.username, "role": grant.role, "target": str(grant)},
     )
     grant.delete()
+
+
+@transaction.atomic
+def grant_give(
+    actor: Any,
+    user: User,
+    role: str,
+    *,
+    request: HttpRequest | None = None,
+    **target: Any,
+) -> Grant:
+    """A security administrator's grant: only inside the actor's own subtrees, never to self (S10)."""
+    from lianjian.accounts.selectors import actor_covers_district, admin_regions
+
+    perm = "accounts.manage_grants"
+    _check_target(role, target)
+    if getattr(actor, "pk", None) == user.pk:
+        raise AccountError("不能给自己授权（职责分离）")
+    regions = admin_regions(actor, perm)
+    if target.get("region") is not None:
+        inside = regions.filter(pk=target["region"].pk).exists()
+    elif target.get("party_org") is not None:
+        inside = regions.filter(pk=target["party_org"].region_id).exists()
+    elif target.get("unit") is not None:
+        inside = regions.filter(pk=target["unit"].region_id).exists()
+    else:
+        inside = actor_covers_district(actor, perm)
+    if not inside:
+        raise AccountError("只能在您自己的管理范围内授权")
+    return grant_add(user, role, actor=actor, request=request, **target)
+
+
+@transaction.atomic
+def grant_revoke(actor: Any, grant: Grant, *, request: HttpRequest | None = None) -> None:
+    """Revoke a grant whose target lies inside the actor's subtrees, never the actor's own."""
+    from lianjian.accounts.selectors import grant_in_actor_scope
+
+    if getattr(actor, "pk", None) == grant.user_id:
+        raise AccountError("不能撤销自己的授权（职责分离）")
+    if not grant_in_actor_scope(actor, grant):
+        raise AccountError("只能撤销您管理范围内的授权")
+    grant_remove(grant, actor=actor, request=request)
 
 
 def _hash_token(key: str) -> str:
@@ -103,17 +235,50 @@ def token_user(key: str) -> User | None:
     return token.user
 
 
-def _destroy_sessions(user: User) -> None:
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+def _destroy_sessions(user: User) -> int:
+    """Delete every live database session of `user`; returns how many."""
+    doomed = [
+        s.session_key
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
 
 
 @transaction.atomic
-def user_deactivate(user: User, *, actor: Any = None) -> None:
+def user_deactivate(user: User, *, actor: Any = None, request: HttpRequest | None = None) -> None:
     """Deactivation destroys the user's sessions and revokes tokens (S6)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise AccountError("不能停用自己的账户")
+    if not user.is_active:
+        raise AccountError("该账户已停用")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    _destroy_sessions(user)
-    audit_record("account.deactivate", user=actor, obj=user)
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    sessions = _destroy_sessions(user)
+    audit_record(
+        "account.deactivate",
+        user=actor,
+        request=request,
+        obj=user,
+        detail={"tokens_revoked": revoked, "sessions_ended": sessions},
+    )
+
+
+@transaction.atomic
+def user_unlock(user: User, *, actor: Any, request: HttpRequest | None = None) -> int:
+    """Release a django-axes lockout for this username (any IP); returns attempts cleared."""
+    from axes.utils import reset
+
+    cleared = reset(username=user.username)
+    audit_record(
+        "account.unlock",
+        user=actor,
+        request=request,
+        obj=user,
+        detail={"attempts_cleared": cleared},
+    )
+    return cleared

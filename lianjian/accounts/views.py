@@ -2,64 +2,78 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lianjian.accounts import services
 from lianjian.accounts.forms import LoginForm, OtpForm, PasswordChangeForm
+from lianjian.accounts.passwords import password_expired
 from lianjian.accounts.permissions import public, require_login
+from lianjian.accounts.services import normalize_username
 from lianjian.core.audit import audit_record
 from lianjian.core.ratelimit import rate_limited
 
+LOGIN_RATE = (30, 60)  # attempts per IP per minute, before axes' per-account lockout
+OTP_RATE = (10, 300)
+
 
 @public
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
     form = LoginForm(request, request.POST or None)
     if request.method == "POST":
-        limited = rate_limited(request, "login", limit=30, window=60)
+        limited = rate_limited(request, "login", limit=LOGIN_RATE[0], window=LOGIN_RATE[1])
         if limited:
             return limited
         if form.is_valid():
-            login(request, form.user)  # rotates the session key (S6)
+            login(request, form.user)  # cycles the session key (S6)
+            request.session["started_at"] = int(time.time())
             audit_record("auth.login", request=request, user=form.user)
             target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, require_https=request.is_secure()
+            ):
                 target = ""
             return redirect(target or "dashboard:home")
-        audit_record(
-            "auth.login_failed",
-            request=request,
-            result="failure",
-            username=request.POST.get("username", "")[:150],
-        )
+        if not getattr(request, "axes_locked_out", False):
+            # the lockout itself is audited by lockout_response
+            audit_record(
+                "auth.login_failed",
+                request=request,
+                result="failure",
+                username=normalize_username(request.POST.get("username", ""))[:150],
+            )
     return render(
         request, "accounts/login.html", {"form": form, "expired": request.GET.get("expired")}
     )
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Called by django-axes when username+IP is locked (S4); audited."""
+    """Called by django-axes when username+IP is locked (S4); audited, 429 in Chinese."""
     audit_record(
         "auth.lockout",
         request=request,
         result="denied",
-        username=str(request.POST.get("username", ""))[:150],
+        username=normalize_username(str(request.POST.get("username", "")))[:150],
     )
     form = LoginForm(request)
     response = render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
-    response["Retry-After"] = "1800"
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME * 3600))
     return response
 
 
@@ -81,18 +95,30 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
         messages.success(request, "密码已修改")
         return redirect("dashboard:home")
-    forced = request.user.must_change_password  # type: ignore[union-attr]
+    forced = request.user.must_change_password or password_expired(request.user)  # type: ignore[union-attr]
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
 @require_login
+@never_cache
 @require_http_methods(["GET", "POST"])
 def otp_setup_view(request: HttpRequest) -> HttpResponse:
-    """Enrol a TOTP device: show the QR code, confirm with a first code."""
+    """Enrol a TOTP device: show the QR code, confirm with a first code.
+
+    With a device already confirmed, only a session that passed it may enrol
+    another: a stolen password alone must never get to bind a new device.
+    """
+    has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if has_device and not request.user.is_verified():  # type: ignore[union-attr]
+        return redirect("accounts:otp_verify")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="默认", confirmed=False)
     form = OtpForm(request.POST or None)
+    if request.method == "POST":
+        limited = rate_limited(request, "otp", limit=OTP_RATE[0], window=OTP_RATE[1])
+        if limited:
+            return limited
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
@@ -106,14 +132,17 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_login
+@never_cache
 @require_http_methods(["GET", "POST"])
 def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect("dashboard:home")
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
         return redirect("accounts:otp_setup")
     form = OtpForm(request.POST or None)
     if request.method == "POST":
-        limited = rate_limited(request, "otp", limit=10, window=300)
+        limited = rate_limited(request, "otp", limit=OTP_RATE[0], window=OTP_RATE[1])
         if limited:
             return limited
         if form.is_valid():

@@ -1,0 +1,211 @@
+"""Account administration pages, split by duty (S10).
+
+System and district administrators (`accounts.manage_users`) create,
+reset and deactivate accounts; security administrators
+(`accounts.manage_grants`, `accounts.unlock`) grant and revoke roles and
+release lockouts. Each sees only the accounts of their own subtrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lianjian.accounts import selectors, services
+from lianjian.accounts.forms import GrantForm, UserCreateForm
+from lianjian.accounts.models import Grant, User
+from lianjian.accounts.permissions import require_any_perm, require_perm, user_has_perm
+from lianjian.core.paging import querystring_without_page
+from lianjian.orgs.access import get_in_scope
+
+ADMIN_PERMS = selectors.ADMIN_PERMS
+
+
+def _is_locked(user: User) -> bool:
+    return AccessAttempt.objects.filter(
+        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).exists()
+
+
+@require_any_perm(*ADMIN_PERMS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    active = request.GET.get("active", "")
+    users = selectors.users_for_admin(request.user, q=q, active=active)
+    page = Paginator(users.prefetch_related("grants"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": page,
+            "filters": {"q": q, "active": active},
+            "can_create": user_has_perm(request.user, "accounts.manage_users"),
+            "querystring_base": querystring_without_page(request),
+        },
+    )
+
+
+@never_cache
+@require_perm("accounts.manage_users")
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    regions = selectors.admin_regions(request.user, "accounts.manage_users").order_by("path")
+    form = UserCreateForm(regions, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, initial = services.user_create(
+                username=form.cleaned_data["username"],
+                display_name=form.cleaned_data["display_name"],
+                home_region=form.cleaned_data["home_region"],
+                actor=request.user,
+                request=request,
+            )
+        except services.AccountError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            # rendered once, never stored in clear and never redirected to (S3)
+            return render(
+                request,
+                "accounts/one_time_password.html",
+                {"target": user, "password": initial, "created": True},
+            )
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@require_any_perm(*ADMIN_PERMS)
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_in_scope(
+        selectors.users_for_admin(request.user), pk, user=request.user, request=request
+    )
+    return _render_detail(request, target, None)
+
+
+def _render_detail(
+    request: HttpRequest, target: User, grant_form: GrantForm | None, status: int = 200
+) -> HttpResponse:
+    actor = request.user
+    can_grant = user_has_perm(actor, "accounts.manage_grants") and actor.pk != target.pk
+    if grant_form is None and can_grant:
+        grant_form = _grant_form(actor)
+    grants = selectors.user_grants_listed(target)
+    revocable = {g.pk for g in grants if can_grant and selectors.grant_in_actor_scope(actor, g)}
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "grants": grants,
+            "revocable": revocable,
+            "grant_form": grant_form if can_grant else None,
+            "can_manage": user_has_perm(actor, "accounts.manage_users") and actor.pk != target.pk,
+            "can_unlock": user_has_perm(actor, "accounts.unlock"),
+            "locked": _is_locked(target),
+        },
+        status=status,
+    )
+
+
+def _grant_form(actor: Any, data: Any = None) -> GrantForm:
+    regions = selectors.admin_regions(actor, "accounts.manage_grants").order_by("path")
+    orgs = selectors.grantable_party_orgs(actor).order_by("path")
+    return GrantForm(regions, orgs, data)
+
+
+@require_perm("accounts.manage_grants")
+@require_POST
+def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    target = get_in_scope(
+        selectors.users_visible_to(actor, "accounts.manage_grants"), pk, user=actor, request=request
+    )
+    form = _grant_form(actor, request.POST)
+    if form.is_valid():
+        try:
+            services.grant_give(
+                actor, target, form.cleaned_data["role"], request=request, **form.target()
+            )
+        except services.AccountError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已授权")
+            return redirect("accounts:user_detail", pk=target.pk)
+    return _render_detail(request, target, form, status=400)
+
+
+@require_perm("accounts.manage_grants")
+@require_POST
+def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    visible = selectors.users_visible_to(actor, "accounts.manage_grants")
+    grant = get_in_scope(
+        Grant.objects.filter(user__in=visible.values("pk")).select_related("user"),
+        pk,
+        user=actor,
+        request=request,
+    )
+    try:
+        services.grant_revoke(actor, grant, request=request)
+    except services.AccountError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已撤销授权")
+    return redirect("accounts:user_detail", pk=grant.user_id)
+
+
+@require_perm("accounts.manage_users")
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    target = get_in_scope(
+        selectors.users_visible_to(actor, "accounts.manage_users"), pk, user=actor, request=request
+    )
+    try:
+        services.user_deactivate(target, actor=actor, request=request)
+    except services.AccountError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "账户已停用，其会话和接口令牌均已失效")
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@never_cache
+@require_perm("accounts.manage_users")
+@require_POST
+def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    target = get_in_scope(
+        selectors.users_visible_to(actor, "accounts.manage_users"), pk, user=actor, request=request
+    )
+    if target.pk == actor.pk:
+        messages.error(request, "请通过“修改密码”更改自己的密码")
+        return redirect("accounts:user_detail", pk=target.pk)
+    try:
+        initial = services.password_reset(target, actor, request=request)
+    except services.AccountError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:user_detail", pk=target.pk)
+    return render(
+        request,
+        "accounts/one_time_password.html",
+        {"target": target, "password": initial, "created": False},
+    )
+
+
+@require_perm("accounts.unlock")
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    target = get_in_scope(
+        selectors.users_visible_to(actor, "accounts.unlock"), pk, user=actor, request=request
+    )
+    cleared = services.user_unlock(target, actor=actor, request=request)
+    messages.success(request, f"已解除锁定（清除 {cleared} 条失败记录）")
+    return redirect("accounts:user_detail", pk=target.pk)
