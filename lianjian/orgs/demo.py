@@ -1,0 +1,709 @@
+"""The demo district: a rebuildable set of registries and logins for evaluation.
+
+Built only through the registry and account services, so the rows look
+exactly like real ones (encrypted ID numbers with blind indexes, ancestor
+ids, coverage history, audit events). The organizations and figures follow
+the public facts of the seed articles; every person is fictional, with a
+generated name, a checksum-valid ID number and a mobile number.
+
+Rebuilding deletes the previous demo rows (both demo districts and every
+row that depends on them, plus the `demo_` accounts) but never touches the
+audit trail, which is append-only: the new build's events are appended to
+the same chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.utils import timezone
+
+from lianjian.accounts.models import User
+from lianjian.accounts.roles import Role
+from lianjian.accounts.services import grant_add
+from lianjian.core.audit import audit_record
+from lianjian.core.models import AuditEvent, AuditHead, ScopedModel
+from lianjian.core.validators import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_char,
+    id_number_check_char,
+)
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.services import member_create, party_org_create, region_create, unit_create
+
+DEMO_DISTRICTS = ("长宁区", "朝阳区")
+DEMO_USER_PREFIX = "demo_"
+# Evaluation only: the demo command refuses to run in production, and the
+# README says these logins must never exist on a real deployment.
+DEFAULT_DEMO_PASSWORD = "Lianjian-Demo-2026"
+LEDGER_MODULE = "lianjian.orgs.coverage_demo"
+# needs-channel department the demo handler answers for (configured by the needs app)
+DEMO_DEPARTMENT_KEY = "civil-affairs"
+
+# seed 004: industry mix of the 170 enterprises in 莱锦文化创意产业园
+LAIJIN_INDUSTRY_MIX = (
+    ("传媒", 43),
+    ("创意设计", 28),
+    ("广告", 14),
+    ("动漫", 9),
+    ("其他文创", 6),
+)
+LAIJIN_ENTERPRISES = 170
+LAIJIN_FLOATING_MEMBERS = 132
+DONGYIN_INDEPENDENT_BRANCHES = 7
+DONGYIN_JOINT_MEMBERS = 45
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬斌宇浩凯健俊帆帅旭宁琳晨欣怡佳雪颖倩婷慧"
+    "思源嘉睿博文轩泽涵梓辰瑞昊天翔晓晴一诺雨萱子墨若曦梦瑶海峰志远国庆建华卫东振宇立新永康春燕秋菊冬梅"
+)
+# home-region codes for floating members who came to Beijing from elsewhere
+_HOME_REGIONS = ("410102", "510104", "430102", "370102", "320102", "130102", "420102", "610102")
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    scope: str
+    display_name: str
+
+
+@dataclass
+class DemoResult:
+    logins: list[DemoLogin] = field(default_factory=list)
+    password: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    ledger: str = "not requested"
+
+
+class PeopleFactory:
+    """Fictional people and codes, deterministic for a given seed and unique within a build."""
+
+    def __init__(self, seed: int = 20171231) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+        self._ids: set[str] = set()
+        self._mobiles: set[str] = set()
+        self._codes: set[str] = set()
+
+    def name(self) -> str:
+        given_len = 1 if self.rng.random() < 0.35 else 2
+        return self.rng.choice(_SURNAMES) + "".join(
+            self.rng.choice(_GIVEN) for _ in range(given_len)
+        )
+
+    def id_number(self, region_code: str, born_from: int = 1950, born_to: int = 1998) -> str:
+        """A GB 11643 number: region, birth date, serial and the check character."""
+        while True:
+            birth = dt.date(self.rng.randint(born_from, born_to), 1, 1) + dt.timedelta(
+                days=self.rng.randint(0, 364)
+            )
+            first17 = f"{region_code}{birth:%Y%m%d}{self.rng.randint(0, 999):03d}"
+            value = first17 + id_number_check_char(first17)
+            if value not in self._ids:
+                self._ids.add(value)
+                return value
+
+    def mobile(self) -> str:
+        while True:
+            value = self.rng.choice(("139", "138", "137", "186", "159", "151", "177", "188"))
+            value += f"{self.rng.randint(0, 99_999_999):08d}"
+            if value not in self._mobiles:
+                self._mobiles.add(value)
+                return value
+
+    def credit_code(self, region_code: str, org_kind: str = "91") -> str:
+        """A GB 32100 code: registration kind, region, a 9-character body, check character."""
+        while True:
+            body = "".join(self.rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
+            first17 = f"{org_kind}{region_code}{body}"
+            value = first17 + credit_code_check_char(first17)
+            if value not in self._codes:
+                self._codes.add(value)
+                return value
+
+    def joined_on(self, id_number: str) -> dt.date:
+        born = int(id_number[6:10])
+        year = min(born + self.rng.randint(20, 40), 2023)
+        return dt.date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
+
+
+# ---------------------------------------------------------------- clearing
+
+
+def _blockers(exc: ProtectedError | RestrictedError) -> Iterable[Any]:
+    if isinstance(exc, ProtectedError):
+        return exc.protected_objects
+    return exc.restricted_objects
+
+
+def _force_delete(qs: QuerySet[Any], depth: int = 0) -> None:
+    """Delete `qs`; rows of any app that protect it (needs, visits…) are deleted first.
+
+    Demo rows may be referenced by rows other engineers' apps created on top
+    of them; those are demo-owned too. The audit trail has no foreign keys,
+    so it is never reached from here.
+    """
+    for _ in range(50):
+        try:
+            with transaction.atomic():
+                qs.delete()
+            return
+        except (ProtectedError, RestrictedError) as exc:
+            if depth > 20:
+                raise
+            by_model: dict[type[models.Model], list[Any]] = defaultdict(list)
+            for obj in _blockers(exc):
+                by_model[type(obj)].append(obj.pk)
+            for model, pks in by_model.items():
+                if model in (AuditEvent, AuditHead):
+                    raise
+                _force_delete(model._default_manager.filter(pk__in=pks), depth + 1)
+    raise RuntimeError("演示数据删除失败：依赖关系无法解开")
+
+
+def demo_clear() -> int:
+    """Delete both demo districts, everything scoped to them, and the demo accounts."""
+    districts = list(
+        Region.objects.filter(level=Region.Level.DISTRICT, name__in=DEMO_DISTRICTS).values_list(
+            "pk", flat=True
+        )
+    )
+    _force_delete(User.objects.filter(username__startswith=DEMO_USER_PREFIX))
+    if not districts:
+        return 0
+    registry = {Member, PartyOrg, Unit}
+    for model in apps.get_models():
+        if issubclass(model, ScopedModel) and model not in registry:
+            _force_delete(model._default_manager.filter(district_id__in=districts))
+    _force_delete(Member.objects.filter(district_id__in=districts))
+    _force_delete(OrgUnitCoverage.objects.filter(party_org__district_id__in=districts))
+    # children before parents: the Party-organization tree, then the region tree
+    for depth in sorted(
+        set(PartyOrg.objects.filter(district_id__in=districts).values_list("depth", flat=True)),
+        reverse=True,
+    ):
+        _force_delete(PartyOrg.objects.filter(district_id__in=districts, depth=depth))
+    _force_delete(Unit.objects.filter(district_id__in=districts))
+    region_q = models.Q(pk__in=districts) | models.Q(district_ref_id__in=districts)
+    for depth in sorted(
+        set(Region.objects.filter(region_q).values_list("depth", flat=True)), reverse=True
+    ):
+        _force_delete(Region.objects.filter(region_q, depth=depth))
+    return len(districts)
+
+
+# ---------------------------------------------------------------- building
+
+
+class _Builder:
+    def __init__(self, people: PeopleFactory) -> None:
+        self.people = people
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def region(self, name: str, level: str, parent: Region | None = None, **kw: Any) -> Region:
+        self.counts["regions"] += 1
+        return region_create(name=name, level=level, parent=parent, **kw)
+
+    def unit(self, region: Region, name: str, kind: str, region_code: str, **extra: Any) -> Unit:
+        org_kind = {
+            UnitKind.GOVERNMENT: "11",
+            UnitKind.INSTITUTION: "12",
+            UnitKind.SOCIAL_ORG: "52",
+            UnitKind.INDIVIDUAL_BUSINESS: "92",
+        }.get(UnitKind(kind), "91")
+        self.counts["units"] += 1
+        return unit_create(
+            region=region,
+            name=name,
+            kind=kind,
+            credit_code=self.people.credit_code(region_code, org_kind),
+            **extra,
+        )
+
+    def org(self, region: Region, name: str, level: str, **extra: Any) -> PartyOrg:
+        self.counts["party_orgs"] += 1
+        extra.setdefault("secretary_name", self.people.name())
+        extra.setdefault("founded_on", dt.date(2012 + self.people.rng.randint(0, 8), 7, 1))
+        return party_org_create(region=region, name=name, level=level, **extra)
+
+    def members(
+        self,
+        org: PartyOrg,
+        count: int,
+        region_code: str,
+        *,
+        units: list[Unit] | None = None,
+        residence: Region | None = None,
+        per_unit_cap: int | None = None,
+        **extra: Any,
+    ) -> list[Member]:
+        made = []
+        load: dict[int, int] = defaultdict(int)
+        for i in range(count):
+            idn = self.people.id_number(region_code)
+            workplace = None
+            if units:
+                workplace = units[i % len(units)]
+                if per_unit_cap is not None and load[workplace.pk] >= per_unit_cap:
+                    raise ValueError("per-unit cap too small for the requested member count")
+                load[workplace.pk] += 1
+            status = (
+                Member.Status.PROBATIONARY
+                if self.people.rng.random() < 0.05
+                else Member.Status.FULL
+            )
+            made.append(
+                member_create(
+                    party_org=org,
+                    name=self.people.name(),
+                    id_number=idn,
+                    mobile=self.people.mobile(),
+                    joined_on=self.people.joined_on(idn),
+                    status=status,
+                    workplace_unit=workplace,
+                    residence_community=residence,
+                    **extra,
+                )
+            )
+        self.counts["members"] += count
+        return made
+
+
+# 程家桥街道航空行业党建联盟 member units named in seed 000 (kind, employees)
+AVIATION_UNITS: tuple[tuple[str, str, int, bool], ...] = (
+    ("上海机场（集团）有限公司虹桥机场公司", UnitKind.STATE_ENTERPRISE, 3200, True),
+    ("中国东方航空股份有限公司", UnitKind.STATE_ENTERPRISE, 5200, True),
+    ("中国南方航空股份有限公司上海分公司", UnitKind.STATE_ENTERPRISE, 1800, True),
+    ("春秋航空股份有限公司", UnitKind.PRIVATE_ENTERPRISE, 1600, True),
+    ("上海吉祥航空股份有限公司", UnitKind.PRIVATE_ENTERPRISE, 1400, True),
+    ("中国民用航空华东地区管理局", UnitKind.GOVERNMENT, 600, False),
+    ("民航华东地区空中交通管理局", UnitKind.INSTITUTION, 1200, False),
+    ("上海虹桥边防检查站", UnitKind.GOVERNMENT, 500, False),
+    ("上海世贸商城有限公司", UnitKind.PRIVATE_ENTERPRISE, 350, True),
+    ("上海机场集团沪港联合发展有限公司", UnitKind.STATE_ENTERPRISE, 260, True),
+)
+# the rest of the 41 founding members are aviation service firms; these names are invented
+_AVIATION_PREFIXES = (
+    "虹翔",
+    "临空",
+    "程航",
+    "云程",
+    "翔宇",
+    "航安",
+    "凌云",
+    "远航",
+    "蓝天",
+    "启航",
+)
+_AVIATION_SERVICES = (
+    "航空配餐",
+    "航空物流",
+    "机务工程",
+    "航空票务代理",
+    "航空培训",
+    "地面服务",
+    "航材供应",
+    "航空信息技术",
+    "客舱用品",
+    "航空货运代理",
+    "机场保洁服务",
+)
+ALLIANCE_FOUNDING_MEMBERS = 41
+
+
+def _build_changning(b: _Builder) -> dict[str, Any]:
+    code = "310105"
+    district = b.region("长宁区", Region.Level.DISTRICT, code=code)
+
+    # ------------------------------------------------ 程家桥街道: the aviation alliance (seed 000)
+    cjq = b.region("程家桥街道", Region.Level.STREET, district)
+    jichang = b.region("机场新村居民区", Region.Level.COMMUNITY, cjq)
+    cjq_committee = b.org(cjq, "中共程家桥街道工作委员会", PartyOrg.Level.COMMITTEE)
+    jichang_org = b.org(
+        jichang,
+        "机场新村居民区党总支",
+        PartyOrg.Level.GENERAL_BRANCH,
+        parent=cjq_committee,
+        org_type=PartyOrg.OrgType.REGIONAL,
+    )
+    for n in ("第一", "第二"):
+        branch = b.org(
+            jichang, f"机场新村居民区{n}党支部", PartyOrg.Level.BRANCH, parent=jichang_org
+        )
+        b.members(branch, 14, code, residence=jichang)
+
+    aviation: list[Unit] = []
+    for name, kind, employees, above in AVIATION_UNITS:
+        aviation.append(
+            b.unit(
+                cjq,
+                name,
+                kind,
+                code,
+                industry="航空运输",
+                employees=employees,
+                is_above_scale=above,
+                address="上海市长宁区程家桥街道",
+            )
+        )
+    names = [f"上海{p}{s}有限公司" for p in _AVIATION_PREFIXES for s in _AVIATION_SERVICES]
+    b.people.rng.shuffle(names)
+    for name in names[: ALLIANCE_FOUNDING_MEMBERS - len(AVIATION_UNITS)]:
+        aviation.append(
+            b.unit(
+                cjq,
+                name,
+                UnitKind.PRIVATE_ENTERPRISE,
+                code,
+                industry="航空服务",
+                employees=b.people.rng.randint(15, 260),
+                is_above_scale=b.people.rng.random() < 0.3,
+                address="上海市长宁区程家桥街道",
+            )
+        )
+    # the big units run their own organizations; the small ones mostly have
+    # three or more members and their own branch (seed 002's 3+ rule)
+    for unit in aviation[: len(AVIATION_UNITS)]:
+        level = PartyOrg.Level.COMMITTEE if unit.employees >= 1000 else PartyOrg.Level.BRANCH
+        suffix = "委员会" if level == PartyOrg.Level.COMMITTEE else "支部委员会"
+        org = b.org(
+            cjq,
+            f"中共{unit.name}{suffix}",
+            level,
+            covered_units=[unit],
+            org_type=PartyOrg.OrgType.INDUSTRY
+            if unit.kind == UnitKind.PRIVATE_ENTERPRISE
+            else PartyOrg.OrgType.INDEPENDENT,
+        )
+        b.members(org, b.people.rng.randint(6, 12), code, units=[unit])
+    for unit in aviation[len(AVIATION_UNITS) :: 2]:
+        org = b.org(
+            cjq,
+            f"{unit.name}党支部",
+            PartyOrg.Level.BRANCH,
+            parent=cjq_committee,
+            covered_units=[unit],
+        )
+        b.members(org, b.people.rng.randint(3, 6), code, units=[unit])
+
+    # ------------------------------------------------ 虹桥街道: 虹储 and 东银中心 (seeds 001, 002)
+    hq = b.region("虹桥街道", Region.Level.STREET, district)
+    hongchu = b.region("虹储居民区", Region.Level.COMMUNITY, hq)
+    hongxian = b.region("虹仙居民区", Region.Level.COMMUNITY, hq)
+    dongyin = b.region("东银中心", Region.Level.AREA, hq, area_type=Region.AreaType.BUILDING)
+    hq_committee = b.org(hq, "中共虹桥街道工作委员会", PartyOrg.Level.COMMITTEE)
+
+    hongchu_org = b.org(
+        hongchu,
+        "虹储居民区党总支",
+        PartyOrg.Level.GENERAL_BRANCH,
+        parent=hq_committee,
+        org_type=PartyOrg.OrgType.REGIONAL,
+    )
+    hongchu_members: list[Member] = []
+    for n in ("第一", "第二", "第三"):
+        branch = b.org(hongchu, f"虹储居民区{n}党支部", PartyOrg.Level.BRANCH, parent=hongchu_org)
+        for g in (1, 2):
+            group = b.org(hongchu, f"虹储{n}支部第{g}党小组", PartyOrg.Level.GROUP, parent=branch)
+            hongchu_members += b.members(group, 9, code, residence=hongchu)
+    hongchu_unit = b.unit(
+        hongchu, "虹储物业服务中心", UnitKind.PRIVATE_ENTERPRISE, code, industry="物业管理"
+    )
+
+    hongxian_org = b.org(hongxian, "虹仙居民区党支部", PartyOrg.Level.BRANCH, parent=hq_committee)
+    hongxian_members = b.members(hongxian_org, 16, code, residence=hongxian)
+    b.unit(hongxian, "虹仙便民服务社", UnitKind.SOCIAL_ORG, code, industry="社区服务", employees=8)
+
+    # seed 001: eight branches in the building, seven independent and one joint
+    # branch whose 45 members work in many small units
+    dy_industries = ("金融服务", "信息技术", "商务咨询", "国际贸易", "会计审计", "法律服务")
+    dy_words = ("汇通", "恒信", "嘉程", "博远", "瑞丰", "华景", "联拓", "中和", "宏略", "诚达")
+    dy_names = [
+        f"上海{w}{ind}有限公司"
+        for w in dy_words
+        for ind in ("投资管理", "信息科技", "商务咨询", "国际贸易", "财务顾问", "律师事务所")
+    ]
+    b.people.rng.shuffle(dy_names)
+    dy_units = []
+    for i, name in enumerate(dy_names[:36]):
+        kind = UnitKind.SOCIAL_ORG if name.endswith("律师事务所") else UnitKind.PRIVATE_ENTERPRISE
+        if kind == UnitKind.SOCIAL_ORG:
+            name = name.replace("有限公司", "")
+        dy_units.append(
+            b.unit(
+                dongyin,
+                name,
+                kind,
+                code,
+                industry=dy_industries[i % len(dy_industries)],
+                employees=b.people.rng.randint(8, 600),
+                is_above_scale=i < DONGYIN_INDEPENDENT_BRANCHES,
+                is_foreign_invested=b.people.rng.random() < 0.4,
+                address="上海市长宁区延安西路（东银中心）",
+            )
+        )
+    for unit in dy_units[:DONGYIN_INDEPENDENT_BRANCHES]:
+        org = b.org(dongyin, f"{unit.name}党支部", PartyOrg.Level.BRANCH, covered_units=[unit])
+        b.members(org, b.people.rng.randint(3, 8), code, units=[unit])
+    joint_units = dy_units[DONGYIN_INDEPENDENT_BRANCHES : DONGYIN_INDEPENDENT_BRANCHES + 24]
+    joint = b.org(
+        dongyin,
+        "东银中心楼宇联合党支部",
+        PartyOrg.Level.BRANCH,
+        formation=PartyOrg.Formation.JOINT,
+        org_type=PartyOrg.OrgType.BUILDING_JOINT,
+        covered_units=joint_units,
+    )
+    # at most two per unit: a unit with three would owe an independent branch
+    b.members(joint, DONGYIN_JOINT_MEMBERS, code, units=joint_units, per_unit_cap=2)
+    for unit in dy_units[DONGYIN_INDEPENDENT_BRANCHES + 24 :]:
+        # units without members: work coverage through a liaison
+        unit.liaison_name = b.people.name()
+        unit.save(update_fields=["liaison_name"])
+
+    return {
+        "district": district,
+        "hq": hq,
+        "hongchu": hongchu,
+        "hongxian": hongxian,
+        "joint": joint,
+        "hongchu_member": hongchu_members[0],
+        "hongxian_member": hongxian_members[0],
+        "recruiter_unit": dy_units[0],
+        "merchant_unit": hongchu_unit,
+    }
+
+
+_LAIJIN_NAMED = (
+    ("央视创造传媒有限公司", "传媒"),
+    ("华策影视（北京）有限公司", "传媒"),
+    ("北京正午阳光影视有限公司", "传媒"),
+    ("蓝海电视台", "传媒"),
+    ("北京唯品会电子商务有限公司", "其他文创"),
+    ("北京艾利艾互联网科技有限公司", "其他文创"),
+)
+_LAIJIN_WORDS = (
+    "锦程",
+    "棉纺",
+    "八里",
+    "星河",
+    "青禾",
+    "墨白",
+    "拾光",
+    "木棉",
+    "云帆",
+    "知行",
+    "素言",
+    "朗月",
+    "弦歌",
+    "繁星",
+    "长歌",
+    "清川",
+    "见山",
+    "远岫",
+)
+_LAIJIN_SUFFIX = {
+    "传媒": ("文化传媒", "影视制作", "传媒科技"),
+    "创意设计": ("创意设计", "建筑设计", "品牌设计"),
+    "广告": ("广告", "营销策划"),
+    "动漫": ("动漫科技", "动画制作"),
+    "其他文创": ("文化艺术", "数字科技"),
+}
+
+
+def _build_chaoyang(b: _Builder) -> dict[str, Any]:
+    code = "110105"
+    district = b.region("朝阳区", Region.Level.DISTRICT, code=code)
+    blz = b.region("八里庄街道", Region.Level.STREET, district)
+    park = b.region("莱锦文化创意产业园", Region.Level.AREA, blz, area_type=Region.AreaType.PARK)
+    committee = b.org(blz, "中共八里庄街道工作委员会", PartyOrg.Level.COMMITTEE)
+
+    # 170 enterprises in seed 004's industry mix; 8 listed companies
+    industries: list[str] = []
+    for industry, share in LAIJIN_INDUSTRY_MIX:
+        industries += [industry] * round(LAIJIN_ENTERPRISES * share / 100)
+    industries = industries[:LAIJIN_ENTERPRISES]
+    while len(industries) < LAIJIN_ENTERPRISES:
+        industries.append(LAIJIN_INDUSTRY_MIX[0][0])
+    named = list(_LAIJIN_NAMED)
+    used: set[str] = set()
+    units: list[Unit] = []
+    for i, industry in enumerate(industries):
+        match = next((n for n in named if n[1] == industry), None)
+        if match is not None:
+            named.remove(match)
+            name = match[0]
+        else:
+            while True:
+                word = b.people.rng.choice(_LAIJIN_WORDS) + b.people.rng.choice(_LAIJIN_WORDS)
+                name = f"北京{word}{b.people.rng.choice(_LAIJIN_SUFFIX[industry])}有限公司"
+                if name not in used and word[:2] != word[2:]:
+                    break
+        used.add(name)
+        units.append(
+            b.unit(
+                park,
+                name,
+                UnitKind.PRIVATE_ENTERPRISE,
+                code,
+                industry=industry,
+                employees=b.people.rng.randint(6, 90),
+                is_above_scale=i % 21 == 0,
+                address="北京市朝阳区朝阳路八里庄（莱锦文化创意产业园）",
+            )
+        )
+    # the one Party organization found in the park (seed 004); the seed does not
+    # say which company, so it goes to an invented one
+    real_names = {n for n, _ in _LAIJIN_NAMED}
+    with_org = next(u for u in units if u.name not in real_names)
+    existing = b.org(
+        park,
+        f"{with_org.name}党支部",
+        PartyOrg.Level.BRANCH,
+        parent=committee,
+        covered_units=[with_org],
+    )
+    b.members(existing, 5, code, units=[with_org])
+    # 132 floating members found by the visits, kept in a temporary park branch
+    floating = b.org(
+        park,
+        "莱锦园区流动党员临时党支部",
+        PartyOrg.Level.BRANCH,
+        parent=committee,
+        formation=PartyOrg.Formation.TEMPORARY,
+        org_type=PartyOrg.OrgType.PARK_JOINT,
+    )
+    for i in range(LAIJIN_FLOATING_MEMBERS):
+        home = _HOME_REGIONS[i % len(_HOME_REGIONS)]
+        idn = b.people.id_number(home, born_from=1978, born_to=1998)
+        member_create(
+            party_org=floating,
+            name=b.people.name(),
+            id_number=idn,
+            mobile=b.people.mobile(),
+            joined_on=b.people.joined_on(idn),
+            workplace_unit=units[1 + (i * 7) % (len(units) - 1)],
+            is_floating=True,
+            floating_to="北京市朝阳区八里庄街道莱锦文化创意产业园",
+            floating_reason="外出务工经商（流入）",
+        )
+    b.counts["members"] += LAIJIN_FLOATING_MEMBERS
+    return {"district": district, "street": blz, "park": park}
+
+
+def _login(
+    result: DemoResult,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    scope: str,
+    **target: Any,
+) -> User:
+    """A demo account that is not forced to change its password (evaluation only)."""
+    user = User(
+        username=DEMO_USER_PREFIX + username,
+        display_name=display_name,
+        must_change_password=False,
+        password_changed_at=timezone.now(),
+    )
+    user.set_password(password)
+    user.save()
+    audit_record("account.create", obj=user, detail={"username": user.username, "demo": True})
+    grant_add(user, role, **target)
+    result.logins.append(DemoLogin(user.username, Role(role).label, scope, display_name))
+    return user
+
+
+def _build_logins(result: DemoResult, cn: dict[str, Any], cy: dict[str, Any], pw: str) -> None:
+    """One login per role; the member login is linked to a member of 虹储居民区."""
+    recruiter_unit: Unit = cn["recruiter_unit"]
+    table: list[tuple[str, str, str, str, dict[str, Any]]] = [
+        ("district", "区委组织部演示", Role.DISTRICT_ADMIN, "长宁区", {"region": cn["district"]}),
+        ("street", "虹桥街道演示", Role.STREET_STAFF, "虹桥街道", {"region": cn["hq"]}),
+        (
+            "hongchu",
+            "虹储书记演示",
+            Role.COMMUNITY_SECRETARY,
+            "虹储居民区",
+            {"region": cn["hongchu"]},
+        ),
+        (
+            "hongxian",
+            "虹仙书记演示",
+            Role.COMMUNITY_SECRETARY,
+            "虹仙居民区",
+            {"region": cn["hongxian"]},
+        ),
+        (
+            "dongyin",
+            "东银联合支部演示",
+            Role.UNIT_ADMIN,
+            "东银中心楼宇联合党支部",
+            {"party_org": cn["joint"]},
+        ),
+        (
+            "dept",
+            "民政科演示",
+            Role.DEPT_HANDLER,
+            f"职能部门 {DEMO_DEPARTMENT_KEY}",
+            {"department_key": DEMO_DEPARTMENT_KEY},
+        ),
+        ("member", "党员演示", Role.MEMBER, "本人（虹储居民区）", {"region": cn["hongchu"]}),
+        ("merchant", "商户演示", Role.MERCHANT, "虹储居民区", {"region": cn["hongchu"]}),
+        ("recruiter", "招聘演示", Role.RECRUITER, recruiter_unit.name, {"unit": recruiter_unit}),
+        ("sysadmin", "系统管理员演示", Role.SYSTEM_ADMIN, "长宁区", {"region": cn["district"]}),
+        ("security", "安全管理员演示", Role.SECURITY_ADMIN, "长宁区", {"region": cn["district"]}),
+        ("audit", "审计管理员演示", Role.AUDIT_ADMIN, "长宁区", {"region": cn["district"]}),
+        (
+            "balizhuang",
+            "八里庄街道演示",
+            Role.STREET_STAFF,
+            "八里庄街道（北京朝阳）",
+            {"region": cy["street"]},
+        ),
+    ]
+    for username, display_name, role, scope, target in table:
+        user = _login(result, username, display_name, pw, role, scope, **target)
+        if role == Role.MEMBER:
+            profile: Member = cn["hongchu_member"]
+            profile.user = user
+            profile.save(update_fields=["user"])
+
+
+def demo_build(
+    *, password: str = DEFAULT_DEMO_PASSWORD, with_ledger: bool = False, seed: int = 20171231
+) -> DemoResult:
+    """Delete any previous demo and build it anew; returns the logins and row counts."""
+    result = DemoResult(password=password)
+    with transaction.atomic():
+        demo_clear()
+        builder = _Builder(PeopleFactory(seed))
+        changning = _build_changning(builder)
+        chaoyang = _build_chaoyang(builder)
+        _build_logins(result, changning, chaoyang, password)
+        if with_ledger:
+            result.ledger = build_ledger_if_available(changning["district"])
+    result.counts = dict(builder.counts)
+    return result
+
+
+def build_ledger_if_available(district: Region) -> str:
+    """Call site for the Changning-sized 两新 ledger (`coverage_demo.build_liangxin_ledger`)."""
+    if importlib.util.find_spec(LEDGER_MODULE) is None:
+        return "unavailable: lianjian.orgs.coverage_demo is not installed"
+    module = importlib.import_module(LEDGER_MODULE)
+    outcome = module.build_liangxin_ledger(district)
+    return f"built: {outcome}" if outcome is not None else "built"

@@ -1,0 +1,54 @@
+"""`lianjian start`: migrate, load the demo district into an empty database, serve.
+
+This is the one command behind `bash scripts/run.sh`: it must work on a fresh
+clone with nothing configured (SQLite under var/). Static files are served
+by WhiteNoise straight from the app folders (WHITENOISE_USE_FINDERS), so no
+collectstatic step is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lianjian.accounts.models import User
+from lianjian.orgs.demo import DEFAULT_DEMO_PASSWORD, DEMO_USER_PREFIX, demo_build
+from lianjian.orgs.management.commands.demo import print_logins
+from lianjian.orgs.models import Region
+
+
+class Command(BaseCommand):
+    help = "迁移数据库；数据库为空时加载演示数据并显示演示账号；然后启动网页服务。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--addr",
+            default=os.environ.get("LIANJIAN_ADDR", "127.0.0.1:8000"),
+            help="监听地址，默认 127.0.0.1:8000",
+        )
+        parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不加载演示数据")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "start 仅用于开发和评估；正式环境请用 WSGI 服务器运行 lianjian.wsgi:application"
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("数据库迁移完成")
+        if not Region.objects.exists() and not options["no_demo"]:
+            self.stdout.write("数据库为空，正在加载演示数据……")
+            password = os.environ.get("LIANJIAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+            result = demo_build(password=password)
+            print_logins(self.stdout, result)
+        elif User.objects.filter(username__startswith=DEMO_USER_PREFIX).exists():
+            self.stdout.write(
+                "已有数据，未重新加载演示数据。演示账号（demo_ 开头）的密码是首次加载时显示的密码；"
+                "运行 `lianjian demo` 可重建演示数据。"
+            )
+        addr = options["addr"]
+        self.stdout.write(f"联建已启动：http://{addr}/  （按 Ctrl+C 停止）")
+        call_command("runserver", addr, use_reloader=False, use_threading=True)
