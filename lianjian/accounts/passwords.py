@@ -97,7 +97,9 @@ class PolicyValidator:
             if any(n in lowered for n in numbers):
                 errors.append("密码不能包含手机号或身份证号")
             if preset.history and user.pk:
-                recent = list(user.password_history.all()[: preset.history - 1])
+                recent = list(
+                    user.password_history.order_by("-created_at", "-pk")[: preset.history - 1]
+                )
                 hashes = [user.password] if user.password else []
                 hashes += [h.password_hash for h in recent]
                 if any(check_password(password, h) for h in hashes):

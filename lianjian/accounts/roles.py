@@ -51,11 +51,20 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "needs.dispatch",
         "needs.configure",
         "needs.stats",
+        "needs.intake",
+        "needs.calendar",
         "accounts.manage_users",
     },
     Role.STREET_STAFF: REGISTRY_READ
     | REGISTRY_WRITE
-    | {"orgs.unmask", "needs.view", "needs.dispatch", "needs.configure", "needs.stats"},
+    | {
+        "orgs.unmask",
+        "needs.view",
+        "needs.dispatch",
+        "needs.configure",
+        "needs.stats",
+        "needs.intake",
+    },
     Role.COMMUNITY_SECRETARY: REGISTRY_READ
     | REGISTRY_WRITE
     | {"needs.view", "needs.intake", "needs.stats"},
@@ -66,7 +75,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "orgs.change_member",
         "dashboard.view",
     },
-    Role.DEPT_HANDLER: {"needs.view", "needs.handle", "dashboard.view"},
+    Role.DEPT_HANDLER: {"needs.view", "needs.handle", "needs.stats", "dashboard.view"},
     Role.MEMBER: {"self.view"},
     Role.MERCHANT: {"self.view"},
     Role.RECRUITER: {"self.view"},
