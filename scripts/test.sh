@@ -11,4 +11,4 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 .venv/bin/ruff format --check .
 .venv/bin/lianjian makemigrations --check --dry-run >/dev/null
 .venv/bin/mypy lianjian
-exec .venv/bin/python -m pytest -q -p xdist -n 2 "$@"
+exec .venv/bin/python -m pytest -q -p xdist -n 2 --dist loadgroup "$@"

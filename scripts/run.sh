@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Run the platform: create .venv if missing, install the project, then
+# `lianjian start` (migrate, load the demo district into an empty database and
+# print the demo logins, serve on 127.0.0.1:8000). Extra arguments go to
+# `lianjian start`, e.g. `bash scripts/run.sh --addr 0.0.0.0:8000`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+exec .venv/bin/lianjian start "$@"
