@@ -120,3 +120,60 @@ def members_filtered(
         qs = qs.filter(is_active=active)
     qs = _within_region(qs, params.get("region"))
     return qs.select_related("party_org", "workplace_unit", "residence_community").order_by("-id")
+
+
+# ---------------------------------------------------------------- choices and summaries for pages
+
+
+def region_choices(user: Any, perm: str, levels: tuple[str, ...] | None = None) -> QuerySet[Region]:
+    """Active regions where `user` may place a record with `perm` (form choices)."""
+    qs = regions_visible_to(user, perm).filter(is_active=True)
+    if levels:
+        qs = qs.filter(level__in=levels)
+    return qs.order_by("path")
+
+
+def unit_choices(user: Any, perm: str) -> QuerySet[Unit]:
+    return units_visible_to(user, perm).filter(is_active=True).order_by("name", "id")
+
+
+def party_org_choices(user: Any, perm: str, *, parents_only: bool = False) -> QuerySet[PartyOrg]:
+    qs = party_orgs_visible_to(user, perm).filter(is_active=True)
+    if parents_only:
+        # a Party group (党小组) has no sub-organizations
+        qs = qs.exclude(level=PartyOrg.Level.GROUP)
+    return qs.order_by("path")
+
+
+def region_summary(user: Any, region: Region) -> dict[str, int]:
+    """Active units, organizations and members inside `region` that `user` may see."""
+    field = LEVEL_FIELD[Region.Level(region.level)]
+    inside = {field: region.pk, "is_active": True}
+    return {
+        "units": units_visible_to(user).filter(**inside).count(),
+        "party_orgs": party_orgs_visible_to(user).filter(**inside).count(),
+        "members": members_visible_to(user).filter(**inside).count(),
+    }
+
+
+def party_org_children(user: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
+    return (
+        party_orgs_visible_to(user)
+        .filter(path__startswith=org.path, depth=org.depth + 1)
+        .select_related("region")
+        .order_by("path")
+    )
+
+
+def party_org_ancestors(org: PartyOrg) -> list[PartyOrg]:
+    """The path from the root down to `org`'s parent, shown as breadcrumbs.
+
+    Names only: seeing where an organization sits is not access to its parents.
+    """
+    paths = [org.path[: i * PartyOrg.steplen] for i in range(1, org.depth)]
+    return list(PartyOrg.objects.filter(path__in=paths).only("id", "name", "path").order_by("path"))
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    paths = [region.path[: i * Region.steplen] for i in range(1, region.depth)]
+    return list(Region.objects.filter(path__in=paths).only("id", "name", "path").order_by("path"))

@@ -89,6 +89,61 @@ def region_create(
     return region
 
 
+@transaction.atomic
+def region_update(
+    region: Region,
+    *,
+    name: str | None = None,
+    area_type: str | None = None,
+    code: str | None = None,
+    actor: Any = None,
+) -> Region:
+    """Rename or re-describe a node; its level and place in the tree never change here,
+    because every scoped row below it carries its id."""
+    changed: list[str] = []
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise RegistryError("名称不能为空", "name")
+        if name != region.name:
+            region.name = name
+            changed.append("name")
+    if area_type is not None and area_type != region.area_type:
+        if area_type not in Region.AreaType.values:
+            raise RegistryError("区域类型无效", "area_type")
+        region.area_type = area_type
+        changed.append("area_type")
+    if code is not None and code.strip() != region.code:
+        region.code = code.strip()
+        changed.append("code")
+    region.save()
+    audit_record("region.update", user=actor, obj=region, detail={"fields": changed})
+    return region
+
+
+@transaction.atomic
+def region_deactivate(region: Region, *, actor: Any = None) -> Region:
+    """Retire an empty node; one still holding active children, units or organizations
+    is refused so nothing is orphaned out of everyone's sight."""
+    children = Region.objects.filter(path__startswith=region.path, depth=region.depth + 1)
+    if children.filter(is_active=True).exists():
+        raise RegistryError("该区域下仍有有效的下级区域，请先撤销下级区域")
+    field = {
+        Region.Level.DISTRICT: "district_id",
+        Region.Level.STREET: "street_id",
+        Region.Level.COMMUNITY: "community_id",
+        Region.Level.AREA: "area_id",
+    }[Region.Level(region.level)]
+    if Unit.objects.filter(is_active=True, **{field: region.pk}).exists():
+        raise RegistryError("该区域内仍有有效单位，请先迁移或注销单位")
+    if PartyOrg.objects.filter(is_active=True, **{field: region.pk}).exists():
+        raise RegistryError("该区域内仍有有效党组织，请先迁移或撤销党组织")
+    region.is_active = False
+    region.save(update_fields=["is_active", "updated_at"])
+    audit_record("region.deactivate", user=actor, obj=region)
+    return region
+
+
 # ---------------------------------------------------------------- units
 
 UNIT_FIELDS = (
@@ -275,11 +330,13 @@ def party_org_update(
     parent = org.get_parent()
     clean = _clean_party_org(data, parent)
     formation = clean.get("formation", org.formation)
-    if (
-        covered_units is not None
-        and formation == PartyOrg.Formation.SINGLE
-        and len(covered_units) > 1
-    ):
+    covered_count = (
+        len(covered_units)
+        if covered_units is not None
+        else org.coverages.filter(until__isnull=True).count()
+    )
+    # a change of formation alone must not leave a single-formation org covering many units
+    if formation == PartyOrg.Formation.SINGLE and covered_count > 1:
         raise RegistryError(
             "单独建的党组织只能覆盖一个单位；覆盖多个单位请选择“联合建”", "formation"
         )

@@ -1,28 +1,577 @@
-"""Registry pages."""
+"""Registry pages: regions, units, Party organizations and members.
+
+Views stay thin: lists come from `selectors`, single rows from the scope
+chokepoint in `access` (404 outside the user's scope), writes from
+`services`. A `RegistryError` is shown on its field and nothing is written.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from lianjian.accounts.permissions import require_perm
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lianjian.accounts.permissions import require_perm, user_has_perm
+from lianjian.core.masking import mask
+from lianjian.core.paging import querystring_without_page
+from lianjian.core.ratelimit import rate_limited
+from lianjian.orgs import access, selectors, services
+from lianjian.orgs.forms import (
+    DeactivateForm,
+    MemberForm,
+    PartyOrgForm,
+    RegionCreateForm,
+    RegionEditForm,
+    UnitForm,
+    UnmaskForm,
+)
+from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.services import RegistryError
+
+PAGE_SIZE = 20
+UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _show_error(form: forms.Form, err: RegistryError) -> None:
+    """Put the service's Chinese message on its field, or above the form."""
+    form.add_error(err.field if err.field in form.fields else None, err.message)
+
+
+def _filters(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.GET.get(name, "").strip() for name in names}
+
+
+def _form_page(
+    request: HttpRequest, form: forms.Form, title: str, cancel_url: str, **extra: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "orgs/form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url, **extra},
+    )
+
+
+def _confirm_page(
+    request: HttpRequest, form: forms.Form, obj: Any, what: str, cancel_url: str
+) -> HttpResponse:
+    return render(
+        request,
+        "orgs/confirm_deactivate.html",
+        {"form": form, "obj": obj, "what": what, "cancel_url": cancel_url},
+    )
+
+
+# ---------------------------------------------------------------- regions
 
 
 @require_perm("orgs.view_region")
 def region_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "区域", "message": "建设中"})
+    filters = _filters(request, "q", "level", "area_type", "active")
+    page = _page(request, selectors.regions_filtered(request.user, filters))
+    base_depth = min((r.depth for r in page.object_list), default=1)
+    for region in page.object_list:
+        steps = region.depth - base_depth
+        # indentation as text: CSP forbids inline styles
+        region.indent = "\u3000" * steps + ("└ " if steps else "")
+    return render(
+        request,
+        "orgs/region_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "levels": Region.Level.choices,
+            "area_types": Region.AreaType.choices,
+            "querystring_base": querystring_without_page(request),
+            "can_change": user_has_perm(request.user, "orgs.change_region"),
+        },
+    )
+
+
+@require_perm("orgs.view_region")
+def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    region = access.get_region_for_user(request.user, pk, request=request)
+    children = access.regions_visible_to(request.user).filter(
+        path__startswith=region.path, depth=region.depth + 1
+    )
+    return render(
+        request,
+        "orgs/region_detail.html",
+        {
+            "region": region,
+            "ancestors": selectors.region_ancestors(region),
+            "children": children.order_by("path"),
+            "summary": selectors.region_summary(request.user, region),
+            "can_change": user_has_perm(request.user, "orgs.change_region"),
+        },
+    )
+
+
+@never_cache
+@require_perm("orgs.change_region")
+@require_http_methods(["GET", "POST"])
+def region_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A child region under `pk`; roots (districts) are created by the setup command."""
+    parent = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
+    if not parent.is_active:
+        messages.error(request, "该区域已撤销，不能再添加下级区域")
+        return redirect("orgs:region_detail", parent.pk)
+    form = RegionCreateForm(parent, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            region = services.region_create(parent=parent, actor=request.user, **form.cleaned_data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"已添加区域“{region.name}”")
+            return redirect("orgs:region_detail", region.pk)
+    return _form_page(
+        request,
+        form,
+        f"在“{parent.name}”下添加区域",
+        reverse("orgs:region_detail", args=[parent.pk]),
+    )
+
+
+@never_cache
+@require_perm("orgs.change_region")
+@require_http_methods(["GET", "POST"])
+def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    region = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
+    initial = {"name": region.name, "area_type": region.area_type, "code": region.code}
+    form = RegionEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_update(region, actor=request.user, **form.cleaned_data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, "区域信息已保存")
+            return redirect("orgs:region_detail", region.pk)
+    return _form_page(
+        request, form, f"编辑区域：{region.name}", reverse("orgs:region_detail", args=[region.pk])
+    )
+
+
+@never_cache
+@require_perm("orgs.change_region")
+@require_http_methods(["GET", "POST"])
+def region_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    region = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_deactivate(region, actor=request.user)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"区域“{region.name}”已撤销")
+            return redirect("orgs:region_detail", region.pk)
+    return _confirm_page(
+        request, form, region, "撤销区域", reverse("orgs:region_detail", args=[region.pk])
+    )
+
+
+# ---------------------------------------------------------------- units
 
 
 @require_perm("orgs.view_unit")
 def unit_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "单位", "message": "建设中"})
+    filters = _filters(
+        request, "q", "kind", "industry", "is_above_scale", "is_foreign_invested", "region"
+    )
+    filters["active"] = request.GET.get("active", "1")
+    page = _page(request, selectors.units_filtered(request.user, filters))
+    return render(
+        request,
+        "orgs/unit_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": UnitKind.choices,
+            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "querystring_base": querystring_without_page(request),
+            "can_change": user_has_perm(request.user, "orgs.change_unit"),
+        },
+    )
+
+
+@require_perm("orgs.view_unit")
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = access.get_unit_for_user(request.user, pk, request=request)
+    coverages = unit.coverages.select_related("party_org").order_by("-since", "-id")
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "coverages": coverages,
+            "member_count": access.members_visible_to(request.user)
+            .filter(workplace_unit=unit, is_active=True)
+            .count(),
+            "can_change": user_has_perm(request.user, "orgs.change_unit"),
+        },
+    )
+
+
+def _unit_regions(request: HttpRequest) -> QuerySet[Region]:
+    return selectors.region_choices(request.user, "orgs.change_unit", UNIT_REGION_LEVELS)
+
+
+@never_cache
+@require_perm("orgs.change_unit")
+@require_http_methods(["GET", "POST"])
+def unit_create(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(_unit_regions(request), request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_create(actor=request.user, **form.cleaned_data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"已登记单位“{unit.name}”")
+            return redirect("orgs:unit_detail", unit.pk)
+    return _form_page(request, form, "登记单位", reverse("orgs:unit_list"))
+
+
+@never_cache
+@require_perm("orgs.change_unit")
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = access.get_unit_for_user(request.user, pk, "orgs.change_unit", request=request)
+    form = UnitForm(
+        _unit_regions(request), request.POST or None, initial=UnitForm.initial_for(unit)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_update(unit, actor=request.user, **form.cleaned_data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, "单位信息已保存")
+            return redirect("orgs:unit_detail", unit.pk)
+    return _form_page(
+        request, form, f"编辑单位：{unit.name}", reverse("orgs:unit_detail", args=[unit.pk])
+    )
+
+
+@never_cache
+@require_perm("orgs.change_unit")
+@require_http_methods(["GET", "POST"])
+def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = access.get_unit_for_user(request.user, pk, "orgs.change_unit", request=request)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_deactivate(unit, actor=request.user)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"单位“{unit.name}”已注销")
+            return redirect("orgs:unit_detail", unit.pk)
+    return _confirm_page(
+        request, form, unit, "注销单位", reverse("orgs:unit_detail", args=[unit.pk])
+    )
+
+
+# ---------------------------------------------------------------- Party organizations
 
 
 @require_perm("orgs.view_partyorg")
 def partyorg_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "党组织", "message": "建设中"})
+    filters = _filters(request, "q", "level", "formation", "org_type", "region")
+    filters["active"] = request.GET.get("active", "1")
+    page = _page(request, selectors.party_orgs_filtered(request.user, filters))
+    return render(
+        request,
+        "orgs/partyorg_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "levels": PartyOrg.Level.choices,
+            "formations": PartyOrg.Formation.choices,
+            "org_types": PartyOrg.OrgType.choices,
+            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "querystring_base": querystring_without_page(request),
+            "can_change": user_has_perm(request.user, "orgs.change_partyorg"),
+        },
+    )
 
 
+@require_perm("orgs.view_partyorg")
+def partyorg_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = access.get_party_org_for_user(request.user, pk, request=request)
+    coverages = org.coverages.select_related("unit").order_by("-since", "-id")
+    return render(
+        request,
+        "orgs/partyorg_detail.html",
+        {
+            "org": org,
+            "ancestors": selectors.party_org_ancestors(org),
+            "children": selectors.party_org_children(request.user, org),
+            "coverages": coverages,
+            "member_count": access.members_visible_to(request.user)
+            .filter(party_org=org, is_active=True)
+            .count(),
+            "can_change": user_has_perm(request.user, "orgs.change_partyorg"),
+            "can_view_members": user_has_perm(request.user, "orgs.view_member"),
+        },
+    )
+
+
+def _partyorg_form(request: HttpRequest, org: PartyOrg | None) -> PartyOrgForm:
+    perm = "orgs.change_partyorg"
+    return PartyOrgForm(
+        request.POST or None,
+        initial=PartyOrgForm.initial_for(org) if org else None,
+        parents=None if org else selectors.party_org_choices(request.user, perm, parents_only=True),
+        regions=selectors.region_choices(request.user, perm),
+        units=selectors.unit_choices(request.user, perm),
+    )
+
+
+@never_cache
+@require_perm("orgs.change_partyorg")
+@require_http_methods(["GET", "POST"])
+def partyorg_create(request: HttpRequest) -> HttpResponse:
+    form = _partyorg_form(request, None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        parent = data.pop("parent")
+        covered = list(data.pop("covered_units"))
+        try:
+            org = services.party_org_create(
+                parent=parent, covered_units=covered, actor=request.user, **data
+            )
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"已建立党组织“{org.name}”")
+            return redirect("orgs:partyorg_detail", org.pk)
+    return _form_page(request, form, "新建党组织", reverse("orgs:partyorg_list"))
+
+
+@never_cache
+@require_perm("orgs.change_partyorg")
+@require_http_methods(["GET", "POST"])
+def partyorg_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = access.get_party_org_for_user(request.user, pk, "orgs.change_partyorg", request=request)
+    form = _partyorg_form(request, org)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        covered = list(data.pop("covered_units"))
+        # links to units outside this user's scope are not theirs to drop
+        offered = form.fields["covered_units"].queryset  # type: ignore[attr-defined]
+        covered += list(
+            Unit.objects.filter(coverages__party_org=org, coverages__until__isnull=True).exclude(
+                pk__in=offered.values("pk")
+            )
+        )
+        try:
+            services.party_org_update(org, covered_units=covered, actor=request.user, **data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, "党组织信息已保存")
+            return redirect("orgs:partyorg_detail", org.pk)
+    return _form_page(
+        request, form, f"编辑党组织：{org.name}", reverse("orgs:partyorg_detail", args=[org.pk])
+    )
+
+
+@never_cache
+@require_perm("orgs.change_partyorg")
+@require_http_methods(["GET", "POST"])
+def partyorg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    org = access.get_party_org_for_user(request.user, pk, "orgs.change_partyorg", request=request)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_org_deactivate(org, actor=request.user)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"党组织“{org.name}”已撤销")
+            return redirect("orgs:partyorg_detail", org.pk)
+    return _confirm_page(
+        request, form, org, "撤销党组织", reverse("orgs:partyorg_detail", args=[org.pk])
+    )
+
+
+# ---------------------------------------------------------------- members
+
+# exact lookups by full ID number or mobile could enumerate people: keep them slow
+SEARCH_LIMIT, SEARCH_WINDOW = 60, 60
+
+
+@never_cache
 @require_perm("orgs.view_member")
 def member_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"title": "党员", "message": "建设中"})
+    filters = _filters(request, "q", "status", "party_org", "floating", "region")
+    filters["active"] = request.GET.get("active", "1")
+    if filters["q"]:
+        limited = rate_limited(
+            request, "orgs.member_search", limit=SEARCH_LIMIT, window=SEARCH_WINDOW
+        )
+        if limited:
+            return limited
+    if filters["party_org"] and not filters["party_org"].isdigit():
+        filters["party_org"] = ""
+    page = _page(request, selectors.members_filtered(request.user, filters))
+    for member in page.object_list:
+        member.id_masked = mask(member.id_number, "id_number")
+        member.mobile_masked = mask(member.mobile, "mobile")
+    return render(
+        request,
+        "orgs/member_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": Member.Status.choices,
+            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "querystring_base": querystring_without_page(request),
+            "can_change": user_has_perm(request.user, "orgs.change_member"),
+        },
+    )
+
+
+def _member_detail(
+    request: HttpRequest,
+    member: Member,
+    *,
+    unmask_form: UnmaskForm | None = None,
+    revealed: dict[str, str] | None = None,
+) -> HttpResponse:
+    can_unmask = user_has_perm(request.user, "orgs.unmask")
+    return render(
+        request,
+        "orgs/member_detail.html",
+        {
+            "member": member,
+            "id_masked": mask(member.id_number, "id_number"),
+            "mobile_masked": mask(member.mobile, "mobile"),
+            "can_change": user_has_perm(request.user, "orgs.change_member"),
+            "can_unmask": can_unmask,
+            "unmask_form": unmask_form or (UnmaskForm() if can_unmask else None),
+            "revealed": revealed,
+        },
+    )
+
+
+def _get_member(request: HttpRequest, pk: int, perm: str = "orgs.view_member") -> Member:
+    member = access.get_member_for_user(request.user, pk, perm, request=request)
+    # one query for the related rows the page shows
+    return Member.objects.select_related("party_org", "workplace_unit", "residence_community").get(
+        pk=member.pk
+    )
+
+
+@never_cache
+@require_perm("orgs.view_member")
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_detail(request, _get_member(request, pk))
+
+
+@never_cache
+@require_perm("orgs.unmask")
+@require_POST
+def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full ID number and mobile once, for a stated reason (audited, S9)."""
+    member = _get_member(request, pk, "orgs.unmask")
+    form = UnmaskForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = services.member_unmask(
+                member, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except RegistryError as err:
+            _show_error(form, err)
+    response = _member_detail(request, member, unmask_form=form, revealed=revealed)
+    if revealed is None:
+        response.status_code = 400
+    return response
+
+
+def _member_form(request: HttpRequest, member: Member | None) -> MemberForm:
+    return MemberForm(
+        request.POST or None,
+        initial=MemberForm.initial_for(member) if member else None,
+        instance=member,
+        orgs=selectors.party_org_choices(request.user, "orgs.change_member"),
+        units=selectors.unit_choices(request.user, "orgs.view_unit"),
+        communities=selectors.region_choices(
+            request.user, "orgs.view_region", (Region.Level.COMMUNITY,)
+        ),
+    )
+
+
+@never_cache
+@require_perm("orgs.change_member")
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    form = _member_form(request, None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(actor=request.user, **form.cleaned_data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"已登记党员“{member.name}”")
+            return redirect("orgs:member_detail", member.pk)
+    return _form_page(request, form, "登记党员", reverse("orgs:member_list"))
+
+
+@never_cache
+@require_perm("orgs.change_member")
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = access.get_member_for_user(request.user, pk, "orgs.change_member", request=request)
+    form = _member_form(request, member)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        for secret in ("id_number", "mobile"):
+            if not (data.get(secret) or "").strip():
+                data.pop(secret)  # blank means unchanged
+        try:
+            services.member_update(member, actor=request.user, **data)
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, "党员信息已保存")
+            return redirect("orgs:member_detail", member.pk)
+    return _form_page(
+        request, form, f"编辑党员：{member.name}", reverse("orgs:member_detail", args=[member.pk])
+    )
+
+
+@never_cache
+@require_perm("orgs.change_member")
+@require_http_methods(["GET", "POST"])
+def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    member = access.get_member_for_user(request.user, pk, "orgs.change_member", request=request)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_deactivate(
+                member, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except RegistryError as err:
+            _show_error(form, err)
+        else:
+            messages.success(request, f"党员“{member.name}”已移出名册")
+            return redirect("orgs:member_detail", member.pk)
+    return _confirm_page(
+        request, form, member, "移出党员名册", reverse("orgs:member_detail", args=[member.pk])
+    )

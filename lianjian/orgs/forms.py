@@ -1,0 +1,242 @@
+"""Registry forms: they check the shape of input only; the services own the rules.
+
+Every choice of a region, unit or Party organization is built from a scoped
+queryset handed in by the view, so a forged id in POST fails validation as
+"not an available choice" and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+
+OUT_OF_SCOPE = "所选{}不存在或不在您的管辖范围内"
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.get_level_display()}）"
+
+
+def _scoped_choice(
+    queryset: QuerySet[Any], label: str, what: str, required: bool = True
+) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=queryset,
+        label=label,
+        required=required,
+        error_messages={"invalid_choice": OUT_OF_SCOPE.format(what)},
+    )
+
+
+class RegionCreateForm(forms.Form):
+    """A child of a given region; the levels offered follow the district–street–community shape."""
+
+    name = forms.CharField(label="名称", max_length=100)
+    level = forms.ChoiceField(label="层级")
+    area_type = forms.ChoiceField(
+        label="区域类型", choices=Region.AreaType.choices, initial=Region.AreaType.RESIDENTIAL
+    )
+    code = forms.CharField(label="区划代码", max_length=32, required=False)
+
+    CHILD_LEVELS = {
+        Region.Level.DISTRICT: [Region.Level.STREET],
+        Region.Level.STREET: [Region.Level.COMMUNITY, Region.Level.AREA],
+        Region.Level.COMMUNITY: [Region.Level.AREA],
+        Region.Level.AREA: [],
+    }
+
+    def __init__(self, parent: Region, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        levels = self.CHILD_LEVELS[Region.Level(parent.level)]
+        self.fields["level"].choices = [(lv.value, lv.label) for lv in levels]  # type: ignore[attr-defined]
+
+
+class RegionEditForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    area_type = forms.ChoiceField(label="区域类型", choices=Region.AreaType.choices)
+    code = forms.CharField(label="区划代码", max_length=32, required=False)
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label="单位名称", max_length=200)
+    credit_code = forms.CharField(
+        label="统一社会信用代码",
+        max_length=24,
+        required=False,
+        help_text="18位，末位校验码按 GB 32100 核对；个体户等无代码可不填",
+    )
+    kind = forms.ChoiceField(label="单位类别", choices=UnitKind.choices)
+    industry = forms.CharField(label="所属行业", max_length=100, required=False)
+    employees = forms.IntegerField(label="从业人员数", min_value=0, initial=0)
+    is_above_scale = forms.BooleanField(label="规模以上企业", required=False)
+    is_foreign_invested = forms.BooleanField(label="外资企业", required=False)
+    region: forms.Field = forms.ModelChoiceField(queryset=Region.objects.none())
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    liaison_name = forms.CharField(
+        label="党建指导员/联络员",
+        max_length=50,
+        required=False,
+        help_text="无党员单位的工作覆盖",
+    )
+    registered_on = forms.DateField(label="登记日期", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, regions: QuerySet[Region], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = RegionChoiceField(
+            queryset=regions,
+            label="所在区域（社区或楼宇/园区/商圈）",
+            error_messages={"invalid_choice": OUT_OF_SCOPE.format("区域")},
+        )
+        self.fields["region"] = field
+
+    @staticmethod
+    def initial_for(unit: Unit) -> dict[str, Any]:
+        data = {name: getattr(unit, name) for name in UnitForm.base_fields if name != "region"}
+        data["region"] = unit.region_id
+        data["credit_code"] = unit.credit_code or ""
+        return data
+
+
+class PartyOrgForm(forms.Form):
+    parent: forms.Field = forms.ModelChoiceField(queryset=PartyOrg.objects.none(), required=False)
+    name = forms.CharField(label="组织名称", max_length=200)
+    level = forms.ChoiceField(label="层级", choices=PartyOrg.Level.choices)
+    formation = forms.ChoiceField(
+        label="组建方式",
+        choices=PartyOrg.Formation.choices,
+        help_text="联合建的党组织可覆盖多个单位；单独建只覆盖一个",
+    )
+    org_type = forms.ChoiceField(label="组织类型", choices=PartyOrg.OrgType.choices)
+    region: forms.Field = forms.ModelChoiceField(queryset=Region.objects.none())
+    covered_units: forms.Field = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(), required=False
+    )
+    secretary_name = forms.CharField(label="书记", max_length=50, required=False)
+    founded_on = forms.DateField(label="成立日期", required=False, widget=DATE_WIDGET)
+
+    def __init__(
+        self,
+        *args: Any,
+        parents: QuerySet[PartyOrg] | None,
+        regions: QuerySet[Region],
+        units: QuerySet[Unit],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if parents is None:
+            # the tree position is fixed after creation (members and grants hang on the path)
+            del self.fields["parent"]
+        else:
+            self.fields["parent"] = _scoped_choice(parents, "上级党组织", "上级党组织", False)
+            self.fields["parent"].help_text = "不选则为顶层党组织"
+        self.fields["region"] = RegionChoiceField(
+            queryset=regions,
+            label="所在区域",
+            error_messages={"invalid_choice": OUT_OF_SCOPE.format("区域")},
+        )
+        self.fields["covered_units"] = forms.ModelMultipleChoiceField(
+            queryset=units,
+            label="覆盖单位",
+            required=False,
+            help_text="可多选（按住 Ctrl 或 ⌘）",
+            error_messages={"invalid_choice": OUT_OF_SCOPE.format("单位")},
+        )
+
+    @staticmethod
+    def initial_for(org: PartyOrg) -> dict[str, Any]:
+        return {
+            "name": org.name,
+            "level": org.level,
+            "formation": org.formation,
+            "org_type": org.org_type,
+            "region": org.region_id,
+            "covered_units": list(
+                org.coverages.filter(until__isnull=True).values_list("unit_id", flat=True)
+            ),
+            "secretary_name": org.secretary_name,
+            "founded_on": org.founded_on,
+        }
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=24)
+    mobile = forms.CharField(label="手机号", max_length=20, required=False)
+    joined_on = forms.DateField(label="入党日期", required=False, widget=DATE_WIDGET)
+    status = forms.ChoiceField(label="党员类别", choices=Member.Status.choices)
+    party_org: forms.Field = forms.ModelChoiceField(queryset=PartyOrg.objects.none())
+    workplace_unit: forms.Field = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), required=False
+    )
+    residence_community: forms.Field = forms.ModelChoiceField(
+        queryset=Region.objects.none(), required=False
+    )
+    is_floating = forms.BooleanField(label="流动党员", required=False)
+    floating_to = forms.CharField(label="流入/流出地", max_length=100, required=False)
+    floating_reason = forms.CharField(label="流动原因", max_length=200, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        orgs: QuerySet[PartyOrg],
+        units: QuerySet[Unit],
+        communities: QuerySet[Region],
+        instance: Member | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party_org"] = _scoped_choice(orgs, "所在党组织", "党组织")
+        self.fields["workplace_unit"] = _scoped_choice(units, "工作单位", "单位", False)
+        self.fields["residence_community"] = _scoped_choice(communities, "居住社区", "社区", False)
+        if instance is not None:
+            # never prefilled: the full numbers leave the server only through unmasking (S9)
+            from lianjian.core.masking import mask
+
+            for name in ("id_number", "mobile"):
+                field = self.fields[name]
+                field.required = False
+                current = mask(getattr(instance, name), name)  # type: ignore[arg-type]
+                field.help_text = f"当前：{current or '未填写'}；留空表示不修改"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("is_floating") and not (data.get("floating_to") or "").strip():
+            self.add_error("floating_to", "流动党员须填写流入/流出地")
+        return data
+
+    @staticmethod
+    def initial_for(member: Member) -> dict[str, Any]:
+        return {
+            "name": member.name,
+            "joined_on": member.joined_on,
+            "status": member.status,
+            "party_org": member.party_org_id,
+            "workplace_unit": member.workplace_unit_id,
+            "residence_community": member.residence_community_id,
+            "is_floating": member.is_floating,
+            "floating_to": member.floating_to,
+            "floating_reason": member.floating_reason,
+        }
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label="原因", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(label="我确认执行此操作", required=True)
+
+
+class UnmaskForm(forms.Form):
+    reason = forms.CharField(
+        label="查看事由",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="必填，将记入审计日志",
+        error_messages={"required": "查看完整信息须填写事由"},
+    )
