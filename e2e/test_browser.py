@@ -39,8 +39,12 @@ def test_pages_load_nothing_from_outside(page: Any, demo_server: DemoServer) -> 
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     login(page, demo_server, "demo_street")
-    for name in ("dashboard:home", "orgs:member_list", "orgs:unit_list", "orgs:partyorg_list"):
-        page.goto(demo_server.url + reverse(name))
+    paths = [
+        reverse(name)
+        for name in ("dashboard:home", "orgs:member_list", "orgs:unit_list", "orgs:partyorg_list")
+    ]
+    for path in [*paths, "/api/v1/docs"]:
+        page.goto(demo_server.url + path)
         page.wait_for_load_state("networkidle")
     assert len(requested) > 5
     outside = [
