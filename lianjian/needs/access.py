@@ -1,0 +1,73 @@
+"""Who sees which needs: region grants (through the orgs chokepoint) and department grants.
+
+Street and community staff see needs located in their subtree; department
+handlers see needs assigned to their department(s) and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lianjian.accounts.permissions import grants_with_perm
+from lianjian.accounts.roles import Role
+from lianjian.needs.models import Department, Need, NeedEvent
+from lianjian.orgs.access import get_in_scope, scope_q
+
+
+def department_ids_of(user: Any, perm: str = "needs.view") -> list[int]:
+    """Departments whose handler grants give `user` the permission."""
+    keys = [
+        g.department_key
+        for g in grants_with_perm(user, perm)
+        if g.role == Role.DEPT_HANDLER and g.department_key
+    ]
+    if not keys:
+        return []
+    return list(Department.objects.filter(key__in=keys).values_list("pk", flat=True))
+
+
+def need_scope_q(user: Any, perm: str = "needs.view", prefix: str = "") -> Q:
+    q = scope_q(user, perm, prefix=prefix)
+    dept_ids = department_ids_of(user, perm)
+    if dept_ids:
+        q |= Q(**{prefix + "department_id__in": dept_ids})
+    return q
+
+
+def needs_visible_to(user: Any, perm: str = "needs.view") -> QuerySet[Need]:
+    return Need.objects.filter(need_scope_q(user, perm))
+
+
+def need_events_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedEvent]:
+    """Events for statistics: region scope on the event's own ancestor ids, or the department."""
+    q = scope_q(user, perm)
+    dept_ids = department_ids_of(user, perm)
+    if dept_ids:
+        q |= Q(department_id__in=dept_ids)
+    return NeedEvent.objects.filter(q)
+
+
+def get_need_for_user(user: Any, pk: Any, perm: str = "needs.view", request: Any = None) -> Need:
+    return get_in_scope(needs_visible_to(user, perm), pk, user=user, request=request)
+
+
+def streets_configurable_by(user: Any) -> list[int]:
+    """Street ids whose needs configuration `user` may edit (street or district grants)."""
+    from lianjian.orgs.models import Region
+
+    ids: set[int] = set()
+    for grant in grants_with_perm(user, "needs.configure"):
+        if not grant.region_id:
+            continue
+        region = grant.region
+        if region.level == Region.Level.STREET:
+            ids.add(region.pk)
+        elif region.level == Region.Level.DISTRICT:
+            ids.update(
+                Region.objects.filter(
+                    level=Region.Level.STREET, district_ref_id=region.pk
+                ).values_list("pk", flat=True)
+            )
+    return sorted(ids)

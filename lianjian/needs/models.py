@@ -1,0 +1,421 @@
+"""Needs channel and work orders (DOMAIN.md §2).
+
+Configuration (categories, departments, routing, deadlines, the working-day
+calendar, escalation) is data each street edits, not code. A `Need` moves
+through an explicit state machine (`lianjian.needs.workflow`); every move
+writes a `NeedEvent`, which carries the dimensions statistics group by, so
+figures can be recomputed from history as of any date.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from lianjian.core.fields import EncryptedTextField
+from lianjian.core.models import ScopedModel, TimeStampedModel
+
+# ---------------------------------------------------------------- configuration
+
+
+class Department(TimeStampedModel):
+    """A functional department (职能部门) that answers dispatched needs.
+
+    Handlers are users holding Grant(role=dept_handler, department_key=key),
+    so `key` is unique across the deployment.
+    """
+
+    street = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="need_departments"
+    )
+    key = models.SlugField("部门编码", max_length=64, unique=True)
+    name = models.CharField("部门名称", max_length=100)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "职能部门"
+        ordering = ["street_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(TimeStampedModel):
+    """A node of a street's need-category tree, with its reply deadline and default route."""
+
+    street = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="need_categories"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField("类别名称", max_length=50)
+    # reply deadline counted in working days from dispatch
+    deadline_workdays = models.PositiveSmallIntegerField("答复时限（工作日）", default=5)
+    # routing rule: category → department (None falls back to the street's default)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name="责任部门",
+    )
+    keywords = models.CharField(
+        "关键词", max_length=300, blank=True, help_text="以空格分隔，供分拣规则参考"
+    )
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "需求类别"
+        ordering = ["street_id", "parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "parent", "name"], name="needs_category_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
+
+
+class StreetSettings(TimeStampedModel):
+    """Per-street routing fallback and escalation rule."""
+
+    street = models.OneToOneField(
+        "orgs.Region", on_delete=models.CASCADE, related_name="needs_settings"
+    )
+    fallback_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="兜底部门",
+    )
+    default_deadline_workdays = models.PositiveSmallIntegerField(
+        "默认答复时限（工作日）", default=5
+    )
+    # escalate to street dispatchers this many working days after the deadline (0 = at once)
+    escalate_after_workdays = models.PositiveSmallIntegerField("逾期后升级（工作日）", default=0)
+    remind_before_workdays = models.PositiveSmallIntegerField("到期前提醒（工作日）", default=1)
+
+    class Meta:
+        verbose_name = "街道需求设置"
+
+
+class CalendarDay(models.Model):
+    """An exception to the default week (Mon–Fri work, weekends off).
+
+    A holiday on a weekday is `is_workday=False`; a 调休 make-up Saturday is
+    `is_workday=True`. One calendar for the deployment: public holidays are national.
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    note = models.CharField("说明", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "工作日历"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'}"
+
+
+# ---------------------------------------------------------------- needs
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", "热线"
+    WINDOW = "window", "民意征求窗口"
+    VISIT = "visit", "走访"
+    SURVEY = "survey", "问卷调查"
+    ONLINE = "online", "网上表单"
+    API = "api", "接口"
+
+
+class SubmitterKind(models.TextChoices):
+    UNIT = "unit", "单位"
+    PERSON = "person", "个人"
+    ANONYMOUS = "anonymous", "匿名"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "已受理"  # waiting for a dispatcher
+    DISPATCHED = "dispatched", "已派单"  # sent to a department, not yet accepted
+    ACCEPTED = "accepted", "办理中"  # the department took it on
+    REPLIED = "replied", "已答复"  # the department answered; waiting for the rating
+    RATED = "rated", "已评价"  # the submitter (or a callback) rated the reply
+    CLOSED = "closed", "已办结"  # finished
+    RETURNED = "returned", "已退回"  # department says not ours; back to the dispatcher
+    TRANSFERRED = "transferred", "已转办"  # moved to another department, not yet accepted
+    REOPENED = "reopened", "重新办理"  # unsatisfied rating sent it back to the department
+    MERGED = "merged", "已合并"  # a duplicate following its main case
+    REJECTED = "rejected", "不予受理"  # out of remit, spam or invalid
+
+
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.RETURNED,
+    Status.TRANSFERRED,
+    Status.REOPENED,
+)
+# a department owes a reply while the need is in one of these
+AWAITING_REPLY = (Status.DISPATCHED, Status.ACCEPTED, Status.TRANSFERRED, Status.REOPENED)
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Need(ScopedModel, TimeStampedModel):
+    """One need (诉求) from any channel, tracked as a work order."""
+
+    tracking_code = models.CharField("查询码", max_length=12, unique=True)
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    text = models.TextField("需求内容")
+    region = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="needs", verbose_name="所在区域"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs",
+        verbose_name="提出单位",
+    )
+    submitter_kind = models.CharField(
+        "提出人类型", max_length=16, choices=SubmitterKind.choices, default=SubmitterKind.PERSON
+    )
+    submitter_name = models.CharField("提出人", max_length=50, blank=True)
+    contact_phone = EncryptedTextField("联系电话", purpose="need.contact_phone", blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    # bumped on every transition: a form carries it so a stale action is refused
+    version = models.PositiveIntegerField(default=1)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="needs"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="needs"
+    )
+    # what triage proposed at intake, kept to measure it and to learn from corrections
+    proposed_category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposal_confidence = models.FloatField(null=True, blank=True)
+    proposal_source = models.CharField(max_length=32, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField("答复期限", null=True, blank=True, db_index=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    reply_text = models.TextField("答复内容", blank=True)
+    service_item = models.ForeignKey(
+        "ServiceItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs",
+        verbose_name="匹配服务项目",
+    )
+    rating = models.CharField("满意度", max_length=16, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField("评价意见", max_length=500, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "需求"
+        indexes = [
+            models.Index(fields=["district", "id"], name="needs_need_district_idx"),
+            models.Index(fields=["street", "id"], name="needs_need_street_idx"),
+            models.Index(fields=["community", "id"], name="needs_need_community_idx"),
+            models.Index(fields=["area", "id"], name="needs_need_area_idx"),
+            models.Index(fields=["department", "id"], name="needs_need_dept_idx"),
+        ]
+        constraints = [
+            # concurrent retries of one API submission create exactly one row (R2)
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="needs_need_idempotency_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.text[:20]}"
+
+
+def attachment_path(instance: NeedAttachment, filename: str) -> str:
+    # never trust the uploaded name: only our own token and the detected extension
+    return f"needs/{instance.need_id}/{instance.token}.{instance.extension}"
+
+
+class NeedAttachment(models.Model):
+    """An image or PDF attached to a need, checked by magic bytes and size."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="attachments")
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=attachment_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class NeedEvent(ScopedModel):
+    """One transition (or escalation) of a need: the history statistics are computed from.
+
+    Carries a snapshot of the need's dimensions at the time, so grouping by
+    department, category, street or channel needs no join and old figures do
+    not move when a need is later transferred.
+    """
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16, db_index=True)
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deadline = models.DateTimeField(null=True, blank=True)
+    # set on reply events: answered within the deadline, and how long it took since dispatch
+    on_time = models.BooleanField(null=True, blank=True)
+    reply_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # set on rate events
+    rating = models.CharField(max_length=16, choices=Rating.choices, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["street", "at"], name="needs_event_street_at_idx"),
+            models.Index(fields=["community", "at"], name="needs_event_comm_at_idx"),
+            models.Index(fields=["district", "at"], name="needs_event_district_at_idx"),
+            models.Index(fields=["department", "at"], name="needs_event_dept_at_idx"),
+            models.Index(fields=["need", "at"], name="needs_event_need_at_idx"),
+        ]
+
+
+class TriageCorrection(models.Model):
+    """A dispatcher's final labels for a need: training data for triage retraining.
+
+    Written at every dispatch; `corrected` tells whether it differed from the proposal.
+    """
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="triage_labels")
+    street = models.ForeignKey("orgs.Region", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    proposed_category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    corrected = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Callback(models.Model):
+    """A staff phone callback (回访) to the submitter, with what they said."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="callbacks")
+    rating = models.CharField("满意度", max_length=16, choices=Rating.choices)
+    note = models.CharField("回访记录", max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+# ---------------------------------------------------------------- service catalogue (§8)
+
+
+class ServiceStation(ScopedModel, TimeStampedModel):
+    """A service station (服务站) in a street, community or building."""
+
+    name = models.CharField("服务站名称", max_length=100)
+    region = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="service_stations"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "服务站"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceItem(ScopedModel, TimeStampedModel):
+    """A service offered through the alliance (e.g. the 六个便利), with its provider unit."""
+
+    station = models.ForeignKey(
+        ServiceStation, on_delete=models.CASCADE, related_name="items", verbose_name="服务站"
+    )
+    name = models.CharField("服务项目", max_length=100)
+    kind = models.CharField("服务类型", max_length=20, blank=True)
+    description = models.TextField("说明", blank=True)
+    provider = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_items",
+        verbose_name="提供单位",
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_items",
+        verbose_name="对应需求类别",
+    )
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "服务项目"
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,1003 @@
+"""Writes on needs: configuration, intake, the work-order state machine, ticks.
+
+Pages, the API, the public form, commands and the demo all call these; each
+validates, writes a `NeedEvent` for every transition and an audit row in the
+same transaction, and refuses bad input with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from lianjian.accounts.models import User
+from lianjian.accounts.roles import ROLE_PERMISSIONS, Role
+from lianjian.core.audit import audit_record
+from lianjian.core.masking import mask
+from lianjian.core.models import Notification
+from lianjian.core.notifications import get_backend
+from lianjian.core.validators import is_valid_mobile, normalize_mobile
+from lianjian.needs import workdays
+from lianjian.needs.access import department_ids_of, needs_visible_to
+from lianjian.needs.attachments import AttachmentError, check_attachments
+from lianjian.needs.models import (
+    AWAITING_REPLY,
+    CalendarDay,
+    Callback,
+    Category,
+    Channel,
+    Department,
+    Need,
+    NeedAttachment,
+    NeedEvent,
+    Rating,
+    ServiceItem,
+    ServiceStation,
+    Status,
+    StreetSettings,
+    SubmitterKind,
+    TriageCorrection,
+)
+from lianjian.orgs.models import Region, Unit
+
+logger = logging.getLogger("lianjian.needs")
+
+CONFLICT_MESSAGE = "该需求已被他人处理，请刷新后重试"
+MAX_TEXT = 2000
+
+
+class NeedError(ValueError):
+    """Refused need write; `message` is shown to the user as is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NeedConflict(NeedError):
+    """Someone else changed the need since the caller loaded it."""
+
+
+# ---------------------------------------------------------------- state machine
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.DISPATCHED, Status.REJECTED, Status.MERGED}),
+    Status.DISPATCHED: frozenset(
+        {Status.ACCEPTED, Status.REPLIED, Status.RETURNED, Status.TRANSFERRED}
+    ),
+    Status.TRANSFERRED: frozenset(
+        {Status.ACCEPTED, Status.REPLIED, Status.RETURNED, Status.TRANSFERRED}
+    ),
+    Status.ACCEPTED: frozenset({Status.REPLIED, Status.RETURNED, Status.TRANSFERRED}),
+    Status.RETURNED: frozenset({Status.DISPATCHED, Status.REJECTED, Status.MERGED}),
+    Status.REOPENED: frozenset(
+        {Status.ACCEPTED, Status.REPLIED, Status.RETURNED, Status.TRANSFERRED, Status.DISPATCHED}
+    ),
+    Status.REPLIED: frozenset({Status.RATED, Status.CLOSED}),
+    Status.RATED: frozenset({Status.REOPENED, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+    Status.MERGED: frozenset(),
+    Status.REJECTED: frozenset(),
+}
+
+# action → (target status, label, who may do it)
+ACTIONS: dict[str, tuple[str, str, str]] = {
+    "dispatch": (Status.DISPATCHED, "派单", "dispatcher"),
+    "reject": (Status.REJECTED, "不予受理", "dispatcher"),
+    "merge": (Status.MERGED, "合并", "dispatcher"),
+    "close": (Status.CLOSED, "办结", "dispatcher"),
+    "accept": (Status.ACCEPTED, "签收", "handler"),
+    "reply": (Status.REPLIED, "答复", "handler"),
+    "return": (Status.RETURNED, "退回", "handler"),
+    "transfer": (Status.TRANSFERRED, "转办", "handler_or_dispatcher"),
+    "rate": (Status.RATED, "评价", "submitter_or_staff"),
+    "reopen": (Status.REOPENED, "重新办理", "system"),
+}
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _check_actor(need: Need, kind: str, actor: Any) -> None:
+    """The actor's role and scope for this action; raises NeedError (refusal, nothing written)."""
+    if kind == "system" or (actor is None and kind in {"submitter_or_staff"}):
+        return
+    if actor is None:
+        raise NeedError("需要登录后操作")
+    can_dispatch = needs_visible_to(actor, "needs.dispatch").filter(pk=need.pk).exists()
+    can_handle = bool(need.department_id) and need.department_id in department_ids_of(
+        actor, "needs.handle"
+    )
+    allowed = {
+        "dispatcher": can_dispatch,
+        "handler": can_handle,
+        "handler_or_dispatcher": can_dispatch or can_handle,
+        "submitter_or_staff": can_dispatch
+        or needs_visible_to(actor, "needs.intake").filter(pk=need.pk).exists(),
+    }[kind]
+    if not allowed:
+        raise NeedError("您没有处理该需求的权限")
+
+
+def _event(need: Need, action: str, from_status: str, actor: Any, note: str, **extra: Any) -> None:
+    NeedEvent.objects.create(
+        need=need,
+        action=action,
+        from_status=from_status,
+        to_status=need.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=_now(),
+        note=note[:MAX_TEXT],
+        channel=need.channel,
+        department_id=need.department_id,
+        category_id=need.category_id,
+        deadline=need.deadline,
+        district_id=need.district_id,
+        street_id=need.street_id,
+        community_id=need.community_id,
+        area_id=need.area_id,
+        **extra,
+    )
+
+
+def _transition(
+    need_id: int,
+    action: str,
+    *,
+    actor: Any,
+    expected_version: int | None,
+    note: str = "",
+    request: HttpRequest | None = None,
+    changes: dict[str, Any] | None = None,
+    event_extra: dict[str, Any] | None = None,
+    check_actor: bool = True,
+) -> Need:
+    """The one transition function: lock, check version, table, actor; apply; history; audit.
+
+    Must run inside a transaction (the public wrappers are atomic).
+    """
+    target, label, kind = ACTIONS[action]
+    need = Need.objects.select_for_update().filter(pk=need_id).first()
+    if need is None:
+        raise NeedError("未找到该需求")
+    if expected_version is not None and need.version != expected_version:
+        raise NeedConflict(CONFLICT_MESSAGE)
+    if target not in ALLOWED_TRANSITIONS[need.status]:
+        raise NeedError(f"需求当前状态为“{Status(need.status).label}”，不能{label}")
+    if check_actor:
+        _check_actor(need, kind, actor)
+    from_status = need.status
+    for field, value in (changes or {}).items():
+        setattr(need, field, value)
+    need.status = target
+    need.version += 1
+    # the lock makes this safe; the version filter makes a lost update impossible anyway
+    fields = {f: getattr(need, f) for f in (changes or {})}
+    updated = Need.objects.filter(pk=need.pk, version=need.version - 1).update(
+        status=need.status, version=need.version, updated_at=_now(), **fields
+    )
+    if updated != 1:
+        raise NeedConflict(CONFLICT_MESSAGE)
+    _event(need, action, from_status, actor, note, **(event_extra or {}))
+    audit_record(
+        f"need.{action}",
+        user=actor if getattr(actor, "pk", None) else None,
+        request=request,
+        obj=need,
+        scope=f"street:{need.street_id}",
+        detail={"from": from_status, "to": need.status},
+    )
+    return need
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def _dispatcher_users(need: Need) -> list[User]:
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if "needs.dispatch" in perms]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            grants__role__in=roles,
+            grants__region_id__in=[r for r in (need.street_id, need.district_id) if r is not None],
+        ).distinct()
+    )
+
+
+def _street_staff(need: Need) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, grants__role=Role.STREET_STAFF, grants__region_id=need.street_id or 0
+        ).distinct()
+    )
+
+
+def _handlers(department_id: int | None) -> list[User]:
+    if not department_id:
+        return []
+    key = Department.objects.filter(pk=department_id).values_list("key", flat=True).first()
+    return list(
+        User.objects.filter(
+            is_active=True, grants__role=Role.DEPT_HANDLER, grants__department_key=key
+        ).distinct()
+    )
+
+
+def notify_users(users: Iterable[User], subject: str, body: str, link: str = "") -> int:
+    """In-app rows now; the external backend after commit (a rollback sends nothing)."""
+    users = list(users)
+    Notification.objects.bulk_create(
+        [Notification(recipient=u, subject=subject, body=body, link=link) for u in users]
+    )
+
+    def send() -> None:
+        backend = get_backend()
+        for u in users:
+            backend.send(channel="inapp", recipient=u.username, subject=subject, body=body)
+
+    transaction.on_commit(send)
+    return len(users)
+
+
+def _notify_submitter(need: Need, subject: str, body: str) -> None:
+    phone = need.contact_phone
+    if not phone:
+        return
+
+    def send() -> None:
+        get_backend().send(channel="sms", recipient=phone, subject=subject, body=body)
+
+    transaction.on_commit(send)
+
+
+def _link(need: Need) -> str:
+    return f"/needs/{need.pk}/"
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def _street_of(region: Region) -> Region:
+    if region.level == Region.Level.STREET:
+        return region
+    if region.street_ref_id:
+        return Region.objects.get(pk=region.street_ref_id)
+    raise NeedError("请选择街道或街道以下的区域", "region")
+
+
+@transaction.atomic
+def department_create(
+    *, street: Region, key: str, name: str, phone: str = "", actor: Any = None
+) -> Department:
+    key, name = key.strip(), name.strip()
+    if street.level != Region.Level.STREET:
+        raise NeedError("部门必须属于某个街道", "street")
+    if not key or not name:
+        raise NeedError("部门编码和名称不能为空", "key")
+    if Department.objects.filter(key=key).exists():
+        raise NeedError("部门编码已被使用", "key")
+    dept = Department.objects.create(street=street, key=key, name=name, phone=phone)
+    audit_record("needs.department_create", user=actor, obj=dept, detail={"key": key})
+    return dept
+
+
+@transaction.atomic
+def category_create(
+    *,
+    street: Region,
+    name: str,
+    parent: Category | None = None,
+    department: Department | None = None,
+    deadline_workdays: int = 5,
+    keywords: str = "",
+    actor: Any = None,
+) -> Category:
+    name = name.strip()
+    if street.level != Region.Level.STREET:
+        raise NeedError("类别必须属于某个街道", "street")
+    if not name:
+        raise NeedError("类别名称不能为空", "name")
+    if not 1 <= int(deadline_workdays) <= 60:
+        raise NeedError("答复时限应为 1 到 60 个工作日", "deadline_workdays")
+    if parent is not None and parent.street_id != street.pk:
+        raise NeedError("上级类别不属于该街道", "parent")
+    if department is not None and department.street_id != street.pk:
+        raise NeedError("责任部门不属于该街道", "department")
+    if Category.objects.filter(street=street, parent=parent, name=name).exists():
+        raise NeedError("同级下已有同名类别", "name")
+    cat = Category.objects.create(
+        street=street,
+        parent=parent,
+        name=name,
+        department=department,
+        deadline_workdays=deadline_workdays,
+        keywords=keywords.strip(),
+    )
+    audit_record("needs.category_create", user=actor, obj=cat, detail={"name": name})
+    return cat
+
+
+@transaction.atomic
+def category_update(
+    category: Category,
+    *,
+    department: Department | None,
+    deadline_workdays: int,
+    is_active: bool = True,
+    actor: Any = None,
+) -> Category:
+    """Change a category's routing rule and deadline (new dispatches use it)."""
+    if department is not None and department.street_id != category.street_id:
+        raise NeedError("责任部门不属于该街道", "department")
+    if not 1 <= int(deadline_workdays) <= 60:
+        raise NeedError("答复时限应为 1 到 60 个工作日", "deadline_workdays")
+    before = {"department": category.department_id, "deadline": category.deadline_workdays}
+    category.department = department
+    category.deadline_workdays = deadline_workdays
+    category.is_active = is_active
+    category.save(update_fields=["department", "deadline_workdays", "is_active", "updated_at"])
+    audit_record(
+        "needs.category_update",
+        user=actor,
+        obj=category,
+        detail={"before": before, "department": category.department_id},
+    )
+    return category
+
+
+@transaction.atomic
+def street_settings_save(
+    street: Region,
+    *,
+    fallback_department: Department | None,
+    default_deadline_workdays: int = 5,
+    escalate_after_workdays: int = 0,
+    remind_before_workdays: int = 1,
+    actor: Any = None,
+) -> StreetSettings:
+    if fallback_department is not None and fallback_department.street_id != street.pk:
+        raise NeedError("兜底部门不属于该街道", "fallback_department")
+    if not 1 <= default_deadline_workdays <= 60:
+        raise NeedError("答复时限应为 1 到 60 个工作日", "default_deadline_workdays")
+    if not 0 <= escalate_after_workdays <= 30 or not 0 <= remind_before_workdays <= 10:
+        raise NeedError("提醒或升级天数超出范围", "escalate_after_workdays")
+    obj, _ = StreetSettings.objects.update_or_create(
+        street=street,
+        defaults={
+            "fallback_department": fallback_department,
+            "default_deadline_workdays": default_deadline_workdays,
+            "escalate_after_workdays": escalate_after_workdays,
+            "remind_before_workdays": remind_before_workdays,
+        },
+    )
+    audit_record("needs.settings_save", user=actor, obj=obj, scope=f"street:{street.pk}")
+    return obj
+
+
+@transaction.atomic
+def calendar_day_set(
+    day: dt.date, *, is_workday: bool | None, note: str = "", actor: Any = None
+) -> CalendarDay | None:
+    """Mark a holiday or a 调休 workday; `is_workday=None` restores the default week."""
+    if is_workday is None:
+        CalendarDay.objects.filter(date=day).delete()
+        audit_record("needs.calendar_reset", user=actor, detail={"date": day.isoformat()})
+        return None
+    obj, _ = CalendarDay.objects.update_or_create(
+        date=day, defaults={"is_workday": is_workday, "note": note.strip()[:50]}
+    )
+    audit_record(
+        "needs.calendar_set",
+        user=actor,
+        obj=obj,
+        detail={"date": day.isoformat(), "workday": is_workday},
+    )
+    return obj
+
+
+@transaction.atomic
+def service_station_create(
+    *, name: str, region: Region, address: str = "", actor: Any = None
+) -> ServiceStation:
+    name = name.strip()
+    if not name:
+        raise NeedError("服务站名称不能为空", "name")
+    station = ServiceStation.objects.create(
+        name=name, region=region, address=address.strip(), **region.ancestor_ids()
+    )
+    audit_record("needs.station_create", user=actor, obj=station)
+    return station
+
+
+@transaction.atomic
+def service_item_create(
+    *,
+    station: ServiceStation,
+    name: str,
+    kind: str = "",
+    description: str = "",
+    provider: Unit | None = None,
+    category: Category | None = None,
+    actor: Any = None,
+) -> ServiceItem:
+    name = name.strip()
+    if not name:
+        raise NeedError("服务项目名称不能为空", "name")
+    item = ServiceItem.objects.create(
+        station=station,
+        name=name,
+        kind=kind.strip(),
+        description=description.strip(),
+        provider=provider,
+        category=category,
+        district_id=station.district_id,
+        street_id=station.street_id,
+        community_id=station.community_id,
+        area_id=station.area_id,
+    )
+    audit_record("needs.service_item_create", user=actor, obj=item)
+    return item
+
+
+def route_for(street_id: int, category: Category | None) -> Department | None:
+    """Routing rule: the category's department (or its parent's), else the street fallback."""
+    node = category
+    while node is not None:
+        if node.department_id and node.department and node.department.is_active:
+            return node.department
+        node = node.parent
+    settings_row = (
+        StreetSettings.objects.filter(street_id=street_id)
+        .select_related("fallback_department")
+        .first()
+    )
+    return settings_row.fallback_department if settings_row else None
+
+
+# ---------------------------------------------------------------- intake
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _tracking_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def _propose(text: str, street_id: int | None) -> Any:
+    """Ask triage for a proposal; intake never fails because triage is missing or broken."""
+    try:
+        triage = importlib.import_module("lianjian.needs.triage")
+    except ImportError:
+        return None
+    try:
+        return triage.propose(text, street_id)
+    except Exception:
+        logger.exception("triage propose failed")
+        return None
+
+
+def _apply_proposal(need: Need, proposal: Any) -> None:
+    if proposal is None:
+        need.department = route_for(need.street_id, None) if need.street_id else None
+        return
+    category = None
+    if getattr(proposal, "category_id", None):
+        category = Category.objects.filter(
+            pk=proposal.category_id, street_id=need.street_id, is_active=True
+        ).first()
+    department = None
+    if getattr(proposal, "department_id", None):
+        department = Department.objects.filter(
+            pk=proposal.department_id, street_id=need.street_id, is_active=True
+        ).first()
+    if department is None and need.street_id:
+        department = route_for(need.street_id, category)
+    need.proposed_category = category
+    need.proposed_department = department
+    need.category = category
+    need.department = department
+    need.proposal_confidence = float(getattr(proposal, "confidence", 0.0) or 0.0)
+    need.proposal_source = str(getattr(proposal, "source", "") or "")[:32]
+
+
+def need_submit(
+    *,
+    channel: str,
+    text: str,
+    region: Region,
+    submitter_kind: str,
+    submitter_name: str,
+    contact_phone: str,
+    unit: Unit | None = None,
+    attachments: Iterable[Any] = (),
+    actor: Any = None,
+    idempotency_key: str | None = None,
+    request: HttpRequest | None = None,
+) -> Need:
+    """Record a need from any channel; triage proposes category and department at once.
+
+    With `idempotency_key` (API), a retry returns the first need; the unique
+    constraint makes concurrent retries create one row. `need.replayed` says which.
+    """
+    text = (text or "").strip()
+    if channel not in Channel.values:
+        raise NeedError("来源渠道无效", "channel")
+    if not text:
+        raise NeedError("请填写需求内容", "text")
+    if len(text) > MAX_TEXT:
+        raise NeedError(f"需求内容不能超过 {MAX_TEXT} 字", "text")
+    if submitter_kind not in SubmitterKind.values:
+        raise NeedError("提出人类型无效", "submitter_kind")
+    phone = normalize_mobile(contact_phone or "")
+    if phone and not is_valid_mobile(phone):
+        raise NeedError("联系电话应为 11 位手机号码", "contact_phone")
+    if submitter_kind != SubmitterKind.ANONYMOUS and not phone:
+        raise NeedError("请留下联系电话，以便答复", "contact_phone")
+    if submitter_kind == SubmitterKind.UNIT and unit is None and not submitter_name.strip():
+        raise NeedError("请填写提出单位", "unit")
+    street = _street_of(region)
+    if unit is not None and unit.street_id != street.pk:
+        raise NeedError("提出单位不在该街道", "unit")
+    key = (idempotency_key or "").strip()[:100] or None
+    if key and actor is None:
+        raise NeedError("幂等键只能在登录后使用", "idempotency_key")
+    if key:
+        existing = Need.objects.filter(created_by=actor, idempotency_key=key).first()
+        if existing is not None:
+            existing.replayed = True  # type: ignore[attr-defined]
+            return existing
+    try:
+        files = check_attachments(attachments)
+    except AttachmentError as exc:
+        raise NeedError(str(exc), "attachments") from exc
+    proposal = _propose(text, street.pk)
+    try:
+        with transaction.atomic():
+            need = Need(
+                tracking_code=_tracking_code(),
+                channel=channel,
+                text=text,
+                region=region,
+                unit=unit,
+                submitter_kind=submitter_kind,
+                submitter_name=submitter_name.strip()[:50],
+                contact_phone=phone,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                idempotency_key=key,
+                **region.ancestor_ids(),
+            )
+            if need.street_id is None:
+                need.street_id = street.pk
+            _apply_proposal(need, proposal)
+            need.save()
+            for f in files:
+                att = NeedAttachment(
+                    need=need,
+                    token=secrets.token_hex(16),
+                    extension=f.extension,
+                    content_type=f.content_type,
+                    original_name=f.name,
+                    size=len(f.data),
+                )
+                att.file.save("upload", ContentFile(f.data), save=False)
+                att.save()
+            _event(need, "submit", "", actor, "")
+            audit_record(
+                "need.submit",
+                user=actor if getattr(actor, "pk", None) else None,
+                request=request,
+                obj=need,
+                scope=f"street:{need.street_id}",
+                detail={"channel": channel, "phone": mask(phone, "mobile")},
+            )
+            notify_users(
+                _dispatcher_users(need),
+                "新需求待派单",
+                f"{Channel(channel).label}：{text[:60]}",
+                _link(need),
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        existing = Need.objects.filter(created_by=actor, idempotency_key=key).first()
+        if existing is None:
+            raise
+        existing.replayed = True  # type: ignore[attr-defined]
+        return existing
+    need.replayed = False  # type: ignore[attr-defined]
+    return need
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def _same_street(need: Need, obj: Any, what: str) -> None:
+    if obj is None or obj.street_id != need.street_id:
+        raise NeedError(f"{what}不属于该需求所在街道", what)
+    if not getattr(obj, "is_active", True):
+        raise NeedError(f"{what}已停用", what)
+
+
+@transaction.atomic
+def need_dispatch(
+    need_id: int,
+    *,
+    actor: Any,
+    category: Category | None,
+    department: Department | None,
+    expected_version: int | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Need:
+    """Confirm or correct triage, assign a department and set the working-day deadline.
+
+    The final labels are stored as a `TriageCorrection` (training data).
+    """
+    need = Need.objects.filter(pk=need_id).first()
+    if need is None:
+        raise NeedError("未找到该需求")
+    if category is None:
+        raise NeedError("请选择需求类别", "category")
+    _same_street(need, category, "类别")
+    if department is None:
+        department = route_for(need.street_id, category) if need.street_id else None
+    if department is None:
+        raise NeedError("请选择责任部门", "department")
+    _same_street(need, department, "部门")
+    now = _now()
+    need = _transition(
+        need_id,
+        "dispatch",
+        actor=actor,
+        expected_version=expected_version,
+        note=note,
+        request=request,
+        changes={
+            "category": category,
+            "department": department,
+            "dispatched_at": now,
+            "deadline": workdays.deadline_after(now, category.deadline_workdays),
+            "reminded_at": None,
+            "escalated_at": None,
+        },
+    )
+    TriageCorrection.objects.create(
+        need=need,
+        street_id=need.street_id or category.street_id,
+        text=need.text,
+        proposed_category_id=need.proposed_category_id,
+        proposed_department_id=need.proposed_department_id,
+        category=category,
+        department=department,
+        corrected=(
+            need.proposed_category_id != category.pk or need.proposed_department_id != department.pk
+        ),
+        actor=actor,
+    )
+    notify_users(
+        _handlers(department.pk),
+        "新派单需求",
+        f"{category.name}：{need.text[:60]}（{timezone.localtime(need.deadline):%m-%d} 前答复）",
+        _link(need),
+    )
+    return need
+
+
+@transaction.atomic
+def need_accept(
+    need_id: int, *, actor: Any, expected_version: int | None = None, request: Any = None
+) -> Need:
+    return _transition(
+        need_id, "accept", actor=actor, expected_version=expected_version, request=request
+    )
+
+
+@transaction.atomic
+def need_reply(
+    need_id: int,
+    *,
+    actor: Any,
+    reply_text: str,
+    service_item: ServiceItem | None = None,
+    expected_version: int | None = None,
+    request: Any = None,
+) -> Need:
+    """The department answers; on-time and elapsed time are fixed on the event for statistics."""
+    reply_text = (reply_text or "").strip()
+    if not reply_text:
+        raise NeedError("请填写答复内容", "reply_text")
+    if len(reply_text) > MAX_TEXT:
+        raise NeedError(f"答复内容不能超过 {MAX_TEXT} 字", "reply_text")
+    current = Need.objects.filter(pk=need_id).first()
+    if current is None:
+        raise NeedError("未找到该需求")
+    if service_item is not None and service_item.street_id != current.street_id:
+        raise NeedError("服务项目不属于该街道", "service_item")
+    now = _now()
+    started = current.dispatched_at or current.created_at
+    need = _transition(
+        need_id,
+        "reply",
+        actor=actor,
+        expected_version=expected_version,
+        note=reply_text,
+        request=request,
+        changes={"reply_text": reply_text, "replied_at": now, "service_item": service_item},
+        event_extra={
+            "on_time": current.deadline is None or now <= current.deadline,
+            "reply_seconds": max(int((now - started).total_seconds()), 0),
+        },
+    )
+    _notify_submitter(need, "您的需求已答复", f"查询码 {need.tracking_code}：请查看答复并评价。")
+    for dup in need.duplicates.all():
+        _notify_submitter(dup, "您的需求已答复", f"查询码 {dup.tracking_code}：已随主件答复。")
+    return need
+
+
+@transaction.atomic
+def need_return(
+    need_id: int,
+    *,
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+    request: Any = None,
+) -> Need:
+    """Not ours: back to the dispatcher with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedError("退回须说明理由", "reason")
+    need = _transition(
+        need_id,
+        "return",
+        actor=actor,
+        expected_version=expected_version,
+        note=reason,
+        request=request,
+        changes={"deadline": None, "reminded_at": None, "escalated_at": None},
+    )
+    notify_users(_dispatcher_users(need), "需求被退回", reason[:100], _link(need))
+    return need
+
+
+@transaction.atomic
+def need_transfer(
+    need_id: int,
+    *,
+    actor: Any,
+    department: Department | None,
+    note: str = "",
+    expected_version: int | None = None,
+    request: Any = None,
+) -> Need:
+    """Hand over to another department of the street; the deadline keeps running."""
+    current = Need.objects.filter(pk=need_id).first()
+    if current is None:
+        raise NeedError("未找到该需求")
+    if department is None:
+        raise NeedError("请选择转办部门", "department")
+    _same_street(current, department, "部门")
+    if department.pk == current.department_id:
+        raise NeedError("转办部门与当前部门相同", "department")
+    need = _transition(
+        need_id,
+        "transfer",
+        actor=actor,
+        expected_version=expected_version,
+        note=note,
+        request=request,
+        changes={"department": department},
+    )
+    notify_users(_handlers(department.pk), "转办需求", need.text[:60], _link(need))
+    return need
+
+
+@transaction.atomic
+def need_reject(
+    need_id: int,
+    *,
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+    request: Any = None,
+) -> Need:
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedError("不予受理须说明理由", "reason")
+    need = _transition(
+        need_id,
+        "reject",
+        actor=actor,
+        expected_version=expected_version,
+        note=reason,
+        request=request,
+    )
+    _notify_submitter(need, "需求不予受理", f"查询码 {need.tracking_code}：{reason[:60]}")
+    return need
+
+
+@transaction.atomic
+def need_merge(
+    need_id: int,
+    *,
+    into: Need,
+    actor: Any,
+    expected_version: int | None = None,
+    request: Any = None,
+) -> Need:
+    """Mark a duplicate; it follows the main case (tracking shows the main case's progress)."""
+    if into.pk == need_id:
+        raise NeedError("不能与自身合并", "into")
+    if into.status in (Status.MERGED, Status.REJECTED):
+        raise NeedError("主件已合并或不予受理，不能作为主件", "into")
+    current = Need.objects.filter(pk=need_id).first()
+    if current is None or current.street_id != into.street_id:
+        raise NeedError("只能合并同一街道的需求", "into")
+    if not needs_visible_to(actor, "needs.dispatch").filter(pk=into.pk).exists():
+        raise NeedError("未找到主件，或您无权查看", "into")
+    return _transition(
+        need_id,
+        "merge",
+        actor=actor,
+        expected_version=expected_version,
+        note=f"并入 {into.tracking_code}",
+        request=request,
+        changes={"merged_into": into},
+    )
+
+
+@transaction.atomic
+def need_close(
+    need_id: int, *, actor: Any, note: str = "", expected_version: int | None = None
+) -> Need:
+    return _transition(need_id, "close", actor=actor, expected_version=expected_version, note=note)
+
+
+def _rate(
+    need: Need, rating: str, comment: str, actor: Any, check_actor: bool, request: Any
+) -> Need:
+    if rating not in Rating.values:
+        raise NeedError("请选择满意度", "rating")
+    comment = (comment or "").strip()[:500]
+    need = _transition(
+        need.pk,
+        "rate",
+        actor=actor,
+        expected_version=None,
+        note=comment,
+        request=request,
+        changes={"rating": rating, "rating_comment": comment},
+        event_extra={"rating": rating},
+        check_actor=check_actor,
+    )
+    if rating == Rating.UNSATISFIED and need.reopen_count == 0:
+        # unsatisfied reopens once: back to the same department with a fresh deadline
+        days = need.category.deadline_workdays if need.category else 5
+        need = _transition(
+            need.pk,
+            "reopen",
+            actor=None,
+            expected_version=None,
+            note="评价不满意，重新办理",
+            request=request,
+            changes={
+                "reopen_count": need.reopen_count + 1,
+                "deadline": workdays.deadline_after(_now(), days),
+                "dispatched_at": _now(),
+                "reminded_at": None,
+                "escalated_at": None,
+            },
+        )
+        notify_users(_handlers(need.department_id), "需求被重新打开", need.text[:60], _link(need))
+    return need
+
+
+@transaction.atomic
+def need_rate_by_code(
+    tracking_code: str, *, rating: str, comment: str = "", request: Any = None
+) -> Need:
+    """The submitter rates through the tracking link (no account)."""
+    need = Need.objects.filter(tracking_code=tracking_code.strip().upper()).first()
+    if need is None:
+        raise NeedError("查询码无效")
+    if need.status != Status.REPLIED:
+        raise NeedError("该需求当前不能评价")
+    return _rate(need, rating, comment, None, False, request)
+
+
+@transaction.atomic
+def need_callback(
+    need_id: int, *, actor: Any, rating: str, note: str = "", request: Any = None
+) -> Callback:
+    """Staff phone callback (回访): recorded, and it rates a replied need not yet rated."""
+    need = Need.objects.filter(pk=need_id).first()
+    if need is None:
+        raise NeedError("未找到该需求")
+    if rating not in Rating.values:
+        raise NeedError("请选择满意度", "rating")
+    if need.status not in (Status.REPLIED, Status.RATED, Status.CLOSED):
+        raise NeedError("需求尚未答复，不能回访")
+    _check_actor(need, "submitter_or_staff", actor)
+    callback = Callback.objects.create(
+        need=need, rating=rating, note=(note or "").strip()[:500], actor=actor
+    )
+    if need.status == Status.REPLIED:
+        _rate(need, rating, f"电话回访：{callback.note}", actor, True, request)
+    else:
+        audit_record("need.callback", user=actor, request=request, obj=need)
+    return callback
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def needs_tick(now: dt.datetime | None = None) -> dict[str, int]:
+    """Remind handlers one working day before the deadline; escalate overdue needs to the street.
+
+    Idempotent: `reminded_at` / `escalated_at` mark what was already sent.
+    """
+    now = now or _now()
+    today = workdays.local_date(now)
+    counts = {"reminded": 0, "escalated": 0}
+    settings_by_street = {s.street_id: s for s in StreetSettings.objects.all()}
+    candidates = Need.objects.filter(status__in=AWAITING_REPLY, deadline__isnull=False).filter(
+        Q(reminded_at__isnull=True, deadline__gte=now)
+        | Q(escalated_at__isnull=True, deadline__lt=now)
+    )
+    for need in candidates.only("pk", "street_id", "deadline", "reminded_at", "escalated_at"):
+        rule = settings_by_street.get(need.street_id or 0)
+        assert need.deadline is not None
+        due = workdays.local_date(need.deadline)
+        if need.deadline >= now:
+            before = rule.remind_before_workdays if rule else 1
+            if today >= workdays.subtract_workdays(due, before):
+                counts["reminded"] += _mark(need.pk, "remind", now)
+        else:
+            after = rule.escalate_after_workdays if rule else 0
+            if after == 0 or today > workdays.add_workdays(due, after - 1):
+                counts["escalated"] += _mark(need.pk, "escalate", now)
+    return counts
+
+
+@transaction.atomic
+def _mark(need_id: int, action: str, now: dt.datetime) -> int:
+    field = "reminded_at" if action == "remind" else "escalated_at"
+    need = (
+        Need.objects.select_for_update()
+        .filter(pk=need_id, status__in=AWAITING_REPLY, **{field + "__isnull": True})
+        .first()
+    )
+    if need is None:
+        return 0
+    Need.objects.filter(pk=need_id).update(**{field: now})
+    setattr(need, field, now)
+    deadline = timezone.localtime(need.deadline) if need.deadline else None
+    _event(need, action, need.status, None, "")
+    if action == "remind":
+        notify_users(
+            _handlers(need.department_id),
+            "需求即将到期",
+            f"请于 {deadline:%Y-%m-%d} 前答复：{need.text[:60]}",
+            _link(need),
+        )
+    else:
+        notify_users(
+            _street_staff(need),
+            "需求逾期未答复（升级）",
+            f"期限 {deadline:%Y-%m-%d}：{need.text[:60]}",
+            _link(need),
+        )
+    audit_record(f"need.{action}", obj=need, scope=f"street:{need.street_id}")
+    return 1
