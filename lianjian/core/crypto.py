@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -71,6 +72,7 @@ def decrypt(token: str, purpose: str = "") -> str:
 
 
 def needs_rotation(token: str) -> bool:
+    """True when `token` was written with another key or algorithm than the active ones."""
     kid, alg, _ = token.split("$", 2)
     want = "A" if settings.FIELD_ENCRYPTION_ALGORITHM == "AES-256-GCM" else "S"
     return kid != _active_kid() or alg != want
@@ -80,3 +82,59 @@ def blind_index(value: str, purpose: str) -> str:
     """Deterministic keyed hash: equal inputs match, the value itself is not revealed."""
     mac = hmac.new(settings.BLIND_INDEX_KEY, f"{purpose}:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
+
+
+def encrypted_columns() -> list[tuple[Any, Any]]:
+    """Every (model, field) pair stored through EncryptedTextField."""
+    from django.apps import apps
+
+    from lianjian.core.fields import EncryptedTextField
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+
+
+def rotate_all(*, batch_size: int = 1000, dry_run: bool = False) -> dict[str, int]:
+    """Re-encrypt stale ciphertexts column by column, in primary-key batches.
+
+    Reads the raw column (no decrypt on load), so a value is rewritten only
+    when its key id or algorithm is not the active one; running it twice
+    rewrites nothing the second time.
+    """
+    from django.db import connection, transaction
+
+    from lianjian.core.audit import audit_record
+
+    report: dict[str, int] = {}
+    qn = connection.ops.quote_name
+    for model, field in encrypted_columns():
+        table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+        select = (
+            f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} "  # noqa: S608 - names from model meta
+            f"WHERE {qn(pk)} > %s AND {qn(column)} IS NOT NULL AND {qn(column)} <> '' "
+            f"ORDER BY {qn(pk)} LIMIT %s"
+        )
+        update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s"  # noqa: S608
+        last, count = 0, 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(select, [last, batch_size])
+                rows = cursor.fetchall()
+                stale = [(k, v) for k, v in rows if needs_rotation(v)]
+                if not dry_run:
+                    cursor.executemany(
+                        update,
+                        [(encrypt(decrypt(v, field.purpose), field.purpose), k) for k, v in stale],
+                    )
+            count += len(stale)
+            if len(rows) < batch_size:
+                break
+            last = rows[-1][0]
+        report[f"{model._meta.label}.{field.name}"] = count
+    if not dry_run:
+        audit_record("config.rotate_keys", detail={"active_key": _active_kid(), "rotated": report})
+    return report
