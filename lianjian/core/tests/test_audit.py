@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from io import StringIO
 from typing import Any
 
@@ -48,7 +50,7 @@ def test_events_chain_and_verify_ok() -> None:
     events = _events(5)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.row_hash
     assert AuditHead.objects.get(id=1).seq == 5
     result = audit_verify()
@@ -157,7 +159,7 @@ def test_event_fields_and_personal_data_redaction(rf: Any) -> None:
     assert event.user_id_value == user.pk
     assert event.source_ip == "192.0.2.7"
     assert (event.object_type, event.object_id) == ("accounts.user", str(user.pk))
-    assert event.occurred_at.utcoffset().total_seconds() == 0
+    assert event.occurred_at.utcoffset() == dt.timedelta(0)  # stored in UTC
     assert id_number not in str(event.detail) and mobile not in str(event.detail)
     assert "[身份证号]" in event.detail["note"] and "[手机号]" in event.detail["note"]
 
