@@ -1,7 +1,545 @@
-"""Registry API routes (regions, units, party-orgs, members)."""
+"""Registry API routes: regions, units, Party organizations, members.
+
+Thin routes over `selectors` (reads) and `services` (writes). Each route
+checks the role permission first (403 without it, so nothing about the row
+leaks), then fetches the row through the scope chokepoint (404 outside it),
+then re-fetches every id named in the body through the same chokepoint with
+the permission of the operation, so a forged or out-of-scope reference is
+refused before anything is written.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from collections.abc import Iterable
+from typing import Any
 
-router = Router(tags=["registries"])
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+
+from lianjian.accounts.permissions import user_has_perm
+from lianjian.core.audit import audit_record
+from lianjian.orgs import selectors, services
+from lianjian.orgs.access import (
+    get_in_scope,
+    get_member_for_user,
+    get_party_org_for_user,
+    get_region_for_user,
+    get_unit_for_user,
+    party_orgs_visible_to,
+    regions_visible_to,
+    units_visible_to,
+)
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
+from lianjian.orgs.schemas import (
+    DeactivateIn,
+    ErrorOut,
+    MemberDeactivateIn,
+    MemberFilters,
+    MemberIn,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+    Paging,
+    PartyOrgFilters,
+    PartyOrgIn,
+    PartyOrgOut,
+    PartyOrgPage,
+    PartyOrgPatch,
+    RegionFilters,
+    RegionIn,
+    RegionOut,
+    RegionPage,
+    UnitFilters,
+    UnitIn,
+    UnitOut,
+    UnitPage,
+    UnitPatch,
+    UnmaskIn,
+    UnmaskOut,
+)
+from lianjian.orgs.services import RegistryError
+
+router = Router()
+
+FORBIDDEN = "您没有执行此操作的权限"
+READ_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    """403 (audited) when none of the user's roles carries `perm`."""
+    if not user_has_perm(request.user, perm):
+        audit_record(
+            "access.denied",
+            request=request,
+            result="denied",
+            detail={"path": request.path, "perm": perm},
+        )
+        raise HttpError(403, FORBIDDEN)
+
+
+def _bad(err: RegistryError) -> Status[dict[str, Any]]:
+    return Status(400, {"detail": err.message, "field": err.field})
+
+
+def _ref(request: HttpRequest, qs: QuerySet[Any], pk: Any, field: str, label: str) -> Any:
+    """Re-fetch an id named in the body through the chokepoint; refuse what lies outside."""
+    try:
+        return get_in_scope(qs, pk, user=request.user, request=request)
+    except Http404:
+        raise RegistryError(f"所选{label}不存在或不在您的管理范围内", field) from None
+
+
+def _page(qs: QuerySet[Any], paging: Paging) -> dict[str, Any]:
+    return {"items": list(qs[paging.offset : paging.offset + paging.limit]), "count": qs.count()}
+
+
+def _filter_params(filters: Paging) -> dict[str, Any]:
+    return filters.dict(exclude_none=True, exclude={"limit", "offset"})
+
+
+def _patch_data(
+    payload: Any, model: type[Model], *, nullable: Iterable[str] = (), blankable: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The fields actually sent; null clears optional fields and is refused for required ones."""
+    data: dict[str, Any] = payload.dict(exclude_unset=True)
+    for key, value in list(data.items()):
+        if value is not None or key in nullable:
+            continue
+        if key in blankable:
+            data[key] = ""
+            continue
+        label = str(getattr(model._meta.get_field(key), "verbose_name", key))
+        raise RegistryError(f"“{label}”不能为空", key)
+    return data
+
+
+# ---------------------------------------------------------------- regions
+
+
+@router.get(
+    "/regions",
+    response={200: RegionPage, **READ_ERRORS},
+    operation_id="regions_list",
+    summary="区域列表",
+    tags=["区域"],
+)
+def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
+    _require(request, "orgs.view_region")
+    return _page(selectors.regions_filtered(request.user, _filter_params(filters)), filters)
+
+
+@router.get(
+    "/regions/{region_id}",
+    response={200: RegionOut, **READ_ERRORS},
+    operation_id="regions_get",
+    summary="区域详情",
+    tags=["区域"],
+)
+def regions_get(request: HttpRequest, region_id: int) -> Any:
+    _require(request, "orgs.view_region")
+    return get_region_for_user(request.user, region_id, request=request)
+
+
+@router.post(
+    "/regions",
+    response={201: RegionOut, **WRITE_ERRORS},
+    operation_id="regions_create",
+    summary="新增下级区域",
+    tags=["区域"],
+)
+def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
+    _require(request, "orgs.change_region")
+    try:
+        parent = _ref(
+            request,
+            regions_visible_to(request.user, "orgs.change_region"),
+            payload.parent,
+            "parent",
+            "上级区域",
+        )
+        region = services.region_create(
+            name=payload.name,
+            level=payload.level,
+            parent=parent,
+            area_type=payload.area_type,
+            code=payload.code,
+            actor=request.user,
+        )
+    except RegistryError as err:
+        return _bad(err)
+    return Status(201, region)
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    if "region" in data:
+        data["region"] = _ref(
+            request,
+            regions_visible_to(request.user, "orgs.change_unit"),
+            data["region"],
+            "region",
+            "所在区域",
+        )
+    return data
+
+
+@router.get(
+    "/units",
+    response={200: UnitPage, **READ_ERRORS},
+    operation_id="units_list",
+    summary="单位列表",
+    tags=["单位"],
+)
+def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
+    _require(request, "orgs.view_unit")
+    return _page(selectors.units_filtered(request.user, _filter_params(filters)), filters)
+
+
+@router.get(
+    "/units/{unit_id}",
+    response={200: UnitOut, **READ_ERRORS},
+    operation_id="units_get",
+    summary="单位详情",
+    tags=["单位"],
+)
+def units_get(request: HttpRequest, unit_id: int) -> Any:
+    _require(request, "orgs.view_unit")
+    return get_unit_for_user(request.user, unit_id, request=request)
+
+
+@router.post(
+    "/units",
+    response={201: UnitOut, **WRITE_ERRORS},
+    operation_id="units_create",
+    summary="新增单位",
+    tags=["单位"],
+)
+def units_create(request: HttpRequest, payload: UnitIn) -> Any:
+    _require(request, "orgs.change_unit")
+    try:
+        data = _unit_refs(request, payload.dict())
+        unit = services.unit_create(actor=request.user, **data)
+    except RegistryError as err:
+        return _bad(err)
+    return Status(201, unit)
+
+
+@router.patch(
+    "/units/{unit_id}",
+    response={200: UnitOut, **WRITE_ERRORS},
+    operation_id="units_update",
+    summary="修改单位",
+    tags=["单位"],
+)
+def units_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
+    _require(request, "orgs.change_unit")
+    unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
+    try:
+        data = _patch_data(
+            payload,
+            Unit,
+            nullable={"credit_code", "registered_on", "deregistered_on"},
+            blankable={"industry", "address", "liaison_name"},
+        )
+        unit = services.unit_update(unit, actor=request.user, **_unit_refs(request, data))
+    except RegistryError as err:
+        return _bad(err)
+    return unit
+
+
+@router.post(
+    "/units/{unit_id}/deactivate",
+    response={200: UnitOut, **WRITE_ERRORS},
+    operation_id="units_deactivate",
+    summary="注销单位",
+    tags=["单位"],
+)
+def units_deactivate(
+    request: HttpRequest, unit_id: int, payload: DeactivateIn | None = None
+) -> Any:
+    _require(request, "orgs.change_unit")
+    unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
+    try:
+        return services.unit_deactivate(
+            unit, actor=request.user, on=payload.on if payload else None
+        )
+    except RegistryError as err:
+        return _bad(err)
+
+
+# ---------------------------------------------------------------- party organizations
+
+
+def _annotate_party_orgs(orgs: list[PartyOrg]) -> list[PartyOrg]:
+    """Attach parent ids and open coverage in two queries, whatever the page size."""
+    parent_paths = {o.path[: -o.steplen] for o in orgs if o.depth > 1}
+    parent_ids = dict(PartyOrg.objects.filter(path__in=parent_paths).values_list("path", "pk"))
+    covered: dict[int, list[int]] = {o.pk: [] for o in orgs}
+    links = OrgUnitCoverage.objects.filter(party_org__in=orgs, until__isnull=True).order_by("unit")
+    for org_id, unit_id in links.values_list("party_org_id", "unit_id"):
+        covered[org_id].append(unit_id)
+    for org in orgs:
+        org.parent_id = parent_ids.get(org.path[: -org.steplen]) if org.depth > 1 else None  # type: ignore[attr-defined]
+        org.covered_unit_ids = covered[org.pk]  # type: ignore[attr-defined]
+    return orgs
+
+
+def _party_org_refs(
+    request: HttpRequest, data: dict[str, Any], perm: str = "orgs.change_partyorg"
+) -> dict[str, Any]:
+    if data.get("parent") is not None:
+        data["parent"] = _ref(
+            request,
+            party_orgs_visible_to(request.user, perm),
+            data["parent"],
+            "parent",
+            "上级党组织",
+        )
+    if "region" in data:
+        data["region"] = _ref(
+            request, regions_visible_to(request.user, perm), data["region"], "region", "所在区域"
+        )
+    if data.get("covered_units") is not None:
+        scope = units_visible_to(request.user, perm)
+        data["covered_units"] = [
+            _ref(request, scope, pk, "covered_units", "覆盖单位")
+            for pk in dict.fromkeys(data["covered_units"])
+        ]
+    return data
+
+
+@router.get(
+    "/party-orgs",
+    response={200: PartyOrgPage, **READ_ERRORS},
+    operation_id="party_orgs_list",
+    summary="党组织列表",
+    tags=["党组织"],
+)
+def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> Any:
+    _require(request, "orgs.view_partyorg")
+    page = _page(selectors.party_orgs_filtered(request.user, _filter_params(filters)), filters)
+    page["items"] = _annotate_party_orgs(page["items"])
+    return page
+
+
+@router.get(
+    "/party-orgs/{org_id}",
+    response={200: PartyOrgOut, **READ_ERRORS},
+    operation_id="party_orgs_get",
+    summary="党组织详情",
+    tags=["党组织"],
+)
+def party_orgs_get(request: HttpRequest, org_id: int) -> Any:
+    _require(request, "orgs.view_partyorg")
+    org = get_party_org_for_user(request.user, org_id, request=request)
+    return _annotate_party_orgs([org])[0]
+
+
+@router.post(
+    "/party-orgs",
+    response={201: PartyOrgOut, **WRITE_ERRORS},
+    operation_id="party_orgs_create",
+    summary="新增党组织",
+    tags=["党组织"],
+)
+def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
+    _require(request, "orgs.change_partyorg")
+    try:
+        data = _party_org_refs(request, payload.dict())
+        org = services.party_org_create(actor=request.user, **data)
+    except RegistryError as err:
+        return _bad(err)
+    return Status(201, _annotate_party_orgs([org])[0])
+
+
+@router.patch(
+    "/party-orgs/{org_id}",
+    response={200: PartyOrgOut, **WRITE_ERRORS},
+    operation_id="party_orgs_update",
+    summary="修改党组织",
+    tags=["党组织"],
+)
+def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch) -> Any:
+    _require(request, "orgs.change_partyorg")
+    org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
+    try:
+        data = _patch_data(payload, PartyOrg, nullable={"founded_on"}, blankable={"secretary_name"})
+        if data.get("covered_units", []) is None:
+            data["covered_units"] = []
+        org = services.party_org_update(org, actor=request.user, **_party_org_refs(request, data))
+    except RegistryError as err:
+        return _bad(err)
+    return _annotate_party_orgs([org])[0]
+
+
+@router.post(
+    "/party-orgs/{org_id}/deactivate",
+    response={200: PartyOrgOut, **WRITE_ERRORS},
+    operation_id="party_orgs_deactivate",
+    summary="撤销党组织",
+    tags=["党组织"],
+)
+def party_orgs_deactivate(
+    request: HttpRequest, org_id: int, payload: DeactivateIn | None = None
+) -> Any:
+    _require(request, "orgs.change_partyorg")
+    org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
+    try:
+        org = services.party_org_deactivate(
+            org, actor=request.user, on=payload.on if payload else None
+        )
+    except RegistryError as err:
+        return _bad(err)
+    return _annotate_party_orgs([org])[0]
+
+
+# ---------------------------------------------------------------- members
+
+
+def _member_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    perm = "orgs.change_member"
+    if "party_org" in data:
+        data["party_org"] = _ref(
+            request,
+            party_orgs_visible_to(request.user, perm),
+            data["party_org"],
+            "party_org",
+            "党组织",
+        )
+    if data.get("workplace_unit") is not None:
+        data["workplace_unit"] = _ref(
+            request,
+            units_visible_to(request.user, perm),
+            data["workplace_unit"],
+            "workplace_unit",
+            "工作单位",
+        )
+    if data.get("residence_community") is not None:
+        community = _ref(
+            request,
+            regions_visible_to(request.user, perm),
+            data["residence_community"],
+            "residence_community",
+            "居住社区",
+        )
+        if community.level != Region.Level.COMMUNITY:
+            raise RegistryError("居住社区须选择社区/村一级的区域", "residence_community")
+        data["residence_community"] = community
+    return data
+
+
+def _member_detail(pk: int) -> Member:
+    return Member.objects.select_related("party_org", "workplace_unit", "residence_community").get(
+        pk=pk
+    )
+
+
+@router.get(
+    "/members",
+    response={200: MemberPage, **READ_ERRORS},
+    operation_id="members_list",
+    summary="党员列表（身份证号、手机号已脱敏）",
+    tags=["党员"],
+)
+def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
+    _require(request, "orgs.view_member")
+    return _page(selectors.members_filtered(request.user, _filter_params(filters)), filters)
+
+
+@router.get(
+    "/members/{member_id}",
+    response={200: MemberOut, **READ_ERRORS},
+    operation_id="members_get",
+    summary="党员详情（身份证号、手机号已脱敏）",
+    tags=["党员"],
+)
+def members_get(request: HttpRequest, member_id: int) -> Any:
+    _require(request, "orgs.view_member")
+    member = get_member_for_user(request.user, member_id, request=request)
+    return _member_detail(member.pk)
+
+
+@router.post(
+    "/members",
+    response={201: MemberOut, **WRITE_ERRORS},
+    operation_id="members_create",
+    summary="新增党员",
+    tags=["党员"],
+)
+def members_create(request: HttpRequest, payload: MemberIn) -> Any:
+    _require(request, "orgs.change_member")
+    try:
+        data = _member_refs(request, payload.dict())
+        member = services.member_create(actor=request.user, **data)
+    except RegistryError as err:
+        return _bad(err)
+    return Status(201, _member_detail(member.pk))
+
+
+@router.patch(
+    "/members/{member_id}",
+    response={200: MemberOut, **WRITE_ERRORS},
+    operation_id="members_update",
+    summary="修改党员信息",
+    tags=["党员"],
+)
+def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> Any:
+    _require(request, "orgs.change_member")
+    member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
+    try:
+        data = _patch_data(
+            payload,
+            Member,
+            nullable={"workplace_unit", "residence_community", "joined_on"},
+            blankable={"mobile", "floating_to", "floating_reason"},
+        )
+        services.member_update(member, actor=request.user, **_member_refs(request, data))
+    except RegistryError as err:
+        return _bad(err)
+    return _member_detail(member.pk)
+
+
+@router.post(
+    "/members/{member_id}/deactivate",
+    response={200: MemberOut, **WRITE_ERRORS},
+    operation_id="members_deactivate",
+    summary="党员出党/停用",
+    tags=["党员"],
+)
+def members_deactivate(
+    request: HttpRequest, member_id: int, payload: MemberDeactivateIn | None = None
+) -> Any:
+    _require(request, "orgs.change_member")
+    member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
+    services.member_deactivate(member, actor=request.user, reason=payload.reason if payload else "")
+    return _member_detail(member.pk)
+
+
+@router.post(
+    "/members/{member_id}/unmask",
+    response={200: UnmaskOut, **WRITE_ERRORS},
+    operation_id="members_unmask",
+    summary="查看党员完整身份证号和手机号（须填写事由，留审计记录）",
+    tags=["党员"],
+)
+def members_unmask(
+    request: HttpRequest, member_id: int, payload: UnmaskIn, response: HttpResponse
+) -> Any:
+    _require(request, "orgs.unmask")
+    member = get_member_for_user(request.user, member_id, "orgs.unmask", request=request)
+    try:
+        values = services.member_unmask(
+            member, actor=request.user, reason=payload.reason, request=request
+        )
+    except RegistryError as err:
+        return _bad(err)
+    response["Cache-Control"] = "no-store"
+    return values

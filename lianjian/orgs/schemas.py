@@ -1,0 +1,341 @@
+"""API schemas for the registries.
+
+Inputs name related objects by id only; the routes re-fetch every id through
+the scope chokepoint. Member outputs carry masked personal data (S15): the
+full values leave only through the audited unmask endpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from lianjian.core.masking import mask
+from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
+
+# ---------------------------------------------------------------- shared
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="中文错误说明")
+    field: str | None = Field(None, description="出错的字段（已知时）")
+
+
+class Paging(Schema):
+    limit: int = Field(20, ge=1, le=100, description="每页条数（1–100，默认 20）")
+    offset: int = Field(0, ge=0, description="跳过的条数")
+
+
+# ---------------------------------------------------------------- regions
+
+
+class RegionFilters(Paging):
+    q: str | None = Field(None, description="名称包含")
+    level: Region.Level | None = Field(None, description="层级")
+    area_type: Region.AreaType | None = Field(None, description="区域类型")
+    parent: int | None = Field(None, description="上级区域 id（只列直接下级）")
+    active: bool | None = Field(None, description="是否有效（默认全部）")
+
+
+class RegionOut(Schema):
+    id: int
+    name: str
+    level: str
+    level_display: str
+    area_type: str
+    code: str
+    is_active: bool
+    depth: int
+    parent_id: int | None
+    district_id: int | None
+    street_id: int | None
+    community_id: int | None
+
+    @staticmethod
+    def resolve_level_display(obj: Region) -> str:
+        return obj.get_level_display()
+
+    @staticmethod
+    def resolve_parent_id(obj: Region) -> int | None:
+        # the nearest stored ancestor is the parent: a row stores every ancestor id
+        return obj.community_ref_id or obj.street_ref_id or obj.district_ref_id
+
+    @staticmethod
+    def resolve_district_id(obj: Region) -> int | None:
+        return obj.ancestor_ids()["district_id"]
+
+    @staticmethod
+    def resolve_street_id(obj: Region) -> int | None:
+        return obj.ancestor_ids()["street_id"]
+
+    @staticmethod
+    def resolve_community_id(obj: Region) -> int | None:
+        return obj.ancestor_ids()["community_id"]
+
+
+class RegionPage(Schema):
+    items: list[RegionOut]
+    count: int
+
+
+class RegionIn(Schema):
+    name: str = Field(description="名称", max_length=100)
+    level: Region.Level = Field(description="层级：street / community / area")
+    parent: int = Field(description="上级区域 id")
+    area_type: Region.AreaType = Field(Region.AreaType.RESIDENTIAL, description="区域类型")
+    code: str = Field("", max_length=32, description="区划代码")
+
+
+# ---------------------------------------------------------------- units
+
+
+class UnitFilters(Paging):
+    q: str | None = Field(None, description="名称包含，或完整的统一社会信用代码")
+    kind: UnitKind | None = Field(None, description="单位类别")
+    industry: str | None = Field(None, description="所属行业")
+    is_above_scale: bool | None = Field(None, description="规模以上")
+    is_foreign_invested: bool | None = Field(None, description="外资")
+    region: int | None = Field(None, description="只列该区域（含下级）内的单位")
+    active: bool | None = Field(None, description="是否有效（默认只列有效单位）")
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    credit_code: str | None
+    kind: str
+    kind_display: str
+    industry: str
+    employees: int
+    is_above_scale: bool
+    is_foreign_invested: bool
+    region_id: int
+    region_name: str
+    address: str
+    liaison_name: str
+    registered_on: dt.date | None
+    deregistered_on: dt.date | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_kind_display(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_region_name(obj: Any) -> str:
+        return str(obj.region.name)
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    count: int
+
+
+class UnitIn(Schema):
+    name: str = Field(max_length=200, description="单位名称")
+    kind: UnitKind = Field(description="单位类别")
+    region: int = Field(description="所在区域 id")
+    credit_code: str | None = Field(None, max_length=32, description="统一社会信用代码")
+    industry: str = Field("", max_length=100)
+    employees: int = Field(0, description="从业人员数")
+    is_above_scale: bool = False
+    is_foreign_invested: bool = False
+    address: str = Field("", max_length=200)
+    liaison_name: str = Field("", max_length=50, description="党建指导员/联络员")
+    registered_on: dt.date | None = None
+    deregistered_on: dt.date | None = None
+
+
+class UnitPatch(Schema):
+    """Only the fields sent are changed; null clears the optional ones."""
+
+    name: str | None = Field(None, max_length=200)
+    kind: UnitKind | None = None
+    region: int | None = None
+    credit_code: str | None = Field(None, max_length=32, description="null 或空串表示清除")
+    industry: str | None = Field(None, max_length=100)
+    employees: int | None = None
+    is_above_scale: bool | None = None
+    is_foreign_invested: bool | None = None
+    address: str | None = Field(None, max_length=200)
+    liaison_name: str | None = Field(None, max_length=50)
+    registered_on: dt.date | None = None
+    deregistered_on: dt.date | None = None
+
+
+class DeactivateIn(Schema):
+    on: dt.date | None = Field(None, description="注销/撤销日期（默认今天）")
+
+
+# ---------------------------------------------------------------- party organizations
+
+
+class PartyOrgFilters(Paging):
+    q: str | None = Field(None, description="名称包含")
+    level: PartyOrg.Level | None = None
+    formation: PartyOrg.Formation | None = None
+    org_type: PartyOrg.OrgType | None = None
+    region: int | None = Field(None, description="只列该区域（含下级）内的党组织")
+    active: bool | None = Field(None, description="是否有效（默认只列有效组织）")
+
+
+class PartyOrgOut(Schema):
+    id: int
+    name: str
+    level: str
+    level_display: str
+    formation: str
+    org_type: str
+    region_id: int
+    region_name: str
+    parent_id: int | None = Field(description="上级党组织 id")
+    covered_unit_ids: list[int] = Field(description="当前覆盖的单位 id")
+    secretary_name: str
+    founded_on: dt.date | None
+    dissolved_on: dt.date | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_level_display(obj: Any) -> str:
+        return str(obj.get_level_display())
+
+    @staticmethod
+    def resolve_region_name(obj: Any) -> str:
+        return str(obj.region.name)
+
+
+class PartyOrgPage(Schema):
+    items: list[PartyOrgOut]
+    count: int
+
+
+class PartyOrgIn(Schema):
+    name: str = Field(max_length=200, description="组织名称")
+    level: PartyOrg.Level = Field(description="层级")
+    region: int = Field(description="所在区域 id")
+    parent: int | None = Field(None, description="上级党组织 id（可空）")
+    formation: PartyOrg.Formation = PartyOrg.Formation.SINGLE
+    org_type: PartyOrg.OrgType = PartyOrg.OrgType.INDEPENDENT
+    covered_units: list[int] = Field(default_factory=list, description="覆盖的单位 id")
+    secretary_name: str = Field("", max_length=50)
+    founded_on: dt.date | None = None
+
+
+class PartyOrgPatch(Schema):
+    """Only the fields sent are changed; `covered_units` replaces the open coverage."""
+
+    name: str | None = Field(None, max_length=200)
+    level: PartyOrg.Level | None = None
+    region: int | None = None
+    formation: PartyOrg.Formation | None = None
+    org_type: PartyOrg.OrgType | None = None
+    covered_units: list[int] | None = None
+    secretary_name: str | None = Field(None, max_length=50)
+    founded_on: dt.date | None = None
+
+
+# ---------------------------------------------------------------- members
+
+
+class MemberFilters(Paging):
+    q: str | None = Field(None, description="姓名包含，或完整身份证号/手机号精确查找")
+    status: Member.Status | None = None
+    party_org: int | None = Field(None, description="所在党组织 id")
+    floating: bool | None = Field(None, description="流动党员")
+    region: int | None = Field(None, description="只列该区域（含下级）内的党员")
+    active: bool | None = Field(None, description="是否有效（默认只列有效党员）")
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    id_number: str = Field(description="脱敏后的身份证号")
+    mobile: str = Field(description="脱敏后的手机号")
+    joined_on: dt.date | None
+    status: str
+    status_display: str
+    party_org_id: int
+    party_org_name: str
+    workplace_unit_id: int | None
+    workplace_unit_name: str | None
+    residence_community_id: int | None
+    residence_community_name: str | None
+    is_floating: bool
+    floating_to: str
+    floating_reason: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_id_number(obj: Any) -> str:
+        return mask(obj.id_number, "id_number")
+
+    @staticmethod
+    def resolve_mobile(obj: Any) -> str:
+        return mask(obj.mobile, "mobile")
+
+    @staticmethod
+    def resolve_status_display(obj: Any) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_party_org_name(obj: Any) -> str:
+        return str(obj.party_org.name)
+
+    @staticmethod
+    def resolve_workplace_unit_name(obj: Any) -> str | None:
+        return obj.workplace_unit.name if obj.workplace_unit_id else None
+
+    @staticmethod
+    def resolve_residence_community_name(obj: Any) -> str | None:
+        return obj.residence_community.name if obj.residence_community_id else None
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    count: int
+
+
+class MemberIn(Schema):
+    name: str = Field(max_length=50, description="姓名")
+    id_number: str = Field(max_length=32, description="18位身份证号")
+    party_org: int = Field(description="所在党组织 id")
+    mobile: str = Field("", max_length=32, description="手机号")
+    joined_on: dt.date | None = None
+    status: Member.Status = Member.Status.FULL
+    workplace_unit: int | None = Field(None, description="工作单位 id")
+    residence_community: int | None = Field(None, description="居住社区 id")
+    is_floating: bool = False
+    floating_to: str = Field("", max_length=100)
+    floating_reason: str = Field("", max_length=200)
+
+
+class MemberPatch(Schema):
+    """Only the fields sent are changed; null clears the optional ones."""
+
+    name: str | None = Field(None, max_length=50)
+    id_number: str | None = Field(None, max_length=32)
+    party_org: int | None = None
+    mobile: str | None = Field(None, max_length=32)
+    joined_on: dt.date | None = None
+    status: Member.Status | None = None
+    workplace_unit: int | None = None
+    residence_community: int | None = None
+    is_floating: bool | None = None
+    floating_to: str | None = Field(None, max_length=100)
+    floating_reason: str | None = Field(None, max_length=200)
+
+
+class MemberDeactivateIn(Schema):
+    reason: str = Field("", max_length=200, description="原因")
+
+
+class UnmaskIn(Schema):
+    reason: str = Field(max_length=200, description="查看完整信息的事由（必填）")
+
+
+class UnmaskOut(Schema):
+    id_number: str
+    mobile: str
