@@ -8,5 +8,11 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+# reinstall only when pyproject.toml changed since the last install
+stamp=.venv/.lianjian-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c "import lianjian" 2>/dev/null; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  echo "$want" > "$stamp"
+fi
 exec .venv/bin/lianjian start "$@"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
@@ -607,7 +608,7 @@ def _login(
     result: DemoResult,
     username: str,
     display_name: str,
-    password: str,
+    password_hash: str,
     role: str,
     scope: str,
     **target: Any,
@@ -618,8 +619,8 @@ def _login(
         display_name=display_name,
         must_change_password=False,
         password_changed_at=timezone.now(),
+        password=password_hash,
     )
-    user.set_password(password)
     user.save()
     audit_record("account.create", obj=user, detail={"username": user.username, "demo": True})
     grant_add(user, role, **target)
@@ -675,8 +676,11 @@ def _build_logins(result: DemoResult, cn: dict[str, Any], cy: dict[str, Any], pw
             {"region": cy["street"]},
         ),
     ]
+    # One hash for all: the password is shared and published anyway, and the
+    # slow hasher would otherwise dominate the build time.
+    password_hash = make_password(pw)
     for username, display_name, role, scope, target in table:
-        user = _login(result, username, display_name, pw, role, scope, **target)
+        user = _login(result, username, display_name, password_hash, role, scope, **target)
         if role == Role.MEMBER:
             profile: Member = cn["hongchu_member"]
             profile.user = user
