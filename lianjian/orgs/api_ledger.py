@@ -1,3 +1,112 @@
-from ninja import Router
+"""Ledger API: import a ledger file, follow its job, and the coverage report as JSON."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from lianjian.accounts.permissions import user_has_perm
+from lianjian.orgs import coverage
+from lianjian.orgs.ledger.columns import COLUMNS
+from lianjian.orgs.ledger.jobs import job_submit
+from lianjian.orgs.models import ImportJob
+
+router = Router(tags=["ledger"])
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    status_label: str
+    file_name: str
+    total_rows: int
+    processed_rows: int
+    created: int
+    updated: int
+    error_count: int
+    message: str
+    errors_url: str | None
+
+
+def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "file_name": job.file_name,
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "error_count": job.error_count,
+        "message": job.message,
+        "errors_url": f"/orgs/ledger/jobs/{job.pk}/errors/" if job.error_report else None,
+    }
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not user_has_perm(request.user, perm):
+        raise HttpError(403, "您没有执行此操作的权限")
+
+
+@router.post("/imports/{kind}", response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut})
+def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...)) -> Any:  # noqa: B008
+    """Import a ledger (.xlsx) of `units`, `party-orgs` or `members`: 200 when imported,
+    422 when refused or with row errors (nothing written), 202 when queued."""
+    _require(request, "orgs.import")
+    if kind not in COLUMNS:
+        raise HttpError(404, "未知的台账类型")
+    from django.conf import settings
+
+    if (file.size or 0) > settings.EXCEL_UPLOAD_MAX_BYTES:
+        from lianjian.orgs.ledger.jobs import job_reject
+
+        job = job_reject(kind, user=request.user, file_name=file.name or "", size=file.size or 0)
+    else:
+        job = job_submit(
+            kind, file.read(), user=request.user, file_name=file.name or "", request=request
+        )
+    status = 200 if job.status == ImportJob.Status.SUCCEEDED else 422 if job.is_done else 202
+    return Status(status, _job_out(request, job))
+
+
+@router.get("/imports/jobs/{job_id}", response=ImportJobOut)
+def import_job(request: HttpRequest, job_id: int) -> Any:
+    _require(request, "orgs.import")
+    job = ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0)).defer("content").first()
+    if job is None:
+        raise HttpError(404, "未找到该导入任务")
+    return _job_out(request, job)
+
+
+class FigureOut(Schema):
+    label: str
+    count: int
+
+
+class CoverageOut(Schema):
+    region: dict[str, Any]
+    as_of: str
+    figures: dict[str, FigureOut]
+    rates: dict[str, float | None]
+    floating_members: dict[str, Any]
+    breakdowns: dict[str, list[dict[str, Any]]]
+
+
+@router.get("/coverage", response=CoverageOut)
+def coverage_json(request: HttpRequest, region: int | None = None, as_of: str | None = None) -> Any:
+    """Coverage report for a region subtree (default: the caller's widest) as of a date."""
+    _require(request, coverage.PERM)
+    target = coverage.region_for(request.user, region, request=request)
+    try:
+        day = coverage.parse_as_of(as_of)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return coverage.coverage_report(request.user, target, day)

@@ -490,3 +490,173 @@ def member_unmask(
 def member_find_by_id_number(id_number: str) -> Member | None:
     """Exact lookup through the blind index; the plaintext is never queried."""
     return Member.objects.filter(id_number_index=id_number_index(id_number)).first()
+
+
+# ---------------------------------------------------------------- bulk writes (ledger import)
+#
+# The Excel importer writes up to EXCEL_MAX_ROWS rows per file; one service
+# call per row would spend its time on per-row queries and audit locks. These
+# variants apply the same checks as `_clean_unit` / `_clean_member` without a
+# query per row (the importer resolves duplicates against the database in
+# bulk first, and the unique constraints stay the backstop), write in batches
+# and record one audit event per file.
+
+BULK_BATCH = 2000
+
+
+def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
+    from lianjian.orgs.models import UnitKind
+
+    clean = {k: v for k, v in values.items() if k in UNIT_FIELDS}
+    clean["name"] = str(clean.get("name") or "").strip()
+    if not clean["name"]:
+        raise RegistryError("单位名称不能为空", "name")
+    code = clean.get("credit_code")
+    if code:
+        code = normalize_credit_code(str(code))
+        if not is_valid_credit_code(code):
+            raise RegistryError(
+                f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100", "credit_code"
+            )
+        clean["credit_code"] = code
+    else:
+        clean["credit_code"] = None
+    if clean.get("kind") not in UnitKind.values:
+        raise RegistryError("单位类别无效", "kind")
+    if clean.get("employees") is not None and int(clean["employees"]) < 0:
+        raise RegistryError("从业人员数不能为负数", "employees")
+    if not isinstance(clean.get("region"), Region):
+        raise RegistryError("所在区域必须填写", "region")
+    return clean
+
+
+@transaction.atomic
+def unit_bulk_upsert(
+    creates: list[dict[str, Any]],
+    updates: list[tuple[Unit, dict[str, Any]]],
+    *,
+    actor: Any = None,
+    source: str = "",
+) -> tuple[int, int]:
+    """Create and update many units in one transaction; returns (created, updated)."""
+    new_units = []
+    for values in creates:
+        clean = _check_unit_values(values)
+        for flag in ("is_above_scale", "is_foreign_invested"):
+            clean[flag] = bool(clean.get(flag))
+        clean["employees"] = clean.get("employees") or 0
+        for key in ("industry", "address", "liaison_name"):
+            clean[key] = clean.get(key) or ""
+        new_units.append(Unit(**clean, **_ancestors_of(clean["region"])))
+    changed_fields: set[str] = set()
+    touched = []
+    for unit, values in updates:
+        # columns absent from the file (or left blank) keep their stored value
+        current = {k: getattr(unit, k) for k in UNIT_FIELDS}
+        clean = _check_unit_values(current | {k: v for k, v in values.items() if v is not None})
+        for key, value in clean.items():
+            if getattr(unit, key) != value:
+                setattr(unit, key, value)
+                changed_fields.add(key)
+        if "region" in changed_fields:
+            for key, value in _ancestors_of(unit.region).items():
+                setattr(unit, key, value)
+        touched.append(unit)
+    if "region" in changed_fields:
+        changed_fields |= {"district", "street", "community", "area"}
+    try:
+        with transaction.atomic():
+            Unit.objects.bulk_create(new_units, batch_size=BULK_BATCH)
+            if touched and changed_fields:
+                Unit.objects.bulk_update(
+                    touched, sorted(changed_fields | {"updated_at"}), batch_size=BULK_BATCH // 2
+                )
+    except IntegrityError as exc:
+        raise RegistryError("统一社会信用代码已被其他单位使用", "credit_code") from exc
+    audit_record(
+        "unit.import",
+        user=actor,
+        object_type="orgs.unit",
+        detail={"created": len(new_units), "updated": len(touched), "source": source[:200]},
+    )
+    return len(new_units), len(touched)
+
+
+def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: v for k, v in values.items() if k in MEMBER_FIELDS}
+    clean["name"] = str(clean.get("name") or "").strip()
+    if not clean["name"]:
+        raise RegistryError("姓名不能为空", "name")
+    idn = normalize_id_number(str(clean.get("id_number") or ""))
+    if not is_valid_id_number(idn):
+        raise RegistryError("身份证号码无效：请核对18位号码及末位校验码", "id_number")
+    clean["id_number"] = idn
+    clean["id_number_index"] = id_number_index(idn)
+    clean["birth_date"] = birth_date_from_id(idn)
+    if not clean.get("gender"):
+        clean["gender"] = gender_from_id(idn)
+    mobile = normalize_mobile(str(clean.get("mobile") or ""))
+    if mobile and not is_valid_mobile(mobile):
+        raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
+    clean["mobile"] = mobile
+    clean["mobile_index"] = mobile_index(mobile) if mobile else ""
+    for key in ("floating_to", "floating_reason"):
+        clean[key] = str(clean.get(key) or "")
+    if clean.get("status", Member.Status.FULL) not in Member.Status.values:
+        raise RegistryError("党员类别无效", "status")
+    if not clean.get("is_floating"):
+        clean["is_floating"] = False
+        clean["floating_to"] = ""
+        clean["floating_reason"] = ""
+    org = clean.get("party_org")
+    if not isinstance(org, PartyOrg):
+        raise RegistryError("所在党组织必须填写", "party_org")
+    if not org.is_active:
+        raise RegistryError("所选党组织已撤销", "party_org")
+    return clean
+
+
+@transaction.atomic
+def member_bulk_upsert(
+    creates: list[dict[str, Any]],
+    updates: list[tuple[Member, dict[str, Any]]],
+    *,
+    actor: Any = None,
+    source: str = "",
+) -> tuple[int, int]:
+    """Create and update many members in one transaction; returns (created, updated)."""
+    new_members = []
+    for values in creates:
+        clean = _check_member_values(values)
+        new_members.append(Member(**clean, **_ancestors_of(clean["party_org"].region)))
+    changed_fields: set[str] = set()
+    touched = []
+    for member, values in updates:
+        current = {k: getattr(member, k) for k in MEMBER_FIELDS}
+        clean = _check_member_values(current | {k: v for k, v in values.items() if v is not None})
+        for key, value in clean.items():
+            if getattr(member, key) != value:
+                setattr(member, key, value)
+                changed_fields.add(key)
+        if "party_org" in changed_fields:
+            for key, value in _ancestors_of(member.party_org.region).items():
+                setattr(member, key, value)
+        touched.append(member)
+    if "party_org" in changed_fields:
+        changed_fields |= {"district", "street", "community", "area"}
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(new_members, batch_size=BULK_BATCH)
+            if touched and changed_fields:
+                Member.objects.bulk_update(
+                    touched, sorted(changed_fields | {"updated_at"}), batch_size=BULK_BATCH // 2
+                )
+    except IntegrityError as exc:
+        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    audit_record(
+        "member.import",
+        user=actor,
+        object_type="orgs.member",
+        detail={"created": len(new_members), "updated": len(touched), "source": source[:200]},
+    )
+    return len(new_members), len(touched)

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lianjian.orgs import views_ledger as views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ledger_home, name="home"),
+    path("template/<str:kind>/", views.import_template, name="template"),
+    path("import/<str:kind>/", views.import_upload, name="upload"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
+    path("jobs/<int:pk>/errors/", views.job_errors, name="job_errors"),
+    path("export/<str:kind>/", views.export_list, name="export"),
+    path("coverage/", views.coverage_page, name="coverage"),
+    path("coverage/units/", views.coverage_units, name="coverage_units"),
+    path("coverage/units/export/", views.coverage_units_export, name="coverage_units_export"),
+    path("coverage/export/", views.coverage_export, name="coverage_export"),
+]

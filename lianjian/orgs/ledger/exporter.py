@@ -1,0 +1,254 @@
+"""Writing .xlsx files: list exports, report exports, import templates and error reports.
+
+Every workbook is built with openpyxl's write-only mode (rows stream to disk,
+memory stays flat for 100k rows). Every text cell passes `neutralize`, so a
+value such as `=HYPERLINK(...)` typed into a unit name is shown as text and
+never evaluated by the spreadsheet that opens the export (S21). Personal
+data is masked with `core.masking.mask` unless the caller asked for full
+values and holds the right to see them (S9, S15).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from lianjian.core.masking import mask
+from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Unit
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralize(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def write_workbook(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> Any:
+    """Write sheets of (title, headers, rows) to a temporary file; returns the open file."""
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        header_cells = []
+        for text in headers:
+            cell = WriteOnlyCell(sheet, value=neutralize(text))
+            cell.font = Font(bold=True)
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([neutralize(v) for v in row])
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def xlsx_response(handle: Any, filename: str) -> FileResponse:
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def stamp(prefix: str) -> str:
+    return f"{prefix}_{dt.datetime.now():%Y%m%d%H%M}.xlsx"
+
+
+# ---------------------------------------------------------------- registry lists
+
+
+def headers_for(kind: str) -> list[str]:
+    return [c.label for c in COLUMNS[kind]]
+
+
+def unit_rows(qs: QuerySet[Unit]) -> Iterator[list[Any]]:
+    """Same columns as the import template, so an export can be edited and re-imported."""
+    for u in qs.select_related("region").iterator(chunk_size=2000):
+        yield [
+            u.name,
+            u.credit_code or "",
+            u.get_kind_display(),
+            u.industry,
+            u.employees,
+            _yes(u.is_above_scale),
+            _yes(u.is_foreign_invested),
+            u.region.name,
+            u.address,
+            u.liaison_name,
+            u.registered_on,
+            u.deregistered_on,
+        ]
+
+
+def party_org_rows(qs: QuerySet[PartyOrg]) -> Iterator[list[Any]]:
+    orgs = list(qs.select_related("region"))
+    steplen = PartyOrg.steplen
+    parent_paths = {o.path[:-steplen] for o in orgs if o.depth > 1}
+    parents = dict(PartyOrg.objects.filter(path__in=parent_paths).values_list("path", "name"))
+    covered: dict[int, list[str]] = {}
+    links = OrgUnitCoverage.objects.filter(
+        party_org_id__in=[o.pk for o in orgs], until__isnull=True
+    ).values_list("party_org_id", "unit__credit_code", "unit__name")
+    for org_id, code, name in links:
+        covered.setdefault(org_id, []).append(code or name)
+    for o in orgs:
+        yield [
+            o.name,
+            o.get_level_display(),
+            o.get_formation_display(),
+            o.get_org_type_display(),
+            o.region.name,
+            parents.get(o.path[:-steplen], "") if o.depth > 1 else "",
+            o.secretary_name,
+            o.founded_on,
+            o.dissolved_on,
+            "；".join(covered.get(o.pk, [])),
+        ]
+
+
+def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
+    for m in qs.select_related("party_org", "workplace_unit", "residence_community").iterator(
+        chunk_size=2000
+    ):
+        unit = m.workplace_unit
+        yield [
+            m.name,
+            m.id_number if full else mask(m.id_number, "id_number"),
+            m.mobile if full else mask(m.mobile, "mobile"),
+            m.joined_on,
+            m.get_status_display(),
+            m.party_org.name,
+            (unit.credit_code or unit.name) if unit else "",
+            m.residence_community.name if m.residence_community else "",
+            _yes(m.is_floating),
+            m.floating_to,
+            m.floating_reason,
+        ]
+
+
+def export_list(kind: str, qs: QuerySet[Any], *, full: bool = False) -> Any:
+    rows: Iterable[Sequence[Any]]
+    if kind == "units":
+        rows = unit_rows(qs)
+    elif kind == "party-orgs":
+        rows = party_org_rows(qs)
+    else:
+        rows = member_rows(qs, full=full)
+    return write_workbook([(KIND_LABELS[kind], headers_for(kind), rows)])
+
+
+# ---------------------------------------------------------------- templates and error reports
+
+
+def import_template(kind: str) -> Any:
+    notes = [[c.label, "必填" if c.required else "选填", c.note or ""] for c in COLUMNS[kind]]
+    notes.append(["", "", ""])
+    notes.append(
+        [
+            "说明",
+            "",
+            "表头可位于前15行内的任一行，其上方可有标题行；每个文件要么全部导入，要么一行也不导入。",
+        ]
+    )
+    notes.append(
+        [
+            "说明",
+            "",
+            "已登记的记录（单位按统一社会信用代码、党员按身份证号、党组织按名称）将被更新而不是重复新增。",
+        ]
+    )
+    notes.append(
+        [
+            "说明",
+            "",
+            "日期可写作 2017-07-18、2017/7/18 或 2017年7月18日；不得包含公式、宏或外部链接。",
+        ]
+    )
+    return write_workbook(
+        [
+            (f"{KIND_LABELS[kind]}台账", headers_for(kind), []),
+            ("填写说明", ["列名", "是否必填", "填写要求"], notes),
+        ]
+    )
+
+
+def error_report(errors: Iterable[Any], file_name: str = "") -> Any:
+    rows = ([e.row, e.column, e.reason] for e in errors)
+    return write_workbook([("错误报告", ["行号", "列", "原因"], rows)])
+
+
+def read_bytes(handle: Any) -> bytes:
+    handle.seek(0)
+    data: bytes = handle.read()
+    handle.close()
+    return data
+
+
+def coverage_workbook(report: dict[str, Any]) -> Any:
+    """The coverage report as a workbook: figures and rates, then one sheet per breakdown."""
+    from lianjian.orgs.coverage import BREAKDOWNS
+
+    head = [
+        ["统计区域", report["region"]["name"]],
+        ["统计日期", report["as_of"]],
+        ["组织覆盖率(%)", report["rates"]["organization_coverage"]],
+        ["规模以上覆盖率(%)", report["rates"]["above_scale_coverage"]],
+        ["无党员单位工作覆盖率(%)", report["rates"]["work_coverage"]],
+    ]
+    head += [[f["label"], f["count"]] for f in report["figures"].values()]
+    head.append(["流动党员", report["floating_members"]["total"]])
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
+        ("覆盖统计", ["项目", "数值"], head)
+    ]
+    for by, rows in report.get("breakdowns", {}).items():
+        sheets.append(
+            (
+                f"按{BREAKDOWNS[by]}",
+                [
+                    BREAKDOWNS[by],
+                    "两新组织",
+                    "已覆盖",
+                    "覆盖率(%)",
+                    "规模以上",
+                    "规模以上已覆盖",
+                    "3人以上未单建",
+                ],
+                (
+                    [
+                        r["label"],
+                        r["liangxin"],
+                        r["covered"],
+                        r["rate"],
+                        r["above_scale"],
+                        r["above_scale_covered"],
+                        r["violations"],
+                    ]
+                    for r in rows
+                ),
+            )
+        )
+    sheets.append(
+        (
+            "流动党员",
+            ["所在地", "人数"],
+            ([p["place"], p["count"]] for p in report["floating_members"]["by_place"]),
+        )
+    )
+    return write_workbook(sheets)
