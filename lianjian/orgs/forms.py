@@ -18,6 +18,14 @@ OUT_OF_SCOPE = "所选{}不存在或不在您的管辖范围内"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class NoEchoInput(forms.TextInput):
+    """A text box that never writes a submitted value back into the page: full ID
+    numbers and phones reach HTML only through audited unmasking (S9)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.get_level_display()}）"
@@ -166,8 +174,18 @@ class PartyOrgForm(forms.Form):
 
 class MemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    id_number = forms.CharField(label="身份证号", max_length=24)
-    mobile = forms.CharField(label="手机号", max_length=20, required=False)
+    id_number = forms.CharField(
+        label="身份证号",
+        max_length=24,
+        widget=NoEchoInput(attrs={"autocomplete": "off"}),
+        help_text="出于个人信息保护，提交未成功时需重新输入",
+    )
+    mobile = forms.CharField(
+        label="手机号",
+        max_length=20,
+        required=False,
+        widget=NoEchoInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     joined_on = forms.DateField(label="入党日期", required=False, widget=DATE_WIDGET)
     status = forms.ChoiceField(label="党员类别", choices=Member.Status.choices)
     party_org: forms.Field = forms.ModelChoiceField(queryset=PartyOrg.objects.none())

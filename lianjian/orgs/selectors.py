@@ -7,7 +7,7 @@ thing everywhere it appears.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
@@ -177,3 +177,13 @@ def party_org_ancestors(org: PartyOrg) -> list[PartyOrg]:
 def region_ancestors(region: Region) -> list[Region]:
     paths = [region.path[: i * Region.steplen] for i in range(1, region.depth)]
     return list(Region.objects.filter(path__in=paths).only("id", "name", "path").order_by("path"))
+
+
+def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
+    """Which exact lookup `members_filtered` makes for a search text, if any."""
+    text = text.strip()
+    if len(text) == 18 and text[:17].isdigit():
+        return "id_number"
+    if len(text) == 11 and text.isdigit():
+        return "mobile"
+    return None

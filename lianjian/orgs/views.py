@@ -429,6 +429,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if filters["party_org"] and not filters["party_org"].isdigit():
         filters["party_org"] = ""
     page = _page(request, selectors.members_filtered(request.user, filters))
+    # an exact search by ID number or mobile is not written back into the page
+    exact = selectors.member_query_kind(filters["q"])
+    search_box = mask(filters["q"], exact) if exact else filters["q"]
     for member in page.object_list:
         member.id_masked = mask(member.id_number, "id_number")
         member.mobile_masked = mask(member.mobile, "mobile")
@@ -438,6 +441,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
+            "search_box": search_box,
+            "exact_search": exact,
             "statuses": Member.Status.choices,
             "regions": selectors.region_choices(request.user, "orgs.view_region"),
             "querystring_base": querystring_without_page(request),
