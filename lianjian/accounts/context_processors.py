@@ -15,6 +15,8 @@ NAV: list[tuple[str, str, str]] = [
     ("单位", "orgs:unit_list", "orgs.view_unit"),
     ("党组织", "orgs:partyorg_list", "orgs.view_partyorg"),
     ("党员", "orgs:member_list", "orgs.view_member"),
+    ("覆盖统计", "ledger:coverage", "orgs.view_coverage"),
+    ("台账导入", "ledger:home", "orgs.import"),
     ("审计日志", "core:audit_list", "core.view_audit"),
     (
         "账户与授权",
