@@ -24,7 +24,8 @@ def _no_personal_data_in_logs() -> Any:
 
     collector = PersonalDataCollector()
     root = logging.getLogger()
-    root.addHandler(collector)
+    # first in line: the console handler's redaction filter rewrites records in place
+    root.handlers.insert(0, collector)
     try:
         yield collector
     finally:

@@ -17,11 +17,20 @@ def redact(text: str) -> str:
 
 
 class RedactPersonalDataFilter(logging.Filter):
+    """Second line of defence: code must not log personal data, but if it does, mask it.
+
+    Tracebacks are redacted too: an exception message often quotes the bad value.
+    """
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
