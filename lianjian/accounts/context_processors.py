@@ -17,6 +17,9 @@ NAV: list[tuple[str, str, str]] = [
     ("党员", "orgs:member_list", "orgs.view_member"),
     ("覆盖统计", "ledger:coverage", "orgs.view_coverage"),
     ("台账导入", "ledger:home", "orgs.import"),
+    ("需求工单", "needs:list", "needs.view"),
+    ("需求统计", "needs:stats", "needs.stats"),
+    ("需求配置", "needs:config", "needs.configure"),
     ("审计日志", "core:audit_list", "core.view_audit"),
     (
         "账户与授权",

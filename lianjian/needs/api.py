@@ -1,3 +1,104 @@
-from ninja import Router
+"""Needs API: submit (with Idempotency-Key), scoped list and detail, statistics."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+
+from lianjian.accounts.permissions import user_has_perm
+from lianjian.core.audit import audit_record
+from lianjian.needs import selectors, services
+from lianjian.needs.access import get_need_for_user
+from lianjian.needs.schemas import ErrorOut, NeedFilters, NeedIn, NeedOut, NeedPage, StatsRow
+from lianjian.orgs.access import regions_visible_to, units_visible_to
+
+router = Router(tags=["需求"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not user_has_perm(request.user, perm):
+        audit_record(
+            "access.denied",
+            request=request,
+            result="denied",
+            detail={"path": request.path, "perm": perm},
+        )
+        raise HttpError(403, "您没有执行此操作的权限")
+
+
+@router.post(
+    "/needs",
+    response={201: NeedOut, 200: NeedOut, **ERRORS},
+    operation_id="needs_create",
+    summary="提交需求（支持 Idempotency-Key 重试）",
+)
+def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) -> Any:
+    _require(request, "needs.intake")
+    region = regions_visible_to(request.user, "needs.intake").filter(pk=payload.region).first()
+    if region is None:
+        return Status(400, {"detail": "所选区域不存在或不在您的管理范围内", "field": "region"})
+    unit = None
+    if payload.unit is not None:
+        unit = units_visible_to(request.user, "needs.intake").filter(pk=payload.unit).first()
+        if unit is None:
+            return Status(400, {"detail": "所选单位不存在或不在您的管理范围内", "field": "unit"})
+    try:
+        need = services.need_submit(
+            channel=payload.channel,
+            text=payload.text,
+            region=region,
+            submitter_kind=payload.submitter_kind,
+            submitter_name=payload.submitter_name,
+            contact_phone=payload.contact_phone,
+            unit=unit,
+            actor=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            request=request,
+        )
+    except services.NeedError as err:
+        return Status(400, {"detail": err.message, "field": err.field})
+    if getattr(need, "replayed", False):
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, need)
+    return Status(201, need)
+
+
+@router.get(
+    "/needs", response={200: NeedPage, **ERRORS}, operation_id="needs_list", summary="需求列表"
+)
+def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
+    _require(request, "needs.view")
+    params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
+    qs = selectors.needs_filtered(request.user, params)
+    return {
+        "items": list(qs[filters.offset : filters.offset + filters.limit]),
+        "count": qs.count(),
+    }
+
+
+@router.get(
+    "/needs/stats",
+    response={200: list[StatsRow], **ERRORS},
+    operation_id="needs_stats",
+    summary="需求统计（按部门、类别、街道、社区或渠道）",
+)
+def needs_stats(request: HttpRequest, by: str = "department") -> Any:
+    _require(request, "needs.stats")
+    if by not in selectors.DIMENSIONS:
+        return Status(400, {"detail": "分组维度无效", "field": "by"})
+    return selectors.need_stats(request.user, dimension=by)
+
+
+@router.get(
+    "/needs/{need_id}",
+    response={200: NeedOut, **ERRORS},
+    operation_id="needs_get",
+    summary="需求详情",
+)
+def needs_get(request: HttpRequest, need_id: int) -> Any:
+    _require(request, "needs.view")
+    return get_need_for_user(request.user, need_id, request=request)

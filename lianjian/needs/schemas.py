@@ -1,0 +1,75 @@
+"""API shapes for needs; phones leave only masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from lianjian.core.masking import mask
+from lianjian.orgs.schemas import ErrorOut, Paging
+
+__all__ = ["ErrorOut", "NeedFilters", "NeedIn", "NeedOut", "NeedPage", "StatsRow"]
+
+
+class NeedIn(Schema):
+    channel: str = Field("api", description="来源渠道：hotline/window/visit/survey/online/api")
+    text: str = Field(..., max_length=2000, description="需求内容")
+    region: int = Field(..., description="所在区域（街道、社区或楼宇）id")
+    submitter_kind: str = Field("person", description="unit/person/anonymous")
+    submitter_name: str = Field("", max_length=50)
+    contact_phone: str = Field("", max_length=20, description="11 位手机号（匿名可空）")
+    unit: int | None = Field(None, description="提出单位 id")
+
+
+class NeedOut(Schema):
+    id: int
+    tracking_code: str
+    channel: str
+    text: str
+    region_id: int
+    status: str
+    version: int
+    category_id: int | None
+    department_id: int | None
+    proposed_category_id: int | None
+    proposed_department_id: int | None
+    proposal_confidence: float | None
+    deadline: dt.datetime | None
+    reply_text: str
+    rating: str
+    contact_phone: str = Field(description="脱敏后的联系电话")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_contact_phone(obj: Any) -> str:
+        return mask(obj.contact_phone, "mobile")
+
+
+class NeedPage(Schema):
+    items: list[NeedOut]
+    count: int
+
+
+class NeedFilters(Paging):
+    q: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    category: int | None = None
+    department: int | None = None
+    overdue: str | None = None
+
+
+class StatsRow(Schema):
+    key: Any
+    label: str
+    received: int
+    replied: int
+    on_time_rate: float | None
+    overdue: int
+    avg_reply_hours: float | None
+    rated: int
+    satisfaction_rate: float | None
+    reopened: int
+    reopen_rate: float | None
