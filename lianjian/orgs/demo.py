@@ -48,7 +48,8 @@ DEMO_USER_PREFIX = "demo_"
 # README says these logins must never exist on a real deployment.
 DEFAULT_DEMO_PASSWORD = "Lianjian-Demo-2026"
 LEDGER_MODULE = "lianjian.orgs.coverage_demo"
-# needs-channel department the demo handler answers for (configured by the needs app)
+NEEDS_DEMO_MODULE = "lianjian.needs.demo"
+# the demo handler's department when the needs app brings no demo configuration
 DEMO_DEPARTMENT_KEY = "civil-affairs"
 
 # seed 004: industry mix of the 170 enterprises in 莱锦文化创意产业园
@@ -476,6 +477,7 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
 
     return {
         "district": district,
+        "cjq": cjq,
         "hq": hq,
         "hongchu": hongchu,
         "hongxian": hongxian,
@@ -631,6 +633,7 @@ def _login(
 def _build_logins(result: DemoResult, cn: dict[str, Any], cy: dict[str, Any], pw: str) -> None:
     """One login per role; the member login is linked to a member of 虹储居民区."""
     recruiter_unit: Unit = cn["recruiter_unit"]
+    dept_key: str = cn.get("dept_key") or DEMO_DEPARTMENT_KEY
     table: list[tuple[str, str, str, str, dict[str, Any]]] = [
         ("district", "区委组织部演示", Role.DISTRICT_ADMIN, "长宁区", {"region": cn["district"]}),
         ("street", "虹桥街道演示", Role.STREET_STAFF, "虹桥街道", {"region": cn["hq"]}),
@@ -659,8 +662,8 @@ def _build_logins(result: DemoResult, cn: dict[str, Any], cy: dict[str, Any], pw
             "dept",
             "民政科演示",
             Role.DEPT_HANDLER,
-            f"职能部门 {DEMO_DEPARTMENT_KEY}",
-            {"department_key": DEMO_DEPARTMENT_KEY},
+            f"虹桥街道民政科（{dept_key}）",
+            {"department_key": dept_key},
         ),
         ("member", "党员演示", Role.MEMBER, "本人（虹储居民区）", {"region": cn["hongchu"]}),
         ("merchant", "商户演示", Role.MERCHANT, "虹储居民区", {"region": cn["hongchu"]}),
@@ -697,6 +700,7 @@ def demo_build(
         builder = _Builder(PeopleFactory(seed))
         changning = _build_changning(builder)
         chaoyang = _build_chaoyang(builder)
+        changning["dept_key"] = build_needs_config_if_available([changning["hq"], changning["cjq"]])
         _build_logins(result, changning, chaoyang, password)
         if with_ledger:
             result.ledger = build_ledger_if_available(changning["district"])
@@ -711,3 +715,15 @@ def build_ledger_if_available(district: Region) -> str:
     module = importlib.import_module(LEDGER_MODULE)
     outcome = module.build_liangxin_ledger(district)
     return f"built: {outcome}" if outcome is not None else "built"
+
+
+def build_needs_config_if_available(streets: list[Region]) -> str | None:
+    """Needs categories, departments and service catalogue for the demo streets, from the
+    needs app's own demo module; returns the key of the first street's 民政科 for the
+    demo department handler."""
+    if importlib.util.find_spec(NEEDS_DEMO_MODULE) is None:
+        return None
+    module = importlib.import_module(NEEDS_DEMO_MODULE)
+    for street in streets:
+        module.build_needs_demo(street)
+    return str(module.department_key(streets[0], "civil"))

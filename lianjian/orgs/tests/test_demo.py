@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -122,6 +123,12 @@ def test_demo_logins_open_without_forced_password_change_and_are_scoped() -> Non
     hongchu = Region.objects.get(name="虹储居民区")
     assert visible.count() == Member.objects.filter(community=hongchu).count() > 0
     assert not visible.filter(community__name="虹仙居民区").exists()
+
+    handler_grant = Grant.objects.get(user__username="demo_dept")
+    if apps.is_installed("lianjian.needs"):
+        # the handler answers for a department the needs demo configured
+        department = apps.get_model("needs", "Department")
+        assert department.objects.filter(key=handler_grant.department_key).exists()
 
     member_user = User.objects.get(username="demo_member")
     assert member_user.member_profile.community == hongchu
