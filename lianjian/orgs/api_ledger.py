@@ -80,7 +80,11 @@ def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...))
 @router.get("/imports/jobs/{job_id}", response=ImportJobOut)
 def import_job(request: HttpRequest, job_id: int) -> Any:
     _require(request, "orgs.import")
-    job = ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0)).defer("content").first()
+    job = (
+        ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0))
+        .defer("content")
+        .first()
+    )
     if job is None:
         raise HttpError(404, "未找到该导入任务")
     return _job_out(request, job)

@@ -39,7 +39,7 @@ PERM = "orgs.view_coverage"
 VIOLATION_MIN_MEMBERS = 3  # 3+ members must form an independent organization (seed 002)
 
 LX = Q(kind__in=LIANGXIN_KINDS)
-NO_MEMBERS = Q(member_count=0)
+NO_MEMBERS = Q(has_member=False)
 
 # figure key → (label, filter on the annotated unit queryset)
 FIGURES: dict[str, tuple[str, Q]] = {
@@ -65,9 +65,9 @@ FIGURES: dict[str, tuple[str, Q]] = {
     ),
     "violations": (
         f"党员{VIOLATION_MIN_MEMBERS}人以上未单独建立党组织",
-        Q(member_count__gte=VIOLATION_MIN_MEMBERS, independent=False),
+        Q(has_min_members=True, independent=False),
     ),
-    "members_no_org": ("有党员但无党组织覆盖", Q(member_count__gte=1, covered=False)),
+    "members_no_org": ("有党员但无党组织覆盖", Q(has_member=True, covered=False)),
 }
 FORMATION_FIGURES = {f"formation_{f}": f for f in PartyOrg.Formation.values}
 BREAKDOWNS = {
@@ -105,20 +105,18 @@ def annotated_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]
     """Units alive on `as_of` in `region`'s subtree and the user's scope, with the
     annotations every figure filters on."""
     field = LEVEL_FIELD[Region.Level(region.level)]
-    member_count = (
-        Member.objects.filter(member_q(as_of), workplace_unit=OuterRef("pk"))
-        .order_by()
-        .values("workplace_unit")
-        .annotate(c=Count("pk"))
-        .values("c")
-    )
+    members = Member.objects.filter(member_q(as_of), workplace_unit=OuterRef("pk"))
     return (
         units_visible_to(user, PERM)
         .filter(_alive(as_of, "registered_on", "deregistered_on"), **{field: region.pk})
         .annotate(
             covered=Exists(_links(as_of)),
             independent=Exists(_links(as_of, party_org__formation=PartyOrg.Formation.SINGLE)),
-            member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), Value(0)),
+            has_member=Exists(members),
+            # "is there an Nth member": stops at the Nth index entry instead of counting all
+            has_min_members=Exists(
+                members.order_by()[VIOLATION_MIN_MEMBERS - 1 : VIOLATION_MIN_MEMBERS]
+            ),
         )
     )
 
@@ -150,17 +148,21 @@ class Row:
 
 
 def _group_counts(qs: QuerySet[Unit], group: str) -> list[dict[str, Any]]:
-    return list(
-        qs.order_by()
-        .values(group)
-        .annotate(
-            liangxin=Count("pk", filter=FIGURES["liangxin"][1]),
-            covered=Count("pk", filter=FIGURES["liangxin_covered"][1]),
-            above_scale=Count("pk", filter=FIGURES["above_scale"][1]),
-            above_scale_covered=Count("pk", filter=FIGURES["above_scale_covered"][1]),
-            violations=Count("pk", filter=FIGURES["violations"][1]),
+    # output names must differ from the annotations the filters use ("covered")
+    keys = ("liangxin", "covered", "above_scale", "above_scale_covered", "violations")
+    figure_of = dict(
+        zip(
+            keys,
+            ("liangxin", "liangxin_covered", "above_scale", "above_scale_covered", "violations"),
+            strict=True,
         )
     )
+    rows = (
+        qs.order_by()
+        .values(group)
+        .annotate(**{f"n_{k}": Count("pk", filter=FIGURES[figure_of[k]][1]) for k in keys})
+    )
+    return [{group: r[group], **{k: r[f"n_{k}"] for k in keys}} for r in rows]
 
 
 def _rows(groups: list[dict[str, Any]], group: str, labels: dict[Any, str]) -> list[Row]:
@@ -318,7 +320,20 @@ def figure_units(
             if key in PartyOrg.Formation.values
             else qs.none()
         )
-    return qs.select_related("region").order_by("name", "pk")
+    member_count = (
+        Member.objects.filter(member_q(as_of), workplace_unit=OuterRef("pk"))
+        .order_by()
+        .values("workplace_unit")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return (
+        qs.annotate(
+            member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), Value(0))
+        )
+        .select_related("region")
+        .order_by("name", "pk")
+    )
 
 
 def figure_label(figure: str) -> str:
@@ -345,14 +360,14 @@ def coverage_trend(
     for day in month_ends(as_of, months):
         counts = annotated_units(user, region, day).aggregate(
             liangxin=Count("pk", filter=FIGURES["liangxin"][1]),
-            covered=Count("pk", filter=FIGURES["liangxin_covered"][1]),
+            liangxin_covered=Count("pk", filter=FIGURES["liangxin_covered"][1]),
         )
         points.append(
             {
                 "date": day.isoformat(),
                 "liangxin": counts["liangxin"],
-                "covered": counts["covered"],
-                "rate": rate(counts["covered"], counts["liangxin"]),
+                "covered": counts["liangxin_covered"],
+                "rate": rate(counts["liangxin_covered"], counts["liangxin"]),
             }
         )
     return points

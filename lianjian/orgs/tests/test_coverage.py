@@ -1,0 +1,185 @@
+"""Coverage figures on a small hand-built registry, as of different dates, within scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from lianjian.orgs import coverage
+from lianjian.orgs.models import PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.services import unit_deactivate
+from lianjian.orgs.tests.factories import make_member, make_party_org, make_unit
+
+TODAY = dt.date.today()
+
+
+@dataclass
+class Ledger:
+    single: Unit
+    violating: Unit
+    liaison: Unit
+    old: Unit
+    team: Unit
+    individual: Unit
+    b_unit: Unit
+
+
+@pytest.fixture
+def ledger(tree: Any) -> Ledger:
+    c1 = tree.community_a1
+    single = make_unit(c1, "单建企业", is_above_scale=True, registered_on=dt.date(2015, 1, 1))
+    make_party_org(c1, "单建企业党支部", covered_units=[single], founded_on=dt.date(2020, 1, 1))
+    violating = make_unit(c1, "三名党员企业", industry="餐饮")
+    for n in range(3):
+        make_member(
+            tree.org_a1, f"职工{n}", workplace_unit=violating, joined_on=dt.date(2018, 1, 1)
+        )
+    liaison = make_unit(c1, "有联络员企业", liaison_name="联络员甲", kind=UnitKind.SOCIAL_ORG)
+    old = make_unit(c1, "已注销企业", registered_on=dt.date(2010, 1, 1))
+    unit_deactivate(old, on=dt.date(2019, 6, 30))
+    team = make_unit(c1, "广场舞队", kind=UnitKind.COMMUNITY_TEAM, credit_code=None)
+    individual = make_unit(c1, "小吃店", kind=UnitKind.INDIVIDUAL_BUSINESS)
+    b_unit = make_unit(tree.community_b1, "程家桥企业", is_above_scale=True)
+    make_member(
+        tree.org_b1,
+        "程家桥职工",
+        workplace_unit=b_unit,
+        joined_on=dt.date(2018, 1, 1),
+        is_floating=True,
+        floating_to="江苏省南京市",
+    )
+    return Ledger(single, violating, liaison, old, team, individual, b_unit)
+
+
+def ids(qs: Any) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+def test_district_figures_today(tree: Any, personas: Any, ledger: Ledger) -> None:
+    f = coverage.figures(personas.district_admin, tree.district, TODAY)
+    # 两新: unit_a1, unit_a2, unit_building, single, violating, liaison, b_unit
+    assert f["liangxin"] == 7
+    assert f["liangxin_covered"] == 2  # unit_building (joint) + single
+    assert (f["excluded_team"], f["excluded_individual"]) == (1, 1)
+    assert (f["above_scale"], f["above_scale_covered"]) == (2, 1)
+    assert f["violations"] == 1 and f["members_no_org"] == 2
+    assert f["no_member"] == 5 and f["work_covered"] == 3  # liaison, single, unit_building
+    report = coverage.coverage_report(personas.district_admin, tree.district, TODAY)
+    assert report["rates"]["organization_coverage"] == round(2 * 100 / 7, 1)
+    assert report["rates"]["above_scale_coverage"] == 50.0
+    assert report["floating_members"]["by_place"] == [{"place": "江苏省南京市", "count": 1}]
+    streets = {r["label"]: (r["liangxin"], r["covered"]) for r in report["breakdowns"]["street"]}
+    assert streets == {"虹桥街道": (6, 2), "程家桥街道": (1, 0)}
+    formation = {r["key"]: r["liangxin"] for r in report["breakdowns"]["formation"]}
+    assert formation == {"single": 1, "joint": 1, "temporary": 0}
+    area = {r["key"]: r["liangxin"] for r in report["breakdowns"]["area_type"]}
+    assert area == {"residential": 6, "building": 1}
+
+
+def test_drill_down_matches_every_figure(tree: Any, personas: Any, ledger: Ledger) -> None:
+    user = personas.district_admin
+    f = coverage.figures(user, tree.district, TODAY)
+    for key in coverage.FIGURES:
+        assert coverage.figure_units(user, tree.district, TODAY, key).count() == f[key], key
+    assert ids(coverage.figure_units(user, tree.district, TODAY, "violations")) == {
+        ledger.violating.pk
+    }
+    assert ids(coverage.figure_units(user, tree.district, TODAY, "excluded_team")) == {
+        ledger.team.pk
+    }
+    by_street = coverage.figure_units(
+        user, tree.district, TODAY, "liangxin", "street", str(tree.street_b.pk)
+    )
+    assert ids(by_street) == {ledger.b_unit.pk}
+    joint = coverage.figure_units(user, tree.district, TODAY, "formation_joint")
+    assert ids(joint) == {tree.unit_building.pk}
+
+
+def test_as_of_dates_follow_registry_history(tree: Any, personas: Any, ledger: Ledger) -> None:
+    user = personas.district_admin
+    past = coverage.figures(user, tree.district, dt.date(2019, 1, 1))
+    # the deregistered unit still existed; no coverage link had started; members joined 2018
+    assert past["liangxin"] == 8 and past["liangxin_covered"] == 0
+    assert past["violations"] == 1
+    older = coverage.figures(user, tree.district, dt.date(2017, 6, 1))
+    assert older["violations"] == 0 and older["members_no_org"] == 0
+    mid = coverage.figures(user, tree.district, dt.date(2021, 1, 1))
+    assert mid["liangxin"] == 7 and mid["liangxin_covered"] == 1  # single's org founded 2020
+    org = PartyOrg.objects.get(name="单建企业党支部")
+    org.dissolved_on = dt.date(2022, 1, 1)
+    org.save(update_fields=["dissolved_on"])
+    assert coverage.figures(user, tree.district, dt.date(2021, 12, 31))["liangxin_covered"] == 1
+    assert coverage.figures(user, tree.district, dt.date(2022, 1, 1))["liangxin_covered"] == 0
+    trend = coverage.coverage_trend(user, tree.district, dt.date(2021, 3, 15), months=3)
+    assert [p["date"] for p in trend] == ["2021-01-31", "2021-02-28", "2021-03-15"]
+    assert [p["covered"] for p in trend] == [1, 1, 1]
+
+
+def test_scope_secretary_sees_only_own_community(
+    tree: Any, personas: Any, ledger: Ledger, client_for: Any
+) -> None:
+    from lianjian.core.models import AuditEvent
+
+    sec = personas.secretary_a1
+    own = coverage.figures(sec, tree.community_a1, TODAY)
+    assert own["liangxin"] == 4  # unit_a1, single, violating, liaison
+    client = client_for(sec)
+    assert client.get(f"/orgs/ledger/coverage/?region={tree.community_a1.pk}").status_code == 200
+    denied_before = AuditEvent.objects.filter(action="access.denied").count()
+    for region in (tree.community_a2, tree.street_a, tree.district):
+        assert client.get(f"/orgs/ledger/coverage/?region={region.pk}").status_code == 404
+        assert client.get(f"/api/v1/coverage?region={region.pk}").status_code == 404
+        url = f"/orgs/ledger/coverage/units/?region={region.pk}&figure=liangxin"
+        assert client.get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="access.denied").count() > denied_before
+    street = client_for(personas.street_staff)
+    assert street.get(f"/api/v1/coverage?region={tree.street_b.pk}").status_code == 404
+    # roles without the permission are refused outright
+    assert client_for(personas.unit_admin).get("/orgs/ledger/coverage/").status_code == 403
+    assert client_for(personas.member).get("/api/v1/coverage").status_code == 403
+
+
+def test_page_api_drill_down_and_export(
+    tree: Any, personas: Any, ledger: Ledger, client_for: Any
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = client_for(personas.street_staff)
+    page = client.get("/orgs/ledger/coverage/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "虹桥街道" in html and 'data-chart="chart-trend"' in html
+    data = client.get(
+        f"/api/v1/coverage?region={tree.street_a.pk}&as_of={TODAY.isoformat()}"
+    ).json()
+    assert data["figures"]["liangxin"]["count"] == 6
+    assert data["figures"]["liangxin_covered"]["count"] == 2
+    assert data["rates"]["organization_coverage"] == 33.3
+    assert "street" not in data["breakdowns"] and "community" in data["breakdowns"]
+    assert client.get("/api/v1/coverage?as_of=2017-13-01").status_code == 422
+    drill = client.get(f"/orgs/ledger/coverage/units/?region={tree.street_a.pk}&figure=violations")
+    assert drill.status_code == 200 and "三名党员企业" in drill.content.decode()
+    assert "小吃店" not in drill.content.decode()
+    export = client.get(
+        f"/orgs/ledger/coverage/units/export/?region={tree.street_a.pk}&figure=violations"
+    )
+    rows = list(
+        load_workbook(BytesIO(b"".join(export.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert [r[0] for r in rows[1:]] == ["三名党员企业"]
+    report = client.get(f"/orgs/ledger/coverage/export/?region={tree.street_a.pk}")
+    wb = load_workbook(BytesIO(b"".join(report.streaming_content)))
+    assert "覆盖统计" in wb.sheetnames and "按社区" in wb.sheetnames
+    assert client.get("/orgs/ledger/coverage/units/?figure=nonsense").status_code == 404
+
+
+def test_region_levels_for_breakdowns(tree: Any, personas: Any, ledger: Ledger) -> None:
+    report = coverage.coverage_report(personas.district_admin, tree.community_a1, TODAY)
+    assert set(report["breakdowns"]) == {"area_type", "industry", "formation"}
+    assert tree.community_a1.level == Region.Level.COMMUNITY

@@ -1,0 +1,96 @@
+"""Exports: filtered and scoped, masked unless unmasking is allowed and reasoned, formula-safe."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from openpyxl import load_workbook
+
+from lianjian.core.masking import mask
+from lianjian.core.models import AuditEvent
+from lianjian.orgs.ledger.exporter import neutralize
+from lianjian.orgs.tests.factories import make_unit
+
+
+def rows_of(response: Any) -> list[tuple[Any, ...]]:
+    assert response.status_code == 200, response.content[:300]
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    return list(book.worksheets[0].iter_rows(values_only=True))
+
+
+def test_neutralize() -> None:
+    for raw in ("=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralize(raw) == "'" + raw
+    assert neutralize("虹储") == "虹储" and neutralize(5) == 5 and neutralize(None) is None
+
+
+def test_unit_export_is_formula_safe_filtered_and_audited(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    make_unit(tree.community_a1, '=HYPERLINK("http://evil.example","点我")', industry="@恶意")
+    client = client_for(personas.street_staff)
+    rows = rows_of(client.get("/orgs/ledger/export/units/?q=HYPERLINK"))
+    assert rows[0][:3] == ("单位名称", "统一社会信用代码", "单位类别")
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","点我")' and rows[1][3] == "'@恶意"
+    event = AuditEvent.objects.filter(action="export.units").latest("seq")
+    assert event.username == "street_staff" and event.detail["rows"] == 1
+    # scope: a secretary's export holds only her community's units
+    names = {
+        r[0]
+        for r in rows_of(client_for(personas.secretary_a1).get("/orgs/ledger/export/units/"))[1:]
+    }
+    assert (
+        "虹储物业服务中心" in names
+        and "虹仙便民超市" not in names
+        and "东银科技有限公司" not in names
+    )
+
+
+def test_member_export_masked_by_default(tree: Any, personas: Any, client_for: Any) -> None:
+    rows = rows_of(client_for(personas.street_staff).get("/orgs/ledger/export/members/"))
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {"陈一", "林二"}  # 周三 is in the other street
+    idn, mobile = tree.member_a1.id_number, tree.member_a1.mobile
+    assert by_name["陈一"][1] == mask(idn, "id_number") and by_name["陈一"][2] == mask(
+        mobile, "mobile"
+    )
+    assert idn not in str(rows)
+
+
+def test_member_export_full_needs_permission_and_reason(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    url = "/orgs/ledger/export/members/"
+    staff = client_for(personas.street_staff)
+    assert staff.post(url, {"full": "1", "reason": ""}).status_code == 400
+    rows = rows_of(staff.post(url, {"full": "1", "reason": "换届选举资格审查"}))
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["陈一"][1] == tree.member_a1.id_number
+    event = AuditEvent.objects.filter(action="export.members").latest("seq")
+    assert event.detail["full"] is True and event.detail["reason"] == "换届选举资格审查"
+    # a community secretary has no unmask right: refused, audited, nothing exported
+    before = AuditEvent.objects.filter(action="export.members").count()
+    response = client_for(personas.secretary_a1).post(url, {"full": "1", "reason": "想看看"})
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="export.members").count() == before
+    assert AuditEvent.objects.filter(action="export.denied").exists()
+    assert client_for(personas.member).get(url).status_code == 403
+
+
+def test_party_org_export_round_trips_through_import(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    from lianjian.orgs.ledger.importer import import_ledger
+    from lianjian.orgs.ledger.exporter import export_list, read_bytes
+    from lianjian.orgs.selectors import party_orgs_filtered, units_filtered
+
+    rows = rows_of(client_for(personas.district_admin).get("/orgs/ledger/export/party-orgs/"))
+    building = next(r for r in rows if r[0] == "东银中心楼宇联合党支部")
+    assert building[2] == "联合建" and building[9] == tree.unit_building.credit_code
+    data = read_bytes(export_list("units", units_filtered(personas.street_staff, {})))
+    outcome = import_ledger("units", data, user=personas.street_staff)
+    assert outcome.ok and outcome.created == 0 and outcome.updated == 3
+    data = read_bytes(export_list("party-orgs", party_orgs_filtered(personas.street_staff, {})))
+    outcome = import_ledger("party-orgs", data, user=personas.street_staff)
+    assert outcome.ok and outcome.created == 0, outcome.errors
