@@ -81,8 +81,8 @@ def test_member_export_full_needs_permission_and_reason(
 def test_party_org_export_round_trips_through_import(
     tree: Any, personas: Any, client_for: Any
 ) -> None:
-    from lianjian.orgs.ledger.importer import import_ledger
     from lianjian.orgs.ledger.exporter import export_list, read_bytes
+    from lianjian.orgs.ledger.importer import import_ledger
     from lianjian.orgs.selectors import party_orgs_filtered, units_filtered
 
     rows = rows_of(client_for(personas.district_admin).get("/orgs/ledger/export/party-orgs/"))
