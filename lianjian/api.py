@@ -79,7 +79,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        # ninja's own wording; clients get the Chinese message every other error has
+        message = "请求内容无法解析：请提交 JSON 格式的数据"
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 def _register_routers() -> None:

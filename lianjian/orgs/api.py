@@ -371,9 +371,14 @@ def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch)
     _require(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
     try:
-        data = _patch_data(payload, PartyOrg, nullable={"founded_on"}, blankable={"secretary_name"})
-        if data.get("covered_units", []) is None:
-            data["covered_units"] = []
+        data = _patch_data(
+            payload,
+            PartyOrg,
+            nullable={"founded_on", "covered_units"},
+            blankable={"secretary_name"},
+        )
+        if "covered_units" in data and data["covered_units"] is None:
+            data["covered_units"] = []  # null ends every open coverage link
         org = services.party_org_update(org, actor=request.user, **_party_org_refs(request, data))
     except RegistryError as err:
         return _bad(err)

@@ -440,6 +440,19 @@ def test_party_org_create_with_parent_and_coverage(personas, tree, client_for):
     assert listed[tree.org_building.pk]["covered_unit_ids"] == [tree.unit_building.pk]
 
 
+def test_party_org_patch_replaces_coverage_and_keeps_history(personas, tree, client_for):
+    c = client_for(personas.street_staff)
+    url = f"{API}/party-orgs/{tree.org_building.pk}"
+    resp = call(c, "patch", url, {"covered_units": None})
+    assert resp.status_code == 200 and resp.json()["covered_unit_ids"] == []
+    links = OrgUnitCoverage.objects.filter(party_org=tree.org_building)
+    assert links.count() == 1 and links.get().until is not None  # closed, not deleted
+    resp = call(c, "patch", url, {"covered_units": [tree.unit_building.pk, tree.unit_a2.pk]})
+    assert resp.status_code == 200
+    assert resp.json()["covered_unit_ids"] == sorted([tree.unit_building.pk, tree.unit_a2.pk])
+    assert PartyOrg.objects.get(pk=tree.org_building.pk).name == "东银中心楼宇联合党支部"
+
+
 def test_party_org_deactivate_with_members_refused(personas, tree, client_for):
     c = client_for(personas.street_staff)
     before = registry_state()
@@ -687,6 +700,15 @@ def test_bad_input_is_refused_with_chinese_message(name, personas, tree, client_
         assert payload["field"] == field_name
     assert registry_state() == before
     assert AuditEvent.objects.exclude(action="access.denied").count() == audits_before
+
+
+def test_unparsable_body_is_refused_in_chinese(personas, tree, client_for):
+    before = registry_state()
+    resp = client_for(personas.street_staff).post(
+        f"{API}/units", data="{not json", content_type="application/json"
+    )
+    assert resp.status_code == 400 and "JSON" in resp.json()["detail"]
+    assert registry_state() == before
 
 
 def test_forged_reference_is_audited_as_denied(personas, tree, client_for):

@@ -112,7 +112,7 @@ def build(spec: dict[str, Any]) -> World:
 
 def grant_user(w: World, grants: list[tuple[str, str, int]]) -> tuple[User, list[Any]]:
     user = User.objects.create(username="prop_user", must_change_password=False)
-    made = []
+    made: list[tuple[str, str, Any]] = []
     for role, kind, i in grants:
         pool = {"region": w.regions, "party_org": w.orgs, "unit": w.units}[kind]
         if not pool:
