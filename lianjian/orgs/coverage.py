@@ -101,24 +101,31 @@ def member_q(as_of: dt.date, prefix: str = "") -> Q:
     )
 
 
-def annotated_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]:
-    """Units alive on `as_of` in `region`'s subtree and the user's scope, with the
-    annotations every figure filters on."""
-    field = LEVEL_FIELD[Region.Level(region.level)]
+def annotate_units(qs: QuerySet[Unit], as_of: dt.date) -> QuerySet[Unit]:
+    """Units alive on `as_of` with the annotations every figure filters on."""
     members = Member.objects.filter(member_q(as_of), workplace_unit=OuterRef("pk"))
-    return (
-        units_visible_to(user, PERM)
-        .filter(_alive(as_of, "registered_on", "deregistered_on"), **{field: region.pk})
-        .annotate(
-            covered=Exists(_links(as_of)),
-            independent=Exists(_links(as_of, party_org__formation=PartyOrg.Formation.SINGLE)),
-            has_member=Exists(members),
-            # "is there an Nth member": stops at the Nth index entry instead of counting all
-            has_min_members=Exists(
-                members.order_by()[VIOLATION_MIN_MEMBERS - 1 : VIOLATION_MIN_MEMBERS]
-            ),
-        )
+    return qs.filter(_alive(as_of, "registered_on", "deregistered_on")).annotate(
+        covered=Exists(_links(as_of)),
+        independent=Exists(_links(as_of, party_org__formation=PartyOrg.Formation.SINGLE)),
+        has_member=Exists(members),
+        # "is there an Nth member": stops at the Nth index entry instead of counting all
+        has_min_members=Exists(
+            members.order_by()[VIOLATION_MIN_MEMBERS - 1 : VIOLATION_MIN_MEMBERS]
+        ),
     )
+
+
+def annotated_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]:
+    """`annotate_units` over `region`'s subtree within the user's scope."""
+    field = LEVEL_FIELD[Region.Level(region.level)]
+    return annotate_units(units_visible_to(user, PERM).filter(**{field: region.pk}), as_of)
+
+
+def region_figures(region: Region, as_of: dt.date) -> dict[str, int]:
+    """Figures for a whole subtree with no user scope: demo builder and benchmarks only."""
+    field = LEVEL_FIELD[Region.Level(region.level)]
+    qs = annotate_units(Unit.objects.filter(**{field: region.pk}), as_of)
+    return qs.aggregate(**{key: Count("pk", filter=q) for key, (_, q) in FIGURES.items()})
 
 
 def _formation_annotations(as_of: dt.date) -> dict[str, Any]:

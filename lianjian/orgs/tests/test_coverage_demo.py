@@ -1,0 +1,34 @@
+"""Seed 002 reproduced from the demo ledger: 3,098 of 13,101 两新 organizations covered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from lianjian.orgs import coverage
+from lianjian.orgs.coverage_demo import build_liangxin_ledger
+from lianjian.orgs.models import PartyOrg, Unit
+
+
+def test_seed_002_figures(tree: Any, personas: Any) -> None:
+    started = time.monotonic()
+    created = build_liangxin_ledger(tree.district)
+    assert created["units"] > 20_000
+    report = coverage.coverage_report(personas.district_admin, tree.district, dt.date.today())
+    f = {k: v["count"] for k, v in report["figures"].items()}
+    assert f["liangxin"] == 13_101
+    assert f["liangxin_covered"] == 3_098
+    assert report["rates"]["organization_coverage"] == 23.6
+    assert (f["excluded_individual"], f["excluded_team"]) == (6_553, 903)
+    assert f["above_scale"] == 263 and f["above_scale_covered"] == 263
+    assert report["rates"]["above_scale_coverage"] == 100.0
+    # spread over both streets, valid codes, a consistent organization tree
+    streets = {r["label"]: r["liangxin"] for r in report["breakdowns"]["street"]}
+    assert set(streets) == {"虹桥街道", "程家桥街道"} and min(streets.values()) > 3000
+    from lianjian.core.validators import is_valid_credit_code
+
+    sample = Unit.objects.exclude(credit_code=None).order_by("?")[:200]
+    assert all(is_valid_credit_code(u.credit_code) for u in sample)
+    assert PartyOrg.find_problems() == ([], [], [], [], [])
+    assert time.monotonic() - started < 30
