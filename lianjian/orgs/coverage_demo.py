@@ -88,7 +88,10 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
     if min(new_lx, new_above, new_covered, new_individual, new_team) < 0 or new_covered < new_above:
         raise LedgerTargetError("该区现有单位已超过 seed 002 的数字，无法补足台账")
 
-    used = set(Unit.objects.exclude(credit_code=None).values_list("credit_code", flat=True))
+    used = {
+        c or ""
+        for c in Unit.objects.exclude(credit_code=None).values_list("credit_code", flat=True)
+    }
     enterprise_codes = _codes("91310105", used, rng)
     social_codes = _codes("52310105", used, rng)
     individual_codes = _codes("92310105", used, rng)

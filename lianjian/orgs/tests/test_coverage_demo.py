@@ -29,6 +29,6 @@ def test_seed_002_figures(tree: Any, personas: Any) -> None:
     from lianjian.core.validators import is_valid_credit_code
 
     sample = Unit.objects.exclude(credit_code=None).order_by("?")[:200]
-    assert all(is_valid_credit_code(u.credit_code) for u in sample)
+    assert all(is_valid_credit_code(u.credit_code or "") for u in sample)
     assert PartyOrg.find_problems() == ([], [], [], [], [])
     assert time.monotonic() - started < 30
