@@ -583,3 +583,22 @@ def test_member_search_is_rate_limited(personas, tree, client_for, clean_cache):
 def test_bad_input_helpers_really_are_bad():
     assert not is_valid_id_number(wrong_id_number())
     assert not is_valid_credit_code(wrong_credit_code())
+
+
+def test_pages_are_csp_clean_and_phone_ready(personas, tree, client_for):
+    """No inline style or script (CSP default-src 'self'); lists scroll inside .table-wrap."""
+    import re
+
+    from lianjian.orgs.tests.test_views_permissions import READ_MATRIX, _url
+
+    c = client_for(personas.district_admin)
+    for name, obj, allowed, _ in READ_MATRIX:
+        if "district_admin" not in allowed:
+            continue
+        html = c.get(_url(name, tree, obj)).content.decode()
+        assert " style=" not in html and "<style" not in html, name
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), name
+        assert "http://" not in html and "https://" not in html, name
+        if name.endswith("_list"):
+            assert '<div class="table-wrap"><table class="list registry">' in html, name
+            assert "orgs/registry.css" in html, name
