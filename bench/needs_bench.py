@@ -1,0 +1,207 @@
+"""Needs benchmark (P2, P3): scoped needs list, department statistics, need creation.
+
+Seeds a district-scale needs table (default 200k needs with their history
+events) into the database named by DATABASE_URL, under its own district
+"基准区", then prints p50/p95:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/needs_bench.py --needs 200000
+
+Targets: scoped list (20 rows) p95 <= 100 ms, department statistics (district)
+<= 100 ms, create-need p95 <= 200 ms. Run against a scratch database: it writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianjian.settings")
+
+
+def timed(fn: Callable[[], Any], n: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def seed(n_needs: int, streets: int, communities: int) -> dict[str, Any]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lianjian.accounts.models import Grant, User
+    from lianjian.needs.demo import build_needs_demo, department_key
+    from lianjian.needs.models import Department, Need, NeedEvent
+    from lianjian.orgs.models import Region
+    from lianjian.orgs.services import region_create
+
+    district = Region.objects.filter(name="基准区", level="district").first()
+    if district is None:
+        district = region_create(name="基准区", level=Region.Level.DISTRICT)
+    street_rows = list(Region.objects.filter(street_ref=None, district_ref=district))
+    while len(street_rows) < streets:
+        s = region_create(
+            name=f"基准街道{len(street_rows) + 1}", level=Region.Level.STREET, parent=district
+        )
+        for c in range(communities):
+            region_create(name=f"基准社区{c + 1}", level=Region.Level.COMMUNITY, parent=s)
+        build_needs_demo(s)
+        street_rows.append(s)
+    street = street_rows[0]
+    dept = Department.objects.get(key=department_key(street, "civil"))
+    existing = Need.objects.filter(district=district).count()
+    rng = random.Random(7)
+    comms = list(Region.objects.filter(level="community", district_ref=district))
+    depts_by_street: dict[int, list[int]] = {}
+    for d in Department.objects.filter(street__in=street_rows).values("pk", "street_id"):
+        depts_by_street.setdefault(d["street_id"], []).append(d["pk"])
+    now = timezone.now()
+    batch = 5000
+    t0 = time.perf_counter()
+    for start in range(existing, n_needs, batch):
+        needs = []
+        for i in range(start, min(start + batch, n_needs)):
+            comm = rng.choice(comms)
+            needs.append(
+                Need(
+                    tracking_code=f"B{i:09d}",
+                    channel=rng.choice(["hotline", "window", "online", "visit"]),
+                    text=f"基准需求 {i}",
+                    region=comm,
+                    status=rng.choice(["dispatched", "replied", "closed", "accepted"]),
+                    department_id=rng.choice(depts_by_street[comm.street_ref_id or 0]),
+                    deadline=now - timezone.timedelta(days=rng.randint(-10, 200)),
+                    **comm.ancestor_ids(),
+                )
+            )
+        with transaction.atomic():
+            Need.objects.bulk_create(needs)
+            events = []
+            for need in needs:
+                at = need.deadline - timezone.timedelta(days=5)  # type: ignore[operator]
+                common = {
+                    "need": need,
+                    "channel": need.channel,
+                    "department_id": need.department_id,
+                    "deadline": need.deadline,
+                    "district_id": need.district_id,
+                    "street_id": need.street_id,
+                    "community_id": need.community_id,
+                }
+                events.append(NeedEvent(action="submit", to_status="received", at=at, **common))
+                events.append(
+                    NeedEvent(
+                        action="dispatch",
+                        from_status="received",
+                        to_status="dispatched",
+                        at=at,
+                        **common,
+                    )
+                )
+                if need.status in ("replied", "closed"):
+                    events.append(
+                        NeedEvent(
+                            action="reply",
+                            from_status="dispatched",
+                            to_status="replied",
+                            at=at + timezone.timedelta(days=rng.randint(1, 8)),
+                            on_time=rng.random() < 0.85,
+                            reply_seconds=rng.randint(3600, 8 * 86400),
+                            **common,
+                        )
+                    )
+            NeedEvent.objects.bulk_create(events)
+    seeded = time.perf_counter() - t0
+    user, _ = User.objects.get_or_create(
+        username="bench_street", defaults={"must_change_password": False}
+    )
+    Grant.objects.get_or_create(user=user, role="street_staff", region=street)
+    handler, _ = User.objects.get_or_create(
+        username="bench_handler", defaults={"must_change_password": False}
+    )
+    Grant.objects.get_or_create(user=handler, role="dept_handler", department_key=dept.key)
+    admin, _ = User.objects.get_or_create(
+        username="bench_district", defaults={"must_change_password": False}
+    )
+    Grant.objects.get_or_create(user=admin, role="district_admin", region=district)
+    return {
+        "district": district,
+        "street": street,
+        "user": user,
+        "handler": handler,
+        "admin": admin,
+        "community": comms[0],
+        "seeded_s": seeded,
+        "total": Need.objects.filter(district=district).count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--needs", type=int, default=200_000)
+    parser.add_argument("--streets", type=int, default=10)
+    parser.add_argument("--communities", type=int, default=12)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("lianjian.notifications").setLevel(logging.WARNING)
+    from django.db import connection
+
+    from lianjian.needs.selectors import need_stats, needs_filtered
+    from lianjian.needs.services import need_submit
+
+    ctx = seed(args.needs, args.streets, args.communities)
+    print(f"database: {connection.vendor}; needs in bench district: {ctx['total']}")
+    print(f"seeding took {ctx['seeded_s']:.1f} s")
+
+    def page(user: Any) -> Callable[[], Any]:
+        return lambda: list(needs_filtered(user, {})[:20])
+
+    rows = [
+        ("scoped list, street staff (20 rows)", page(ctx["user"])),
+        ("scoped list, district admin (20 rows)", page(ctx["admin"])),
+        ("scoped list, department handler (20 rows)", page(ctx["handler"])),
+        ("department statistics, street", lambda: need_stats(ctx["user"], dimension="department")),
+        (
+            "department statistics, district",
+            lambda: need_stats(ctx["admin"], dimension="department"),
+        ),
+    ]
+    for label, fn in rows:
+        p50, p95 = timed(fn, args.repeat)
+        print(f"{label:45s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+
+    def create() -> None:
+        need_submit(
+            channel="hotline",
+            text="基准：小区路灯损坏需要维修",
+            region=ctx["community"],
+            submitter_kind="anonymous",
+            submitter_name="",
+            contact_phone="",
+            actor=ctx["user"],
+        )
+
+    p50, p95 = timed(create, args.repeat)
+    print(f"{'need creation (need_submit)':45s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
