@@ -20,6 +20,7 @@ NAV: list[tuple[str, str, str]] = [
     ("需求工单", "needs:list", "needs.view"),
     ("需求统计", "needs:stats", "needs.stats"),
     ("需求配置", "needs:config", "needs.configure"),
+    ("走访", "visits:list", "visits.view"),
     ("审计日志", "core:audit_list", "core.view_audit"),
     (
         "账户与授权",

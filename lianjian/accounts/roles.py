@@ -84,6 +84,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AUDIT_ADMIN: {"core.view_audit", "dashboard.view"},
 }
 
+# visits and cross-appointment (DOMAIN.md §3): unit admins read their units' visits
+for _role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, Role.UNIT_ADMIN):
+    ROLE_PERMISSIONS[_role].add("visits.view")
+for _role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY):
+    ROLE_PERMISSIONS[_role].add("visits.record")
+
 STAFF_ROLES = {
     Role.DISTRICT_ADMIN,
     Role.STREET_STAFF,

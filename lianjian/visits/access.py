@@ -1,0 +1,50 @@
+"""Scope for visits and cadre posts: the orgs chokepoint applied to this app's tables.
+
+A visit is seen where its unit lies (region grants), by the unit itself (unit
+grants) and by the Party organizations covering the unit or named on the
+visit (organization grants), the same reach `units_visible_to` gives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lianjian.accounts.permissions import grants_with_perm
+from lianjian.orgs.access import get_in_scope, scope_q
+from lianjian.orgs.models import OrgUnitCoverage
+from lianjian.visits.models import Cadre, CadrePost, Visit
+
+
+def visit_scope_q(user: Any, perm: str = "visits.view") -> Q:
+    q = scope_q(user, perm, org_path_field="party_org__path", unit_field="unit_id")
+    for grant in grants_with_perm(user, perm):
+        if grant.party_org_id:
+            covered = OrgUnitCoverage.objects.filter(
+                party_org__path__startswith=grant.party_org.path, until__isnull=True
+            ).values("unit_id")
+            q |= Q(unit_id__in=covered)
+    return q
+
+
+def visits_visible_to(user: Any, perm: str = "visits.view") -> QuerySet[Visit]:
+    return Visit.objects.filter(visit_scope_q(user, perm))
+
+
+def get_visit_for_user(user: Any, pk: Any, perm: str = "visits.view", request: Any = None) -> Visit:
+    qs = visits_visible_to(user, perm).select_related("unit", "cadre", "party_org")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def posts_visible_to(user: Any, perm: str = "visits.view") -> QuerySet[CadrePost]:
+    return CadrePost.objects.filter(scope_q(user, perm, org_path_field="party_org__path"))
+
+
+def cadres_visible_to(user: Any, perm: str = "visits.view") -> QuerySet[Cadre]:
+    """Cadres holding (or having held) a post somewhere in the user's scope."""
+    return Cadre.objects.filter(pk__in=posts_visible_to(user, perm).values("cadre_id"))
+
+
+def get_cadre_for_user(user: Any, pk: Any, perm: str = "visits.view", request: Any = None) -> Cadre:
+    return get_in_scope(cadres_visible_to(user, perm), pk, user=user, request=request)
