@@ -278,6 +278,7 @@ AXES_ENABLED = _env_bool("AXES_ENABLED", default=True)
 # (which may be a phone or ID number) into its log lines (S13)
 AXES_USERNAME_CALLABLE = "lianjian.accounts.services.normalized_login_username"
 AXES_SENSITIVE_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "lianjian.core.audit.client_ip"
 
 SESSION_IDLE_SECONDS = _env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_SECONDS = _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=60)
@@ -296,7 +297,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if _env_bool("BEHIND_PROXY", default=False):
+# behind nginx: trust X-Forwarded-Proto, and take the client address from the
+# last X-Forwarded-For hop (lianjian.core.audit.client_ip, also used by axes)
+BEHIND_PROXY = _env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "zh-hans"

@@ -22,9 +22,34 @@ from lianjian.core.models import AuditEvent, AuditHead
 
 
 def client_ip(request: HttpRequest | None) -> str:
+    """The client address for audit, rate limits and lockouts: one rule for all three.
+
+    Behind the reverse proxy (BEHIND_PROXY) REMOTE_ADDR is the proxy itself, so
+    the last X-Forwarded-For hop, the one nginx appended, names the client;
+    earlier hops are client-supplied and never trusted.
+    """
     if request is None:
         return ""
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def _scope_of(user: Any) -> str:
+    """The acting user's grants, e.g. `street_staff@虹桥街道`: the scope the action ran under."""
+    if getattr(user, "pk", None) is None or not hasattr(user, "grants"):
+        return ""
+    grants = getattr(user, "_lianjian_grants", None)
+    if grants is None:
+        grants = list(user.grants.select_related("region", "party_org", "unit"))
+    parts = []
+    for g in grants:
+        target = g.region or g.party_org or g.unit or g.department_key or "-"
+        parts.append(f"{g.role}@{target}")
+    return ";".join(parts)
 
 
 def _row_digest(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -80,7 +105,7 @@ def audit_record(
             action=action,
             object_type=object_type[:64],
             object_id=str(object_id)[:64],
-            scope=scope[:200],
+            scope=(scope or _scope_of(user))[:200],
             source_ip=client_ip(request),
             result=result,
             detail=clean_detail,

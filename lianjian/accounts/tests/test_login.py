@@ -212,3 +212,26 @@ def test_unlock_clears_the_lockout_and_is_audited(personas: Any) -> None:
     assert cleared == 1
     assert AuditEvent.objects.filter(action="account.unlock").count() == 1
     assert _post_login(Client(), "wangfang", PERSONA_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_lockout_uses_the_forwarded_client_behind_the_proxy(settings: Any) -> None:
+    """Behind nginx every request comes from the proxy; lockouts must not hit everyone."""
+    settings.BEHIND_PROXY = True
+    _make_user()
+    for _ in range(5):
+        Client().post(
+            LOGIN,
+            {"username": "wangfang", "password": "wrong-Pass-1!"},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
+    elsewhere = Client().post(
+        LOGIN,
+        {"username": "wangfang", "password": PERSONA_PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert elsewhere.status_code == 302
+    event = AuditEvent.objects.filter(action="auth.login_failed").first()
+    assert event is not None and event.source_ip == "198.51.100.7"

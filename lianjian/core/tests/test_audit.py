@@ -179,3 +179,22 @@ def test_audit_page_is_for_the_audit_admin_only(personas: Any, client_for: Any) 
             continue
         assert client_for(persona).get("/audit/").status_code == 403, name
     assert client_for(personas.audit_admin).get("/audit/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_events_carry_the_actor_scope(personas: Any, tree: Any) -> None:
+    event = audit_record("test.scoped", user=personas.street_staff)
+    assert event.scope == "street_staff@虹桥街道"
+    assert audit_record("test.anonymous").scope == ""
+    assert audit_record("test.explicit", user=personas.street_staff, scope="x").scope == "x"
+
+
+def test_client_ip_behind_the_proxy_trusts_only_the_last_hop(rf: Any, settings: Any) -> None:
+    from lianjian.core.audit import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
+    settings.BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.9"
+    settings.BEHIND_PROXY = True
+    assert client_ip(request) == "203.0.113.5"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.9")) == "10.0.0.9"
