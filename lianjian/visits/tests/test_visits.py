@@ -452,3 +452,20 @@ def test_cadre_pages_create_and_add_post(personas: Any, tree: Any, client_for: A
         == 403
     )
     assert cadre.posts.count() == 2
+
+
+# ---------------------------------------------------------------- demo figures
+
+
+@pytest.mark.django_db
+def test_demo_reproduces_the_seed_coverage_figure(personas: Any, tree: Any) -> None:
+    from lianjian.visits.demo import build_visits_demo
+
+    for i in range(37):  # 40 two-new units in street a with the tree's three
+        make_unit(region=tree.community_a2 if i % 2 else tree.building_a)
+    make_unit(region=tree.community_a1, kind=UnitKind.INDIVIDUAL_BUSINESS)
+    result = build_visits_demo(tree.street_a, visits=120, coverage=0.95)
+    assert (result.units, result.visited, result.visits) == (40, 38, 120)
+    today = dt.date.today()
+    report = selectors.visit_coverage(personas.street_staff, today - dt.timedelta(days=365), today)
+    assert (report.units, report.visited, report.visits, report.rate) == (40, 38, 120, 0.95)
