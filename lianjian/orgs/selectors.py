@@ -134,7 +134,13 @@ def region_choices(user: Any, perm: str, levels: tuple[str, ...] | None = None) 
 
 
 def unit_choices(user: Any, perm: str) -> QuerySet[Unit]:
-    return units_visible_to(user, perm).filter(is_active=True).order_by("name", "id")
+    # a district offers thousands of units: load only what an <option> shows
+    return (
+        units_visible_to(user, perm)
+        .filter(is_active=True)
+        .only("id", "name")
+        .order_by("name", "id")
+    )
 
 
 def party_org_choices(user: Any, perm: str, *, parents_only: bool = False) -> QuerySet[PartyOrg]:
