@@ -247,3 +247,18 @@ def test_management_writes_need_csrf(tree: Any, personas: Any) -> None:
     )
     assert response.status_code == 403
     assert not User.objects.filter(username="csrfless").exists()
+
+
+@pytest.mark.django_db
+def test_user_list_query_budget(
+    tree: Any, personas: Any, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(40):
+        user, _ = services.user_create(username=f"bulk{i:02d}", home_region=tree.street_a)
+        services.grant_add(user, Role.COMMUNITY_SECRETARY, region=tree.community_a1)
+    client = client_for(personas.district_admin)
+    with django_assert_max_num_queries(12):
+        response = client.get("/accounts/users/")
+    assert response.status_code == 200
+    # 40 new accounts + the 9 personas inside 长宁区 (not the outsider nor the department handler)
+    assert len(response.context["page"].object_list) == 49

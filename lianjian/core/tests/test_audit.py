@@ -198,3 +198,15 @@ def test_client_ip_behind_the_proxy_trusts_only_the_last_hop(rf: Any, settings: 
     settings.BEHIND_PROXY = True
     assert client_ip(request) == "203.0.113.5"
     assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.9")) == "10.0.0.9"
+
+
+@pytest.mark.django_db
+def test_audit_page_query_budget(
+    personas: Any, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    _events(120)
+    client = client_for(personas.audit_admin)
+    with django_assert_max_num_queries(12):
+        response = client.get("/audit/")
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 50
