@@ -273,7 +273,7 @@ def user_unlock(user: User, *, actor: Any, request: HttpRequest | None = None) -
     """Release a django-axes lockout for this username (any IP); returns attempts cleared."""
     from axes.utils import reset
 
-    cleared = reset(username=user.username)
+    cleared = reset(username=normalize_username(user.username))  # as axes stored it
     audit_record(
         "account.unlock",
         user=actor,

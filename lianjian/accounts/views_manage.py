@@ -31,7 +31,8 @@ ADMIN_PERMS = selectors.ADMIN_PERMS
 
 def _is_locked(user: User) -> bool:
     return AccessAttempt.objects.filter(
-        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        username=services.normalize_username(user.username),
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
     ).exists()
 
 

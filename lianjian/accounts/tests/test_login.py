@@ -202,12 +202,12 @@ def test_deactivation_destroys_sessions_and_tokens(personas: Any) -> None:
 
 @pytest.mark.django_db
 def test_unlock_clears_the_lockout_and_is_audited(personas: Any) -> None:
-    _make_user()
+    _make_user("WangFang")  # a mixed-case name: axes counts it lower-cased
     for _ in range(5):
         _post_login(Client(), "wangfang", "wrong-Pass-1!")
     assert _post_login(Client(), "wangfang", PERSONA_PASSWORD).status_code == 429
     cleared = services.user_unlock(
-        User.objects.get(username="wangfang"), actor=personas.security_admin
+        User.objects.get(username="WangFang"), actor=personas.security_admin
     )
     assert cleared == 1
     assert AuditEvent.objects.filter(action="account.unlock").count() == 1
