@@ -602,3 +602,56 @@ def test_pages_are_csp_clean_and_phone_ready(personas, tree, client_for):
         if name.endswith("_list"):
             assert '<div class="table-wrap"><table class="list registry">' in html, name
             assert "orgs/registry.css" in html, name
+
+
+# ---------------------------------------------------------------- many units: codes instead of a select
+
+
+@pytest.fixture
+def code_box(monkeypatch):
+    """Pretend the scope holds more units than a select can carry."""
+    from lianjian.orgs import forms
+
+    monkeypatch.setattr(forms, "UNIT_SELECT_LIMIT", 1)
+
+
+def test_units_by_credit_code_when_too_many_for_a_select(code_box, personas, tree, client_for):
+    c = client_for(personas.street_staff)
+    page = c.get(reverse("orgs:partyorg_create")).content.decode()
+    assert '<textarea name="covered_units"' in page and tree.unit_a1.name not in page
+    codes = f"{tree.unit_a1.credit_code.lower()}，{tree.unit_a2.pk}"
+    data = org_data(tree, formation="joint", covered_units=codes, parent="")
+    assert c.post(reverse("orgs:partyorg_create"), data).status_code == 302
+    org = PartyOrg.objects.get(name="虹储居民区第二党支部")
+    assert set(org.covered_units.all()) == {tree.unit_a1, tree.unit_a2}
+    # the edit form shows the current units as codes
+    edit = c.get(reverse("orgs:partyorg_edit", args=[org.pk])).content.decode()
+    assert tree.unit_a1.credit_code in edit
+
+    response = c.post(
+        reverse("orgs:member_create"),
+        member_data(tree, workplace_unit=tree.unit_a2.credit_code),
+    )
+    assert response.status_code == 302
+    assert Member.objects.get(name="吴小青").workplace_unit == tree.unit_a2
+
+
+@pytest.mark.parametrize("forged", ["code_b", "pk_building", "junk", "two"])
+def test_forged_unit_codes_refused(forged, code_box, personas, tree, client_for):
+    outside = make_unit(region=tree.community_b1, name="程家桥外单位")
+    value = {
+        "code_b": outside.credit_code,
+        "pk_building": str(tree.unit_building.pk),
+        "junk": "DROP TABLE",
+        "two": f"{tree.unit_a1.pk} {tree.unit_a1.pk}",
+    }[forged]
+    before = snapshot()
+    response = client_for(personas.secretary_a1).post(
+        reverse("orgs:member_create"), member_data(tree, workplace_unit=value)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert any(
+        m in html for m in ("不在您的管辖范围内", "不是统一社会信用代码", "只能填写一个单位")
+    )
+    assert snapshot() == before
