@@ -6,6 +6,7 @@ thing everywhere it appears.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -95,19 +96,39 @@ def party_orgs_filtered(
     return qs.select_related("region").order_by("path")
 
 
+_BLIND_TOKEN = re.compile(r"[0-9a-f]{64}")
+
+
+def member_search_params(text: str) -> dict[str, str]:
+    """URL parameters for a member search: exact numbers travel as blind indexes."""
+    text = text.strip()
+    kind = member_query_kind(text)
+    if kind == "id_number":
+        return {"qi": id_number_index(text)}
+    if kind == "mobile":
+        return {"qm": mobile_index(text)}
+    return {"q": text} if text else {}
+
+
 def members_filtered(
     user: Any, params: Mapping[str, Any], perm: str = "orgs.view_member"
 ) -> QuerySet[Member]:
     """Search by name, or exactly by full ID number or mobile through the blind index."""
     qs = members_visible_to(user, perm)
     text = str(params.get("q") or "").strip()
-    if text:
-        if len(text) == 18 and text[:17].isdigit():
-            qs = qs.filter(id_number_index=id_number_index(text))
-        elif len(text) == 11 and text.isdigit():
-            qs = qs.filter(mobile_index=mobile_index(text))
-        else:
-            qs = qs.filter(name__icontains=text)
+    kind = member_query_kind(text)
+    if kind == "id_number":
+        qs = qs.filter(id_number_index=id_number_index(text))
+    elif kind == "mobile":
+        qs = qs.filter(mobile_index=mobile_index(text))
+    elif text:
+        qs = qs.filter(name__icontains=text)
+    # `qi`/`qm` carry a blind index instead of the number, so a search URL never
+    # holds a plaintext ID or mobile (web-server access logs keep URLs)
+    for param, field in (("qi", "id_number_index"), ("qm", "mobile_index")):
+        token = str(params.get(param) or "")
+        if token:
+            qs = qs.filter(**{field: token}) if _BLIND_TOKEN.fullmatch(token) else qs.none()
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("party_org"):

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -417,10 +418,13 @@ SEARCH_LIMIT, SEARCH_WINDOW = 60, 60
 
 @never_cache
 @require_perm("orgs.view_member")
+@require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _member_search_redirect(request)
     filters = _filters(request, "q", "status", "party_org", "floating", "region")
     filters["active"] = request.GET.get("active", "1")
-    if filters["q"]:
+    if filters["q"] or request.GET.get("qi") or request.GET.get("qm"):
         limited = rate_limited(
             request, "orgs.member_search", limit=SEARCH_LIMIT, window=SEARCH_WINDOW
         )
@@ -428,10 +432,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
             return limited
     if filters["party_org"] and not filters["party_org"].isdigit():
         filters["party_org"] = ""
-    page = _page(request, selectors.members_filtered(request.user, filters))
+    params = {**filters, "qi": request.GET.get("qi", ""), "qm": request.GET.get("qm", "")}
+    page = _page(request, selectors.members_filtered(request.user, params))
     # an exact search by ID number or mobile is not written back into the page
-    exact = selectors.member_query_kind(filters["q"])
-    search_box = mask(filters["q"], exact) if exact else filters["q"]
+    exact = selectors.member_query_kind(filters["q"]) or (
+        "id_number" if params["qi"] else "mobile" if params["qm"] else None
+    )
+    search_box = "" if exact else filters["q"]
     for member in page.object_list:
         member.id_masked = mask(member.id_number, "id_number")
         member.mobile_masked = mask(member.mobile, "mobile")
@@ -449,6 +456,17 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "can_change": user_has_perm(request.user, "orgs.change_member"),
         },
     )
+
+
+def _member_search_redirect(request: HttpRequest) -> HttpResponse:
+    """The search form posts, so a typed ID number or mobile never lands in a URL."""
+    params = selectors.member_search_params(request.POST.get("q", ""))
+    for key in ("status", "party_org", "floating", "region"):
+        value = request.POST.get(key, "").strip()
+        if value:
+            params[key] = value
+    params["active"] = request.POST.get("active", "1").strip()
+    return redirect(reverse("orgs:member_list") + ("?" + urlencode(params) if params else ""))
 
 
 def _member_detail(
