@@ -1,0 +1,34 @@
+"""Shared set-up for the benchmark scripts: a private PostgreSQL database, Django settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lianjian_bench"
+
+
+def setup(create: bool = False) -> str:
+    """Point Django at the benchmark database (BENCH_DATABASE_URL) and set it up."""
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("benchmarks need PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianjian.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if create:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    import django
+
+    django.setup()
+    return url

@@ -1,0 +1,285 @@
+"""Print the QUALITY.md P2–P4 figures for the dataset currently in the benchmark database.
+
+    python bench/generate.py district && python bench/run.py
+    python bench/run.py --skip-import        # coverage and list timings only
+
+List timings use Django's test Client in-process, sequentially (first version:
+no concurrency, no network); coverage timings call the selectors directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from common import setup
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    fn()  # warm caches and connections
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(len(samples) * 0.95) - 1)]
+    return statistics.median(samples), p95
+
+
+def line(label: str, p50: float, p95: float) -> None:
+    print(f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms")
+
+
+HAND_SQL = """
+SELECT
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org')),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND c.unit_id IS NOT NULL),
+  count(*) FILTER (WHERE u.kind = 'individual_business'),
+  count(*) FILTER (WHERE u.kind = 'community_team'),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND u.is_above_scale),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND u.is_above_scale AND c.unit_id IS NOT NULL),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL AND (u.liaison_name <> '' OR c.unit_id IS NOT NULL)),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL AND u.liaison_name = '' AND c.unit_id IS NULL),
+  count(*) FILTER (WHERE m.n >= 3 AND NOT coalesce(c.independent, false)),
+  count(*) FILTER (WHERE m.n >= 1 AND c.unit_id IS NULL)
+FROM orgs_unit u
+LEFT JOIN (
+  SELECT l.unit_id, bool_or(p.formation = 'single') AS independent
+  FROM orgs_orgunitcoverage l JOIN orgs_partyorg p ON p.id = l.party_org_id
+  WHERE (l.since IS NULL OR l.since <= %(d)s) AND (l.until IS NULL OR l.until > %(d)s)
+    AND (p.founded_on IS NULL OR p.founded_on <= %(d)s) AND (p.dissolved_on IS NULL OR p.dissolved_on > %(d)s)
+  GROUP BY l.unit_id
+) c ON c.unit_id = u.id
+LEFT JOIN (
+  SELECT workplace_unit_id, count(*) AS n FROM orgs_member
+  WHERE is_active AND (joined_on IS NULL OR joined_on <= %(d)s) AND workplace_unit_id IS NOT NULL
+  GROUP BY workplace_unit_id
+) m ON m.workplace_unit_id = u.id
+WHERE {where} AND (u.registered_on IS NULL OR u.registered_on <= %(d)s)
+  AND (u.deregistered_on IS NULL OR u.deregistered_on > %(d)s)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--skip-import", action="store_true")
+    args = parser.parse_args()
+    setup()
+    from django.db import connection
+    from django.test import Client
+
+    from lianjian.accounts.models import User
+    from lianjian.accounts.roles import Role
+    from lianjian.accounts.services import grant_add, token_create
+    from lianjian.orgs import coverage
+    from lianjian.orgs.models import Member, PartyOrg, Region, Unit
+
+    today = dt.date.today()
+    districts = list(Region.objects.filter(level="district").order_by("pk"))
+    district = districts[0]
+    street = Region.objects.filter(level="street", district_ref=district).order_by("pk").first()
+    assert street is not None
+
+    def persona(name: str, role: str, region: Region) -> User:
+        user, made = User.objects.get_or_create(
+            username=name, defaults={"display_name": name, "must_change_password": False}
+        )
+        if made or not user.grants.exists():
+            grant_add(user, role, region=region)
+        return user
+
+    admin = persona("bench_district", Role.DISTRICT_ADMIN, district)
+    staff = persona("bench_street", Role.STREET_STAFF, street)
+    print(
+        f"dataset: {len(districts)} district(s), {Unit.objects.count():,} units, "
+        f"{PartyOrg.objects.count():,} Party orgs, {Member.objects.count():,} members "
+        f"({connection.vendor}, {args.runs} runs each)"
+    )
+
+    print("coverage report (P3: district <= 100 ms, city <= 1 s, <= 2x hand SQL)")
+    p = timed(lambda: coverage.figures(staff, street, today), args.runs)
+    line("street: figures (one aggregate)", *p)
+    street_orm = p[0]
+    line(
+        "street: full report (figures+breakdowns+floating)",
+        *timed(lambda: coverage.coverage_report(staff, street, today), max(5, args.runs // 3)),
+    )
+    p = timed(lambda: coverage.figures(admin, district, today), args.runs)
+    line("district: figures (one aggregate)", *p)
+    district_orm = p[0]
+    line(
+        "district: full report",
+        *timed(lambda: coverage.coverage_report(admin, district, today), max(5, args.runs // 3)),
+    )
+    if len(districts) > 1:
+        from django.db.models import Count
+
+        def whole() -> Any:
+            qs = coverage.annotate_units(Unit.objects.all(), today)
+            return qs.aggregate(
+                **{k: Count("pk", filter=q) for k, (_, q) in coverage.FIGURES.items()}
+            )
+
+        p = timed(whole, max(5, args.runs // 3))
+        line("whole set: figures (unscoped aggregate)", *p)
+        whole_orm = p[0]
+
+    def hand(where: str, params: dict[str, Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with connection.cursor() as cursor:
+                cursor.execute(HAND_SQL.format(where=where), {"d": today, **params})
+                return cursor.fetchone()
+
+        return run
+
+    ratios = []
+    p = timed(hand("u.street_id = %(r)s", {"r": street.pk}), args.runs)
+    line("street: hand-written SQL", *p)
+    ratios.append(("street", street_orm / p[0]))
+    p = timed(hand("u.district_id = %(r)s", {"r": district.pk}), args.runs)
+    line("district: hand-written SQL", *p)
+    ratios.append(("district", district_orm / p[0]))
+    if len(districts) > 1:
+        p = timed(hand("TRUE", {}), max(5, args.runs // 3))
+        line("whole set: hand-written SQL", *p)
+        ratios.append(("whole set", whole_orm / p[0]))
+    orm_vals = coverage.figures(admin, district, today)
+    hand_vals = hand("u.district_id = %(r)s", {"r": district.pk})()
+    hand_keys = (
+        "liangxin",
+        "liangxin_covered",
+        "excluded_individual",
+        "excluded_team",
+        "above_scale",
+        "above_scale_covered",
+        "no_member",
+        "work_covered",
+        "work_uncovered",
+        "violations",
+        "members_no_org",
+    )
+    assert [orm_vals[k] for k in hand_keys] == list(hand_vals), (orm_vals, hand_vals)
+    for label, ratio in ratios:
+        print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
+
+    print("member list (P2: API p95 <= 100 ms, page p95 <= 300 ms; in-process, sequential)")
+    api = Client()
+    token = token_create(staff, "bench")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert api.get("/api/v1/members", **auth).status_code == 200
+    line(
+        "GET /api/v1/members (street staff, 20 rows)",
+        *timed(lambda: api.get("/api/v1/members", **auth), args.runs),
+    )
+    line(
+        "GET /api/v1/members (district admin)",
+        *timed(
+            lambda: api.get(
+                "/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {token_create(admin, 'bench')}"
+            ),
+            3,
+        ),
+    )
+    page = Client()
+    page.force_login(staff)
+    assert page.get("/orgs/members/").status_code == 200
+    line(
+        "GET /orgs/members/ page (street staff)",
+        *timed(lambda: page.get("/orgs/members/"), args.runs),
+    )
+
+    if not args.skip_import:
+        bench_import(args.import_rows, admin, district)
+
+
+def bench_import(rows: int, user: Any, district: Any) -> None:
+    from django.db import transaction
+    from openpyxl import Workbook, load_workbook
+
+    from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+    from lianjian.orgs.ledger.importer import import_ledger
+    from lianjian.orgs.models import Region
+
+    places = list(
+        Region.objects.filter(district_ref=district, level="community").values_list(
+            "street_ref__name", "name"
+        )[:50]
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("单位台账")
+    ws.append(
+        [
+            "单位名称",
+            "统一社会信用代码",
+            "单位类别",
+            "所属行业",
+            "从业人员数",
+            "规模以上",
+            "所在区域",
+            "登记日期",
+        ]
+    )
+    for n in range(rows):
+        body, v = "", n
+        for _ in range(9):
+            body = CREDIT_CODE_ALPHABET[v % 31] + body
+            v //= 31
+        first17 = "91320000" + body
+        street, community = places[n % len(places)]
+        ws.append(
+            [
+                f"导入基准单位{n:06d}",
+                first17 + credit_code_check_char(first17),
+                "非公企业",
+                "信息技术",
+                10 + n % 300,
+                "否",
+                f"{street}/{community}",
+                "2017-07-18",
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    print(
+        f"import of a {rows:,}-row unit ledger ({len(data) / 1048576:.1f} MB) (P4: <= 2x bare read)"
+    )
+
+    start = time.perf_counter()
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    count = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    bare = time.perf_counter() - start
+    print(
+        f"  openpyxl bare read (read_only, values_only)  {bare:6.1f} s  ({count / bare:,.0f} rows/s)"
+    )
+
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        phases.setdefault(phase, time.perf_counter() - start)
+
+    with transaction.atomic():
+        outcome = import_ledger("units", data, user=user, file_name="bench.xlsx", progress=progress)
+        took = time.perf_counter() - start
+        transaction.set_rollback(True)  # leave the dataset as generated
+    assert outcome.ok and outcome.created == rows, outcome.errors[:5]
+    print(
+        f"  full import (check, read, validate, write)   {took:6.1f} s  ({rows / took:,.0f} rows/s)  = {took / bare:.2f}x bare read"
+    )
+    marks = ", ".join(f"{k} from {v:.1f} s" for k, v in phases.items())
+    print(f"  phases: {marks}")
+
+
+if __name__ == "__main__":
+    main()
