@@ -200,3 +200,32 @@ def test_ledger_call_site_reports_missing_module_and_calls_present_one(
     monkeypatch.setitem(sys.modules, LEDGER_MODULE, fake)
     assert build_ledger_if_available(district) == "built: 20000"
     assert calls == [district]
+
+
+def test_start_loads_demo_only_into_an_empty_database_then_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lianjian.orgs.management.commands import start
+
+    served: list[tuple[Any, ...]] = []
+    real_call_command = start.call_command
+
+    def fake_call_command(name: str, *args: Any, **kwargs: Any) -> None:
+        if name == "runserver":
+            served.append((*args, kwargs.get("use_reloader")))
+            return
+        real_call_command(name, *args, **kwargs)
+
+    monkeypatch.setattr(start, "call_command", fake_call_command)
+    out = io.StringIO()
+    call_command("start", "--addr", "127.0.0.1:8123", stdout=out)
+    assert "demo_hongchu" in out.getvalue()
+    assert served == [("127.0.0.1:8123", False)]
+    regions = Region.objects.count()
+    users = User.objects.count()
+
+    again = io.StringIO()
+    call_command("start", stdout=again)
+    assert "demo_hongchu" not in again.getvalue()  # not rebuilt, logins not reprinted
+    assert (Region.objects.count(), User.objects.count()) == (regions, users)
+    assert served[-1] == ("127.0.0.1:8000", False)
