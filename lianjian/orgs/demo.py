@@ -49,6 +49,7 @@ DEMO_USER_PREFIX = "demo_"
 DEFAULT_DEMO_PASSWORD = "Lianjian-Demo-2026"
 LEDGER_MODULE = "lianjian.orgs.coverage_demo"
 NEEDS_DEMO_MODULE = "lianjian.needs.demo"
+VISITS_DEMO_MODULE = "lianjian.visits.demo"
 # the demo handler's department when the needs app brings no demo configuration
 DEMO_DEPARTMENT_KEY = "civil-affairs"
 
@@ -88,6 +89,7 @@ class DemoResult:
     password: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     ledger: str = "not requested"
+    visits: str = "unavailable"
 
 
 class PeopleFactory:
@@ -702,6 +704,7 @@ def demo_build(
         chaoyang = _build_chaoyang(builder)
         changning["dept_key"] = build_needs_config_if_available([changning["hq"], changning["cjq"]])
         _build_logins(result, changning, chaoyang, password)
+        result.visits = build_visits_if_available(changning["hq"])
         if with_ledger:
             result.ledger = build_ledger_if_available(changning["district"])
     result.counts = dict(builder.counts)
@@ -727,3 +730,12 @@ def build_needs_config_if_available(streets: list[Region]) -> str | None:
     for street in streets:
         module.build_needs_demo(street)
     return str(module.department_key(streets[0], "civil"))
+
+
+def build_visits_if_available(street: Region) -> str:
+    """Seed 001's visit ledger for 虹桥街道 (1,415 visits reaching 95% of its 两新 units),
+    from the visits app's own demo module."""
+    if importlib.util.find_spec(VISITS_DEMO_MODULE) is None:
+        return "unavailable"
+    module = importlib.import_module(VISITS_DEMO_MODULE)
+    return str(module.build_visits_demo(street))

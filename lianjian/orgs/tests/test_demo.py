@@ -104,6 +104,12 @@ def test_demo_reproduces_seed_figures_with_valid_fictional_people() -> None:
         )
     assert len({m.name for m in members}) > len(members) // 2  # generated, not one name
 
+    if apps.is_installed("lianjian.visits"):
+        # seed 001: 1,415 visits in 虹桥街道 reaching 95% of its 两新 units
+        visit = apps.get_model("visits", "Visit")
+        hq = Region.objects.get(name="虹桥街道")
+        assert visit.objects.filter(street=hq).count() == 1415
+
 
 def test_demo_logins_open_without_forced_password_change_and_are_scoped() -> None:
     result = demo_build()

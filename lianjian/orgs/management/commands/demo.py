@@ -61,6 +61,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"演示数据已重建（{elapsed:.1f} 秒）：{counts}")
+        self.stdout.write(f"走访台账：{result.visits}")
         if options["with_ledger"]:
             self.stdout.write(f"两新台账：{result.ledger}")
         print_logins(self.stdout, result)
