@@ -20,7 +20,6 @@ from typing import Any
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     IntegerField,
     OuterRef,
@@ -137,15 +136,6 @@ def _alive(as_of: dt.date, since: str, until: str) -> Q:
     )
 
 
-def _links(as_of: dt.date, **extra: Any) -> QuerySet[OrgUnitCoverage]:
-    return OrgUnitCoverage.objects.filter(
-        _alive(as_of, "since", "until"),
-        _alive(as_of, "party_org__founded_on", "party_org__dissolved_on"),
-        unit=OuterRef("pk"),
-        **extra,
-    )
-
-
 def member_q(as_of: dt.date, prefix: str = "") -> Q:
     """Members on the roll on `as_of` (members carry no leave date; inactive ones are gone)."""
     return Q(**{prefix + "is_active": True}) & (
@@ -226,9 +216,12 @@ def count_figures(rows: list[dict[str, Any]]) -> dict[str, int]:
     return {key: sum(r["n"] for r in rows if test(r)) for key, test in PREDICATES.items()}
 
 
-def _formation_annotations(as_of: dt.date) -> dict[str, Any]:
+def _formation_annotations(as_of: dt.date, region: Region) -> dict[str, Any]:
+    links = {f"unit__{LEVEL_FIELD[Region.Level(region.level)]}": region.pk}
     return {
-        key: Exists(_links(as_of, party_org__formation=formation))
+        key: _flag(
+            Q(pk__in=_links_alive(as_of, party_org__formation=formation, **links).values("unit_id"))
+        )
         for key, formation in FORMATION_FIGURES.items()
     }
 
@@ -252,13 +245,13 @@ class Row:
         return rate(self.covered, self.liangxin)
 
 
-def _group_counts(qs: QuerySet[Unit], group: str) -> list[dict[str, Any]]:
+def _group_counts(rows: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
     by_key: dict[Any, list[dict[str, Any]]] = {}
-    for row in tally(qs, group):
+    for row in rows:
         by_key.setdefault(row[group], []).append(row)
     out = []
-    for key, rows in by_key.items():
-        counts = count_figures(rows)
+    for key, mine in by_key.items():
+        counts = count_figures(mine)
         out.append(
             {
                 group: key,
@@ -270,6 +263,9 @@ def _group_counts(qs: QuerySet[Unit], group: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+GROUP_COLUMNS = ("street_id", "community_id", "region__area_type", "industry")
 
 
 def _rows(groups: list[dict[str, Any]], group: str, labels: dict[Any, str]) -> list[Row]:
@@ -288,24 +284,33 @@ def _rows(groups: list[dict[str, Any]], group: str, labels: dict[Any, str]) -> l
     return sorted(rows, key=lambda r: (-r.liangxin, r.label))
 
 
-def breakdown(user: Any, region: Region, as_of: dt.date, by: str) -> list[Row]:
+def breakdown(
+    user: Any,
+    region: Region,
+    as_of: dt.date,
+    by: str,
+    rows: list[dict[str, Any]] | None = None,
+) -> list[Row]:
+    """One breakdown; `rows` is a `tally` over GROUP_COLUMNS shared by the whole report."""
     qs = annotated_units(user, region, as_of)
+    if rows is None and by != "formation":
+        rows = tally(qs, *GROUP_COLUMNS)
     if by in ("street", "community"):
-        groups = [g for g in _group_counts(qs, f"{by}_id") if g[f"{by}_id"] is not None]
+        groups = [g for g in _group_counts(rows or [], f"{by}_id") if g[f"{by}_id"] is not None]
         names = dict(
             Region.objects.filter(pk__in=[g[f"{by}_id"] for g in groups]).values_list("pk", "name")
         )
         return _rows(groups, f"{by}_id", names)
     if by == "area_type":
         return _rows(
-            _group_counts(qs, "region__area_type"),
+            _group_counts(rows or [], "region__area_type"),
             "region__area_type",
             dict(Region.AreaType.choices),
         )
     if by == "industry":
-        return _rows(_group_counts(qs, "industry"), "industry", {"": "（未填写）"})[:30]
+        return _rows(_group_counts(rows or [], "industry"), "industry", {"": "（未填写）"})[:30]
     if by == "formation":
-        rows = tally(qs.annotate(**_formation_annotations(as_of)), *FORMATION_FIGURES)
+        rows = tally(qs.annotate(**_formation_annotations(as_of, region)), *FORMATION_FIGURES)
         result = []
         for key, formation in FORMATION_FIGURES.items():
             mine = [r for r in rows if r[key] and _lx(r)]
@@ -355,7 +360,9 @@ def coverage_report(
     user: Any, region: Region, as_of: dt.date, *, with_breakdowns: bool = True
 ) -> dict[str, Any]:
     """The report as plain data: pages, the API and the Excel export all render this."""
-    counts = figures(user, region, as_of)
+    # one grouped query feeds the figures and the street/community/area/industry breakdowns
+    rows = tally(annotated_units(user, region, as_of), *GROUP_COLUMNS) if with_breakdowns else None
+    counts = count_figures(rows) if rows is not None else figures(user, region, as_of)
     report: dict[str, Any] = {
         "region": {"id": region.pk, "name": region.name, "level": region.level},
         "as_of": as_of.isoformat(),
@@ -382,7 +389,7 @@ def coverage_report(
                     "above_scale_covered": r.above_scale_covered,
                     "violations": r.violations,
                 }
-                for r in breakdown(user, region, as_of, by)
+                for r in breakdown(user, region, as_of, by, rows)
             ]
             for by in BREAKDOWNS
             if not (by == "street" and region.level != Region.Level.DISTRICT)
@@ -405,7 +412,7 @@ def figure_units(
     """The units behind one figure (optionally one breakdown row): the drill-down list."""
     qs = annotated_units(user, region, as_of)
     if figure in FORMATION_FIGURES:
-        qs = qs.annotate(**_formation_annotations(as_of)).filter(LX, **{figure: True})
+        qs = qs.annotate(**_formation_annotations(as_of, region)).filter(LX, **{figure: True})
     elif figure in FIGURES:
         qs = qs.filter(FIGURES[figure][1])
     else:
@@ -418,7 +425,9 @@ def figure_units(
         qs = qs.filter(industry=key)
     elif by == "formation":
         qs = (
-            qs.annotate(**_formation_annotations(as_of)).filter(**{f"formation_{key}": True})
+            qs.annotate(**_formation_annotations(as_of, region)).filter(
+                **{f"formation_{key}": True}
+            )
             if key in PartyOrg.Formation.values
             else qs.none()
         )
