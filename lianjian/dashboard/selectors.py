@@ -19,8 +19,11 @@ def dashboard_summary(user: Any) -> dict[str, Any]:
         {"name": kind_labels.get(row["kind"], row["kind"]), "value": row["n"]}
         for row in units.values("kind").annotate(n=Count("id")).order_by("-n")
     ]
+    # members of street-level organizations have no community: group them under their street
     by_community = list(
-        members.values("community__name").annotate(n=Count("id")).order_by("-n")[:15]
+        members.values("community__name", "street__name")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:15]
     )
     return {
         "unit_count": units.count(),
@@ -34,7 +37,10 @@ def dashboard_summary(user: Any) -> dict[str, Any]:
 
 def chart_options(summary: dict[str, Any]) -> dict[str, Any]:
     """ECharts options for the two dashboard charts."""
-    names = [row["community__name"] or "未归属社区" for row in summary["members_by_community"]]
+    names = [
+        row["community__name"] or f"{row['street__name'] or '区'}（街道直属）"
+        for row in summary["members_by_community"]
+    ]
     values = [row["n"] for row in summary["members_by_community"]]
     return {
         "kinds": {

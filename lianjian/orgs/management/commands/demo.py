@@ -40,16 +40,16 @@ class Command(BaseCommand):
             help="所有演示账号使用的密码（默认取 LIANJIAN_DEMO_PASSWORD 或内置演示密码）",
         )
         parser.add_argument(
-            "--with-ledger",
+            "--without-ledger",
             action="store_true",
-            help="同时生成长宁区规模的两新台账（约2万家单位，用于覆盖率报表）",
+            help="不生成长宁区规模的两新台账（约2万家单位，用于覆盖率报表）",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("正式环境（LIANJIAN_ENV=production）不允许创建演示数据和演示账号")
         started = time.monotonic()
-        result = demo_build(password=options["password"], with_ledger=options["with_ledger"])
+        result = demo_build(password=options["password"], with_ledger=not options["without_ledger"])
         elapsed = time.monotonic() - started
         counts = "，".join(
             f"{label} {result.counts.get(key, 0)}"
@@ -62,6 +62,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"演示数据已重建（{elapsed:.1f} 秒）：{counts}")
         self.stdout.write(f"走访台账：{result.visits}")
-        if options["with_ledger"]:
+        if not options["without_ledger"]:
             self.stdout.write(f"两新台账：{result.ledger}")
         print_logins(self.stdout, result)

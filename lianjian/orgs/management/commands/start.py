@@ -32,9 +32,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不加载演示数据")
         parser.add_argument(
-            "--with-ledger",
+            "--without-ledger",
             action="store_true",
-            help="加载演示数据时同时生成长宁区规模的两新台账（约2万家单位）",
+            help="加载演示数据时不生成长宁区规模的两新台账（约2万家单位）",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,8 +47,8 @@ class Command(BaseCommand):
         if not Region.objects.exists() and not options["no_demo"]:
             self.stdout.write("数据库为空，正在加载演示数据……")
             password = os.environ.get("LIANJIAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
-            result = demo_build(password=password, with_ledger=options["with_ledger"])
-            if options["with_ledger"]:
+            result = demo_build(password=password, with_ledger=not options["without_ledger"])
+            if not options["without_ledger"]:
                 self.stdout.write(f"两新台账：{result.ledger}")
             print_logins(self.stdout, result)
         elif User.objects.filter(username__startswith=DEMO_USER_PREFIX).exists():

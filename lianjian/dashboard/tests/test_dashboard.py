@@ -1,0 +1,71 @@
+"""The landing page shows figures for the viewer's own scope only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.urls import reverse
+
+from lianjian.dashboard.selectors import chart_options, dashboard_summary
+from lianjian.orgs.services import member_update
+
+
+def _stat(html: str, name: str) -> int:
+    match = re.search(rf'id="stat-{name}">([\d,]+)<', html)
+    assert match, name
+    return int(match.group(1).replace(",", ""))
+
+
+def test_counts_follow_scope(personas, tree, client_for):
+    member_update(
+        tree.member_a2, is_floating=True, floating_to="北京市朝阳区", floating_reason="务工"
+    )
+    expected = {
+        "district_admin": (3, 0, 3, 1),
+        "street_staff": (3, 0, 2, 1),
+        "secretary_a1": (1, 0, 1, 0),
+        "secretary_a2": (1, 0, 1, 1),
+    }
+    for persona, (units, _, members, floating) in expected.items():
+        html = (
+            client_for(getattr(personas, persona)).get(reverse("dashboard:home")).content.decode()
+        )
+        assert _stat(html, "units") == units, persona
+        assert _stat(html, "members") == members, persona
+        assert _stat(html, "floating") == floating, persona
+
+
+def test_org_count_and_charts_for_secretary(personas, tree):
+    summary = dashboard_summary(personas.secretary_a1)
+    assert summary["org_count"] == 1
+    options = chart_options(summary)
+    assert options["members"]["xAxis"]["data"] == ["虹储居民区"]
+    assert options["members"]["series"][0]["data"] == [1]
+    assert sum(row["value"] for row in options["kinds"]["series"][0]["data"]) == 1
+
+
+def test_chart_options_are_embedded_as_json_not_script(personas, tree, client_for):
+    html = client_for(personas.street_staff).get(reverse("dashboard:home")).content.decode()
+    block = re.search(r'<script id="chart-members" type="application/json">(.*?)</script>', html)
+    assert block is not None
+    data = json.loads(block.group(1))
+    assert set(data["xAxis"]["data"]) == {"虹储居民区", "虹仙居民区"}
+
+
+def test_member_without_staff_role_gets_personal_page(personas, client_for):
+    html = client_for(personas.member).get(reverse("dashboard:home")).content.decode()
+    assert "stat-members" not in html
+    assert "您好" in html
+
+
+def test_outsider_sees_no_figures(personas, client_for):
+    html = client_for(personas.outsider).get(reverse("dashboard:home")).content.decode()
+    assert "stat-units" not in html
+
+
+def test_dashboard_query_budget(personas, tree, client_for, django_assert_max_num_queries):
+    client = client_for(personas.district_admin)
+    client.get(reverse("dashboard:home"))
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("dashboard:home")).status_code == 200
