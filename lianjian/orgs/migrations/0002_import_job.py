@@ -6,37 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('units', '单位'), ('party-orgs', '党组织'), ('members', '党员')], max_length=16, verbose_name='台账类型')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '处理中'), ('succeeded', '导入成功'), ('failed', '导入失败'), ('rejected', '文件被拒绝')], default='queued', max_length=16, verbose_name='状态')),
-                ('file_name', models.CharField(blank=True, max_length=200, verbose_name='文件名')),
-                ('file_size', models.PositiveIntegerField(default=0, verbose_name='文件大小')),
-                ('content', models.BinaryField(blank=True, null=True)),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='总行数')),
-                ('processed_rows', models.PositiveIntegerField(default=0, verbose_name='已处理行数')),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='新增')),
-                ('updated_count', models.PositiveIntegerField(default=0, verbose_name='更新')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='错误数')),
-                ('message', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('error_report', models.BinaryField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_jobs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("units", "单位"), ("party-orgs", "党组织"), ("members", "党员")],
+                        max_length=16,
+                        verbose_name="台账类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "处理中"),
+                            ("succeeded", "导入成功"),
+                            ("failed", "导入失败"),
+                            ("rejected", "文件被拒绝"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=200, verbose_name="文件名")),
+                ("file_size", models.PositiveIntegerField(default=0, verbose_name="文件大小")),
+                ("content", models.BinaryField(blank=True, null=True)),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="总行数")),
+                (
+                    "processed_rows",
+                    models.PositiveIntegerField(default=0, verbose_name="已处理行数"),
+                ),
+                ("created_count", models.PositiveIntegerField(default=0, verbose_name="新增")),
+                ("updated_count", models.PositiveIntegerField(default=0, verbose_name="更新")),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="错误数")),
+                ("message", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                ("error_report", models.BinaryField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '台账导入任务',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['user', '-id'], name='orgs_import_user_idx')],
+                "verbose_name": "台账导入任务",
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["user", "-id"], name="orgs_import_user_idx")],
             },
         ),
     ]
