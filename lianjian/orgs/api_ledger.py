@@ -15,8 +15,11 @@ from lianjian.orgs import coverage
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.jobs import job_submit
 from lianjian.orgs.models import ImportJob
+from lianjian.orgs.schemas import ErrorOut
 
 router = Router(tags=["ledger"])
+# _require answers 403; an unknown kind, job or out-of-scope region answers 404
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
 
 
 class ImportJobOut(Schema):
@@ -56,7 +59,10 @@ def _require(request: HttpRequest, perm: str) -> None:
         raise HttpError(403, "您没有执行此操作的权限")
 
 
-@router.post("/imports/{kind}", response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut})
+@router.post(
+    "/imports/{kind}",
+    response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut, **ERRORS},
+)
 def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...)) -> Any:  # noqa: B008
     """Import a ledger (.xlsx) of `units`, `party-orgs` or `members`: 200 when imported,
     422 when refused or with row errors (nothing written), 202 when queued."""
@@ -77,7 +83,7 @@ def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...))
     return Status(status, _job_out(request, job))
 
 
-@router.get("/imports/jobs/{job_id}", response=ImportJobOut)
+@router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
 def import_job(request: HttpRequest, job_id: int) -> Any:
     _require(request, "orgs.import")
     job = (
@@ -95,7 +101,9 @@ class FigureOut(Schema):
     count: int
 
 
-class CoverageOut(Schema):
+class LedgerCoverageOut(Schema):
+    """Named apart from visits.api.CoverageOut: ninja files schemas by class name."""
+
     region: dict[str, Any]
     as_of: str
     figures: dict[str, FigureOut]
@@ -104,7 +112,7 @@ class CoverageOut(Schema):
     breakdowns: dict[str, list[dict[str, Any]]]
 
 
-@router.get("/coverage", response=CoverageOut)
+@router.get("/coverage", response={200: LedgerCoverageOut, **ERRORS})
 def coverage_json(request: HttpRequest, region: int | None = None, as_of: str | None = None) -> Any:
     """Coverage report for a region subtree (default: the caller's widest) as of a date."""
     _require(request, coverage.PERM)

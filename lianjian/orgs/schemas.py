@@ -8,9 +8,10 @@ full values leave only through the audited unmask endpoint.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from lianjian.core.masking import mask
 from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
@@ -30,10 +31,16 @@ class Paging(Schema):
 
 # ---------------------------------------------------------------- regions
 
+# Inlined: ninja files enums under their class name, and PartyOrg.Level is also "Level".
+RegionLevel = Annotated[
+    Region.Level,
+    WithJsonSchema({"title": "RegionLevel", "type": "string", "enum": list(Region.Level.values)}),
+]
+
 
 class RegionFilters(Paging):
     q: str | None = Field(None, description="名称包含")
-    level: Region.Level | None = Field(None, description="层级")
+    level: RegionLevel | None = Field(None, description="层级")
     area_type: Region.AreaType | None = Field(None, description="区域类型")
     parent: int | None = Field(None, description="上级区域 id（只列直接下级）")
     active: bool | None = Field(None, description="是否有效（默认全部）")
@@ -82,7 +89,7 @@ class RegionPage(Schema):
 
 class RegionIn(Schema):
     name: str = Field(description="名称", max_length=100)
-    level: Region.Level = Field(description="层级：street / community / area")
+    level: RegionLevel = Field(description="层级：street / community / area")
     parent: int = Field(description="上级区域 id")
     area_type: Region.AreaType = Field(Region.AreaType.RESIDENTIAL, description="区域类型")
     code: str = Field("", max_length=32, description="区划代码")

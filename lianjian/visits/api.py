@@ -285,7 +285,7 @@ def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
 
 
 @router.get(
-    "/visits/{int:visit_id}",
+    "/visits/{visit_id}",
     response={200: VisitOut, **READ_ERRORS},
     operation_id="visits_get",
     summary="走访详情",
@@ -332,7 +332,7 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
 
 
 @router.post(
-    "/visits/{int:visit_id}/needs",
+    "/visits/{visit_id}/needs",
     response={201: RaisedNeedOut, **WRITE_ERRORS},
     operation_id="visits_raise_need",
     summary="由走访提出需求",
