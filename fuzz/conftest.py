@@ -34,7 +34,9 @@ BOOKKEEPING = {
     "axes.AccessAttemptExpiration",
 }
 
-# Requests sent per operation label, printed in the terminal summary.
+# Generated cases and requests sent per operation label, printed in the terminal
+# summary (without xdist; workers keep their own counts).
+CASES: Counter[str] = Counter()
 REQUESTS: Counter[str] = Counter()
 
 
@@ -137,8 +139,20 @@ def database_digest() -> dict[str, str]:
     return digest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse duplicate node ids here: pytest-xdist would silently run one of them."""
+    ids = Counter(item.nodeid for item in items if item.nodeid.startswith("fuzz/"))
+    duplicated = [nodeid for nodeid, n in ids.items() if n > 1]
+    if duplicated:
+        raise pytest.UsageError(
+            f"duplicate fuzz test ids (one operation each expected): {duplicated}"
+        )
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if REQUESTS:
         terminalreporter.write_line(
-            f"API fuzz: {len(REQUESTS)} operations, {sum(REQUESTS.values())} requests sent"
+            f"API fuzz: {len(CASES)} operations, {sum(CASES.values())} generated cases, "
+            f"{sum(REQUESTS.values())} requests sent by the tests (schemathesis' own "
+            "auth and method probes not counted)"
         )

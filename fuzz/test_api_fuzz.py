@@ -24,10 +24,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.result import Err
+from schemathesis.generation.hypothesis.builder import ApiOperationMark
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from fuzz.conftest import REQUESTS, FuzzWorld, database_digest
+from fuzz.conftest import CASES, REQUESTS, FuzzWorld, database_digest
 from lianjian.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
@@ -63,11 +64,30 @@ def _call(case: Any, world: FuzzWorld, **kwargs: Any) -> Any:
     return case.call(headers=world.headers, **kwargs)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give each schemathesis item its operation as a parameter.
+
+    Under pytest 9, schemathesis 4.32 names every generated item after the bare
+    function, so all operations share one node id and pytest-xdist would run
+    only one of them. With a parameter the label enters the id:
+    `test_...[GET /api/v1/units][units_list]`.
+    """
+    if "operation_label" in metafunc.fixturenames:
+        operation = ApiOperationMark.get(metafunc.function)
+        assert operation is not None, "schemathesis no longer marks its generated tests"
+        op_id = operation.definition.raw.get("operationId", "operation")
+        metafunc.parametrize("operation_label", [operation.label], ids=[op_id])
+
+
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_api_conforms_and_never_fails(case: Any, fuzz_world: FuzzWorld) -> None:
+def test_api_conforms_and_never_fails(
+    case: Any, fuzz_world: FuzzWorld, operation_label: str
+) -> None:
     """Generated (valid and invalid) requests, then the same on real in-scope ids."""
-    REQUESTS[case.operation.label] += 1
+    assert case.operation.label == operation_label
+    CASES[operation_label] += 1
+    REQUESTS[operation_label] += 1
     case.call_and_validate(headers=fuzz_world.headers, excluded_checks=EXCLUDED)
     names = _object_params(case.operation)
     if not names or not all(n in fuzz_world.in_scope for n in names):
