@@ -47,22 +47,34 @@ def is_staff_user(user: Any) -> bool:
     return bool(user_roles(user) & STAFF_ROLES)
 
 
+FORBIDDEN_MESSAGE = "您没有执行此操作的权限"
+
+
+def ensure_perm(request: HttpRequest, perm: str) -> None:
+    """Raise PermissionDenied, with an audit row, unless the user holds `perm` (or `a|b`).
+
+    Pages turn it into the 403 page and the API into `{"detail": ...}` with 403.
+    """
+    if user_has_any_perm(request.user, perm):
+        return
+    from lianjian.core.audit import audit_record
+
+    audit_record(
+        "access.denied",
+        request=request,
+        result="denied",
+        detail={"path": request.path, "perm": perm},
+    )
+    raise PermissionDenied(FORBIDDEN_MESSAGE)
+
+
 def require_perm(perm: str) -> Callable[[F], F]:
     """Refuse (403, audited) a user none of whose roles carries `perm` (or one of `a|b`)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not user_has_any_perm(request.user, perm):
-                from lianjian.core.audit import audit_record
-
-                audit_record(
-                    "access.denied",
-                    request=request,
-                    result="denied",
-                    detail={"path": request.path, "perm": perm},
-                )
-                raise PermissionDenied("您没有执行此操作的权限")
+            ensure_perm(request, perm)
             return view(request, *args, **kwargs)
 
         wrapped.lianjian_permission = perm  # type: ignore[attr-defined]

@@ -16,10 +16,8 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 
-from lianjian.accounts.permissions import user_has_perm
-from lianjian.core.audit import audit_record
+from lianjian.accounts.permissions import ensure_perm
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (
     get_in_scope,
@@ -63,24 +61,11 @@ from lianjian.orgs.services import RegistryError
 
 router = Router()
 
-FORBIDDEN = "您没有执行此操作的权限"
 READ_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    """403 (audited) when none of the user's roles carries `perm`."""
-    if not user_has_perm(request.user, perm):
-        audit_record(
-            "access.denied",
-            request=request,
-            result="denied",
-            detail={"path": request.path, "perm": perm},
-        )
-        raise HttpError(403, FORBIDDEN)
 
 
 def _bad(err: RegistryError) -> Status[dict[str, Any]]:
@@ -130,7 +115,7 @@ def _patch_data(
     tags=["区域"],
 )
 def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
-    _require(request, "orgs.view_region")
+    ensure_perm(request, "orgs.view_region")
     return _page(selectors.regions_filtered(request.user, _filter_params(filters)), filters)
 
 
@@ -142,7 +127,7 @@ def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     tags=["区域"],
 )
 def regions_get(request: HttpRequest, region_id: int) -> Any:
-    _require(request, "orgs.view_region")
+    ensure_perm(request, "orgs.view_region")
     return get_region_for_user(request.user, region_id, request=request)
 
 
@@ -154,7 +139,7 @@ def regions_get(request: HttpRequest, region_id: int) -> Any:
     tags=["区域"],
 )
 def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
-    _require(request, "orgs.change_region")
+    ensure_perm(request, "orgs.change_region")
     try:
         parent = _ref(
             request,
@@ -199,7 +184,7 @@ def _unit_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     tags=["单位"],
 )
 def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
-    _require(request, "orgs.view_unit")
+    ensure_perm(request, "orgs.view_unit")
     return _page(selectors.units_filtered(request.user, _filter_params(filters)), filters)
 
 
@@ -211,7 +196,7 @@ def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     tags=["单位"],
 )
 def units_get(request: HttpRequest, unit_id: int) -> Any:
-    _require(request, "orgs.view_unit")
+    ensure_perm(request, "orgs.view_unit")
     return get_unit_for_user(request.user, unit_id, request=request)
 
 
@@ -223,7 +208,7 @@ def units_get(request: HttpRequest, unit_id: int) -> Any:
     tags=["单位"],
 )
 def units_create(request: HttpRequest, payload: UnitIn) -> Any:
-    _require(request, "orgs.change_unit")
+    ensure_perm(request, "orgs.change_unit")
     try:
         data = _unit_refs(request, payload.dict())
         unit = services.unit_create(actor=request.user, **data)
@@ -240,7 +225,7 @@ def units_create(request: HttpRequest, payload: UnitIn) -> Any:
     tags=["单位"],
 )
 def units_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
-    _require(request, "orgs.change_unit")
+    ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
     try:
         data = _patch_data(
@@ -265,7 +250,7 @@ def units_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
 def units_deactivate(
     request: HttpRequest, unit_id: int, payload: DeactivateIn | None = None
 ) -> Any:
-    _require(request, "orgs.change_unit")
+    ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
     try:
         return services.unit_deactivate(
@@ -324,7 +309,7 @@ def _party_org_refs(
     tags=["党组织"],
 )
 def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> Any:
-    _require(request, "orgs.view_partyorg")
+    ensure_perm(request, "orgs.view_partyorg")
     page = _page(selectors.party_orgs_filtered(request.user, _filter_params(filters)), filters)
     page["items"] = _annotate_party_orgs(page["items"])
     return page
@@ -338,7 +323,7 @@ def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> An
     tags=["党组织"],
 )
 def party_orgs_get(request: HttpRequest, org_id: int) -> Any:
-    _require(request, "orgs.view_partyorg")
+    ensure_perm(request, "orgs.view_partyorg")
     org = get_party_org_for_user(request.user, org_id, request=request)
     return _annotate_party_orgs([org])[0]
 
@@ -351,7 +336,7 @@ def party_orgs_get(request: HttpRequest, org_id: int) -> Any:
     tags=["党组织"],
 )
 def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
-    _require(request, "orgs.change_partyorg")
+    ensure_perm(request, "orgs.change_partyorg")
     try:
         data = _party_org_refs(request, payload.dict())
         org = services.party_org_create(actor=request.user, **data)
@@ -368,7 +353,7 @@ def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
     tags=["党组织"],
 )
 def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch) -> Any:
-    _require(request, "orgs.change_partyorg")
+    ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
     try:
         data = _patch_data(
@@ -395,7 +380,7 @@ def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch)
 def party_orgs_deactivate(
     request: HttpRequest, org_id: int, payload: DeactivateIn | None = None
 ) -> Any:
-    _require(request, "orgs.change_partyorg")
+    ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
     try:
         org = services.party_org_deactivate(
@@ -455,7 +440,7 @@ def _member_detail(pk: int) -> Member:
     tags=["党员"],
 )
 def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
-    _require(request, "orgs.view_member")
+    ensure_perm(request, "orgs.view_member")
     return _page(selectors.members_filtered(request.user, _filter_params(filters)), filters)
 
 
@@ -467,7 +452,7 @@ def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     tags=["党员"],
 )
 def members_get(request: HttpRequest, member_id: int) -> Any:
-    _require(request, "orgs.view_member")
+    ensure_perm(request, "orgs.view_member")
     member = get_member_for_user(request.user, member_id, request=request)
     return _member_detail(member.pk)
 
@@ -480,7 +465,7 @@ def members_get(request: HttpRequest, member_id: int) -> Any:
     tags=["党员"],
 )
 def members_create(request: HttpRequest, payload: MemberIn) -> Any:
-    _require(request, "orgs.change_member")
+    ensure_perm(request, "orgs.change_member")
     try:
         data = _member_refs(request, payload.dict())
         member = services.member_create(actor=request.user, **data)
@@ -497,7 +482,7 @@ def members_create(request: HttpRequest, payload: MemberIn) -> Any:
     tags=["党员"],
 )
 def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> Any:
-    _require(request, "orgs.change_member")
+    ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
     try:
         data = _patch_data(
@@ -522,7 +507,7 @@ def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -
 def members_deactivate(
     request: HttpRequest, member_id: int, payload: MemberDeactivateIn | None = None
 ) -> Any:
-    _require(request, "orgs.change_member")
+    ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
     services.member_deactivate(member, actor=request.user, reason=payload.reason if payload else "")
     return _member_detail(member.pk)
@@ -538,7 +523,7 @@ def members_deactivate(
 def members_unmask(
     request: HttpRequest, member_id: int, payload: UnmaskIn, response: HttpResponse
 ) -> Any:
-    _require(request, "orgs.unmask")
+    ensure_perm(request, "orgs.unmask")
     member = get_member_for_user(request.user, member_id, "orgs.unmask", request=request)
     try:
         values = services.member_unmask(

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from lianjian.accounts.permissions import user_has_perm
+from lianjian.accounts.permissions import ensure_perm
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.jobs import job_submit
@@ -18,7 +18,7 @@ from lianjian.orgs.models import ImportJob
 from lianjian.orgs.schemas import ErrorOut
 
 router = Router(tags=["ledger"])
-# _require answers 403; an unknown kind, job or out-of-scope region answers 404
+# ensure_perm answers 403; an unknown kind, job or out-of-scope region answers 404
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
 
 
@@ -54,11 +54,6 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not user_has_perm(request.user, perm):
-        raise HttpError(403, "您没有执行此操作的权限")
-
-
 @router.post(
     "/imports/{kind}",
     response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut, **ERRORS},
@@ -66,7 +61,7 @@ def _require(request: HttpRequest, perm: str) -> None:
 def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...)) -> Any:  # noqa: B008
     """Import a ledger (.xlsx) of `units`, `party-orgs` or `members`: 200 when imported,
     422 when refused or with row errors (nothing written), 202 when queued."""
-    _require(request, "orgs.import")
+    ensure_perm(request, "orgs.import")
     if kind not in COLUMNS:
         raise HttpError(404, "未知的台账类型")
     from django.conf import settings
@@ -85,7 +80,7 @@ def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...))
 
 @router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
 def import_job(request: HttpRequest, job_id: int) -> Any:
-    _require(request, "orgs.import")
+    ensure_perm(request, "orgs.import")
     job = (
         ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0))
         .defer("content")
@@ -115,7 +110,7 @@ class LedgerCoverageOut(Schema):
 @router.get("/coverage", response={200: LedgerCoverageOut, **ERRORS})
 def coverage_json(request: HttpRequest, region: int | None = None, as_of: str | None = None) -> Any:
     """Coverage report for a region subtree (default: the caller's widest) as of a date."""
-    _require(request, coverage.PERM)
+    ensure_perm(request, coverage.PERM)
     target = coverage.region_for(request.user, region, request=request)
     try:
         day = coverage.parse_as_of(as_of)

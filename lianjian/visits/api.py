@@ -14,8 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from lianjian.accounts.permissions import user_has_perm
-from lianjian.core.audit import audit_record
+from lianjian.accounts.permissions import ensure_perm
 from lianjian.orgs.access import get_in_scope, get_region_for_user, party_orgs_visible_to
 from lianjian.visits import access, selectors, services
 from lianjian.visits.models import Visit
@@ -163,17 +162,6 @@ class CrossOut(Schema):
     orgs: list[OrgRowOut]
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not user_has_perm(request.user, perm):
-        audit_record(
-            "access.denied",
-            request=request,
-            result="denied",
-            detail={"path": request.path, "perm": perm},
-        )
-        raise HttpError(403, "您没有执行此操作的权限")
-
-
 def _period(query: PeriodQuery) -> tuple[dt.date, dt.date]:
     try:
         return selectors.period({"start": query.start, "end": query.end})
@@ -195,7 +183,7 @@ def _ref(request: HttpRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
     summary="两新组织走访覆盖率",
 )
 def visits_coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
-    _require(request, "visits.view")
+    ensure_perm(request, "visits.view")
     start, end = _period(query)
     region = (
         get_region_for_user(request.user, query.region, "visits.view", request=request)
@@ -230,7 +218,7 @@ def visits_coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
     summary="交叉任职干部及按党组织汇总的走访与需求",
 )
 def visits_cross_appointments(request: HttpRequest, query: Query[CrossQuery]) -> Any:
-    _require(request, "visits.view")
+    ensure_perm(request, "visits.view")
     start, end = _period(query)
     report = selectors.cross_appointment_report(request.user, start, end, only_cross=query.cross)
     return {
@@ -277,7 +265,7 @@ def visits_cross_appointments(request: HttpRequest, query: Query[CrossQuery]) ->
     summary="走访台账",
 )
 def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
-    _require(request, "visits.view")
+    ensure_perm(request, "visits.view")
     params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
     qs = selectors.visits_filtered(request.user, params).prefetch_related("need_links")
     items = list(qs[filters.offset : filters.offset + filters.limit])
@@ -291,7 +279,7 @@ def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
     summary="走访详情",
 )
 def visits_get(request: HttpRequest, visit_id: int) -> Any:
-    _require(request, "visits.view")
+    ensure_perm(request, "visits.view")
     return access.get_visit_for_user(request.user, visit_id, request=request)
 
 
@@ -302,7 +290,7 @@ def visits_get(request: HttpRequest, visit_id: int) -> Any:
     summary="登记走访",
 )
 def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
-    _require(request, "visits.record")
+    ensure_perm(request, "visits.record")
     user = request.user
     try:
         data = payload.dict()
@@ -338,7 +326,7 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
     summary="由走访提出需求",
 )
 def visits_raise_need(request: HttpRequest, visit_id: int, payload: RaiseNeedIn) -> Any:
-    _require(request, "visits.record")
+    ensure_perm(request, "visits.record")
     visit = access.get_visit_for_user(request.user, visit_id, "visits.record", request=request)
     try:
         need = services.visit_raise_need(

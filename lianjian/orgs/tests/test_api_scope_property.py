@@ -107,6 +107,10 @@ def build(spec: dict[str, Any]) -> World:
                     id_number=make_id_number(n, birth=f"19{60 + n:02d}0101"),
                 )
             )
+    # treebeard keeps siblings sorted by name, so a later insert can shift the
+    # path of a node built earlier: read every path back before comparing
+    for node in [*w.regions, *w.orgs]:
+        node.refresh_from_db()
     return w
 
 
