@@ -49,6 +49,7 @@ from lianjian.orgs.schemas import (
     RegionIn,
     RegionOut,
     RegionPage,
+    RegionPatch,
     UnitFilters,
     UnitIn,
     UnitOut,
@@ -159,6 +160,40 @@ def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
     except RegistryError as err:
         return _bad(err)
     return Status(201, region)
+
+
+@router.patch(
+    "/regions/{region_id}",
+    response={200: RegionOut, **WRITE_ERRORS},
+    operation_id="regions_update",
+    summary="修改区域（名称、类型、区划代码）",
+    tags=["区域"],
+)
+def regions_update(request: HttpRequest, region_id: int, payload: RegionPatch) -> Any:
+    ensure_perm(request, "orgs.change_region")
+    region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
+    try:
+        return services.region_update(
+            region, actor=request.user, **payload.dict(exclude_unset=True, exclude_none=True)
+        )
+    except RegistryError as err:
+        return _bad(err)
+
+
+@router.post(
+    "/regions/{region_id}/deactivate",
+    response={200: RegionOut, **WRITE_ERRORS},
+    operation_id="regions_deactivate",
+    summary="撤销区域（须无有效的下级区域、单位和党组织）",
+    tags=["区域"],
+)
+def regions_deactivate(request: HttpRequest, region_id: int) -> Any:
+    ensure_perm(request, "orgs.change_region")
+    region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
+    try:
+        return services.region_deactivate(region, actor=request.user)
+    except RegistryError as err:
+        return _bad(err)
 
 
 # ---------------------------------------------------------------- units

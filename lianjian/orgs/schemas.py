@@ -95,6 +95,12 @@ class RegionIn(Schema):
     code: str = Field("", max_length=32, description="区划代码")
 
 
+class RegionPatch(Schema):
+    name: str | None = Field(None, max_length=100, description="名称")
+    area_type: Region.AreaType | None = Field(None, description="区域类型")
+    code: str | None = Field(None, max_length=32, description="区划代码")
+
+
 # ---------------------------------------------------------------- units
 
 
