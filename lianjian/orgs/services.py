@@ -327,7 +327,7 @@ def party_org_create(
 def party_org_update(
     org: PartyOrg, *, covered_units: list[Unit] | None = None, actor: Any = None, **data: Any
 ) -> PartyOrg:
-    parent = org.get_parent()
+    parent = PartyOrg.objects.get_parent(org)
     clean = _clean_party_org(data, parent)
     formation = clean.get("formation", org.formation)
     covered_count = (
@@ -384,6 +384,9 @@ MEMBER_FIELDS = (
 )
 
 
+PARTY_FOUNDED = dt.date(1921, 7, 1)
+
+
 def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[str, Any]:
     clean = {k: v for k, v in data.items() if k in MEMBER_FIELDS}
     if "name" in clean:
@@ -410,6 +413,13 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
             raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
         clean["mobile"] = mobile
         clean["mobile_index"] = mobile_index(mobile) if mobile else ""
+    joined = clean.get("joined_on")
+    if joined is not None:
+        if not isinstance(joined, dt.date) or not PARTY_FOUNDED <= joined <= dt.date.today():
+            raise RegistryError("入党日期无效：应在1921年7月1日至今天之间", "joined_on")
+        born = clean.get("birth_date") or (instance.birth_date if instance else None)
+        if born is not None and joined < born.replace(year=born.year + 14, day=min(born.day, 28)):
+            raise RegistryError("入党日期早于出生日期后合理年龄，请核对", "joined_on")
     if "status" in clean and clean["status"] not in Member.Status.values:
         raise RegistryError("党员类别无效", "status")
     if clean.get("is_floating") is False:

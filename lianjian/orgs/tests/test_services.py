@@ -314,3 +314,21 @@ def test_every_write_is_audited(tree):
     unit_update(unit, employees=50)
     assert AuditEvent.objects.count() == counts + 2
     assert Unit.objects.get(pk=unit.pk).employees == 50
+
+
+def test_member_join_date_must_be_plausible(tree):
+    import datetime as dt
+
+    import pytest
+
+    from lianjian.orgs.services import RegistryError, member_update
+
+    for bad in (dt.date(1485, 3, 30), dt.date.today() + dt.timedelta(days=1), dt.date(1990, 1, 1)):
+        with pytest.raises(RegistryError) as err:
+            member_update(tree.member_a1, joined_on=bad)
+        assert err.value.field == "joined_on"
+    tree.member_a1.refresh_from_db()
+    assert tree.member_a1.joined_on is None
+    member_update(tree.member_a1, joined_on=dt.date(2010, 7, 1))
+    tree.member_a1.refresh_from_db()
+    assert tree.member_a1.joined_on == dt.date(2010, 7, 1)
