@@ -255,6 +255,19 @@ class Member(ScopedModel, TimeStampedModel):
             models.Index(fields=["street", "id"], name="orgs_mem_street_idx"),
             models.Index(fields=["community", "id"], name="orgs_mem_community_idx"),
             models.Index(fields=["area", "id"], name="orgs_mem_area_idx"),
+            # coverage statistics: "has members / 3+ members on `as_of`" per workplace
+            # unit, answered by an index-only scan (P3)
+            models.Index(
+                fields=["workplace_unit", "joined_on"],
+                condition=models.Q(is_active=True, workplace_unit__isnull=False),
+                name="orgs_mem_workplace_live_idx",
+            ),
+            # floating-member figures of the coverage report: a small slice of members
+            models.Index(
+                fields=["floating_to"],
+                condition=models.Q(is_active=True, is_floating=True),
+                name="orgs_mem_floating_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -183,3 +183,32 @@ def test_region_levels_for_breakdowns(tree: Any, personas: Any, ledger: Ledger) 
     report = coverage.coverage_report(personas.district_admin, tree.community_a1, TODAY)
     assert set(report["breakdowns"]) == {"area_type", "industry", "formation"}
     assert tree.community_a1.level == Region.Level.COMMUNITY
+
+
+def test_trend_and_breakdowns_agree_with_figures_and_drill_down(
+    tree: Any, personas: Any, ledger: Ledger
+) -> None:
+    """The lean trend and formation queries must count what the figures and lists count."""
+    user = personas.district_admin
+    trend = coverage.coverage_trend(user, tree.district, dt.date(2020, 2, 10), months=14)
+    # "old" is deregistered on 2019-06-30: gone from that month end on
+    assert [p["liangxin"] for p in trend][:7] == [8] * 5 + [7, 7]
+    for point in trend:
+        f = coverage.figures(user, tree.district, dt.date.fromisoformat(point["date"]))
+        assert (point["liangxin"], point["covered"]) == (f["liangxin"], f["liangxin_covered"])
+    assert trend[-1]["covered"] == 1 and trend[0]["covered"] == 0  # single's org founded 2020
+    report = coverage.coverage_report(user, tree.district, TODAY)
+    for by, rows in report["breakdowns"].items():
+        assert rows, by
+        for row in rows:
+            for figure, field in (("liangxin", "liangxin"), ("liangxin_covered", "covered")):
+                if by == "formation":
+                    if field == "liangxin":
+                        continue
+                    figure = f"formation_{row['key']}"
+                    listed = coverage.figure_units(user, tree.district, TODAY, figure)
+                else:
+                    listed = coverage.figure_units(
+                        user, tree.district, TODAY, figure, by, row["key"]
+                    )
+                assert listed.count() == row[field], (by, row["key"], field)
