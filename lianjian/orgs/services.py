@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from lianjian.core import crypto
 from lianjian.core.audit import audit_record
@@ -540,6 +541,34 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _insert_units(units: list[Unit]) -> None:
+    """Insert checked units: COPY on PostgreSQL, `bulk_create` elsewhere.
+
+    At 100k rows `bulk_create` spent ~11 s compiling per-value SQL, most of the
+    import; COPY streams the same values. Unit's columns are all plain types, so
+    the attribute values go to psycopg as they are; the unique constraints still
+    apply, and their violation surfaces as Django's IntegrityError.
+    """
+    if connection.vendor != "postgresql":
+        Unit.objects.bulk_create(units, batch_size=BULK_BATCH)
+        return
+    now = timezone.now()
+    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {connection.ops.quote_name(Unit._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(sql) as copy:
+            for unit in units:
+                for name in stamped:
+                    setattr(unit, name, now)
+                copy.write_row([getattr(unit, f.attname) for f in fields])
+
+
 @transaction.atomic
 def unit_bulk_upsert(
     creates: list[dict[str, Any]],
@@ -576,7 +605,7 @@ def unit_bulk_upsert(
         changed_fields |= {"district", "street", "community", "area"}
     try:
         with transaction.atomic():
-            Unit.objects.bulk_create(new_units, batch_size=BULK_BATCH)
+            _insert_units(new_units)
             if touched and changed_fields:
                 Unit.objects.bulk_update(
                     touched, sorted(changed_fields | {"updated_at"}), batch_size=BULK_BATCH // 2

@@ -57,9 +57,31 @@ def read_ledger(
     try:
         if not workbook.worksheets:
             raise LedgerFileError("工作簿中没有工作表")
-        return _read_sheet(workbook.worksheets[0], columns, progress)
+        sheet = workbook.worksheets[0]
+        try:
+            return _read_sheet(_values(sheet), columns, progress)
+        except _MaybeFormula:
+            # a value starting with "=": a formula or merely text; the cell path tells
+            return _read_sheet(_cells(sheet), columns, progress)
     finally:
         workbook.close()
+
+
+class _MaybeFormula(Exception):
+    """A value read as text starts with "=": re-read with cell objects to tell."""
+
+
+def _values(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Rows as plain values: no cell objects (the bulk of the reading cost at 100k rows).
+
+    Without data_only a formula reads as its "=..." text, so any such string sends
+    the reader back to `_cells`, which sees the cell type and names the cell.
+    """
+    for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
+        for value in row:
+            if value.__class__ is str and value[:1] == "=":
+                raise _MaybeFormula
+        yield number, list(row)
 
 
 def _cells(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -78,11 +100,12 @@ def _cells(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _read_sheet(
-    sheet: Any, columns: tuple[Column, ...], progress: Callable[[int], None] | None
+    rows: Iterator[tuple[int, list[Any]]],
+    columns: tuple[Column, ...],
+    progress: Callable[[int], None] | None,
 ) -> Sheet:
     lookup = {name: col for col in columns for name in col.header_names()}
     max_rows = settings.EXCEL_MAX_ROWS
-    rows = _cells(sheet)
     parsed: Sheet | None = None
     best: dict[int, Column] = {}
     scanned = 0

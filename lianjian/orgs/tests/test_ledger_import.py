@@ -4,6 +4,7 @@ with their message while the database stays as it was."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -463,3 +464,41 @@ def test_import_command(tree: Any, personas: Any, tmp_path: Any) -> None:
     assert (tmp_path / "e.xlsx").exists() and registry_state() == before
     with pytest.raises(CommandError, match="没有导入台账的权限"):
         call_command("import", "units", str(path), "--user", "member")
+
+
+def test_text_starting_with_equals_is_not_a_formula(tree: Any, personas: Any) -> None:
+    """The fast value reader re-reads such a file with cell types: text "=..." imports."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "统一社会信用代码", "单位类别", "所在区域", "所属行业"])
+    ws.append(["等号科技", make_credit_code(5601), "非公企业", "虹储居民区", "x"])
+    ws["E2"].value = "=信息技术"
+    ws["E2"].data_type = "s"  # stored as a string cell, not a formula
+    buf = io.BytesIO()
+    wb.save(buf)
+    outcome = import_ledger("units", buf.getvalue(), user=personas.street_staff)
+    assert outcome.ok, outcome.errors
+    assert Unit.objects.get(credit_code=make_credit_code(5601)).industry == "=信息技术"
+
+
+def test_bulk_insert_stamps_rows_and_a_taken_code_writes_nothing(tree: Any, personas: Any) -> None:
+    """The bulk write (COPY on PostgreSQL) keeps the unique constraint as the backstop."""
+    from lianjian.orgs.services import RegistryError, unit_bulk_upsert
+
+    taken = Unit.objects.filter(credit_code__isnull=False).first()
+    assert taken is not None
+    fresh = {"name": "批量新单位", "kind": "private_enterprise", "region": tree.community_a1}
+    created, _ = unit_bulk_upsert([fresh | {"credit_code": make_credit_code(5701)}], [])
+    unit = Unit.objects.get(credit_code=make_credit_code(5701))
+    assert created == 1 and unit.created_at and unit.updated_at
+    assert unit.street_id == tree.street_a.pk and unit.community_id == tree.community_a1.pk
+    before = registry_state()
+    rows = [
+        fresh | {"name": "另一新单位", "credit_code": make_credit_code(5702)},
+        fresh | {"credit_code": taken.credit_code},
+    ]
+    with pytest.raises(RegistryError):
+        unit_bulk_upsert(rows, [])
+    assert registry_state() == before
