@@ -40,6 +40,13 @@ def _phone_page(browser: Any) -> tuple[Any, Any]:
     return context, page
 
 
+def _go(page: Any, selector: str) -> None:
+    """Click something that loads a new page and wait for that page, not the old one."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state("networkidle")
+
+
 def _check_fits(page: Any, what: str) -> None:
     """The page must fit the phone: wide tables scroll inside their wrapper, never the page."""
     overflow = page.evaluate(
@@ -66,16 +73,13 @@ def _open_from_list(page: Any, server: DemoServer, code: str) -> None:
     """Staff reach the need the way a user would: menu → 需求工单 → search by code → click."""
     page.goto(server.url + reverse("dashboard:home"))
     page.click("label.nav-toggle-label")
-    page.click("nav.mainnav >> text=需求工单")
-    page.wait_for_load_state("networkidle")
+    _go(page, "nav.mainnav >> text=需求工单")
     assert urlparse(page.url).path == reverse("needs:list")
     page.fill("form.filters input[name=q]", code)
-    page.click("form.filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    _go(page, "form.filters button[type=submit]")
     rows = page.locator("table.list tbody tr")
     assert rows.count() == 1, f"searching {code} lists exactly that need"
-    page.click(f"table.list a:text-is('{code}')")
-    page.wait_for_load_state("networkidle")
+    _go(page, f"table.list a:text-is('{code}')")
     assert page.locator("h1").inner_text().startswith(f"需求 {code}")
 
 
@@ -83,8 +87,7 @@ def _track(page: Any, server: DemoServer, code: str) -> None:
     """The resident types the code into the public tracking form."""
     page.goto(server.url + reverse("needs:track"))
     page.fill("input[name=code]", code)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    _go(page, "form.stacked button[type=submit]")
     assert urlparse(page.url).path == reverse("needs:track_detail", args=[code])
 
 
@@ -92,7 +95,8 @@ def _rate(page: Any, label: str, comment: str) -> None:
     form = page.locator("form.stacked:has(button:text-is('提交评价'))")
     form.get_by_label(label, exact=True).check()
     form.locator("textarea[name=comment]").fill(comment)
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert "感谢您的评价" in _messages(page)
 
@@ -117,8 +121,7 @@ def _dept_stats(page: Any, server: DemoServer) -> dict[str, str]:
     """The street's 需求统计 page (grouped by department, this month) as 民政科's row."""
     page.goto(server.url + reverse("dashboard:home"))
     page.click("label.nav-toggle-label")
-    page.click("nav.mainnav >> text=需求统计")
-    page.wait_for_load_state("networkidle")
+    _go(page, "nav.mainnav >> text=需求统计")
     assert page.inner_text("h1").strip() == "需求统计"
     headers = [str(h).strip() for h in page.locator("table.list thead th").all_inner_texts()]
     for row in page.locator("table.list tbody tr").all():
@@ -158,8 +161,7 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         resident.fill("input[name=contact_phone]", "13900008888")
         _check_fits(resident, "the public form")
         _shot(resident, "1-submit")
-        resident.click("form button[type=submit]")
-        resident.wait_for_load_state("networkidle")
+        _go(resident, "form button[type=submit]")
         assert "提交成功" in resident.inner_text("h1")
         code = resident.inner_text("#tracking-code").strip()
         assert re.fullmatch(r"[0-9A-Z]{10}", code), code
@@ -190,8 +192,7 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         staff.fill("#d-note", "请核实老人家庭情况")
         _check_fits(staff, "the dispatcher's need page")
         _shot(staff, "3-dispatch")
-        staff.click("button:text-is('确认派单')")
-        staff.wait_for_load_state("networkidle")
+        _go(staff, "button:text-is('确认派单')")
         assert "操作成功" in _messages(staff)
         assert _status_badge(staff) == "已派单"
         assert staff.locator("dt:text-is('类别') + dd").inner_text().strip() == CATEGORY
@@ -206,6 +207,12 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         assert staff.locator("button:text-is('确认派单')").count() == 0
         status, _, _, _, dept_name, cat_name = _need_row(demo_server, code)
         assert (status, dept_name, cat_name) == ("dispatched", DEPARTMENT, CATEGORY)
+        confirmed = demo_server.query(
+            "SELECT t.corrected FROM needs_triagecorrection t JOIN needs_need n"
+            " ON n.id = t.need_id WHERE n.tracking_code = ?",
+            code,
+        )
+        assert confirmed == [(int(proposed_category != CATEGORY),)]
 
         # 3. the department handler logs in, accepts and replies
         login(handler, demo_server, "demo_dept")
@@ -214,16 +221,14 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         assert handler.locator("button:text-is('确认派单')").count() == 0, (
             "handlers do not dispatch"
         )
-        handler.click("button:text-is('签收')")
-        handler.wait_for_load_state("networkidle")
+        _go(handler, "button:text-is('签收')")
         assert "操作成功" in _messages(handler)
         assert _status_badge(handler) == "办理中"
         assert handler.locator("button:text-is('签收')").count() == 0
         handler.fill("#r-text", FIRST_REPLY)
         _check_fits(handler, "the handler's need page")
         _shot(handler, "4-reply")
-        handler.click("button:text-is('提交答复')")
-        handler.wait_for_load_state("networkidle")
+        _go(handler, "button:text-is('提交答复')")
         assert "操作成功" in _messages(handler)
         assert _status_badge(handler) == "已答复"
         assert FIRST_REPLY in handler.inner_text("dl.detail")
@@ -250,8 +255,7 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         assert _status_badge(handler) == "重新办理"
         assert "不满意" in handler.inner_text("dl.detail")
         handler.fill("#r-text", SECOND_REPLY)
-        handler.click("button:text-is('提交答复')")
-        handler.wait_for_load_state("networkidle")
+        _go(handler, "button:text-is('提交答复')")
         assert "操作成功" in _messages(handler)
         assert _status_badge(handler) == "已答复"
 
@@ -313,4 +317,46 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         _shot(staff, "9-stats")
     finally:
         for context in (resident_ctx, staff_ctx, handler_ctx):
+            context.close()
+
+
+def test_dispatcher_corrects_the_proposed_category(browser: Any, demo_server: DemoServer) -> None:
+    """A proposal the dispatcher overrides: the final labels win and are kept as a
+    correction for retraining triage."""
+    resident_ctx, resident = _phone_page(browser)
+    staff_ctx, staff = _phone_page(browser)
+    try:
+        resident.goto(demo_server.url + reverse("needs:public_submit"))
+        resident.fill("textarea[name=text]", "想借用社区会议室场地，周末组织居民健身球赛活动")
+        resident.select_option("select[name=region]", label=COMMUNITY)
+        resident.fill("input[name=contact_phone]", "13900006666")
+        _go(resident, "form button[type=submit]")
+        code = resident.inner_text("#tracking-code").strip()
+
+        login(staff, demo_server, "demo_street")
+        _open_from_list(staff, demo_server, code)
+        proposed = _selected(staff, "#d-cat")
+        target = "文体健身" if not proposed.startswith("文体健身") else "场地租赁"
+        target_dept = "文体中心" if target == "文体健身" else "资产管理办公室"
+        _select_by_text(staff, "#d-cat", target)
+        _select_by_text(staff, "#d-dept", target_dept)
+        _go(staff, "button:text-is('确认派单')")
+        assert "操作成功" in _messages(staff)
+        assert _status_badge(staff) == "已派单"
+        assert staff.locator("dt:text-is('类别') + dd").inner_text().strip() == target
+        assert staff.locator("dt:text-is('责任部门') + dd").inner_text().strip() == target_dept
+        # the proposal stays visible next to the final labels
+        proposal = staff.locator("dt:text-is('智能分拣建议') + dd").inner_text()
+        assert proposed.split("（")[0] in proposal
+        rows = demo_server.query(
+            "SELECT c.name, t.corrected FROM needs_triagecorrection t"
+            " JOIN needs_need n ON n.id = t.need_id"
+            " JOIN needs_category c ON c.id = t.category_id WHERE n.tracking_code = ?",
+            code,
+        )
+        assert rows == [(target, 1)]
+        _, _, _, _, dept_name, cat_name = _need_row(demo_server, code)
+        assert (dept_name, cat_name) == (target_dept, target)
+    finally:
+        for context in (resident_ctx, staff_ctx):
             context.close()
