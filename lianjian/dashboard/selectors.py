@@ -6,6 +6,9 @@ from typing import Any
 
 from django.db.models import Count
 
+from lianjian.accounts.permissions import user_has_perm
+from lianjian.needs.models import OPEN_STATUSES, Status
+from lianjian.needs.selectors import needs_overdue, status_counts
 from lianjian.orgs.access import members_visible_to, party_orgs_visible_to, units_visible_to
 from lianjian.orgs.models import UnitKind
 
@@ -32,6 +35,30 @@ def dashboard_summary(user: Any) -> dict[str, Any]:
         "floating_count": members.filter(is_floating=True).count(),
         "units_by_kind": by_kind,
         "members_by_community": by_community,
+    }
+
+
+def needs_summary(user: Any) -> dict[str, Any] | None:
+    """Work-order figures for users who handle needs; None for everyone else."""
+    if not user_has_perm(user, "needs.view"):
+        return None
+    counts = status_counts(user)
+    labels = dict(Status.choices)
+    return {
+        "open": sum(counts[s] for s in OPEN_STATUSES),
+        "overdue": needs_overdue(user).count(),
+        "total": sum(counts.values()),
+        "by_status": [
+            {"name": labels[s], "value": n} for s, n in counts.items() if n and s in labels
+        ],
+    }
+
+
+def needs_chart_options(needs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": {"text": "需求工单状态", "left": "center"},
+        "tooltip": {"trigger": "item"},
+        "series": [{"type": "pie", "radius": ["35%", "60%"], "data": needs["by_status"]}],
     }
 
 

@@ -4,7 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lianjian.accounts.permissions import require_login, user_has_perm
-from lianjian.dashboard.selectors import chart_options, dashboard_summary
+from lianjian.dashboard.selectors import (
+    chart_options,
+    dashboard_summary,
+    needs_chart_options,
+    needs_summary,
+)
 
 
 @require_login
@@ -13,8 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if not user_has_perm(request.user, "dashboard.view"):
         return render(request, "dashboard/self.html")
     summary = dashboard_summary(request.user)
+    charts = chart_options(summary)
+    needs = needs_summary(request.user)
+    if needs:
+        charts["needs"] = needs_chart_options(needs)
     return render(
         request,
         "dashboard/home.html",
-        {"summary": summary, "charts": chart_options(summary)},
+        {"summary": summary, "charts": charts, "needs": needs},
     )

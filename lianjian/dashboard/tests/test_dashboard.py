@@ -69,3 +69,30 @@ def test_dashboard_query_budget(personas, tree, client_for, django_assert_max_nu
     client.get(reverse("dashboard:home"))
     with django_assert_max_num_queries(15):
         assert client.get(reverse("dashboard:home")).status_code == 200
+
+
+def test_needs_figures_for_staff_who_handle_needs(personas, tree, client_for):
+    from lianjian.needs.demo import build_needs_demo
+    from lianjian.needs.services import need_submit
+
+    build_needs_demo(tree.street_a)
+    for text, region in (
+        ("楼道灯坏了，请尽快修理", tree.community_a1),
+        ("想租借活动室", tree.community_a2),
+    ):
+        need_submit(
+            channel="hotline",
+            text=text,
+            region=region,
+            submitter_kind="person",
+            submitter_name="王先生",
+            contact_phone="13900001111",
+        )
+    staff = client_for(personas.street_staff).get(reverse("dashboard:home")).content.decode()
+    assert _stat(staff, "needs-open") == 2
+    assert _stat(staff, "needs-overdue") == 0
+    secretary = client_for(personas.secretary_a1).get(reverse("dashboard:home")).content.decode()
+    assert _stat(secretary, "needs-open") == 1
+    assert 'id="chart-needs"' in secretary
+    unit_admin = client_for(personas.unit_admin).get(reverse("dashboard:home")).content.decode()
+    assert "stat-needs-open" not in unit_admin
