@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -72,6 +73,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-concurrent", action="store_true")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument("--requests", type=int, default=25, help="per client")
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -175,7 +180,7 @@ def main() -> None:
     for label, ratio in ratios:
         print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
 
-    print("member list (P2: API p95 <= 100 ms, page p95 <= 300 ms; in-process, sequential)")
+    print("member list in-process, sequential (Django test Client, no network)")
     api = Client()
     token = token_create(staff, "bench")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -201,8 +206,149 @@ def main() -> None:
         *timed(lambda: page.get("/orgs/members/"), args.runs),
     )
 
+    if not args.skip_concurrent:
+        bench_concurrent(staff, admin, args.clients, args.requests, args.workers)
+
     if not args.skip_import:
         bench_import(args.import_rows, admin, district)
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return statistics.median(samples), samples[
+        min(len(samples) - 1, round(len(samples) * 0.95) - 1)
+    ]
+
+
+def _burst(
+    url: str, headers: dict[str, str], clients: int, per_client: int
+) -> tuple[list[float], list[str], float]:
+    """`clients` threads released together, each sending `per_client` GETs to `url`."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    assert url.startswith("http://127.0.0.1:")  # loopback only
+    samples: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients)
+
+    def get() -> None:
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                response.read()
+        except urllib.error.HTTPError as exc:
+            with lock:
+                errors.append(str(exc.code))
+
+    def client() -> None:
+        mine: list[float] = []
+        start_line.wait()
+        for _ in range(per_client):
+            began = time.perf_counter()
+            get()
+            mine.append((time.perf_counter() - began) * 1000)
+        with lock:
+            samples.extend(mine)
+
+    get()  # warm-up
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples, errors, time.perf_counter() - began
+
+
+def bench_concurrent(staff: Any, admin: Any, clients: int, per_client: int, workers: int) -> None:
+    """The P2 figures: `clients` threads against a WSGI server on 127.0.0.1.
+
+    The server (`bench/serve.py`: Django's WSGI application, a pool of
+    `clients` threads, DEBUG off) is a separate process on the benchmark
+    database, so the clients' own Python does not share its GIL. Each client
+    sends `per_client` requests back to back (a bounded loop, no think time),
+    all clients starting together; only loopback is used.
+    """
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.test import Client
+
+    from lianjian.accounts.services import token_create
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(DEBUG="false", LIANJIAN_ENV="development", ALLOWED_HOSTS="127.0.0.1")
+    log_path = Path(tempfile.gettempdir()) / f"lianjian_bench_server_{port}.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("serve.py")),
+            str(port),
+            str(max(1, clients // workers)),
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/accounts/login/", timeout=2):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"bench/serve.py did not start, see {log_path}") from None
+                time.sleep(0.3)
+        page_client = Client()
+        page_client.force_login(staff)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={page_client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        targets = [
+            (
+                "GET /api/v1/members (street staff, 20 rows)",
+                "/api/v1/members",
+                {"Authorization": f"Bearer {token_create(staff, 'bench')}"},
+            ),
+            (
+                "GET /api/v1/members (district admin)",
+                "/api/v1/members",
+                {"Authorization": f"Bearer {token_create(admin, 'bench')}"},
+            ),
+            ("GET /orgs/members/ page (street staff)", "/orgs/members/", {"Cookie": cookie}),
+        ]
+        print(
+            f"member list over HTTP (P2: API p95 <= 100 ms, page p95 <= 300 ms; "
+            f"{clients} concurrent clients x {per_client} requests; bench/serve.py on 127.0.0.1, "
+            f"{workers} process(es) x {max(1, clients // workers)} threads)"
+        )
+        for label, path, headers in targets:
+            samples, errors, wall = _burst(base + path, headers, clients, per_client)
+            p50, p95 = _percentiles(samples)
+            print(
+                f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   "
+                f"{len(samples) / wall:5.1f} req/s, {len(errors)} errors"
+            )
+            if errors:
+                print(f"    error statuses: {sorted(set(errors))}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
 
 
 def bench_import(rows: int, user: Any, district: Any) -> None:
