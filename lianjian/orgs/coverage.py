@@ -162,11 +162,12 @@ def annotate_units(
 
     Each flag is `id IN (uncorrelated subquery)`, which PostgreSQL hashes once per
     query; a correlated EXISTS would run once per unit (measured 5x slower on the
-    district dataset). `within` narrows the member subqueries to the report's
-    subtree, where the covering index `orgs_mem_workplace_live_idx` answers them
-    without touching the wide member rows. Coverage links are few (a fraction of
-    the units), so hashing all live links is cheaper than joining them to the
-    subtree's units (measured 92 → 75 ms for the district figures).
+    district dataset). `within` narrows the member subqueries to a street's or
+    community's units (see `_member_within`); the covering index
+    `orgs_mem_workplace_live_idx` answers them without touching the wide member
+    rows. Coverage links are few (a fraction of the units), so hashing all live
+    links is cheaper than joining them to the subtree's units (measured 92 → 75 ms
+    for the district figures).
     """
     within = within or {}
     workers = {f"workplace_unit__{k}": v for k, v in within.items()}
@@ -192,10 +193,25 @@ def annotate_units(
     )
 
 
+def _member_within(region: Region) -> dict[str, Any]:
+    """How far to narrow the member subqueries for a report on `region`.
+
+    Narrowing joins members to the subtree's units, which costs more than it saves
+    for a whole district: on the district dataset the 3+-members subquery took
+    33–42 ms joined and 10 ms over the whole covering index. Streets, communities
+    and areas are a small slice of the members, so there the join pays.
+    """
+    if region.level == Region.Level.DISTRICT:
+        return {}
+    return {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
+
+
 def annotated_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]:
     """`annotate_units` over `region`'s subtree within the user's scope."""
     within = {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
-    return annotate_units(units_visible_to(user, PERM).filter(**within), as_of, within)
+    return annotate_units(
+        units_visible_to(user, PERM).filter(**within), as_of, _member_within(region)
+    )
 
 
 def subtree_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]:
@@ -209,8 +225,8 @@ def subtree_units(user: Any, region: Region, as_of: dt.date) -> QuerySet[Unit]:
 def region_figures(region: Region, as_of: dt.date) -> dict[str, int]:
     """Figures for a whole subtree with no user scope: demo builder and benchmarks only."""
     field = LEVEL_FIELD[Region.Level(region.level)]
-    within = {field: region.pk}
-    return count_figures(tally(annotate_units(Unit.objects.filter(**within), as_of, within)))
+    units = Unit.objects.filter(**{field: region.pk})
+    return count_figures(tally(annotate_units(units, as_of, _member_within(region))))
 
 
 def tally(qs: QuerySet[Unit], *extra: str) -> list[dict[str, Any]]:
