@@ -20,7 +20,7 @@ from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger import exporter
 from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS
-from lianjian.orgs.ledger.jobs import job_reject, job_submit
+from lianjian.orgs.ledger.jobs import error_preview, job_reject, job_submit
 from lianjian.orgs.models import ImportJob
 from lianjian.orgs.selectors import members_filtered, party_orgs_filtered, units_filtered
 
@@ -104,7 +104,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "orgs/ledger/job.html"
     )
-    return render(request, template, {"job": job})
+    return render(
+        request, template, {"job": job, "error_rows": error_preview(job) if job.is_done else []}
+    )
 
 
 @require_perm("orgs.import")

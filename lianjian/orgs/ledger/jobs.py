@@ -108,3 +108,26 @@ def job_reject(kind: str, *, user: Any, file_name: str, size: int) -> ImportJob:
         error_report=read_bytes(error_report([RowError(0, "（整个文件）", message)])),
         finished_at=timezone.now(),
     )
+
+
+ERROR_PREVIEW_ROWS = 20
+
+
+def error_preview(job: ImportJob, limit: int = ERROR_PREVIEW_ROWS) -> list[tuple[Any, Any, Any]]:
+    """The first rows of the job's error report (row, column, reason) for the job page.
+
+    The report is the workbook this module wrote, so reading it back needs no
+    upload checks; the download still carries every error.
+    """
+    if not job.error_report:
+        return []
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(bytes(job.error_report)), read_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(min_row=2, max_row=limit + 1, values_only=True)
+        return [(r[0], r[1], r[2]) for r in rows if r and len(r) >= 3]
+    finally:
+        book.close()

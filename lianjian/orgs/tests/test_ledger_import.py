@@ -367,6 +367,9 @@ def test_upload_page_job_and_error_report(tree: Any, personas: Any, client_for: 
     assert job.status == ImportJob.Status.FAILED and job.error_count == 1 and job.content is None
     detail = client.get(f"/orgs/ledger/jobs/{job.pk}/").content.decode()
     assert "导入失败" in detail and "下载错误报告" in detail
+    # the page itself lists the row-level errors (the report has them all)
+    assert 'id="job-error-rows"' in detail and "第 2 行" in detail
+    assert "统一社会信用代码" in detail and "GB 32100" in detail
     report = client.get(f"/orgs/ledger/jobs/{job.pk}/errors/")
     rows = list(
         load_workbook(BytesIO(b"".join(report.streaming_content))).active.iter_rows(
