@@ -541,32 +541,64 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _insert_units(units: list[Unit]) -> None:
-    """Insert checked units: COPY on PostgreSQL, `bulk_create` elsewhere.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    At 100k rows `bulk_create` spent ~11 s compiling per-value SQL, most of the
-    import; COPY streams the same values. Unit's columns are all plain types, so
-    the attribute values go to psycopg as they are; the unique constraints still
-    apply, and their violation surfaces as Django's IntegrityError.
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):  # dates and aware datetimes
+        return value.isoformat()
+    return str(value)
+
+
+def _insert_units(cleans: list[dict[str, Any]]) -> None:
+    """Insert checked unit values: COPY on PostgreSQL, `bulk_create` elsewhere.
+
+    At 100k rows `bulk_create` spent ~11 s compiling per-value SQL and building
+    model instances; COPY of the same values, formatted here, takes ~1 s. Unit's
+    columns are plain types (text, integers, booleans, dates, foreign-key ids);
+    the unique constraints still apply and surface as Django's IntegrityError.
     """
+    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
     if connection.vendor != "postgresql":
-        Unit.objects.bulk_create(units, batch_size=BULK_BATCH)
+        Unit.objects.bulk_create([Unit(**clean) for clean in cleans], batch_size=BULK_BATCH)
         return
     now = timezone.now()
-    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
-    stamped = [
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    defaults: dict[str, Any] = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.has_default():
+            defaults[f.attname] = f.get_default()
+        else:
+            defaults[f.attname] = None
+    names = [(f.attname, f.name if f.is_relation else None) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {connection.ops.quote_name(Unit._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(sql) as copy:
-            for unit in units:
-                for name in stamped:
-                    setattr(unit, name, now)
-                copy.write_row([getattr(unit, f.attname) for f in fields])
+            for start in range(0, len(cleans), BULK_BATCH):
+                lines = []
+                for clean in cleans[start : start + BULK_BATCH]:
+                    values = []
+                    for attname, relation in names:
+                        if attname in clean:
+                            value = clean[attname]
+                        elif relation is not None and relation in clean:
+                            value = clean[relation].pk if clean[relation] is not None else None
+                        else:
+                            value = clean.get(attname, defaults[attname])
+                        values.append(_copy_text(value))
+                    lines.append("\t".join(values))
+                copy.write("\n".join(lines) + "\n")
 
 
 @transaction.atomic
@@ -586,7 +618,7 @@ def unit_bulk_upsert(
         clean["employees"] = clean.get("employees") or 0
         for key in ("industry", "address", "liaison_name"):
             clean[key] = clean.get(key) or ""
-        new_units.append(Unit(**clean, **_ancestors_of(clean["region"])))
+        new_units.append(clean | _ancestors_of(clean["region"]))
     changed_fields: set[str] = set()
     touched = []
     for unit, values in updates:

@@ -493,9 +493,14 @@ def test_bulk_insert_stamps_rows_and_a_taken_code_writes_nothing(tree: Any, pers
     taken = Unit.objects.filter(credit_code__isnull=False).first()
     assert taken is not None
     fresh = {"name": "批量新单位", "kind": "private_enterprise", "region": tree.community_a1}
-    created, _ = unit_bulk_upsert([fresh | {"credit_code": make_credit_code(5701)}], [])
+    odd = "虹桥路\\1号\t2楼\n(北)"  # COPY text format must escape these
+    created, _ = unit_bulk_upsert(
+        [fresh | {"credit_code": make_credit_code(5701), "address": odd, "employees": 7}], []
+    )
     unit = Unit.objects.get(credit_code=make_credit_code(5701))
     assert created == 1 and unit.created_at and unit.updated_at
+    assert unit.address == odd and unit.employees == 7 and unit.is_active
+    assert unit.region_id == tree.community_a1.pk and unit.deregistered_on is None
     assert unit.street_id == tree.street_a.pk and unit.community_id == tree.community_a1.pk
     before = registry_state()
     rows = [
