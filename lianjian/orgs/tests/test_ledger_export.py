@@ -94,3 +94,54 @@ def test_party_org_export_round_trips_through_import(
     data = read_bytes(export_list("party-orgs", party_orgs_filtered(personas.street_staff, {})))
     outcome = import_ledger("party-orgs", data, user=personas.street_staff)
     assert outcome.ok and outcome.created == 0, outcome.errors
+
+
+def test_list_pages_link_export_with_their_filters(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    """ "导出Excel" on each list page carries the page's filters (not its page number)."""
+    import re
+    from html import unescape
+
+    client = client_for(personas.street_staff)
+
+    def export_href(path: str) -> str:
+        html = client.get(path).content.decode()
+        found = re.search(r'href="([^"]+)" id="export-link">导出Excel<', html)
+        assert found, path
+        return unescape(found.group(1))
+
+    href = export_href("/orgs/units/?kind=private_enterprise&page=1")
+    assert href == "/orgs/ledger/export/units/?kind=private_enterprise"
+    kinds = {r[2] for r in rows_of(client.get(href))[1:]}
+    assert kinds == {"非公企业"}
+    assert export_href("/orgs/party-orgs/").startswith("/orgs/ledger/export/party-orgs/")
+
+    # an exact ID search posts, is redirected to a blind-index `qi` URL, and the
+    # export link carries `qi`: the file holds that one member, the URL no number
+    search = client.post("/orgs/members/", {"q": tree.member_a1.id_number})
+    assert search.status_code == 302 and "qi=" in search["Location"]
+    href = export_href(search["Location"])
+    assert "qi=" in href and tree.member_a1.id_number not in href
+    rows = rows_of(client.get(href))
+    assert [r[0] for r in rows[1:]] == [tree.member_a1.name]
+    # a number typed straight into the list URL leaves the page only as a blind index
+    href = export_href(f"/orgs/members/?q={tree.member_a1.id_number}")
+    assert "qi=" in href and "q=" not in href.replace("qi=", "")
+    assert tree.member_a1.id_number not in href
+    assert [r[0] for r in rows_of(client.get(href))[1:]] == [tree.member_a1.name]
+    # a mobile search the same way, through `qm`
+    search = client.post("/orgs/members/", {"q": tree.member_a1.mobile})
+    href = export_href(search["Location"])
+    assert "qm=" in href and [r[0] for r in rows_of(client.get(href))[1:]] == [tree.member_a1.name]
+
+
+def test_no_export_link_without_export_permission(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    from lianjian.accounts.permissions import user_has_perm
+
+    user = personas.unit_admin
+    assert user_has_perm(user, "orgs.view_unit") and not user_has_perm(user, "orgs.export")
+    html = client_for(user).get("/orgs/units/").content.decode()
+    assert "导出Excel" not in html
