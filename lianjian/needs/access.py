@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from lianjian.accounts.permissions import grants_with_perm
 from lianjian.accounts.roles import Role
-from lianjian.needs.models import Department, Need, NeedEvent
+from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary
 from lianjian.orgs.access import get_in_scope, scope_q
 
 
@@ -47,6 +47,11 @@ def need_events_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[Nee
     if dept_ids:
         q |= Q(department_id__in=dept_ids)
     return NeedEvent.objects.filter(q)
+
+
+def summaries_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedSummary]:
+    """Need summaries for statistics: the same scope as the needs themselves."""
+    return NeedSummary.objects.filter(need_scope_q(user, perm))
 
 
 def get_need_for_user(user: Any, pk: Any, perm: str = "needs.view", request: Any = None) -> Need:

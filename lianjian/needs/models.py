@@ -331,6 +331,41 @@ class NeedEvent(ScopedModel):
         ]
 
 
+class NeedSummary(ScopedModel):
+    """One need's history folded into one row (`lianjian.needs.summary`): what statistics read.
+
+    Written in the same transaction as each event, so figures for the present
+    are one scan of a narrow table; figures as of a past date fold the events
+    instead. `lianjian needs_summary_rebuild` recomputes every row from history.
+    """
+
+    need = models.OneToOneField(
+        Need, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    first_dispatched_at = models.DateTimeField(null=True, blank=True)
+    first_replied_at = models.DateTimeField(null=True, blank=True)
+    first_on_time = models.BooleanField(null=True, blank=True)
+    first_reply_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # the latest rating and when it was given
+    rating = models.CharField(max_length=16, choices=Rating.choices, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    first_reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "需求统计摘要"
+
+
 class TriageCorrection(models.Model):
     """A dispatcher's final labels for a need: training data for triage retraining.
 

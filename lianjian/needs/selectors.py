@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
-from lianjian.needs.access import need_events_visible_to, needs_visible_to
+from lianjian.needs.access import department_ids_of, needs_visible_to, summaries_visible_to
 from lianjian.needs.models import (
     AWAITING_REPLY,
     OPEN_STATUSES,
@@ -22,6 +22,8 @@ from lianjian.needs.models import (
     Rating,
     Status,
 )
+from lianjian.needs.summary import COUNTED_ACTIONS, EVENT_FOLD_FIELDS, SummaryState, fold
+from lianjian.orgs.access import scope_q
 from lianjian.orgs.models import Region
 
 
@@ -141,6 +143,12 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+# as_of this close to now reads the summaries; further back folds the history
+CURRENT_WINDOW = dt.timedelta(seconds=5)
+SATISFIED = (Rating.SATISFIED, Rating.BASIC)
+FIGURES = ("received", "replied", "on_time", "rated", "satisfied", "reopened", "overdue")
+
+
 def need_stats(
     user: Any,
     *,
@@ -149,107 +157,143 @@ def need_stats(
     end: dt.datetime | None = None,
     as_of: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Per-dimension figures from the event history, as the history stood at `as_of`.
+    """Per-dimension figures for needs in scope, as things stood at `as_of` (default now).
 
-    received: needs submitted (for departments: dispatched or transferred to it);
-    on-time rate: replies within the deadline / replies; satisfaction: 满意 + 基本满意
-    / ratings; reopen rate: reopens / replies; overdue: awaiting a reply past the
-    deadline at `as_of`.
+    Each need counts once, under its department and category at `as_of`, and
+    each figure by its own moment inside [start, end]: received — submitted
+    (for departments: first dispatched); replied and on time — the first
+    reply; satisfaction — the latest rating; reopened — the first reopening;
+    overdue — awaiting a reply past the deadline at `as_of`. The present reads
+    `NeedSummary`; a past `as_of` folds the event history the same way.
     """
     key = DIMENSIONS[dimension]
     as_of = as_of or timezone.now()
     end = min(end, as_of) if end else as_of
-    events = need_events_visible_to(user).filter(at__lte=end)
-    if start:
-        events = events.filter(at__gte=start)
-    received_q = (
-        Q(action__in=["dispatch", "transfer"]) if dimension == "department" else Q(action="submit")
-    )
-    replied = Q(action="reply")
-    rows = (
-        events.values(key)
-        .annotate(
-            received=Count("id", filter=received_q),
-            replied=Count("id", filter=replied),
-            on_time=Count("id", filter=replied & Q(on_time=True)),
-            avg_seconds=Avg("reply_seconds", filter=replied),
-            rated=Count("id", filter=Q(action="rate")),
-            satisfied=Count(
-                "id", filter=Q(action="rate", rating__in=[Rating.SATISFIED, Rating.BASIC])
-            ),
-            reopened=Count("id", filter=Q(action="reopen")),
-        )
-        .order_by(key)
-    )
-    overdue = _overdue_counts(user, key, as_of)
-    result: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        result[row[key]] = row
-    for k in overdue:
-        result.setdefault(
-            k,
-            {
-                key: k,
-                "received": 0,
-                "replied": 0,
-                "on_time": 0,
-                "avg_seconds": None,
-                "rated": 0,
-                "satisfied": 0,
-                "reopened": 0,
-            },
-        )
-    labels = _labels(dimension, [k for k in result if k is not None])
+    received_at = "first_dispatched_at" if dimension == "department" else "submitted_at"
+    if timezone.now() - as_of < CURRENT_WINDOW:
+        tallies = _tally_current(user, key, received_at, start, end, as_of)
+    else:
+        tallies = _tally_history(user, key, received_at, start, end, as_of)
+    tallies = {k: t for k, t in tallies.items() if any(t[f] for f in FIGURES)}
+    labels = _labels(dimension, [k for k in tallies if k is not None])
     out = []
-    for k, row in result.items():
+    for k, t in tallies.items():
         out.append(
             {
                 "key": k,
                 "label": labels.get(k, "未分派" if k is None else str(k)),
-                "received": row["received"],
-                "replied": row["replied"],
-                "on_time": row["on_time"],
-                "on_time_rate": _rate(row["on_time"], row["replied"]),
-                "overdue": overdue.get(k, 0),
-                "avg_reply_hours": round(row["avg_seconds"] / 3600, 1)
-                if row["avg_seconds"] is not None
+                "received": t["received"],
+                "replied": t["replied"],
+                "on_time": t["on_time"],
+                "on_time_rate": _rate(t["on_time"], t["replied"]),
+                "overdue": t["overdue"],
+                "avg_reply_hours": round(t["avg_seconds"] / 3600, 1)
+                if t["avg_seconds"] is not None
                 else None,
-                "rated": row["rated"],
-                "satisfied": row["satisfied"],
-                "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
-                "reopened": row["reopened"],
-                "reopen_rate": _rate(row["reopened"], row["replied"]),
+                "rated": t["rated"],
+                "satisfied": t["satisfied"],
+                "satisfaction_rate": _rate(t["satisfied"], t["rated"]),
+                "reopened": t["reopened"],
+                "reopen_rate": _rate(t["reopened"], t["replied"]),
             }
         )
     out.sort(key=lambda r: (-r["received"], str(r["label"])))
     return out
 
 
-def _overdue_counts(user: Any, key: str, as_of: dt.datetime) -> dict[Any, int]:
-    """Needs awaiting a reply past their deadline at `as_of`, grouped by `key`.
+def _tally_current(
+    user: Any,
+    key: str,
+    received_at: str,
+    start: dt.datetime | None,
+    end: dt.datetime,
+    as_of: dt.datetime,
+) -> dict[Any, dict[str, Any]]:
+    """One grouped scan of the summaries in scope."""
 
-    For the present the need rows answer directly; for a past date the last
-    event at or before it says what state the need was in and which deadline ran.
-    """
-    if timezone.now() - as_of < dt.timedelta(seconds=5):
-        qs = needs_visible_to(user, "needs.stats").filter(
-            status__in=AWAITING_REPLY, deadline__lt=as_of
+    def within(field: str) -> Q:
+        q = Q(**{field + "__lte": end})
+        return q & Q(**{field + "__gte": start}) if start else q
+
+    replied, rated = within("first_replied_at"), within("rated_at")
+    rows = (
+        summaries_visible_to(user)
+        .values(key)
+        .annotate(
+            received=Count("pk", filter=within(received_at)),
+            replied=Count("pk", filter=replied),
+            on_time=Count("pk", filter=replied & Q(first_on_time=True)),
+            avg_seconds=Avg("first_reply_seconds", filter=replied),
+            rated=Count("pk", filter=rated),
+            satisfied=Count("pk", filter=rated & Q(rating__in=SATISFIED)),
+            reopened=Count("pk", filter=within("first_reopened_at")),
+            overdue=Count("pk", filter=Q(status__in=AWAITING_REPLY, deadline__lt=as_of)),
         )
-        return dict(qs.values(key).annotate(n=Count("id")).values_list(key, "n"))
-    from django.db.models import OuterRef, Subquery
+        .order_by(key)
+    )
+    return {row[key]: row for row in rows}
 
-    latest = (
-        NeedEvent.objects.filter(need_id=OuterRef("need_id"), at__lte=as_of)
-        .order_by("-at", "-id")
-        .values("id")[:1]
+
+def _tally_history(
+    user: Any,
+    key: str,
+    received_at: str,
+    start: dt.datetime | None,
+    end: dt.datetime,
+    as_of: dt.datetime,
+) -> dict[Any, dict[str, Any]]:
+    """Fold the events up to `as_of` per need, then count as `_tally_current` does."""
+
+    def within(moment: dt.datetime | None) -> bool:
+        return moment is not None and moment <= end and (start is None or moment >= start)
+
+    tallies: dict[Any, dict[str, Any]] = {}
+    seconds: dict[Any, list[int]] = {}
+    for state in states_as_of(user, as_of):
+        k = getattr(state, key)
+        t = tallies.get(k)
+        if t is None:
+            t = tallies[k] = {f: 0 for f in FIGURES}
+            seconds[k] = []
+        t["received"] += within(getattr(state, received_at))
+        if within(state.first_replied_at):
+            t["replied"] += 1
+            t["on_time"] += state.first_on_time is True
+            if state.first_reply_seconds is not None:
+                seconds[k].append(state.first_reply_seconds)
+        if within(state.rated_at):
+            t["rated"] += 1
+            t["satisfied"] += state.rating in SATISFIED
+        t["reopened"] += within(state.first_reopened_at)
+        t["overdue"] += (
+            state.status in AWAITING_REPLY and state.deadline is not None and state.deadline < as_of
+        )
+    for k, t in tallies.items():
+        t["avg_seconds"] = sum(seconds[k]) / len(seconds[k]) if seconds[k] else None
+    return tallies
+
+
+def states_as_of(user: Any, as_of: dt.datetime, perm: str = "needs.stats") -> list[SummaryState]:
+    """Each need in scope as its history stood at `as_of` (the fold `NeedSummary` keeps).
+
+    Region scope holds on the need's own (fixed) ancestors; a department grant
+    sees the needs its department held at `as_of`.
+    """
+    events = NeedEvent.objects.filter(at__lte=as_of, action__in=COUNTED_ACTIONS).order_by(
+        "need_id", "at", "id"
     )
-    events = need_events_visible_to(user).filter(
-        at__lte=as_of,
-        pk=Subquery(latest),
-        to_status__in=AWAITING_REPLY,
-        deadline__lt=as_of,
-    )
-    return dict(events.values(key).annotate(n=Count("id")).values_list(key, "n"))
+
+    def fold_rows(qs: QuerySet[NeedEvent]) -> dict[int, SummaryState]:
+        return fold(qs.values_list(*EVENT_FOLD_FIELDS, named=True).iterator(chunk_size=5000))
+
+    states = fold_rows(events.filter(scope_q(user, perm)))
+    dept_ids = department_ids_of(user, perm)
+    if dept_ids:
+        held = NeedEvent.objects.filter(at__lte=as_of, department_id__in=dept_ids)
+        for need_id, state in fold_rows(events.filter(need_id__in=held.values("need_id"))).items():
+            if state.department_id in dept_ids:
+                states.setdefault(need_id, state)
+    return list(states.values())
 
 
 def need_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -264,7 +308,7 @@ def need_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def status_counts(user: Any) -> dict[str, int]:
-    rows = needs_visible_to(user).values("status").annotate(n=Count("id"))
+    rows = needs_visible_to(user).values("status").annotate(n=Count("id")).order_by()
     counts = {s: 0 for s in Status.values}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts

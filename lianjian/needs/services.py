@@ -40,6 +40,7 @@ from lianjian.needs.models import (
     Need,
     NeedAttachment,
     NeedEvent,
+    NeedSummary,
     Rating,
     ServiceItem,
     ServiceStation,
@@ -47,6 +48,14 @@ from lianjian.needs.models import (
     StreetSettings,
     SubmitterKind,
     TriageCorrection,
+)
+from lianjian.needs.summary import (
+    COUNTED_ACTIONS,
+    EVENT_FOLD_FIELDS,
+    STATE_FIELDS,
+    SummaryState,
+    apply_event,
+    state_values,
 )
 from lianjian.orgs.models import Region, Unit
 
@@ -132,7 +141,7 @@ def _check_actor(need: Need, kind: str, actor: Any) -> None:
 
 
 def _event(need: Need, action: str, from_status: str, actor: Any, note: str, **extra: Any) -> None:
-    NeedEvent.objects.create(
+    event = NeedEvent.objects.create(
         need=need,
         action=action,
         from_status=from_status,
@@ -150,6 +159,78 @@ def _event(need: Need, action: str, from_status: str, actor: Any, note: str, **e
         area_id=need.area_id,
         **extra,
     )
+    _summarize(event)
+
+
+def _summarize(event: NeedEvent) -> None:
+    """Fold the event into the need's summary row, in the caller's transaction.
+
+    Every caller holds the need's row lock (or has just created the need), so
+    the read-then-write here cannot interleave with another event of the need.
+    """
+    if event.action not in COUNTED_ACTIONS:
+        return
+    if event.action == "submit":
+        state = apply_event(SummaryState(need_id=event.need_id), event)
+        NeedSummary.objects.create(need_id=event.need_id, **state_values(state))
+        return
+    row = NeedSummary.objects.filter(need_id=event.need_id).first()
+    if row is None:
+        # a need recorded before summaries existed: rebuild it from its whole history
+        needs_summary_rebuild(need_ids=[event.need_id])
+        return
+    apply_event(row, event)  # type: ignore[arg-type]
+    row.save()
+
+
+def needs_summary_rebuild(*, need_ids: Iterable[int] | None = None, batch: int = 5000) -> int:
+    """Recompute summaries from the event history (all needs, or the given ones).
+
+    For repairs and for data loaded around the services (bench seeding);
+    returns how many summaries were written.
+    """
+    events = NeedEvent.objects.filter(action__in=COUNTED_ACTIONS)
+    if need_ids is not None:
+        events = events.filter(need_id__in=list(need_ids))
+    rows = events.order_by("need_id", "at", "id").values_list(*EVENT_FOLD_FIELDS, named=True)
+    written = 0
+    pending: list[NeedSummary] = []
+    current: SummaryState | None = None
+
+    def flush() -> None:
+        nonlocal written
+        NeedSummary.objects.bulk_create(
+            pending,
+            update_conflicts=True,
+            unique_fields=["need"],
+            update_fields=list(STATE_FIELDS),
+        )
+        written += len(pending)
+        pending.clear()
+
+    for event in rows.iterator(chunk_size=batch):
+        if current is None or current.need_id != event.need_id:
+            if current is not None:
+                pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+                if len(pending) >= batch:
+                    flush()
+            current = SummaryState(need_id=event.need_id)
+        apply_event(current, event)
+    if current is not None:
+        pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+    if pending:
+        flush()
+    return written
+
+
+def _locked(need_id: int) -> Need | None:
+    """The need with its row lock held to the end of the caller's transaction.
+
+    Services that check or compute from the need's state (deadline, department,
+    status) read it through this, so no concurrent transition can slip in
+    between their check and `_transition` (which then re-reads the same row).
+    """
+    return Need.objects.select_for_update().filter(pk=need_id).first()
 
 
 def _transition(
@@ -169,7 +250,7 @@ def _transition(
     Must run inside a transaction (the public wrappers are atomic).
     """
     target, label, kind = ACTIONS[action]
-    need = Need.objects.select_for_update().filter(pk=need_id).first()
+    need = _locked(need_id)
     if need is None:
         raise NeedError("未找到该需求")
     if expected_version is not None and need.version != expected_version:
@@ -645,7 +726,7 @@ def need_dispatch(
 
     The final labels are stored as a `TriageCorrection` (training data).
     """
-    need = Need.objects.filter(pk=need_id).first()
+    need = _locked(need_id)
     if need is None:
         raise NeedError("未找到该需求")
     if category is None:
@@ -720,7 +801,7 @@ def need_reply(
         raise NeedError("请填写答复内容", "reply_text")
     if len(reply_text) > MAX_TEXT:
         raise NeedError(f"答复内容不能超过 {MAX_TEXT} 字", "reply_text")
-    current = Need.objects.filter(pk=need_id).first()
+    current = _locked(need_id)
     if current is None:
         raise NeedError("未找到该需求")
     if service_item is not None and service_item.street_id != current.street_id:
@@ -783,7 +864,7 @@ def need_transfer(
     request: Any = None,
 ) -> Need:
     """Hand over to another department of the street; the deadline keeps running."""
-    current = Need.objects.filter(pk=need_id).first()
+    current = _locked(need_id)
     if current is None:
         raise NeedError("未找到该需求")
     if department is None:
@@ -840,9 +921,13 @@ def need_merge(
     """Mark a duplicate; it follows the main case (tracking shows the main case's progress)."""
     if into.pk == need_id:
         raise NeedError("不能与自身合并", "into")
-    if into.status in (Status.MERGED, Status.REJECTED):
+    # both rows locked in id order: two opposite merges cannot deadlock, and the
+    # main case cannot be merged away while this one joins it
+    locked = {pk: _locked(pk) for pk in sorted((need_id, into.pk))}
+    current, main = locked[need_id], locked[into.pk]
+    if main is None or main.status in (Status.MERGED, Status.REJECTED):
         raise NeedError("主件已合并或不予受理，不能作为主件", "into")
-    current = Need.objects.filter(pk=need_id).first()
+    into = main
     if current is None or current.street_id != into.street_id:
         raise NeedError("只能合并同一街道的需求", "into")
     if not needs_visible_to(actor, "needs.dispatch").filter(pk=into.pk).exists():
@@ -909,7 +994,9 @@ def need_rate_by_code(
     tracking_code: str, *, rating: str, comment: str = "", request: Any = None
 ) -> Need:
     """The submitter rates through the tracking link (no account)."""
-    need = Need.objects.filter(tracking_code=tracking_code.strip().upper()).first()
+    need = (
+        Need.objects.select_for_update().filter(tracking_code=tracking_code.strip().upper()).first()
+    )
     if need is None:
         raise NeedError("查询码无效")
     if need.status != Status.REPLIED:
@@ -922,7 +1009,7 @@ def need_callback(
     need_id: int, *, actor: Any, rating: str, note: str = "", request: Any = None
 ) -> Callback:
     """Staff phone callback (回访): recorded, and it rates a replied need not yet rated."""
-    need = Need.objects.filter(pk=need_id).first()
+    need = _locked(need_id)
     if need is None:
         raise NeedError("未找到该需求")
     if rating not in Rating.values:
