@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from lianjian.accounts.permissions import grants_with_perm
 from lianjian.accounts.roles import Role
-from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary
+from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary, NeedTally
 from lianjian.orgs.access import get_in_scope, scope_q
 
 
@@ -52,6 +52,11 @@ def need_events_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[Nee
 def summaries_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedSummary]:
     """Need summaries for statistics: the same scope as the needs themselves."""
     return NeedSummary.objects.filter(need_scope_q(user, perm))
+
+
+def tallies_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedTally]:
+    """All-time tallies for statistics: the same scope, on the tally's own ancestor ids."""
+    return NeedTally.objects.filter(need_scope_q(user, perm))
 
 
 def get_need_for_user(user: Any, pk: Any, perm: str = "needs.view", request: Any = None) -> Need:

@@ -87,6 +87,21 @@ class DepartmentForm(forms.Form):
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
 
 
+class DepartmentEditForm(forms.Form):
+    name = forms.CharField(label="部门名称", max_length=100)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+
+
+class CategoryEditForm(forms.Form):
+    name = forms.CharField(label="类别名称", max_length=50)
+    department = forms.TypedChoiceField(
+        label="责任部门", coerce=int, required=False, choices=(), empty_value=None
+    )
+    deadline_workdays = forms.IntegerField(label="答复时限（工作日）", min_value=1, max_value=60)
+    keywords = forms.CharField(label="关键词", max_length=300, required=False)
+    is_active = forms.BooleanField(label="有效", required=False)
+
+
 class SettingsForm(forms.Form):
     fallback_department = forms.TypedChoiceField(
         label="兜底部门", coerce=int, required=False, choices=()
@@ -99,6 +114,9 @@ class SettingsForm(forms.Form):
     )
     escalate_after_workdays = forms.IntegerField(
         label="逾期几个工作日后升级到街道（0 为逾期即升级）", min_value=0, max_value=30
+    )
+    autoclose_after_workdays = forms.IntegerField(
+        label="答复后几个工作日未评价自动办结（0 为不自动办结）", min_value=0, max_value=60
     )
 
 

@@ -100,6 +100,10 @@ class StreetSettings(TimeStampedModel):
     # escalate to street dispatchers this many working days after the deadline (0 = at once)
     escalate_after_workdays = models.PositiveSmallIntegerField("逾期后升级（工作日）", default=0)
     remind_before_workdays = models.PositiveSmallIntegerField("到期前提醒（工作日）", default=1)
+    # a replied need nobody rates is closed this many working days after the reply (0 = never)
+    autoclose_after_workdays = models.PositiveSmallIntegerField(
+        "答复后未评价自动办结（工作日）", default=10
+    )
 
     class Meta:
         verbose_name = "街道需求设置"
@@ -364,6 +368,64 @@ class NeedSummary(ScopedModel):
 
     class Meta:
         verbose_name = "需求统计摘要"
+        # overdue counts per department read only these (index-only scans, P3)
+        indexes = [
+            models.Index(
+                fields=[level, "department", "deadline"],
+                condition=models.Q(status__in=AWAITING_REPLY),
+                name=f"needs_sum_{level[:4]}_due_idx",
+            )
+            for level in ("district", "street", "community")
+        ] + [
+            models.Index(
+                fields=["department", "deadline"],
+                condition=models.Q(status__in=AWAITING_REPLY),
+                name="needs_sum_dept_due_idx",
+            )
+        ]
+
+
+class NeedTally(models.Model):
+    """All-time figures per combination of dimensions, moved by each summary change.
+
+    Statistics for the present without a start date sum these few rows instead
+    of scanning every summary. Ids are plain integers, 0 for none, so the key
+    is unique on every database; the ancestor ids carry the same names as on
+    scoped tables, so the scope chokepoint's filter applies unchanged.
+    """
+
+    district_id = models.BigIntegerField(default=0, db_index=True)
+    street_id = models.BigIntegerField(default=0, db_index=True)
+    community_id = models.BigIntegerField(default=0, db_index=True)
+    area_id = models.BigIntegerField(default=0, db_index=True)
+    department_id = models.BigIntegerField(default=0, db_index=True)
+    category_id = models.BigIntegerField(default=0)
+    channel = models.CharField(max_length=16)
+    submitted = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    replied = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    reply_seconds = models.BigIntegerField(default=0)
+    reply_timed = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "district_id",
+                    "street_id",
+                    "community_id",
+                    "area_id",
+                    "department_id",
+                    "category_id",
+                    "channel",
+                ],
+                name="needs_tally_key_unique",
+            )
+        ]
 
 
 class TriageCorrection(models.Model):

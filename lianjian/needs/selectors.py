@@ -7,10 +7,15 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from lianjian.needs.access import department_ids_of, needs_visible_to, summaries_visible_to
+from lianjian.needs.access import (
+    department_ids_of,
+    needs_visible_to,
+    summaries_visible_to,
+    tallies_visible_to,
+)
 from lianjian.needs.models import (
     AWAITING_REPLY,
     OPEN_STATUSES,
@@ -170,7 +175,10 @@ def need_stats(
     as_of = as_of or timezone.now()
     end = min(end, as_of) if end else as_of
     received_at = "first_dispatched_at" if dimension == "department" else "submitted_at"
-    if timezone.now() - as_of < CURRENT_WINDOW:
+    current = timezone.now() - as_of < CURRENT_WINDOW
+    if current and start is None and as_of - end < CURRENT_WINDOW:
+        tallies = _tally_all_time(user, key, dimension, as_of)
+    elif current:
         tallies = _tally_current(user, key, received_at, start, end, as_of)
     else:
         tallies = _tally_history(user, key, received_at, start, end, as_of)
@@ -187,7 +195,7 @@ def need_stats(
                 "on_time": t["on_time"],
                 "on_time_rate": _rate(t["on_time"], t["replied"]),
                 "overdue": t["overdue"],
-                "avg_reply_hours": round(t["avg_seconds"] / 3600, 1)
+                "avg_reply_hours": round(float(t["avg_seconds"]) / 3600, 1)
                 if t["avg_seconds"] is not None
                 else None,
                 "rated": t["rated"],
@@ -199,6 +207,45 @@ def need_stats(
         )
     out.sort(key=lambda r: (-r["received"], str(r["label"])))
     return out
+
+
+def _tally_all_time(
+    user: Any, key: str, dimension: str, as_of: dt.datetime
+) -> dict[Any, dict[str, Any]]:
+    """Everything to date: the few tally rows in scope, plus overdue from the summaries."""
+    rows = (
+        tallies_visible_to(user)
+        .values(key)
+        .annotate(
+            received=Sum("dispatched" if dimension == "department" else "submitted"),
+            replied=Sum("replied"),
+            on_time=Sum("on_time"),
+            seconds=Sum("reply_seconds"),
+            timed=Sum("reply_timed"),
+            rated=Sum("rated"),
+            satisfied=Sum("satisfied"),
+            reopened=Sum("reopened"),
+        )
+        .order_by(key)
+    )
+    tallies: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        k = row[key] if key == "channel" else (row[key] or None)
+        t: dict[str, Any] = {f: int(row[f] or 0) for f in FIGURES if f != "overdue"}
+        t["overdue"] = 0
+        t["avg_seconds"] = int(row["seconds"]) / row["timed"] if row["timed"] else None
+        tallies[k] = t
+    overdue = (
+        summaries_visible_to(user)
+        .filter(status__in=AWAITING_REPLY, deadline__lt=as_of)
+        .values(key)
+        .annotate(n=Count("pk"))
+        .order_by(key)
+    )
+    for row in overdue:
+        t = tallies.setdefault(row[key], {**{f: 0 for f in FIGURES}, "avg_seconds": None})
+        t["overdue"] = row["n"]
+    return tallies
 
 
 def _tally_current(
@@ -312,3 +359,20 @@ def status_counts(user: Any) -> dict[str, int]:
     counts = {s: 0 for s in Status.values}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
+
+
+def department_open_count(department: Department) -> int:
+    """Needs this department still owes a reply on."""
+    return Need.objects.filter(department=department, status__in=AWAITING_REPLY).count()
+
+
+def department_handlers(department: Department) -> list[Any]:
+    """Accounts holding the handler role on this department (granted in account management)."""
+    from lianjian.accounts.models import User
+    from lianjian.accounts.roles import Role
+
+    return list(
+        User.objects.filter(grants__role=Role.DEPT_HANDLER, grants__department_key=department.key)
+        .distinct()
+        .order_by("username")
+    )

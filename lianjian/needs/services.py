@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from lianjian.needs.models import (
     NeedAttachment,
     NeedEvent,
     NeedSummary,
+    NeedTally,
     Rating,
     ServiceItem,
     ServiceStation,
@@ -49,13 +50,19 @@ from lianjian.needs.models import (
     SubmitterKind,
     TriageCorrection,
 )
+from lianjian.needs.selectors import department_open_count
 from lianjian.needs.summary import (
     COUNTED_ACTIONS,
     EVENT_FOLD_FIELDS,
     STATE_FIELDS,
+    TALLY_FIGURES,
+    TALLY_KEY,
     SummaryState,
     apply_event,
     state_values,
+    tally_deltas,
+    tally_figures,
+    tally_key,
 )
 from lianjian.orgs.models import Region, Unit
 
@@ -173,14 +180,36 @@ def _summarize(event: NeedEvent) -> None:
     if event.action == "submit":
         state = apply_event(SummaryState(need_id=event.need_id), event)
         NeedSummary.objects.create(need_id=event.need_id, **state_values(state))
+        _tally_apply(tally_deltas(None, state))
         return
     row = NeedSummary.objects.filter(need_id=event.need_id).first()
     if row is None:
         # a need recorded before summaries existed: rebuild it from its whole history
         needs_summary_rebuild(need_ids=[event.need_id])
         return
+    before = SummaryState(need_id=row.pk, **state_values(row))  # type: ignore[arg-type]
     apply_event(row, event)  # type: ignore[arg-type]
     row.save()
+    _tally_apply(tally_deltas(before, row))
+
+
+def _tally_apply(deltas: list[tuple[tuple[Any, ...], dict[str, int]]]) -> None:
+    """Add deltas to tally rows in key order (so two transactions never lock them crosswise).
+
+    Tally rows are touched before the audit head in every transition; the one
+    transaction with two transitions (rate, then reopen) moves the same key both
+    times, so it never waits for a tally row while holding the audit head.
+    """
+    for key, delta in deltas:
+        where = dict(zip(TALLY_KEY, key, strict=True))
+        bump = {name: F(name) + value for name, value in delta.items()}
+        if NeedTally.objects.filter(**where).update(**bump):
+            continue
+        try:
+            with transaction.atomic():
+                NeedTally.objects.create(**where, **delta)
+        except IntegrityError:  # created concurrently: it exists now
+            NeedTally.objects.filter(**where).update(**bump)
 
 
 def needs_summary_rebuild(*, need_ids: Iterable[int] | None = None, batch: int = 5000) -> int:
@@ -190,8 +219,14 @@ def needs_summary_rebuild(*, need_ids: Iterable[int] | None = None, batch: int =
     returns how many summaries were written.
     """
     events = NeedEvent.objects.filter(action__in=COUNTED_ACTIONS)
+    old: dict[int, SummaryState] = {}
     if need_ids is not None:
-        events = events.filter(need_id__in=list(need_ids))
+        need_ids = list(need_ids)
+        events = events.filter(need_id__in=need_ids)
+        old = {
+            r.pk: SummaryState(need_id=r.pk, **state_values(r))  # type: ignore[arg-type]
+            for r in NeedSummary.objects.filter(need_id__in=need_ids)
+        }
     rows = events.order_by("need_id", "at", "id").values_list(*EVENT_FOLD_FIELDS, named=True)
     written = 0
     pending: list[NeedSummary] = []
@@ -208,19 +243,61 @@ def needs_summary_rebuild(*, need_ids: Iterable[int] | None = None, batch: int =
         written += len(pending)
         pending.clear()
 
+    fresh: dict[int, SummaryState] = {}
     for event in rows.iterator(chunk_size=batch):
         if current is None or current.need_id != event.need_id:
             if current is not None:
                 pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+                if need_ids is not None:
+                    fresh[current.need_id] = current
                 if len(pending) >= batch:
                     flush()
             current = SummaryState(need_id=event.need_id)
         apply_event(current, event)
     if current is not None:
         pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+        if need_ids is not None:
+            fresh[current.need_id] = current
     if pending:
         flush()
+    if need_ids is not None:
+        # recount the tally rows these needs touch, before and after
+        keys = {tally_key(state) for state in (*old.values(), *fresh.values())}
+        _tally_recount(sorted(keys, key=lambda k: tuple(map(str, k))))
+    if need_ids is None:
+        _tally_rebuild()
     return written
+
+
+def _tally_recount(keys: list[tuple[Any, ...]]) -> None:
+    """These tally rows again, exactly, from the summaries that fall under them."""
+    for key in keys:
+        where = dict(zip(TALLY_KEY, key, strict=True))
+        summaries = NeedSummary.objects.filter(
+            **{k: (v if k == "channel" else v or None) for k, v in where.items()}
+        ).values_list(*STATE_FIELDS, named=True)
+        figures = dict.fromkeys(TALLY_FIGURES, 0)
+        for row in summaries:
+            for name, value in tally_figures(row).items():
+                figures[name] += value
+        NeedTally.objects.filter(**where).delete()
+        if any(figures.values()):
+            NeedTally.objects.create(**where, **figures)
+
+
+def _tally_rebuild() -> None:
+    """All tallies again from the summaries (after a full rebuild)."""
+    NeedTally.objects.all().delete()
+    totals: dict[tuple[Any, ...], dict[str, int]] = {}
+    rows = NeedSummary.objects.values_list(*STATE_FIELDS, named=True)
+    for row in rows.iterator(chunk_size=5000):
+        bucket = totals.setdefault(tally_key(row), dict.fromkeys(TALLY_FIGURES, 0))
+        for name, value in tally_figures(row).items():
+            bucket[name] += value
+    NeedTally.objects.bulk_create(
+        [NeedTally(**dict(zip(TALLY_KEY, k, strict=True)), **f) for k, f in totals.items()],
+        batch_size=2000,
+    )
 
 
 def _locked(need_id: int) -> Need | None:
@@ -375,6 +452,63 @@ def department_create(
 
 
 @transaction.atomic
+def department_update(
+    department: Department, *, name: str, phone: str = "", actor: Any = None
+) -> Department:
+    """Rename a department or change its phone; its key (what handler grants name) stays."""
+    name, phone = (name or "").strip(), (phone or "").strip()
+    if not name:
+        raise NeedError("部门名称不能为空", "name")
+    if len(name) > 100 or len(phone) > 30:
+        raise NeedError("部门名称或电话过长", "name")
+    if (
+        Department.objects.filter(street_id=department.street_id, name=name)
+        .exclude(pk=department.pk)
+        .exists()
+    ):
+        raise NeedError("本街道已有同名部门", "name")
+    before = {"name": department.name, "phone": department.phone}
+    department.name, department.phone = name, phone
+    department.save(update_fields=["name", "phone", "updated_at"])
+    audit_record(
+        "needs.department_update",
+        user=actor,
+        obj=department,
+        scope=f"street:{department.street_id}",
+        detail={"before": before, "name": name},
+    )
+    return department
+
+
+@transaction.atomic
+def department_set_active(department: Department, *, active: bool, actor: Any = None) -> Department:
+    """Deactivate (or restore) a department.
+
+    Refused while it still owes replies or is the street's fallback: needs must
+    never sit with a department nobody routes to. Categories routed to it fall
+    back to the street's fallback department (`route_for` skips inactive ones).
+    """
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    if department.is_active == active:
+        return department
+    if not active:
+        open_count = department_open_count(department)
+        if open_count:
+            raise NeedError(f"该部门还有 {open_count} 件在办需求，请先转办或办结后再停用")
+        if StreetSettings.objects.filter(fallback_department=department).exists():
+            raise NeedError("该部门是本街道的兜底部门，请先更换兜底部门")
+    department.is_active = active
+    department.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        "needs.department_activate" if active else "needs.department_deactivate",
+        user=actor,
+        obj=department,
+        scope=f"street:{department.street_id}",
+    )
+    return department
+
+
+@transaction.atomic
 def category_create(
     *,
     street: Region,
@@ -417,23 +551,65 @@ def category_update(
     department: Department | None,
     deadline_workdays: int,
     is_active: bool = True,
+    name: str | None = None,
+    keywords: str | None = None,
     actor: Any = None,
 ) -> Category:
-    """Change a category's routing rule and deadline (new dispatches use it)."""
+    """Change a category's routing rule, deadline, name or keywords (new dispatches use them).
+
+    Needs already dispatched keep the deadline they were given.
+    """
     if department is not None and department.street_id != category.street_id:
         raise NeedError("责任部门不属于该街道", "department")
+    if (
+        department is not None
+        and not department.is_active
+        and department.pk != (category.department_id)
+    ):
+        raise NeedError("责任部门已停用", "department")
     if not 1 <= int(deadline_workdays) <= 60:
         raise NeedError("答复时限应为 1 到 60 个工作日", "deadline_workdays")
-    before = {"department": category.department_id, "deadline": category.deadline_workdays}
+    name = category.name if name is None else name.strip()
+    if not name or len(name) > 50:
+        raise NeedError("类别名称不能为空，且不超过 50 字", "name")
+    if (
+        Category.objects.filter(
+            street_id=category.street_id, parent_id=category.parent_id, name=name
+        )
+        .exclude(pk=category.pk)
+        .exists()
+    ):
+        raise NeedError("同级下已有同名类别", "name")
+    keywords = category.keywords if keywords is None else keywords.strip()
+    if len(keywords) > 300:
+        raise NeedError("关键词不能超过 300 字", "keywords")
+    before = {
+        "name": category.name,
+        "department": category.department_id,
+        "deadline": category.deadline_workdays,
+        "active": category.is_active,
+    }
     category.department = department
     category.deadline_workdays = deadline_workdays
     category.is_active = is_active
-    category.save(update_fields=["department", "deadline_workdays", "is_active", "updated_at"])
+    category.name = name
+    category.keywords = keywords
+    category.save(
+        update_fields=[
+            "department",
+            "deadline_workdays",
+            "is_active",
+            "name",
+            "keywords",
+            "updated_at",
+        ]
+    )
     audit_record(
         "needs.category_update",
         user=actor,
         obj=category,
-        detail={"before": before, "department": category.department_id},
+        scope=f"street:{category.street_id}",
+        detail={"before": before, "department": category.department_id, "name": name},
     )
     return category
 
@@ -446,10 +622,15 @@ def street_settings_save(
     default_deadline_workdays: int = 5,
     escalate_after_workdays: int = 0,
     remind_before_workdays: int = 1,
+    autoclose_after_workdays: int | None = None,
     actor: Any = None,
 ) -> StreetSettings:
     if fallback_department is not None and fallback_department.street_id != street.pk:
         raise NeedError("兜底部门不属于该街道", "fallback_department")
+    if fallback_department is not None and not fallback_department.is_active:
+        raise NeedError("兜底部门已停用", "fallback_department")
+    if autoclose_after_workdays is not None and not 0 <= autoclose_after_workdays <= 60:
+        raise NeedError("自动办结天数应为 0 到 60 个工作日", "autoclose_after_workdays")
     if not 1 <= default_deadline_workdays <= 60:
         raise NeedError("答复时限应为 1 到 60 个工作日", "default_deadline_workdays")
     if not 0 <= escalate_after_workdays <= 30 or not 0 <= remind_before_workdays <= 10:
@@ -461,6 +642,11 @@ def street_settings_save(
             "default_deadline_workdays": default_deadline_workdays,
             "escalate_after_workdays": escalate_after_workdays,
             "remind_before_workdays": remind_before_workdays,
+            **(
+                {"autoclose_after_workdays": autoclose_after_workdays}
+                if autoclose_after_workdays is not None
+                else {}
+            ),
         },
     )
     audit_record("needs.settings_save", user=actor, obj=obj, scope=f"street:{street.pk}")
@@ -1037,7 +1223,7 @@ def needs_tick(now: dt.datetime | None = None) -> dict[str, int]:
     """
     now = now or _now()
     today = workdays.local_date(now)
-    counts = {"reminded": 0, "escalated": 0}
+    counts = {"reminded": 0, "escalated": 0, "closed": 0}
     settings_by_street = {s.street_id: s for s in StreetSettings.objects.all()}
     candidates = Need.objects.filter(status__in=AWAITING_REPLY, deadline__isnull=False).filter(
         Q(reminded_at__isnull=True, deadline__gte=now)
@@ -1055,7 +1241,44 @@ def needs_tick(now: dt.datetime | None = None) -> dict[str, int]:
             after = rule.escalate_after_workdays if rule else 0
             if after == 0 or today > workdays.add_workdays(due, after - 1):
                 counts["escalated"] += _mark(need.pk, "escalate", now)
+    counts["closed"] = _autoclose_unrated(now, settings_by_street)
     return counts
+
+
+def _autoclose_unrated(now: dt.datetime, settings_by_street: dict[int, StreetSettings]) -> int:
+    """Close replied needs left unrated for the street's number of working days (0 = never).
+
+    A reply on day D with N days is closed once the N-th working day after D
+    has ended. A rating that lands first wins: the close re-checks under the lock.
+    """
+    today = workdays.local_date(now)
+    closed = 0
+    replied = Need.objects.filter(status=Status.REPLIED, replied_at__isnull=False)
+    days_by_street = {k: s.autoclose_after_workdays for k, s in settings_by_street.items()}
+    default = StreetSettings._meta.get_field("autoclose_after_workdays").default
+    for need_id, street_id, replied_at in replied.values_list("pk", "street_id", "replied_at"):
+        days = days_by_street.get(street_id or 0, default)
+        if not days or replied_at is None:
+            continue
+        if today > workdays.add_workdays(workdays.local_date(replied_at), days):
+            closed += _autoclose(need_id, days)
+    return closed
+
+
+@transaction.atomic
+def _autoclose(need_id: int, days: int) -> int:
+    need = Need.objects.select_for_update().filter(pk=need_id, status=Status.REPLIED).first()
+    if need is None:
+        return 0
+    _transition(
+        need_id,
+        "close",
+        actor=None,
+        expected_version=None,
+        note=f"答复后 {days} 个工作日未评价，系统自动办结",
+        check_actor=False,
+    )
+    return 1
 
 
 @transaction.atomic

@@ -124,3 +124,69 @@ def fold(events: Iterable[Any]) -> dict[int, SummaryState]:
 
 def state_values(state: SummaryState) -> dict[str, Any]:
     return {name: getattr(state, name) for name in STATE_FIELDS}
+
+
+# ---------------------------------------------------------------- all-time tallies
+
+SATISFIED_RATINGS = ("satisfied", "basic")
+# what a tally row is keyed by; ids are 0 where the need has none (so the key is unique)
+TALLY_KEY = (
+    "district_id",
+    "street_id",
+    "community_id",
+    "area_id",
+    "department_id",
+    "category_id",
+    "channel",
+)
+TALLY_FIGURES = (
+    "submitted",
+    "dispatched",
+    "replied",
+    "on_time",
+    "reply_seconds",
+    "reply_timed",
+    "rated",
+    "satisfied",
+    "reopened",
+)
+
+
+def tally_key(state: Any) -> tuple[Any, ...]:
+    return tuple(
+        getattr(state, k) if k == "channel" else (getattr(state, k) or 0) for k in TALLY_KEY
+    )
+
+
+def tally_figures(state: Any) -> dict[str, int]:
+    """One need's contribution to the all-time figures of its tally row."""
+    replied = state.first_replied_at is not None
+    timed = replied and state.first_reply_seconds is not None
+    rated = state.rated_at is not None
+    return {
+        "submitted": int(state.submitted_at is not None),
+        "dispatched": int(state.first_dispatched_at is not None),
+        "replied": int(replied),
+        "on_time": int(replied and state.first_on_time is True),
+        "reply_seconds": state.first_reply_seconds if timed else 0,
+        "reply_timed": int(timed),
+        "rated": int(rated),
+        "satisfied": int(rated and state.rating in SATISFIED_RATINGS),
+        "reopened": int(state.first_reopened_at is not None),
+    }
+
+
+def tally_deltas(old: Any | None, new: Any) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """(key, non-zero deltas) moving a need from `old` to `new`, in key order (lock order)."""
+    changes: dict[tuple[Any, ...], dict[str, int]] = {}
+    for state, sign in ((old, -1), (new, 1)):
+        if state is None:
+            continue
+        bucket = changes.setdefault(tally_key(state), dict.fromkeys(TALLY_FIGURES, 0))
+        for name, value in tally_figures(state).items():
+            bucket[name] += sign * value
+    return [
+        (key, {k: v for k, v in delta.items() if v})
+        for key, delta in sorted(changes.items(), key=lambda kv: tuple(map(str, kv[0])))
+        if any(delta.values())
+    ]

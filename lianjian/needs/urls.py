@@ -11,9 +11,17 @@ urlpatterns = [
     path("stats/", views.need_stats, name="stats"),
     path("stats.xlsx", views.need_stats_export, name="stats_export"),
     path("config/", views.need_config, name="config"),
+    path("config/departments/<int:pk>/", views.department_edit, name="department_edit"),
+    path("config/categories/<int:pk>/", views.category_edit, name="category_edit"),
+    path("attachments/<str:token>/", views.attachment_download, name="attachment"),
     path("calendar/", views.calendar, name="calendar"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("submit/", views.public_submit, name="public_submit"),
     path("track/", views.public_track, name="track"),
     path("track/<str:code>/", views.public_track_detail, name="track_detail"),
+    path(
+        "track/<str:code>/attachments/<str:token>/",
+        views.public_attachment,
+        name="track_attachment",
+    ),
 ]

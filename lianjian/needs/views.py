@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +35,9 @@ from lianjian.needs.access import (
 )
 from lianjian.needs.forms import (
     CalendarForm,
+    CategoryEditForm,
     CategoryForm,
+    DepartmentEditForm,
     DepartmentForm,
     PublicNeedForm,
     RateForm,
@@ -50,6 +52,7 @@ from lianjian.needs.models import (
     Channel,
     Department,
     Need,
+    NeedAttachment,
     Rating,
     ServiceItem,
     ServiceStation,
@@ -407,6 +410,7 @@ def public_track_detail(request: HttpRequest, code: str) -> HttpResponse:
             "events": events,
             "form": form,
             "can_rate": shown.status == Status.REPLIED,
+            "attachments": list(need.attachments.all()),
         },
     )
 
@@ -540,6 +544,9 @@ def need_config(request: HttpRequest) -> HttpResponse:
             else 5,
             "remind_before_workdays": settings_row.remind_before_workdays if settings_row else 1,
             "escalate_after_workdays": settings_row.escalate_after_workdays if settings_row else 0,
+            "autoclose_after_workdays": settings_row.autoclose_after_workdays
+            if settings_row
+            else StreetSettings._meta.get_field("autoclose_after_workdays").default,
         },
     )
     settings_form.fields["fallback_department"].choices = dept_choices  # type: ignore[attr-defined]
@@ -600,6 +607,7 @@ def need_config(request: HttpRequest) -> HttpResponse:
                         default_deadline_workdays=d["default_deadline_workdays"],
                         remind_before_workdays=d["remind_before_workdays"],
                         escalate_after_workdays=d["escalate_after_workdays"],
+                        autoclose_after_workdays=d["autoclose_after_workdays"],
                         actor=request.user,
                     )
                     messages.success(request, "已保存升级规则")
@@ -703,3 +711,148 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         raise Http404
     return render(request, "needs/catalogue.html", {"items": items, "form": form})
+
+
+# ---------------------------------------------------------------- configuration: edit pages
+
+
+def _configurable(request: HttpRequest, model: Any, pk: int) -> Any:
+    """A department or category of a street the user configures; 404 (audited) otherwise."""
+    from lianjian.orgs.access import get_in_scope
+
+    qs = model.objects.filter(street_id__in=streets_configurable_by(request.user))
+    return get_in_scope(qs, pk, user=request.user, request=request)
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm("needs.configure")
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    department = _configurable(request, Department, pk)
+    back = f"{reverse('needs:department_edit', args=[department.pk])}"
+    form = DepartmentEditForm(
+        request.POST if request.POST.get("what") == "edit" else None,
+        initial={"name": department.name, "phone": department.phone},
+    )
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "edit" and form.is_valid():
+                services.department_update(
+                    department,
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                    actor=request.user,
+                )
+                messages.success(request, "已保存部门信息")
+                return redirect(back)
+            if what in ("deactivate", "activate"):
+                services.department_set_active(
+                    department, active=what == "activate", actor=request.user
+                )
+                messages.success(request, "已启用部门" if what == "activate" else "已停用部门")
+                return redirect(back)
+        except NeedError as err:
+            messages.error(request, err.message)
+    return render(
+        request,
+        "needs/department_edit.html",
+        {
+            "department": department,
+            "form": form,
+            "handlers": selectors.department_handlers(department),
+            "categories": Category.objects.filter(department=department).select_related("parent"),
+            "open_needs": selectors.department_open_count(department),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm("needs.configure")
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = _configurable(request, Category, pk)
+    departments = list(Department.objects.filter(street_id=category.street_id).order_by("name"))
+    form = CategoryEditForm(
+        request.POST or None,
+        initial={
+            "name": category.name,
+            "department": category.department_id,
+            "deadline_workdays": category.deadline_workdays,
+            "keywords": category.keywords,
+            "is_active": category.is_active,
+        },
+    )
+    form.fields["department"].choices = [("", "（兜底部门）")] + [  # type: ignore[attr-defined]
+        (d.pk, d.name if d.is_active else f"{d.name}（已停用）") for d in departments
+    ]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.category_update(
+                category,
+                name=d["name"],
+                department=next((x for x in departments if x.pk == d["department"]), None),
+                deadline_workdays=d["deadline_workdays"],
+                keywords=d["keywords"],
+                is_active=d["is_active"],
+                actor=request.user,
+            )
+        except NeedError as err:
+            form.add_error(err.field if err.field in form.fields else None, err.message)
+        else:
+            messages.success(request, "已保存类别")
+            return redirect(f"{reverse('needs:config')}?street={category.street_id}")
+    return render(request, "needs/category_edit.html", {"category": category, "form": form})
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def _attachment_response(attachment: NeedAttachment, code: str) -> HttpResponseBase:
+    """The stored bytes as a download: type from our own sniffing, never rendered inline."""
+    stem = "".join(
+        ch if ch.isalnum() or ch in "-_" else "_"
+        for ch in attachment.original_name.rsplit(".", 1)[0]
+    )[:60]
+    name = f"{code}-{stem or '附件'}.{attachment.extension}"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_perm("needs.view")
+def attachment_download(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Staff download: only for users who may see the need (404, audited, otherwise)."""
+    from lianjian.core.audit import audit_record
+
+    attachment = NeedAttachment.objects.filter(token=token[:32]).first()
+    if attachment is None:
+        raise Http404("附件不存在")
+    need = get_need_for_user(request.user, attachment.need_id, request=request)
+    audit_record(
+        "need.attachment_download",
+        request=request,
+        obj=need,
+        scope=f"street:{need.street_id}",
+        detail={"attachment": attachment.pk},
+    )
+    return _attachment_response(attachment, need.tracking_code)
+
+
+@public
+@never_cache
+def public_attachment(request: HttpRequest, code: str, token: str) -> HttpResponseBase:
+    """The submitter, holding the tracking code, downloads the files of that need only."""
+    limited = rate_limited(request, "needs.track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1])
+    if limited is not None:
+        return limited
+    need = _public_need(code)
+    attachment = need.attachments.filter(token=token[:32]).first()
+    if attachment is None:
+        raise Http404("附件不存在")
+    return _attachment_response(attachment, need.tracking_code)

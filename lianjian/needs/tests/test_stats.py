@@ -151,17 +151,25 @@ def test_summary_figures_per_need(world: Any, personas: Any, submit: Any, tree: 
 def test_summaries_rebuild_from_history(world: Any, personas: Any, submit: Any, tree: Any) -> None:
     from django.core.management import call_command
 
-    from lianjian.needs.models import Need, NeedSummary
+    from lianjian.needs.models import Need, NeedSummary, NeedTally
+
+    def tallies() -> list[tuple[Any, ...]]:
+        return sorted(NeedTally.objects.exclude(submitted=0).values_list(), key=lambda r: r[1:])
 
     needs = _scenario(world, personas, submit, tree)
     before = list(NeedSummary.objects.order_by("pk").values())
     assert len(before) == Need.objects.count()
+    kept = [r[1:] for r in tallies()]  # what each transition's deltas built
+    assert sum(r[7] for r in kept) == Need.objects.count()  # `submitted` column
     NeedSummary.objects.all().delete()
+    NeedTally.objects.all().delete()
     call_command("needs_summary_rebuild", stdout=open("/dev/null", "w"))
     assert list(NeedSummary.objects.order_by("pk").values()) == before
-    # a need whose summary went missing is rebuilt at its next transition
+    assert [r[1:] for r in tallies()] == kept
+    # a need whose summary went missing is rebuilt at its next transition, tallies recounted
     NeedSummary.objects.filter(need=needs["open"]).delete()
     S.need_accept(needs["open"].pk, actor=personas.dept_handler)
+    assert [r[1:] for r in tallies()] == kept
     summary = NeedSummary.objects.get(need=needs["open"])
     assert summary.status == "accepted" and summary.first_dispatched_at is not None
     assert timezone.localtime(summary.first_dispatched_at).date() == at(3).date()

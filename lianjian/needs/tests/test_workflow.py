@@ -411,10 +411,10 @@ def test_tick_reminds_then_escalates(world: Any, personas: Any, submit: Any) -> 
     with time_machine.travel(dt.datetime(2025, 3, 7, 10, 0, tzinfo=TZ)):  # Friday
         need = dispatched(world, personas, submit)  # due Friday 2025-03-14
     with time_machine.travel(dt.datetime(2025, 3, 12, 9, 0, tzinfo=TZ)):  # Wednesday
-        assert S.needs_tick() == {"reminded": 0, "escalated": 0}
+        assert S.needs_tick() == {"reminded": 0, "escalated": 0, "closed": 0}
     with time_machine.travel(dt.datetime(2025, 3, 13, 9, 0, tzinfo=TZ)):  # Thursday
-        assert S.needs_tick() == {"reminded": 1, "escalated": 0}
-        assert S.needs_tick() == {"reminded": 0, "escalated": 0}  # idempotent
+        assert S.needs_tick() == {"reminded": 1, "escalated": 0, "closed": 0}
+        assert S.needs_tick() == {"reminded": 0, "escalated": 0, "closed": 0}  # idempotent
     assert (
         Notification.objects.filter(recipient=personas.dept_handler, subject="需求即将到期").count()
         == 1
@@ -422,7 +422,7 @@ def test_tick_reminds_then_escalates(world: Any, personas: Any, submit: Any) -> 
     with time_machine.travel(dt.datetime(2025, 3, 14, 23, 0, tzinfo=TZ)):
         assert S.needs_tick()["escalated"] == 0
     with time_machine.travel(dt.datetime(2025, 3, 15, 0, 30, tzinfo=TZ)):  # Saturday, overdue
-        assert S.needs_tick() == {"reminded": 0, "escalated": 1}
+        assert S.needs_tick() == {"reminded": 0, "escalated": 1, "closed": 0}
         assert S.needs_tick()["escalated"] == 0
     assert (
         Notification.objects.filter(

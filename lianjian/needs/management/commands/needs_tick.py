@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "到期前提醒承办部门，逾期未答复的需求升级到街道"
+    help = "到期前提醒承办部门，逾期未答复的需求升级到街道，答复后久未评价的需求自动办结"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -24,4 +24,7 @@ class Command(BaseCommand):
             self.stdout.write(f"已加入队列：{result.id}")
             return
         counts = needs_tick()
-        self.stdout.write(f"提醒 {counts['reminded']} 件，升级 {counts['escalated']} 件")
+        self.stdout.write(
+            f"提醒 {counts['reminded']} 件，升级 {counts['escalated']} 件，"
+            f"自动办结 {counts['closed']} 件"
+        )
