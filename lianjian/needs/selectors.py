@@ -239,7 +239,7 @@ def _tally_all_time(
         summaries_visible_to(user)
         .filter(status__in=AWAITING_REPLY, deadline__lt=as_of)
         .values(key)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*): the partial index alone answers (index-only scan)
         .order_by(key)
     )
     for row in overdue:
