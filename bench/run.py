@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--import-rounds", type=int, default=2)
     parser.add_argument("--skip-concurrent", action="store_true")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
@@ -210,7 +211,7 @@ def main() -> None:
         bench_concurrent(staff, admin, args.clients, args.requests, args.workers)
 
     if not args.skip_import:
-        bench_import(args.import_rows, admin, district)
+        bench_import(args.import_rows, admin, district, args.import_rounds)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -351,8 +352,8 @@ def bench_concurrent(staff: Any, admin: Any, clients: int, per_client: int, work
         log.close()
 
 
-def bench_import(rows: int, user: Any, district: Any) -> None:
-    from django.db import transaction
+def bench_import(rows: int, user: Any, district: Any, rounds: int) -> None:
+    from django.db import connection, transaction
     from openpyxl import Workbook, load_workbook
 
     from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
@@ -404,31 +405,48 @@ def bench_import(rows: int, user: Any, district: Any) -> None:
         f"import of a {rows:,}-row unit ledger ({len(data) / 1048576:.1f} MB) (P4: <= 2x bare read)"
     )
 
-    start = time.perf_counter()
-    book = load_workbook(io.BytesIO(data), read_only=True)
-    count = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
-    book.close()
-    bare = time.perf_counter() - start
+    # bare read and import alternate, best of `rounds` each: on a shared machine a
+    # single pair measured minutes apart compared two different loads
+    bares: list[float] = []
+    tooks: list[float] = []
+    phases: dict[str, float] = {}
+    for _ in range(rounds):
+        start = time.perf_counter()
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        count = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+        book.close()
+        bares.append(time.perf_counter() - start)
+
+        marks: dict[str, float] = {}
+        start = time.perf_counter()
+
+        def progress(
+            phase: str, done: int, total: int, marks: dict[str, float] = marks, t0: float = start
+        ) -> None:
+            marks.setdefault(phase, time.perf_counter() - t0)
+
+        with transaction.atomic():
+            outcome = import_ledger(
+                "units", data, user=user, file_name="bench.xlsx", progress=progress
+            )
+            took = time.perf_counter() - start
+            transaction.set_rollback(True)  # leave the dataset as generated
+        assert outcome.ok and outcome.created == rows, outcome.errors[:5]
+        if not tooks or took < min(tooks):
+            phases = marks
+        tooks.append(took)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM orgs_unit")  # drop the rolled-back rows
+    bare, took = min(bares), min(tooks)
     print(
         f"  openpyxl bare read (read_only, values_only)  {bare:6.1f} s  ({count / bare:,.0f} rows/s)"
+        f"  best of {rounds}"
     )
-
-    phases: dict[str, float] = {}
-    start = time.perf_counter()
-
-    def progress(phase: str, done: int, total: int) -> None:
-        phases.setdefault(phase, time.perf_counter() - start)
-
-    with transaction.atomic():
-        outcome = import_ledger("units", data, user=user, file_name="bench.xlsx", progress=progress)
-        took = time.perf_counter() - start
-        transaction.set_rollback(True)  # leave the dataset as generated
-    assert outcome.ok and outcome.created == rows, outcome.errors[:5]
     print(
-        f"  full import (check, read, validate, write)   {took:6.1f} s  ({rows / took:,.0f} rows/s)  = {took / bare:.2f}x bare read"
+        f"  full import (check, read, validate, write)   {took:6.1f} s  ({rows / took:,.0f} rows/s)"
+        f"  = {took / bare:.2f}x bare read, best of {rounds}"
     )
-    marks = ", ".join(f"{k} from {v:.1f} s" for k, v in phases.items())
-    print(f"  phases: {marks}")
+    print("  phases: " + ", ".join(f"{k} from {v:.1f} s" for k, v in phases.items()))
 
 
 if __name__ == "__main__":

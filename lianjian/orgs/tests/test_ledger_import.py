@@ -510,3 +510,30 @@ def test_bulk_insert_stamps_rows_and_a_taken_code_writes_nothing(tree: Any, pers
     with pytest.raises(RegistryError):
         unit_bulk_upsert(rows, [])
     assert registry_state() == before
+
+
+def test_import_pauses_gc_and_restores_it_even_on_a_refused_file(
+    tree: Any, personas: Any, monkeypatch: Any
+) -> None:
+    import gc
+
+    from lianjian.orgs.ledger import importer
+
+    seen: list[bool] = []
+    real = importer.read_ledger
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    assert gc.isenabled()
+    monkeypatch.setattr(importer, "read_ledger", spy)
+    with pytest.raises(LedgerFileError):
+        import_ledger("units", b"not a workbook", user=personas.street_staff)
+    assert gc.isenabled()
+    ok = import_ledger(
+        "units",
+        xlsx([UNIT_HEADER, ["回收企业", make_credit_code(5801), "非公企业", "虹储居民区"]]),
+        user=personas.street_staff,
+    )
+    assert ok.ok and seen == [False, False] and gc.isenabled()
