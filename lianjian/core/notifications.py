@@ -8,6 +8,8 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from lianjian.core.masking import mask
+
 logger = logging.getLogger("lianjian.notifications")
 
 
@@ -19,7 +21,8 @@ class LoggingBackend:
     """Default backend: writes the message to the log (redacted) instead of sending it."""
 
     def send(self, *, channel: str, recipient: str, subject: str, body: str) -> None:
-        logger.info("notify channel=%s recipient=%s subject=%s", channel, recipient, subject)
+        shown = mask(recipient, "mobile") if channel == "sms" else recipient
+        logger.info("notify channel=%s recipient=%s subject=%s", channel, shown, subject)
 
 
 def get_backend() -> NotificationBackend:

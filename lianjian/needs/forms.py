@@ -35,7 +35,10 @@ class PublicNeedForm(forms.Form):
     )
     submitter_name = forms.CharField(label="称呼或单位名称", max_length=50, required=False)
     contact_phone = forms.CharField(
-        label="手机号码", max_length=20, required=False, help_text="用于告知办理结果，不会公开"
+        label="手机号码（匿名提出可不填）",
+        max_length=20,
+        required=False,
+        help_text="用于告知办理结果，不会公开；除匿名外必须填写",
     )
     attachments = MultiFileField(
         label="图片或 PDF（可选，最多 5 个，每个不超过 5 MB）", required=False

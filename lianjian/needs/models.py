@@ -270,6 +270,10 @@ class Need(ScopedModel, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.tracking_code} {self.text[:20]}"
 
+    @property
+    def proposal_source_label(self) -> str:
+        return PROPOSAL_SOURCE_LABELS.get(self.proposal_source, self.proposal_source)
+
 
 def attachment_path(instance: NeedAttachment, filename: str) -> str:
     # never trust the uploaded name: only our own token and the detected extension
@@ -287,6 +291,24 @@ class NeedAttachment(models.Model):
     size = models.PositiveIntegerField()
     file = models.FileField(upload_to=attachment_path)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+# what each history row's `action` means to a reader; the transition table in
+# services.py takes its labels from here
+EVENT_ACTION_LABELS = {
+    "submit": "提交",
+    "dispatch": "派单",
+    "reject": "不予受理",
+    "merge": "合并",
+    "close": "办结",
+    "accept": "签收",
+    "reply": "答复",
+    "return": "退回",
+    "transfer": "转办",
+    "rate": "评价",
+    "reopen": "重新办理",
+}
+PROPOSAL_SOURCE_LABELS = {"model": "历史数据模型", "keywords": "关键词规则", "none": "无建议"}
 
 
 class NeedEvent(ScopedModel):
@@ -323,6 +345,10 @@ class NeedEvent(ScopedModel):
     reply_seconds = models.PositiveIntegerField(null=True, blank=True)
     # set on rate events
     rating = models.CharField(max_length=16, choices=Rating.choices, blank=True)
+
+    @property
+    def action_label(self) -> str:
+        return EVENT_ACTION_LABELS.get(self.action, self.action)
 
     class Meta:
         ordering = ["at", "id"]

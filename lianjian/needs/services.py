@@ -32,6 +32,7 @@ from lianjian.needs.access import department_ids_of, needs_visible_to
 from lianjian.needs.attachments import AttachmentError, check_attachments
 from lianjian.needs.models import (
     AWAITING_REPLY,
+    EVENT_ACTION_LABELS,
     CalendarDay,
     Callback,
     Category,
@@ -109,16 +110,16 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # action → (target status, label, who may do it)
 ACTIONS: dict[str, tuple[str, str, str]] = {
-    "dispatch": (Status.DISPATCHED, "派单", "dispatcher"),
-    "reject": (Status.REJECTED, "不予受理", "dispatcher"),
-    "merge": (Status.MERGED, "合并", "dispatcher"),
-    "close": (Status.CLOSED, "办结", "dispatcher"),
-    "accept": (Status.ACCEPTED, "签收", "handler"),
-    "reply": (Status.REPLIED, "答复", "handler"),
-    "return": (Status.RETURNED, "退回", "handler"),
-    "transfer": (Status.TRANSFERRED, "转办", "handler_or_dispatcher"),
-    "rate": (Status.RATED, "评价", "submitter_or_staff"),
-    "reopen": (Status.REOPENED, "重新办理", "system"),
+    "dispatch": (Status.DISPATCHED, EVENT_ACTION_LABELS["dispatch"], "dispatcher"),
+    "reject": (Status.REJECTED, EVENT_ACTION_LABELS["reject"], "dispatcher"),
+    "merge": (Status.MERGED, EVENT_ACTION_LABELS["merge"], "dispatcher"),
+    "close": (Status.CLOSED, EVENT_ACTION_LABELS["close"], "dispatcher"),
+    "accept": (Status.ACCEPTED, EVENT_ACTION_LABELS["accept"], "handler"),
+    "reply": (Status.REPLIED, EVENT_ACTION_LABELS["reply"], "handler"),
+    "return": (Status.RETURNED, EVENT_ACTION_LABELS["return"], "handler"),
+    "transfer": (Status.TRANSFERRED, EVENT_ACTION_LABELS["transfer"], "handler_or_dispatcher"),
+    "rate": (Status.RATED, EVENT_ACTION_LABELS["rate"], "submitter_or_staff"),
+    "reopen": (Status.REOPENED, EVENT_ACTION_LABELS["reopen"], "system"),
 }
 
 
