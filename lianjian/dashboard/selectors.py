@@ -58,7 +58,16 @@ def needs_chart_options(needs: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": {"text": "需求工单状态", "left": "center"},
         "tooltip": {"trigger": "item"},
-        "series": [{"type": "pie", "radius": ["35%", "60%"], "data": needs["by_status"]}],
+        "legend": {"bottom": 0, "type": "scroll"},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["35%", "60%"],
+                "center": ["50%", "45%"],
+                "label": {"show": False},
+                "data": needs["by_status"],
+            }
+        ],
     }
 
 
@@ -73,7 +82,17 @@ def chart_options(summary: dict[str, Any]) -> dict[str, Any]:
         "kinds": {
             "title": {"text": "单位类别构成", "left": "center"},
             "tooltip": {"trigger": "item"},
-            "series": [{"type": "pie", "radius": "60%", "data": summary["units_by_kind"]}],
+            # one kind usually dominates: a legend reads better than crowded slice labels
+            "legend": {"bottom": 0, "type": "scroll"},
+            "series": [
+                {
+                    "type": "pie",
+                    "radius": "55%",
+                    "center": ["50%", "45%"],
+                    "label": {"show": False},
+                    "data": summary["units_by_kind"],
+                }
+            ],
         },
         "members": {
             "title": {"text": "党员分布（按社区）", "left": "center"},
