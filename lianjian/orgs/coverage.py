@@ -196,12 +196,17 @@ def annotate_units(
 def _member_within(region: Region) -> dict[str, Any]:
     """How far to narrow the member subqueries for a report on `region`.
 
-    Narrowing joins members to the subtree's units, which costs more than it saves
-    for a whole district: on the district dataset the 3+-members subquery took
-    33–42 ms joined and 10 ms over the whole covering index. Streets, communities
-    and areas are a small slice of the members, so there the join pays.
+    Narrowed, the subqueries join members to the subtree's units. That join is
+    what keeps them small enough for PostgreSQL to hash (a subquery hashes only
+    while it fits in work_mem: over a city's 1.4M working members it fell back
+    to a scan per unit and a district report ran for minutes). The one case it
+    is pure cost is a district that is the whole dataset: there it filters
+    nothing and took 33–42 ms against 10 ms over the covering index.
     """
-    if region.level == Region.Level.DISTRICT:
+    if (
+        region.level == Region.Level.DISTRICT
+        and not Region.objects.filter(level=Region.Level.DISTRICT).exclude(pk=region.pk).exists()
+    ):
         return {}
     return {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
 
