@@ -6,10 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 
-from lianjian.accounts.permissions import user_has_perm
-from lianjian.core.audit import audit_record
+from lianjian.accounts.permissions import ensure_perm
 from lianjian.needs import selectors, services
 from lianjian.needs.access import get_need_for_user
 from lianjian.needs.schemas import ErrorOut, NeedFilters, NeedIn, NeedOut, NeedPage, StatsRow
@@ -19,17 +17,6 @@ router = Router(tags=["需求"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not user_has_perm(request.user, perm):
-        audit_record(
-            "access.denied",
-            request=request,
-            result="denied",
-            detail={"path": request.path, "perm": perm},
-        )
-        raise HttpError(403, "您没有执行此操作的权限")
-
-
 @router.post(
     "/needs",
     response={201: NeedOut, 200: NeedOut, **ERRORS},
@@ -37,7 +24,7 @@ def _require(request: HttpRequest, perm: str) -> None:
     summary="提交需求（支持 Idempotency-Key 重试）",
 )
 def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) -> Any:
-    _require(request, "needs.intake")
+    ensure_perm(request, "needs.intake")
     region = regions_visible_to(request.user, "needs.intake").filter(pk=payload.region).first()
     if region is None:
         return Status(400, {"detail": "所选区域不存在或不在您的管理范围内", "field": "region"})
@@ -71,7 +58,7 @@ def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) 
     "/needs", response={200: NeedPage, **ERRORS}, operation_id="needs_list", summary="需求列表"
 )
 def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
-    _require(request, "needs.view")
+    ensure_perm(request, "needs.view")
     params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
     qs = selectors.needs_filtered(request.user, params)
     return {
@@ -87,7 +74,7 @@ def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     summary="需求统计（按部门、类别、街道、社区或渠道）",
 )
 def needs_stats(request: HttpRequest, by: str = "department") -> Any:
-    _require(request, "needs.stats")
+    ensure_perm(request, "needs.stats")
     if by not in selectors.DIMENSIONS:
         return Status(400, {"detail": "分组维度无效", "field": "by"})
     return selectors.need_stats(request.user, dimension=by)
@@ -100,5 +87,5 @@ def needs_stats(request: HttpRequest, by: str = "department") -> Any:
     summary="需求详情",
 )
 def needs_get(request: HttpRequest, need_id: int) -> Any:
-    _require(request, "needs.view")
+    ensure_perm(request, "needs.view")
     return get_need_for_user(request.user, need_id, request=request)
