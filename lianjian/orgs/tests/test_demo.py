@@ -235,3 +235,74 @@ def test_start_loads_demo_only_into_an_empty_database_then_serves(
     assert "demo_hongchu" not in again.getvalue()  # not rebuilt, logins not reprinted
     assert (Region.objects.count(), User.objects.count()) == (regions, users)
     assert served[-1] == ("127.0.0.1:8000", False)
+
+
+class FakeWorker:
+    """Stands in for the `db_worker` process `start` launches beside the server."""
+
+    launched: list[list[str]] = []
+    last: FakeWorker
+
+    def __init__(self, args: list[str]) -> None:
+        FakeWorker.launched.append(args)
+        self.terminated = False
+        FakeWorker.last = self
+
+    def terminate(self) -> None:
+        self.terminated = True
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_start_runs_a_task_worker_beside_the_server_and_stops_it(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """With the database queue, big imports and reminders only finish if a worker runs."""
+    from lianjian.orgs.management.commands import start
+
+    settings.TASKS = DB_TASKS
+    FakeWorker.launched = []
+    monkeypatch.setattr(start.subprocess, "Popen", FakeWorker)
+    running: list[bool] = []
+    monkeypatch.setattr(
+        start,
+        "call_command",
+        lambda name, *a, **k: (
+            running.append(not FakeWorker.last.terminated) if name == "runserver" else None
+        ),
+    )
+    call_command("start", "--no-demo", stdout=io.StringIO())
+    assert len(FakeWorker.launched) == 1
+    assert FakeWorker.launched[0][1:] == [
+        "-m",
+        "lianjian.cli",
+        "db_worker",
+        "--no-reload",
+        "--no-startup-delay",
+    ]
+    assert running == [True]  # the worker was up while the server ran
+    assert FakeWorker.last.terminated  # and is stopped with it
+
+    FakeWorker.launched = []
+    call_command("start", "--no-demo", "--no-worker", stdout=io.StringIO())
+    assert FakeWorker.launched == []
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    call_command("start", "--no-demo", stdout=io.StringIO())
+    assert FakeWorker.launched == []  # tasks run at once: nothing to wait for them
+
+
+def test_the_start_ticker_queues_the_needs_tick(settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from lianjian.orgs.management.commands.start import enqueue_needs_tick
+
+    settings.TASKS = DB_TASKS
+    enqueue_needs_tick()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "lianjian.needs.tasks.needs_tick_task"
+    assert queued.status == "READY"

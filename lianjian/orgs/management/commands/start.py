@@ -3,12 +3,20 @@
 This is the one command behind `bash scripts/run.sh`: it must work on a fresh
 clone with nothing configured (SQLite under var/). Static files are served
 by WhiteNoise straight from the app folders (WHITENOISE_USE_FINDERS), so no
-collectstatic step is needed.
+collectstatic step is needed. Large imports, triage retraining and the
+needs reminders are background tasks: when tasks go to the database queue,
+`start` also runs a `db_worker` beside the server and enqueues the needs
+tick every few minutes, so everything a user starts also finishes.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +27,51 @@ from lianjian.accounts.models import User
 from lianjian.orgs.demo import DEFAULT_DEMO_PASSWORD, DEMO_USER_PREFIX, demo_build
 from lianjian.orgs.management.commands.demo import print_logins
 from lianjian.orgs.models import Region
+
+# how often the needs reminders/escalation/auto-close run while `start` serves
+TICK_SECONDS = 300
+
+
+def tasks_use_database_queue() -> bool:
+    """Whether enqueued tasks wait for a worker (else they run at once, as in tests)."""
+    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db.")
+
+
+def enqueue_needs_tick() -> None:
+    from lianjian.needs.tasks import needs_tick_task
+
+    needs_tick_task.enqueue()
+
+
+def start_background(tick_seconds: float = TICK_SECONDS) -> Callable[[], None]:
+    """Run a task worker process and the periodic needs tick; return what stops them."""
+    if not tasks_use_database_queue():
+        return lambda: None
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "lianjian.cli", "db_worker", "--no-reload", "--no-startup-delay"]
+    )
+    stop = threading.Event()
+
+    def tick() -> None:
+        from django.db import connection
+
+        while not stop.wait(tick_seconds):
+            try:
+                enqueue_needs_tick()
+            finally:
+                connection.close()  # the ticker thread's own connection: do not leak it
+
+    threading.Thread(target=tick, name="needs-tick", daemon=True).start()
+
+    def shutdown() -> None:
+        stop.set()
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    return shutdown
 
 
 class Command(BaseCommand):
@@ -31,6 +84,11 @@ class Command(BaseCommand):
             help="监听地址，默认 127.0.0.1:8000",
         )
         parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不加载演示数据")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="不启动后台任务进程（大文件导入、提醒与升级需另行运行 lianjian db_worker）",
+        )
         parser.add_argument(
             "--without-ledger",
             action="store_true",
@@ -57,5 +115,12 @@ class Command(BaseCommand):
                 "运行 `lianjian demo` 可重建演示数据。"
             )
         addr = options["addr"]
+        stop_background = (lambda: None) if options["no_worker"] else start_background()
+        # `kill` (SIGTERM) must stop the worker too, as Ctrl+C does
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(f"联建已启动：http://{addr}/  （按 Ctrl+C 停止）")
-        call_command("runserver", addr, use_reloader=False, use_threading=True)
+        try:
+            call_command("runserver", addr, use_reloader=False, use_threading=True)
+        finally:
+            stop_background()
+            signal.signal(signal.SIGTERM, previous)
