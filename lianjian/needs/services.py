@@ -756,6 +756,29 @@ def _propose(text: str, street_id: int | None) -> Any:
         return None
 
 
+def _schedule_retrain(street_id: int) -> None:
+    """Queue the street's triage retraining when due; never fails the dispatch."""
+    from lianjian.needs.triage.history import schedule_retrain
+
+    schedule_retrain(street_id)
+
+
+def triage_retrain_request(street: Region, *, actor: Any, request: Any = None) -> bool:
+    """Staff ask for retraining now; False when one is already queued for the street."""
+    from lianjian.core.audit import audit_record
+    from lianjian.needs.triage.history import schedule_retrain
+
+    queued = schedule_retrain(street.pk, force=True)
+    audit_record(
+        "needs.triage_retrain",
+        user=actor,
+        request=request,
+        obj=street,
+        detail={"queued": queued},
+    )
+    return queued
+
+
 def _apply_proposal(need: Need, proposal: Any) -> None:
     if proposal is None:
         need.department = route_for(need.street_id, None) if need.street_id else None
@@ -941,9 +964,10 @@ def need_dispatch(
             "escalated_at": None,
         },
     )
+    street_id = need.street_id or category.street_id
     TriageCorrection.objects.create(
         need=need,
-        street_id=need.street_id or category.street_id,
+        street_id=street_id,
         text=need.text,
         proposed_category_id=need.proposed_category_id,
         proposed_department_id=need.proposed_department_id,
@@ -954,6 +978,8 @@ def need_dispatch(
         ),
         actor=actor,
     )
+    # every confirmed label is training data: retrain once enough have gathered
+    transaction.on_commit(lambda: _schedule_retrain(street_id))
     notify_users(
         _handlers(department.pk),
         "新派单需求",

@@ -60,6 +60,7 @@ from lianjian.needs.models import (
     StreetSettings,
 )
 from lianjian.needs.services import ALLOWED_TRANSITIONS, NeedError
+from lianjian.needs.triage.history import model_status
 from lianjian.orgs.access import regions_visible_to, units_visible_to
 from lianjian.orgs.models import Region
 
@@ -596,6 +597,12 @@ def need_config(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(request, "已添加部门")
                     return redirect(f"{reverse('needs:config')}?street={street.pk}")
+            elif what == "retrain":
+                if services.triage_retrain_request(street, actor=request.user, request=request):
+                    messages.success(request, "已加入后台训练队列，训练完成后自动启用新模型")
+                else:
+                    messages.info(request, "该街道的训练任务已在队列中，请稍后刷新查看")
+                return redirect(f"{reverse('needs:config')}?street={street.pk}")
             elif what == "settings":
                 settings_form = SettingsForm(request.POST, prefix="set")
                 settings_form.fields["fallback_department"].choices = dept_choices  # type: ignore[attr-defined]
@@ -625,6 +632,7 @@ def need_config(request: HttpRequest) -> HttpResponse:
             "cat_form": cat_form,
             "dept_form": dept_form,
             "settings_form": settings_form,
+            "triage": model_status(street.pk),
         },
     )
 

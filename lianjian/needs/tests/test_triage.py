@@ -389,3 +389,119 @@ def test_real_petitions_quick_two_fold() -> None:
     assert report.macro_f1 > 0.75, report.format()
     assert len(report.classes) == 7
     assert len(report.latencies_ms) == 40 and sum(report.fold_f1) / 2 > 0.75
+
+
+# ---------------------------------------------------------------- long texts and retraining
+
+
+def test_only_the_opening_of_a_long_message_is_read() -> None:
+    """The topic is stated up front; a long tail must neither cost time nor mislead."""
+    from lianjian.needs.triage.model import MAX_TEXT_CHARS, normalize
+
+    texts, labels = synthetic(20)
+    model = TriageModel.train(texts, labels)
+    head = "地铁口附近违章停车严重，红绿灯也坏了。"
+    tail = "，".join(["垃圾清运", "噪音扰民", "油烟污染", "异味"] * 60)
+    assert len(head + tail) > MAX_TEXT_CHARS
+    assert normalize(head + tail) == normalize((head + tail)[:MAX_TEXT_CHARS])
+    assert model.predict(head + "。" * MAX_TEXT_CHARS + tail)[0] == "交通"
+
+
+def _dispatch_one(tree: Any, cats: dict[str, Any], actor: Any, text: str) -> Any:
+    from lianjian.needs.services import need_dispatch, need_submit
+
+    need = need_submit(
+        channel="hotline",
+        text=text,
+        region=tree.community_a1,
+        submitter_kind="anonymous",
+        submitter_name="",
+        contact_phone="",
+    )
+    return need_dispatch(need.pk, actor=actor, category=cats["交通"], department=None)
+
+
+@pytest.mark.django_db
+def test_dispatches_retrain_the_model_on_their_own(
+    tree: Any,
+    triage_dir: Path,
+    street_config: dict[str, Any],
+    settings: Any,
+    personas: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from lianjian.needs.triage.history import model_path, model_status
+
+    settings.TRIAGE_RETRAIN_EVERY = 3
+    cats = street_config["cats"]
+    _add_history(tree, cats, 10)  # 40 labelled needs, no model yet
+    path = model_path(tree.street_a.pk)
+    assert not path.exists() and model_status(tree.street_a.pk).new_labels == 40
+    # the 41st label reaches TRIAGE_MIN_HISTORY (40) with the dispatch that commits it
+    with django_capture_on_commit_callbacks(execute=True):
+        _dispatch_one(tree, cats, personas.street_staff, "公交站牌倒了")
+    assert path.exists()
+    status = model_status(tree.street_a.pk)
+    assert (status.samples, status.classes, status.new_labels, status.queued) == (41, 4, 0, False)
+    first = path.stat().st_mtime_ns
+    for text in ("红绿灯不亮", "违章停车太多"):
+        with django_capture_on_commit_callbacks(execute=True):
+            _dispatch_one(tree, cats, personas.street_staff, text)
+    assert path.stat().st_mtime_ns == first  # two new labels: not yet
+    assert model_status(tree.street_a.pk).new_labels == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        _dispatch_one(tree, cats, personas.street_staff, "地铁口拥堵")
+    assert path.stat().st_mtime_ns != first  # the third retrains
+    assert model_status(tree.street_a.pk).samples == 44
+
+
+@pytest.mark.django_db
+def test_dispatch_survives_a_broken_retraining_queue(
+    tree: Any,
+    triage_dir: Path,
+    street_config: dict[str, Any],
+    personas: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from lianjian.needs.triage import history
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr(history, "retrain_due", broken)
+    _add_history(tree, street_config["cats"], 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        need = _dispatch_one(tree, street_config["cats"], personas.street_staff, "公交站牌倒了")
+    need.refresh_from_db()
+    assert need.status == "dispatched"
+
+
+@pytest.mark.django_db
+def test_config_page_shows_the_model_and_queues_retraining(
+    tree: Any,
+    triage_dir: Path,
+    street_config: dict[str, Any],
+    personas: Any,
+    client_for: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from lianjian.core.models import AuditEvent
+    from lianjian.needs.triage.history import model_path
+
+    _add_history(tree, street_config["cats"], 15)
+    c = client_for(personas.street_staff)
+    page = c.get("/needs/config/").content.decode()
+    assert "尚未训练模型" in page and "已有派单确认的需求 60 条" in page
+    r = c.post("/needs/config/", {"what": "retrain", "street": tree.street_a.pk}, follow=True)
+    assert "已加入后台训练队列" in r.content.decode()
+    assert model_path(tree.street_a.pk).exists()  # the test queue runs tasks at once
+    assert AuditEvent.objects.filter(action="needs.triage_retrain").exists()
+    page = c.get("/needs/config/").content.decode()
+    assert "使用已确认的需求 60 条、4 个类别" in page
+    # roles that do not configure needs cannot retrain
+    for who in ("dept_handler", "secretary_a1"):
+        r = client_for(getattr(personas, who)).post(
+            "/needs/config/", {"what": "retrain", "street": tree.street_a.pk}
+        )
+        assert r.status_code in (403, 404)

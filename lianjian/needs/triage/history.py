@@ -8,6 +8,7 @@ working whatever state the needs schema is in.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 from lianjian.needs.triage.keywords import keyword_match, parse_keywords
@@ -23,11 +25,20 @@ from lianjian.needs.triage.model import TriageError, TriageModel
 logger = logging.getLogger(__name__)
 
 DEFAULT_MIN_HISTORY = 100
+DEFAULT_RETRAIN_EVERY = 50
+# one queued retraining per street at a time; the lock also spaces out retries
+# when training cannot succeed (e.g. every label in one category)
+RETRAIN_LOCK_SECONDS = 600
 
 
 def min_history() -> int:
     """Labelled needs a street needs before its model replaces the keyword rules."""
     return int(getattr(settings, "TRIAGE_MIN_HISTORY", DEFAULT_MIN_HISTORY))
+
+
+def retrain_every() -> int:
+    """New dispatcher labels after which a street's model is retrained on its own."""
+    return int(getattr(settings, "TRIAGE_RETRAIN_EVERY", DEFAULT_RETRAIN_EVERY))
 
 
 def model_dir() -> Path:
@@ -163,6 +174,101 @@ def retrain(street_id: int) -> RetrainResult:
     _CACHE.pop(path, None)
     seconds = round(time.perf_counter() - started, 2)
     return RetrainResult(street_id, len(texts), classes, True, seconds)
+
+
+def trained_at(street_id: int) -> dt.datetime | None:
+    """When the street's current model was written (None: it has none)."""
+    try:
+        return dt.datetime.fromtimestamp(model_path(street_id).stat().st_mtime, tz=dt.UTC)
+    except OSError:
+        return None
+
+
+def labels_since_training(street_id: int, cap: int) -> int:
+    """Dispatcher labels written since the model was trained, counted up to `cap`.
+
+    Capped so the check that runs after every dispatch reads at most `cap` rows.
+    """
+    from lianjian.needs.models import TriageCorrection
+
+    since = trained_at(street_id)
+    recent = TriageCorrection.objects.filter(street_id=street_id)
+    if since is not None:
+        recent = recent.filter(created_at__gt=since)
+    return recent.order_by()[:cap].count()
+
+
+def labelled_needs(street_id: int, cap: int) -> int:
+    """Dispatched needs with a category (the training set before any model), up to `cap`."""
+    from lianjian.needs.models import Need
+
+    labelled = Need.objects.filter(
+        street_id=street_id, category__isnull=False, dispatched_at__isnull=False
+    )
+    return labelled.order_by()[:cap].count()
+
+
+def retrain_due(street_id: int) -> bool:
+    """A model exists and enough new labels arrived, or there is none and history suffices."""
+    if trained_at(street_id) is not None:
+        return labels_since_training(street_id, retrain_every()) >= retrain_every()
+    return labelled_needs(street_id, min_history()) >= min_history()
+
+
+def _lock_key(street_id: int) -> str:
+    return f"triage:retrain:{model_dir().name}:{int(street_id)}"
+
+
+def schedule_retrain(street_id: int, *, force: bool = False) -> bool:
+    """Queue the street's retraining when due (or asked for); False if not queued.
+
+    Dispatch calls this after its transaction commits; any failure is logged,
+    never raised, because a dispatch must not fail over training.
+    """
+    try:
+        if not force and not retrain_due(street_id):
+            return False
+        if not cache.add(_lock_key(street_id), 1, RETRAIN_LOCK_SECONDS):
+            return False
+        from lianjian.needs.triage.tasks import retrain_triage
+
+        retrain_triage.enqueue(int(street_id))
+        return True
+    except Exception:
+        logger.exception("could not queue triage retraining for street %s", street_id)
+        return False
+
+
+def retrain_finished(street_id: int) -> None:
+    cache.delete(_lock_key(street_id))
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    trained_at: dt.datetime | None
+    samples: int
+    classes: int
+    new_labels: int
+    min_history: int
+    retrain_every: int
+    queued: bool
+
+
+def model_status(street_id: int) -> ModelStatus:
+    """What the configuration page shows about a street's triage model."""
+    model = load_model(street_id)
+    shown = 10_000  # counts above this read as "10000+" on the page
+    return ModelStatus(
+        trained_at=trained_at(street_id) if model is not None else None,
+        samples=model.n_samples if model is not None else 0,
+        classes=len(model.labels) if model is not None else 0,
+        new_labels=labels_since_training(street_id, shown)
+        if model is not None
+        else labelled_needs(street_id, shown),
+        min_history=min_history(),
+        retrain_every=retrain_every(),
+        queued=cache.get(_lock_key(street_id)) is not None,
+    )
 
 
 def streets_with_categories() -> list[int]:

@@ -32,6 +32,10 @@ DEFAULT_C = 0.5
 # clear winner reads ~0.9 and a toss-up ~0.5
 CONFIDENCE_SCALE = 4.0
 _DIGITS = re.compile(r"\d+")
+# only a message's opening is read: its topic is stated up front, and the long
+# tail (p95 ~1,400 characters, some over 10,000) cost prediction time without
+# helping (5-fold macro-F1 0.9069 on whole texts, 0.9083 on the first 600)
+MAX_TEXT_CHARS = 600
 
 
 class TriageError(ValueError):
@@ -48,8 +52,8 @@ def _jieba() -> Any:
 
 
 def normalize(text: str) -> str:
-    """Lower-case and fold digit runs: ids like "A9市" or dates carry no topic."""
-    return _DIGITS.sub("0", (text or "").lower())
+    """The opening, lower-cased, digit runs folded: ids like "A9市" or dates carry no topic."""
+    return _DIGITS.sub("0", (text or "")[:MAX_TEXT_CHARS].lower())
 
 
 def words(text: str) -> list[str]:

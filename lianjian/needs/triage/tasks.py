@@ -8,9 +8,12 @@ from django_tasks import task
 @task()
 def retrain_triage(street_id: int) -> dict[str, object]:
     """Retrain one street's model from its confirmed needs and corrections."""
-    from lianjian.needs.triage.history import retrain
+    from lianjian.needs.triage.history import retrain, retrain_finished
 
-    result = retrain(street_id)
+    try:
+        result = retrain(street_id)
+    finally:
+        retrain_finished(street_id)
     return {
         "street_id": result.street_id,
         "samples": result.samples,
