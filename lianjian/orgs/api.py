@@ -476,7 +476,25 @@ def _member_detail(pk: int) -> Member:
 )
 def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     ensure_perm(request, "orgs.view_member")
-    return _page(selectors.members_filtered(request.user, _filter_params(filters)), filters)
+    qs = selectors.members_filtered(request.user, _filter_params(filters))
+    return _member_page(request, qs, filters)
+
+
+def _member_page(request: HttpRequest, qs: QuerySet[Member], paging: Paging) -> dict[str, Any]:
+    """A page with a bounded count and a cursor link to the next page."""
+    start, limit = paging.offset, paging.limit
+    items = list(qs[start : start + limit])
+    if 0 < len(items) < limit or (not items and not start):
+        count, capped = start + len(items), False  # the last page tells the total itself
+    else:
+        count, capped = selectors.count_up_to(qs, start + limit + selectors.MEMBER_COUNT_AHEAD)
+    next_url = None
+    if len(items) == limit and (capped or start + limit < count):
+        params = request.GET.copy()
+        params.pop("offset", None)
+        params["before"] = str(items[-1].pk)
+        next_url = f"{request.path}?{params.urlencode()}"
+    return {"items": items, "count": count, "count_capped": capped, "next": next_url}
 
 
 @router.get(

@@ -259,6 +259,12 @@ class MemberFilters(Paging):
     floating: bool | None = Field(None, description="流动党员")
     region: int | None = Field(None, description="只列该区域（含下级）内的党员")
     active: bool | None = Field(None, description="是否有效（默认只列有效党员）")
+    before: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="只列 id 小于该值的党员（列表按 id 倒序；游标分页，见返回的 next）",
+    )
 
 
 class MemberOut(Schema):
@@ -307,8 +313,17 @@ class MemberOut(Schema):
 
 
 class MemberPage(Schema):
+    """One page of members; the count stops 1000 rows past the page (`count_capped`)."""
+
     items: list[MemberOut]
-    count: int
+    count: int = Field(
+        description="符合条件的党员数；只数到本页之后 1000 条（offset+limit+1000），"
+        "更多时即为该数，并置 count_capped"
+    )
+    count_capped: bool = Field(description="为 true 时实际条数多于 count（界面显示为“1000+”）")
+    next: str | None = Field(
+        description="下一页的地址（游标分页，以 before 接续，深翻页同样快）；没有下一页时为 null"
+    )
 
 
 class MemberIn(Schema):

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -43,6 +44,32 @@ UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+class CappedPaginator(Paginator):
+    """Counts no further than `count_limit` rows; `capped` says there are more ("1000+")."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, count_limit: int) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        self.count_limit = count_limit
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        count, self.capped = selectors.count_up_to(self.queryset, self.count_limit)
+        return count
+
+
+def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
+    """A page of a list too long to count whole: counted to 1000 rows past this page.
+
+    A capped count still reaches past this page, so "下一页" always leads on.
+    """
+    raw = request.GET.get("page", "")
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+    limit = max(number, 1) * PAGE_SIZE + selectors.MEMBER_COUNT_AHEAD
+    return CappedPaginator(qs, PAGE_SIZE, limit).get_page(raw)
 
 
 def _show_error(form: forms.Form, err: RegistryError) -> None:
@@ -433,7 +460,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if filters["party_org"] and not filters["party_org"].isdigit():
         filters["party_org"] = ""
     params = {**filters, "qi": request.GET.get("qi", ""), "qm": request.GET.get("qm", "")}
-    page = _page(request, selectors.members_filtered(request.user, params))
+    page = _capped_page(request, selectors.members_filtered(request.user, params))
     # an exact search by ID number or mobile is not written back into the page
     exact = selectors.member_query_kind(filters["q"]) or (
         "id_number" if params["qi"] else "mobile" if params["qm"] else None
