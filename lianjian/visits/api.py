@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from lianjian.accounts.permissions import ensure_perm
@@ -315,8 +315,8 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
             )
         visit = services.visit_record(actor=user, request=request, **data)
     except VisitError as err:
-        return 400, {"detail": err.message, "field": err.field}
-    return 201, visit
+        return Status(400, {"detail": err.message, "field": err.field})
+    return Status(201, visit)
 
 
 @router.post(
@@ -333,10 +333,13 @@ def visits_raise_need(request: HttpRequest, visit_id: int, payload: RaiseNeedIn)
             visit, actor=request.user, request=request, **payload.dict()
         )
     except VisitError as err:
-        return 400, {"detail": err.message, "field": err.field}
-    return 201, {
-        "need_id": need.pk,
-        "tracking_code": need.tracking_code,
-        "category_id": need.category_id,
-        "department_id": need.department_id,
-    }
+        return Status(400, {"detail": err.message, "field": err.field})
+    return Status(
+        201,
+        {
+            "need_id": need.pk,
+            "tracking_code": need.tracking_code,
+            "category_id": need.category_id,
+            "department_id": need.department_id,
+        },
+    )
