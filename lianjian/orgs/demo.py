@@ -32,7 +32,7 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.accounts.roles import Role
 from lianjian.accounts.services import grant_add
-from lianjian.core.audit import audit_record
+from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.models import AuditEvent, AuditHead, ScopedModel
 from lianjian.core.validators import (
     CREDIT_CODE_ALPHABET,
@@ -697,7 +697,7 @@ def demo_build(
 ) -> DemoResult:
     """Delete any previous demo and build it anew; returns the logins and row counts."""
     result = DemoResult(password=password)
-    with transaction.atomic():
+    with transaction.atomic(), system_actor("系统：演示数据"):
         demo_clear()
         builder = _Builder(PeopleFactory(seed))
         changning = _build_changning(builder)

@@ -173,6 +173,9 @@ def test_demo_command_rebuilds_without_touching_audit_or_other_districts() -> No
     assert second == first
     assert AuditEvent.objects.count() > audit_rows  # appended, never deleted
     assert audit_verify().ok
+    # the trail names who wrote the demo rows, as it does for people
+    rebuilt = AuditEvent.objects.filter(seq__gt=audit_rows)
+    assert set(rebuilt.values_list("username", flat=True)) == {"系统：演示数据"}
     assert Region.objects.filter(pk=other.pk).exists()
     assert PartyOrg.objects.filter(pk=other_org.pk).exists()
     assert Member.objects.filter(pk=kept.pk, is_active=True).exists()
