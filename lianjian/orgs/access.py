@@ -77,6 +77,21 @@ def regions_visible_to(user: Any, perm: str = "orgs.view_region") -> QuerySet[Re
     return Region.objects.filter(q)
 
 
+def residence_regions_for(user: Any, perm: str = "orgs.change_member") -> QuerySet[Region]:
+    """Regions a member's residence may name when `user` records the member with `perm`.
+
+    The user's own regions, and for a Party-organization grant (a building or
+    enterprise branch admin, who holds no region) every region of that
+    organization's district: such a branch's members live all over the
+    district, and naming a community reveals nothing about it.
+    """
+    q = Q(pk__in=regions_visible_to(user, perm).values("pk"))
+    for grant in grants_with_perm(user, perm):
+        if grant.party_org_id and grant.party_org.district_id:
+            q |= Q(district_ref_id=grant.party_org.district_id)
+    return Region.objects.filter(q)
+
+
 def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
     q = scope_q(user, perm, unit_field="pk")
     for grant in grants_with_perm(user, perm):

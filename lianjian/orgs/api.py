@@ -27,6 +27,7 @@ from lianjian.orgs.access import (
     get_unit_for_user,
     party_orgs_visible_to,
     regions_visible_to,
+    residence_regions_for,
     units_visible_to,
 )
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
@@ -450,7 +451,7 @@ def _member_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     if data.get("residence_community") is not None:
         community = _ref(
             request,
-            regions_visible_to(request.user, perm),
+            residence_regions_for(request.user, perm),
             data["residence_community"],
             "residence_community",
             "居住社区",

@@ -17,6 +17,7 @@ from lianjian.orgs.access import (
     members_visible_to,
     party_orgs_visible_to,
     regions_visible_to,
+    residence_regions_for,
     units_visible_to,
 )
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit
@@ -172,6 +173,15 @@ def region_choices(user: Any, perm: str, levels: tuple[str, ...] | None = None) 
     if levels:
         qs = qs.filter(level__in=levels)
     return qs.order_by("path")
+
+
+def residence_community_choices(user: Any, perm: str) -> QuerySet[Region]:
+    """Active communities a member recorded with `perm` may live in (form choices)."""
+    return (
+        residence_regions_for(user, perm)
+        .filter(is_active=True, level=Region.Level.COMMUNITY)
+        .order_by("path")
+    )
 
 
 def unit_choices(user: Any, perm: str) -> QuerySet[Unit]:

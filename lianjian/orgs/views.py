@@ -561,9 +561,7 @@ def _member_form(request: HttpRequest, member: Member | None) -> MemberForm:
         instance=member,
         orgs=selectors.party_org_choices(request.user, "orgs.change_member"),
         units=selectors.unit_choices(request.user, "orgs.view_unit"),
-        communities=selectors.region_choices(
-            request.user, "orgs.view_region", (Region.Level.COMMUNITY,)
-        ),
+        communities=selectors.residence_community_choices(request.user, "orgs.change_member"),
     )
 
 

@@ -812,3 +812,45 @@ def test_docs_page_uses_only_local_assets(client):
     assert '"validatorUrl": null' in html
     csp = resp["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "http" not in csp
+
+
+def test_unit_admin_records_where_a_member_lives_anywhere_in_the_district(
+    personas: Any, tree: Any, client_for: Any
+) -> None:
+    """A building branch's members live all over the district, not in its building."""
+    from lianjian.orgs.services import region_create
+
+    c = client_for(personas.unit_admin)
+    body = {
+        "name": "沈五",
+        "id_number": make_id_number(51),
+        "party_org": tree.org_building.pk,
+        "residence_community": tree.community_b1.pk,  # another street of the same district
+    }
+    r = call(c, "post", f"{API}/members", body)
+    assert r.status_code == 201, r.content
+    assert Member.objects.get(pk=r.json()["id"]).residence_community_id == tree.community_b1.pk
+    # a street is not a community: a clear message
+    r = call(
+        c,
+        "post",
+        f"{API}/members",
+        {**body, "id_number": make_id_number(52), "residence_community": tree.street_b.pk},
+    )
+    assert r.status_code == 400 and "社区" in r.json()["detail"]
+    # another district's community is outside: refused, nothing written
+    elsewhere = region_create(name="徐汇区", level=Region.Level.DISTRICT)
+    street = region_create(name="天平街道", level=Region.Level.STREET, parent=elsewhere)
+    far = region_create(name="天平居民区", level=Region.Level.COMMUNITY, parent=street)
+    before = registry_state()
+    r = call(
+        c,
+        "post",
+        f"{API}/members",
+        {**body, "id_number": make_id_number(53), "residence_community": far.pk},
+    )
+    assert r.status_code == 400 and "不在您的管理范围内" in r.json()["detail"]
+    assert registry_state() == before
+    # the page offers the same choices
+    page = c.get("/orgs/members/new/").content.decode()
+    assert tree.community_b1.name in page and far.name not in page
