@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
     parser.add_argument("--requests", type=int, default=25, help="per client")
+    parser.add_argument(
+        "--only", choices=["coverage"], help="print only this part (coverage: no lists, no import)"
+    )
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -87,7 +90,6 @@ def main() -> None:
     from lianjian.accounts.models import User
     from lianjian.accounts.roles import Role
     from lianjian.accounts.services import grant_add, token_create
-    from lianjian.orgs import coverage
     from lianjian.orgs.models import Member, PartyOrg, Region, Unit
 
     today = dt.date.today()
@@ -116,61 +118,9 @@ def main() -> None:
         f"({connection.vendor}, {args.runs} runs each)"
     )
 
-    print("coverage report (P3: district <= 100 ms, city <= 1 s, <= 2x hand SQL)")
-    p = timed(lambda: coverage.figures(staff, street, today), args.runs)
-    line("street: figures (one aggregate)", *p)
-    street_orm = p[0]
-    line(
-        "street: full report (figures+breakdowns+floating)",
-        *timed(lambda: coverage.coverage_report(staff, street, today), max(5, args.runs // 3)),
-    )
-    p = timed(lambda: coverage.figures(admin, district, today), args.runs)
-    line("district: figures (one aggregate)", *p)
-    district_orm = p[0]
-    line(
-        "district: full report",
-        *timed(lambda: coverage.coverage_report(admin, district, today), max(5, args.runs // 3)),
-    )
-    line(
-        "district: 12-month trend (report page chart)",
-        *timed(lambda: coverage.coverage_trend(admin, district, today), max(5, args.runs // 3)),
-    )
-
-    # no report spans more than one district (the top of the region tree), so at
-    # city scale the figures are a district's and a street's among ten districts
-    def hand(where: str, params: dict[str, Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            with connection.cursor() as cursor:
-                cursor.execute(HAND_SQL.format(where=where), {"d": today, **params})
-                return cursor.fetchone()
-
-        return run
-
-    ratios = []
-    p = timed(hand("u.street_id = %(r)s", {"r": street.pk}), args.runs)
-    line("street: hand-written SQL", *p)
-    ratios.append(("street", street_orm / p[0]))
-    p = timed(hand("u.district_id = %(r)s", {"r": district.pk}), args.runs)
-    line("district: hand-written SQL", *p)
-    ratios.append(("district", district_orm / p[0]))
-    orm_vals = coverage.figures(admin, district, today)
-    hand_vals = hand("u.district_id = %(r)s", {"r": district.pk})()
-    hand_keys = (
-        "liangxin",
-        "liangxin_covered",
-        "excluded_individual",
-        "excluded_team",
-        "above_scale",
-        "above_scale_covered",
-        "no_member",
-        "work_covered",
-        "work_uncovered",
-        "violations",
-        "members_no_org",
-    )
-    assert [orm_vals[k] for k in hand_keys] == list(hand_vals), (orm_vals, hand_vals)
-    for label, ratio in ratios:
-        print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
+    bench_coverage(admin, staff, district, street, today, args.runs)
+    if args.only == "coverage":
+        return
 
     print("member list in-process, sequential (Django test Client, no network)")
     api = Client()
@@ -449,6 +399,71 @@ def bench_import(rows: int, user: Any, district: Any, rounds: int) -> None:
         f"  = {took / bare:.2f}x the faster bare read, best of {rounds}"
     )
     print("  phases: " + ", ".join(f"{k} from {v:.1f} s" for k, v in phases.items()))
+
+
+def bench_coverage(
+    admin: Any, staff: Any, district: Any, street: Any, today: dt.date, runs: int
+) -> None:
+    """The P3 figures: coverage report parts for a street and a district, and hand SQL."""
+    from django.db import connection
+
+    from lianjian.orgs import coverage
+
+    print("coverage report (P3: district <= 100 ms, city <= 1 s, <= 2x hand SQL)")
+    p = timed(lambda: coverage.figures(staff, street, today), runs)
+    line("street: figures (one aggregate)", *p)
+    street_orm = p[0]
+    line(
+        "street: full report (figures+breakdowns+floating)",
+        *timed(lambda: coverage.coverage_report(staff, street, today), max(5, runs // 3)),
+    )
+    p = timed(lambda: coverage.figures(admin, district, today), runs)
+    line("district: figures (one aggregate)", *p)
+    district_orm = p[0]
+    line(
+        "district: full report",
+        *timed(lambda: coverage.coverage_report(admin, district, today), max(5, runs // 3)),
+    )
+    line(
+        "district: 12-month trend (report page chart)",
+        *timed(lambda: coverage.coverage_trend(admin, district, today), max(5, runs // 3)),
+    )
+
+    # no report spans more than one district (the top of the region tree), so at
+    # city scale the figures are a district's and a street's among ten districts
+    def hand(where: str, params: dict[str, Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with connection.cursor() as cursor:
+                cursor.execute(HAND_SQL.format(where=where), {"d": today, **params})
+                return cursor.fetchone()
+
+        return run
+
+    ratios = []
+    p = timed(hand("u.street_id = %(r)s", {"r": street.pk}), runs)
+    line("street: hand-written SQL", *p)
+    ratios.append(("street", street_orm / p[0]))
+    p = timed(hand("u.district_id = %(r)s", {"r": district.pk}), runs)
+    line("district: hand-written SQL", *p)
+    ratios.append(("district", district_orm / p[0]))
+    orm_vals = coverage.figures(admin, district, today)
+    hand_vals = hand("u.district_id = %(r)s", {"r": district.pk})()
+    hand_keys = (
+        "liangxin",
+        "liangxin_covered",
+        "excluded_individual",
+        "excluded_team",
+        "above_scale",
+        "above_scale_covered",
+        "no_member",
+        "work_covered",
+        "work_uncovered",
+        "violations",
+        "members_no_org",
+    )
+    assert [orm_vals[k] for k in hand_keys] == list(hand_vals), (orm_vals, hand_vals)
+    for label, ratio in ratios:
+        print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
 
 
 if __name__ == "__main__":

@@ -223,7 +223,7 @@ def test_member_flags_narrowed_once_other_districts_exist(
 
     user = personas.district_admin
     alone = coverage.figures(user, tree.district, TODAY)
-    assert coverage._member_within(tree.district) == {}
+    assert coverage._subquery_within(tree.district) == {}
     other = region_create(name="徐汇区", level=Region.Level.DISTRICT)
     street = region_create(name="天平路街道", level=Region.Level.STREET, parent=other)
     far = make_unit(street, "徐汇三名党员企业")
@@ -232,7 +232,7 @@ def test_member_flags_narrowed_once_other_districts_exist(
         make_member(org, f"徐汇职工{n}", workplace_unit=far, joined_on=dt.date(2018, 1, 1))
     # a member of 长宁's org working in the new district counts there, not here
     make_member(tree.org_a1, "跨区职工", workplace_unit=far, joined_on=dt.date(2018, 1, 1))
-    assert coverage._member_within(tree.district) == {"district_id": tree.district.pk}
+    assert coverage._subquery_within(tree.district) == {"district_id": tree.district.pk}
     assert coverage.figures(user, tree.district, TODAY) == alone
     there = coverage.region_figures(other, TODAY)
     assert there["liangxin"] == 1 and there["violations"] == 1 and there["members_no_org"] == 1
