@@ -484,7 +484,7 @@ def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
 def _member_page(request: HttpRequest, qs: QuerySet[Member], paging: Paging) -> dict[str, Any]:
     """A page with a bounded count and a cursor link to the next page."""
     start, limit = paging.offset, paging.limit
-    items = list(qs[start : start + limit])
+    items = selectors.member_list_rows(qs, start, start + limit)
     if 0 < len(items) < limit or (not items and not start):
         count, capped = start + len(items), False  # the last page tells the total itself
     else:

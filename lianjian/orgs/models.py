@@ -255,6 +255,16 @@ class Member(ScopedModel, TimeStampedModel):
             models.Index(fields=["street", "id"], name="orgs_mem_street_idx"),
             models.Index(fields=["community", "id"], name="orgs_mem_community_idx"),
             models.Index(fields=["area", "id"], name="orgs_mem_area_idx"),
+            # member lists (live members, newest first) and their bounded counts read the
+            # page's ids and the count from these alone, by index-only scans (P1, P2)
+            *(
+                models.Index(
+                    fields=[level, "id"],
+                    condition=models.Q(is_active=True),
+                    name=f"orgs_mem_{level}_live_idx",
+                )
+                for level in ("district", "street", "community")
+            ),
             # coverage statistics: "has members / 3+ members on `as_of`" per workplace
             # unit, answered by an index-only scan (P3)
             models.Index(

@@ -47,7 +47,7 @@ def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
 
 
 class CappedPaginator(Paginator):
-    """Counts no further than `count_limit` rows; `capped` says there are more ("1000+")."""
+    """A member list's pages: counted no further than `count_limit` rows (`capped`: "1000+")."""
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, count_limit: int) -> None:
         super().__init__(object_list, per_page)
@@ -59,6 +59,12 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         count, self.capped = selectors.count_up_to(self.queryset, self.count_limit)
         return count
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        return Page(selectors.member_list_rows(self.queryset, bottom, top), number, self)
 
 
 def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
