@@ -334,3 +334,49 @@ class ImportJob(models.Model):
         if self.is_done:
             return 100
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+class ExportJob(models.Model):
+    """A list export too large for one request, written by the task worker.
+
+    Only masked lists go this way (full personal data is exported in the
+    request, with a row limit); the workbook is kept for its owner for
+    `EXPORT_KEEP_HOURS` and then wiped.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导出中"
+        SUCCEEDED = "succeeded", "导出完成"
+        FAILED = "failed", "导出失败"
+
+    kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="export_jobs")
+    # the list filters as the list page sent them; scope is applied again when the job runs
+    params = models.JSONField("筛选条件", default=dict)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已导出行数", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台账导出任务"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="orgs_export_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int:
+        if self.is_done:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

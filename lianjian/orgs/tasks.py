@@ -11,3 +11,11 @@ def run_import_job(job_id: int) -> str:
     from lianjian.orgs.ledger.jobs import job_run
 
     return str(job_run(job_id).status)
+
+
+@task()
+def run_export_job(job_id: int) -> str:
+    """Write a large list export outside the request; the job page polls its progress."""
+    from lianjian.orgs.ledger.export_jobs import export_run
+
+    return str(export_run(job_id).status)

@@ -20,9 +20,15 @@ from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger import exporter
 from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS
+from lianjian.orgs.ledger.export_jobs import (
+    LIST_SELECTORS,
+    export_submit,
+    is_expired,
+    sync_max_rows,
+)
 from lianjian.orgs.ledger.jobs import error_preview, job_reject, job_submit
-from lianjian.orgs.models import ImportJob
-from lianjian.orgs.selectors import members_filtered, party_orgs_filtered, units_filtered
+from lianjian.orgs.models import ExportJob, ImportJob
+from lianjian.orgs.selectors import members_filtered
 
 EXPORT_LIMIT = 20  # exports per user per minute (S22)
 
@@ -37,19 +43,24 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    """A user sees only their own import jobs."""
-    job = ImportJob.objects.filter(pk=pk, user_id=_uid(request)).first()
+def _own_job(request: HttpRequest, model: Any, pk: int, what: str) -> Any:
+    """A user sees only their own import and export jobs; others answer 404 (audited)."""
+    job = model.objects.filter(pk=pk, user_id=_uid(request)).first()
     if job is None:
         audit_record(
             "access.denied",
             request=request,
-            object_type="orgs.importjob",
+            object_type=model._meta.label_lower,
             object_id=pk,
             result="denied",
             detail={"reason": "not found in scope"},
         )
-        raise Http404("未找到该导入任务")
+        raise Http404(f"未找到该{what}")
+    return job
+
+
+def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    job: ImportJob = _own_job(request, ImportJob, pk, "导入任务")
     return job
 
 
@@ -59,7 +70,12 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 @require_perm("orgs.import")
 def ledger_home(request: HttpRequest) -> HttpResponse:
     jobs = ImportJob.objects.filter(user_id=_uid(request)).defer("content", "error_report")[:20]
-    return render(request, "orgs/ledger/home.html", {"kinds": KIND_LABELS.items(), "jobs": jobs})
+    exports = ExportJob.objects.filter(user_id=_uid(request)).defer("content")[:10]
+    return render(
+        request,
+        "orgs/ledger/home.html",
+        {"kinds": KIND_LABELS.items(), "jobs": jobs, "exports": exports},
+    )
 
 
 @require_perm("orgs.import")
@@ -121,12 +137,6 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 # ---------------------------------------------------------------- export
 
-_SELECTORS = {
-    "units": units_filtered,
-    "party-orgs": party_orgs_filtered,
-    "members": members_filtered,
-}
-
 
 @require_perm("orgs.export")
 @require_http_methods(["GET", "POST"])
@@ -162,11 +172,26 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
                 status=400,
             )
     perm = "orgs.unmask" if full else None
-    qs = _SELECTORS[kind](request.user, params)
+    qs = LIST_SELECTORS[kind](request.user, params)
     if perm:
         # a full export covers only members the unmask grant itself reaches
         qs = qs & members_filtered(request.user, params, perm=perm)
     count = qs.count()
+    limit = sync_max_rows()
+    if full and count > limit:
+        return render(
+            request,
+            "core/error.html",
+            {
+                "title": "导出行数过多",
+                "message": f"完整信息导出单次不超过 {limit} 行（本次 {count} 行），"
+                "请按街道、社区或党组织筛选后分批导出。",
+            },
+            status=400,
+        )
+    filters = {
+        k: str(v)[:200] for k, v in params.items() if k not in ("csrfmiddlewaretoken", "reason")
+    }
     audit_record(
         f"export.{kind}",
         request=request,
@@ -175,15 +200,40 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
             "rows": count,
             "full": full,
             "reason": reason[:200] if full else "",
-            "filters": {
-                k: str(v)[:50]
-                for k, v in params.items()
-                if k not in ("csrfmiddlewaretoken", "reason")
-            },
+            "filters": {k: v[:50] for k, v in filters.items()},
+            "background": count > limit,
         },
     )
+    if count > limit:
+        job = export_submit(kind, filters, user=request.user, total_rows=count)
+        return redirect("ledger:export_job", pk=job.pk)
     handle = exporter.export_list(kind, qs, full=full)
     return exporter.xlsx_response(handle, exporter.stamp(KIND_LABELS[kind]))
+
+
+@require_perm("orgs.export")
+def export_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
+    template = (
+        "orgs/ledger/_export_status.html"
+        if request.headers.get("HX-Request")
+        else "orgs/ledger/export_job.html"
+    )
+    return render(request, template, {"job": job, "expired": is_expired(job)})
+
+
+@require_perm("orgs.export")
+def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
+    if job.status != ExportJob.Status.SUCCEEDED or not job.content or is_expired(job):
+        raise Http404("该导出文件不存在或已过期")
+    audit_record(
+        "export.download",
+        request=request,
+        obj=job,
+        detail={"kind": job.kind, "rows": job.total_rows},
+    )
+    return exporter.xlsx_response(io.BytesIO(bytes(job.content)), job.file_name)
 
 
 # ---------------------------------------------------------------- coverage

@@ -145,3 +145,76 @@ def test_no_export_link_without_export_permission(
     assert user_has_perm(user, "orgs.view_unit") and not user_has_perm(user, "orgs.export")
     html = client_for(user).get("/orgs/units/").content.decode()
     assert "导出Excel" not in html
+
+
+# ---------------------------------------------------------------- large lists: background jobs
+
+
+def test_a_large_list_is_exported_by_the_worker_for_its_owner_only(
+    tree: Any, personas: Any, client_for: Any, settings: Any
+) -> None:
+    from lianjian.orgs.models import ExportJob
+
+    settings.EXPORT_SYNC_MAX_ROWS = 1  # street staff see two members: "large"
+    staff = client_for(personas.street_staff)
+    response = staff.get("/orgs/ledger/export/members/?q=")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/orgs/ledger/exports/{job.pk}/"
+    # the test queue runs the task at once; a real deployment's page polls until done
+    assert job.status == "succeeded" and job.total_rows == 2 and job.user == personas.street_staff
+    page = staff.get(f"/orgs/ledger/exports/{job.pk}/").content.decode()
+    assert "导出完成，共 2 行" in page and f"/orgs/ledger/exports/{job.pk}/download/" in page
+    rows = rows_of(staff.get(f"/orgs/ledger/exports/{job.pk}/download/"))
+    assert {r[0] for r in rows[1:]} == {"陈一", "林二"}  # the owner's scope
+    assert tree.member_a1.id_number not in str(rows)  # masked
+    assert rows[1][1] in {
+        mask(tree.member_a1.id_number, "id_number"),
+        mask(tree.member_a2.id_number, "id_number"),
+    }
+    event = AuditEvent.objects.filter(action="export.members").latest("seq")
+    assert event.detail["background"] is True and event.detail["rows"] == 2
+    assert AuditEvent.objects.filter(action="export.download", object_id=str(job.pk)).exists()
+    # another user, even one who may export the same list: 404, audited
+    other = client_for(personas.district_admin)
+    for url in (f"/orgs/ledger/exports/{job.pk}/", f"/orgs/ledger/exports/{job.pk}/download/"):
+        assert other.get(url).status_code == 404
+    assert AuditEvent.objects.filter(
+        action="access.denied", object_type="orgs.exportjob", object_id=str(job.pk)
+    ).exists()
+
+
+def test_background_exports_are_wiped_after_the_keeping_period(
+    tree: Any, personas: Any, client_for: Any, settings: Any
+) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from lianjian.orgs.models import ExportJob
+
+    settings.EXPORT_SYNC_MAX_ROWS = 1
+    settings.EXPORT_KEEP_HOURS = 24
+    staff = client_for(personas.street_staff)
+    staff.get("/orgs/ledger/export/members/")
+    job = ExportJob.objects.get()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+    with time_machine.travel(later, tick=False):
+        staff = client_for(personas.street_staff)
+        assert staff.get(f"/orgs/ledger/exports/{job.pk}/download/").status_code == 404
+        assert "已超过保存期限" in staff.get(f"/orgs/ledger/exports/{job.pk}/").content.decode()
+        staff.get("/orgs/ledger/export/units/")  # the next background export purges old files
+    job.refresh_from_db()
+    assert job.content is None
+
+
+def test_a_large_full_export_is_refused_not_queued(
+    tree: Any, personas: Any, client_for: Any, settings: Any
+) -> None:
+    from lianjian.orgs.models import ExportJob
+
+    settings.EXPORT_SYNC_MAX_ROWS = 1
+    staff = client_for(personas.street_staff)
+    response = staff.post("/orgs/ledger/export/members/", {"full": "1", "reason": "换届审查"})
+    assert response.status_code == 400
+    assert "单次不超过 1 行" in response.content.decode()
+    assert not ExportJob.objects.exists()
