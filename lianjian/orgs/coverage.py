@@ -295,37 +295,47 @@ BREAKDOWN_VALUES = (
 PLACE_COLUMNS = ("region_id", "street_id", "community_id")
 # `independent` is the single-formation link test itself, so only these two are added
 REPORT_FLAGS = (*FLAGS, "formation_joint", "formation_temporary")
+# the flags the breakdown values and the formation rows read (a test holds them to it):
+# the place and industry groupings carry only these, which halves their rows
+BREAKDOWN_FLAGS = (
+    "kind",
+    "is_above_scale",
+    "covered",
+    "independent",
+    "has_min_members",
+    "formation_joint",
+    "formation_temporary",
+)
 # a report row: grouping marker, place, industry, flags, count
-_FLAGS_AT = slice(1 + len(PLACE_COLUMNS) + 1, 1 + len(PLACE_COLUMNS) + 1 + len(REPORT_FLAGS))
 _INDUSTRY_AT = 1 + len(PLACE_COLUMNS)
+_FLAGS_AT = slice(_INDUSTRY_AT + 1, _INDUSTRY_AT + 1 + len(REPORT_FLAGS))
 
 
 def _formation_test(key: str, above_scale: bool) -> Pred:
     return lambda r: _lx(r) and r[key] and (r["is_above_scale"] or not above_scale)
 
 
-# what the report sums per place and per industry: every figure, then per formation its
-# covered two-new units and those above scale
-_REPORT_TESTS: list[tuple[str, Pred]] = [
-    *PREDICATES.items(),
+# per formation of a covering organization: its covered two-new units, those above scale
+_FORMATION_TESTS: list[tuple[str, Pred]] = [
     *((key, _formation_test(key, False)) for key in FORMATION_FIGURES),
     *((f"{key}_above", _formation_test(key, True)) for key in FORMATION_FIGURES),
 ]
-_AT = {key: i for i, (key, _) in enumerate(_REPORT_TESTS)}
+_FIGURE_TESTS = [*PREDICATES.items(), *_FORMATION_TESTS]
+_BREAKDOWN_TESTS = [(key, PREDICATES[key]) for key in BREAKDOWN_VALUES]
 
 
 def report_tallies(
     user: Any, region: Region, as_of: dt.date
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Unit counts by every flag, per place (region, street, community) and per industry:
-    the whole report (figures and every breakdown) from one statement.
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Unit counts by every flag, then per place (region, street, community) and per
+    industry by the breakdown flags: the whole report from one statement.
 
     The flags are the ORM's own (`annotate_units`), so drill-down lists filter on exactly
     what is counted; the costly part, their hashed link and member subqueries, runs once.
-    On PostgreSQL the two groupings are grouping sets of one scan: a single grouping by
-    place and industry together made ~17k groups of 30k district units, summed in Python
-    once per breakdown; the sets make ~7k. SQLite has no grouping sets and gets the single
-    grouping, which serves both.
+    On PostgreSQL the three groupings are grouping sets of one scan: a single grouping by
+    place, industry and every flag made ~17k groups of 30k district units, summed in
+    Python once per breakdown; the sets make ~3.5k. SQLite has no grouping sets and gets
+    that single grouping, which serves all three.
     """
     narrow = _subquery_within(region)
     formations = _formation_annotations(as_of, narrow)
@@ -339,9 +349,10 @@ def report_tallies(
     place = ", ".join(qn(c) for c in PLACE_COLUMNS)
     industry = qn("industry")
     sets = db.vendor == "postgresql"
-    if sets:  # GROUPING(industry) is 1 on the place set's rows
-        marker = f"GROUPING({industry})"
-        group_by = f"GROUPING SETS (({place}, {flags}), ({industry}, {flags}))"
+    if sets:  # GROUPING(region, industry): 3 on the flags set, 1 by place, 2 by industry
+        marker = f"GROUPING({qn('region_id')}, {industry})"
+        few = ", ".join(qn(f) for f in BREAKDOWN_FLAGS)
+        group_by = f"GROUPING SETS (({flags}), ({place}, {few}), ({industry}, {few}))"
     else:
         marker, group_by = "0", f"{place}, {industry}, {flags}"
     # the ORM's compiled SQL (values as parameters) and constant quoted names only
@@ -353,15 +364,18 @@ def report_tallies(
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     if not sets:
-        return rows, rows
-    return [r for r in rows if r[0]], [r for r in rows if not r[0]]
+        return rows, rows, rows
+    by_flags, by_place, by_industry = ([r for r in rows if r[0] == m] for m in (3, 1, 2))
+    return by_flags, by_place, by_industry
 
 
 def _fold(
-    rows: list[tuple[Any, ...]], key_of: Callable[[tuple[Any, ...]], Any]
+    rows: list[tuple[Any, ...]],
+    key_of: Callable[[tuple[Any, ...]], Any],
+    tests: list[tuple[str, Pred]],
 ) -> dict[Any, list[int]]:
-    """Per key, the count of units passing each of `_REPORT_TESTS`; the tests run once per
-    distinct flag combination (a few hundred), not once per row."""
+    """Per key, the count of units passing each test; the tests run once per distinct
+    flag combination (a few hundred), not once per row."""
     hits_of: dict[tuple[Any, ...], list[int]] = {}
     acc: dict[Any, list[int]] = {}
     for row in rows:
@@ -370,11 +384,11 @@ def _fold(
         if hits is None:
             r = dict(zip(REPORT_FLAGS, flags, strict=True))
             r["formation_single"] = r["independent"]
-            hits = hits_of[flags] = [i for i, (_, test) in enumerate(_REPORT_TESTS) if test(r)]
+            hits = hits_of[flags] = [i for i, (_, test) in enumerate(tests) if test(r)]
         key = key_of(row)
         sums = acc.get(key)
         if sums is None:
-            sums = acc[key] = [0] * len(_REPORT_TESTS)
+            sums = acc[key] = [0] * len(tests)
         n = row[-1]
         for i in hits:
             sums[i] += n
@@ -384,38 +398,39 @@ def _fold(
 def _roll_up(acc: dict[Any, list[int]], key_of: Callable[[Any], Any]) -> dict[Any, list[int]]:
     out: dict[Any, list[int]] = {}
     for key, sums in acc.items():
-        into = out.setdefault(key_of(key), [0] * len(_REPORT_TESTS))
+        into = out.setdefault(key_of(key), [0] * len(_BREAKDOWN_TESTS))
         for i, n in enumerate(sums):
             into[i] += n
     return out
 
 
 def _rows(acc: dict[Any, list[int]], labels: dict[Any, str]) -> list[Row]:
+    """Breakdown rows from `_BREAKDOWN_TESTS` sums (in `BREAKDOWN_VALUES` order)."""
     rows = [
         Row(
             key=str(key if key is not None else ""),
             label=labels.get(key, str(key or "（未填写）")),
-            **{
-                field: sums[_AT[value]]
-                for field, value in zip(
-                    ("liangxin", "covered", "above_scale", "above_scale_covered", "violations"),
-                    BREAKDOWN_VALUES,
-                    strict=True,
-                )
-            },
+            liangxin=liangxin,
+            covered=covered,
+            above_scale=above_scale,
+            above_scale_covered=above_scale_covered,
+            violations=violations,
         )
-        for key, sums in acc.items()
+        for key, (liangxin, covered, above_scale, above_scale_covered, violations) in acc.items()
     ]
     return sorted(rows, key=lambda r: (-r.liangxin, r.label))
 
 
 def report_counts(
-    region: Region, by_place: list[tuple[Any, ...]], by_industry: list[tuple[Any, ...]]
+    region: Region,
+    by_flags: list[tuple[Any, ...]],
+    by_place: list[tuple[Any, ...]],
+    by_industry: list[tuple[Any, ...]],
 ) -> tuple[dict[str, int], dict[str, list[Row]]]:
     """The figures and every breakdown the report shows for `region`, from `report_tallies`."""
-    places = _fold(by_place, lambda r: r[1 : 1 + len(PLACE_COLUMNS)])
-    total = _roll_up(places, lambda _: None).get(None, [0] * len(_REPORT_TESTS))
-    counts = {key: total[_AT[key]] for key in PREDICATES}
+    totals = _fold(by_flags, lambda _: None, _FIGURE_TESTS).get(None, [0] * len(_FIGURE_TESTS))
+    total = {key: totals[i] for i, (key, _) in enumerate(_FIGURE_TESTS)}
+    places = _fold(by_place, lambda r: r[1:_INDUSTRY_AT], _BREAKDOWN_TESTS)
     ids = {pk for key in places for pk in key if pk is not None}
     regions = {
         pk: (name, area_type)
@@ -434,22 +449,22 @@ def report_counts(
     result["area_type"] = _rows(
         _roll_up(places, lambda k: regions[k[0]][1]), dict(Region.AreaType.choices)
     )
-    result["industry"] = _rows(_fold(by_industry, lambda r: r[_INDUSTRY_AT]), {"": "（未填写）"})[
-        :30
-    ]
+    result["industry"] = _rows(
+        _fold(by_industry, lambda r: r[_INDUSTRY_AT], _BREAKDOWN_TESTS), {"": "（未填写）"}
+    )[:30]
     result["formation"] = [
         Row(
             key=formation,
             label=PartyOrg.Formation(formation).label,
-            liangxin=total[_AT[key]],
-            covered=total[_AT[key]],
-            above_scale=total[_AT[f"{key}_above"]],
-            above_scale_covered=total[_AT[f"{key}_above"]],
+            liangxin=total[key],
+            covered=total[key],
+            above_scale=total[f"{key}_above"],
+            above_scale_covered=total[f"{key}_above"],
             violations=0,
         )
         for key, formation in FORMATION_FIGURES.items()
     ]
-    return counts, result
+    return {key: total[key] for key in PREDICATES}, result
 
 
 def figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:

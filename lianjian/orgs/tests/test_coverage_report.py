@@ -160,3 +160,23 @@ def test_trend_counts_each_unit_once_per_month_end(tree: Any, personas: Any) -> 
         assert (point["liangxin"], point["covered"]) == (f["liangxin"], f["liangxin_covered"])
     street = coverage.coverage_trend(personas.street_staff, tree.street_b, TODAY, months=2)
     assert [p["covered"] for p in street] == [0, 0]
+
+
+def test_breakdowns_read_only_the_breakdown_flags() -> None:
+    """The place and industry groupings carry only `BREAKDOWN_FLAGS`: every breakdown
+    value and formation row must come out the same whatever the other flags are."""
+    import itertools
+
+    others = [f for f in coverage.REPORT_FLAGS if f not in coverage.BREAKDOWN_FLAGS]
+    assert others == ["has_liaison", "has_member"]
+    tests = coverage._BREAKDOWN_TESTS + coverage._FORMATION_TESTS
+    bools = [f for f in coverage.BREAKDOWN_FLAGS if f != "kind"]
+    for kind in UnitKind.values:
+        for values in itertools.product((False, True), repeat=len(bools)):
+            base = {"kind": kind, **dict(zip(bools, values, strict=True))}
+            base["formation_single"] = base["independent"]
+            seen = {
+                tuple(test({**base, **dict(zip(others, extra, strict=True))}) for _, test in tests)
+                for extra in itertools.product((False, True, None), repeat=len(others))
+            }
+            assert len(seen) == 1, (base, seen)
