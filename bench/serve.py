@@ -54,11 +54,16 @@ def main() -> None:
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     setup()
     from django.core.wsgi import get_wsgi_application
+    from django.urls import get_resolver
 
+    application = get_wsgi_application()
+    # build the URL resolver (every URLconf, the API and its routers) once, before
+    # forking, as a preloading server does, instead of on each worker's first request
+    get_resolver().url_patterns  # noqa: B018
     server = make_server(
         "127.0.0.1",
         port,
-        get_wsgi_application(),
+        application,
         server_class=PooledWSGIServer,
         handler_class=QuietHandler,
     )
