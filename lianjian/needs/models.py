@@ -365,8 +365,9 @@ class NeedSummary(ScopedModel):
     """One need's history folded into one row (`lianjian.needs.summary`): what statistics read.
 
     Written in the same transaction as each event, so figures for the present
-    are one scan of a narrow table; figures as of a past date fold the events
-    instead. `lianjian needs_summary_rebuild` recomputes every row from history.
+    are one scan of a narrow table; figures as of a past date read the rows
+    whose `last_event_at` is not later and fold the events of the others only.
+    `lianjian needs_summary_rebuild` recomputes every row from history.
     """
 
     need = models.OneToOneField(
@@ -391,24 +392,38 @@ class NeedSummary(ScopedModel):
     rated_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     first_reopened_at = models.DateTimeField(null=True, blank=True)
+    # the latest counted event: as of any date from then on, this row is the need
+    last_event_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "需求统计摘要"
         # overdue counts per department read only these (index-only scans, P3)
-        indexes = [
-            models.Index(
-                fields=[level, "department", "deadline"],
-                condition=models.Q(status__in=AWAITING_REPLY),
-                name=f"needs_sum_{level[:4]}_due_idx",
-            )
-            for level in ("district", "street", "community")
-        ] + [
-            models.Index(
-                fields=["department", "deadline"],
-                condition=models.Q(status__in=AWAITING_REPLY),
-                name="needs_sum_dept_due_idx",
-            )
-        ]
+        indexes = (
+            [
+                models.Index(
+                    fields=[level, "department", "deadline"],
+                    condition=models.Q(status__in=AWAITING_REPLY),
+                    name=f"needs_sum_{level[:4]}_due_idx",
+                )
+                for level in ("district", "street", "community")
+            ]
+            + [
+                models.Index(
+                    fields=["department", "deadline"],
+                    condition=models.Q(status__in=AWAITING_REPLY),
+                    name="needs_sum_dept_due_idx",
+                )
+            ]
+            + [
+                # statistics as of a past date fold only the needs alive then and changed
+                # since (P3); submitted_at in the key filters in the index, not the table
+                models.Index(
+                    fields=[level, "last_event_at", "submitted_at"],
+                    name=f"needs_sum_{level[:4]}_last_idx",
+                )
+                for level in ("district", "street")
+            ]
+        )
 
 
 class NeedTally(models.Model):

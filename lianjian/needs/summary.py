@@ -1,9 +1,11 @@
 """Per-need summary: the event history folded into one row per need.
 
 Statistics for the present read `NeedSummary` (one narrow row per need, kept
-in the same transaction as each event); statistics as of a past date fold the
-events up to that date with the very same `fold`, so both paths agree by
-construction and every figure stays recomputable from history.
+in the same transaction as each event). As of a past date, a need whose
+latest counted event (`last_event_at`) is not later is exactly its summary;
+only the others are folded from the events up to that date, with the very
+same `fold`, so both paths agree by construction and every figure stays
+recomputable from history.
 
 This module is pure (no model imports) so the backfill migration can use it.
 """
@@ -56,6 +58,8 @@ class SummaryState:
     rated_at: dt.datetime | None = None
     reopen_count: int = 0
     first_reopened_at: dt.datetime | None = None
+    # the latest counted event: a summary with this <= as_of is the need as of `as_of`
+    last_event_at: dt.datetime | None = None
 
 
 # the NeedEvent columns `apply_event` reads
@@ -93,6 +97,8 @@ def apply_event(state: SummaryState, event: Any) -> SummaryState:
     for level in ("district_id", "street_id", "community_id", "area_id"):
         setattr(state, level, getattr(event, level))
     at = event.at
+    if state.last_event_at is None or at > state.last_event_at:
+        state.last_event_at = at
     if action == "submit":
         state.submitted_at = at
     elif action == "dispatch" and state.first_dispatched_at is None:
@@ -122,8 +128,18 @@ def fold(events: Iterable[Any]) -> dict[int, SummaryState]:
     return states
 
 
-def state_values(state: SummaryState) -> dict[str, Any]:
-    return {name: getattr(state, name) for name in STATE_FIELDS}
+def state_values(state: SummaryState, names: Iterable[str] = STATE_FIELDS) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in names}
+
+
+def state_fields_of(model: Any) -> tuple[str, ...]:
+    """The STATE_FIELDS a (historical) summary model has columns for.
+
+    Migrations that write or read summaries use this, so a field added later
+    is not written to a table that does not have its column yet.
+    """
+    columns = {f.attname for f in model._meta.concrete_fields}
+    return tuple(name for name in STATE_FIELDS if name in columns)
 
 
 # ---------------------------------------------------------------- all-time tallies

@@ -8,6 +8,7 @@ from lianjian.needs.summary import (
     EVENT_FOLD_FIELDS,
     SummaryState,
     apply_event,
+    state_fields_of,
     state_values,
 )
 
@@ -16,6 +17,7 @@ def backfill(apps, schema_editor):
     """Fold the existing history into summaries (same fold as the services use)."""
     NeedEvent = apps.get_model("needs", "NeedEvent")
     NeedSummary = apps.get_model("needs", "NeedSummary")
+    names = state_fields_of(NeedSummary)  # later fields have no column yet
     rows = (
         NeedEvent.objects.filter(action__in=COUNTED_ACTIONS)
         .order_by("need_id", "at", "id")
@@ -26,14 +28,14 @@ def backfill(apps, schema_editor):
     for event in rows.iterator(chunk_size=5000):
         if current is None or current.need_id != event.need_id:
             if current is not None:
-                pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+                pending.append(NeedSummary(need_id=current.need_id, **state_values(current, names)))
             if len(pending) >= 5000:
                 NeedSummary.objects.bulk_create(pending)
                 pending = []
             current = SummaryState(need_id=event.need_id)
         apply_event(current, event)
     if current is not None:
-        pending.append(NeedSummary(need_id=current.need_id, **state_values(current)))
+        pending.append(NeedSummary(need_id=current.need_id, **state_values(current, names)))
     NeedSummary.objects.bulk_create(pending)
 
 

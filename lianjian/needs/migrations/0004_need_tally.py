@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from lianjian.needs.summary import STATE_FIELDS, TALLY_FIGURES, tally_figures, tally_key
+from lianjian.needs.summary import TALLY_FIGURES, state_fields_of, tally_figures, tally_key
 
 
 def backfill(apps, schema_editor):
@@ -10,7 +10,8 @@ def backfill(apps, schema_editor):
     NeedSummary = apps.get_model("needs", "NeedSummary")
     NeedTally = apps.get_model("needs", "NeedTally")
     totals = {}
-    rows = NeedSummary.objects.values_list(*STATE_FIELDS, named=True)
+    # only the columns this historical model has (later fields are added after)
+    rows = NeedSummary.objects.values_list(*state_fields_of(NeedSummary), named=True)
     for row in rows.iterator(chunk_size=5000):
         bucket = totals.setdefault(tally_key(row), dict.fromkeys(TALLY_FIGURES, 0))
         for name, value in tally_figures(row).items():
