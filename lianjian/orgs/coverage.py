@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -342,7 +343,10 @@ def report_tallies(
     del formations["formation_single"]
     units = _with_liaison(annotated_units(user, region, as_of, narrow)).annotate(**formations)
     values = units.order_by().values(*REPORT_FLAGS, *PLACE_COLUMNS, "industry")
-    sql, params = values.query.get_compiler(using=values.db).as_sql()
+    try:
+        sql, params = values.query.get_compiler(using=values.db).as_sql()
+    except EmptyResultSet:  # a scope that matches nothing: the ORM would return no rows
+        return [], [], []
     db = connections[values.db]
     qn = db.ops.quote_name
     flags = ", ".join(qn(f) for f in REPORT_FLAGS)

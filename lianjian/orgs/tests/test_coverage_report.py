@@ -180,3 +180,14 @@ def test_breakdowns_read_only_the_breakdown_flags() -> None:
                 for extra in itertools.product((False, True, None), repeat=len(others))
             }
             assert len(seen) == 1, (base, seen)
+
+
+def test_report_for_a_user_without_scope_is_empty(tree: Any, personas: Any) -> None:
+    """No grant with the permission: the scope filter matches nothing, and the report,
+    built on the compiled scoped queryset, must still answer zeros (not raise)."""
+    report = coverage.coverage_report(personas.outsider, tree.district, TODAY)
+    assert all(f["count"] == 0 for f in report["figures"].values())
+    assert report["breakdowns"]["street"] == [] and report["breakdowns"]["industry"] == []
+    assert all(r["covered"] == 0 for r in report["breakdowns"]["formation"])
+    trend = coverage.coverage_trend(personas.outsider, tree.district, TODAY, months=2)
+    assert [(p["liangxin"], p["covered"], p["rate"]) for p in trend] == [(0, 0, None)] * 2
