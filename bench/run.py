@@ -69,6 +69,50 @@ WHERE {where} AND (u.registered_on IS NULL OR u.registered_on <= %(d)s)
 """
 
 
+# the full report's aggregate by hand: the same per-unit flags as HAND_SQL, grouped by
+# every flag, by place and by industry in one statement, plus the floating members
+HAND_REPORT_SQL = """
+SELECT GROUPING(region_id, industry), street_id, industry, kind, covered, violation, n_single,
+  n_joint, count(*)
+FROM (
+  SELECT u.region_id, u.street_id, u.community_id, u.industry, u.kind, u.is_above_scale,
+    u.liaison_name <> '' AS has_liaison, c.unit_id IS NOT NULL AS covered,
+    coalesce(c.single, false) AS n_single, coalesce(c.joint, false) AS n_joint,
+    coalesce(c.temporary, false) AS n_temporary, m.n IS NOT NULL AS has_member,
+    coalesce(m.n, 0) >= 3 AND NOT coalesce(c.single, false) AS violation
+  FROM orgs_unit u
+  LEFT JOIN (
+    SELECT l.unit_id, bool_or(p.formation = 'single') AS single,
+      bool_or(p.formation = 'joint') AS joint, bool_or(p.formation = 'temporary') AS temporary
+    FROM orgs_orgunitcoverage l JOIN orgs_partyorg p ON p.id = l.party_org_id
+    WHERE (l.since IS NULL OR l.since <= %(d)s) AND (l.until IS NULL OR l.until > %(d)s)
+      AND (p.founded_on IS NULL OR p.founded_on <= %(d)s)
+      AND (p.dissolved_on IS NULL OR p.dissolved_on > %(d)s)
+    GROUP BY l.unit_id
+  ) c ON c.unit_id = u.id
+  LEFT JOIN (
+    SELECT workplace_unit_id, count(*) AS n FROM orgs_member
+    WHERE is_active AND (joined_on IS NULL OR joined_on <= %(d)s) AND workplace_unit_id IS NOT NULL
+    GROUP BY workplace_unit_id
+  ) m ON m.workplace_unit_id = u.id
+  WHERE {where} AND (u.registered_on IS NULL OR u.registered_on <= %(d)s)
+    AND (u.deregistered_on IS NULL OR u.deregistered_on > %(d)s)
+) f
+GROUP BY GROUPING SETS (
+  (kind, is_above_scale, has_liaison, covered, n_single, has_member, violation, n_joint,
+   n_temporary),
+  (region_id, street_id, community_id, kind, is_above_scale, covered, violation, n_single,
+   n_joint, n_temporary),
+  (industry, kind, is_above_scale, covered, violation, n_single, n_joint, n_temporary)
+)
+"""
+HAND_FLOATING_SQL = """
+SELECT floating_to, count(*) FROM orgs_member
+WHERE {where} AND is_active AND is_floating AND (joined_on IS NULL OR joined_on <= %(d)s)
+GROUP BY floating_to ORDER BY 2 DESC, 1 LIMIT 20
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
@@ -80,7 +124,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
     parser.add_argument("--requests", type=int, default=25, help="per client")
     parser.add_argument(
-        "--threads", type=int, default=0, help="threads per server process (default clients/workers)"
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per server process (default clients/workers)",
     )
     parser.add_argument(
         "--only",
@@ -492,6 +539,43 @@ def bench_coverage(
     assert [orm_vals[k] for k in hand_keys] == list(hand_vals), (orm_vals, hand_vals)
     for label, ratio in ratios:
         print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
+
+    def hand_report() -> list[Any]:
+        params = {"d": today, "r": district.pk}
+        with connection.cursor() as cursor:
+            cursor.execute(HAND_REPORT_SQL.format(where="u.district_id = %(r)s"), params)
+            rows = cursor.fetchall()
+            cursor.execute(HAND_FLOATING_SQL.format(where="district_id = %(r)s"), params)
+            return [rows, cursor.fetchall()]
+
+    p = timed(hand_report, max(5, runs // 3))
+    line("district: full report, hand-written SQL", *p)
+    report = coverage.coverage_report(admin, district, today)
+    rows, _ = hand_report()
+    lx = {"private_enterprise", "social_org"}
+    streets: dict[Any, list[int]] = {}
+    for marker, street_id, _industry, kind, covered, violation, *_, n in rows:
+        if marker == 1 and street_id is not None:  # the place set
+            sums = streets.setdefault(str(street_id), [0, 0, 0])
+            sums[0] += n if kind in lx else 0
+            sums[1] += n if kind in lx and covered else 0
+            sums[2] += n if violation else 0
+    assert streets == {
+        r["key"]: [r["liangxin"], r["covered"], r["violations"]]
+        for r in report["breakdowns"]["street"]
+    }, streets
+    formation = {
+        "single": sum(r[-1] for r in rows if r[0] == 3 and r[3] in lx and r[6]),
+        "joint": sum(r[-1] for r in rows if r[0] == 3 and r[3] in lx and r[7]),
+    }
+    assert formation == {
+        r["key"]: r["covered"] for r in report["breakdowns"]["formation"] if r["key"] in formation
+    }, formation
+    full = timed(lambda: coverage.coverage_report(admin, district, today), max(5, runs // 3))
+    print(
+        f"  ratio ORM / hand SQL, full report {full[0] / p[0]:5.2f}x  "
+        "(same street and formation rows: checked)"
+    )
 
 
 if __name__ == "__main__":
