@@ -204,12 +204,35 @@ def main() -> None:
         *timed(lambda: admin_page.get("/orgs/members/"), args.runs),
     )
 
+    check_member_plans(admin)
+
     if not args.skip_concurrent:
         threads = args.threads or max(1, args.clients // args.workers)
         bench_concurrent(staff, admin, args.clients, args.requests, args.workers, threads)
 
     if not args.skip_import and args.only != "members":
         bench_import(args.import_rows, admin, district, args.import_rounds)
+
+
+def check_member_plans(user: Any) -> None:
+    """P1 plan regression on the real dataset: a district's page ids and count read the live index."""
+    from django.db import connection
+
+    from lianjian.orgs import selectors
+
+    qs = selectors.members_filtered(user, {})
+    queries = {
+        "page ids": qs.order_by("-id").values("pk")[:20],
+        "bounded count": qs.order_by().values("pk")[: 20 + selectors.MEMBER_COUNT_AHEAD + 1],
+    }
+    for label, query in queries.items():
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = [row[0] for row in cursor.fetchall()]
+        scan = next(step.strip(" ->") for step in plan if "Scan" in step).split("  (")[0]
+        print(f"  plan of the district admin's {label:<14} {scan}")
+        assert "_live_idx" in scan, plan
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:

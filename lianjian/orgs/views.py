@@ -484,7 +484,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "search_box": search_box,
             "exact_search": exact,
             "statuses": Member.Status.choices,
-            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            # an <option> needs the id and the name: a district offers a few hundred regions
+            "regions": selectors.region_choices(request.user, "orgs.view_region").only(
+                "id", "name"
+            ),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_member"),
         },

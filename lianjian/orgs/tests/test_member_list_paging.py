@@ -5,6 +5,7 @@ The bound is lowered to a few rows here: the behaviour is the same at 1000.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -106,37 +107,36 @@ def test_page_shows_capped_count_and_pages_on(personas, client_for, many):
 
 
 @pytest.mark.parametrize(
-    ("persona", "index"),
+    ("persona", "column"),
     [
-        ("district_admin", "orgs_mem_district_live_idx"),
-        ("street_staff", "orgs_mem_street_live_idx"),
-        ("secretary_a1", "orgs_mem_community_live_idx"),
+        ("district_admin", "district_id"),
+        ("street_staff", "street_id"),
+        ("secretary_a1", "community_id"),
     ],
 )
-def test_page_ids_and_count_come_from_the_live_index_alone(personas, tree, persona, index):
-    """P1 plan check: the ids of a page and the bounded count read only the partial index.
+def test_page_ids_and_count_need_only_the_live_index(personas, persona, column):
+    """P1: the ids of a page and the bounded count name nothing the partial index lacks.
 
-    The planner is kept off sequential and bitmap scans (the test tree is tiny, a
-    real district is not); the index must then answer without the table.
+    So PostgreSQL can answer both by an index-only scan of
+    `orgs_mem_<level>_live_idx` (scope column, id; live members only). Which
+    plan it picks depends on real statistics: bench/run.py prints and checks
+    the plans on the benchmark datasets.
     """
+    index = f"orgs_mem_{column.removesuffix('_id')}_live_idx"
     qs = selectors.members_filtered(getattr(personas, persona), {})
-    queries = {
-        "ids": qs.order_by("-id").values("pk")[:20],
-        "count": qs.order_by().values("pk")[:1001],
-    }
-    for name, query in queries.items():
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                cursor.execute("EXPLAIN " + sql, params)
-                plan = " ".join(row[0] for row in cursor.fetchall())
-                assert f"Index Only Scan Backward using {index}" in plan or (
-                    name == "count" and f"Index Only Scan using {index}" in plan
-                ), (name, plan)
-            else:
-                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-                plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-                # SQLite uses the index but still reads the row for `is_active`
-                assert f"INDEX {index} " in plan, (name, plan)
+    for query in (qs.order_by("-id").values("pk")[:20], qs.order_by().values("pk")[:1001]):
+        sql = str(query.query)
+        assert "JOIN" not in sql, sql
+        assert set(re.findall(r'"orgs_member"\."(\w+)"', sql)) == {"id", column, "is_active"}, sql
+    with connection.cursor() as cursor:
+        assert connection.introspection.get_constraints(cursor, "orgs_member")[index][
+            "columns"
+        ] == [
+            column,
+            "id",
+        ]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [index])
+        assert cursor.fetchone()[0].replace('"', "").endswith("WHERE is_active")
