@@ -216,3 +216,29 @@ def test_averages_merge_as_sums(world: Any, personas: Any, submit: Any) -> None:
     row = selectors.need_stats(staff, dimension="department", as_of=at(4))[0]
     # settled: 1 h and 4 h; changed: 4 h. (1 + 4 + 4) / 3 = 3.0; the mean of means would be 3.25
     assert (row["replied"], row["avg_reply_hours"], row["rated"]) == (3, 3.0, 0)
+
+
+def test_all_time_statements_follow_names_dates_and_scope(
+    world: Any, personas: Any, submit: Any, tree: Any
+) -> None:
+    """The all-time statements are compiled once per scope; names and dates are read per call."""
+    staff = personas.street_staff
+    selectors._all_time_sql.cache_clear()
+    with time_machine.travel(at(3, 9), tick=False):  # due Monday 03-10
+        need = submit()
+        S.need_dispatch(need.pk, actor=staff, category=world.charity, department=world.civil)
+    with time_machine.travel(at(7), tick=False):
+        before = selectors.need_stats(staff, dimension="department")
+        assert [(r["label"], r["received"], r["overdue"]) for r in before] == [("民政办", 1, 0)]
+        S.department_update(world.civil, name="民政和社区服务办", actor=staff)
+    with time_machine.travel(at(11), tick=False):  # past the deadline now
+        after = selectors.need_stats(staff, dimension="department")
+        assert [(r["label"], r["received"], r["overdue"]) for r in after] == [
+            ("民政和社区服务办", 1, 1)
+        ]
+        # other scopes and dimensions get statements of their own
+        other = selectors.need_stats(personas.district_admin, dimension="street")
+        assert [(r["label"], r["received"]) for r in other] == [(tree.street_a.name, 1)]
+        assert selectors.need_stats(personas.member, dimension="department") == []
+    cache = selectors._all_time_sql.cache_info()
+    assert (cache.hits, cache.misses) == (1, 3)
