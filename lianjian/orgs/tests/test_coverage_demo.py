@@ -30,5 +30,5 @@ def test_seed_002_figures(tree: Any, personas: Any) -> None:
 
     sample = Unit.objects.exclude(credit_code=None).order_by("?")[:200]
     assert all(is_valid_credit_code(u.credit_code or "") for u in sample)
-    assert PartyOrg.find_problems() == ([], [], [], [], [])
+    assert PartyOrg.objects.find_problems() == ([], [], [], [], [])
     assert time.monotonic() - started < 30

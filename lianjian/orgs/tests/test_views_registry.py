@@ -122,7 +122,7 @@ def test_partyorg_create_shows_tree_path_and_children(personas, tree, client_for
     )
     assert response.status_code == 302
     child = PartyOrg.objects.get(name="虹储居民区第二党支部")
-    assert child.get_parent() == tree.org_a1
+    assert PartyOrg.objects.get_parent(child) == tree.org_a1
     assert child.community_id == tree.community_a1.pk
     assert list(child.covered_units.all()) == [tree.unit_a1]
 
@@ -226,7 +226,9 @@ def test_region_tree_list_and_child_create(personas, tree, client_for):
     )
     assert response.status_code == 302
     park = Region.objects.get(name="临空园区")
-    assert park.get_parent() == tree.street_b and park.street_ref_id == tree.street_b.pk
+    assert (
+        Region.objects.get_parent(park) == tree.street_b and park.street_ref_id == tree.street_b.pk
+    )
     # a street cannot hold a street: the level is not offered
     before = snapshot()
     response = c.post(
