@@ -546,9 +546,10 @@ def figure_units(
     key: str = "",
 ) -> QuerySet[Unit]:
     """The units behind one figure (optionally one breakdown row): the drill-down list."""
-    qs = annotated_units(user, region, as_of)
+    narrow = _subquery_within(region)
+    qs = annotated_units(user, region, as_of, narrow)
     if figure in FORMATION_FIGURES:
-        qs = qs.annotate(**_formation_annotations(as_of)).filter(LX, **{figure: True})
+        qs = qs.annotate(**_formation_annotations(as_of, narrow)).filter(LX, **{figure: True})
     elif figure in FIGURES:
         qs = qs.filter(FIGURES[figure][1])
     else:
@@ -561,7 +562,9 @@ def figure_units(
         qs = qs.filter(industry=key)
     elif by == "formation":
         qs = (
-            qs.annotate(**_formation_annotations(as_of)).filter(**{f"formation_{key}": True})
+            qs.annotate(**_formation_annotations(as_of, narrow)).filter(
+                **{f"formation_{key}": True}
+            )
             if key in PartyOrg.Formation.values
             else qs.none()
         )
