@@ -92,3 +92,14 @@ def test_intake_budget(world: Any, personas: Any, client_for: Any, tree: Any) ->
         )
     )
     assert n <= BUDGETS["intake_post"], n
+
+
+def test_department_handlers_read_needs_through_the_department_index(
+    world: Any, personas: Any
+) -> None:
+    """P1 for the department grant: its first page is found by `(department, id)`."""
+    from lianjian.core.tests.test_query_plans import _first_page, _plan
+    from lianjian.needs.selectors import needs_filtered
+
+    plan = _plan(_first_page(needs_filtered(personas.dept_handler, {})))
+    assert "needs_need_dept_idx" in plan, plan
