@@ -214,7 +214,7 @@ def need_stats(
         )
     else:
         label = _label_subquery(dimension, key)
-        tallies = _tally_history(user, key, received_at, start, end, as_of, label)
+        tallies = _tally_history(user, dimension, received_at, start, end, as_of, label)
     tallies = {k: t for k, t in tallies.items() if any(t[f] for f in FIGURES)}
     missing = [k for k, t in tallies.items() if k is not None and not t.get("label")]
     labels = _labels(dimension, missing) if missing else {}
@@ -327,14 +327,14 @@ def _tally_summaries(
     key: str,
     received_at: str,
     start: dt.datetime | None,
-    end: dt.datetime,
+    end: dt.datetime | None,
     as_of: dt.datetime,
     label: Subquery | None,
 ) -> dict[Any, dict[str, Any]]:
-    """One grouped scan of these summaries."""
+    """One grouped scan of these summaries (no `end`: every moment to date)."""
 
     def within(field: str) -> Q:
-        q = Q(**{field + "__lte": end})
+        q = Q(**{field + "__lte": end} if end else {field + "__isnull": False})
         return q & Q(**{field + "__gte": start}) if start else q
 
     replied, rated = within("first_replied_at"), within("rated_at")
@@ -359,7 +359,7 @@ def _tally_summaries(
 
 def _tally_history(
     user: Any,
-    key: str,
+    dimension: str,
     received_at: str,
     start: dt.datetime | None,
     end: dt.datetime,
@@ -367,18 +367,30 @@ def _tally_history(
     label: Subquery | None,
 ) -> dict[Any, dict[str, Any]]:
     """As of a past date: needs unchanged since `as_of` are their summaries, in SQL;
-    only the needs with a counted event after `as_of` are folded from history."""
-    settled = summaries_visible_to(user).filter(last_event_at__lte=as_of)
-    tallies = _tally_summaries(settled, key, received_at, start, end, as_of, label)
+    only the needs that existed then and moved since are folded from history."""
+    key = DIMENSIONS[dimension]
+    if start is None and end == as_of:
+        # every moment of an unchanged need is <= as_of: its figures are its all-time
+        # ones, so take the tallies and remove what moved since (usually few rows)
+        tallies = _tally_all_time(user, dimension, as_of)
+        moved = summaries_visible_to(user).filter(
+            Q(last_event_at__gt=as_of) | Q(last_event_at=None)
+        )
+        _merge(tallies, _tally_summaries(moved, key, received_at, None, None, as_of, label), -1)
+    else:
+        settled = summaries_visible_to(user).filter(last_event_at__lte=as_of)
+        tallies = _tally_summaries(settled, key, received_at, start, end, as_of, label)
     changed = states_as_of(user, as_of, changed_only=True)
-    for k, t in _tally_states(changed, key, received_at, start, end, as_of).items():
-        mine = tallies.get(k)
-        if mine is None:
-            tallies[k] = t
-        else:
-            for f in SUMS:
-                mine[f] += t[f]
+    _merge(tallies, _tally_states(changed, key, received_at, start, end, as_of), 1)
     return tallies
+
+
+def _merge(tallies: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]], sign: int) -> None:
+    """Add (sign 1) or remove (-1) figures key by key: sums and counts, never averages."""
+    for k, t in more.items():
+        mine = tallies.setdefault(k, {**_empty(), "label": t.get("label")})
+        for f in SUMS:
+            mine[f] += sign * (t[f] or 0)
 
 
 def _tally_states(

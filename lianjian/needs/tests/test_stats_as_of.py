@@ -29,7 +29,7 @@ def at(day: int, hour: int = 10) -> dt.datetime:
 
 def _full_fold(
     user: Any,
-    key: str,
+    dimension: str,
     received_at: str,
     start: dt.datetime | None,
     end: dt.datetime,
@@ -38,6 +38,7 @@ def _full_fold(
 ) -> dict[Any, dict[str, Any]]:
     """Every need in scope folded from its history (the definition)."""
     states = selectors.states_as_of(user, as_of)
+    key = selectors.DIMENSIONS[dimension]
     return selectors._tally_states(states, key, received_at, start, end, as_of)
 
 
