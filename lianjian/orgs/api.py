@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (
     get_in_scope,
@@ -40,6 +41,7 @@ from lianjian.orgs.schemas import (
     MemberOut,
     MemberPage,
     MemberPatch,
+    MemberSearchIn,
     Paging,
     PartyOrgFilters,
     PartyOrgIn,
@@ -470,19 +472,55 @@ def _member_detail(pk: int) -> Member:
 
 @router.get(
     "/members",
-    response={200: MemberPage, **READ_ERRORS},
+    response={200: MemberPage, 400: ErrorOut, 429: ErrorOut, **READ_ERRORS},
     operation_id="members_list",
     summary="党员列表（身份证号、手机号已脱敏）",
     tags=["党员"],
 )
 def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     ensure_perm(request, "orgs.view_member")
+    if filters.q and selectors.member_query_kind(filters.q):
+        return Status(400, {"detail": NUMBER_IN_URL, "field": "q"})
+    if filters.q:
+        limited = _search_limited(request)
+        if limited is not None:
+            return limited
     qs = selectors.members_filtered(request.user, _filter_params(filters))
     return _member_page(request, qs, filters)
 
 
-def _member_page(request: HttpRequest, qs: QuerySet[Member], paging: Paging) -> dict[str, Any]:
-    """A page with a bounded count and a cursor link to the next page."""
+NUMBER_IN_URL = (
+    "身份证号、手机号不能放在网址中（网址会留在访问日志里），"
+    "请用 POST /api/v1/members/search 在请求体中提交"
+)
+
+
+def _search_limited(request: HttpRequest) -> HttpResponse | None:
+    limit, window = selectors.MEMBER_SEARCH_RATE
+    return rate_limited(request, "orgs.member_search", limit=limit, window=window)
+
+
+@router.post(
+    "/members/search",
+    response={200: MemberPage, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    operation_id="members_search",
+    summary="查找党员：姓名，或完整身份证号、手机号（号码在请求体中，不进网址）",
+    description="结果与党员列表相同（已脱敏）。翻页：把本页最后一条的 id 作为 before 再次提交。",
+    tags=["党员"],
+)
+def members_search(request: HttpRequest, payload: MemberSearchIn) -> Any:
+    ensure_perm(request, "orgs.view_member")
+    limited = _search_limited(request)
+    if limited is not None:
+        return limited
+    qs = selectors.members_filtered(request.user, _filter_params(payload))
+    return _member_page(request, qs, payload, link_next=False)
+
+
+def _member_page(
+    request: HttpRequest, qs: QuerySet[Member], paging: Paging, *, link_next: bool = True
+) -> dict[str, Any]:
+    """A page with a bounded count and a cursor link to the next page (GET lists only)."""
     start, limit = paging.offset, paging.limit
     items = selectors.member_list_rows(qs, start, start + limit)
     if 0 < len(items) < limit or (not items and not start):
@@ -490,7 +528,7 @@ def _member_page(request: HttpRequest, qs: QuerySet[Member], paging: Paging) -> 
     else:
         count, capped = selectors.count_up_to(qs, start + limit + selectors.MEMBER_COUNT_AHEAD)
     next_url = None
-    if len(items) == limit and (capped or start + limit < count):
+    if link_next and len(items) == limit and (capped or start + limit < count):
         params = request.GET.copy()
         params.pop("offset", None)
         params["before"] = str(items[-1].pk)

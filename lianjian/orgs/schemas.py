@@ -253,7 +253,12 @@ class PartyOrgPatch(Schema):
 
 
 class MemberFilters(Paging):
-    q: str | None = Field(None, description="姓名包含，或完整身份证号/手机号精确查找")
+    q: str | None = Field(
+        None,
+        max_length=64,
+        description="姓名包含。按完整身份证号或手机号查找请用 POST /api/v1/members/search："
+        "号码不放进网址，以免留在访问日志中",
+    )
     status: Member.Status | None = None
     party_org: int | None = Field(None, description="所在党组织 id")
     floating: bool | None = Field(None, description="流动党员")
@@ -264,6 +269,15 @@ class MemberFilters(Paging):
         ge=1,
         le=2**63 - 1,
         description="只列 id 小于该值的党员（列表按 id 倒序；游标分页，见返回的 next）",
+    )
+
+
+class MemberSearchIn(MemberFilters):
+    q: str = Field(  # type: ignore[assignment]
+        ...,
+        min_length=1,
+        max_length=64,
+        description="姓名（包含即可），或完整的身份证号、手机号（精确查找）",
     )
 
 

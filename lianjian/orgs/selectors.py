@@ -269,6 +269,10 @@ def region_ancestors(region: Region) -> list[Region]:
     return list(Region.objects.filter(path__in=paths).only("id", "name", "path").order_by("path"))
 
 
+# member searches per user and client per window (S22): the page and the API share it
+MEMBER_SEARCH_RATE = (60, 60)
+
+
 def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
     """Which exact lookup `members_filtered` makes for a search text, if any."""
     text = text.strip()

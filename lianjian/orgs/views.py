@@ -446,7 +446,6 @@ def partyorg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- members
 
 # exact lookups by full ID number or mobile could enumerate people: keep them slow
-SEARCH_LIMIT, SEARCH_WINDOW = 60, 60
 
 
 @never_cache
@@ -459,7 +458,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
     filters["active"] = request.GET.get("active", "1")
     if filters["q"] or request.GET.get("qi") or request.GET.get("qm"):
         limited = rate_limited(
-            request, "orgs.member_search", limit=SEARCH_LIMIT, window=SEARCH_WINDOW
+            request,
+            "orgs.member_search",
+            limit=selectors.MEMBER_SEARCH_RATE[0],
+            window=selectors.MEMBER_SEARCH_RATE[1],
         )
         if limited:
             return limited
