@@ -130,6 +130,13 @@ def main() -> None:
         help="threads per server process (default clients/workers)",
     )
     parser.add_argument(
+        "--server",
+        choices=["gunicorn", "serve"],
+        default="gunicorn",
+        help="HTTP server for the concurrent run: gunicorn (the production server, gthread"
+        " workers) or bench/serve.py (wsgiref with a thread pool)",
+    )
+    parser.add_argument(
         "--only",
         choices=["coverage", "members"],
         help="print only this part (coverage: no lists, no import; members: lists only)",
@@ -208,7 +215,9 @@ def main() -> None:
 
     if not args.skip_concurrent:
         threads = args.threads or max(1, args.clients // args.workers)
-        bench_concurrent(staff, admin, args.clients, args.requests, args.workers, threads)
+        bench_concurrent(
+            staff, admin, args.clients, args.requests, args.workers, threads, args.server
+        )
 
     if not args.skip_import and args.only != "members":
         bench_import(args.import_rows, admin, district, args.import_rounds)
@@ -302,7 +311,13 @@ def _burst(
 
 
 def bench_concurrent(
-    staff: Any, admin: Any, clients: int, per_client: int, workers: int, threads: int
+    staff: Any,
+    admin: Any,
+    clients: int,
+    per_client: int,
+    workers: int,
+    threads: int,
+    server_kind: str = "gunicorn",
 ) -> None:
     """The P2 figures: `clients` threads against a WSGI server on 127.0.0.1.
 
@@ -332,14 +347,28 @@ def bench_concurrent(
     env.update(DEBUG="false", LIANJIAN_ENV="development", ALLOWED_HOSTS="127.0.0.1")
     log_path = Path(tempfile.gettempdir()) / f"lianjian_bench_server_{port}.log"
     log = log_path.open("w")
-    server = subprocess.Popen(
-        [
+    if server_kind == "gunicorn":
+        # as deployed (DESIGN.md): gunicorn processes, here gthread workers on loopback
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "lianjian.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--worker-class=gthread",
+            f"--threads={threads}",
+            "--backlog=256",
+            "--log-level=warning",
+        ]
+    else:
+        command = [
             sys.executable,
             str(Path(__file__).with_name("serve.py")),
             str(port),
             str(threads),
             str(workers),
-        ],
+        ]
+    server = subprocess.Popen(
+        command,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -353,7 +382,7 @@ def bench_concurrent(
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"bench/serve.py did not start, see {log_path}") from None
+                    raise SystemExit(f"{server_kind} did not start, see {log_path}") from None
                 time.sleep(0.3)
         page_client = Client()
         page_client.force_login(staff)
@@ -373,7 +402,7 @@ def bench_concurrent(
         ]
         print(
             f"member list over HTTP (P2: API p95 <= 100 ms, page p95 <= 300 ms; "
-            f"{clients} concurrent clients x {per_client} requests; bench/serve.py on 127.0.0.1, "
+            f"{clients} concurrent clients x {per_client} requests; {server_kind} on 127.0.0.1, "
             f"{workers} process(es) x {threads} threads)"
         )
         for label, path, headers in targets:
