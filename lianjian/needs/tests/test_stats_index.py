@@ -1,0 +1,79 @@
+"""P3: statistics that read summaries are answered by the scope level's covering index alone.
+
+A district's summaries lie all over the table (needs arrive from the whole
+city in turn), so at city scale a scan that visits rows reads nearly every
+page of it. `needs_sum_<level>_stats_idx` carries every column these
+statements read, which lets PostgreSQL answer them with an index-only scan
+of one contiguous slice. This test compiles what `need_stats` actually sends
+for a window and for past dates, for every dimension, and fails when a
+statement on the summaries reads a column the level's index lacks (the scan
+would go back to the table for each row). The index definition is read from
+the model, so the test runs on SQLite too, which ignores INCLUDE; the
+benchmark (`bench/needs_bench.py`) checks the plans on full-size data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Field, Index
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from lianjian.needs.models import NeedSummary
+from lianjian.needs.selectors import DIMENSIONS, need_stats
+
+LEVELS = [("district_admin", "district"), ("street_staff", "street")]
+DAY = dt.timedelta(days=1)
+# the statistics that read summary rows rather than tallies, as the page and the API ask
+WINDOWS = {
+    "this month": lambda now: {"start": now - 10 * DAY},
+    "as of a past date": lambda now: {"as_of": now - 30 * DAY},
+    "a past window": lambda now: {"start": now - 60 * DAY, "end": now - 30 * DAY},
+}
+
+
+def _summary_statements(user: Any, **kwargs: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        need_stats(user, **kwargs)
+    return [q["sql"] for q in captured.captured_queries if '"needs_needsummary"' in q["sql"]]
+
+
+def _stats_index(level: str) -> Index:
+    names = {index.name: index for index in NeedSummary._meta.indexes}
+    name = f"needs_sum_{level[:4]}_stats_idx"
+    assert name in names, f"NeedSummary has no covering index {name} for {level} statistics"
+    return names[name]
+
+
+def _index_columns(index: Index) -> set[str]:
+    columns = set()
+    for name in (*index.fields, *index.include):
+        field = NeedSummary._meta.get_field(name)
+        assert isinstance(field, Field), name
+        columns.add(field.column)
+    return columns
+
+
+@pytest.mark.parametrize("window", sorted(WINDOWS))
+@pytest.mark.parametrize("dimension", sorted(DIMENSIONS))
+@pytest.mark.parametrize(("persona", "level"), LEVELS)
+def test_summary_statistics_read_only_the_covering_index(
+    world: Any, personas: Any, submit: Any, persona: str, level: str, dimension: str, window: str
+) -> None:
+    submit()
+    kwargs = WINDOWS[window](timezone.now())
+    statements = _summary_statements(getattr(personas, persona), dimension=dimension, **kwargs)
+    assert statements, "these statistics no longer read the summaries: update the test"
+    index = _stats_index(level)
+    assert index.fields[0] == level, index.fields
+    covered = _index_columns(index)
+    for sql in statements:
+        # the statement is scoped on the index's leading column, so its slice answers it
+        assert f'"needs_needsummary"."{level}_id" = ' in sql, sql
+        read = set(re.findall(r'"needs_needsummary"\."(\w+)"', sql))
+        assert read <= covered, f"{index.name} lacks {sorted(read - covered)} read by\n{sql}"
