@@ -207,6 +207,9 @@ def need_stats(
     current = timezone.now() - as_of < CURRENT_WINDOW
     if current and start is None and as_of - end < CURRENT_WINDOW:
         tallies = _tally_all_time(user, dimension, as_of)
+    elif current and start is not None:
+        label = _label_subquery(dimension, key)
+        tallies = _tally_window(user, dimension, received_at, start, end, as_of, label)
     elif current:
         label = _label_subquery(dimension, key)
         tallies = _tally_summaries(
@@ -307,18 +310,57 @@ def _tally_all_time(user: Any, dimension: str, as_of: dt.datetime) -> dict[Any, 
     statements = _all_time_sql(dimension, need_scope_q(user, "needs.stats"))
     if statements is None:
         return {}
-    tally_sql, (overdue_sql, params) = statements
-    deadline = NeedSummary._meta.get_field("deadline")
-    stand_in = deadline.get_db_prep_value(_AS_OF, connection)
-    when = deadline.get_db_prep_value(as_of, connection)
-    params = tuple(when if p == stand_in else p for p in params)
+    tally_sql, overdue_sql = statements
     tallies: dict[Any, dict[str, Any]] = {}
     for row in _rows(tally_sql):
         k = row[key] if key == "channel" else (row[key] or None)
         t: dict[str, Any] = {f: int(row[f] or 0) for f in SUMS if f != "overdue"}
         tallies[k] = {**t, "overdue": 0, "label": row.get("label")}
-    for row in _rows((overdue_sql, params)):
+    _add_overdue(tallies, key, overdue_sql, as_of)
+    return tallies
+
+
+def _add_overdue(
+    tallies: dict[Any, dict[str, Any]], key: str, overdue_sql: Statement, as_of: dt.datetime
+) -> None:
+    """Overdue per key at `as_of`, from the all-time overdue statement (a partial index)."""
+    sql, params = overdue_sql
+    deadline = NeedSummary._meta.get_field("deadline")
+    stand_in = deadline.get_db_prep_value(_AS_OF, connection)
+    when = deadline.get_db_prep_value(as_of, connection)
+    params = tuple(when if p == stand_in else p for p in params)
+    for row in _rows((sql, params)):
         tallies.setdefault(row[key], _empty())["overdue"] = row["n"]
+
+
+def _tally_window(
+    user: Any,
+    dimension: str,
+    received_at: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    label: Subquery | None,
+) -> dict[Any, dict[str, Any]]:
+    """The present from `start` on: only the summaries that moved since `start`.
+
+    Every moment a figure counts is a counted event, none later than the
+    row's `last_event_at`, so older rows can add nothing but overdue (a state,
+    not a moment): that comes from the partial index over all of them. The
+    rows read are a range of the scope level's covering index, not the whole
+    scope. A row without `last_event_at` (never set) is read as well, by a
+    statement of its own: one range each, where an OR would read every row.
+    """
+    key = DIMENSIONS[dimension]
+    statements = _all_time_sql(dimension, need_scope_q(user, "needs.stats"))
+    if statements is None:
+        return {}
+    summaries = summaries_visible_to(user)
+    tallies: dict[Any, dict[str, Any]] = {}
+    for moved in (summaries.filter(last_event_at__gte=start), summaries.filter(last_event_at=None)):
+        found = _tally_summaries(moved, key, received_at, start, end, as_of, label, overdue=False)
+        _merge(tallies, found, 1)
+    _add_overdue(tallies, key, statements[1], as_of)
     return tallies
 
 
@@ -330,8 +372,13 @@ def _tally_summaries(
     end: dt.datetime | None,
     as_of: dt.datetime,
     label: Subquery | None,
+    *,
+    overdue: bool = True,
 ) -> dict[Any, dict[str, Any]]:
-    """One grouped scan of these summaries (no `end`: every moment to date)."""
+    """One grouped scan of these summaries (no `end`: every moment to date).
+
+    `overdue=False` leaves overdue at 0, for callers that count it apart.
+    """
 
     def within(field: str) -> Q:
         q = Q(**{field + "__lte": end} if end else {field + "__isnull": False})
@@ -349,12 +396,16 @@ def _tally_summaries(
             rated=Count("pk", filter=rated),
             satisfied=Count("pk", filter=rated & Q(rating__in=SATISFIED)),
             reopened=Count("pk", filter=within("first_reopened_at")),
-            overdue=Count("pk", filter=Q(status__in=AWAITING_REPLY, deadline__lt=as_of)),
+            **(
+                {"overdue": Count("pk", filter=Q(status__in=AWAITING_REPLY, deadline__lt=as_of))}
+                if overdue
+                else {}
+            ),
             **({"label": label} if label is not None else {}),
         )
         .order_by()
     )
-    return {row[key]: {**row, "seconds": row["seconds"] or 0} for row in rows}
+    return {row[key]: {"overdue": 0, **row, "seconds": row["seconds"] or 0} for row in rows}
 
 
 def _tally_history(
@@ -373,10 +424,13 @@ def _tally_history(
         # every moment of an unchanged need is <= as_of: its figures are its all-time
         # ones, so take the tallies and remove what moved since (usually few rows)
         tallies = _tally_all_time(user, dimension, as_of)
-        moved = summaries_visible_to(user).filter(
-            Q(last_event_at__gt=as_of) | Q(last_event_at=None)
-        )
-        _merge(tallies, _tally_summaries(moved, key, received_at, None, None, as_of, label), -1)
+        summaries = summaries_visible_to(user)
+        # one statement per range of the covering index (an OR would read every row)
+        for moved in (
+            summaries.filter(last_event_at__gt=as_of),
+            summaries.filter(last_event_at=None),
+        ):
+            _merge(tallies, _tally_summaries(moved, key, received_at, None, None, as_of, label), -1)
     else:
         settled = summaries_visible_to(user).filter(last_event_at__lte=as_of)
         tallies = _tally_summaries(settled, key, received_at, start, end, as_of, label)
@@ -466,14 +520,20 @@ def states_as_of(
     # NULL `last_event_at` (never set) counts as moved, so such a row is folded, not
     # trusted. Each arm names all three columns: the (level, last_event_at,
     # submitted_at) index then answers it without visiting rows that fail.
-    changed = NeedSummary.objects.filter(
-        Q(last_event_at__gt=as_of, submitted_at__lte=as_of)
-        | Q(last_event_at=None, submitted_at__lte=as_of)
+    arms = (
+        Q(last_event_at__gt=as_of, submitted_at__lte=as_of),
+        Q(last_event_at=None, submitted_at__lte=as_of),
     )
+    changed = NeedSummary.objects.filter(arms[0] | arms[1])
     region = scope_q(user, perm)
     if changed_only:
-        # ancestors never change, so the summary's scope is its events' scope
-        ids = list(changed.filter(region).values_list("need_id", flat=True))
+        # ancestors never change, so the summary's scope is its events' scope; one
+        # statement per arm, each a range of the level's index (their OR read it all)
+        ids = [
+            need_id
+            for arm in arms
+            for need_id in NeedSummary.objects.filter(region, arm).values_list("need_id", flat=True)
+        ]
         states = fold_needs(events.filter(region), ids)
     else:
         states = fold_rows(events.filter(region))

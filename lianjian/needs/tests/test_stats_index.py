@@ -77,3 +77,49 @@ def test_summary_statistics_read_only_the_covering_index(
         assert f'"needs_needsummary"."{level}_id" = ' in sql, sql
         read = set(re.findall(r'"needs_needsummary"\."(\w+)"', sql))
         assert read <= covered, f"{index.name} lacks {sorted(read - covered)} read by\n{sql}"
+        # one range of the slice each: an OR of ranges makes PostgreSQL read all of it
+        assert " OR " not in sql, sql
+    if "start" in kwargs:
+        # a window reads the summaries that moved since its start, not the whole scope
+        assert any('"needs_needsummary"."last_event_at" >= ' in sql for sql in statements)
+
+
+def test_a_window_reads_what_moved_since_its_start_and_counts_overdue_over_all(
+    world: Any, personas: Any, submit: Any, tree: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The present from a start date equals one scan of every summary in scope."""
+    from lianjian.needs import selectors
+    from lianjian.needs.tests.test_stats_as_of import _random_history, at
+
+    _random_history(world, personas, submit, tree, seed=3)
+    starts = [at(8), at(12), at(16)]
+    # needs that moved before a start still count as overdue (deadlines are long past)
+    for start in starts:
+        old = NeedSummary.objects.filter(last_event_at__lt=start)
+        assert old.exists() and NeedSummary.objects.filter(last_event_at__gte=start).exists()
+    assert old.filter(status__in=("dispatched", "accepted", "transferred", "reopened")).exists()
+    # a row whose last event was never recorded is read too
+    unset = NeedSummary.objects.filter(first_dispatched_at__gte=at(12)).order_by("pk").first()
+    assert unset is not None
+    NeedSummary.objects.filter(pk=unset.pk).update(last_event_at=None)
+    users = [personas.district_admin, personas.street_staff, personas.secretary_a1]
+    users.append(personas.dept_handler)
+    windows = [(start, None) for start in starts] + [(at(8), at(14))]
+    fast = {
+        (user.username, dim, w): need_stats(user, dimension=dim, start=w[0], end=w[1])
+        for user in users
+        for dim in DIMENSIONS
+        for w in windows
+    }
+    assert any(row["overdue"] for rows in fast.values() for row in rows)
+
+    def every_summary(user: Any, dimension: str, *args: Any) -> dict[Any, dict[str, Any]]:
+        summaries = selectors.summaries_visible_to(user)
+        return selectors._tally_summaries(summaries, DIMENSIONS[dimension], *args)
+
+    monkeypatch.setattr(selectors, "_tally_window", every_summary)
+    for user in users:
+        for dim in DIMENSIONS:
+            for w in windows:
+                rows = need_stats(user, dimension=dim, start=w[0], end=w[1])
+                assert fast[(user.username, dim, w)] == rows, (user.username, dim, w)
