@@ -286,6 +286,11 @@ def main() -> None:
     parser.add_argument("--streets", type=int, default=10, help="district scale only")
     parser.add_argument("--communities", type=int, default=12, help="district scale only")
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--skip-http", action="store_true", help="no P2 run over HTTP")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=25, help="per client")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
     import django
@@ -401,6 +406,45 @@ def main() -> None:
 
     p50, p95 = timed(create, args.repeat)
     print(f"{'need creation (need_submit)':45s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+
+    if not args.skip_http and connection.vendor == "postgresql":
+        http_needs_list(ctx, args)
+
+
+def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
+    """P2 for the needs list: its API per persona and its page, 16 clients over HTTP."""
+    from django.conf import settings
+    from django.test import Client
+    from run import http_figures
+
+    from lianjian.accounts.services import token_create
+
+    page_client = Client()
+    page_client.force_login(ctx["user"])
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={page_client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    )
+    targets = [
+        (
+            f"GET /api/v1/needs ({who}, 20 rows)",
+            "/api/v1/needs",
+            {"Authorization": f"Bearer {token_create(ctx[key], 'bench')}"},
+        )
+        for who, key in (
+            ("street staff", "user"),
+            ("district admin", "admin"),
+            ("department handler", "handler"),
+        )
+    ]
+    targets.append(("GET /needs/ page (street staff)", "/needs/", {"Cookie": cookie}))
+    http_figures(
+        "needs list over HTTP (P2: API p95 <= 100 ms, page p95 <= 300 ms",
+        targets,
+        clients=args.clients,
+        per_client=args.requests,
+        workers=args.workers,
+        threads=args.threads,
+    )
 
 
 if __name__ == "__main__":

@@ -319,13 +319,59 @@ def bench_concurrent(
     threads: int,
     server_kind: str = "gunicorn",
 ) -> None:
-    """The P2 figures: `clients` threads against a WSGI server on 127.0.0.1.
+    """The P2 figures for the member list: its API for two personas and its page."""
+    from django.conf import settings
+    from django.test import Client
 
-    The server (`bench/serve.py`: Django's WSGI application, a pool of
-    `clients` threads, DEBUG off) is a separate process on the benchmark
-    database, so the clients' own Python does not share its GIL. Each client
-    sends `per_client` requests back to back (a bounded loop, no think time),
-    all clients starting together; only loopback is used.
+    from lianjian.accounts.services import token_create
+
+    page_client = Client()
+    page_client.force_login(staff)
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={page_client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    )
+    targets = [
+        (
+            "GET /api/v1/members (street staff, 20 rows)",
+            "/api/v1/members",
+            {"Authorization": f"Bearer {token_create(staff, 'bench')}"},
+        ),
+        (
+            "GET /api/v1/members (district admin)",
+            "/api/v1/members",
+            {"Authorization": f"Bearer {token_create(admin, 'bench')}"},
+        ),
+        ("GET /orgs/members/ page (street staff)", "/orgs/members/", {"Cookie": cookie}),
+    ]
+    http_figures(
+        "member list over HTTP (P2: API p95 <= 100 ms, page p95 <= 300 ms",
+        targets,
+        clients=clients,
+        per_client=per_client,
+        workers=workers,
+        threads=threads,
+        server_kind=server_kind,
+    )
+
+
+def http_figures(
+    title: str,
+    targets: list[tuple[str, str, dict[str, str]]],
+    *,
+    clients: int,
+    per_client: int,
+    workers: int,
+    threads: int,
+    server_kind: str = "gunicorn",
+) -> None:
+    """P2 over HTTP: `clients` threads against a WSGI server on 127.0.0.1, per target.
+
+    The server (gunicorn as deployed, or `bench/serve.py`; Django's WSGI
+    application, DEBUG off) is a separate process on the benchmark database,
+    so the clients' own Python does not share its GIL. Each client sends
+    `per_client` requests back to back (a bounded loop, no think time), all
+    clients starting together; only loopback is used. Shared by the registry
+    (`run.py`) and needs (`needs_bench.py`) benchmarks.
     """
     import socket
     import subprocess
@@ -334,11 +380,6 @@ def bench_concurrent(
     import urllib.error
     import urllib.request
     from pathlib import Path
-
-    from django.conf import settings
-    from django.test import Client
-
-    from lianjian.accounts.services import token_create
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -367,12 +408,7 @@ def bench_concurrent(
             str(threads),
             str(workers),
         ]
-    server = subprocess.Popen(
-        command,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -384,26 +420,9 @@ def bench_concurrent(
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"{server_kind} did not start, see {log_path}") from None
                 time.sleep(0.3)
-        page_client = Client()
-        page_client.force_login(staff)
-        cookie = f"{settings.SESSION_COOKIE_NAME}={page_client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        targets = [
-            (
-                "GET /api/v1/members (street staff, 20 rows)",
-                "/api/v1/members",
-                {"Authorization": f"Bearer {token_create(staff, 'bench')}"},
-            ),
-            (
-                "GET /api/v1/members (district admin)",
-                "/api/v1/members",
-                {"Authorization": f"Bearer {token_create(admin, 'bench')}"},
-            ),
-            ("GET /orgs/members/ page (street staff)", "/orgs/members/", {"Cookie": cookie}),
-        ]
         print(
-            f"member list over HTTP (P2: API p95 <= 100 ms, page p95 <= 300 ms; "
-            f"{clients} concurrent clients x {per_client} requests; {server_kind} on 127.0.0.1, "
-            f"{workers} process(es) x {threads} threads)"
+            f"{title}; {clients} concurrent clients x {per_client} requests; "
+            f"{server_kind} on 127.0.0.1, {workers} process(es) x {threads} threads)"
         )
         for label, path, headers in targets:
             samples, errors, wall = _burst(base + path, headers, clients, per_client)

@@ -49,7 +49,8 @@ class NeedOut(Schema):
 
 class NeedPage(Schema):
     items: list[NeedOut]
-    count: int
+    count: int = Field(description="总条数；count_capped 为真时表示“至少这么多”")
+    count_capped: bool = Field(description="只数到本页之后 1000 条：真表示实际更多")
 
 
 class NeedFilters(Paging):

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.paging import page_total
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (
@@ -523,10 +524,7 @@ def _member_page(
     """A page with a bounded count and a cursor link to the next page (GET lists only)."""
     start, limit = paging.offset, paging.limit
     items = selectors.member_list_rows(qs, start, start + limit)
-    if 0 < len(items) < limit or (not items and not start):
-        count, capped = start + len(items), False  # the last page tells the total itself
-    else:
-        count, capped = selectors.count_up_to(qs, start + limit + selectors.MEMBER_COUNT_AHEAD)
+    count, capped = page_total(qs, start, limit, len(items), selectors.MEMBER_COUNT_AHEAD)
     next_url = None
     if link_next and len(items) == limit and (capped or start + limit < count):
         params = request.GET.copy()

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
+from lianjian.core.paging import COUNT_AHEAD
 from lianjian.orgs.access import (
     LEVEL_FIELD,
     members_visible_to,
@@ -151,7 +152,7 @@ def members_filtered(
 
 # How far past the current page a member list counts: a district admin at city
 # scale sees 250k members, and counting them all cost ~1 s per list request
-MEMBER_COUNT_AHEAD = 1000
+MEMBER_COUNT_AHEAD = COUNT_AHEAD
 
 
 # what a member list row shows (page and API): the wide related rows stay unread
@@ -185,16 +186,6 @@ def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member
     """
     ids = qs.order_by("-id").values("pk")[start:stop]
     return list(qs.filter(pk__in=ids).only(*MEMBER_LIST_FIELDS).order_by("-id"))
-
-
-def count_up_to(qs: QuerySet[Any], limit: int) -> tuple[int, bool]:
-    """The number of rows, counted no further than `limit`; True when there are more.
-
-    The count reads at most `limit + 1` index entries or rows instead of the
-    whole scope, so its cost does not grow with the district.
-    """
-    counted = qs.order_by().values("pk")[: limit + 1].count()
-    return min(counted, limit), counted > limit
 
 
 # ---------------------------------------------------------------- choices and summaries for pages

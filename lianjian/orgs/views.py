@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.masking import mask
-from lianjian.core.paging import querystring_without_page
+from lianjian.core.paging import count_up_to, querystring_without_page
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (
@@ -57,7 +57,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        count, self.capped = selectors.count_up_to(self.queryset, self.count_limit)
+        count, self.capped = count_up_to(self.queryset, self.count_limit)
         return count
 
     def page(self, number: Any) -> Page[Any]:

@@ -369,3 +369,23 @@ def test_catalogue_lists_six_conveniences(personas: Any, client_for: Any, world:
     body = client_for(personas.street_staff).get("/needs/catalogue/").content.decode()
     for name in ("融资便利", "午餐便利", "培训便利", "法律便利", "卫生保健便利", "沟通交流便利"):
         assert name in body
+
+
+def test_api_list_counts_only_so_far_past_the_page(
+    personas: Any, client_for: Any, submit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A district's needs are not all counted for every page: `count_capped` says "more"."""
+    from lianjian.core import paging
+
+    monkeypatch.setattr(paging, "COUNT_AHEAD", 2)
+    for _ in range(7):
+        submit()
+    c = client_for(personas.street_staff)
+    first = c.get("/api/v1/needs", {"limit": 2}).json()
+    assert len(first["items"]) == 2 and (first["count"], first["count_capped"]) == (4, True)
+    last = c.get("/api/v1/needs", {"limit": 2, "offset": 6}).json()
+    assert len(last["items"]) == 1 and (last["count"], last["count_capped"]) == (7, False)
+    middle = c.get("/api/v1/needs", {"limit": 2, "offset": 2}).json()
+    assert (middle["count"], middle["count_capped"]) == (6, True)
+    everything = c.get("/api/v1/needs", {"limit": 20}).json()
+    assert (everything["count"], everything["count_capped"]) == (7, False)
