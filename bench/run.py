@@ -137,6 +137,11 @@ def main() -> None:
         " workers) or bench/serve.py (wsgiref with a thread pool)",
     )
     parser.add_argument(
+        "--no-keep-alive",
+        action="store_true",
+        help="every HTTP request on a new connection (default: each client keeps one)",
+    )
+    parser.add_argument(
         "--only",
         choices=["coverage", "members"],
         help="print only this part (coverage: no lists, no import; members: lists only)",
@@ -216,7 +221,14 @@ def main() -> None:
     if not args.skip_concurrent:
         threads = args.threads or max(1, args.clients // args.workers)
         bench_concurrent(
-            staff, admin, args.clients, args.requests, args.workers, threads, args.server
+            staff,
+            admin,
+            args.clients,
+            args.requests,
+            args.workers,
+            threads,
+            args.server,
+            keep_alive=not args.no_keep_alive,
         )
 
     if not args.skip_import and args.only != "members":
@@ -252,33 +264,51 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def _burst(
-    url: str, headers: dict[str, str], clients: int, per_client: int, warmup: int = 3
+    url: str,
+    headers: dict[str, str],
+    clients: int,
+    per_client: int,
+    warmup: int = 3,
+    keep_alive: bool = True,
 ) -> tuple[list[float], list[str], float]:
     """`clients` threads released together, each sending `per_client` GETs to `url`.
 
-    An unmeasured round of `warmup` requests per client goes first: it reaches
+    With `keep_alive` each client reuses its connection, as browsers and API
+    integrations do (gunicorn's gthread workers keep idle connections for 2 s);
+    without it every request opens a new TCP connection. An unmeasured round of `warmup` requests per client goes first: it reaches
     every server process and thread, so their first database connections and
     lazily built state (URL resolver, templates, schemas) are not timed as if
     they were the steady state of a running deployment.
     """
+    import http.client
     import threading
-    import urllib.error
-    import urllib.request
+    from urllib.parse import urlsplit
 
     assert url.startswith("http://127.0.0.1:")  # loopback only
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    sent = {**headers, **({} if keep_alive else {"Connection": "close"})}
     samples: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    def get() -> None:
-        request = urllib.request.Request(url, headers=headers)  # noqa: S310
+    def get(held: list[http.client.HTTPConnection]) -> None:
+        if not held:
+            held.append(http.client.HTTPConnection("127.0.0.1", parts.port, timeout=30))
+        conn = held[0]
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                response.read()
-        except urllib.error.HTTPError as exc:
-            with lock:
-                errors.append(str(exc.code))
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            conn.request("GET", target, headers=sent)
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 400:
+                with lock:
+                    errors.append(str(response.status))
+            if response.will_close:
+                conn.close()
+                held.clear()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            held.clear()
             with lock:
                 errors.append(type(exc).__name__)
 
@@ -287,11 +317,14 @@ def _burst(
 
         def client() -> None:
             mine: list[float] = []
+            held: list[http.client.HTTPConnection] = []
             start_line.wait()
             for _ in range(count):
                 began = time.perf_counter()
-                get()
+                get(held)
                 mine.append((time.perf_counter() - began) * 1000)
+            for conn in held:
+                conn.close()
             if record:
                 with lock:
                     samples.extend(mine)
@@ -318,6 +351,7 @@ def bench_concurrent(
     workers: int,
     threads: int,
     server_kind: str = "gunicorn",
+    keep_alive: bool = True,
 ) -> None:
     """The P2 figures for the member list: its API for two personas and its page."""
     from django.conf import settings
@@ -351,6 +385,7 @@ def bench_concurrent(
         workers=workers,
         threads=threads,
         server_kind=server_kind,
+        keep_alive=keep_alive,
     )
 
 
@@ -363,6 +398,7 @@ def http_figures(
     workers: int,
     threads: int,
     server_kind: str = "gunicorn",
+    keep_alive: bool = True,
 ) -> None:
     """P2 over HTTP: `clients` threads against a WSGI server on 127.0.0.1, per target.
 
@@ -421,11 +457,14 @@ def http_figures(
                     raise SystemExit(f"{server_kind} did not start, see {log_path}") from None
                 time.sleep(0.3)
         print(
-            f"{title}; {clients} concurrent clients x {per_client} requests; "
+            f"{title}; {clients} concurrent clients x {per_client} requests"
+            f"{', keep-alive' if keep_alive else ', a new connection each'}; "
             f"{server_kind} on 127.0.0.1, {workers} process(es) x {threads} threads)"
         )
         for label, path, headers in targets:
-            samples, errors, wall = _burst(base + path, headers, clients, per_client)
+            samples, errors, wall = _burst(
+                base + path, headers, clients, per_client, keep_alive=keep_alive
+            )
             p50, p95 = _percentiles(samples)
             print(
                 f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   "

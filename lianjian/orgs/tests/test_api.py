@@ -874,13 +874,19 @@ def test_member_search_by_number_travels_in_the_body_not_the_url(personas, tree,
 
 
 def test_member_search_is_rate_limited(personas, tree, client_for, settings):
+    import datetime as dt
+
+    import time_machine
+
     from lianjian.orgs import selectors
 
     c = client_for(personas.street_staff)
     limit = selectors.MEMBER_SEARCH_RATE[0]
-    for _ in range(limit):
-        assert call(c, "post", f"{API}/members/search", {"q": "陈"}).status_code == 200
-    r = call(c, "post", f"{API}/members/search", {"q": "陈"})
-    assert r.status_code == 429 and int(r["Retry-After"]) > 0
-    assert c.get(f"{API}/members", {"q": "陈"}).status_code == 429  # one budget for both
-    assert c.get(f"{API}/members").status_code == 200  # listing without a search is not limited
+    # frozen clock: all hits land in one fixed window
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+        for _ in range(limit):
+            assert call(c, "post", f"{API}/members/search", {"q": "陈"}).status_code == 200
+        r = call(c, "post", f"{API}/members/search", {"q": "陈"})
+        assert r.status_code == 429 and int(r["Retry-After"]) > 0
+        assert c.get(f"{API}/members", {"q": "陈"}).status_code == 429  # one budget for both
+        assert c.get(f"{API}/members").status_code == 200  # a list without a search is not limited

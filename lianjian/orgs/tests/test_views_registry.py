@@ -568,12 +568,12 @@ def clean_cache():
 def test_member_search_is_rate_limited(personas, tree, client_for, clean_cache):
     import time_machine
 
-    from lianjian.orgs import views
+    from lianjian.orgs import selectors
 
     c = client_for(personas.street_staff)
     # frozen clock: all hits land in one fixed window
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False):
-        for _ in range(views.SEARCH_LIMIT):
+        for _ in range(selectors.MEMBER_SEARCH_RATE[0]):
             assert c.get(reverse("orgs:member_list"), {"q": "陈"}).status_code == 200
         response = c.get(reverse("orgs:member_list"), {"q": "陈"})
         assert response.status_code == 429
