@@ -291,7 +291,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25, help="per client")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--no-keep-alive", action="store_true", help="a new connection per request")
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="each client keeps its connection"
+    )
     args = parser.parse_args()
 
     import django
@@ -445,7 +447,7 @@ def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
         per_client=args.requests,
         workers=args.workers,
         threads=args.threads,
-        keep_alive=not args.no_keep_alive,
+        keep_alive=args.keep_alive,
     )
 
 

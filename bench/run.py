@@ -137,9 +137,10 @@ def main() -> None:
         " workers) or bench/serve.py (wsgiref with a thread pool)",
     )
     parser.add_argument(
-        "--no-keep-alive",
+        "--keep-alive",
         action="store_true",
-        help="every HTTP request on a new connection (default: each client keeps one)",
+        help="each client keeps its connection (default: a new connection per request; with"
+        " keep-alive each client stays on one server process, which balanced worse here)",
     )
     parser.add_argument(
         "--only",
@@ -228,7 +229,7 @@ def main() -> None:
             args.workers,
             threads,
             args.server,
-            keep_alive=not args.no_keep_alive,
+            keep_alive=args.keep_alive,
         )
 
     if not args.skip_import and args.only != "members":
@@ -269,13 +270,14 @@ def _burst(
     clients: int,
     per_client: int,
     warmup: int = 3,
-    keep_alive: bool = True,
+    keep_alive: bool = False,
 ) -> tuple[list[float], list[str], float]:
     """`clients` threads released together, each sending `per_client` GETs to `url`.
 
-    With `keep_alive` each client reuses its connection, as browsers and API
-    integrations do (gunicorn's gthread workers keep idle connections for 2 s);
-    without it every request opens a new TCP connection. An unmeasured round of `warmup` requests per client goes first: it reaches
+    Each request opens a new TCP connection (`Connection: close`), so the
+    kernel spreads them over the server processes; with `keep_alive` each
+    client reuses one connection and so stays on one process, which balanced
+    the two processes worse here. An unmeasured round of `warmup` requests per client goes first: it reaches
     every server process and thread, so their first database connections and
     lazily built state (URL resolver, templates, schemas) are not timed as if
     they were the steady state of a running deployment.
@@ -351,7 +353,7 @@ def bench_concurrent(
     workers: int,
     threads: int,
     server_kind: str = "gunicorn",
-    keep_alive: bool = True,
+    keep_alive: bool = False,
 ) -> None:
     """The P2 figures for the member list: its API for two personas and its page."""
     from django.conf import settings
@@ -398,7 +400,7 @@ def http_figures(
     workers: int,
     threads: int,
     server_kind: str = "gunicorn",
-    keep_alive: bool = True,
+    keep_alive: bool = False,
 ) -> None:
     """P2 over HTTP: `clients` threads against a WSGI server on 127.0.0.1, per target.
 
