@@ -88,6 +88,8 @@ def _server_env(var_dir: Path, db_path: Path) -> dict[str, str]:
         FAST_PASSWORD_HASHER="1",
         LIANJIAN_DEMO_PASSWORD=DEMO_PASSWORD,
         TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+        # the district's unit list (the demo ledger) becomes a background export
+        EXPORT_SYNC_MAX_ROWS="1000",
     )
     env.pop("TEST_DATABASE_NAME", None)
     env.pop("REDIS_URL", None)

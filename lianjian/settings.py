@@ -328,6 +328,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EXCEL_UPLOAD_MAX_BYTES = _env_int("EXCEL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 EXCEL_MAX_ROWS = _env_int("EXCEL_MAX_ROWS", 200_000, minimum=10)
+# list exports above this many rows run on the task worker; their files are kept this long
+EXPORT_SYNC_MAX_ROWS = _env_int("EXPORT_SYNC_MAX_ROWS", 20_000, minimum=1)
+EXPORT_KEEP_HOURS = _env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 
 NOTIFICATION_BACKEND = os.environ.get(
     "NOTIFICATION_BACKEND", "lianjian.core.notifications.LoggingBackend"

@@ -38,11 +38,11 @@ EXPIRED_MESSAGE = "导出文件已超过保存期限并已删除，请重新导�
 
 def sync_max_rows() -> int:
     """Rows a list export writes within the request; above this it goes to the worker."""
-    return int(getattr(settings, "EXPORT_SYNC_MAX_ROWS", 20_000))
+    return int(settings.EXPORT_SYNC_MAX_ROWS)
 
 
 def keep_for() -> dt.timedelta:
-    return dt.timedelta(hours=int(getattr(settings, "EXPORT_KEEP_HOURS", 24)))
+    return dt.timedelta(hours=int(settings.EXPORT_KEEP_HOURS))
 
 
 def is_expired(job: ExportJob) -> bool:
