@@ -285,7 +285,26 @@ class Member(ScopedModel, TimeStampedModel):
         return self.name
 
 
-class ImportJob(models.Model):
+class JobProgress:
+    """What an import or export job's page shows: finished or not, and how far along."""
+
+    FINAL_STATUSES: frozenset[str]
+    status: str
+    processed_rows: int
+    total_rows: int
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if self.is_done:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+class ImportJob(JobProgress, models.Model):
     """One uploaded ledger file and its outcome; large files are processed by a task."""
 
     class Kind(models.TextChoices):
@@ -325,18 +344,10 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
-    @property
-    def is_done(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.REJECTED}
-
-    @property
-    def percent(self) -> int:
-        if self.is_done:
-            return 100
-        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected"})
 
 
-class ExportJob(models.Model):
+class ExportJob(JobProgress, models.Model):
     """A list export too large for one request, written by the task worker.
 
     Only masked lists go this way (full personal data is exported in the
@@ -371,12 +382,4 @@ class ExportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
-    @property
-    def is_done(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
-
-    @property
-    def percent(self) -> int:
-        if self.is_done:
-            return 100
-        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+    FINAL_STATUSES = frozenset({"succeeded", "failed"})
