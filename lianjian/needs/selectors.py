@@ -487,6 +487,31 @@ def _tally_states(
 FOLD_BATCH = 2000
 
 
+def _event_rows(qs: QuerySet[NeedEvent]) -> list[Any]:
+    """The fold's columns of a bounded set of events (one batch), as named rows.
+
+    On PostgreSQL the rows come in binary: Django reads every timestamptz
+    as text through a Python loader (a regular expression per value), which
+    was a third of a district's as-of statistic (two per event, ~4,400 events).
+    psycopg's binary loader is C and returns the same aware datetimes.
+    """
+    rows = qs.values_list(*EVENT_FOLD_FIELDS, named=True)
+    if connection.vendor != "postgresql":
+        return list(rows)
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    import psycopg
+    from psycopg.rows import namedtuple_row
+
+    connection.ensure_connection()
+    # Django's own cursors bind on the client, which cannot return binary rows
+    with psycopg.Cursor(connection.connection, row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
 def states_as_of(
     user: Any, as_of: dt.datetime, perm: str = "needs.stats", *, changed_only: bool = False
 ) -> list[SummaryState]:
@@ -513,7 +538,7 @@ def states_as_of(
         # cannot see how few needs changed and scans the whole history
         states: dict[int, SummaryState] = {}
         for batch in batches(ids):
-            states.update(fold_rows(qs.filter(need_id__in=batch)))
+            states.update(fold(_event_rows(qs.filter(need_id__any=batch))))
         return states
 
     # existed at `as_of` (every history starts with its submit) and moved after it; a
@@ -544,7 +569,7 @@ def states_as_of(
             # the department's needs by its events' index, then which of them changed
             ids = []
             for batch in batches(list(set(held.values_list("need_id", flat=True)))):
-                ids += changed.filter(need_id__in=batch).values_list("need_id", flat=True)
+                ids += changed.filter(need_id__any=batch).values_list("need_id", flat=True)
             of_dept = fold_needs(events, ids)
         else:
             of_dept = fold_rows(events.filter(need_id__in=held.values("need_id")))
