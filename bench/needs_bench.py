@@ -294,6 +294,9 @@ def main() -> None:
     parser.add_argument(
         "--keep-alive", action="store_true", help="each client keeps its connection"
     )
+    from run import http_arguments
+
+    http_arguments(parser)
     args = parser.parse_args()
 
     import django
@@ -455,6 +458,8 @@ def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
         workers=args.workers,
         threads=args.threads,
         keep_alive=args.keep_alive,
+        load=args.load,
+        redis_url=args.redis,
     )
 
 

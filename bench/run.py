@@ -142,6 +142,7 @@ def main() -> None:
         help="each client keeps its connection (default: a new connection per request; with"
         " keep-alive each client stays on one server process, which balanced worse here)",
     )
+    http_arguments(parser)
     parser.add_argument(
         "--only",
         choices=["coverage", "members"],
@@ -230,10 +231,30 @@ def main() -> None:
             threads,
             args.server,
             keep_alive=args.keep_alive,
+            load=args.load,
+            redis_url=args.redis,
         )
 
     if not args.skip_import and args.only != "members":
         bench_import(args.import_rows, admin, district, args.import_rounds)
+
+
+def http_arguments(parser: argparse.ArgumentParser) -> None:
+    """The load generator and the server's cache, shared by run.py and needs_bench.py."""
+    import shutil
+
+    parser.add_argument(
+        "--load",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: wrk (C, Debian's package; the default when installed) or 16"
+        " Python threads in this process (their own CPU competes with the server's)",
+    )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        help="REDIS_URL for the server, as deployed (DESIGN.md); '' for a per-process cache",
+    )
 
 
 def check_member_plans(user: Any) -> None:
@@ -345,6 +366,47 @@ def _burst(
     return samples, errors, wall
 
 
+WRK_SECONDS = 15
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("FIGURES %.3f %.3f %d %.3f %d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
+    summary.duration / 1e6, summary.errors.status + summary.errors.connect
+      + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _wrk(
+    url: str, headers: dict[str, str], clients: int, keep_alive: bool
+) -> tuple[float, float, float, int]:
+    """p50, p95 (ms), requests/s and errors of `clients` wrk connections for WRK_SECONDS.
+
+    wrk is C: the load generator takes a sliver of the 2 CPUs the server and
+    PostgreSQL share, where 16 Python client threads took a fifth. A 3 s
+    unmeasured run first reaches every server process and thread (their
+    first connection and lazily built state are not the steady state).
+    """
+    import subprocess
+    import tempfile
+
+    assert url.startswith("http://127.0.0.1:")  # loopback only
+    sent = {**headers, **({} if keep_alive else {"Connection": "close"})}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    base = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", "-s", script.name]
+    for name, value in sent.items():
+        base += ["-H", f"{name}: {value}"]
+    subprocess.run([*base, "-d3s", url], capture_output=True, check=True)
+    out = subprocess.run(
+        [*base, f"-d{WRK_SECONDS}s", url], capture_output=True, text=True, check=True
+    ).stdout
+    os.unlink(script.name)
+    line = next(row for row in out.splitlines() if row.startswith("FIGURES"))
+    p50, p95, count, seconds, errors = line.split()[1:]
+    return float(p50), float(p95), int(count) / float(seconds), int(errors)
+
+
 def bench_concurrent(
     staff: Any,
     admin: Any,
@@ -354,6 +416,8 @@ def bench_concurrent(
     threads: int,
     server_kind: str = "gunicorn",
     keep_alive: bool = False,
+    load: str = "python",
+    redis_url: str = "",
 ) -> None:
     """The P2 figures for the member list: its API for two personas and its page."""
     from django.conf import settings
@@ -388,6 +452,8 @@ def bench_concurrent(
         threads=threads,
         server_kind=server_kind,
         keep_alive=keep_alive,
+        load=load,
+        redis_url=redis_url,
     )
 
 
@@ -401,8 +467,10 @@ def http_figures(
     threads: int,
     server_kind: str = "gunicorn",
     keep_alive: bool = False,
+    load: str = "python",
+    redis_url: str = "",
 ) -> None:
-    """P2 over HTTP: `clients` threads against a WSGI server on 127.0.0.1, per target.
+    """P2 over HTTP: `clients` concurrent clients against a WSGI server on 127.0.0.1, per target.
 
     The server (gunicorn as deployed, or `bench/serve.py`; Django's WSGI
     application, DEBUG off) is a separate process on the benchmark database,
@@ -424,6 +492,11 @@ def http_figures(
         port = int(sock.getsockname()[1])
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DEBUG="false", LIANJIAN_ENV="development", ALLOWED_HOSTS="127.0.0.1")
+    env["REDIS_URL"] = redis_url
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()  # its own database: no stale entries
     log_path = Path(tempfile.gettempdir()) / f"lianjian_bench_server_{port}.log"
     log = log_path.open("w")
     if server_kind == "gunicorn":
@@ -458,22 +531,27 @@ def http_figures(
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"{server_kind} did not start, see {log_path}") from None
                 time.sleep(0.3)
+        amount = f"{WRK_SECONDS} s" if load == "wrk" else f"{per_client} requests"
         print(
-            f"{title}; {clients} concurrent clients x {per_client} requests"
+            f"{title}; {clients} concurrent clients ({load}) x {amount}"
             f"{', keep-alive' if keep_alive else ', a new connection each'}; "
-            f"{server_kind} on 127.0.0.1, {workers} process(es) x {threads} threads)"
+            f"{server_kind} on 127.0.0.1, {workers} process(es) x {threads} threads,"
+            f" cache {'Redis' if redis_url else 'per process'})"
         )
         for label, path, headers in targets:
-            samples, errors, wall = _burst(
-                base + path, headers, clients, per_client, keep_alive=keep_alive
-            )
-            p50, p95 = _percentiles(samples)
+            if load == "wrk":
+                p50, p95, rate, failed = _wrk(base + path, headers, clients, keep_alive)
+            else:
+                samples, errors, wall = _burst(
+                    base + path, headers, clients, per_client, keep_alive=keep_alive
+                )
+                (p50, p95), rate, failed = _percentiles(samples), len(samples) / wall, len(errors)
+                if errors:
+                    print(f"    error statuses: {sorted(set(errors))}")
             print(
                 f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   "
-                f"{len(samples) / wall:5.1f} req/s, {len(errors)} errors"
+                f"{rate:5.1f} req/s, {failed} errors"
             )
-            if errors:
-                print(f"    error statuses: {sorted(set(errors))}")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -235,6 +235,14 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a bearer token, its user and grants may be served from the cache
+# (`lianjian.accounts.auth_cache`; any change to them invalidates at once).
+# Only a cache shared by every server process may hold them: off without Redis.
+API_AUTH_CACHE_SECONDS = _env_int("API_AUTH_CACHE_SECONDS", 60 if CACHE_URL else 0)
+if API_AUTH_CACHE_SECONDS and not CACHE_URL and ENVIRONMENT == "production":
+    raise ImproperlyConfigured(
+        "API_AUTH_CACHE_SECONDS needs REDIS_URL: a per-process cache would keep revoked tokens"
+    )
 
 TASKS = {
     "default": {

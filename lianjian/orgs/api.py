@@ -465,10 +465,8 @@ def _member_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _member_detail(pk: int) -> Member:
-    return Member.objects.select_related("party_org", "workplace_unit", "residence_community").get(
-        pk=pk
-    )
+def _member_detail(pk: int) -> dict[str, Any]:
+    return selectors.member_items(Member.objects.filter(pk=pk))[0]
 
 
 @router.get(
@@ -523,13 +521,13 @@ def _member_page(
 ) -> dict[str, Any]:
     """A page with a bounded count and a cursor link to the next page (GET lists only)."""
     start, limit = paging.offset, paging.limit
-    items = selectors.member_list_rows(qs, start, start + limit)
+    items = selectors.member_list_items(qs, start, start + limit)
     count, capped = page_total(qs, start, limit, len(items), selectors.MEMBER_COUNT_AHEAD)
     next_url = None
     if link_next and len(items) == limit and (capped or start + limit < count):
         params = request.GET.copy()
         params.pop("offset", None)
-        params["before"] = str(items[-1].pk)
+        params["before"] = str(items[-1]["id"])
         next_url = f"{request.path}?{params.urlencode()}"
     return {"items": items, "count": count, "count_capped": capped, "next": next_url}
 

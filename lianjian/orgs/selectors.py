@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
+from lianjian.core.masking import mask
 from lianjian.core.paging import COUNT_AHEAD
 from lianjian.orgs.access import (
     LEVEL_FIELD,
@@ -174,8 +175,8 @@ MEMBER_LIST_FIELDS = (
 )
 
 
-def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member]:
-    """Rows `start`..`stop` of a newest-first member list, ids first.
+def _page_ids(qs: QuerySet[Member], start: int, stop: int) -> QuerySet[Member, Any]:
+    """Ids `start`..`stop` of a newest-first member list, as a subquery.
 
     Asked for whole rows under a district's scope, PostgreSQL walks the primary
     key backwards and filters, expecting the district's members to be spread
@@ -184,8 +185,57 @@ def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member
     index of live members per ancestor (`orgs_mem_*_live_idx`) and nothing
     else; the page's rows are then fetched by primary key.
     """
-    ids = qs.order_by("-id").values("pk")[start:stop]
+    return qs.order_by("-id").values("pk")[start:stop]
+
+
+def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member]:
+    """Rows `start`..`stop` of a newest-first member list, for the page."""
+    ids = _page_ids(qs, start, stop)
     return list(qs.filter(pk__in=ids).only(*MEMBER_LIST_FIELDS).order_by("-id"))
+
+
+def member_list_items(qs: QuerySet[Member], start: int, stop: int) -> list[dict[str, Any]]:
+    """Rows `start`..`stop` of a newest-first member list, for the API."""
+    return member_items(qs.filter(pk__in=_page_ids(qs, start, stop)).order_by("-id"))
+
+
+# a member as the API shows it (`MemberOut`), read as plain values
+_MEMBER_ITEM_VALUES = (
+    "id",
+    "name",
+    "gender",
+    "id_number",
+    "mobile",
+    "joined_on",
+    "status",
+    "party_org_id",
+    "party_org__name",
+    "workplace_unit_id",
+    "workplace_unit__name",
+    "residence_community_id",
+    "residence_community__name",
+    "is_floating",
+    "floating_to",
+    "floating_reason",
+    "is_active",
+)
+_MEMBER_STATUS_LABELS = dict(Member.Status.choices)
+
+
+def member_items(qs: QuerySet[Member]) -> list[dict[str, Any]]:
+    """These members as the API shows them: ID number and mobile masked (S15).
+
+    Plain values, not model instances: a 20-row list built 80 instances (each
+    member with three related rows) only to read a few attributes of each.
+    """
+    items = []
+    for row in qs.values(*_MEMBER_ITEM_VALUES):
+        item = {name.replace("__", "_"): value for name, value in row.items()}
+        item["id_number"] = mask(row["id_number"], "id_number")
+        item["mobile"] = mask(row["mobile"], "mobile")
+        item["status_display"] = _MEMBER_STATUS_LABELS.get(row["status"], row["status"])
+        items.append(item)
+    return items
 
 
 # ---------------------------------------------------------------- choices and summaries for pages

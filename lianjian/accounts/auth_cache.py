@@ -1,0 +1,117 @@
+"""Bearer tokens answered from the shared cache (QUALITY.md P2).
+
+Every API request looked up its token, the token's user and the user's grants:
+two queries and about 2 ms of ORM work, a quarter of a 20-row list request.
+A hit here costs one cache round trip for the entry and the current
+*generation* together.
+
+Safety comes from the generation, not from the entry's lifetime: any change
+that could alter who a token is or what it may reach — a user, a grant or a
+token saved or deleted, a Party organization or region saved (grants read
+their paths), tokens revoked in bulk — replaces the generation at once and
+again when the transaction commits, so a revoked token or a removed grant
+stops working on the next request, in every server process. Entries also
+expire after `API_AUTH_CACHE_SECONDS`.
+
+The cache must be shared by every server process (Redis, `REDIS_URL`): with
+a per-process cache a revocation would reach only one process. So the
+default is on with Redis and off without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+GENERATION_KEY = "lianjian:auth:generation"
+ENTRY_PREFIX = "lianjian:auth:token:"
+
+
+@dataclass
+class CachedToken:
+    """What a request needs of its token, as of the generation it was read under."""
+
+    generation: str
+    token_pk: int
+    last_used_at: dt.datetime | None
+    user: Any
+    grants: list[Any]
+
+
+def enabled() -> bool:
+    return bool(settings.API_AUTH_CACHE_SECONDS)
+
+
+def lookup(key_hash: str) -> tuple[CachedToken | None, str | None]:
+    """The entry for `key_hash` if still current, and the current generation."""
+    found = cache.get_many([ENTRY_PREFIX + key_hash, GENERATION_KEY])
+    generation = found.get(GENERATION_KEY)
+    entry = found.get(ENTRY_PREFIX + key_hash)
+    if generation is None or not isinstance(entry, CachedToken):
+        return None, generation
+    if entry.generation != generation:
+        return None, generation
+    return entry, generation
+
+
+def current_generation(seen: str | None) -> str:
+    """The generation to store an entry under, read before the database was."""
+    if seen is not None:
+        return seen
+    cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    value = cache.get(GENERATION_KEY)
+    # evicted again in between: an entry under a fresh value is simply never current
+    return str(value) if value is not None else secrets.token_hex(8)
+
+
+def store(key_hash: str, entry: CachedToken) -> None:
+    cache.set(ENTRY_PREFIX + key_hash, entry, timeout=settings.API_AUTH_CACHE_SECONDS)
+
+
+def invalidate_all() -> None:
+    """Make every cached token stale, now and again when the transaction commits.
+
+    Now, so this process and others stop trusting the entries at once; at
+    commit, because a request that read the database before the commit could
+    have cached the old rows under the generation set now.
+    """
+    if not enabled():
+        return
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
+    """Signal receiver: a saved or deleted row that tokens depend on."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and set(update_fields) <= {"last_login", "last_used_at"}:
+        return  # a sign-in or a token touch changes nothing a token may do
+    invalidate_all()
+
+
+def connect() -> None:
+    """Wire the receivers (AccountsConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from lianjian.accounts.models import ApiToken, Grant, User
+    from lianjian.orgs.models import PartyOrg, Region
+
+    for model in (User, Grant, ApiToken):
+        post_save.connect(on_change, sender=model, dispatch_uid=f"auth_cache_save_{model.__name__}")
+        post_delete.connect(
+            on_change, sender=model, dispatch_uid=f"auth_cache_delete_{model.__name__}"
+        )
+    # grants read the organization's path and district, the region's level: saves only,
+    # so the big tables' bulk deletes (demo reset) keep Django's fast delete
+    for model in (PartyOrg, Region):
+        post_save.connect(on_change, sender=model, dispatch_uid=f"auth_cache_save_{model.__name__}")

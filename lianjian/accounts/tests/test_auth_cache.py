@@ -1,0 +1,170 @@
+"""Bearer tokens served from the shared cache: no query on a hit, and every
+change to a token, its user or their grants takes effect on the next request."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from lianjian.accounts import auth_cache
+from lianjian.accounts.models import ApiToken, Grant
+from lianjian.accounts.roles import Role
+from lianjian.accounts.services import (
+    grant_add,
+    grant_remove,
+    token_create,
+    token_user,
+    user_deactivate,
+)
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def cached(settings: Any) -> Iterator[None]:
+    settings.API_AUTH_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def bearer(key: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def test_a_hit_reads_no_token_user_or_grant(personas, tree, cached, django_assert_num_queries):
+    key = token_create(personas.street_staff, "sync")
+    user = token_user(key)  # a miss: token, grants, first touch
+    assert user == personas.street_staff
+    with django_assert_num_queries(0):
+        again = token_user(key)
+        assert again == personas.street_staff
+        # the grants came with it: scope needs no query to know the user's subtree
+        assert [g.region_id for g in again._lianjian_grants] == [tree.street_a.pk]
+
+
+def test_off_by_default_without_redis(personas, settings, django_assert_num_queries):
+    assert settings.API_AUTH_CACHE_SECONDS == 0  # tests run without REDIS_URL
+    key = token_create(personas.street_staff, "sync")
+    token_user(key)
+    with django_assert_num_queries(1):  # the lookup, every time
+        token_user(key)
+
+
+def test_deactivating_the_user_refuses_a_cached_token_at_once(personas, tree, cached):
+    key = token_create(personas.street_staff, "sync")
+    c = bearer(key)
+    assert c.get(f"{API}/units").status_code == 200
+    user_deactivate(personas.street_staff, actor=personas.district_admin)
+    assert c.get(f"{API}/units").status_code == 401
+
+
+def test_revoking_a_cached_token_refuses_it_at_once(personas, tree, cached):
+    key = token_create(personas.street_staff, "sync")
+    c = bearer(key)
+    assert c.get(f"{API}/units").status_code == 200
+    token = ApiToken.objects.get()
+    token.revoked_at = token.created_at
+    token.save(update_fields=["revoked_at"])  # a save: the signal invalidates
+    assert c.get(f"{API}/units").status_code == 401
+
+
+def test_removing_and_adding_grants_changes_scope_on_the_next_request(personas, tree, cached):
+    key = token_create(personas.secretary_a1, "sync")
+    c = bearer(key)
+    assert [u["id"] for u in c.get(f"{API}/units").json()["items"]] == [tree.unit_a1.pk]
+    grant_add(
+        personas.secretary_a1,
+        Role.COMMUNITY_SECRETARY,
+        region=tree.community_a2,
+        actor=personas.district_admin,
+    )
+    ids = {u["id"] for u in c.get(f"{API}/units").json()["items"]}
+    assert ids == {tree.unit_a1.pk, tree.unit_a2.pk}
+    for grant in Grant.objects.filter(user=personas.secretary_a1):
+        grant_remove(grant, actor=personas.district_admin)
+    assert c.get(f"{API}/units").status_code == 403
+
+
+def test_a_moved_party_org_is_seen_at_once(personas, tree, cached):
+    """Grants on a Party organization read its path: saving it invalidates."""
+    key = token_create(personas.unit_admin, "sync")
+    assert token_user(key) is not None
+    entry, _ = auth_cache.lookup(auth_cache_key(key))
+    assert entry is not None
+    tree.org_building.name = "东银中心联合党支部"
+    tree.org_building.save(update_fields=["name"])
+    entry, _ = auth_cache.lookup(auth_cache_key(key))
+    assert entry is None
+
+
+def test_invalidation_repeats_at_commit(personas, cached, django_capture_on_commit_callbacks):
+    """A request reading the old rows before the commit must not leave them cached."""
+    key = token_create(personas.street_staff, "sync")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        auth_cache.invalidate_all()
+    token_user(key)  # cached under the generation set before the commit
+    assert auth_cache.lookup(auth_cache_key(key))[0] is not None
+    for callback in callbacks:
+        callback()
+    assert auth_cache.lookup(auth_cache_key(key))[0] is None
+
+
+def test_a_sign_in_does_not_invalidate(personas, cached, client):
+    key = token_create(personas.street_staff, "sync")
+    token_user(key)
+    client.force_login(personas.district_admin)  # saves last_login only
+    assert auth_cache.lookup(auth_cache_key(key))[0] is not None
+
+
+def auth_cache_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis at TEST_REDIS_URL")
+def test_on_redis_a_revocation_reaches_a_second_process(personas, tree, settings):
+    """Two cache clients stand for two server processes sharing Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    settings.API_AUTH_CACHE_SECONDS = 60
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"test-{os.getpid()}",
+        }
+    }
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    key = token_create(personas.street_staff, "sync")
+    assert token_user(key) == personas.street_staff
+    other = RedisCache(REDIS_URL, {"KEY_PREFIX": f"test-{os.getpid()}"})
+    assert other.get(auth_cache.ENTRY_PREFIX + auth_cache_key(key)) is not None
+    user_deactivate(personas.street_staff, actor=personas.district_admin)
+    # the other process's view of the cache: the entry is no longer current
+    found = other.get_many(
+        [auth_cache.ENTRY_PREFIX + auth_cache_key(key), auth_cache.GENERATION_KEY]
+    )
+    entry = found[auth_cache.ENTRY_PREFIX + auth_cache_key(key)]
+    assert entry.generation != found[auth_cache.GENERATION_KEY]
+    assert token_user(key) is None
+    caches["default"].clear()
