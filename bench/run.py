@@ -265,8 +265,11 @@ def check_member_plans(user: Any) -> None:
 
     qs = selectors.members_filtered(user, {})
     queries = {
+        # the page's ids (pages), and the bounded scan the API's ids and window count read
         "page ids": qs.order_by("-id").values("pk")[:20],
-        "bounded count": qs.order_by().values("pk")[: 20 + selectors.MEMBER_COUNT_AHEAD + 1],
+        "ids + count": qs.order_by("-pk").values_list("pk")[
+            : 20 + selectors.MEMBER_COUNT_AHEAD + 1
+        ],
     }
     for label, query in queries.items():
         sql, params = query.query.sql_with_params()

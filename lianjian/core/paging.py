@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -30,6 +32,37 @@ def page_total(
     if 0 < shown < limit or (not shown and not offset):
         return offset + shown, False
     return count_up_to(qs, offset + limit + (COUNT_AHEAD if ahead is None else ahead))
+
+
+def newest_page(
+    qs: QuerySet[Any], offset: int, limit: int, ahead: int = COUNT_AHEAD
+) -> tuple[list[int], int, bool]:
+    """Primary keys of one newest-first page, with the bounded total: one statement.
+
+    `(ids, total, capped)` as `page_total` would tell them. The ids alone, by
+    the scope's index, then a window count over the same bounded scan: the
+    count costs no statement of its own. The page's rows are then read by
+    primary key (planning one wide join over a subquery cost PostgreSQL more
+    than running it; planning the join over a list of ids, a third).
+    """
+    cap = offset + limit + ahead
+    try:
+        sql, params = qs.order_by("-pk").values_list("pk")[: cap + 1].query.sql_with_params()
+    except EmptyResultSet:  # a scope that matches nothing
+        return [], 0, False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT page.*, count(*) OVER () FROM ({sql}) page"  # noqa: S608 - compiled SQL
+            " ORDER BY 1 DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        # past the end: the window saw nothing to count
+        total, capped = count_up_to(qs, cap) if offset else (0, False)
+        return [], total, capped
+    counted = int(rows[0][1])
+    return [int(row[0]) for row in rows], min(counted, cap), counted > cap
 
 
 def querystring_without_page(request: HttpRequest) -> str:

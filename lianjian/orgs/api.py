@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.accounts.permissions import ensure_perm
-from lianjian.core.paging import page_total
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (
@@ -521,8 +520,7 @@ def _member_page(
 ) -> dict[str, Any]:
     """A page with a bounded count and a cursor link to the next page (GET lists only)."""
     start, limit = paging.offset, paging.limit
-    items = selectors.member_list_items(qs, start, start + limit)
-    count, capped = page_total(qs, start, limit, len(items), selectors.MEMBER_COUNT_AHEAD)
+    items, count, capped = selectors.member_list_page(qs, start, limit)
     next_url = None
     if link_next and len(items) == limit and (capped or start + limit < count):
         params = request.GET.copy()

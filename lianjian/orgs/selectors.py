@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 
 from lianjian.core.masking import mask
-from lianjian.core.paging import COUNT_AHEAD
+from lianjian.core.paging import COUNT_AHEAD, newest_page
 from lianjian.orgs.access import (
     LEVEL_FIELD,
     members_visible_to,
@@ -194,9 +194,16 @@ def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member
     return list(qs.filter(pk__in=ids).only(*MEMBER_LIST_FIELDS).order_by("-id"))
 
 
-def member_list_items(qs: QuerySet[Member], start: int, stop: int) -> list[dict[str, Any]]:
-    """Rows `start`..`stop` of a newest-first member list, for the API."""
-    return member_items(qs.filter(pk__in=_page_ids(qs, start, stop)).order_by("-id"))
+def member_list_page(
+    qs: QuerySet[Member], offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """A newest-first page of members for the API, with the bounded total.
+
+    Two statements: the page's ids with the count (`newest_page`, from the
+    live-member index), then those members by primary key.
+    """
+    ids, total, capped = newest_page(qs, offset, limit, MEMBER_COUNT_AHEAD)
+    return member_items(Member.objects.filter(pk__any=ids).order_by("-id")), total, capped
 
 
 # a member as the API shows it (`MemberOut`), read as plain values

@@ -71,17 +71,22 @@ def test_api_before_filters_by_id_and_keeps_other_filters(personas, client_for, 
     assert c.get(f"{API}/members?before=0").status_code == 422
 
 
-def test_api_count_is_bounded_and_skipped_on_a_last_page(personas, client_for, many):
+def test_api_count_rides_with_the_page_ids_and_is_bounded(personas, client_for, many):
     c = client_for(personas.district_admin)
     c.get(f"{API}/members")  # warm the session
     with CaptureQueriesContext(connection) as first:
-        c.get(f"{API}/members?limit=3")
+        body = c.get(f"{API}/members?limit=3").json()
+    assert body["count"] == 3 + AHEAD and body["count_capped"] is True
     counts = [q["sql"] for q in first.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 1 and f"LIMIT {3 + AHEAD + 1}" in counts[0]
-    with CaptureQueriesContext(connection) as last:
-        body = c.get(f"{API}/members?limit=100").json()
+    # one statement: the page's ids and a window count over a bounded scan
+    assert len(counts) == 1 and "OVER ()" in counts[0] and f"LIMIT {3 + AHEAD + 1}" in counts[0]
+    reads = [q for q in first.captured_queries if "orgs_member" in q["sql"]]
+    assert len(reads) == 2  # the ids with the count, then those rows by primary key
+    body = c.get(f"{API}/members?limit=100").json()
     assert body["count"] == len(many) and body["next"] is None
-    assert not [q for q in last.captured_queries if "COUNT(" in q["sql"].upper()]
+    # past the end no row carries the count: it is counted apart
+    body = c.get(f"{API}/members?offset={len(many) + 5}").json()
+    assert body["items"] == [] and body["count"] == len(many) and body["count_capped"] is False
 
 
 def test_small_scope_count_is_exact(personas, client_for, tree):
