@@ -235,14 +235,17 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# How long a bearer token, its user and grants may be served from the cache
-# (`lianjian.accounts.auth_cache`; any change to them invalidates at once).
-# Only a cache shared by every server process may hold them: off without Redis.
-API_AUTH_CACHE_SECONDS = _env_int("API_AUTH_CACHE_SECONDS", 60 if CACHE_URL else 0)
-if API_AUTH_CACHE_SECONDS and not CACHE_URL and ENVIRONMENT == "production":
+# How long a bearer token's or a session's user and grants may be served from
+# the cache (`lianjian.accounts.auth_cache`; any change to them invalidates at
+# once). Only a cache shared by every server process may hold them: off without Redis.
+AUTH_CACHE_SECONDS = _env_int("AUTH_CACHE_SECONDS", 60 if CACHE_URL else 0)
+if AUTH_CACHE_SECONDS and not CACHE_URL and ENVIRONMENT == "production":
     raise ImproperlyConfigured(
-        "API_AUTH_CACHE_SECONDS needs REDIS_URL: a per-process cache would keep revoked tokens"
+        "AUTH_CACHE_SECONDS needs REDIS_URL: a per-process cache would keep revoked access"
     )
+if CACHE_URL:
+    # sessions read from Redis, written through to the database
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TASKS = {
     "default": {
@@ -257,7 +260,8 @@ TASKS = {
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose get_user (every signed-in request) reads the shared cache
+    "lianjian.accounts.backends.CachedModelBackend",
 ]
 
 # the preset (length, classes, history, expiry) lives in lianjian.accounts.passwords.PRESETS

@@ -1,17 +1,18 @@
-"""Bearer tokens answered from the shared cache (QUALITY.md P2).
+"""Who a request is, answered from the shared cache (QUALITY.md P2).
 
-Every API request looked up its token, the token's user and the user's grants:
+Every API request looked up its bearer token, the token's user and the user's
+grants; every page looked up its user and grants after the session. That was
 two queries and about 2 ms of ORM work, a quarter of a 20-row list request.
 A hit here costs one cache round trip for the entry and the current
 *generation* together.
 
 Safety comes from the generation, not from the entry's lifetime: any change
-that could alter who a token is or what it may reach — a user, a grant or a
-token saved or deleted, a Party organization or region saved (grants read
-their paths), tokens revoked in bulk — replaces the generation at once and
-again when the transaction commits, so a revoked token or a removed grant
-stops working on the next request, in every server process. Entries also
-expire after `API_AUTH_CACHE_SECONDS`.
+that could alter who a token or a session is or what it may reach — a user, a
+grant or a token saved or deleted, a Party organization or region saved
+(grants read their paths), tokens revoked in bulk — replaces the generation at
+once and again when the transaction commits, so a revoked token, a
+deactivated account or a removed grant takes effect on the next request, in
+every server process. Entries also expire after `AUTH_CACHE_SECONDS`.
 
 The cache must be shared by every server process (Redis, `REDIS_URL`): with
 a per-process cache a revocation would reach only one process. So the
@@ -30,33 +31,44 @@ from django.core.cache import cache
 from django.db import transaction
 
 GENERATION_KEY = "lianjian:auth:generation"
-ENTRY_PREFIX = "lianjian:auth:token:"
+TOKEN_PREFIX = "lianjian:auth:token:"
+USER_PREFIX = "lianjian:auth:user:"
 
 
 @dataclass
-class CachedToken:
-    """What a request needs of its token, as of the generation it was read under."""
+class CachedAuth:
+    """A user and their grants (and for a token, what it needs), as of `generation`."""
 
     generation: str
-    token_pk: int
-    last_used_at: dt.datetime | None
     user: Any
     grants: list[Any]
+    token_pk: int | None = None
+    last_used_at: dt.datetime | None = None
 
 
 def enabled() -> bool:
-    return bool(settings.API_AUTH_CACHE_SECONDS)
+    return bool(settings.AUTH_CACHE_SECONDS)
 
 
-def lookup(key_hash: str) -> tuple[CachedToken | None, str | None]:
-    """The entry for `key_hash` if still current, and the current generation."""
-    found = cache.get_many([ENTRY_PREFIX + key_hash, GENERATION_KEY])
+def token_key(key_hash: str) -> str:
+    return TOKEN_PREFIX + key_hash
+
+
+def user_key(user_id: Any) -> str:
+    return f"{USER_PREFIX}{user_id}"
+
+
+def lookup(key: str) -> tuple[CachedAuth | None, str | None]:
+    """The entry under `key` if still current, and the current generation.
+
+    The user comes back with its grants attached, as `user_grants` keeps them.
+    """
+    found = cache.get_many([key, GENERATION_KEY])
     generation = found.get(GENERATION_KEY)
-    entry = found.get(ENTRY_PREFIX + key_hash)
-    if generation is None or not isinstance(entry, CachedToken):
+    entry = found.get(key)
+    if generation is None or not isinstance(entry, CachedAuth) or entry.generation != generation:
         return None, generation
-    if entry.generation != generation:
-        return None, generation
+    entry.user._lianjian_grants = entry.grants
     return entry, generation
 
 
@@ -70,12 +82,12 @@ def current_generation(seen: str | None) -> str:
     return str(value) if value is not None else secrets.token_hex(8)
 
 
-def store(key_hash: str, entry: CachedToken) -> None:
-    cache.set(ENTRY_PREFIX + key_hash, entry, timeout=settings.API_AUTH_CACHE_SECONDS)
+def store(key: str, entry: CachedAuth) -> None:
+    cache.set(key, entry, timeout=settings.AUTH_CACHE_SECONDS)
 
 
 def invalidate_all() -> None:
-    """Make every cached token stale, now and again when the transaction commits.
+    """Make every cached entry stale, now and again when the transaction commits.
 
     Now, so this process and others stop trusting the entries at once; at
     commit, because a request that read the database before the commit could
@@ -92,10 +104,10 @@ def _new_generation() -> None:
 
 
 def on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
-    """Signal receiver: a saved or deleted row that tokens depend on."""
+    """Signal receiver: a saved or deleted row that tokens and sessions depend on."""
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and set(update_fields) <= {"last_login", "last_used_at"}:
-        return  # a sign-in or a token touch changes nothing a token may do
+        return  # a sign-in or a token touch changes nothing anyone may do
     invalidate_all()
 
 

@@ -12,11 +12,13 @@ import secrets
 import string
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from lianjian.accounts import auth_cache
 from lianjian.accounts.models import ApiToken, Grant, PasswordHistory, User
@@ -238,13 +240,12 @@ def token_user(key: str) -> User | None:
     now = timezone.now()
     generation = None
     if auth_cache.enabled():
-        entry, generation = auth_cache.lookup(key_hash)
-        if entry is not None:
-            entry.user._lianjian_grants = entry.grants
+        entry, generation = auth_cache.lookup(auth_cache.token_key(key_hash))
+        if entry is not None and entry.token_pk is not None:
             if _token_stale(entry.last_used_at, now):
                 ApiToken.objects.filter(pk=entry.token_pk).update(last_used_at=now)
                 entry.last_used_at = now
-                auth_cache.store(key_hash, entry)
+                auth_cache.store(auth_cache.token_key(key_hash), entry)
             return entry.user  # type: ignore[no-any-return]
         # read before the database, so a change committed meanwhile leaves this entry stale
         generation = auth_cache.current_generation(generation)
@@ -260,10 +261,10 @@ def token_user(key: str) -> User | None:
         token.last_used_at = now
     user = token.user
     if generation is not None:
-        grants = user_grants(user)
-        auth_cache.store(
-            key_hash, auth_cache.CachedToken(generation, token.pk, token.last_used_at, user, grants)
+        entry = auth_cache.CachedAuth(
+            generation, user, user_grants(user), token.pk, token.last_used_at
         )
+        auth_cache.store(auth_cache.token_key(key_hash), entry)
     return user
 
 
@@ -274,13 +275,19 @@ def _token_stale(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
 
 
 def _destroy_sessions(user: User) -> int:
-    """Delete every live database session of `user`; returns how many."""
+    """Delete every live session of `user`; returns how many.
+
+    Through the session engine, not the table alone: with Redis the engine
+    (`cached_db`) serves sessions from the cache, which a table delete leaves.
+    """
     doomed = [
         s.session_key
         for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if s.get_decoded().get("_auth_user_id") == str(user.pk)
     ]
-    Session.objects.filter(session_key__in=doomed).delete()
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    for key in doomed:
+        store(session_key=key).delete()
     return len(doomed)
 
 

@@ -35,7 +35,7 @@ def page_total(
 
 
 def newest_page(
-    qs: QuerySet[Any], offset: int, limit: int, ahead: int = COUNT_AHEAD
+    qs: QuerySet[Any], offset: int, limit: int, ahead: int | None = None
 ) -> tuple[list[int], int, bool]:
     """Primary keys of one newest-first page, with the bounded total: one statement.
 
@@ -45,7 +45,7 @@ def newest_page(
     primary key (planning one wide join over a subquery cost PostgreSQL more
     than running it; planning the join over a list of ids, a third).
     """
-    cap = offset + limit + ahead
+    cap = offset + limit + (COUNT_AHEAD if ahead is None else ahead)
     try:
         sql, params = qs.order_by("-pk").values_list("pk")[: cap + 1].query.sql_with_params()
     except EmptyResultSet:  # a scope that matches nothing

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.accounts.permissions import ensure_perm
-from lianjian.core.paging import page_total
 from lianjian.needs import selectors, services
 from lianjian.needs.access import get_need_for_user
+from lianjian.needs.models import Need
 from lianjian.needs.schemas import ErrorOut, NeedFilters, NeedIn, NeedOut, NeedPage, StatsRow
 from lianjian.orgs.access import regions_visible_to, units_visible_to
 
@@ -51,8 +51,8 @@ def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) 
         return Status(400, {"detail": err.message, "field": err.field})
     if getattr(need, "replayed", False):
         response["Idempotent-Replayed"] = "true"
-        return Status(200, need)
-    return Status(201, need)
+        return Status(200, _need_out(need.pk))
+    return Status(201, _need_out(need.pk))
 
 
 @router.get(
@@ -62,10 +62,8 @@ def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     ensure_perm(request, "needs.view")
     params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
     qs = selectors.needs_filtered(request.user, params)
-    stop = filters.offset + filters.limit
-    items = list(qs[filters.offset : stop])
     # a district holds 300k needs at city scale: count only so far past this page
-    count, capped = page_total(qs, filters.offset, filters.limit, len(items))
+    items, count, capped = selectors.need_list_page(qs, filters.offset, filters.limit)
     return {"items": items, "count": count, "count_capped": capped}
 
 
@@ -90,4 +88,9 @@ def needs_stats(request: HttpRequest, by: str = "department") -> Any:
 )
 def needs_get(request: HttpRequest, need_id: int) -> Any:
     ensure_perm(request, "needs.view")
-    return get_need_for_user(request.user, need_id, request=request)
+    need = get_need_for_user(request.user, need_id, request=request)
+    return _need_out(need.pk)
+
+
+def _need_out(pk: int) -> dict[str, Any]:
+    return selectors.need_items(Need.objects.filter(pk=pk))[0]

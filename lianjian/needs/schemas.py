@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
-from lianjian.core.masking import mask
 from lianjian.orgs.schemas import ErrorOut, Paging
 
 __all__ = ["ErrorOut", "NeedFilters", "NeedIn", "NeedOut", "NeedPage", "StatsRow"]
@@ -23,7 +23,12 @@ class NeedIn(Schema):
     unit: int | None = Field(None, description="提出单位 id")
 
 
-class NeedOut(Schema):
+class NeedOut(BaseModel):
+    """A need as the API shows it, contact phone masked: built by `selectors.need_items`.
+
+    A plain pydantic model over plain dicts (see `orgs.schemas.MemberOut`).
+    """
+
     id: int
     tracking_code: str
     channel: str
@@ -41,10 +46,6 @@ class NeedOut(Schema):
     rating: str
     contact_phone: str = Field(description="脱敏后的联系电话")
     created_at: dt.datetime
-
-    @staticmethod
-    def resolve_contact_phone(obj: Any) -> str:
-        return mask(obj.contact_phone, "mobile")
 
 
 class NeedPage(Schema):

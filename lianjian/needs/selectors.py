@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from lianjian.core.masking import mask
+from lianjian.core.paging import newest_page
 from lianjian.needs.access import (
     department_ids_of,
     need_scope_q,
@@ -58,6 +60,48 @@ def needs_filtered(
     if params.get("overdue") in ("1", "true"):
         qs = qs.filter(status__in=AWAITING_REPLY, deadline__lt=timezone.now())
     return qs.select_related("category", "department", "region").order_by("-id")
+
+
+# a need as the API shows it (`NeedOut`), read as plain values
+_NEED_ITEM_VALUES = (
+    "id",
+    "tracking_code",
+    "channel",
+    "text",
+    "region_id",
+    "status",
+    "version",
+    "category_id",
+    "department_id",
+    "proposed_category_id",
+    "proposed_department_id",
+    "proposal_confidence",
+    "deadline",
+    "reply_text",
+    "rating",
+    "contact_phone",
+    "created_at",
+)
+
+
+def need_items(qs: QuerySet[Need]) -> list[dict[str, Any]]:
+    """These needs as the API shows them, the contact phone masked (S15).
+
+    Plain values: the API's list built model instances with three related
+    rows each, which nothing in its output reads.
+    """
+    items = list(qs.values(*_NEED_ITEM_VALUES))
+    for item in items:
+        item["contact_phone"] = mask(item["contact_phone"], "mobile")
+    return items
+
+
+def need_list_page(
+    qs: QuerySet[Need], offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """A newest-first page of needs for the API, with the bounded total (`newest_page`)."""
+    ids, total, capped = newest_page(qs, offset, limit)
+    return need_items(Need.objects.filter(pk__any=ids).order_by("-id")), total, capped
 
 
 def needs_overdue(user: Any, now: dt.datetime | None = None) -> QuerySet[Need]:

@@ -175,23 +175,21 @@ MEMBER_LIST_FIELDS = (
 )
 
 
-def _page_ids(qs: QuerySet[Member], start: int, stop: int) -> QuerySet[Member, Any]:
-    """Ids `start`..`stop` of a newest-first member list, as a subquery.
+def member_page_rows(
+    qs: QuerySet[Member], offset: int, limit: int
+) -> tuple[list[Member], int, bool]:
+    """A newest-first page of members for the page view, with the bounded total.
 
-    Asked for whole rows under a district's scope, PostgreSQL walks the primary
-    key backwards and filters, expecting the district's members to be spread
-    evenly; at city scale a district whose members are the oldest ids made it
-    read 2.25M rows (~1 s). Asked for the ids alone, it reads the partial
-    index of live members per ancestor (`orgs_mem_*_live_idx`) and nothing
-    else; the page's rows are then fetched by primary key.
+    As `member_list_page`: the ids with the count, then the rows by primary key.
     """
-    return qs.order_by("-id").values("pk")[start:stop]
-
-
-def member_list_rows(qs: QuerySet[Member], start: int, stop: int) -> list[Member]:
-    """Rows `start`..`stop` of a newest-first member list, for the page."""
-    ids = _page_ids(qs, start, stop)
-    return list(qs.filter(pk__in=ids).only(*MEMBER_LIST_FIELDS).order_by("-id"))
+    ids, total, capped = newest_page(qs, offset, limit, MEMBER_COUNT_AHEAD)
+    rows = (
+        Member.objects.filter(pk__any=ids)
+        .select_related("party_org", "workplace_unit", "residence_community")
+        .only(*MEMBER_LIST_FIELDS)
+        .order_by("-id")
+    )
+    return list(rows), total, capped
 
 
 def member_list_page(
@@ -199,8 +197,13 @@ def member_list_page(
 ) -> tuple[list[dict[str, Any]], int, bool]:
     """A newest-first page of members for the API, with the bounded total.
 
-    Two statements: the page's ids with the count (`newest_page`, from the
-    live-member index), then those members by primary key.
+    Two statements: the page's ids with the count (`newest_page`), then those
+    members by primary key. Asked for whole rows under a district's scope,
+    PostgreSQL walked the primary key backwards and filtered, expecting the
+    district's members to be spread evenly; at city scale a district whose
+    members are the oldest ids made it read 2.25M rows (~1 s). Asked for the
+    ids alone, it reads the partial index of live members per ancestor
+    (`orgs_mem_*_live_idx`) and nothing else.
     """
     ids, total, capped = newest_page(qs, offset, limit, MEMBER_COUNT_AHEAD)
     return member_items(Member.objects.filter(pk__any=ids).order_by("-id")), total, capped

@@ -16,14 +16,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.masking import mask
-from lianjian.core.paging import count_up_to, querystring_without_page
+from lianjian.core.paging import querystring_without_page
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (
@@ -47,24 +46,30 @@ def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
 
 
 class CappedPaginator(Paginator):
-    """A member list's pages: counted no further than `count_limit` rows (`capped`: "1000+")."""
+    """A member list's pages, counted no further than `MEMBER_COUNT_AHEAD` rows past
+    the page shown (`capped`: "1000+"); the count comes with the page's ids."""
 
-    def __init__(self, object_list: QuerySet[Any], per_page: int, count_limit: int) -> None:
+    def __init__(self, object_list: QuerySet[Any], per_page: int) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
-        self.count_limit = count_limit
         self.capped = False
 
-    @cached_property
-    def count(self) -> int:
-        count, self.capped = count_up_to(self.queryset, self.count_limit)
-        return count
-
-    def page(self, number: Any) -> Page[Any]:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        return Page(selectors.member_list_rows(self.queryset, bottom, top), number, self)
+    def get_page(self, number: Any) -> Page[Any]:
+        raw = str(number or "")
+        wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+        wanted = max(wanted, 1)
+        rows, total, self.capped = selectors.member_page_rows(
+            self.queryset, (wanted - 1) * self.per_page, self.per_page
+        )
+        self.__dict__["count"] = total  # Paginator.count is a cached_property
+        if not rows and wanted > 1:
+            # a page number past the end shows the last page
+            wanted = self.num_pages
+            rows, total, self.capped = selectors.member_page_rows(
+                self.queryset, (wanted - 1) * self.per_page, self.per_page
+            )
+            self.__dict__["count"] = total
+        return Page(rows, wanted, self)
 
 
 def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
@@ -72,10 +77,8 @@ def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
 
     A capped count still reaches past this page, so "下一页" always leads on.
     """
-    raw = request.GET.get("page", "")
-    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
-    limit = max(number, 1) * PAGE_SIZE + selectors.MEMBER_COUNT_AHEAD
-    return CappedPaginator(qs, PAGE_SIZE, limit).get_page(raw)
+    paginator = CappedPaginator(qs, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page", ""))
 
 
 def _show_error(form: forms.Form, err: RegistryError) -> None:

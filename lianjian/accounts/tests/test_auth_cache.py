@@ -28,7 +28,7 @@ API = "/api/v1"
 
 @pytest.fixture
 def cached(settings: Any) -> Iterator[None]:
-    settings.API_AUTH_CACHE_SECONDS = 60
+    settings.AUTH_CACHE_SECONDS = 60
     cache.clear()
     yield
     cache.clear()
@@ -50,7 +50,7 @@ def test_a_hit_reads_no_token_user_or_grant(personas, tree, cached, django_asser
 
 
 def test_off_by_default_without_redis(personas, settings, django_assert_num_queries):
-    assert settings.API_AUTH_CACHE_SECONDS == 0  # tests run without REDIS_URL
+    assert settings.AUTH_CACHE_SECONDS == 0  # tests run without REDIS_URL
     key = token_create(personas.street_staff, "sync")
     token_user(key)
     with django_assert_num_queries(1):  # the lookup, every time
@@ -96,11 +96,11 @@ def test_a_moved_party_org_is_seen_at_once(personas, tree, cached):
     """Grants on a Party organization read its path: saving it invalidates."""
     key = token_create(personas.unit_admin, "sync")
     assert token_user(key) is not None
-    entry, _ = auth_cache.lookup(auth_cache_key(key))
+    entry, _ = auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))
     assert entry is not None
     tree.org_building.name = "东银中心联合党支部"
     tree.org_building.save(update_fields=["name"])
-    entry, _ = auth_cache.lookup(auth_cache_key(key))
+    entry, _ = auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))
     assert entry is None
 
 
@@ -110,17 +110,17 @@ def test_invalidation_repeats_at_commit(personas, cached, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         auth_cache.invalidate_all()
     token_user(key)  # cached under the generation set before the commit
-    assert auth_cache.lookup(auth_cache_key(key))[0] is not None
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is not None
     for callback in callbacks:
         callback()
-    assert auth_cache.lookup(auth_cache_key(key))[0] is None
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is None
 
 
 def test_a_sign_in_does_not_invalidate(personas, cached, client):
     key = token_create(personas.street_staff, "sync")
     token_user(key)
     client.force_login(personas.district_admin)  # saves last_login only
-    assert auth_cache.lookup(auth_cache_key(key))[0] is not None
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is not None
 
 
 def auth_cache_key(key: str) -> str:
@@ -144,7 +144,7 @@ def test_on_redis_a_revocation_reaches_a_second_process(personas, tree, settings
     """Two cache clients stand for two server processes sharing Redis."""
     from django.core.cache.backends.redis import RedisCache
 
-    settings.API_AUTH_CACHE_SECONDS = 60
+    settings.AUTH_CACHE_SECONDS = 60
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -158,13 +158,62 @@ def test_on_redis_a_revocation_reaches_a_second_process(personas, tree, settings
     key = token_create(personas.street_staff, "sync")
     assert token_user(key) == personas.street_staff
     other = RedisCache(REDIS_URL, {"KEY_PREFIX": f"test-{os.getpid()}"})
-    assert other.get(auth_cache.ENTRY_PREFIX + auth_cache_key(key)) is not None
+    assert other.get(auth_cache.token_key(auth_cache_key(key))) is not None
     user_deactivate(personas.street_staff, actor=personas.district_admin)
     # the other process's view of the cache: the entry is no longer current
-    found = other.get_many(
-        [auth_cache.ENTRY_PREFIX + auth_cache_key(key), auth_cache.GENERATION_KEY]
-    )
-    entry = found[auth_cache.ENTRY_PREFIX + auth_cache_key(key)]
+    found = other.get_many([auth_cache.token_key(auth_cache_key(key)), auth_cache.GENERATION_KEY])
+    entry = found[auth_cache.token_key(auth_cache_key(key))]
     assert entry.generation != found[auth_cache.GENERATION_KEY]
     assert token_user(key) is None
     caches["default"].clear()
+
+
+# ---------------------------------------------------------------- signed-in pages
+
+
+@pytest.fixture
+def cached_sessions(settings: Any, cached: None) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def _reads(captured: Any, table: str) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if f'"{table}"' in q["sql"]]
+
+
+def test_a_page_reads_no_session_user_or_grant_on_a_hit(personas, tree, cached_sessions, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas.street_staff)
+    assert client.get("/orgs/members/").status_code == 200  # fills the cache
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/orgs/members/").status_code == 200
+    assert not _reads(captured, "django_session")
+    assert not _reads(captured, "accounts_user")
+    assert not _reads(captured, "accounts_grant")
+
+
+def test_a_deactivated_account_is_signed_out_at_once(personas, tree, cached_sessions, client):
+    client.force_login(personas.street_staff)
+    assert client.get("/orgs/members/").status_code == 200
+    user_deactivate(personas.street_staff, actor=personas.district_admin)
+    response = client.get("/orgs/members/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_password_reset_ends_the_cached_session(personas, tree, cached_sessions, client):
+    from lianjian.accounts.services import password_reset
+
+    client.force_login(personas.street_staff)
+    assert client.get("/orgs/members/").status_code == 200
+    password_reset(personas.street_staff, personas.district_admin)
+    response = client.get("/orgs/members/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_removed_grant_closes_the_page_at_once(personas, tree, cached_sessions, client):
+    client.force_login(personas.street_staff)
+    assert client.get("/orgs/members/").status_code == 200
+    for grant in Grant.objects.filter(user=personas.street_staff):
+        grant_remove(grant, actor=personas.district_admin)
+    assert client.get("/orgs/members/").status_code == 403
