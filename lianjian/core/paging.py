@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -71,3 +73,42 @@ def querystring_without_page(request: HttpRequest) -> str:
     params.pop("page", None)
     encoded = params.urlencode()
     return encoded + "&" if encoded else ""
+
+
+class CappedPaginator(Paginator):
+    """Pages of a newest-first list too long to count whole (a district's members or needs).
+
+    The count stops `ahead` rows past the page shown (`capped`: the pager says
+    "1000+") and comes with the page's ids (`newest_page`); `rows` turns those
+    ids into what the page shows, in the same order. A capped count still
+    reaches past this page, so "下一页" always leads on; a page number past the
+    end shows the last page, as Django's `get_page` does.
+    """
+
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        per_page: int,
+        rows: Callable[[list[int]], list[Any]],
+        ahead: int | None = None,
+    ) -> None:
+        super().__init__(queryset, per_page)
+        self.queryset = queryset
+        self.rows = rows
+        self.ahead = ahead
+        self.capped = False
+
+    def get_page(self, number: Any) -> Page[Any]:
+        raw = str(number or "")
+        wanted = max(int(raw), 1) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+        ids = self._read(wanted)
+        if not ids and wanted > 1:
+            wanted = self.num_pages
+            ids = self._read(wanted)
+        return Page(self.rows(ids), wanted, self)
+
+    def _read(self, number: int) -> list[int]:
+        offset = (number - 1) * self.per_page
+        ids, total, self.capped = newest_page(self.queryset, offset, self.per_page, self.ahead)
+        self.__dict__["count"] = total  # Paginator.count is a cached_property
+        return ids

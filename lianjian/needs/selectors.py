@@ -104,6 +104,12 @@ def need_list_page(
     return need_items(Need.objects.filter(pk__any=ids).order_by("-id")), total, capped
 
 
+def need_rows(ids: list[int]) -> list[Need]:
+    """These needs, newest first, with what a list page shows of each."""
+    rows = Need.objects.filter(pk__any=ids).select_related("category", "department", "region")
+    return list(rows.order_by("-id"))
+
+
 def needs_overdue(user: Any, now: dt.datetime | None = None) -> QuerySet[Need]:
     return needs_visible_to(user).filter(
         status__in=AWAITING_REPLY, deadline__lt=now or timezone.now()

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.accounts.permissions import public, require_perm, user_has_perm
 from lianjian.core.masking import mask
-from lianjian.core.paging import querystring_without_page
+from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.ratelimit import rate_limited
 from lianjian.needs import selectors, services
 from lianjian.needs.access import (
@@ -104,7 +103,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
         for k in ("q", "status", "channel", "category", "department", "overdue")
     }
     qs = selectors.needs_filtered(request.user, filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # a district holds 200k needs: counted only so far past this page ("1000+")
+    page = CappedPaginator(qs, PAGE_SIZE, selectors.need_rows).get_page(request.GET.get("page"))
     return render(
         request,
         "needs/need_list.html",

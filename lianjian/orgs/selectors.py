@@ -175,21 +175,15 @@ MEMBER_LIST_FIELDS = (
 )
 
 
-def member_page_rows(
-    qs: QuerySet[Member], offset: int, limit: int
-) -> tuple[list[Member], int, bool]:
-    """A newest-first page of members for the page view, with the bounded total.
-
-    As `member_list_page`: the ids with the count, then the rows by primary key.
-    """
-    ids, total, capped = newest_page(qs, offset, limit, MEMBER_COUNT_AHEAD)
+def member_rows(ids: list[int]) -> list[Member]:
+    """These members, newest first, with what a list page shows of each."""
     rows = (
         Member.objects.filter(pk__any=ids)
         .select_related("party_org", "workplace_unit", "residence_community")
         .only(*MEMBER_LIST_FIELDS)
         .order_by("-id")
     )
-    return list(rows), total, capped
+    return list(rows)
 
 
 def member_list_page(

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.masking import mask
-from lianjian.core.paging import querystring_without_page
+from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (
@@ -45,39 +45,9 @@ def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-class CappedPaginator(Paginator):
-    """A member list's pages, counted no further than `MEMBER_COUNT_AHEAD` rows past
-    the page shown (`capped`: "1000+"); the count comes with the page's ids."""
-
-    def __init__(self, object_list: QuerySet[Any], per_page: int) -> None:
-        super().__init__(object_list, per_page)
-        self.queryset = object_list
-        self.capped = False
-
-    def get_page(self, number: Any) -> Page[Any]:
-        raw = str(number or "")
-        wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
-        wanted = max(wanted, 1)
-        rows, total, self.capped = selectors.member_page_rows(
-            self.queryset, (wanted - 1) * self.per_page, self.per_page
-        )
-        self.__dict__["count"] = total  # Paginator.count is a cached_property
-        if not rows and wanted > 1:
-            # a page number past the end shows the last page
-            wanted = self.num_pages
-            rows, total, self.capped = selectors.member_page_rows(
-                self.queryset, (wanted - 1) * self.per_page, self.per_page
-            )
-            self.__dict__["count"] = total
-        return Page(rows, wanted, self)
-
-
 def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
-    """A page of a list too long to count whole: counted to 1000 rows past this page.
-
-    A capped count still reaches past this page, so "下一页" always leads on.
-    """
-    paginator = CappedPaginator(qs, PAGE_SIZE)
+    """A page of members: counted to `MEMBER_COUNT_AHEAD` rows past this page."""
+    paginator = CappedPaginator(qs, PAGE_SIZE, selectors.member_rows, selectors.MEMBER_COUNT_AHEAD)
     return paginator.get_page(request.GET.get("page", ""))
 
 

@@ -389,3 +389,27 @@ def test_api_list_counts_only_so_far_past_the_page(
     assert (middle["count"], middle["count_capped"]) == (6, True)
     everything = c.get("/api/v1/needs", {"limit": 20}).json()
     assert (everything["count"], everything["count_capped"]) == (7, False)
+
+
+def test_list_page_counts_only_so_far_past_the_page(
+    personas: Any, client_for: Any, submit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staff list of a district's needs is not counted whole on every page ("N+")."""
+    from lianjian.core import paging
+    from lianjian.needs import views
+
+    monkeypatch.setattr(paging, "COUNT_AHEAD", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    needs = [submit(text=f"第{i}号需求：路灯不亮需要维修") for i in range(7)]
+    newest = [n.pk for n in reversed(needs)]
+    c = client_for(personas.street_staff)
+    first = c.get("/needs/")
+    page = first.context["page"]
+    assert [n.pk for n in page.object_list] == newest[:2]
+    assert page.paginator.capped and page.paginator.count == 4
+    assert "共 4+ 条" in first.content.decode() and page.has_next()
+    third = c.get("/needs/", {"page": 3}).context["page"]
+    assert [n.pk for n in third.object_list] == newest[4:6]
+    assert third.paginator.count == 7 and not third.paginator.capped
+    last = c.get("/needs/", {"page": 99}).context["page"]
+    assert last.number == 4 and [n.pk for n in last.object_list] == newest[6:]
