@@ -302,6 +302,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from common import machine_speed
+
+    print(machine_speed())
     import logging
 
     logging.getLogger("lianjian.notifications").setLevel(logging.WARNING)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common import setup
+from common import machine_speed, setup
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
@@ -150,6 +150,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     setup()
+    print(machine_speed())
     from django.db import connection
     from django.test import Client
 
