@@ -92,6 +92,7 @@ def test_production_cookie_and_transport_flags(tmp_path: Path) -> None:
         ({"PASSWORD_POLICY": "weak"}, "PASSWORD_POLICY must be one of"),
         ({"SESSION_IDLE_SECONDS": "ten"}, "SESSION_IDLE_SECONDS must be an integer"),
         ({"REDIS_URL": "memcached://x"}, "REDIS_URL must start with redis://"),
+        ({"AUTH_CACHE_SECONDS": "60"}, "AUTH_CACHE_SECONDS needs REDIS_URL"),
     ],
 )
 def test_bad_environment_fails_loudly(
@@ -115,3 +116,21 @@ def test_env_example_documents_every_variable() -> None:
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", example, re.MULTILINE))
     assert len(names) > 20
     assert names - documented == set()
+
+
+def test_redis_turns_on_cached_sessions_and_the_auth_cache(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.AUTH_CACHE_SECONDS, s.CACHES['default']['BACKEND'])"
+    )
+    env = _production_env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+    result = _run(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "60",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    result = _run(_production_env(tmp_path), "shell", "-c", code)
+    last = result.stdout.strip().splitlines()[-1].split()
+    assert last[:2] == ["django.contrib.sessions.backends.db", "0"]
