@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -143,12 +145,15 @@ def test_login_rate_limit_answers_429_with_retry_after() -> None:
     from lianjian.accounts.views import LOGIN_RATE
 
     client = Client()
-    # distinct usernames, so the per-account lockout is not what stops us
-    for i in range(LOGIN_RATE[0]):
-        assert _post_login(client, f"probe{i}", "x").status_code == 200
-    response = _post_login(client, "probe-last", "x")
+    # the window is fixed: a run straddling its end (a slow, loaded machine) would
+    # start counting again, so the clock stands still inside one window
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+        # distinct usernames, so the per-account lockout is not what stops us
+        for i in range(LOGIN_RATE[0]):
+            assert _post_login(client, f"probe{i}", "x").status_code == 200
+        response = _post_login(client, "probe-last", "x")
     assert response.status_code == 429
-    assert 0 < int(response["Retry-After"]) <= LOGIN_RATE[1]
+    assert int(response["Retry-After"]) == LOGIN_RATE[1] - 5
     assert "请求过于频繁" in response.content.decode()
 
 
