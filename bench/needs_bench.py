@@ -289,7 +289,7 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true", help="no P2 run over HTTP")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=25, help="per client")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=0, help="default: see --worker-class")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
         "--keep-alive", action="store_true", help="each client keeps its connection"
@@ -431,7 +431,7 @@ def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
     """P2 for the needs list: its API per persona and its page, 16 clients over HTTP."""
     from django.conf import settings
     from django.test import Client
-    from run import http_figures
+    from run import default_workers, http_figures
 
     from lianjian.accounts.services import token_create
 
@@ -458,11 +458,12 @@ def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
         targets,
         clients=args.clients,
         per_client=args.requests,
-        workers=args.workers,
+        workers=args.workers or default_workers(args.worker_class),
         threads=args.threads,
         keep_alive=args.keep_alive,
         load=args.load,
         redis_url=args.redis,
+        worker_class=args.worker_class,
     )
 
 

@@ -121,7 +121,9 @@ def main() -> None:
     parser.add_argument("--import-rounds", type=int, default=2)
     parser.add_argument("--skip-concurrent", action="store_true")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="server processes (default: see --worker-class)"
+    )
     parser.add_argument("--requests", type=int, default=25, help="per client")
     parser.add_argument(
         "--threads",
@@ -222,18 +224,20 @@ def main() -> None:
     check_member_plans(admin)
 
     if not args.skip_concurrent:
-        threads = args.threads or max(1, args.clients // args.workers)
+        workers = args.workers or default_workers(args.worker_class)
+        threads = args.threads or max(1, args.clients // workers)
         bench_concurrent(
             staff,
             admin,
             args.clients,
             args.requests,
-            args.workers,
+            workers,
             threads,
             args.server,
             keep_alive=args.keep_alive,
             load=args.load,
             redis_url=args.redis,
+            worker_class=args.worker_class,
         )
 
     if not args.skip_import and args.only != "members":
@@ -252,10 +256,24 @@ def http_arguments(parser: argparse.ArgumentParser) -> None:
         " Python threads in this process (their own CPU competes with the server's)",
     )
     parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="sync",
+        help="gunicorn workers: sync (default; 2 per CPU, one request each, behind nginx as"
+        " deployed) or gthread (one process per CPU, --threads each)",
+    )
+    parser.add_argument(
         "--redis",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
         help="REDIS_URL for the server, as deployed (DESIGN.md); '' for a per-process cache",
     )
+
+
+def default_workers(worker_class: str) -> int:
+    """gunicorn processes: two per CPU for sync workers (one waits on PostgreSQL while
+    the other runs Python), one per CPU for threaded ones."""
+    cpus = os.cpu_count() or 1
+    return 2 * cpus if worker_class == "sync" else cpus
 
 
 def check_member_plans(user: Any) -> None:
@@ -422,6 +440,7 @@ def bench_concurrent(
     keep_alive: bool = False,
     load: str = "python",
     redis_url: str = "",
+    worker_class: str = "sync",
 ) -> None:
     """The P2 figures for the member list: its API for two personas and its page."""
     from django.conf import settings
@@ -458,6 +477,7 @@ def bench_concurrent(
         keep_alive=keep_alive,
         load=load,
         redis_url=redis_url,
+        worker_class=worker_class,
     )
 
 
@@ -473,6 +493,7 @@ def http_figures(
     keep_alive: bool = False,
     load: str = "python",
     redis_url: str = "",
+    worker_class: str = "sync",
 ) -> None:
     """P2 over HTTP: `clients` concurrent clients against a WSGI server on 127.0.0.1, per target.
 
@@ -504,14 +525,14 @@ def http_figures(
     log_path = Path(tempfile.gettempdir()) / f"lianjian_bench_server_{port}.log"
     log = log_path.open("w")
     if server_kind == "gunicorn":
-        # as deployed (DESIGN.md): gunicorn processes, here gthread workers on loopback
+        # as deployed (DESIGN.md, docs/architecture.md): gunicorn processes on loopback
         command = [
             str(Path(sys.executable).with_name("gunicorn")),
             "lianjian.wsgi:application",
             f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
-            "--worker-class=gthread",
-            f"--threads={threads}",
+            f"--worker-class={worker_class}",
+            *([f"--threads={threads}"] if worker_class == "gthread" else []),
             "--backlog=256",
             "--log-level=warning",
         ]
@@ -539,7 +560,8 @@ def http_figures(
         print(
             f"{title}; {clients} concurrent clients ({load}) x {amount}"
             f"{', keep-alive' if keep_alive else ', a new connection each'}; "
-            f"{server_kind} on 127.0.0.1, {workers} process(es) x {threads} threads,"
+            f"{server_kind} on 127.0.0.1, {workers} {worker_class} process(es)"
+            f"{f' x {threads} threads' if worker_class == 'gthread' else ''},"
             f" cache {'Redis' if redis_url else 'per process'})"
         )
         for label, path, headers in targets:
