@@ -203,25 +203,13 @@ def member_list_page(
     return member_items(Member.objects.filter(pk__any=ids).order_by("-id")), total, capped
 
 
-# a member as the API shows it (`MemberOut`), read as plain values
+# a member as the API shows it (`MemberOut`), read as plain values: the list
+# row's columns and the related rows' ids
 _MEMBER_ITEM_VALUES = (
-    "id",
-    "name",
-    "gender",
-    "id_number",
-    "mobile",
-    "joined_on",
-    "status",
+    *MEMBER_LIST_FIELDS,
     "party_org_id",
-    "party_org__name",
     "workplace_unit_id",
-    "workplace_unit__name",
     "residence_community_id",
-    "residence_community__name",
-    "is_floating",
-    "floating_to",
-    "floating_reason",
-    "is_active",
 )
 _MEMBER_STATUS_LABELS = dict(Member.Status.choices)
 
