@@ -8,8 +8,8 @@ A hit here costs one cache round trip for the entry and the current
 
 Safety comes from the generation, not from the entry's lifetime: any change
 that could alter who a token or a session is or what it may reach — a user, a
-grant or a token saved or deleted, a Party organization or region saved
-(grants read their paths), tokens revoked in bulk — replaces the generation at
+grant or a token saved or deleted, a Party organization, region or unit saved
+(grants read their paths and places), tokens revoked in bulk — replaces the generation at
 once and again when the transaction commits, so a revoked token, a
 deactivated account or a removed grant takes effect on the next request, in
 every server process. Entries also expire after `AUTH_CACHE_SECONDS`.
@@ -116,14 +116,15 @@ def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from lianjian.accounts.models import ApiToken, Grant, User
-    from lianjian.orgs.models import PartyOrg, Region
+    from lianjian.orgs.models import PartyOrg, Region, Unit
 
     for model in (User, Grant, ApiToken):
         post_save.connect(on_change, sender=model, dispatch_uid=f"auth_cache_save_{model.__name__}")
         post_delete.connect(
             on_change, sender=model, dispatch_uid=f"auth_cache_delete_{model.__name__}"
         )
-    # grants read the organization's path and district, the region's level: saves only,
-    # so the big tables' bulk deletes (demo reset) keep Django's fast delete
-    for model in (PartyOrg, Region):
+    # grants read the organization's path and district, the region's level, the unit's
+    # region: saves only, so the big tables' bulk deletes (demo reset) keep Django's
+    # fast delete (a deleted target deletes its grants, which do signal)
+    for model in (PartyOrg, Region, Unit):
         post_save.connect(on_change, sender=model, dispatch_uid=f"auth_cache_save_{model.__name__}")
