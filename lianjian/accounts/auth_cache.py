@@ -126,5 +126,5 @@ def connect() -> None:
     # grants read the organization's path and district, the region's level, the unit's
     # region: saves only, so the big tables' bulk deletes (demo reset) keep Django's
     # fast delete (a deleted target deletes its grants, which do signal)
-    for model in (PartyOrg, Region, Unit):
-        post_save.connect(on_change, sender=model, dispatch_uid=f"auth_cache_save_{model.__name__}")
+    for place in (PartyOrg, Region, Unit):
+        post_save.connect(on_change, sender=place, dispatch_uid=f"auth_cache_save_{place.__name__}")
