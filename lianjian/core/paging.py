@@ -23,25 +23,12 @@ def count_up_to(qs: QuerySet[Any], limit: int) -> tuple[int, bool]:
     return min(counted, limit), counted > limit
 
 
-def page_total(
-    qs: QuerySet[Any], offset: int, limit: int, shown: int, ahead: int | None = None
-) -> tuple[int, bool]:
-    """(total, capped) for a list page of `shown` rows read at `offset` with `limit`.
-
-    A short last page tells the total itself; otherwise count `ahead` rows
-    (default `COUNT_AHEAD`) past it.
-    """
-    if 0 < shown < limit or (not shown and not offset):
-        return offset + shown, False
-    return count_up_to(qs, offset + limit + (COUNT_AHEAD if ahead is None else ahead))
-
-
 def newest_page(
     qs: QuerySet[Any], offset: int, limit: int, ahead: int | None = None
 ) -> tuple[list[int], int, bool]:
     """Primary keys of one newest-first page, with the bounded total: one statement.
 
-    `(ids, total, capped)` as `page_total` would tell them. The ids alone, by
+    `(ids, total, capped)`: `total` is exact unless `capped`. The ids alone, by
     the scope's index, then a window count over the same bounded scan: the
     count costs no statement of its own. The page's rows are then read by
     primary key (planning one wide join over a subquery cost PostgreSQL more
