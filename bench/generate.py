@@ -68,6 +68,7 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
         id_number_check_char,
     )
     from lianjian.orgs.models import PartyOrg, Region
+    from lianjian.orgs.services import unit_member_dates_refresh
 
     districts, streets_per, communities_per, areas_per, units_per, branches_per, members_per = (
         SCALES[scale]
@@ -423,8 +424,10 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
             ],
             members(),
         )
+    # COPY bypasses the services: fill each unit's member dates as they would have
+    unit_member_dates_refresh()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     return counts
 
 

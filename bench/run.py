@@ -46,11 +46,11 @@ SELECT
   count(*) FILTER (WHERE u.kind = 'community_team'),
   count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND u.is_above_scale),
   count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND u.is_above_scale AND c.unit_id IS NOT NULL),
-  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL),
-  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL AND (u.liaison_name <> '' OR c.unit_id IS NOT NULL)),
-  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND m.n IS NULL AND u.liaison_name = '' AND c.unit_id IS NULL),
-  count(*) FILTER (WHERE m.n >= 3 AND NOT coalesce(c.independent, false)),
-  count(*) FILTER (WHERE m.n >= 1 AND c.unit_id IS NULL)
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND NOT coalesce(u.member_since <= %(d)s, false)),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND NOT coalesce(u.member_since <= %(d)s, false) AND (u.liaison_name <> '' OR c.unit_id IS NOT NULL)),
+  count(*) FILTER (WHERE u.kind IN ('private_enterprise', 'social_org') AND NOT coalesce(u.member_since <= %(d)s, false) AND u.liaison_name = '' AND c.unit_id IS NULL),
+  count(*) FILTER (WHERE u.min_members_since <= %(d)s AND NOT coalesce(c.independent, false)),
+  count(*) FILTER (WHERE u.member_since <= %(d)s AND c.unit_id IS NULL)
 FROM orgs_unit u
 LEFT JOIN (
   SELECT l.unit_id, bool_or(p.formation = 'single') AS independent
@@ -59,11 +59,6 @@ LEFT JOIN (
     AND (p.founded_on IS NULL OR p.founded_on <= %(d)s) AND (p.dissolved_on IS NULL OR p.dissolved_on > %(d)s)
   GROUP BY l.unit_id
 ) c ON c.unit_id = u.id
-LEFT JOIN (
-  SELECT workplace_unit_id, count(*) AS n FROM orgs_member
-  WHERE is_active AND (joined_on IS NULL OR joined_on <= %(d)s) AND workplace_unit_id IS NOT NULL
-  GROUP BY workplace_unit_id
-) m ON m.workplace_unit_id = u.id
 WHERE {where} AND (u.registered_on IS NULL OR u.registered_on <= %(d)s)
   AND (u.deregistered_on IS NULL OR u.deregistered_on > %(d)s)
 """
@@ -78,8 +73,9 @@ FROM (
   SELECT u.region_id, u.street_id, u.community_id, u.industry, u.kind, u.is_above_scale,
     u.liaison_name <> '' AS has_liaison, c.unit_id IS NOT NULL AS covered,
     coalesce(c.single, false) AS n_single, coalesce(c.joint, false) AS n_joint,
-    coalesce(c.temporary, false) AS n_temporary, m.n IS NOT NULL AS has_member,
-    coalesce(m.n, 0) >= 3 AND NOT coalesce(c.single, false) AS violation
+    coalesce(c.temporary, false) AS n_temporary,
+    coalesce(u.member_since <= %(d)s, false) AS has_member,
+    coalesce(u.min_members_since <= %(d)s, false) AND NOT coalesce(c.single, false) AS violation
   FROM orgs_unit u
   LEFT JOIN (
     SELECT l.unit_id, bool_or(p.formation = 'single') AS single,
@@ -90,11 +86,6 @@ FROM (
       AND (p.dissolved_on IS NULL OR p.dissolved_on > %(d)s)
     GROUP BY l.unit_id
   ) c ON c.unit_id = u.id
-  LEFT JOIN (
-    SELECT workplace_unit_id, count(*) AS n FROM orgs_member
-    WHERE is_active AND (joined_on IS NULL OR joined_on <= %(d)s) AND workplace_unit_id IS NOT NULL
-    GROUP BY workplace_unit_id
-  ) m ON m.workplace_unit_id = u.id
   WHERE {where} AND (u.registered_on IS NULL OR u.registered_on <= %(d)s)
     AND (u.deregistered_on IS NULL OR u.deregistered_on > %(d)s)
 ) f

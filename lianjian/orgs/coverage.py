@@ -3,7 +3,8 @@
 Everything is computed from registry history, so a report "as of" a past date
 counts what existed then: units by `registered_on`/`deregistered_on`, links
 by `OrgUnitCoverage.since`/`until`, organizations by `founded_on`/
-`dissolved_on`, members by `joined_on`. Each figure is one named filter on
+`dissolved_on`, members by `joined_on` (through each unit's member dates, kept
+at write time: `Unit.member_since`). Each figure is one named filter on
 the same annotated unit queryset, so a figure and the list behind it
 (drill-down) can never disagree. Scope: `orgs.view_coverage` through the
 chokepoint in `orgs/access.py`.
@@ -40,6 +41,7 @@ from lianjian.orgs.access import (
 )
 from lianjian.orgs.models import (
     LIANGXIN_KINDS,
+    VIOLATION_MIN_MEMBERS,
     Member,
     OrgUnitCoverage,
     PartyOrg,
@@ -49,7 +51,6 @@ from lianjian.orgs.models import (
 )
 
 PERM = "orgs.view_coverage"
-VIOLATION_MIN_MEMBERS = 3  # 3+ members must form an independent organization (seed 002)
 
 LX = Q(kind__in=LIANGXIN_KINDS)
 NO_MEMBERS = Q(has_member=False)
@@ -165,23 +166,13 @@ def annotate_units(
 ) -> QuerySet[Unit]:
     """Units alive on `as_of` with the annotations every figure filters on.
 
-    Each flag is `id IN (uncorrelated subquery)`, which PostgreSQL hashes once per
-    query; a correlated EXISTS would run once per unit (measured 5x slower on the
-    district dataset). `within` narrows the member and link subqueries to a
-    subtree's units (see `_subquery_within`); the covering index
-    `orgs_mem_workplace_live_idx` answers the member ones without touching the
-    wide member rows.
+    The member flags compare the unit's own member dates (kept at write time, see
+    `Unit.member_since`) with `as_of`: aggregating the members per report cost about
+    half of a district report. Each link flag is `id IN (uncorrelated subquery)`,
+    which PostgreSQL hashes once per query; a correlated EXISTS would run once per
+    unit (measured 5x slower on the district dataset). `within` narrows the link
+    subqueries to a subtree's units (see `_subquery_within`).
     """
-    within = within or {}
-    workers = {f"workplace_unit__{k}": v for k, v in within.items()}
-    members = Member.objects.filter(member_q(as_of), workplace_unit__isnull=False, **workers)
-    crowded = (
-        members.order_by()
-        .values("workplace_unit_id")
-        .annotate(c=Count("workplace_unit_id"))  # answerable from the covering index
-        .filter(c__gte=VIOLATION_MIN_MEMBERS)
-        .values("workplace_unit_id")
-    )
     return qs.filter(_alive(as_of, "registered_on", "deregistered_on")).annotate(
         covered=_flag(Q(pk__in=_links_alive(as_of, within).values("unit_id"))),
         independent=_flag(
@@ -191,23 +182,22 @@ def annotate_units(
                 ).values("unit_id")
             )
         ),
-        has_member=_flag(Q(pk__in=members.values("workplace_unit_id"))),
-        has_min_members=_flag(Q(pk__in=crowded)),
+        # the IS NOT NULL keeps the flag false, never NULL, for a unit without members
+        has_member=_flag(Q(member_since__isnull=False, member_since__lte=as_of)),
+        has_min_members=_flag(Q(min_members_since__isnull=False, min_members_since__lte=as_of)),
     )
 
 
 def _subquery_within(region: Region) -> dict[str, Any]:
-    """How far to narrow the member and link subqueries for a report on `region`.
+    """How far to narrow the link subqueries for a report on `region`.
 
-    Narrowed, the subqueries join members and coverage links to the subtree's
-    units. That join is what keeps them small enough for PostgreSQL to hash (a
-    subquery hashes only while it fits in work_mem: over a city's 1.4M working
-    members it fell back to a scan per unit and a district report ran for
-    minutes), and it shrinks the link hashes from the city's 180k live links to
-    the district's 18k (city street report 700 → 290 ms, district 830 → 700 ms,
-    under load). The one case it is pure cost is a district that is the whole
-    dataset: there it filters nothing (members: 33–42 ms against 10 ms over the
-    covering index; links: 92 against 75 ms for the district figures).
+    Narrowed, the subqueries join coverage links to the subtree's units, which
+    shrinks the link hashes from the city's 180k live links to a district's 18k
+    (a subquery hashes only while it fits in work_mem; before the member dates
+    were kept on units, the same narrowing of a city's 1.4M working members is
+    what kept a district report from running for minutes). The one case it is
+    pure cost is a district that is the whole dataset: there it filters nothing
+    (links: 92 against 75 ms for the district figures).
     """
     if (
         region.level == Region.Level.DISTRICT
@@ -332,7 +322,7 @@ def report_tallies(
     industry by the breakdown flags: the whole report from one statement.
 
     The flags are the ORM's own (`annotate_units`), so drill-down lists filter on exactly
-    what is counted; the costly part, their hashed link and member subqueries, runs once.
+    what is counted; the costly part, their hashed link subqueries, runs once.
     On PostgreSQL the three groupings are grouping sets of one scan: a single grouping by
     place, industry and every flag made ~17k groups of 30k district units, summed in
     Python once per breakdown; the sets make ~3.5k. SQLite has no grouping sets and gets

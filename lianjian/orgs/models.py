@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
@@ -80,6 +82,8 @@ class UnitKind(models.TextChoices):
 # denominator of organization coverage excludes individual businesses and teams.
 LIANGXIN_KINDS = (UnitKind.PRIVATE_ENTERPRISE, UnitKind.SOCIAL_ORG)
 LIANGXIN_EXCLUDED_KINDS = (UnitKind.INDIVIDUAL_BUSINESS, UnitKind.COMMUNITY_TEAM)
+# a unit with this many members must form its own Party organization (seed 002)
+VIOLATION_MIN_MEMBERS = 3
 
 
 class Unit(ScopedModel, TimeStampedModel):
@@ -104,6 +108,13 @@ class Unit(ScopedModel, TimeStampedModel):
     registered_on = models.DateField("登记日期", null=True, blank=True)
     deregistered_on = models.DateField("注销日期", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
+    # Kept by `orgs.services.unit_member_dates_refresh` whenever a member is written.
+    # Members carry no leave date (one taken off the roll is inactive on every date), so
+    # a unit's live member count only grows with the date: "has members on D" is
+    # `member_since <= D` and "has 3+ members on D" is `min_members_since <= D`. The
+    # coverage report reads these instead of aggregating members per report (ADR 0005).
+    member_since = models.DateField("有党员起始日", null=True, blank=True, editable=False)
+    min_members_since = models.DateField("党员达3人起始日", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "单位"
@@ -265,8 +276,8 @@ class Member(ScopedModel, TimeStampedModel):
                 )
                 for level in ("district", "street", "community")
             ),
-            # coverage statistics: "has members / 3+ members on `as_of`" per workplace
-            # unit, answered by an index-only scan (P3)
+            # a workplace unit's member dates (`Unit.member_since`), recomputed from its
+            # live members by an index-only scan whenever one of them is written
             models.Index(
                 fields=["workplace_unit", "joined_on"],
                 condition=models.Q(is_active=True, workplace_unit__isnull=False),
@@ -281,8 +292,18 @@ class Member(ScopedModel, TimeStampedModel):
             ),
         ]
 
+    loaded_workplace_unit_id: int | None = None
+
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Member:
+        """Remember the workplace as loaded: moving a member changes the member dates
+        of the unit it leaves as well as of the one it joins."""
+        member = super().from_db(db, field_names, values)
+        member.loaded_workplace_unit_id = member.__dict__.get("workplace_unit_id")
+        return member
 
 
 class JobProgress:

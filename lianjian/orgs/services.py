@@ -8,9 +8,12 @@ writes an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lianjian.core import crypto
@@ -25,7 +28,14 @@ from lianjian.core.validators import (
     normalize_id_number,
     normalize_mobile,
 )
-from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
+from lianjian.orgs.models import (
+    VIOLATION_MIN_MEMBERS,
+    Member,
+    OrgUnitCoverage,
+    PartyOrg,
+    Region,
+    Unit,
+)
 
 
 class RegistryError(ValueError):
@@ -432,6 +442,39 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
     return clean
 
 
+# a member with no join date counts on every date (as `coverage.member_q` counts it)
+ALWAYS = dt.date.min
+_REFRESH_BATCH = 5000
+
+
+def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> int:
+    """Recompute `Unit.member_since` and `min_members_since` from the units' live members
+    (every unit when `unit_ids` is None); returns the number of units updated.
+
+    Always from scratch, so refreshing a unit too many is harmless and a missed one is
+    the only possible error: single member saves and deletes refresh through the signals
+    in `orgs.signals`, bulk writes call this for every unit a member left or joined.
+    """
+    on = Coalesce("joined_on", Value(ALWAYS))
+    joined = (
+        Member.objects.filter(is_active=True, workplace_unit=OuterRef("pk"))
+        .order_by(F("joined_on").asc(nulls_first=True))
+        .annotate(on=on)
+        .values("on")
+    )
+    dates = {
+        "member_since": Subquery(joined[:1]),
+        "min_members_since": Subquery(joined[VIOLATION_MIN_MEMBERS - 1 : VIOLATION_MIN_MEMBERS]),
+    }
+    if unit_ids is None:
+        return Unit.objects.update(**dates)
+    ids = sorted({pk for pk in unit_ids if pk is not None})
+    return sum(
+        Unit.objects.filter(pk__in=ids[start : start + _REFRESH_BATCH]).update(**dates)
+        for start in range(0, len(ids), _REFRESH_BATCH)
+    )
+
+
 @transaction.atomic
 def member_create(*, actor: Any = None, **data: Any) -> Member:
     for required in ("name", "id_number", "party_org"):
@@ -702,6 +745,8 @@ def member_bulk_upsert(
         new_members.append(Member(**clean, **_ancestors_of(clean["party_org"].region)))
     changed_fields: set[str] = set()
     touched = []
+    # the units members leave (their workplace before the update) and join
+    units = {m.workplace_unit_id for m, _ in updates}
     for member, values in updates:
         current = {k: getattr(member, k) for k in MEMBER_FIELDS}
         clean = _check_member_values(current | {k: v for k, v in values.items() if v is not None})
@@ -724,6 +769,9 @@ def member_bulk_upsert(
                 )
     except IntegrityError as exc:
         raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    units.update(m.workplace_unit_id for m in new_members)
+    units.update(m.workplace_unit_id for m in touched)
+    unit_member_dates_refresh(units)
     audit_record(
         "member.import",
         user=actor,

@@ -13,14 +13,19 @@ from lianjian.core.validators import (
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
 from lianjian.orgs.services import member_create, party_org_create, unit_create
 
-_seq = itertools.count(1)
+# Automatic numbers start far above the small ones tests pass explicitly, so a
+# builder never repeats an ID number or credit code a test chose.
+_seq = itertools.count(1_000_000)
 
 
 def make_id_number(n: int | None = None, birth: str = "19850612", gender_odd: bool = True) -> str:
-    """A checksum-valid 18-digit ID number (region 310105 = 长宁区)."""
+    """A checksum-valid 18-digit ID number, distinct for every `n` below 4,990,000: the
+    serial takes `n` modulo 499, the address code (Shanghai's; 310105 = 长宁区 for the
+    first 499) the rest."""
     n = next(_seq) if n is None else n
+    address = f"31{(n // 499 + 105) % 10_000:04d}"
     serial = f"{(n % 499) * 2 + (1 if gender_odd else 0):03d}"
-    first17 = f"310105{birth}{serial}"
+    first17 = f"{address}{birth}{serial}"
     return first17 + id_number_check_char(first17)
 
 

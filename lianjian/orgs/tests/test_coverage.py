@@ -214,11 +214,12 @@ def test_trend_and_breakdowns_agree_with_figures_and_drill_down(
                 assert listed.count() == row[field], (by, row["key"], field)
 
 
-def test_member_flags_narrowed_once_other_districts_exist(
+def test_flags_narrowed_once_other_districts_exist(
     tree: Any, personas: Any, ledger: Ledger
 ) -> None:
-    """With a second district the member subqueries are narrowed to the report's units;
-    the figures must come out the same as without narrowing, for both districts."""
+    """With a second district the link subqueries are narrowed to the report's units;
+    the figures must come out the same as without narrowing, for both districts, and a
+    member working in the other district counts for that district's unit only."""
     from lianjian.orgs.services import region_create
 
     user = personas.district_admin
