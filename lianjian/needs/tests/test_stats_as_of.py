@@ -243,3 +243,22 @@ def test_all_time_statements_follow_names_dates_and_scope(
         assert selectors.need_stats(personas.member, dimension="department") == []
     cache = selectors._all_time_sql.cache_info()
     assert (cache.hits, cache.misses) == (1, 3)
+
+
+def test_past_date_fold_runs_with_the_collector_paused(
+    world: Any, personas: Any, monkeypatch: Any
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = selectors.states_as_of
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "states_as_of", spy)
+    assert gc.isenabled()
+    past = timezone.now() - dt.timedelta(days=30)
+    selectors.need_stats(personas.district_admin, dimension="department", as_of=past)
+    assert seen == [False] and gc.isenabled()

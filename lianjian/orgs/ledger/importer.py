@@ -10,11 +10,8 @@ update it instead of creating a duplicate. All writes go through
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from lianjian.core.audit import audit_record
+from lianjian.core.gcpause import gc_paused
 from lianjian.core.validators import is_valid_credit_code, is_valid_id_number, is_valid_mobile
 from lianjian.orgs import services
 from lianjian.orgs.access import (
@@ -464,36 +462,6 @@ PLANS: dict[str, type[_Plan]] = {
 }
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while one file is imported.
-
-    A 100k-row file keeps about a million small objects alive between reading
-    and writing, and the collector's full passes over them cost 3–6 s of a
-    ~20 s import (measured on the district benchmark). Reference counting still
-    frees everything; any cycles are collected once the last import resumes it.
-    Counted, so overlapping imports in one process keep it paused until both end.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def import_ledger(
     kind: str,
     data: bytes,
@@ -506,7 +474,7 @@ def import_ledger(
     """Import one file all-or-nothing. `LedgerFileError` means the file was refused whole."""
     if kind not in PLANS:
         raise ValueError(f"unknown ledger kind {kind}")
-    with _gc_paused():
+    with gc_paused():
         return _import(
             kind, data, user=user, file_name=file_name, request=request, progress=progress
         )
