@@ -136,3 +136,17 @@ def test_refresh_command_repairs_rows_written_around_the_services(tree: Any) -> 
     assert (unit.member_since, unit.min_members_since) == (D(2018, 1, 1), D(2018, 1, 3))
     assert unit_member_dates_refresh([]) == 0
     assert_dates_true()
+
+
+def test_a_save_of_unrelated_fields_leaves_the_units_alone(
+    tree: Any, django_assert_num_queries: Any
+) -> None:
+    unit = make_unit(tree.community_a1, "甲公司")
+    member = make_member(tree.org_a1, workplace_unit=unit, joined_on=D(2018, 1, 1))
+    member.floating_to = "江苏省南京市"
+    with django_assert_num_queries(1):  # the member's own UPDATE, no unit refresh
+        member.save(update_fields=["floating_to"])
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    unit.refresh_from_db()
+    assert unit.member_since is None
