@@ -129,6 +129,25 @@ class Unit(ScopedModel, TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """An update writes every column but the member dates: an instance loaded before a
+        member of the unit was written holds stale ones (the refresh owns them)."""
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+            and not (args and args[0])  # force_insert given by position
+        ):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in UNIT_DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+
+UNIT_DERIVED_FIELDS = frozenset({"member_since", "min_members_since"})
+
 
 class PartyOrg(MP_Node, ScopedModel, TimeStampedModel):
     """A Party organization; the tree is 党委 → 党总支 → 党支部 → 党小组."""

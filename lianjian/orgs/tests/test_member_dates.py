@@ -150,3 +150,18 @@ def test_a_save_of_unrelated_fields_leaves_the_units_alone(
     member.save(update_fields=["is_active"])
     unit.refresh_from_db()
     assert unit.member_since is None
+
+
+def test_saving_a_unit_loaded_before_a_member_was_written_keeps_the_dates(tree: Any) -> None:
+    from lianjian.orgs.services import unit_update
+
+    unit = make_unit(tree.community_a1, "甲公司")
+    stale = Unit.objects.get(pk=unit.pk)  # loaded while the unit has no members
+    make_member(tree.org_a1, workplace_unit=unit, joined_on=D(2018, 1, 1))
+    unit_update(stale, name="甲公司（更名）")
+    unit.refresh_from_db()
+    assert unit.name == "甲公司（更名）" and unit.member_since == D(2018, 1, 1)
+    stale.liaison_name = "联络员乙"
+    stale.save()  # a plain save, outside the services
+    unit.refresh_from_db()
+    assert unit.liaison_name == "联络员乙" and unit.member_since == D(2018, 1, 1)
