@@ -469,10 +469,17 @@ def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> i
     if unit_ids is None:
         return Unit.objects.update(**dates)
     ids = sorted({pk for pk in unit_ids if pk is not None})
-    return sum(
-        Unit.objects.filter(pk__in=ids[start : start + _REFRESH_BATCH]).update(**dates)
-        for start in range(0, len(ids), _REFRESH_BATCH)
-    )
+    updated = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), _REFRESH_BATCH):
+            batch = Unit.objects.filter(pk__in=ids[start : start + _REFRESH_BATCH])
+            # Lock the units first, in id order: a transaction writing members of the
+            # same unit finishes before our UPDATE starts, so its snapshot sees them (an
+            # UPDATE that waits on the row itself keeps its older snapshot and would
+            # drop them). NO KEY: a member insert holds KEY SHARE on its unit.
+            list(batch.select_for_update(no_key=True).order_by("pk").values_list("pk"))
+            updated += batch.update(**dates)
+    return updated
 
 
 @transaction.atomic
