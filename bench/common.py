@@ -31,6 +31,10 @@ def setup(create: bool = False) -> str:
     import django
 
     django.setup()
+    # the process as a deployed worker starts: URLconf and views loaded, start-up
+    # objects frozen out of the cyclic collector's walk (lianjian/wsgi.py)
+    import lianjian.wsgi  # noqa: F401
+
     return url
 
 

@@ -307,6 +307,8 @@ def main() -> None:
     django.setup()
     from common import machine_speed
 
+    import lianjian.wsgi  # noqa: F401  (a worker as deployed: start-up objects frozen)
+
     print(machine_speed())
     import logging
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from lianjian.core.gcpause import gc_paused
 from lianjian.core.masking import mask
 from lianjian.core.paging import newest_page
+from lianjian.core.statements import Statement, fetch_dicts, with_value
 from lianjian.needs.access import (
     department_ids_of,
     need_scope_q,
@@ -304,7 +305,6 @@ def _empty() -> dict[str, Any]:
 
 # stands for `as_of` while the all-time statement is compiled; replaced on each run
 _AS_OF = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-Statement = tuple[str, tuple[Any, ...]]
 
 
 @lru_cache(maxsize=1024)
@@ -346,14 +346,6 @@ def _all_time_sql(dimension: str, scope: Q) -> tuple[Statement, Statement] | Non
         return None
 
 
-def _rows(statement: Statement) -> list[dict[str, Any]]:
-    sql, params = statement
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _tally_all_time(user: Any, dimension: str, as_of: dt.datetime) -> dict[Any, dict[str, Any]]:
     """Everything to date: the few tally rows in scope, plus overdue from the summaries."""
     key = DIMENSIONS[dimension]
@@ -363,7 +355,7 @@ def _tally_all_time(user: Any, dimension: str, as_of: dt.datetime) -> dict[Any, 
         return {}
     tally_sql, overdue_sql = statements
     tallies: dict[Any, dict[str, Any]] = {}
-    for row in _rows(tally_sql):
+    for row in fetch_dicts(tally_sql):
         k = row[key] if key == "channel" else (row[key] or None)
         t: dict[str, Any] = {f: int(row[f] or 0) for f in SUMS if f != "overdue"}
         tallies[k] = {**t, "overdue": 0, "label": row.get("label")}
@@ -375,12 +367,8 @@ def _add_overdue(
     tallies: dict[Any, dict[str, Any]], key: str, overdue_sql: Statement, as_of: dt.datetime
 ) -> None:
     """Overdue per key at `as_of`, from the all-time overdue statement (a partial index)."""
-    sql, params = overdue_sql
     deadline = NeedSummary._meta.get_field("deadline")
-    stand_in = deadline.get_db_prep_value(_AS_OF, connection)
-    when = deadline.get_db_prep_value(as_of, connection)
-    params = tuple(when if p == stand_in else p for p in params)
-    for row in _rows((sql, params)):
+    for row in fetch_dicts(with_value(overdue_sql, deadline, _AS_OF, as_of)):
         tallies.setdefault(row[key], _empty())["overdue"] = row["n"]
 
 

@@ -92,7 +92,8 @@ def residence_regions_for(user: Any, perm: str = "orgs.change_member") -> QueryS
     return Region.objects.filter(q)
 
 
-def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
+def unit_scope_q(user: Any, perm: str = "orgs.view_unit") -> Q:
+    """The units filter of `units_visible_to`, for statements compiled once per scope."""
     q = scope_q(user, perm, unit_field="pk")
     for grant in grants_with_perm(user, perm):
         if grant.party_org_id:
@@ -100,7 +101,11 @@ def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
                 party_org__path__startswith=grant.party_org.path, until__isnull=True
             ).values("unit_id")
             q |= Q(pk__in=covered)
-    return Unit.objects.filter(q)
+    return q
+
+
+def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
+    return Unit.objects.filter(unit_scope_q(user, perm))
 
 
 def party_orgs_visible_to(user: Any, perm: str = "orgs.view_partyorg") -> QuerySet[PartyOrg]:

@@ -237,3 +237,31 @@ def test_flags_narrowed_once_other_districts_exist(
     assert coverage.figures(user, tree.district, TODAY) == alone
     there = coverage.region_figures(other, TODAY)
     assert there["liangxin"] == 1 and there["violations"] == 1 and there["members_no_org"] == 1
+
+
+def test_statements_compiled_once_per_scope_and_run_for_any_date(
+    tree: Any, personas: Any, ledger: Ledger
+) -> None:
+    """Figures and the report reuse one compiled statement per scope and region; each run
+    swaps its date in, and gives what the ORM query built for that date gives."""
+    user = personas.district_admin
+    coverage._tally_statement.cache_clear()
+    coverage._report_statement.cache_clear()
+    days = [dt.date(2016, 1, 1), dt.date(2019, 1, 1), TODAY]
+    for day in days:
+        built = coverage.count_figures(
+            coverage.tally(coverage.annotated_units(user, tree.district, day))
+        )
+        assert coverage.figures(user, tree.district, day) == built, day
+        report = coverage.coverage_report(user, tree.district, day)
+        assert {k: f["count"] for k, f in report["figures"].items()} == {
+            k: built[k] for k in coverage.FIGURES
+        }
+    assert coverage.figures(user, tree.district, days[0]) != coverage.figures(
+        user, tree.district, TODAY
+    )
+    assert coverage._tally_statement.cache_info().misses == 1
+    assert coverage._report_statement.cache_info().misses == 1
+    # another scope (a street's staff) compiles its own
+    coverage.figures(personas.street_staff, tree.street_a, TODAY)
+    assert coverage._tally_statement.cache_info().misses == 2
