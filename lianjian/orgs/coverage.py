@@ -236,9 +236,13 @@ def _with_liaison(qs: QuerySet[Unit]) -> QuerySet[Unit]:
     )
 
 
+def _tallied(qs: QuerySet[Unit], *extra: str) -> QuerySet[Unit, dict[str, Any]]:
+    return _with_liaison(qs).order_by().values(*FLAGS, *extra).annotate(n=Count("pk"))
+
+
 def tally(qs: QuerySet[Unit], *extra: str) -> list[dict[str, Any]]:
     """Unit counts grouped by kind and every flag (plus `extra` columns): one query."""
-    return list(_with_liaison(qs).order_by().values(*FLAGS, *extra).annotate(n=Count("pk")))
+    return list(_tallied(qs, *extra))
 
 
 def count_figures(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -332,9 +336,7 @@ def _statement_key(user: Any, region: Region) -> tuple[Q, Items, Items]:
 
 
 def _units_for(scope: Q, within: Items, narrow: Items) -> QuerySet[Unit]:
-    return _with_liaison(
-        annotate_units(Unit.objects.filter(scope, **dict(within)), _AS_OF, dict(narrow))
-    )
+    return annotate_units(Unit.objects.filter(scope, **dict(within)), _AS_OF, dict(narrow))
 
 
 @lru_cache(maxsize=512)
@@ -343,7 +345,7 @@ def _tally_statement(scope: Q, within: Items, narrow: Items) -> Statement | None
     the scope matches nothing). Building and compiling the query took ~3.5 ms, as much
     as PostgreSQL's answer for a street; keyed by the scope's filter, users with the
     same grants share it."""
-    values = _units_for(scope, within, narrow).order_by().values(*FLAGS).annotate(n=Count("pk"))
+    values = _tallied(_units_for(scope, within, narrow))
     try:
         return values.query.sql_with_params()
     except EmptyResultSet:
@@ -356,7 +358,7 @@ def _report_statement(scope: Q, within: Items, narrow: Items) -> Statement | Non
     date; None when the scope matches nothing."""
     formations = _formation_annotations(_AS_OF, dict(narrow))
     del formations["formation_single"]
-    units = _units_for(scope, within, narrow).annotate(**formations)
+    units = _with_liaison(_units_for(scope, within, narrow)).annotate(**formations)
     values = units.order_by().values(*REPORT_FLAGS, *PLACE_COLUMNS, "industry")
     try:
         sql, params = values.query.sql_with_params()
