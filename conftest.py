@@ -156,7 +156,7 @@ class Personas:
 
 @pytest.fixture
 def personas(tree: Tree) -> Personas:
-    from lianjian.accounts.roles import Role
+    from lianjian.core.roles import Role
 
     member_user = _persona("member", Role.MEMBER, region=tree.community_a1)
     tree.member_a1.user = member_user

@@ -58,7 +58,7 @@ def main() -> None:
     from django.test import Client
 
     from lianjian.accounts.models import User
-    from lianjian.accounts.roles import Role
+    from lianjian.core.roles import Role
     from lianjian.accounts.services import grant_add
     from lianjian.orgs.models import Member, Region, Unit
 

@@ -148,7 +148,7 @@ def main() -> None:
     from django.test import Client
 
     from lianjian.accounts.models import User
-    from lianjian.accounts.roles import Role
+    from lianjian.core.roles import Role
     from lianjian.accounts.services import grant_add, token_create
     from lianjian.orgs.models import Member, PartyOrg, Region, Unit
 

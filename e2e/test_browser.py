@@ -20,7 +20,7 @@ def test_dashboard_renders_chinese_and_charts_on_phone_and_desktop(
     ARTIFACTS.mkdir(exist_ok=True)
     for width, height in ((375, 812), (1280, 900)):
         page.set_viewport_size({"width": width, "height": height})
-        page.goto(demo_server.url + reverse("dashboard:home"))
+        page.goto(demo_server.url + reverse("portal:home"))
         page.wait_for_selector(".chart canvas")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # let ECharts finish its opening animation
@@ -41,7 +41,7 @@ def test_pages_load_nothing_from_outside(page: Any, demo_server: DemoServer) -> 
     login(page, demo_server, "demo_street")
     paths = [
         reverse(name)
-        for name in ("dashboard:home", "orgs:member_list", "orgs:unit_list", "orgs:partyorg_list")
+        for name in ("portal:home", "orgs:member_list", "orgs:unit_list", "orgs:partyorg_list")
     ]
     for path in [*paths, "/api/v1/docs"]:
         page.goto(demo_server.url + path)

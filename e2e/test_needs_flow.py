@@ -71,7 +71,7 @@ def _status_badge(page: Any) -> str:
 
 def _open_from_list(page: Any, server: DemoServer, code: str) -> None:
     """Staff reach the need the way a user would: menu → 需求工单 → search by code → click."""
-    page.goto(server.url + reverse("dashboard:home"))
+    page.goto(server.url + reverse("portal:home"))
     page.click("label.nav-toggle-label")
     _go(page, "nav.mainnav >> text=需求工单")
     assert urlparse(page.url).path == reverse("needs:list")
@@ -119,7 +119,7 @@ def _selected(page: Any, selector: str) -> str:
 
 def _dept_stats(page: Any, server: DemoServer) -> dict[str, str]:
     """The street's 需求统计 page (grouped by department, this month) as 民政科's row."""
-    page.goto(server.url + reverse("dashboard:home"))
+    page.goto(server.url + reverse("portal:home"))
     page.click("label.nav-toggle-label")
     _go(page, "nav.mainnav >> text=需求统计")
     assert page.inner_text("h1").strip() == "需求统计"
@@ -171,7 +171,7 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
 
         # 2. the street dispatcher sees the proposal and dispatches to 民政科 with a deadline
         login(staff, demo_server, "demo_street")
-        assert urlparse(staff.url).path == reverse("dashboard:home")
+        assert urlparse(staff.url).path == reverse("portal:home")
         stats_before = _dept_stats(staff, demo_server)
         _open_from_list(staff, demo_server, code)
         assert _status_badge(staff) == "已受理"

@@ -32,7 +32,7 @@ def test_secretary_finds_own_member_and_gets_404_for_sibling(
     page: Any, demo_server: DemoServer
 ) -> None:
     login(page, demo_server, "demo_hongchu")
-    assert urlparse(page.url).path == reverse("dashboard:home")
+    assert urlparse(page.url).path == reverse("portal:home")
     assert "工作台" in page.content()
 
     pk, name = _first_member(demo_server, "虹储居民区")

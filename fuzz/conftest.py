@@ -73,7 +73,7 @@ def _keep_test_connection() -> Iterator[None]:
 @pytest.fixture
 def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     from lianjian.accounts.models import User
-    from lianjian.accounts.roles import Role
+    from lianjian.core.roles import Role
     from lianjian.accounts.services import grant_add, token_create
     from lianjian.needs.services import need_submit
     from lianjian.orgs.ledger.jobs import job_reject

@@ -19,8 +19,8 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from lianjian.accounts.permissions import FORBIDDEN_MESSAGE
 from lianjian.accounts.services import token_user
+from lianjian.core.permissions import FORBIDDEN_MESSAGE
 
 
 class BearerAuth(HttpBearer):
@@ -159,15 +159,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from lianjian.needs.api import router as needs_router
-    from lianjian.orgs.api import router as orgs_router
-    from lianjian.orgs.api_ledger import router as ledger_router
-    from lianjian.visits.api import router as visits_router
+    """Every app's routers, as its registry declares them (`lianjian.core.registry`)."""
+    from lianjian.core.registry import registries
 
-    api.add_router("/", orgs_router)
-    api.add_router("/", ledger_router)
-    api.add_router("/", needs_router)
-    api.add_router("/", visits_router)
+    for registry in registries():
+        if registry.api_routers is not None:
+            for router in registry.api_routers():
+                api.add_router("/", router)
 
 
 _register_routers()

@@ -160,7 +160,7 @@ INSTALLED_APPS = [
     "lianjian.orgs",
     "lianjian.needs",
     "lianjian.visits",
-    "lianjian.dashboard",
+    "lianjian.portal",
 ]
 
 MIDDLEWARE = [
@@ -184,7 +184,7 @@ ROOT_URLCONF = "lianjian.urls"
 WSGI_APPLICATION = "lianjian.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "dashboard:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 TEMPLATES = [

@@ -1,17 +1,14 @@
+"""The URLconf: every app's pages at the prefix its registry declares, then the API."""
+
 from django.urls import include, path
 
 from lianjian.api import api_urlpatterns
+from lianjian.core.registry import registries
 
 urlpatterns = [
-    path("", include("lianjian.dashboard.urls")),
-    path("accounts/", include("lianjian.accounts.urls")),
-    path("orgs/ledger/", include("lianjian.orgs.urls_ledger")),
-    path("orgs/", include("lianjian.orgs.urls")),
-    path("needs/", include("lianjian.needs.urls")),
-    path("visits/", include("lianjian.visits.urls")),
-    path("audit/", include("lianjian.core.urls")),
-    path("api/v1/", api_urlpatterns()),
+    path(prefix, include(module)) for registry in registries() for prefix, module in registry.urls
 ]
+urlpatterns.append(path("api/v1/", api_urlpatterns()))
 
 handler403 = "lianjian.core.views.error_403"
 handler404 = "lianjian.core.views.error_404"

@@ -11,4 +11,5 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 .venv/bin/ruff format --check .
 .venv/bin/lianjian makemigrations --check --dry-run >/dev/null
 .venv/bin/mypy lianjian
+.venv/bin/lint-imports --no-cache --no-logo >/dev/null || .venv/bin/lint-imports --no-cache --no-logo
 exec .venv/bin/python -m pytest -q -p xdist -n 2 --dist loadgroup "$@"

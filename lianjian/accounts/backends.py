@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 
 from lianjian.accounts import auth_cache
-from lianjian.accounts.permissions import user_grants
+from lianjian.core.permissions import user_grants
 
 
 class CachedModelBackend(ModelBackend):

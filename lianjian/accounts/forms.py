@@ -90,7 +90,7 @@ class GrantForm(forms.Form):
     department_key = forms.CharField(label="职能部门编码", max_length=64, required=False)
 
     def __init__(self, regions: Any, party_orgs: Any, *args: Any, **kwargs: Any) -> None:
-        from lianjian.accounts.roles import Role
+        from lianjian.core.roles import Role
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from lianjian.accounts.passwords import password_expired
-from lianjian.accounts.permissions import is_staff_user
+from lianjian.core.permissions import is_staff_user
 
 _TOUCH_SECONDS = 60
 _EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password", "/accounts/otp")

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
-from lianjian.accounts.roles import Role
+from lianjian.core.roles import Role
 
 
 class LianjianUserManager(UserManager["User"]):

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from lianjian.accounts.models import Grant, User
-from lianjian.accounts.permissions import grants_with_perm, user_has_perm
+from lianjian.core.permissions import grants_with_perm, user_has_perm
 from lianjian.orgs.models import PartyOrg, Region
 
 NOTHING = Q(pk__in=[])

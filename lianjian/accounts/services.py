@@ -22,9 +22,9 @@ from django.utils.module_loading import import_string
 
 from lianjian.accounts import auth_cache
 from lianjian.accounts.models import ApiToken, Grant, PasswordHistory, User
-from lianjian.accounts.permissions import user_grants
-from lianjian.accounts.roles import Role
 from lianjian.core.audit import audit_record
+from lianjian.core.permissions import user_grants
+from lianjian.core.roles import Role
 
 
 class AccountError(ValueError):

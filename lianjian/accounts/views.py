@@ -20,9 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lianjian.accounts import services
 from lianjian.accounts.forms import LoginForm, OtpForm, PasswordChangeForm
 from lianjian.accounts.passwords import password_expired
-from lianjian.accounts.permissions import public, require_login
 from lianjian.accounts.services import normalize_username
 from lianjian.core.audit import audit_record
+from lianjian.core.permissions import public, require_login
 from lianjian.core.ratelimit import rate_limited
 
 LOGIN_RATE = (30, 60)  # attempts per IP per minute, before axes' per-account lockout
@@ -34,7 +34,7 @@ OTP_RATE = (10, 300)
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("dashboard:home")
+        return redirect("portal:home")
     form = LoginForm(request, request.POST or None)
     if request.method == "POST":
         limited = rate_limited(request, "login", limit=LOGIN_RATE[0], window=LOGIN_RATE[1])
@@ -49,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 target, {request.get_host()}, require_https=request.is_secure()
             ):
                 target = ""
-            return redirect(target or "dashboard:home")
+            return redirect(target or "portal:home")
         if not getattr(request, "axes_locked_out", False):
             # the lockout itself is audited by lockout_response
             audit_record(
@@ -94,7 +94,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         services.password_change(request.user, form.cleaned_data["new_password"], request=request)  # type: ignore[arg-type]
         update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
         messages.success(request, "密码已修改")
-        return redirect("dashboard:home")
+        return redirect("portal:home")
     forced = request.user.must_change_password or password_expired(request.user)  # type: ignore[union-attr]
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
@@ -125,7 +125,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             audit_record("auth.otp_enrol", request=request)
-            return redirect("dashboard:home")
+            return redirect("portal:home")
         form.add_error("token", "验证码不正确")
     qr = segno.make(device.config_url).svg_data_uri(scale=4)
     return render(request, "accounts/otp_setup.html", {"form": form, "qr": qr})
@@ -136,7 +136,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def otp_verify_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():  # type: ignore[union-attr]
-        return redirect("dashboard:home")
+        return redirect("portal:home")
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
         return redirect("accounts:otp_setup")
@@ -151,7 +151,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
                 if device.verify_token(form.cleaned_data["token"]):
                     otp_login(request, device)
                     audit_record("auth.otp_verify", request=request)
-                    return redirect("dashboard:home")
+                    return redirect("portal:home")
             audit_record("auth.otp_failed", request=request, result="failure")
             form.add_error("token", "验证码不正确或已使用")
     return render(request, "accounts/otp_verify.html", {"form": form})

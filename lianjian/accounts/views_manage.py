@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lianjian.accounts import selectors, services
 from lianjian.accounts.forms import GrantForm, UserCreateForm
 from lianjian.accounts.models import Grant, User
-from lianjian.accounts.permissions import require_any_perm, require_perm, user_has_perm
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.permissions import require_any_perm, require_perm, user_has_perm
 from lianjian.orgs.access import get_in_scope
 
 ADMIN_PERMS = selectors.ADMIN_PERMS

@@ -14,30 +14,6 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class ScopedModel(models.Model):
-    """Carries its ancestors' region ids so scope filters are indexed equalities (P1).
-
-    Services fill these from the row's own region; selectors filter on them
-    through `lianjian.orgs.access`.
-    """
-
-    district = models.ForeignKey(
-        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    street = models.ForeignKey(
-        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    community = models.ForeignKey(
-        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    area = models.ForeignKey(
-        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        abstract = True
-
-
 class AuditEvent(models.Model):
     """One append-only audit row, HMAC-chained to the row before it (S11, S12).
 

@@ -8,10 +8,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lianjian.accounts.permissions import require_perm
 from lianjian.core.audit import audit_verify
 from lianjian.core.models import AuditEvent
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.permissions import require_perm
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

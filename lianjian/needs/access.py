@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from lianjian.accounts.permissions import grants_with_perm
-from lianjian.accounts.roles import Role
+from lianjian.core.permissions import grants_with_perm
+from lianjian.core.roles import Role
 from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary, NeedTally
 from lianjian.orgs.access import get_in_scope, scope_q
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.permissions import ensure_perm
 from lianjian.needs import selectors, services
 from lianjian.needs.access import get_need_for_user
 from lianjian.needs.models import Need

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lianjian.core.demo import DemoContext
 from lianjian.needs.models import Category, Department, ServiceItem, ServiceStation
 from lianjian.needs.services import (
     category_create,
@@ -107,3 +108,18 @@ def build_needs_demo(street: Region) -> NeedsDemo:
             )
         demo.items.append(item)
     return demo
+
+
+def build(ctx: DemoContext) -> None:
+    """The needs configuration of the two Changning demo streets.
+
+    Publishes `ctx.objects["needs.dept_key"]`: the key of 虹桥街道's 民政科, for which
+    the demo department handler answers.
+    """
+    changning = ctx.objects["changning"]
+    for street in (changning["hq"], changning["cjq"]):
+        build_needs_demo(street)
+    ctx.objects["needs.dept_key"] = department_key(changning["hq"], "civil")
+    ctx.summaries["needs"] = (
+        f"需求类别 {len(CATEGORIES)} 个、职能部门 {len(DEPARTMENTS)} 个（虹桥街道、程家桥街道各一套）"
+    )

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 
 from lianjian.core.fields import EncryptedTextField
-from lianjian.core.models import ScopedModel, TimeStampedModel
+from lianjian.core.models import TimeStampedModel
+from lianjian.orgs.models import ScopedModel
 
 # ---------------------------------------------------------------- configuration
 

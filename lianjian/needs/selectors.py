@@ -647,7 +647,7 @@ def department_open_count(department: Department) -> int:
 def department_handlers(department: Department) -> list[Any]:
     """Accounts holding the handler role on this department (granted in account management)."""
     from lianjian.accounts.models import User
-    from lianjian.accounts.roles import Role
+    from lianjian.core.roles import Role
 
     return list(
         User.objects.filter(grants__role=Role.DEPT_HANDLER, grants__department_key=department.key)

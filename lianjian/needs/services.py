@@ -21,11 +21,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.accounts.models import User
-from lianjian.accounts.roles import ROLE_PERMISSIONS, Role
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
 from lianjian.core.models import Notification
 from lianjian.core.notifications import get_backend
+from lianjian.core.registry import role_permissions
+from lianjian.core.roles import Role
 from lianjian.core.validators import is_valid_mobile, normalize_mobile
 from lianjian.needs import workdays
 from lianjian.needs.access import department_ids_of, needs_visible_to
@@ -365,7 +366,7 @@ def _transition(
 
 
 def _dispatcher_users(need: Need) -> list[User]:
-    roles = [r for r, perms in ROLE_PERMISSIONS.items() if "needs.dispatch" in perms]
+    roles = [r for r, perms in role_permissions().items() if "needs.dispatch" in perms]
     return list(
         User.objects.filter(
             is_active=True,

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.accounts.permissions import public, require_perm, user_has_perm
 from lianjian.core.masking import mask
 from lianjian.core.paging import CappedPaginator, querystring_without_page
+from lianjian.core.permissions import public, require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.needs import selectors, services
 from lianjian.needs.access import (

@@ -14,8 +14,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from lianjian.accounts.permissions import grants_with_perm
 from lianjian.core.audit import audit_record
+from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 
 M = TypeVar("M", bound=Model)

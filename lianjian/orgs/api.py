@@ -17,7 +17,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.permissions import ensure_perm
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.jobs import job_submit

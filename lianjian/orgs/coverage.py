@@ -683,7 +683,7 @@ def coverage_trend(
 
 def default_region(user: Any) -> Region | None:
     """The widest region the user may report on (first granted, highest level first)."""
-    from lianjian.accounts.permissions import grants_with_perm
+    from lianjian.core.permissions import grants_with_perm
 
     regions = [g.region for g in grants_with_perm(user, PERM) if g.region_id]
     order = {Region.Level.DISTRICT: 0, Region.Level.STREET: 1, Region.Level.COMMUNITY: 2}

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from lianjian.core.audit import audit_record
+from lianjian.core.demo import DemoContext
 from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from lianjian.orgs.coverage import region_figures
 from lianjian.orgs.models import OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
@@ -218,3 +219,15 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
     }
     audit_record("ledger.demo_build", obj=district, detail=created)
     return created
+
+
+def build(ctx: DemoContext) -> None:
+    """The Changning-sized 两新 ledger, when the build asks for it."""
+    if not ctx.with_ledger:
+        ctx.summaries["ledger"] = "未生成（--without-ledger）"
+        return
+    created = build_liangxin_ledger(ctx.objects["changning"]["district"])
+    ctx.summaries["ledger"] = (
+        f"新增单位 {created['units']} 家、党组织 {created['party_orgs']} 个、"
+        f"覆盖关系 {created['coverage_links']} 条"
+    )

@@ -1,4 +1,4 @@
-"""The demo district: a rebuildable set of registries and logins for evaluation.
+"""The registries of the demo districts (the first builder the composition layer calls).
 
 Built only through the registry and account services, so the rows look
 exactly like real ones (encrypted ID numbers with blind indexes, ancestor
@@ -6,52 +6,34 @@ ids, coverage history, audit events). The organizations and figures follow
 the public facts of the seed articles; every person is fictional, with a
 generated name, a checksum-valid ID number and a mobile number.
 
-Rebuilding deletes the previous demo rows (both demo districts and every
-row that depends on them, plus the `demo_` accounts) but never touches the
-audit trail, which is append-only: the new build's events are appended to
-the same chain.
+`demo_clear` deletes the previous demo rows (both demo districts and every
+row of any app scoped to them) but never touches the audit trail, which is
+append-only: the new build's events are appended to the same chain. The
+logins and the order of the builders belong to `lianjian.portal.demo`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
-import random
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
-from django.utils import timezone
+from django.db import models
 
-from lianjian.accounts.models import User
-from lianjian.accounts.roles import Role
-from lianjian.accounts.services import grant_add
-from lianjian.core.audit import audit_record, system_actor
-from lianjian.core.models import AuditEvent, AuditHead, ScopedModel
-from lianjian.core.validators import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_char,
-    id_number_check_char,
+from lianjian.core.demo import DemoContext, force_delete
+from lianjian.orgs.models import (
+    Member,
+    OrgUnitCoverage,
+    PartyOrg,
+    Region,
+    ScopedModel,
+    Unit,
+    UnitKind,
 )
-from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
 from lianjian.orgs.services import member_create, party_org_create, region_create, unit_create
 
 DEMO_DISTRICTS = ("长宁区", "朝阳区")
-DEMO_USER_PREFIX = "demo_"
-# Evaluation only: the demo command refuses to run in production, and the
-# README says these logins must never exist on a real deployment.
-DEFAULT_DEMO_PASSWORD = "Lianjian-Demo-2026"
-LEDGER_MODULE = "lianjian.orgs.coverage_demo"
-NEEDS_DEMO_MODULE = "lianjian.needs.demo"
-VISITS_DEMO_MODULE = "lianjian.visits.demo"
-# the demo handler's department when the needs app brings no demo configuration
-DEMO_DEPARTMENT_KEY = "civil-affairs"
 
 # seed 004: industry mix of the 170 enterprises in 莱锦文化创意产业园
 LAIJIN_INDUSTRY_MIX = (
@@ -66,145 +48,40 @@ LAIJIN_FLOATING_MEMBERS = 132
 DONGYIN_INDEPENDENT_BRANCHES = 7
 DONGYIN_JOINT_MEMBERS = 45
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬斌宇浩凯健俊帆帅旭宁琳晨欣怡佳雪颖倩婷慧"
-    "思源嘉睿博文轩泽涵梓辰瑞昊天翔晓晴一诺雨萱子墨若曦梦瑶海峰志远国庆建华卫东振宇立新永康春燕秋菊冬梅"
-)
 # home-region codes for floating members who came to Beijing from elsewhere
 _HOME_REGIONS = ("410102", "510104", "430102", "370102", "320102", "130102", "420102", "610102")
-
-
-@dataclass
-class DemoLogin:
-    username: str
-    role: str
-    scope: str
-    display_name: str
-
-
-@dataclass
-class DemoResult:
-    logins: list[DemoLogin] = field(default_factory=list)
-    password: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    ledger: str = "not requested"
-    visits: str = "unavailable"
-
-
-class PeopleFactory:
-    """Fictional people and codes, deterministic for a given seed and unique within a build."""
-
-    def __init__(self, seed: int = 20171231) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-        self._ids: set[str] = set()
-        self._mobiles: set[str] = set()
-        self._codes: set[str] = set()
-
-    def name(self) -> str:
-        given_len = 1 if self.rng.random() < 0.35 else 2
-        return self.rng.choice(_SURNAMES) + "".join(
-            self.rng.choice(_GIVEN) for _ in range(given_len)
-        )
-
-    def id_number(self, region_code: str, born_from: int = 1950, born_to: int = 1998) -> str:
-        """A GB 11643 number: region, birth date, serial and the check character."""
-        while True:
-            birth = dt.date(self.rng.randint(born_from, born_to), 1, 1) + dt.timedelta(
-                days=self.rng.randint(0, 364)
-            )
-            first17 = f"{region_code}{birth:%Y%m%d}{self.rng.randint(0, 999):03d}"
-            value = first17 + id_number_check_char(first17)
-            if value not in self._ids:
-                self._ids.add(value)
-                return value
-
-    def mobile(self) -> str:
-        while True:
-            value = self.rng.choice(("139", "138", "137", "186", "159", "151", "177", "188"))
-            value += f"{self.rng.randint(0, 99_999_999):08d}"
-            if value not in self._mobiles:
-                self._mobiles.add(value)
-                return value
-
-    def credit_code(self, region_code: str, org_kind: str = "91") -> str:
-        """A GB 32100 code: registration kind, region, a 9-character body, check character."""
-        while True:
-            body = "".join(self.rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
-            first17 = f"{org_kind}{region_code}{body}"
-            value = first17 + credit_code_check_char(first17)
-            if value not in self._codes:
-                self._codes.add(value)
-                return value
-
-    def joined_on(self, id_number: str) -> dt.date:
-        born = int(id_number[6:10])
-        year = min(born + self.rng.randint(20, 40), 2023)
-        return dt.date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
 
 
 # ---------------------------------------------------------------- clearing
 
 
-def _blockers(exc: ProtectedError | RestrictedError) -> Iterable[Any]:
-    if isinstance(exc, ProtectedError):
-        return exc.protected_objects
-    return exc.restricted_objects
-
-
-def _force_delete(qs: QuerySet[Any], depth: int = 0) -> None:
-    """Delete `qs`; rows of any app that protect it (needs, visits…) are deleted first.
-
-    Demo rows may be referenced by rows other engineers' apps created on top
-    of them; those are demo-owned too. The audit trail has no foreign keys,
-    so it is never reached from here.
-    """
-    for _ in range(50):
-        try:
-            with transaction.atomic():
-                qs.delete()
-            return
-        except (ProtectedError, RestrictedError) as exc:
-            if depth > 20:
-                raise
-            by_model: dict[type[models.Model], list[Any]] = defaultdict(list)
-            for obj in _blockers(exc):
-                by_model[type(obj)].append(obj.pk)
-            for model, pks in by_model.items():
-                if model in (AuditEvent, AuditHead):
-                    raise
-                _force_delete(model._default_manager.filter(pk__in=pks), depth + 1)
-    raise RuntimeError("演示数据删除失败：依赖关系无法解开")
-
-
 def demo_clear() -> int:
-    """Delete both demo districts, everything scoped to them, and the demo accounts."""
+    """Delete both demo districts and every row of any app scoped to them."""
     districts = list(
         Region.objects.filter(level=Region.Level.DISTRICT, name__in=DEMO_DISTRICTS).values_list(
             "pk", flat=True
         )
     )
-    _force_delete(User.objects.filter(username__startswith=DEMO_USER_PREFIX))
     if not districts:
         return 0
     registry = {Member, PartyOrg, Unit}
     for model in apps.get_models():
         if issubclass(model, ScopedModel) and model not in registry:
-            _force_delete(model._default_manager.filter(district_id__in=districts))
-    _force_delete(Member.objects.filter(district_id__in=districts))
-    _force_delete(OrgUnitCoverage.objects.filter(party_org__district_id__in=districts))
+            force_delete(model._default_manager.filter(district_id__in=districts))
+    force_delete(Member.objects.filter(district_id__in=districts))
+    force_delete(OrgUnitCoverage.objects.filter(party_org__district_id__in=districts))
     # children before parents: the Party-organization tree, then the region tree
     for depth in sorted(
         set(PartyOrg.objects.filter(district_id__in=districts).values_list("depth", flat=True)),
         reverse=True,
     ):
-        _force_delete(PartyOrg.objects.filter(district_id__in=districts, depth=depth))
-    _force_delete(Unit.objects.filter(district_id__in=districts))
+        force_delete(PartyOrg.objects.filter(district_id__in=districts, depth=depth))
+    force_delete(Unit.objects.filter(district_id__in=districts))
     region_q = models.Q(pk__in=districts) | models.Q(district_ref_id__in=districts)
     for depth in sorted(
         set(Region.objects.filter(region_q).values_list("depth", flat=True)), reverse=True
     ):
-        _force_delete(Region.objects.filter(region_q, depth=depth))
+        force_delete(Region.objects.filter(region_q, depth=depth))
     return len(districts)
 
 
@@ -212,9 +89,9 @@ def demo_clear() -> int:
 
 
 class _Builder:
-    def __init__(self, people: PeopleFactory) -> None:
-        self.people = people
-        self.counts: dict[str, int] = defaultdict(int)
+    def __init__(self, ctx: DemoContext) -> None:
+        self.people = ctx.people
+        self.counts = ctx.counts
 
     def region(self, name: str, level: str, parent: Region | None = None, **kw: Any) -> Region:
         self.counts["regions"] += 1
@@ -608,134 +485,16 @@ def _build_chaoyang(b: _Builder) -> dict[str, Any]:
     return {"district": district, "street": blz, "park": park}
 
 
-def _login(
-    result: DemoResult,
-    username: str,
-    display_name: str,
-    password_hash: str,
-    role: str,
-    scope: str,
-    **target: Any,
-) -> User:
-    """A demo account that is not forced to change its password (evaluation only)."""
-    user = User(
-        username=DEMO_USER_PREFIX + username,
-        display_name=display_name,
-        must_change_password=False,
-        password_changed_at=timezone.now(),
-        password=password_hash,
+def build(ctx: DemoContext) -> None:
+    """The registries of both demo districts; publishes the objects later builders use.
+
+    `ctx.objects["changning"]` and `ctx.objects["chaoyang"]` hold the named regions,
+    organizations, units and members of each district (see the two builders).
+    """
+    builder = _Builder(ctx)
+    ctx.objects["changning"] = _build_changning(builder)
+    ctx.objects["chaoyang"] = _build_chaoyang(builder)
+    c = ctx.counts
+    ctx.summaries["orgs"] = (
+        f"区域 {c['regions']}，单位 {c['units']}，党组织 {c['party_orgs']}，党员 {c['members']}"
     )
-    user.save()
-    audit_record("account.create", obj=user, detail={"username": user.username, "demo": True})
-    grant_add(user, role, **target)
-    result.logins.append(DemoLogin(user.username, Role(role).label, scope, display_name))
-    return user
-
-
-def _build_logins(result: DemoResult, cn: dict[str, Any], cy: dict[str, Any], pw: str) -> None:
-    """One login per role; the member login is linked to a member of 虹储居民区."""
-    recruiter_unit: Unit = cn["recruiter_unit"]
-    dept_key: str = cn.get("dept_key") or DEMO_DEPARTMENT_KEY
-    table: list[tuple[str, str, str, str, dict[str, Any]]] = [
-        ("district", "区委组织部演示", Role.DISTRICT_ADMIN, "长宁区", {"region": cn["district"]}),
-        ("street", "虹桥街道演示", Role.STREET_STAFF, "虹桥街道", {"region": cn["hq"]}),
-        (
-            "hongchu",
-            "虹储书记演示",
-            Role.COMMUNITY_SECRETARY,
-            "虹储居民区",
-            {"region": cn["hongchu"]},
-        ),
-        (
-            "hongxian",
-            "虹仙书记演示",
-            Role.COMMUNITY_SECRETARY,
-            "虹仙居民区",
-            {"region": cn["hongxian"]},
-        ),
-        (
-            "dongyin",
-            "东银联合支部演示",
-            Role.UNIT_ADMIN,
-            "东银中心楼宇联合党支部",
-            {"party_org": cn["joint"]},
-        ),
-        (
-            "dept",
-            "民政科演示",
-            Role.DEPT_HANDLER,
-            f"虹桥街道民政科（{dept_key}）",
-            {"department_key": dept_key},
-        ),
-        ("member", "党员演示", Role.MEMBER, "本人（虹储居民区）", {"region": cn["hongchu"]}),
-        ("merchant", "商户演示", Role.MERCHANT, "虹储居民区", {"region": cn["hongchu"]}),
-        ("recruiter", "招聘演示", Role.RECRUITER, recruiter_unit.name, {"unit": recruiter_unit}),
-        ("sysadmin", "系统管理员演示", Role.SYSTEM_ADMIN, "长宁区", {"region": cn["district"]}),
-        ("security", "安全管理员演示", Role.SECURITY_ADMIN, "长宁区", {"region": cn["district"]}),
-        ("audit", "审计管理员演示", Role.AUDIT_ADMIN, "长宁区", {"region": cn["district"]}),
-        (
-            "balizhuang",
-            "八里庄街道演示",
-            Role.STREET_STAFF,
-            "八里庄街道（北京朝阳）",
-            {"region": cy["street"]},
-        ),
-    ]
-    # One hash for all: the password is shared and published anyway, and the
-    # slow hasher would otherwise dominate the build time.
-    password_hash = make_password(pw)
-    for username, display_name, role, scope, target in table:
-        user = _login(result, username, display_name, password_hash, role, scope, **target)
-        if role == Role.MEMBER:
-            profile: Member = cn["hongchu_member"]
-            profile.user = user
-            profile.save(update_fields=["user"])
-
-
-def demo_build(
-    *, password: str = DEFAULT_DEMO_PASSWORD, with_ledger: bool = False, seed: int = 20171231
-) -> DemoResult:
-    """Delete any previous demo and build it anew; returns the logins and row counts."""
-    result = DemoResult(password=password)
-    with transaction.atomic(), system_actor("系统：演示数据"):
-        demo_clear()
-        builder = _Builder(PeopleFactory(seed))
-        changning = _build_changning(builder)
-        chaoyang = _build_chaoyang(builder)
-        changning["dept_key"] = build_needs_config_if_available([changning["hq"], changning["cjq"]])
-        _build_logins(result, changning, chaoyang, password)
-        result.visits = build_visits_if_available(changning["hq"])
-        if with_ledger:
-            result.ledger = build_ledger_if_available(changning["district"])
-    result.counts = dict(builder.counts)
-    return result
-
-
-def build_ledger_if_available(district: Region) -> str:
-    """Call site for the Changning-sized 两新 ledger (`coverage_demo.build_liangxin_ledger`)."""
-    if importlib.util.find_spec(LEDGER_MODULE) is None:
-        return "unavailable: lianjian.orgs.coverage_demo is not installed"
-    module = importlib.import_module(LEDGER_MODULE)
-    outcome = module.build_liangxin_ledger(district)
-    return f"built: {outcome}" if outcome is not None else "built"
-
-
-def build_needs_config_if_available(streets: list[Region]) -> str | None:
-    """Needs categories, departments and service catalogue for the demo streets, from the
-    needs app's own demo module; returns the key of the first street's 民政科 for the
-    demo department handler."""
-    if importlib.util.find_spec(NEEDS_DEMO_MODULE) is None:
-        return None
-    module = importlib.import_module(NEEDS_DEMO_MODULE)
-    for street in streets:
-        module.build_needs_demo(street)
-    return str(module.department_key(streets[0], "civil"))
-
-
-def build_visits_if_available(street: Region) -> str:
-    """Seed 001's visit ledger for 虹桥街道 (1,415 visits reaching 95% of its 两新 units),
-    from the visits app's own demo module."""
-    if importlib.util.find_spec(VISITS_DEMO_MODULE) is None:
-        return "unavailable"
-    module = importlib.import_module(VISITS_DEMO_MODULE)
-    return str(module.build_visits_demo(street))

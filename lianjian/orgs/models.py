@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
 from lianjian.core.fields import EncryptedTextField
-from lianjian.core.models import ScopedModel, TimeStampedModel
+from lianjian.core.models import TimeStampedModel
+
+
+class ScopedModel(models.Model):
+    """Carries its ancestors' region ids so scope filters are indexed equalities (P1).
+
+    Services fill these from the row's own region; selectors filter on them
+    through `lianjian.orgs.access`.
+    """
+
+    district = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    street = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    community = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Region(MP_Node, TimeStampedModel):
@@ -270,7 +295,7 @@ class Member(ScopedModel, TimeStampedModel):
     floating_to = models.CharField("流入/流出地", max_length=100, blank=True)
     floating_reason = models.CharField("流动原因", max_length=200, blank=True)
     user = models.OneToOneField(
-        "accounts.User",
+        settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -361,7 +386,9 @@ class ImportJob(JobProgress, models.Model):
 
     kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="import_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
     file_name = models.CharField("文件名", max_length=200, blank=True)
     file_size = models.PositiveIntegerField("文件大小", default=0)
     # the upload is kept until processed so a worker process can read it
@@ -403,7 +430,9 @@ class ExportJob(JobProgress, models.Model):
 
     kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="export_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
+    )
     # the list filters as the list page sent them; scope is applied again when the job runs
     params = models.JSONField("筛选条件", default=dict)
     total_rows = models.PositiveIntegerField("总行数", default=0)

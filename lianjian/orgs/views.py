@@ -20,9 +20,9 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.masking import mask
 from lianjian.core.paging import CappedPaginator, querystring_without_page
+from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (

@@ -13,9 +13,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.audit import audit_record
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger import exporter

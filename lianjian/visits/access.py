@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from lianjian.accounts.permissions import grants_with_perm
+from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.access import get_in_scope, scope_q
 from lianjian.orgs.models import OrgUnitCoverage
 from lianjian.visits.models import Cadre, CadrePost, Visit

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from lianjian.accounts.permissions import ensure_perm
+from lianjian.core.permissions import ensure_perm
 from lianjian.orgs.access import get_in_scope, get_region_for_user, party_orgs_visible_to
 from lianjian.visits import access, selectors, services
 from lianjian.visits.models import Visit

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from lianjian.core.demo import DemoContext
 from lianjian.orgs.access import LEVEL_FIELD
 from lianjian.orgs.models import LIANGXIN_KINDS, Region, Unit
 from lianjian.visits.models import Visit
@@ -68,3 +69,11 @@ def build_visits_demo(
                 method=rng.choice([Visit.Method.ON_SITE] * 3 + [Visit.Method.MEETING]),
             )
     return VisitsDemo(units=len(units), visited=len(chosen), visits=len(plan))
+
+
+def build(ctx: DemoContext) -> None:
+    """Seed 001's visit ledger for 虹桥街道 (after the registries exist)."""
+    outcome = build_visits_demo(ctx.objects["changning"]["hq"])
+    ctx.summaries["visits"] = (
+        f"虹桥街道两新单位 {outcome.units} 家，走访 {outcome.visits} 次，覆盖 {outcome.visited} 家"
+    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from lianjian.core.models import ScopedModel, TimeStampedModel
+from lianjian.core.models import TimeStampedModel
+from lianjian.orgs.models import ScopedModel
 
 
 class Cadre(TimeStampedModel):

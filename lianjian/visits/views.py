@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.accounts.permissions import require_perm, user_has_perm
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.access import party_orgs_visible_to
 from lianjian.visits import access, selectors, services
 from lianjian.visits.forms import CadreForm, FollowUpForm, PostForm, RaiseNeedForm, VisitForm

@@ -14,7 +14,6 @@ from django.test import Client
 
 from lianjian.accounts import auth_cache
 from lianjian.accounts.models import ApiToken, Grant
-from lianjian.accounts.roles import Role
 from lianjian.accounts.services import (
     grant_add,
     grant_remove,
@@ -22,6 +21,7 @@ from lianjian.accounts.services import (
     token_user,
     user_deactivate,
 )
+from lianjian.core.roles import Role
 
 API = "/api/v1"
 

@@ -68,7 +68,7 @@ def test_login_redirect_refuses_foreign_next() -> None:
         {"username": "wangfang", "password": PERSONA_PASSWORD},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard:home")
+    assert response["Location"] == reverse("portal:home")
 
 
 @pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.utils.html import escape
 from conftest import PERSONA_PASSWORD
 from lianjian.accounts import services
 from lianjian.accounts.models import Grant, User
-from lianjian.accounts.roles import Role
 from lianjian.core.models import AuditEvent
+from lianjian.core.roles import Role
 from lianjian.orgs.models import Region
 from lianjian.orgs.services import region_create
 

@@ -45,8 +45,8 @@ def _full_fold(
 def _handler_of_all(streets: list[Any]) -> Any:
     """One account holding the handler role on every department of these streets."""
     from lianjian.accounts.models import User
-    from lianjian.accounts.roles import Role
     from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
     from lianjian.needs.models import Department
 
     user = User.objects.create(username="all_handler", must_change_password=False)
@@ -129,8 +129,8 @@ def _step(
 def test_past_dates_match_the_full_fold(
     world: Any, personas: Any, submit: Any, tree: Any, monkeypatch: Any, seed: int
 ) -> None:
-    from lianjian.accounts.roles import Role
     from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
     from lianjian.needs.models import NeedEvent, NeedSummary
 
     ids = _random_history(world, personas, submit, tree, seed)

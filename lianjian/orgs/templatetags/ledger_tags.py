@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from lianjian.accounts.permissions import user_has_perm
+from lianjian.core.permissions import user_has_perm
 from lianjian.orgs.selectors import member_search_params
 
 register = template.Library()

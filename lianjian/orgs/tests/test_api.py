@@ -241,7 +241,7 @@ def ids(resp: Any) -> set[int]:
 
 
 def test_lists_match_scope(personas, tree, client_for):
-    from lianjian.accounts.permissions import user_has_perm
+    from lianjian.core.permissions import user_has_perm
     from lianjian.orgs.access import (
         members_visible_to,
         party_orgs_visible_to,

@@ -49,8 +49,8 @@ def test_deactivate_refuses_non_empty_and_accepts_empty(personas, tree, client_f
 
 
 def test_out_of_scope_region_is_404(personas, tree, client_for):
-    from lianjian.accounts.roles import Role
     from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
 
     # a second district admin limited to street B cannot touch street A's nodes
     grant_add(personas.outsider, Role.DISTRICT_ADMIN, region=tree.street_b)

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lianjian.accounts.models import User
-from lianjian.accounts.roles import ROLE_PERMISSIONS, Role
 from lianjian.accounts.services import grant_add
+from lianjian.core.registry import role_permissions
+from lianjian.core.roles import Role
 from lianjian.orgs.models import PartyOrg, Region
 from lianjian.orgs.services import region_create
 from lianjian.orgs.tests.factories import make_id_number, make_member, make_party_org, make_unit
@@ -141,7 +142,7 @@ def expected(w: World, grants: list[Any], what: str) -> set[int] | None:
         "party-orgs": "orgs.view_partyorg",
         "members": "orgs.view_member",
     }[what]
-    active = [(kind, target) for role, kind, target in grants if perm in ROLE_PERMISSIONS[role]]
+    active = [(kind, target) for role, kind, target in grants if perm in role_permissions()[role]]
     if not active:
         return None
     seen: set[int] = set()

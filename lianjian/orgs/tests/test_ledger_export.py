@@ -139,7 +139,7 @@ def test_list_pages_link_export_with_their_filters(
 def test_no_export_link_without_export_permission(
     tree: Any, personas: Any, client_for: Any
 ) -> None:
-    from lianjian.accounts.permissions import user_has_perm
+    from lianjian.core.permissions import user_has_perm
 
     user = personas.unit_admin
     assert user_has_perm(user, "orgs.view_unit") and not user_has_perm(user, "orgs.export")

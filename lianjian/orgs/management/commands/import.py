@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lianjian.accounts.models import User
-from lianjian.accounts.permissions import user_has_perm
+from lianjian.core.permissions import user_has_perm
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.importer import import_ledger
 from lianjian.orgs.ledger.safety import LedgerFileError
@@ -30,8 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            user = User.objects.get(username__iexact=opts["user"], is_active=True)
-        except User.DoesNotExist as exc:
+            user = get_user_model().objects.get(username__iexact=opts["user"], is_active=True)
+        except get_user_model().DoesNotExist as exc:
             raise CommandError(f"用户“{opts['user']}”不存在或已停用") from exc
         if not user_has_perm(user, "orgs.import"):
             raise CommandError(f"用户“{user.username}”没有导入台账的权限")

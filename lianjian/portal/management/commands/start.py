@@ -24,9 +24,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lianjian.accounts.models import User
-from lianjian.orgs.demo import DEFAULT_DEMO_PASSWORD, DEMO_USER_PREFIX, demo_build
-from lianjian.orgs.management.commands.demo import print_logins
 from lianjian.orgs.models import Region
+from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, DEMO_USER_PREFIX, demo_build
+from lianjian.portal.management.commands.demo import print_logins, print_summaries
 
 # how often the needs reminders/escalation/auto-close run while `start` serves
 TICK_SECONDS = 300
@@ -106,8 +106,7 @@ class Command(BaseCommand):
             self.stdout.write("数据库为空，正在加载演示数据……")
             password = os.environ.get("LIANJIAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
             result = demo_build(password=password, with_ledger=not options["without_ledger"])
-            if not options["without_ledger"]:
-                self.stdout.write(f"两新台账：{result.ledger}")
+            print_summaries(self.stdout, result)
             print_logins(self.stdout, result)
         elif User.objects.filter(username__startswith=DEMO_USER_PREFIX).exists():
             self.stdout.write(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.dashboard import views
+from lianjian.portal import views
 
-app_name = "dashboard"
+app_name = "portal"
 urlpatterns = [path("", views.home, name="home")]

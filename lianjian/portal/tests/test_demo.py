@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import io
-import sys
-import types
 from collections import Counter
 from typing import Any
 
@@ -19,16 +15,10 @@ from django.urls import reverse
 
 from lianjian.accounts.models import Grant, User
 from lianjian.core.audit import audit_verify
+from lianjian.core.demo import PeopleFactory
 from lianjian.core.models import AuditEvent
 from lianjian.core.validators import is_valid_credit_code, is_valid_id_number
 from lianjian.orgs.access import members_visible_to
-from lianjian.orgs.demo import (
-    DEFAULT_DEMO_PASSWORD,
-    LEDGER_MODULE,
-    PeopleFactory,
-    build_ledger_if_available,
-    demo_build,
-)
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.services import (
     id_number_index,
@@ -36,6 +26,8 @@ from lianjian.orgs.services import (
     party_org_create,
     region_create,
 )
+from lianjian.portal import demo as portal_demo
+from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, demo_build
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +113,7 @@ def test_demo_logins_open_without_forced_password_change_and_are_scoped() -> Non
         assert user.grants.count() == 1
 
     client = _login("demo_hongchu")
-    home = client.get(reverse("dashboard:home"))
+    home = client.get(reverse("portal:home"))
     assert home.status_code == 200  # not redirected to the password change page
 
     secretary = User.objects.get(username="demo_hongchu")
@@ -191,30 +183,27 @@ def test_demo_command_refuses_in_production(settings: Any) -> None:
     assert not User.objects.exists()
 
 
-def test_ledger_call_site_reports_missing_module_and_calls_present_one(
+def test_the_ledger_builder_runs_only_when_the_build_asks_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    district = region_create(name="长宁区", level=Region.Level.DISTRICT)
-    if importlib.util.find_spec(LEDGER_MODULE) is None:
-        assert build_ledger_if_available(district).startswith("unavailable")
-    calls: list[Any] = []
+    """The composition layer calls each app's builder plainly, in its declared order."""
+    calls: list[bool] = []
 
-    def fake_build(d: Region) -> int:
-        calls.append(d)
-        return 20000
+    def fake_ledger(ctx: Any) -> None:
+        calls.append(ctx.with_ledger)
+        assert "changning" in ctx.objects  # the registries were built first
 
-    fake = types.ModuleType(LEDGER_MODULE)
-    fake.__spec__ = importlib.machinery.ModuleSpec(LEDGER_MODULE, None)
-    fake.build_liangxin_ledger = fake_build  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, LEDGER_MODULE, fake)
-    assert build_ledger_if_available(district) == "built: 20000"
-    assert calls == [district]
+    builders = [(n, fake_ledger if n == "ledger" else b) for n, b in portal_demo.BUILDERS]
+    monkeypatch.setattr(portal_demo, "BUILDERS", builders)
+    demo_build(with_ledger=True)
+    demo_build(with_ledger=False)
+    assert calls == [True, False]
 
 
 def test_start_loads_demo_only_into_an_empty_database_then_serves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lianjian.orgs.management.commands import start
+    from lianjian.portal.management.commands import start
 
     served: list[tuple[Any, ...]] = []
     real_call_command = start.call_command
@@ -265,7 +254,7 @@ def test_start_runs_a_task_worker_beside_the_server_and_stops_it(
     monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """With the database queue, big imports and reminders only finish if a worker runs."""
-    from lianjian.orgs.management.commands import start
+    from lianjian.portal.management.commands import start
 
     settings.TASKS = DB_TASKS
     FakeWorker.launched = []
@@ -302,7 +291,7 @@ def test_start_runs_a_task_worker_beside_the_server_and_stops_it(
 def test_the_start_ticker_queues_the_needs_tick(settings: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from lianjian.orgs.management.commands.start import enqueue_needs_tick
+    from lianjian.portal.management.commands.start import enqueue_needs_tick
 
     settings.TASKS = DB_TASKS
     enqueue_needs_tick()

@@ -7,8 +7,8 @@ import re
 
 from django.urls import reverse
 
-from lianjian.dashboard.selectors import chart_options, dashboard_summary
 from lianjian.orgs.services import member_update
+from lianjian.portal.selectors import chart_options, dashboard_summary
 
 
 def _stat(html: str, name: str) -> int:
@@ -28,9 +28,7 @@ def test_counts_follow_scope(personas, tree, client_for):
         "secretary_a2": (1, 0, 1, 1),
     }
     for persona, (units, _, members, floating) in expected.items():
-        html = (
-            client_for(getattr(personas, persona)).get(reverse("dashboard:home")).content.decode()
-        )
+        html = client_for(getattr(personas, persona)).get(reverse("portal:home")).content.decode()
         assert _stat(html, "units") == units, persona
         assert _stat(html, "members") == members, persona
         assert _stat(html, "floating") == floating, persona
@@ -46,7 +44,7 @@ def test_org_count_and_charts_for_secretary(personas, tree):
 
 
 def test_chart_options_are_embedded_as_json_not_script(personas, tree, client_for):
-    html = client_for(personas.street_staff).get(reverse("dashboard:home")).content.decode()
+    html = client_for(personas.street_staff).get(reverse("portal:home")).content.decode()
     block = re.search(r'<script id="chart-members" type="application/json">(.*?)</script>', html)
     assert block is not None
     data = json.loads(block.group(1))
@@ -54,21 +52,21 @@ def test_chart_options_are_embedded_as_json_not_script(personas, tree, client_fo
 
 
 def test_member_without_staff_role_gets_personal_page(personas, client_for):
-    html = client_for(personas.member).get(reverse("dashboard:home")).content.decode()
+    html = client_for(personas.member).get(reverse("portal:home")).content.decode()
     assert "stat-members" not in html
     assert "您好" in html
 
 
 def test_outsider_sees_no_figures(personas, client_for):
-    html = client_for(personas.outsider).get(reverse("dashboard:home")).content.decode()
+    html = client_for(personas.outsider).get(reverse("portal:home")).content.decode()
     assert "stat-units" not in html
 
 
 def test_dashboard_query_budget(personas, tree, client_for, django_assert_max_num_queries):
     client = client_for(personas.district_admin)
-    client.get(reverse("dashboard:home"))
+    client.get(reverse("portal:home"))
     with django_assert_max_num_queries(15):
-        assert client.get(reverse("dashboard:home")).status_code == 200
+        assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_needs_figures_for_staff_who_handle_needs(personas, tree, client_for):
@@ -88,11 +86,11 @@ def test_needs_figures_for_staff_who_handle_needs(personas, tree, client_for):
             submitter_name="王先生",
             contact_phone="13900001111",
         )
-    staff = client_for(personas.street_staff).get(reverse("dashboard:home")).content.decode()
+    staff = client_for(personas.street_staff).get(reverse("portal:home")).content.decode()
     assert _stat(staff, "needs-open") == 2
     assert _stat(staff, "needs-overdue") == 0
-    secretary = client_for(personas.secretary_a1).get(reverse("dashboard:home")).content.decode()
+    secretary = client_for(personas.secretary_a1).get(reverse("portal:home")).content.decode()
     assert _stat(secretary, "needs-open") == 1
     assert 'id="chart-needs"' in secretary
-    unit_admin = client_for(personas.unit_admin).get(reverse("dashboard:home")).content.decode()
+    unit_admin = client_for(personas.unit_admin).get(reverse("portal:home")).content.decode()
     assert "stat-needs-open" not in unit_admin

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from lianjian.accounts.permissions import user_has_perm
+from lianjian.core.permissions import user_has_perm
 from lianjian.needs.models import OPEN_STATUSES, Status
 from lianjian.needs.selectors import needs_overdue, status_counts
 from lianjian.orgs.access import members_visible_to, party_orgs_visible_to, units_visible_to

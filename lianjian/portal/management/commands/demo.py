@@ -10,13 +10,28 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lianjian.orgs.demo import DEFAULT_DEMO_PASSWORD, DemoResult, demo_build
+from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, DemoResult, demo_build
 
 
 def _pad(text: str, width: int) -> str:
     """Left-align in a terminal, where CJK characters take two columns."""
     used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(width - used, 1)
+
+
+# what each builder's line is called in the output
+SUMMARY_LABELS = {
+    "orgs": "登记数据",
+    "needs": "需求配置",
+    "visits": "走访台账",
+    "ledger": "两新台账",
+}
+
+
+def print_summaries(out: Any, result: DemoResult) -> None:
+    """One Chinese line per builder that reported something."""
+    for name, line in result.summaries.items():
+        out.write(f"{SUMMARY_LABELS.get(name, name)}：{line}")
 
 
 def print_logins(out: Any, result: DemoResult) -> None:
@@ -51,17 +66,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         result = demo_build(password=options["password"], with_ledger=not options["without_ledger"])
         elapsed = time.monotonic() - started
-        counts = "，".join(
-            f"{label} {result.counts.get(key, 0)}"
-            for key, label in (
-                ("regions", "区域"),
-                ("units", "单位"),
-                ("party_orgs", "党组织"),
-                ("members", "党员"),
-            )
-        )
-        self.stdout.write(f"演示数据已重建（{elapsed:.1f} 秒）：{counts}")
-        self.stdout.write(f"走访台账：{result.visits}")
-        if not options["without_ledger"]:
-            self.stdout.write(f"两新台账：{result.ledger}")
+        self.stdout.write(f"演示数据已重建（{elapsed:.1f} 秒）")
+        print_summaries(self.stdout, result)
         print_logins(self.stdout, result)

@@ -2,7 +2,8 @@
 
 Every view is either `@public` or `@require_perm(...)`; a test walks all URL
 patterns and fails on a view that declares neither. *Where* a user may do it
-is the scope chokepoint in `lianjian.orgs.access`.
+is the scope chokepoint in `lianjian.orgs.access`. Which roles hold which
+permission is declared by each app's `registry.py` (`lianjian.core.registry`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from lianjian.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES
+from lianjian.core.registry import role_permissions
+from lianjian.core.roles import STAFF_ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,11 +38,13 @@ def user_roles(user: Any) -> set[str]:
 
 
 def user_has_perm(user: Any, perm: str) -> bool:
-    return any(perm in ROLE_PERMISSIONS.get(g.role, set()) for g in user_grants(user))
+    table = role_permissions()
+    return any(perm in table.get(g.role, ()) for g in user_grants(user))
 
 
 def grants_with_perm(user: Any, perm: str) -> list[Any]:
-    return [g for g in user_grants(user) if perm in ROLE_PERMISSIONS.get(g.role, set())]
+    table = role_permissions()
+    return [g for g in user_grants(user) if perm in table.get(g.role, ())]
 
 
 def is_staff_user(user: Any) -> bool:

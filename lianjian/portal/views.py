@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lianjian.accounts.permissions import require_login, user_has_perm
-from lianjian.dashboard.selectors import (
+from lianjian.core.permissions import require_login, user_has_perm
+from lianjian.portal.selectors import (
     chart_options,
     dashboard_summary,
     needs_chart_options,
@@ -16,7 +16,7 @@ from lianjian.dashboard.selectors import (
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: scoped counts and charts for staff, a short page for others."""
     if not user_has_perm(request.user, "dashboard.view"):
-        return render(request, "dashboard/self.html")
+        return render(request, "portal/self.html")
     summary = dashboard_summary(request.user)
     charts = chart_options(summary)
     needs = needs_summary(request.user)
@@ -24,6 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
         charts["needs"] = needs_chart_options(needs)
     return render(
         request,
-        "dashboard/home.html",
+        "portal/home.html",
         {"summary": summary, "charts": charts, "needs": needs},
     )

@@ -1,0 +1,30 @@
+"""What accounts declares to the platform (see `lianjian.core.registry`)."""
+
+from __future__ import annotations
+
+from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.roles import Role
+
+REGISTRY = AppRegistry(
+    label="accounts",
+    order=50,
+    permissions={
+        "accounts.manage_users": (Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN),
+        "accounts.manage_grants": (Role.SECURITY_ADMIN,),
+        "accounts.unlock": (Role.SECURITY_ADMIN,),
+    },
+    permission_labels={
+        "accounts.manage_users": "管理账户",
+        "accounts.manage_grants": "管理授权",
+        "accounts.unlock": "解除锁定",
+    },
+    nav=(
+        NavEntry(
+            "账户与授权",
+            "accounts:user_list",
+            "accounts.manage_users|accounts.manage_grants|accounts.unlock",
+            order=95,
+        ),
+    ),
+    urls=(("accounts/", "lianjian.accounts.urls"),),
+)

@@ -1,0 +1,50 @@
+"""What the needs channel declares to the platform (see `lianjian.core.registry`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.roles import Role
+
+_DISTRICT = Role.DISTRICT_ADMIN
+_STREET = Role.STREET_STAFF
+_COMMUNITY = Role.COMMUNITY_SECRETARY
+_DEPT = Role.DEPT_HANDLER
+
+
+def _api_routers() -> list[Any]:
+    from lianjian.needs.api import router
+
+    return [router]
+
+
+REGISTRY = AppRegistry(
+    label="needs",
+    order=200,
+    permissions={
+        "needs.view": (_DISTRICT, _STREET, _COMMUNITY, _DEPT),
+        "needs.dispatch": (_DISTRICT, _STREET),
+        "needs.configure": (_DISTRICT, _STREET),
+        "needs.stats": (_DISTRICT, _STREET, _COMMUNITY, _DEPT),
+        "needs.intake": (_DISTRICT, _STREET, _COMMUNITY),
+        "needs.handle": (_DEPT,),
+        "needs.calendar": (_DISTRICT,),
+    },
+    permission_labels={
+        "needs.view": "查看需求工单",
+        "needs.dispatch": "分派需求",
+        "needs.configure": "配置需求类别与部门",
+        "needs.stats": "查看需求统计",
+        "needs.intake": "登记需求",
+        "needs.handle": "办理需求",
+        "needs.calendar": "维护工作日历",
+    },
+    nav=(
+        NavEntry("需求工单", "needs:list", "needs.view", order=30),
+        NavEntry("需求统计", "needs:stats", "needs.stats", order=31),
+        NavEntry("需求配置", "needs:config", "needs.configure", order=32),
+    ),
+    urls=(("needs/", "lianjian.needs.urls"),),
+    api_routers=_api_routers,
+)

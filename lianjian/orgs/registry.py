@@ -1,0 +1,63 @@
+"""What the registries app declares to the platform (see `lianjian.core.registry`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.roles import Role
+
+_READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
+_WRITE = _READ
+_UNIT = (Role.UNIT_ADMIN,)
+
+
+def _api_routers() -> list[Any]:
+    from lianjian.orgs.api import router
+    from lianjian.orgs.api_ledger import router as ledger_router
+
+    return [router, ledger_router]
+
+
+REGISTRY = AppRegistry(
+    label="orgs",
+    order=100,
+    permissions={
+        "orgs.view_region": _READ,
+        "orgs.view_unit": _READ + _UNIT,
+        "orgs.view_partyorg": _READ + _UNIT,
+        "orgs.view_member": _READ + _UNIT,
+        "orgs.view_coverage": _READ,
+        "orgs.export": _READ,
+        "orgs.change_unit": _WRITE,
+        "orgs.change_partyorg": _WRITE,
+        "orgs.change_member": _WRITE + _UNIT,
+        "orgs.import": _WRITE,
+        "orgs.change_region": (Role.DISTRICT_ADMIN,),
+        "orgs.unmask": (Role.DISTRICT_ADMIN, Role.STREET_STAFF),
+    },
+    permission_labels={
+        "orgs.view_region": "查看区域",
+        "orgs.view_unit": "查看单位",
+        "orgs.view_partyorg": "查看党组织",
+        "orgs.view_member": "查看党员",
+        "orgs.view_coverage": "查看覆盖统计",
+        "orgs.export": "导出台账",
+        "orgs.change_unit": "维护单位",
+        "orgs.change_partyorg": "维护党组织",
+        "orgs.change_member": "维护党员",
+        "orgs.import": "导入台账",
+        "orgs.change_region": "维护区域",
+        "orgs.unmask": "查看完整身份证号和手机号",
+    },
+    nav=(
+        NavEntry("区域", "orgs:region_list", "orgs.view_region", order=20),
+        NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
+        NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),
+        NavEntry("党员", "orgs:member_list", "orgs.view_member", order=23),
+        NavEntry("覆盖统计", "ledger:coverage", "orgs.view_coverage", order=24),
+        NavEntry("台账导入", "ledger:home", "orgs.import", order=25),
+    ),
+    urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
+    api_routers=_api_routers,
+)

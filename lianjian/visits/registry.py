@@ -1,0 +1,31 @@
+"""What visits and cross-appointment declare to the platform (see `lianjian.core.registry`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.roles import Role
+
+_REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
+
+
+def _api_routers() -> list[Any]:
+    from lianjian.visits.api import router
+
+    return [router]
+
+
+REGISTRY = AppRegistry(
+    label="visits",
+    order=300,
+    permissions={
+        # unit admins read their units' visits (DOMAIN.md §3)
+        "visits.view": (*_REGION_STAFF, Role.UNIT_ADMIN),
+        "visits.record": _REGION_STAFF,
+    },
+    permission_labels={"visits.view": "查看走访", "visits.record": "登记走访"},
+    nav=(NavEntry("走访", "visits:list", "visits.view", order=40),),
+    urls=(("visits/", "lianjian.visits.urls"),),
+    api_routers=_api_routers,
+)
