@@ -57,6 +57,8 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    # a kind some app declares in its registry (`NotificationKind.key`), e.g. "needs.dispatched"
+    kind = models.CharField(max_length=64, blank=True, default="")
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)

@@ -23,8 +23,7 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
-from lianjian.core.models import Notification
-from lianjian.core.notifications import get_backend
+from lianjian.core.notifications import get_backend, notify
 from lianjian.core.registry import role_permissions
 from lianjian.core.roles import Role
 from lianjian.core.validators import is_valid_mobile, normalize_mobile
@@ -396,19 +395,7 @@ def _handlers(department_id: int | None) -> list[User]:
 
 
 def notify_users(users: Iterable[User], subject: str, body: str, link: str = "") -> int:
-    """In-app rows now; the external backend after commit (a rollback sends nothing)."""
-    users = list(users)
-    Notification.objects.bulk_create(
-        [Notification(recipient=u, subject=subject, body=body, link=link) for u in users]
-    )
-
-    def send() -> None:
-        backend = get_backend()
-        for u in users:
-            backend.send(channel="inapp", recipient=u.username, subject=subject, body=body)
-
-    transaction.on_commit(send)
-    return len(users)
+    return notify(users, subject, body, link, kind="needs")
 
 
 def _notify_submitter(need: Need, subject: str, body: str) -> None:

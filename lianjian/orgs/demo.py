@@ -33,7 +33,7 @@ from lianjian.orgs.models import (
 )
 from lianjian.orgs.services import member_create, party_org_create, region_create, unit_create
 
-DEMO_DISTRICTS = ("长宁区", "朝阳区")
+DEMO_DISTRICTS = ("长宁区", "朝阳区", "烟台开发区")
 
 # seed 004: industry mix of the 170 enterprises in 莱锦文化创意产业园
 LAIJIN_INDUSTRY_MIX = (
@@ -485,15 +485,67 @@ def _build_chaoyang(b: _Builder) -> dict[str, Any]:
     return {"district": district, "street": blz, "park": park}
 
 
+# seed 003: 烟台开发区 governs 4 streets and 1 town; 21 of its communities are urban.
+# 海信社区 is named in the seed; the other community names are invented for the demo.
+YANTAI_STREETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("长江路街道", Region.Level.STREET, ("海信社区", "长江社区", "金沙江社区", "珠江社区", "嵩山社区", "泰山社区")),
+    ("黄河路街道", Region.Level.STREET, ("黄河社区", "淮河社区", "天山社区", "华山社区", "衡山社区")),
+    ("福莱山街道", Region.Level.STREET, ("福莱社区", "鑫海社区", "红旗社区", "金海社区")),
+    ("大季家街道", Region.Level.STREET, ("大季家社区", "季家社区", "东海社区")),
+    ("古现镇", Region.Level.STREET, ("古现社区", "八角湾社区", "金港社区")),
+)  # fmt: skip
+YANTAI_URBAN_COMMUNITIES = 21
+
+
+def _build_yantai(b: _Builder) -> dict[str, Any]:
+    """The zone's region tree, its 两新 committee and the 21 community Party committees.
+
+    Points (the red alliance card) and jobs (拉勾计划) build their merchants,
+    enterprises and residents on top of it; `communities` lists the 21 urban
+    communities, `community_orgs` their 党总支 in the same order.
+    """
+    district = b.region("烟台开发区", Region.Level.DISTRICT, code="370600")
+    committee = b.org(district, "中共烟台开发区工作委员会", PartyOrg.Level.COMMITTEE)
+    streets: list[Region] = []
+    communities: list[Region] = []
+    community_orgs: list[PartyOrg] = []
+    for street_name, level, names in YANTAI_STREETS:
+        street = b.region(street_name, level, district)
+        streets.append(street)
+        for name in names:
+            community = b.region(name, Region.Level.COMMUNITY, street)
+            communities.append(community)
+            community_orgs.append(
+                b.org(
+                    community,
+                    f"{name}党总支",
+                    PartyOrg.Level.GENERAL_BRANCH,
+                    parent=committee,
+                    org_type=PartyOrg.OrgType.REGIONAL,
+                )
+            )
+    assert len(communities) == YANTAI_URBAN_COMMUNITIES
+    return {
+        "district": district,
+        "committee": committee,
+        "streets": streets,
+        "communities": communities,
+        "community_orgs": community_orgs,
+        # people of the zone get ID numbers of a real division code of Yantai (芝罘区)
+        "id_region_code": "370602",
+    }
+
+
 def build(ctx: DemoContext) -> None:
     """The registries of both demo districts; publishes the objects later builders use.
 
-    `ctx.objects["changning"]` and `ctx.objects["chaoyang"]` hold the named regions,
-    organizations, units and members of each district (see the two builders).
+    `ctx.objects["changning"]`, `["chaoyang"]` and `["yantai"]` hold the named regions,
+    organizations, units and members of each district (see the three builders).
     """
     builder = _Builder(ctx)
     ctx.objects["changning"] = _build_changning(builder)
     ctx.objects["chaoyang"] = _build_chaoyang(builder)
+    ctx.objects["yantai"] = _build_yantai(builder)
     c = ctx.counts
     ctx.summaries["orgs"] = (
         f"区域 {c['regions']}，单位 {c['units']}，党组织 {c['party_orgs']}，党员 {c['members']}"

@@ -37,6 +37,7 @@ def _base_logins(ctx: DemoContext) -> None:
     """One login per role; the member login is linked to a member of 虹储居民区."""
     cn = ctx.objects["changning"]
     cy = ctx.objects["chaoyang"]
+    # 烟台开发区 (seed 003) is built by orgs; its merchants and enterprises by later apps
     recruiter_unit: Unit = cn["recruiter_unit"]
     dept_key: str = ctx.objects["needs.dept_key"]
     table: list[tuple[str, str, str, str, dict[str, Any]]] = [
@@ -53,6 +54,7 @@ def _base_logins(ctx: DemoContext) -> None:
         ("security", "安全管理员演示", Role.SECURITY_ADMIN, "长宁区", {"region": cn["district"]}),
         ("audit", "审计管理员演示", Role.AUDIT_ADMIN, "长宁区", {"region": cn["district"]}),
         ("balizhuang", "八里庄街道演示", Role.STREET_STAFF, "八里庄街道（北京朝阳）", {"region": cy["street"]}),
+        ("yantai", "烟台开发区演示", Role.DISTRICT_ADMIN, "烟台开发区", {"region": ctx.objects["yantai"]["district"]}),
     ]  # fmt: skip
     for username, display_name, role, scope, target in table:
         user = ctx.add_login(username, display_name, role, scope, **target)
