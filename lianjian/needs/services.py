@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.accounts.models import User
+from lianjian.core.attachments import AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
 from lianjian.core.notifications import get_backend, notify
@@ -29,7 +30,6 @@ from lianjian.core.roles import Role
 from lianjian.core.validators import is_valid_mobile, normalize_mobile
 from lianjian.needs import workdays
 from lianjian.needs.access import department_ids_of, needs_visible_to
-from lianjian.needs.attachments import AttachmentError, check_attachments
 from lianjian.needs.models import (
     AWAITING_REPLY,
     EVENT_ACTION_LABELS,
