@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "needs.configure",
         "needs.stats",
         "needs.intake",
+        "needs.calendar",  # the street's own days off and extra workdays
     },
     Role.COMMUNITY_SECRETARY: REGISTRY_READ
     | REGISTRY_WRITE

@@ -10,6 +10,7 @@ from lianjian.dashboard.selectors import (
     needs_chart_options,
     needs_summary,
 )
+from lianjian.needs.calendar.selectors import calendar_gaps
 
 
 @require_login
@@ -25,5 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/home.html",
-        {"summary": summary, "charts": charts, "needs": needs},
+        {
+            "summary": summary,
+            "charts": charts,
+            "needs": needs,
+            "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+        },
     )

@@ -112,7 +112,10 @@ class StreetSettings(TimeStampedModel):
 class CalendarSource(models.TextChoices):
     """Who a calendar day comes from; a street's day beats its district's, which beats national."""
 
-    NATIONAL = "national", "国家"  # the State Council's schedule, loaded by `lianjian calendar sync`
+    NATIONAL = (
+        "national",
+        "国家",
+    )  # the State Council's schedule, loaded by `lianjian calendar sync`
     DISTRICT = "district", "区"  # a district's own day off or extra workday
     STREET = "street", "街道"  # a street's own day off or extra workday
 

@@ -20,7 +20,11 @@ from lianjian.needs.models import CalendarDay, CalendarSource
 
 # how far ahead one lookup of exceptions reaches; deadlines are weeks, not years
 _HORIZON_DAYS = 400
-_RANK = {CalendarSource.NATIONAL: 0, CalendarSource.DISTRICT: 1, CalendarSource.STREET: 2}
+LEVEL_RANK: dict[str, int] = {
+    CalendarSource.NATIONAL: 0,
+    CalendarSource.DISTRICT: 1,
+    CalendarSource.STREET: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def exceptions(start: dt.date, end: dt.date, place: Place = NATIONAL) -> dict[dt
     )
     ranked: dict[dt.date, tuple[int, bool]] = {}
     for day, is_workday, source in rows:
-        rank = _RANK.get(source, 0)
+        rank = LEVEL_RANK.get(source, 0)
         if day not in ranked or rank > ranked[day][0]:
             ranked[day] = (rank, is_workday)
     return {day: workday for day, (_rank, workday) in ranked.items()}
@@ -102,7 +106,9 @@ def workdays_between(start: dt.date, end: dt.date, place: Place = NATIONAL) -> i
         return 0
     exc = exceptions(start, end, place)
     return sum(
-        1 for n in range(1, (end - start).days + 1) if _is_workday(start + dt.timedelta(days=n), exc)
+        1
+        for n in range(1, (end - start).days + 1)
+        if _is_workday(start + dt.timedelta(days=n), exc)
     )
 
 
