@@ -120,8 +120,8 @@ from lianjian.orgs.access import get_in_scope  # noqa: E402
 )
 def calendar_days(
     request: HttpRequest,
-    year: int = Query(..., ge=2000, le=2100, description="年份"),  # type: ignore[type-arg]
-    region: int | None = Query(None, description="区、街道或社区 id；默认为本人所在的区或街道"),  # type: ignore[type-arg]
+    year: int = Query(..., ge=2000, le=2100, description="年份"),
+    region: int | None = Query(None, description="区、街道或社区 id；默认为本人所在的区或街道"),
 ) -> Any:
     ensure_perm(request, "needs.view")
     if region is None:
