@@ -94,3 +94,57 @@ def needs_get(request: HttpRequest, need_id: int) -> Any:
 
 def _need_out(pk: int) -> dict[str, Any]:
     return selectors.need_items(Need.objects.filter(pk=pk))[0]
+
+
+# ---------------------------------------------------------------- working-day calendar
+# imported here, not at the top, so this section merges apart from the routes above
+
+from lianjian.needs.calendar.access import (  # noqa: E402
+    calendar_regions_visible_to,
+    default_calendar_region,
+)
+from lianjian.needs.calendar.selectors import (  # noqa: E402
+    calendar_year,
+    official_years,
+    place_of_region,
+)
+from lianjian.needs.schemas import CalendarYearOut  # noqa: E402
+from lianjian.orgs.access import get_in_scope  # noqa: E402
+
+
+@router.get(
+    "/calendar/days",
+    response={200: CalendarYearOut, **ERRORS},
+    operation_id="calendar_days",
+    summary="工作日历：某年与周一至周五不同的日期（国家安排加本区、本街道设置）",
+)
+def calendar_days(
+    request: HttpRequest,
+    year: int = Query(..., ge=2000, le=2100, description="年份"),
+    region: int | None = Query(None, description="区、街道或社区 id；默认为本人所在的区或街道"),
+) -> Any:
+    ensure_perm(request, "needs.view")
+    if region is None:
+        where = default_calendar_region(request.user)
+    else:
+        where = get_in_scope(
+            calendar_regions_visible_to(request.user), region, user=request.user, request=request
+        )
+    place = place_of_region(where)
+    items = [
+        {
+            "date": row.date,
+            "is_workday": row.is_workday,
+            "source": "local" if row.is_local else "national",
+            "level": row.source,
+            "region_id": row.region_id,
+            "note": row.note,
+        }
+        for row in calendar_year(year, place)
+    ]
+    return {
+        "year": year,
+        "region_id": place.street_id or place.district_id,
+        "official": bool(official_years([year])),
+        "items": items,
+    }

@@ -123,15 +123,6 @@ class SettingsForm(forms.Form):
     )
 
 
-class CalendarForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(
-        label="类型",
-        choices=[("holiday", "节假日（休息）"), ("workday", "调休上班"), ("reset", "恢复默认")],
-    )
-    note = forms.CharField(label="说明", max_length=50, required=False)
-
-
 class ServiceItemForm(forms.Form):
     station = forms.TypedChoiceField(label="服务站", coerce=int, choices=())
     name = forms.CharField(label="服务项目", max_length=100)

@@ -110,20 +110,75 @@ class StreetSettings(TimeStampedModel):
         verbose_name = "街道需求设置"
 
 
+class CalendarSource(models.TextChoices):
+    """Who a calendar day comes from; a street's day beats its district's, which beats national."""
+
+    NATIONAL = (
+        "national",
+        "国家",
+    )  # the State Council's schedule, loaded by `lianjian calendar sync`
+    DISTRICT = "district", "区"  # a district's own day off or extra workday
+    STREET = "street", "街道"  # a street's own day off or extra workday
+
+
 class CalendarDay(models.Model):
-    """An exception to the default week (Mon–Fri work, weekends off).
+    """An exception to the default week (Mon–Fri work, weekends off) at one level.
 
     A holiday on a weekday is `is_workday=False`; a 调休 make-up Saturday is
-    `is_workday=True`. One calendar for the deployment: public holidays are national.
+    `is_workday=True`. National rows (no region) come from the `chinesecalendar`
+    package; district and street rows are local edits, which the sync never touches.
+    `edited_at` is empty only on rows the sync wrote.
     """
 
-    date = models.DateField("日期", unique=True)
+    date = models.DateField("日期")
     is_workday = models.BooleanField("是否工作日")
     note = models.CharField("说明", max_length=50, blank=True)
+    source = models.CharField(
+        "来源", max_length=16, choices=CalendarSource.choices, default=CalendarSource.NATIONAL
+    )
+    region = models.ForeignKey(
+        "orgs.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_days",
+        verbose_name="区域",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="修改人",
+    )
+    edited_at = models.DateTimeField("修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "工作日历"
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=models.Q(region__isnull=True),
+                name="needs_calendar_national_date_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "date"],
+                condition=models.Q(region__isnull=False),
+                name="needs_calendar_local_date_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(source=CalendarSource.NATIONAL, region__isnull=True)
+                    | models.Q(
+                        source__in=[CalendarSource.DISTRICT, CalendarSource.STREET],
+                        region__isnull=False,
+                    )
+                ),
+                name="needs_calendar_source_matches_region",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '休息'}"

@@ -29,7 +29,8 @@ REGISTRY = AppRegistry(
         "needs.stats": (_DISTRICT, _STREET, _COMMUNITY, _DEPT),
         "needs.intake": (_DISTRICT, _STREET, _COMMUNITY),
         "needs.handle": (_DEPT,),
-        "needs.calendar": (_DISTRICT,),
+        # the district's days, and a street's own days off and extra workdays
+        "needs.calendar": (_DISTRICT, _STREET),
     },
     permission_labels={
         "needs.view": "查看需求工单",

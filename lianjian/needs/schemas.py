@@ -75,3 +75,26 @@ class StatsRow(Schema):
     satisfaction_rate: float | None
     reopened: int
     reopen_rate: float | None
+
+
+# ---------------------------------------------------------------- working-day calendar
+
+from typing import Literal  # noqa: E402
+
+
+class CalendarDayOut(Schema):
+    date: dt.date
+    is_workday: bool = Field(description="真：上班（调休上班日）；假：休息（节假日）")
+    source: Literal["national", "local"] = Field(
+        description="national：国务院公布的安排；local：区或街道自行设置"
+    )
+    level: Literal["national", "district", "street"] = Field(description="设置所在层级")
+    region_id: int | None = Field(description="设置该日的区或街道 id；国家安排为空")
+    note: str
+
+
+class CalendarYearOut(Schema):
+    year: int
+    region_id: int | None = Field(description="按哪个区或街道的日历列出（国家安排加该区、街道）")
+    official: bool = Field(description="该年的国家节假日安排是否已载入")
+    items: list[CalendarDayOut] = Field(description="与周一至周五不同的日期")

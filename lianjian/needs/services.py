@@ -30,10 +30,10 @@ from lianjian.core.roles import Role
 from lianjian.core.validators import is_valid_mobile, normalize_mobile
 from lianjian.needs import workdays
 from lianjian.needs.access import department_ids_of, needs_visible_to
+from lianjian.needs.calendar.services import calendar_day_set  # noqa: F401 (its old home)
 from lianjian.needs.models import (
     AWAITING_REPLY,
     EVENT_ACTION_LABELS,
-    CalendarDay,
     Callback,
     Category,
     Channel,
@@ -643,27 +643,6 @@ def street_settings_save(
 
 
 @transaction.atomic
-def calendar_day_set(
-    day: dt.date, *, is_workday: bool | None, note: str = "", actor: Any = None
-) -> CalendarDay | None:
-    """Mark a holiday or a 调休 workday; `is_workday=None` restores the default week."""
-    if is_workday is None:
-        CalendarDay.objects.filter(date=day).delete()
-        audit_record("needs.calendar_reset", user=actor, detail={"date": day.isoformat()})
-        return None
-    obj, _ = CalendarDay.objects.update_or_create(
-        date=day, defaults={"is_workday": is_workday, "note": note.strip()[:50]}
-    )
-    audit_record(
-        "needs.calendar_set",
-        user=actor,
-        obj=obj,
-        detail={"date": day.isoformat(), "workday": is_workday},
-    )
-    return obj
-
-
-@transaction.atomic
 def service_station_create(
     *, name: str, region: Region, address: str = "", actor: Any = None
 ) -> ServiceStation:
@@ -947,7 +926,9 @@ def need_dispatch(
             "category": category,
             "department": department,
             "dispatched_at": now,
-            "deadline": workdays.deadline_after(now, category.deadline_workdays),
+            "deadline": workdays.deadline_after(
+                now, category.deadline_workdays, workdays.Place.of(need)
+            ),
             "reminded_at": None,
             "escalated_at": None,
         },
@@ -1180,7 +1161,7 @@ def _rate(
             request=request,
             changes={
                 "reopen_count": need.reopen_count + 1,
-                "deadline": workdays.deadline_after(_now(), days),
+                "deadline": workdays.deadline_after(_now(), days, workdays.Place.of(need)),
                 "dispatched_at": _now(),
                 "reminded_at": None,
                 "escalated_at": None,
@@ -1244,17 +1225,18 @@ def needs_tick(now: dt.datetime | None = None) -> dict[str, int]:
         Q(reminded_at__isnull=True, deadline__gte=now)
         | Q(escalated_at__isnull=True, deadline__lt=now)
     )
-    for need in candidates.only("pk", "street_id", "deadline", "reminded_at", "escalated_at"):
+    fields = ("pk", "district_id", "street_id", "deadline", "reminded_at", "escalated_at")
+    for need in candidates.only(*fields):
         rule = settings_by_street.get(need.street_id or 0)
         assert need.deadline is not None
         due = workdays.local_date(need.deadline)
         if need.deadline >= now:
             before = rule.remind_before_workdays if rule else 1
-            if today >= workdays.subtract_workdays(due, before):
+            if today >= workdays.subtract_workdays(due, before, workdays.Place.of(need)):
                 counts["reminded"] += _mark(need.pk, "remind", now)
         else:
             after = rule.escalate_after_workdays if rule else 0
-            if after == 0 or today > workdays.add_workdays(due, after - 1):
+            if after == 0 or today > workdays.add_workdays(due, after - 1, workdays.Place.of(need)):
                 counts["escalated"] += _mark(need.pk, "escalate", now)
     counts["closed"] = _autoclose_unrated(now, settings_by_street)
     return counts
@@ -1271,11 +1253,13 @@ def _autoclose_unrated(now: dt.datetime, settings_by_street: dict[int, StreetSet
     replied = Need.objects.filter(status=Status.REPLIED, replied_at__isnull=False)
     days_by_street = {k: s.autoclose_after_workdays for k, s in settings_by_street.items()}
     default = StreetSettings._meta.get_field("autoclose_after_workdays").default
-    for need_id, street_id, replied_at in replied.values_list("pk", "street_id", "replied_at"):
+    rows = replied.values_list("pk", "district_id", "street_id", "replied_at")
+    for need_id, district_id, street_id, replied_at in rows:
         days = days_by_street.get(street_id or 0, default)
         if not days or replied_at is None:
             continue
-        if today > workdays.add_workdays(workdays.local_date(replied_at), days):
+        place = workdays.Place(district_id, street_id)
+        if today > workdays.add_workdays(workdays.local_date(replied_at), days, place):
             closed += _autoclose(need_id, days)
     return closed
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lianjian.needs import views
+from lianjian.needs.calendar import views as calendar_views
 
 app_name = "needs"
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("config/departments/<int:pk>/", views.department_edit, name="department_edit"),
     path("config/categories/<int:pk>/", views.category_edit, name="category_edit"),
     path("attachments/<str:token>/", views.attachment_download, name="attachment"),
-    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("submit/", views.public_submit, name="public_submit"),
     path("track/", views.public_track, name="track"),

@@ -33,7 +33,6 @@ from lianjian.needs.access import (
     streets_configurable_by,
 )
 from lianjian.needs.forms import (
-    CalendarForm,
     CategoryEditForm,
     CategoryForm,
     DepartmentEditForm,
@@ -46,7 +45,6 @@ from lianjian.needs.forms import (
     TrackForm,
 )
 from lianjian.needs.models import (
-    CalendarDay,
     Category,
     Channel,
     Department,
@@ -635,25 +633,6 @@ def need_config(request: HttpRequest) -> HttpResponse:
             "triage": model_status(street.pk),
         },
     )
-
-
-@require_http_methods(["GET", "POST"])
-@require_perm("needs.calendar")
-def calendar(request: HttpRequest) -> HttpResponse:
-    form = CalendarForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        kind = form.cleaned_data["kind"]
-        services.calendar_day_set(
-            form.cleaned_data["date"],
-            is_workday=None if kind == "reset" else kind == "workday",
-            note=form.cleaned_data["note"],
-            actor=request.user,
-        )
-        messages.success(request, "已保存工作日历")
-        return redirect("needs:calendar")
-    year = _int(request.GET.get("year")) or timezone.localdate().year
-    days = CalendarDay.objects.filter(date__year=year)
-    return render(request, "needs/calendar.html", {"form": form, "days": days, "year": year})
 
 
 # ---------------------------------------------------------------- service catalogue

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lianjian.core.permissions import require_login, user_has_perm
+from lianjian.needs.calendar.selectors import calendar_gaps
 from lianjian.portal.selectors import (
     chart_options,
     dashboard_summary,
@@ -25,5 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"summary": summary, "charts": charts, "needs": needs},
+        {
+            "summary": summary,
+            "charts": charts,
+            "needs": needs,
+            "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+        },
     )

@@ -10,9 +10,16 @@ import time_machine
 from django.utils import timezone
 
 from lianjian.needs import workdays
+from lianjian.needs.models import CalendarDay
 from lianjian.needs.services import calendar_day_set
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _hand_made_calendar(db: Any) -> None:
+    """These tests build their own calendar: start without the official one loaded at migrate."""
+    CalendarDay.objects.all().delete()
 
 
 @pytest.fixture
