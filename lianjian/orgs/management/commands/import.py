@@ -60,7 +60,8 @@ class Command(BaseCommand):
         for error in outcome.errors[:200]:
             self.stderr.write(f"第 {error.row} 行 [{error.column}] {error.reason}")
         if opts.get("errors"):
-            from lianjian.orgs.ledger.exporter import error_report, read_bytes
+            from lianjian.orgs.ledger.exporter import read_bytes
+            from lianjian.orgs.ledger.report import error_report
 
-            opts["errors"].write_bytes(read_bytes(error_report(outcome.errors, path.name)))
+            opts["errors"].write_bytes(read_bytes(error_report(outcome.errors, outcome.sheet)))
         raise CommandError(f"发现 {len(outcome.errors)} 处错误，整个文件未导入")
