@@ -10,6 +10,7 @@ an ID number in a number cell has already lost its last digits (Excel keeps
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -173,6 +174,8 @@ def read_date(value: Any) -> dt.date | None:
 
 def _number_date(value: float) -> dt.date:
     """A number cell in a date column: a year, year.month, or an Excel serial."""
+    if not math.isfinite(value):
+        raise CellError(f"“{value}”不是有效日期（可写作 {_FORMATS}）")
     whole = int(value)
     if _YEARS[0] <= whole <= _YEARS[1]:
         if value == whole:

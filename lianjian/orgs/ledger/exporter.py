@@ -133,6 +133,7 @@ MEMBER_EXPORT_FIELDS = (
     "workplace_unit__credit_code",
     "workplace_unit__name",
     "residence_community__name",
+    "gender",
     "is_floating",
     "floating_to",
     "floating_reason",
@@ -143,6 +144,7 @@ def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
     # plain values, not model instances: a third of a 10k-row export went to
     # building a member and its three related rows per line
     status_labels = dict(Member.Status.choices)
+    genders = dict(Member.Gender.choices)
     rows = qs.values_list(*MEMBER_EXPORT_FIELDS, named=True)
     for m in rows.iterator(chunk_size=2000):
         yield [
@@ -154,6 +156,7 @@ def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
             m.party_org__name,
             m.workplace_unit__credit_code or m.workplace_unit__name or "",
             m.residence_community__name or "",
+            genders.get(m.gender, ""),
             _yes(m.is_floating),
             m.floating_to,
             m.floating_reason,

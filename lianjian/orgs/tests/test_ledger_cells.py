@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lianjian.orgs.ledger.cells import read_date
+from lianjian.orgs.ledger.cells import read_cell, read_date
+from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.importer import import_ledger
 from lianjian.orgs.ledger.normalize import CellError
 from lianjian.orgs.models import Member, Unit
@@ -135,6 +138,25 @@ def test_dates_refused_with_a_clear_message(raw: Any, says: str) -> None:
     with pytest.raises(CellError) as exc:
         read_date(raw)
     assert says in str(exc.value)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(min_value=-(10**20), max_value=10**20),
+        st.booleans(),
+        st.datetimes(),
+        st.none(),
+    )
+)
+def test_any_cell_gives_a_value_or_a_cell_error(raw: Any) -> None:
+    """Bad input never gives a 500: every column type reads a value or says why not."""
+    for column in {c.key: c for cols in COLUMNS.values() for c in cols}.values():
+        try:
+            read_cell(column, raw)
+        except CellError as exc:
+            assert str(exc)
 
 
 def test_text_date_with_dots_imports_as_that_month_not_1905(tree: Any, personas: Any) -> None:

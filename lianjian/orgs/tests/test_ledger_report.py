@@ -272,3 +272,13 @@ def test_an_untouched_template_imports_nothing_and_its_example_row_is_well_forme
     example[0] = example[0].removeprefix("示例：")
     outcome = import_ledger("members", csv_bytes([header, example]), user=personas.street_staff)
     assert {e.column for e in outcome.errors} <= {"所在党组织", "工作单位"}
+
+
+def test_import_command_valid_only(tree: Any, personas: Any, tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(mixed_units())
+    call_command("import", "units", str(path), "--user", "street_staff", "--valid-only")
+    assert Unit.objects.filter(name__in=["有效单位甲", "有效单位乙"]).count() == 2
+    assert not Unit.objects.filter(name="坏代码单位").exists()
