@@ -122,19 +122,6 @@ def test_xls_with_an_excel4_macro_sheet_refused(tree: Any, personas: Any) -> Non
         import_ledger("units", data, user=personas.street_staff)
 
 
-def test_xls_size_cap_and_row_limit(tree: Any, personas: Any, settings: Any) -> None:
-    rows: list[list[Any]] = [UNIT_HEADER] + [
-        [f"单位{i}", make_credit_code(7400 + i), "非公企业", "虹储居民区", "否", ""]
-        for i in range(11)
-    ]
-    settings.EXCEL_MAX_ROWS = 10
-    with pytest.raises(LedgerFileError, match="超过上限 10 行"):
-        import_ledger("units", xls(rows), user=personas.street_staff)
-    settings.EXCEL_UPLOAD_MAX_BYTES = 2048
-    with pytest.raises(LedgerFileError, match="文件过大"):
-        import_ledger("units", xls(rows), user=personas.street_staff)
-
-
 # ---------------------------------------------------------------- CSV
 
 
@@ -193,11 +180,17 @@ def test_files_that_are_neither_workbooks_nor_text_are_refused(
     assert registry_state() == before
 
 
-def test_csv_row_limit(tree: Any, personas: Any, settings: Any) -> None:
+@pytest.mark.parametrize("write", [xls, csv_bytes], ids=["xls", "csv"])
+def test_size_cap_and_row_limit_hold_for_every_format(
+    tree: Any, personas: Any, settings: Any, write: Any
+) -> None:
     rows: list[list[Any]] = [UNIT_HEADER] + [
-        [f"单位{i}", make_credit_code(7600 + i), "非公企业", "虹储居民区", "否", ""]
+        [f"单位{i}", make_credit_code(7400 + i), "非公企业", "虹储居民区", "否", ""]
         for i in range(11)
     ]
     settings.EXCEL_MAX_ROWS = 10
     with pytest.raises(LedgerFileError, match="超过上限 10 行"):
-        import_ledger("units", csv_bytes(rows), user=personas.street_staff)
+        import_ledger("units", write(rows), user=personas.street_staff)
+    settings.EXCEL_UPLOAD_MAX_BYTES = 256
+    with pytest.raises(LedgerFileError, match="文件过大"):
+        import_ledger("units", write(rows), user=personas.street_staff)
