@@ -134,11 +134,14 @@ def test_street_staff_imports_ledgers_and_coverage_moves(
     )
     assert figures(page, demo_server) == (new_covered, new_liangxin, new_rate)
 
-    # the same file, importing its valid rows only: the good row lands, the bad one waits
+    # the same file, importing its valid rows only: the good row (a code imported above,
+    # so an update) lands, the bad one waits
     status = upload(page, demo_server, "units", broken, valid_only=True)
-    assert "导入成功" in status and "跳过 1 行" in status, status
+    assert "导入成功" in status and "更新 1 条" in status and "跳过 1 行" in status, status
     assert page.inner_text("#job-skipped").strip() == "1"
     assert "第 3 行" in page.inner_text("#job-error-rows")
-    assert demo_server.query("SELECT count(*) FROM orgs_unit") == [(units_before[0][0] + 1,)]
-    assert demo_server.query("SELECT id FROM orgs_unit WHERE name = ?", "联建测试正确企业")
+    assert demo_server.query("SELECT count(*) FROM orgs_unit") == units_before
+    assert demo_server.query("SELECT name FROM orgs_unit WHERE credit_code = ?", good_code) == [
+        ("联建测试正确企业",)
+    ]
     assert not demo_server.query("SELECT id FROM orgs_unit WHERE name = ?", "联建测试错误企业")
