@@ -1,7 +1,7 @@
 """End-to-end: a street's staff member reads the organization coverage figure, imports a
 unit ledger and a Party organization ledger that covers some of the new units, and sees
 the figure move; a ledger with a bad credit-code checksum shows its row-level error and
-changes nothing."""
+changes nothing, and imported again with "仅导入有效行" writes its good row only."""
 
 from __future__ import annotations
 
@@ -50,9 +50,11 @@ def figures(page: Any, server: DemoServer) -> tuple[int, int, str]:
     return number("#fig-covered"), number("#fig-liangxin"), page.inner_text("#rate-org").strip()
 
 
-def upload(page: Any, server: DemoServer, kind: str, path: Path) -> str:
+def upload(page: Any, server: DemoServer, kind: str, path: Path, valid_only: bool = False) -> str:
     page.goto(f"{server.url}/orgs/ledger/import/{kind}/")
     page.set_input_files("#id_file", str(path))
+    if valid_only:
+        page.check("#id_valid_only")
     page.click("#ledger-upload button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert re.search(r"/orgs/ledger/jobs/\d+/$", page.url), page.url
@@ -131,3 +133,15 @@ def test_street_staff_imports_ledgers_and_coverage_moves(
         "SELECT id FROM orgs_unit WHERE name IN (?, ?)", "联建测试正确企业", "联建测试错误企业"
     )
     assert figures(page, demo_server) == (new_covered, new_liangxin, new_rate)
+
+    # the same file, importing its valid rows only: the good row (a code imported above,
+    # so an update) lands, the bad one waits
+    status = upload(page, demo_server, "units", broken, valid_only=True)
+    assert "导入成功" in status and "更新 1 条" in status and "跳过 1 行" in status, status
+    assert page.inner_text("#job-skipped").strip() == "1"
+    assert "第 3 行" in page.inner_text("#job-error-rows")
+    assert demo_server.query("SELECT count(*) FROM orgs_unit") == units_before
+    assert demo_server.query("SELECT name FROM orgs_unit WHERE credit_code = ?", good_code) == [
+        ("联建测试正确企业",)
+    ]
+    assert not demo_server.query("SELECT id FROM orgs_unit WHERE name = ?", "联建测试错误企业")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -14,6 +14,7 @@ from lianjian.core.permissions import ensure_perm
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.jobs import job_submit
+from lianjian.orgs.ledger.report import read_errors
 from lianjian.orgs.models import ImportJob
 from lianjian.orgs.schemas import ErrorOut
 
@@ -33,8 +34,24 @@ class ImportJobOut(Schema):
     created: int
     updated: int
     error_count: int
+    valid_only: bool = Field(description="是否选择了“仅导入有效行”")
+    skipped: int = Field(description="因有错误而跳过的数据行数（仅导入有效行时）")
     message: str
-    errors_url: str | None
+    errors_url: str | None = Field(description="逐行错误（JSON）的地址；没有错误时为空")
+
+
+class ImportErrorOut(Schema):
+    row: int | None = Field(description="原文件中的行号；整个文件被拒绝时为空")
+    column: str = Field(description="出错的列；整个文件被拒绝时为“（整个文件）”")
+    reason: str = Field(description="中文原因")
+
+
+class ImportErrorsOut(Schema):
+    job_id: int
+    total: int = Field(description="错误总数")
+    offset: int
+    limit: int
+    errors: list[ImportErrorOut]
 
 
 def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
@@ -49,8 +66,11 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "created": job.created_count,
         "updated": job.updated_count,
         "error_count": job.error_count,
+        "valid_only": job.valid_only,
+        "skipped": job.skipped_count,
         "message": job.message,
-        "errors_url": f"/orgs/ledger/jobs/{job.pk}/errors/" if job.error_report else None,
+        # the API's own route: a bearer-token client cannot follow the page's download
+        "errors_url": f"/api/v1/imports/jobs/{job.pk}/errors" if job.error_report else None,
     }
 
 
@@ -58,9 +78,17 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     "/imports/{kind}",
     response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut, **ERRORS},
 )
-def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...)) -> Any:  # noqa: B008
-    """Import a ledger (.xlsx) of `units`, `party-orgs` or `members`: 200 when imported,
-    422 when refused or with row errors (nothing written), 202 when queued."""
+def import_file(
+    request: HttpRequest,
+    kind: str,
+    file: UploadedFile = File(...),  # noqa: B008
+    valid_only: bool = Form(False, description="仅导入有效行：跳过有错误的行，导入其余各行"),
+) -> Any:
+    """Import a ledger (.xlsx, .xls or .csv) of `units`, `party-orgs` or `members`.
+
+    200 when imported (with `valid_only`, also when rows with errors were skipped:
+    see `skipped`), 422 when refused or with row errors and nothing written, 202
+    when queued. Row errors: `errors_url`."""
     ensure_perm(request, "orgs.import")
     if kind not in COLUMNS:
         raise HttpError(404, "未知的台账类型")
@@ -72,15 +100,19 @@ def import_file(request: HttpRequest, kind: str, file: UploadedFile = File(...))
         job = job_reject(kind, user=request.user, file_name=file.name or "", size=file.size or 0)
     else:
         job = job_submit(
-            kind, file.read(), user=request.user, file_name=file.name or "", request=request
+            kind,
+            file.read(),
+            user=request.user,
+            file_name=file.name or "",
+            request=request,
+            valid_only=valid_only,
         )
     status = 200 if job.status == ImportJob.Status.SUCCEEDED else 422 if job.is_done else 202
     return Status(status, _job_out(request, job))
 
 
-@router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
-def import_job(request: HttpRequest, job_id: int) -> Any:
-    ensure_perm(request, "orgs.import")
+def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
+    """The caller's own import job; anyone else's answers 404."""
     job = (
         ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0))
         .defer("content")
@@ -88,7 +120,37 @@ def import_job(request: HttpRequest, job_id: int) -> Any:
     )
     if job is None:
         raise HttpError(404, "未找到该导入任务")
-    return _job_out(request, job)
+    return job
+
+
+@router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
+def import_job(request: HttpRequest, job_id: int) -> Any:
+    ensure_perm(request, "orgs.import")
+    return _job_out(request, _own_job(request, job_id))
+
+
+@router.get("/imports/jobs/{job_id}/errors", response={200: ImportErrorsOut, **ERRORS})
+def import_job_errors(
+    request: HttpRequest,
+    job_id: int,
+    offset: int = Query(0, ge=0, description="跳过的错误条数"),
+    limit: int = Query(100, ge=1, le=1000, description="每页条数（1–1000，默认 100）"),
+) -> Any:
+    """The row errors of one of the caller's import jobs (row, column, reason), in pages;
+    the same list as the error report's first sheet."""
+    ensure_perm(request, "orgs.import")
+    job = _own_job(request, job_id)
+    rows = read_errors(bytes(job.error_report), offset, limit) if job.error_report else []
+    return {
+        "job_id": job.pk,
+        "total": job.error_count,
+        "offset": offset,
+        "limit": limit,
+        "errors": [
+            {"row": row or None, "column": str(column or ""), "reason": str(reason or "")}
+            for row, column, reason in rows
+        ],
+    }
 
 
 class FigureOut(Schema):

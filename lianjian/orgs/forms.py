@@ -289,11 +289,7 @@ class MemberForm(forms.Form):
                 current = mask(getattr(instance, name), name)  # type: ignore[arg-type]
                 field.help_text = f"当前：{current or '未填写'}；留空表示不修改"
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("is_floating") and not (data.get("floating_to") or "").strip():
-            self.add_error("floating_to", "流动党员须填写流入/流出地")
-        return data
+    # 流动党员 without 流入/流出地, a join date before 18: `orgs.validation`, via the services
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:

@@ -380,7 +380,7 @@ class ImportJob(JobProgress, models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"  # stored, waiting for the worker
         RUNNING = "running", "处理中"  # being checked or written
-        SUCCEEDED = "succeeded", "导入成功"  # every row written in one transaction
+        SUCCEEDED = "succeeded", "导入成功"  # every row (or every valid row) written at once
         FAILED = "failed", "导入失败"  # rows had errors (report attached); nothing written
         REJECTED = "rejected", "文件被拒绝"  # the file itself was refused before parsing
 
@@ -398,6 +398,9 @@ class ImportJob(JobProgress, models.Model):
     created_count = models.PositiveIntegerField("新增", default=0)
     updated_count = models.PositiveIntegerField("更新", default=0)
     error_count = models.PositiveIntegerField("错误数", default=0)
+    # the uploader's choice: write the valid rows and skip those with errors
+    valid_only = models.BooleanField("仅导入有效行", default=False)
+    skipped_count = models.PositiveIntegerField("跳过的行数", default=0)
     message = models.CharField("说明", max_length=500, blank=True)
     error_report = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

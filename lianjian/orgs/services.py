@@ -28,6 +28,7 @@ from lianjian.core.validators import (
     normalize_id_number,
     normalize_mobile,
 )
+from lianjian.orgs import validation
 from lianjian.orgs.models import (
     VIOLATION_MIN_MEMBERS,
     Member,
@@ -199,9 +200,18 @@ def _clean_unit(data: dict[str, Any], instance: Unit | None = None) -> dict[str,
 
     if kind not in UnitKind.values:
         raise RegistryError("单位类别无效", "kind")
-    if clean.get("employees") is not None and int(clean["employees"]) < 0:
-        raise RegistryError("从业人员数不能为负数", "employees")
+    _check_unit_rules(clean, instance)
     return clean
+
+
+def _check_unit_rules(clean: dict[str, Any], instance: Unit | None = None) -> None:
+    """The field rules in `validation`, on the values after the write (stored ones kept)."""
+    if problem := validation.employees_problem(clean.get("employees")):
+        raise RegistryError(problem, "employees")
+    registered = clean.get("registered_on", instance.registered_on if instance else None)
+    deregistered = clean.get("deregistered_on", instance.deregistered_on if instance else None)
+    if problem := validation.unit_dates_problem(registered, deregistered):
+        raise RegistryError(problem, "deregistered_on")
 
 
 @transaction.atomic
@@ -267,8 +277,14 @@ _CHILD_LEVELS = {
 }
 
 
-def _clean_party_org(data: dict[str, Any], parent: PartyOrg | None) -> dict[str, Any]:
+def _clean_party_org(
+    data: dict[str, Any], parent: PartyOrg | None, instance: PartyOrg | None = None
+) -> dict[str, Any]:
     clean = {k: v for k, v in data.items() if k in PARTY_ORG_FIELDS}
+    founded = clean.get("founded_on", instance.founded_on if instance else None)
+    dissolved = clean.get("dissolved_on", instance.dissolved_on if instance else None)
+    if problem := validation.party_org_dates_problem(founded, dissolved):
+        raise RegistryError(problem, "dissolved_on")
     if "name" in clean:
         clean["name"] = str(clean["name"]).strip()
         if not clean["name"]:
@@ -339,7 +355,7 @@ def party_org_update(
     org: PartyOrg, *, covered_units: list[Unit] | None = None, actor: Any = None, **data: Any
 ) -> PartyOrg:
     parent = PartyOrg.objects.get_parent(org)
-    clean = _clean_party_org(data, parent)
+    clean = _clean_party_org(data, parent, instance=org)
     formation = clean.get("formation", org.formation)
     covered_count = (
         len(covered_units)
@@ -395,9 +411,6 @@ MEMBER_FIELDS = (
 )
 
 
-PARTY_FOUNDED = dt.date(1921, 7, 1)
-
-
 def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[str, Any]:
     clean = {k: v for k, v in data.items() if k in MEMBER_FIELDS}
     if "name" in clean:
@@ -424,13 +437,13 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
             raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
         clean["mobile"] = mobile
         clean["mobile_index"] = mobile_index(mobile) if mobile else ""
-    joined = clean.get("joined_on")
-    if joined is not None:
-        if not isinstance(joined, dt.date) or not PARTY_FOUNDED <= joined <= dt.date.today():
-            raise RegistryError("入党日期无效：应在1921年7月1日至今天之间", "joined_on")
-        born = clean.get("birth_date") or (instance.birth_date if instance else None)
-        if born is not None and joined < born.replace(year=born.year + 14, day=min(born.day, 28)):
-            raise RegistryError("入党日期早于出生日期后合理年龄，请核对", "joined_on")
+    born = clean.get("birth_date") or (instance.birth_date if instance else None)
+    if problem := validation.joined_on_problem(clean.get("joined_on"), born):
+        raise RegistryError(problem, "joined_on")
+    floating = clean.get("is_floating", instance.is_floating if instance else False)
+    floating_to = clean.get("floating_to", instance.floating_to if instance else "")
+    if problem := validation.floating_problem(floating, floating_to):
+        raise RegistryError(problem, "floating_to")
     if "status" in clean and clean["status"] not in Member.Status.values:
         raise RegistryError("党员类别无效", "status")
     if clean.get("is_floating") is False:
@@ -584,8 +597,7 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
         clean["credit_code"] = None
     if clean.get("kind") not in UnitKind.values:
         raise RegistryError("单位类别无效", "kind")
-    if clean.get("employees") is not None and int(clean["employees"]) < 0:
-        raise RegistryError("从业人员数不能为负数", "employees")
+    _check_unit_rules(clean)
     if not isinstance(clean.get("region"), Region):
         raise RegistryError("所在区域必须填写", "region")
     return clean
@@ -723,6 +735,10 @@ def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
     clean["mobile_index"] = mobile_index(mobile) if mobile else ""
     for key in ("floating_to", "floating_reason"):
         clean[key] = str(clean.get(key) or "")
+    if problem := validation.joined_on_problem(clean.get("joined_on"), clean["birth_date"]):
+        raise RegistryError(problem, "joined_on")
+    if problem := validation.floating_problem(clean.get("is_floating"), clean["floating_to"]):
+        raise RegistryError(problem, "floating_to")
     if clean.get("status", Member.Status.FULL) not in Member.Status.values:
         raise RegistryError("党员类别无效", "status")
     if not clean.get("is_floating"):

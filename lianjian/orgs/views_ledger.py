@@ -98,7 +98,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = "请选择要导入的 .xlsx 文件"
+            context["error"] = "请选择要导入的台账文件（.xlsx、.xls 或 .csv）"
             return render(request, "orgs/ledger/upload.html", context, status=400)
         name = upload.name or ""
         if (upload.size or 0) > settings.EXCEL_UPLOAD_MAX_BYTES:
@@ -106,7 +106,12 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
             job = job_reject(kind, user=request.user, file_name=name, size=upload.size or 0)
         else:
             job = job_submit(
-                kind, upload.read(), user=request.user, file_name=name, request=request
+                kind,
+                upload.read(),
+                user=request.user,
+                file_name=name,
+                request=request,
+                valid_only=request.POST.get("mode") == "valid_only",
             )
         return redirect("ledger:job", pk=job.pk)
     return render(request, "orgs/ledger/upload.html", context)

@@ -24,6 +24,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     choices: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    # an identifier that a number cell would mangle (Excel keeps 15 significant digits)
+    text_only: bool = False
 
     def header_names(self) -> set[str]:
         return {as_header(self.label), *(as_header(a) for a in self.aliases)}
@@ -75,7 +77,7 @@ ORG_TYPES = enum_map(
     },
 )
 MEMBER_STATUSES = enum_map(Member.Status, {"正式": "full", "预备": "probationary"})
-GENDERS = enum_map(Member.Gender)
+GENDERS = enum_map(Member.Gender, {"男性": "M", "女性": "F"})
 
 REGION = Column(
     "region",
@@ -99,7 +101,8 @@ UNIT_COLUMNS = (
         "统一社会信用代码",
         "code",
         aliases=("信用代码", "社会信用代码", "统一信用代码", "统一代码"),
-        note="18位，末位校验码须正确；个体工商户、社区活动团队可空",
+        note="18位，末位校验码须正确；个体工商户、社区活动团队可空；该列须为文本格式",
+        text_only=True,
     ),
     Column(
         "kind",
@@ -187,7 +190,8 @@ MEMBER_COLUMNS = (
         "code",
         required=True,
         aliases=("身份证号码", "公民身份号码", "身份证", "证件号码", "居民身份证号"),
-        note="18位，末位校验码须正确",
+        note="18位，末位校验码须正确；该列须为文本格式",
+        text_only=True,
     ),
     Column("mobile", "手机号", "code", aliases=("手机号码", "联系电话", "手机", "联系方式")),
     Column("joined_on", "入党日期", "date", aliases=("入党时间",)),
@@ -217,6 +221,13 @@ MEMBER_COLUMNS = (
     Column(
         "residence_community", "居住社区", "ref", aliases=("居住地", "现居住社区", "居住居民区")
     ),
+    Column(
+        "gender",
+        "性别",
+        "enum",
+        choices=GENDERS,
+        note="男、女；须与身份证号第17位一致，可不填（按身份证号）",
+    ),
     Column("is_floating", "流动党员", "bool", aliases=("是否流动党员",), note="是/否"),
     Column("floating_to", "流入/流出地", "text", aliases=("流动去向", "流入地", "流出地")),
     Column("floating_reason", "流动原因", "text"),
@@ -224,3 +235,51 @@ MEMBER_COLUMNS = (
 
 COLUMNS = {"units": UNIT_COLUMNS, "party-orgs": PARTY_ORG_COLUMNS, "members": MEMBER_COLUMNS}
 KIND_LABELS = {"units": "单位", "party-orgs": "党组织", "members": "党员"}
+# a visible sheet whose title holds one of these is read first (“党员台账”, “两新组织名录”)
+SHEET_WORDS = {
+    "units": ("单位", "企业", "两新组织"),
+    "party-orgs": ("党组织", "支部"),
+    "members": ("党员",),
+}
+
+# The template's second row shows how to fill each column; a row whose name starts
+# with the mark is skipped on import, so a template sent back untouched imports nothing.
+EXAMPLE_MARK = "示例："
+EXAMPLES: dict[str, dict[str, str]] = {
+    "units": {
+        "name": f"{EXAMPLE_MARK}虹桥示例科技有限公司",
+        "credit_code": "91310105MA1FL12346",
+        "kind": "非公企业",
+        "industry": "信息技术",
+        "employees": "35",
+        "is_above_scale": "否",
+        "is_foreign_invested": "否",
+        "region": "虹桥街道/虹储居民区",
+        "address": "虹桥路1号",
+        "liaison_name": "王指导员",
+        "registered_on": "2017-07-18",
+    },
+    "party-orgs": {
+        "name": f"{EXAMPLE_MARK}虹桥示例科技有限公司党支部",
+        "level": "党支部",
+        "formation": "单独建",
+        "org_type": "独立建制党组织",
+        "region": "虹桥街道/虹储居民区",
+        "parent": "虹储居民区党总支",
+        "secretary_name": "李书记",
+        "founded_on": "2018-07-01",
+        "covered_units": "91310105MA1FL12346",
+    },
+    "members": {
+        "name": f"{EXAMPLE_MARK}张三",
+        "id_number": "31010519900101123X",
+        "mobile": "13900000000",
+        "joined_on": "2012-07-01",
+        "status": "正式党员",
+        "party_org": "虹桥示例科技有限公司党支部",
+        "workplace_unit": "91310105MA1FL12346",
+        "residence_community": "虹储居民区",
+        "gender": "男",
+        "is_floating": "否",
+    },
+}

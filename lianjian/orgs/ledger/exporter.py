@@ -1,4 +1,4 @@
-"""Writing .xlsx files: list exports, report exports, import templates and error reports.
+"""Writing .xlsx files: list exports, report exports and import templates.
 
 Every workbook is built with openpyxl's write-only mode (rows stream to disk,
 memory stays flat for 100k rows). Every text cell passes `neutralize`, so a
@@ -22,8 +22,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from lianjian.core.masking import mask
-from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS
-from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Unit
+from lianjian.orgs.ledger.columns import COLUMNS, EXAMPLE_MARK, EXAMPLES, KIND_LABELS, Column
+from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Unit, UnitKind
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -133,6 +133,7 @@ MEMBER_EXPORT_FIELDS = (
     "workplace_unit__credit_code",
     "workplace_unit__name",
     "residence_community__name",
+    "gender",
     "is_floating",
     "floating_to",
     "floating_reason",
@@ -143,6 +144,7 @@ def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
     # plain values, not model instances: a third of a 10k-row export went to
     # building a member and its three related rows per line
     status_labels = dict(Member.Status.choices)
+    genders = dict(Member.Gender.choices)
     rows = qs.values_list(*MEMBER_EXPORT_FIELDS, named=True)
     for m in rows.iterator(chunk_size=2000):
         yield [
@@ -154,6 +156,7 @@ def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
             m.party_org__name,
             m.workplace_unit__credit_code or m.workplace_unit__name or "",
             m.residence_community__name or "",
+            genders.get(m.gender, ""),
             _yes(m.is_floating),
             m.floating_to,
             m.floating_reason,
@@ -196,40 +199,82 @@ def export_list(
 
 
 def import_template(kind: str) -> Any:
-    notes = [[c.label, "必填" if c.required else "选填", c.note or ""] for c in COLUMNS[kind]]
-    notes.append(["", "", ""])
-    notes.append(
-        [
-            "说明",
-            "",
-            "表头可位于前15行内的任一行，其上方可有标题行；每个文件要么全部导入，要么一行也不导入。",
-        ]
-    )
-    notes.append(
-        [
-            "说明",
-            "",
-            "已登记的记录（单位按统一社会信用代码、党员按身份证号、党组织按名称）将被更新而不是重复新增。",
-        ]
-    )
-    notes.append(
-        [
-            "说明",
-            "",
-            "日期可写作 2017-07-18、2017/7/18 或 2017年7月18日；不得包含公式、宏或外部链接。",
-        ]
-    )
-    return write_workbook(
-        [
-            (f"{KIND_LABELS[kind]}台账", headers_for(kind), []),
-            ("填写说明", ["列名", "是否必填", "填写要求"], notes),
-        ]
-    )
+    """The kind's template: header, one example row (skipped on import), a dropdown on
+    every enumeration and yes/no column, identifier columns formatted as text."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    columns = COLUMNS[kind]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{KIND_LABELS[kind]}台账"
+    sheet.append([c.label for c in columns])
+    example = EXAMPLES[kind]
+    sheet.append([example.get(c.key) for c in columns])
+    grey = Font(italic=True, color="808080")
+    for pos, column in enumerate(columns, 1):
+        letter = get_column_letter(pos)
+        sheet.cell(1, pos).font = Font(bold=True)
+        sheet.cell(2, pos).font = grey
+        sheet.column_dimensions[letter].width = max(12, 2 * len(column.label) + 4)
+        if column.text_only or column.kind == "code":
+            # typed numbers stay text: Excel would keep 15 digits of an ID number
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet.cell(2, pos).number_format = "@"
+        options = dropdown_options(column)
+        if options:
+            rule = DataValidation(
+                type="list",
+                formula1='"' + ",".join(options) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f"{column.label}无效",
+                error=f"请从下拉列表中选择：{'、'.join(options)}",
+            )
+            rule.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "A2"
+    notes = book.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "填写要求"])
+    for column in columns:
+        notes.append([column.label, "必填" if column.required else "选填", column.note or ""])
+    notes.append([])
+    for text in TEMPLATE_NOTES:
+        notes.append(["说明", "", text])
+    handle = tempfile.TemporaryFile()
+    book.save(handle)
+    handle.seek(0)
+    return handle
 
 
-def error_report(errors: Iterable[Any], file_name: str = "") -> Any:
-    rows = ([e.row, e.column, e.reason] for e in errors)
-    return write_workbook([("错误报告", ["行号", "列", "原因"], rows)])
+TEMPLATE_ROWS = 20000
+TEMPLATE_NOTES = (
+    f"第2行是填写示例（姓名或名称以“{EXAMPLE_MARK}”开头），导入时自动跳过，可保留或删除。",
+    "表头可位于前15行内的任一行，其上方可有标题行；默认每个文件要么全部导入，要么一行也不导入，"
+    "上传时也可选择“仅导入有效行”。",
+    "已登记的记录（单位按统一社会信用代码、党员按身份证号、党组织按名称）将被更新而不是重复新增。",
+    "身份证号、统一社会信用代码列须为“文本”格式：设成数值的单元格会被 Excel 改掉后几位，导入时将被拒绝。",
+    "日期可写作 2017-07-18、2017/7/18、2017.7.18、2017年7月18日，只知道年月时写 2017.07 或 2017年7月；"
+    "不得包含公式、宏或外部链接。",
+    "也可导入旧版 .xls 文件和 CSV 文件（UTF-8 或 GBK 编码）；隐藏的工作表不会被读取。",
+)
+
+
+def dropdown_options(column: Column) -> list[str]:
+    """The labels offered in a column's dropdown: the enumeration's, or 是/否."""
+    if column.kind == "bool":
+        return ["是", "否"]
+    if column.kind != "enum":
+        return []
+    labels = {
+        "kind": UnitKind.labels,
+        "level": PartyOrg.Level.labels,
+        "formation": PartyOrg.Formation.labels,
+        "org_type": PartyOrg.OrgType.labels,
+        "status": Member.Status.labels,
+        "gender": Member.Gender.labels,
+    }
+    return [str(label) for label in labels.get(column.key, [])]
 
 
 def read_bytes(handle: Any) -> bytes:

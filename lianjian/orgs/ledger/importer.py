@@ -1,7 +1,10 @@
 """Importing a ledger file: read, validate every cell, then write all rows or none.
 
 Validation runs before any write and collects every problem with its row
-number, column and a Chinese reason; a file with any error writes nothing.
+number, column and a Chinese reason; a file with any error writes nothing,
+unless the caller asked for the valid rows only (`valid_only`): then the rows
+with errors are skipped and every other row is written in one transaction.
+The field rules are those of the forms and the API (`orgs.validation`).
 Rows matching an existing record (credit code for units, ID number through
 the blind index for members, name within scope for Party organizations)
 update it instead of creating a duplicate. All writes go through
@@ -20,25 +23,23 @@ from django.db.models import Q
 
 from lianjian.core.audit import audit_record
 from lianjian.core.gcpause import gc_paused
-from lianjian.core.validators import is_valid_credit_code, is_valid_id_number, is_valid_mobile
-from lianjian.orgs import services
+from lianjian.core.validators import (
+    birth_date_from_id,
+    is_valid_credit_code,
+    is_valid_id_number,
+    is_valid_mobile,
+)
+from lianjian.orgs import services, validation
 from lianjian.orgs.access import (
     members_visible_to,
     party_orgs_visible_to,
     regions_visible_to,
     units_visible_to,
 )
-from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS, Column
-from lianjian.orgs.ledger.normalize import (
-    CellError,
-    as_bool,
-    as_code,
-    as_date,
-    as_int,
-    as_label,
-    as_text,
-)
-from lianjian.orgs.ledger.reader import read_ledger
+from lianjian.orgs.ledger.cells import read_cell
+from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS, SHEET_WORDS, Column
+from lianjian.orgs.ledger.normalize import CellError, as_code, as_label, as_text
+from lianjian.orgs.ledger.reader import Sheet, read_ledger
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
 
 IMPORT_PERM = "orgs.import"
@@ -59,6 +60,10 @@ class ImportOutcome:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    valid_only: bool = False
+    written: bool = False  # the rows (all, or the valid ones) were committed
+    skipped: int = 0  # rows left out for their errors (valid-only imports)
+    sheet: Sheet | None = None  # what was read, for the error report's original rows
 
     @property
     def ok(self) -> bool:
@@ -70,8 +75,9 @@ class _Plan:
 
     kind = ""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, valid_only: bool = False) -> None:
         self.user = user
+        self.valid_only = valid_only
         self.errors: list[RowError] = []
         self.labels = {c.key: c.label for c in COLUMNS[self.kind]}
         self._regions: dict[str, list[Region]] | None = None
@@ -79,32 +85,25 @@ class _Plan:
     def error(self, row: int, key: str, reason: str) -> None:
         self.errors.append(RowError(row, self.labels.get(key, key), reason))
 
+    def rule(self, row: int, key: str, problem: str | None) -> None:
+        """Record a field rule's complaint (`orgs.validation`), if it made one."""
+        if problem:
+            self.error(row, key, problem)
+
+    def go_on(self, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+        """The rows to carry on with: all when clean, the clean ones when importing
+        valid rows only, none when one error stops the whole file."""
+        if not self.errors:
+            return rows
+        if not self.valid_only:
+            return []
+        bad = {e.row for e in self.errors}
+        return [(row, values) for row, values in rows if row not in bad]
+
     def cell(self, row: int, column: Column, raw: Any) -> Any:
         """Parse one cell by its column type; None (and an error) when unreadable."""
         try:
-            if column.kind == "text":
-                value: Any = as_text(raw)
-                if len(value) > 200:
-                    raise CellError("内容过长（最多200字）")
-                return value
-            if column.kind == "code":
-                return as_code(raw)
-            if column.kind == "int":
-                return as_int(raw)
-            if column.kind == "bool":
-                return as_bool(raw)
-            if column.kind == "date":
-                return as_date(raw)
-            if column.kind == "enum":
-                label = as_label(raw)
-                if not label:
-                    return None
-                if label in column.choices:
-                    return column.choices[label]
-                if label.upper() in column.choices:
-                    return column.choices[label.upper()]
-                raise CellError(f"“{as_text(raw)}”不是有效的{column.label}；可选：{column.note}")
-            return as_text(raw)
+            return read_cell(column, raw)
         except CellError as exc:
             self.error(row, column.key, str(exc))
             return None
@@ -177,11 +176,14 @@ class _UnitPlan(_Plan):
                     seen_codes[code] = row
             if values.get("region"):
                 values["region"] = self.region(row, "region", values["region"])
-            if (values.get("employees") or 0) < 0:
-                self.error(row, "employees", "从业人员数不能为负数")
-            reg, dereg = values.get("registered_on"), values.get("deregistered_on")
-            if reg and dereg and dereg < reg:
-                self.error(row, "deregistered_on", "注销日期早于登记日期")
+            self.rule(row, "employees", validation.employees_problem(values.get("employees")))
+            self.rule(
+                row,
+                "deregistered_on",
+                validation.unit_dates_problem(
+                    values.get("registered_on"), values.get("deregistered_on")
+                ),
+            )
             if not code and values.get("region") and values.get("name"):
                 key = (values["name"], values["region"].pk)
                 if key in seen_names:
@@ -190,7 +192,8 @@ class _UnitPlan(_Plan):
             parsed.append((row, values))
             if progress and n % 5000 == 0:
                 progress("validate", n, len(rows))
-        if self.errors:
+        parsed = self.go_on(parsed)
+        if not parsed:
             return
         existing = self._existing(parsed)
         in_scope = set(
@@ -260,6 +263,7 @@ class _MemberPlan(_Plan):
         for n, (row, raw) in enumerate(rows, 1):
             values = self.parse(row, raw)
             idn = values.get("id_number") or ""
+            born = None
             if idn:
                 if not is_valid_id_number(idn):
                     self.error(row, "id_number", "身份证号码无效：请核对18位号码及末位校验码")
@@ -267,6 +271,14 @@ class _MemberPlan(_Plan):
                     self.error(row, "id_number", f"与第 {seen[idn]} 行的身份证号码重复")
                 else:
                     seen[idn] = row
+                    born = birth_date_from_id(idn)
+                    self.rule(row, "gender", validation.gender_problem(values.get("gender"), idn))
+            self.rule(row, "joined_on", validation.joined_on_problem(values.get("joined_on"), born))
+            self.rule(
+                row,
+                "floating_to",
+                validation.floating_problem(values.get("is_floating"), values.get("floating_to")),
+            )
             mobile = values.get("mobile") or ""
             if mobile and not is_valid_mobile(mobile):
                 self.error(row, "mobile", "手机号码无效：应为以1开头的11位数字")
@@ -321,8 +333,7 @@ class _MemberPlan(_Plan):
                                 else "未登记，请先导入单位台账"
                             ),
                         )
-        if self.errors:
-            return
+        parsed = self.go_on(parsed)
         indexes = {services.id_number_index(v["id_number"]): (row, v) for row, v in parsed}
         keys = list(indexes)
         existing: dict[str, Member] = {}
@@ -382,9 +393,13 @@ class _PartyOrgPlan(_Plan):
             ]
             values["covered_units"] = refs
             unit_refs.update(refs)
-            founded, dissolved = values.get("founded_on"), values.get("dissolved_on")
-            if founded and dissolved and dissolved < founded:
-                self.error(row, "dissolved_on", "撤销日期早于成立日期")
+            self.rule(
+                row,
+                "dissolved_on",
+                validation.party_org_dates_problem(
+                    values.get("founded_on"), values.get("dissolved_on")
+                ),
+            )
             self.rows.append((row, values))
         units = units_visible_to(self.user, IMPORT_PERM).filter(
             Q(credit_code__in=[as_code(r) for r in unit_refs]) | Q(name__in=unit_refs)
@@ -412,9 +427,14 @@ class _PartyOrgPlan(_Plan):
                         ),
                     )
             values["covered_units"] = resolved
+        self.rows = self.go_on(self.rows)
 
     def write(self, user: Any, source: str) -> tuple[int, int]:
-        """Per-row services (Party organizations are few; the tree needs ordered inserts)."""
+        """Per-row services (Party organizations are few; the tree needs ordered inserts).
+
+        Each row runs in its own savepoint (the services are atomic), so a row the
+        service refuses leaves no trace; the caller rolls back the whole file unless
+        only valid rows were asked for."""
         created = updated = 0
         made: dict[str, PartyOrg] = {}
         for row, values in self.rows:
@@ -470,13 +490,22 @@ def import_ledger(
     file_name: str = "",
     request: Any = None,
     progress: Progress | None = None,
+    valid_only: bool = False,
 ) -> ImportOutcome:
-    """Import one file all-or-nothing. `LedgerFileError` means the file was refused whole."""
+    """Import one file all-or-nothing, or (`valid_only`) its valid rows only.
+
+    `LedgerFileError` means the file was refused whole."""
     if kind not in PLANS:
         raise ValueError(f"unknown ledger kind {kind}")
     with gc_paused():
         return _import(
-            kind, data, user=user, file_name=file_name, request=request, progress=progress
+            kind,
+            data,
+            user=user,
+            file_name=file_name,
+            request=request,
+            progress=progress,
+            valid_only=valid_only,
         )
 
 
@@ -488,37 +517,55 @@ def _import(
     file_name: str,
     request: Any,
     progress: Progress | None,
+    valid_only: bool,
 ) -> ImportOutcome:
     sheet = read_ledger(
-        data, COLUMNS[kind], (lambda n: progress("read", n, 0)) if progress else None
+        data,
+        COLUMNS[kind],
+        (lambda n: progress("read", n, 0)) if progress else None,
+        sheet_words=SHEET_WORDS[kind],
     )
-    outcome = ImportOutcome(kind=kind, total_rows=len(sheet.rows))
-    plan: Any = PLANS[kind](user)
+    outcome = ImportOutcome(
+        kind=kind, total_rows=len(sheet.rows), valid_only=valid_only, sheet=sheet
+    )
+    plan: Any = PLANS[kind](user, valid_only=valid_only)
     plan.build(sheet.rows, progress)
     source = file_name or "upload.xlsx"
-    if not plan.errors:
+    if valid_only or not plan.errors:
         if progress:
             progress("write", outcome.total_rows, outcome.total_rows)
         with transaction.atomic():
-            created, updated = plan.write(user, source)
-            if plan.errors:
+            try:
+                created, updated = plan.write(user, source)
+            except services.RegistryError as exc:
+                # a conflict only the database saw (a code taken meanwhile): nothing written
+                plan.error(0, exc.field or "（整个文件）", exc.message)
+                created = updated = 0
                 transaction.set_rollback(True)
             else:
-                outcome.created, outcome.updated = created, updated
-                audit_record(
-                    "ledger.import",
-                    user=user,
-                    request=request,
-                    object_type=f"ledger.{kind}",
-                    detail={
-                        "file": source[:200],
-                        "rows": outcome.total_rows,
-                        "created": created,
-                        "updated": updated,
-                    },
-                )
+                bad_rows = {e.row for e in plan.errors}
+                if (plan.errors and not valid_only) or len(bad_rows) >= outcome.total_rows:
+                    transaction.set_rollback(True)
+                else:
+                    outcome.written = True
+                    outcome.created, outcome.updated = created, updated
+                    outcome.skipped = len(bad_rows)
+                    audit_record(
+                        "ledger.import",
+                        user=user,
+                        request=request,
+                        object_type=f"ledger.{kind}",
+                        detail={
+                            "file": source[:200],
+                            "rows": outcome.total_rows,
+                            "created": created,
+                            "updated": updated,
+                            "skipped": outcome.skipped,
+                        },
+                    )
     if plan.errors:
         outcome.errors = sorted(plan.errors, key=lambda e: e.row)
+    if not outcome.written:
         audit_record(
             "ledger.import",
             user=user,

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from lianjian.orgs.ledger.exporter import error_report, read_bytes
+from lianjian.orgs.ledger.exporter import read_bytes
 from lianjian.orgs.ledger.importer import RowError, import_ledger
+from lianjian.orgs.ledger.report import error_report
 from lianjian.orgs.ledger.safety import LedgerFileError, check_upload, too_large_message
 from lianjian.orgs.models import ImportJob
 
@@ -47,6 +48,7 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
             file_name=job.file_name,
             request=request,
             progress=_progress_writer(job.pk),
+            valid_only=job.valid_only,
         )
     except LedgerFileError as exc:
         job.status = ImportJob.Status.REJECTED
@@ -57,27 +59,52 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
         job.total_rows = job.processed_rows = outcome.total_rows
         job.created_count, job.updated_count = outcome.created, outcome.updated
         job.error_count = len(outcome.errors)
-        if outcome.ok:
-            job.status = ImportJob.Status.SUCCEEDED
-            job.message = f"导入成功：新增 {outcome.created} 条，更新 {outcome.updated} 条"
-        else:
-            job.status = ImportJob.Status.FAILED
-            job.message = (
-                f"发现 {len(outcome.errors)} 处错误，整个文件未导入；请下载错误报告修改后重新导入"
-            )
-            job.error_report = read_bytes(error_report(outcome.errors, job.file_name))
+        job.skipped_count = outcome.skipped
+        job.status, job.message = _outcome_message(outcome)
+        if outcome.errors:
+            job.error_report = read_bytes(error_report(outcome.errors, outcome.sheet))
     job.content = None  # the upload may hold personal data: keep it no longer than needed
     job.finished_at = timezone.now()
     job.save()
     return job
 
 
+def _outcome_message(outcome: Any) -> tuple[str, str]:
+    """The job's status and message for an import that read the file."""
+    done = f"新增 {outcome.created} 条，更新 {outcome.updated} 条"
+    if outcome.ok:
+        return ImportJob.Status.SUCCEEDED, f"导入成功：{done}"
+    if outcome.written:
+        return ImportJob.Status.SUCCEEDED, (
+            f"已导入有效行：{done}；跳过 {outcome.skipped} 行有错误的行"
+            f"（{len(outcome.errors)} 处错误），请下载错误报告修改这些行后重新导入"
+        )
+    if outcome.valid_only:
+        return ImportJob.Status.FAILED, (
+            f"发现 {len(outcome.errors)} 处错误，没有可导入的有效行；请下载错误报告修改后重新导入"
+        )
+    return ImportJob.Status.FAILED, (
+        f"发现 {len(outcome.errors)} 处错误，整个文件未导入；请下载错误报告修改后重新导入"
+    )
+
+
 def job_submit(
-    kind: str, data: bytes, *, user: Any, file_name: str, request: Any = None
+    kind: str,
+    data: bytes,
+    *,
+    user: Any,
+    file_name: str,
+    request: Any = None,
+    valid_only: bool = False,
 ) -> ImportJob:
     """Create the job; import now if small, else enqueue it for the worker."""
     job = ImportJob.objects.create(
-        kind=kind, user=user, file_name=file_name[:200], file_size=len(data), content=data
+        kind=kind,
+        user=user,
+        file_name=file_name[:200],
+        file_size=len(data),
+        content=data,
+        valid_only=valid_only,
     )
     try:
         check_upload(data)

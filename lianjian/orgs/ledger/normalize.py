@@ -8,12 +8,9 @@ raises `CellError` with the reason in Chinese.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from typing import Any
-
-from openpyxl.utils.datetime import from_excel
 
 
 class CellError(ValueError):
@@ -98,45 +95,3 @@ def as_bool(value: Any) -> bool | None:
     if text in _FALSE:
         return False
     raise CellError(f"“{as_text(value)}”应填“是”或“否”")
-
-
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
-# Excel serial numbers for 1900-01-01 .. 2100-12-31
-_SERIAL_MIN, _SERIAL_MAX = 1, 73415
-
-
-def as_date(value: Any) -> dt.date | None:
-    """Excel dates, Excel serials, `2017-07-18`, `2017/7/18`, `2017.7.18`, `2017年7月18日`."""
-    if value is None or as_text(value) == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if not _SERIAL_MIN <= value <= _SERIAL_MAX:
-            raise CellError(f"“{as_text(value)}”不是有效日期")
-        converted = from_excel(value)
-        return converted.date() if isinstance(converted, dt.datetime) else None
-    text = _SPACES.sub("", half_width(as_text(value)))
-    text = text.split("T")[0]
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}\d{1,2}:\d{2}(:\d{2})?", text):
-        text = re.sub(r"\d{1,2}:\d{2}(:\d{2})?$", "", text)
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return dt.date(*(int(g) for g in match.groups()))
-            except ValueError:
-                break
-    if re.fullmatch(r"\d{1,5}(\.\d+)?", text):
-        return as_date(float(text))
-    raise CellError(
-        f"“{as_text(value)}”不是有效日期（可写作 2017-07-18、2017/7/18 或 2017年7月18日）"
-    )

@@ -1,6 +1,8 @@
-"""Checks on an uploaded workbook before any parser touches it (QUALITY.md S20).
+"""Checks on an uploaded ledger before any parser touches it (QUALITY.md S20).
 
-An .xlsx is a zip of XML parts. Everything here looks only at the zip
+The format is told by the bytes, not the file name: a zip is an .xlsx, an
+OLE2 compound file an .xls (checked in `xls`), anything else must decode as
+CSV text (`textfile`). An .xlsx is a zip of XML parts. Everything here looks only at the zip
 directory and the content-types part, so a zip bomb, a macro workbook or a
 workbook with external links is refused before openpyxl decompresses a
 byte of worksheet XML. openpyxl parses through defusedxml when it is
@@ -46,19 +48,30 @@ def too_large_message(size: int) -> str:
     return f"文件过大：{size / 1048576:.1f} MB，上限为 {limit / 1048576:.1f} MB，请分批导入"
 
 
-def check_upload(data: bytes) -> None:
-    """Raise `LedgerFileError` unless `data` is a plain, reasonably sized .xlsx package."""
+def check_upload(data: bytes) -> str:
+    """The file's format ("xlsx", "xls" or "csv") once its checks pass; raises
+    `LedgerFileError` for an empty, oversized, unsafe or unreadable file."""
     limit = settings.EXCEL_UPLOAD_MAX_BYTES
     if not data:
-        raise LedgerFileError("文件为空，请选择填写好的 .xlsx 台账文件")
+        raise LedgerFileError("文件为空，请选择填写好的台账文件（.xlsx、.xls 或 .csv）")
     if len(data) > limit:
         raise LedgerFileError(too_large_message(len(data)))
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise LedgerFileError(
-            "这是旧版 .xls 文件（或加密的工作簿），请在 Excel 中另存为 .xlsx 后再导入"
-        )
-    if data[:4] != b"PK\x03\x04" or not zipfile.is_zipfile(io.BytesIO(data)):
+    from lianjian.orgs.ledger import textfile, xls
+
+    if data[:8] == xls.OLE2_SIGNATURE:
+        xls.check_xls(data)
+        return "xls"
+    if data[:4] != b"PK\x03\x04":
+        textfile.decode(data)
+        return "csv"
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LedgerFileError("文件不是有效的 .xlsx 工作簿（Excel 2007 及以上格式）")
+    check_xlsx(data)
+    return "xlsx"
+
+
+def check_xlsx(data: bytes) -> None:
+    """Refuse a zip bomb, macros, external links and data connections in an .xlsx."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()

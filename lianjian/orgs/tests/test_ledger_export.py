@@ -218,3 +218,17 @@ def test_a_large_full_export_is_refused_not_queued(
     assert response.status_code == 400
     assert "单次不超过 1 行" in response.content.decode()
     assert not ExportJob.objects.exists()
+
+
+def test_member_export_has_every_template_column_under_its_header(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    """An export can be edited and imported again: same columns, same order."""
+    from lianjian.orgs.ledger.columns import COLUMNS
+
+    rows = rows_of(client_for(personas.street_staff).get("/orgs/ledger/export/members/"))
+    header = list(rows[0])
+    assert header == [c.label for c in COLUMNS["members"]]
+    line = dict(zip(header, next(r for r in rows[1:] if r[0] == "陈一"), strict=True))
+    assert line["性别"] in ("男", "女") and line["流动党员"] in ("是", "否")
+    assert line["所在党组织"] == tree.member_a1.party_org.name

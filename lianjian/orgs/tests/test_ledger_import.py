@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from lianjian.orgs.ledger.cells import read_date as as_date
 from lianjian.orgs.ledger.importer import import_ledger
-from lianjian.orgs.ledger.normalize import as_date
 from lianjian.orgs.ledger.safety import LedgerFileError
 from lianjian.orgs.models import ImportJob, Member, OrgUnitCoverage, PartyOrg, Unit
 from lianjian.orgs.tests.factories import make_credit_code, make_id_number
@@ -273,8 +273,9 @@ def test_duplicate_id_against_database_outside_scope(tree: Any, personas: Any) -
     ("make_file", "message"),
     [
         (lambda: b"", "文件为空"),
-        (lambda: b"name,credit\n1,2\n", "不是有效的 .xlsx"),
-        (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 .xls"),
+        # CSV and .xls are ledgers too now: a CSV without our header, a broken .xls
+        (lambda: b"name,credit\n1,2\n", "未找到表头"),
+        (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "已损坏"),
         (zip_bomb, "压缩炸弹"),
         (
             lambda: macro_workbook(

@@ -1,8 +1,9 @@
-"""`lianjian import units|party-orgs|members FILE --user USERNAME`: import a ledger file.
+"""`lianjian import units|party-orgs|members FILE --user USERNAME [--valid-only]`.
 
-Runs the same importer as the upload page and the API, as the named user
-and within that user's scope; exits non-zero when the file is refused or
-has row errors (and then writes nothing), printing each error.
+Runs the same importer as the upload page and the API (.xlsx, .xls or CSV),
+as the named user and within that user's scope; exits non-zero when the file
+is refused or has row errors (and then writes nothing, unless `--valid-only`
+asked for the valid rows to be written), printing each error.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from lianjian.orgs.ledger.safety import LedgerFileError
 
 
 class Command(BaseCommand):
-    help = "导入 Excel 台账（单位 units、党组织 party-orgs、党员 members）"
+    help = "导入台账（.xlsx、.xls、.csv；单位 units、党组织 party-orgs、党员 members）"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("kind", choices=sorted(COLUMNS))
         parser.add_argument("file", type=Path)
         parser.add_argument("--user", required=True, help="以该用户的身份和数据范围导入")
         parser.add_argument("--errors", type=Path, help="把错误报告写入此 .xlsx 文件")
+        parser.add_argument(
+            "--valid-only", action="store_true", help="仅导入有效行：跳过有错误的行，导入其余各行"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -47,6 +51,7 @@ class Command(BaseCommand):
                 progress=lambda phase, done, total: self.stderr.write(
                     f"{phase} {done}" + (f"/{total}" if total else ""), ending="\r"
                 ),
+                valid_only=opts["valid_only"],
             )
         except LedgerFileError as exc:
             raise CommandError(exc.message) from exc
@@ -57,10 +62,19 @@ class Command(BaseCommand):
                 )
             )
             return
+        if outcome.written:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"已导入有效行：新增 {outcome.created}，更新 {outcome.updated}；"
+                    f"跳过 {outcome.skipped} 行有错误的行"
+                )
+            )
         for error in outcome.errors[:200]:
             self.stderr.write(f"第 {error.row} 行 [{error.column}] {error.reason}")
         if opts.get("errors"):
-            from lianjian.orgs.ledger.exporter import error_report, read_bytes
+            from lianjian.orgs.ledger.exporter import read_bytes
+            from lianjian.orgs.ledger.report import error_report
 
-            opts["errors"].write_bytes(read_bytes(error_report(outcome.errors, path.name)))
-        raise CommandError(f"发现 {len(outcome.errors)} 处错误，整个文件未导入")
+            opts["errors"].write_bytes(read_bytes(error_report(outcome.errors, outcome.sheet)))
+        if not outcome.written:
+            raise CommandError(f"发现 {len(outcome.errors)} 处错误，整个文件未导入")
