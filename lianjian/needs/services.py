@@ -23,10 +23,10 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.accounts.roles import ROLE_PERMISSIONS, Role
 from lianjian.core.audit import audit_record
+from lianjian.core.identifiers import is_valid_mobile, normalize_mobile
 from lianjian.core.masking import mask
 from lianjian.core.models import Notification
 from lianjian.core.notifications import get_backend
-from lianjian.core.validators import is_valid_mobile, normalize_mobile
 from lianjian.needs import workdays
 from lianjian.needs.access import department_ids_of, needs_visible_to
 from lianjian.needs.attachments import AttachmentError, check_attachments

@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from lianjian.core.audit import audit_record
 from lianjian.core.gcpause import gc_paused
-from lianjian.core.validators import is_valid_credit_code, is_valid_id_number, is_valid_mobile
+from lianjian.core.identifiers import clean_credit_code, clean_id_number, clean_mobile, refusal
 from lianjian.orgs import services
 from lianjian.orgs.access import (
     members_visible_to,
@@ -162,12 +162,8 @@ class _UnitPlan(_Plan):
             values = self.parse(row, raw)
             code = values.get("credit_code") or ""
             if code:
-                if not is_valid_credit_code(code):
-                    self.error(
-                        row,
-                        "credit_code",
-                        f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100",
-                    )
+                if reason := refusal(clean_credit_code, code):
+                    self.error(row, "credit_code", reason)
                     values["credit_code"] = None
                 elif code in seen_codes:
                     self.error(
@@ -261,15 +257,15 @@ class _MemberPlan(_Plan):
             values = self.parse(row, raw)
             idn = values.get("id_number") or ""
             if idn:
-                if not is_valid_id_number(idn):
-                    self.error(row, "id_number", "身份证号码无效：请核对18位号码及末位校验码")
+                if reason := refusal(clean_id_number, idn):
+                    self.error(row, "id_number", reason)
                 elif idn in seen:
                     self.error(row, "id_number", f"与第 {seen[idn]} 行的身份证号码重复")
                 else:
                     seen[idn] = row
             mobile = values.get("mobile") or ""
-            if mobile and not is_valid_mobile(mobile):
-                self.error(row, "mobile", "手机号码无效：应为以1开头的11位数字")
+            if mobile and (reason := refusal(clean_mobile, mobile)):
+                self.error(row, "mobile", reason)
             if values.get("party_org"):
                 found = orgs.get(as_label(values["party_org"]), [])
                 if len(found) == 1:
