@@ -39,9 +39,18 @@ from django.utils import timezone
 _SEPARATORS = re.compile("[\\s\\-\u00ad\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]+")
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def normalize_identifier(raw: str) -> str:
-    """NFKC, separators dropped, upper case: the rewriting every identifier shares."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(raw))).upper()
+    """NFKC, separators dropped, upper case: the rewriting every identifier shares.
+
+    Only ASCII letters are upper-cased (no other letter is ever accepted), and NFKC
+    runs again after, so normalizing twice gives the same text: `str.upper` turns
+    some composed letters into a letter and a combining mark.
+    """
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(raw)))
+    return unicodedata.normalize("NFKC", text.translate(_ASCII_UPPER))
 
 
 def normalize_id_number(raw: str) -> str:

@@ -227,3 +227,9 @@ def test_one_module_owns_the_rules() -> None:
 
     for name in validators.__all__:
         assert getattr(validators, name) is getattr(ids, name)
+
+
+@pytest.mark.parametrize("raw", ["\u0390", "\u1fe3", "k\u0327", "x\u0304", "ǰ", "ß"])
+def test_normalization_is_idempotent_on_letters_that_upper_case_apart(raw: str) -> None:
+    once = normalize_id_number(raw)
+    assert normalize_id_number(once) == once
