@@ -341,3 +341,23 @@ def test_weird_unicode_is_a_field_error_on_the_pages(
         assert set(page.context["form"].errors) == {"credit_code"}
     Member.objects.filter(name="吴小青").delete()
     Unit.objects.filter(name__startswith="单位").delete()
+
+
+def test_edits_refuse_another_members_number_in_any_spelling(
+    personas: Any, tree: Any, client_for: Any
+) -> None:
+    c = client_for(personas.street_staff)
+    other = tree.member_a2.id_number
+    spelled = f"{other[:6]} {other[6:]}".translate(FULL_WIDTH).lower()
+    response = c.patch(
+        f"{API}/members/{tree.member_a1.pk}",
+        data=json.dumps({"id_number": spelled}),
+        content_type="application/json",
+    )
+    assert "已登记" in field_refusal(response, "id_number")
+    page = c.post(
+        reverse("orgs:member_edit", args=[tree.member_a1.pk]),
+        member_data(tree, name="陈一", id_number=spelled),
+    )
+    assert "已登记" in str(page.context["form"].errors["id_number"])
+    assert Member.objects.get(pk=tree.member_a1.pk).id_number == tree.member_a1.id_number
