@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import re
 
-from lianjian.core.validators import is_valid_id_number
+from lianjian.core.identifiers import id_number_checksum_ok
 
 _ID_RE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def redact(text: str) -> str:
-    text = _ID_RE.sub(lambda m: "[身份证号]" if is_valid_id_number(m.group()) else m.group(), text)
+    text = _ID_RE.sub(
+        lambda m: "[身份证号]" if id_number_checksum_ok(m.group()) else m.group(), text
+    )
     return _MOBILE_RE.sub("[手机号]", text)
 
 
@@ -36,7 +38,7 @@ class RedactPersonalDataFilter(logging.Filter):
 
 def find_personal_data(text: str) -> list[str]:
     """Valid 18-digit ID numbers and mobile numbers found in `text` (used by the S13 test guard)."""
-    found = [m.group() for m in _ID_RE.finditer(text) if is_valid_id_number(m.group())]
+    found = [m.group() for m in _ID_RE.finditer(text) if id_number_checksum_ok(m.group())]
     return found + _MOBILE_RE.findall(text)
 
 

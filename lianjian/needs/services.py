@@ -23,11 +23,11 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.core.attachments import AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
+from lianjian.core.identifiers import is_valid_mobile, normalize_mobile
 from lianjian.core.masking import mask
 from lianjian.core.notifications import get_backend, notify
 from lianjian.core.registry import role_permissions
 from lianjian.core.roles import Role
-from lianjian.core.validators import is_valid_mobile, normalize_mobile
 from lianjian.needs import workdays
 from lianjian.needs.access import department_ids_of, needs_visible_to
 from lianjian.needs.calendar.services import calendar_day_set  # noqa: F401 (its old home)

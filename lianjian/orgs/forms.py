@@ -13,7 +13,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from lianjian.core.validators import normalize_credit_code
+from lianjian.core.identifiers import (
+    clean_credit_code,
+    clean_id_number,
+    clean_mobile,
+    normalize_credit_code,
+    normalize_identifier,
+)
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
 
 OUT_OF_SCOPE = "所选{}不存在或不在您的管辖范围内"
@@ -32,6 +38,12 @@ class NoEchoInput(forms.TextInput):
 # 1.2-2.8 s and 250 KB per form page); units are then entered by credit code or number.
 UNIT_SELECT_LIMIT = 300
 _TOKEN_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+def _identifier_or_blank(clean: Any, value: Any) -> str:
+    """An optional identifier box: blank stays blank, anything else is cleaned by
+    `lianjian.core.identifiers` (its ValidationError is the field's error)."""
+    return clean(value) if normalize_identifier(str(value or "")) else ""
 
 
 class UnitRefField(forms.Field):
@@ -70,8 +82,8 @@ class UnitRefField(forms.Field):
             code = normalize_credit_code(token)
             if len(code) == 18:
                 lookup: dict[str, Any] = {"credit_code": code}
-            elif token.isdigit() and len(token) <= 12:
-                lookup = {"pk": int(token)}
+            elif code.isascii() and code.isdigit() and len(code) <= 12:
+                lookup = {"pk": int(code)}
             else:
                 raise forms.ValidationError(f"“{token}”不是统一社会信用代码或单位编号")
             unit = self.queryset.filter(**lookup).first()
@@ -148,7 +160,7 @@ class UnitForm(forms.Form):
     name = forms.CharField(label="单位名称", max_length=200)
     credit_code = forms.CharField(
         label="统一社会信用代码",
-        max_length=24,
+        max_length=32,
         required=False,
         help_text="18位，末位校验码按 GB 32100 核对；个体户等无代码可不填",
     )
@@ -175,6 +187,9 @@ class UnitForm(forms.Form):
             error_messages={"invalid_choice": OUT_OF_SCOPE.format("区域")},
         )
         self.fields["region"] = field
+
+    def clean_credit_code(self) -> str:
+        return _identifier_or_blank(clean_credit_code, self.cleaned_data.get("credit_code"))
 
     @staticmethod
     def initial_for(unit: Unit) -> dict[str, Any]:
@@ -243,13 +258,13 @@ class MemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(
         label="身份证号",
-        max_length=24,
+        max_length=32,
         widget=NoEchoInput(attrs={"autocomplete": "off"}),
         help_text="出于个人信息保护，提交未成功时需重新输入",
     )
     mobile = forms.CharField(
         label="手机号",
-        max_length=20,
+        max_length=32,
         required=False,
         widget=NoEchoInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
@@ -290,6 +305,13 @@ class MemberForm(forms.Form):
                 field.help_text = f"当前：{current or '未填写'}；留空表示不修改"
 
     # 流动党员 without 流入/流出地, a join date before 18: `orgs.validation`, via the services
+
+    def clean_id_number(self) -> str:
+        # blank is "unchanged" on the edit form, and "required" is the field's own check
+        return _identifier_or_blank(clean_id_number, self.cleaned_data.get("id_number"))
+
+    def clean_mobile(self) -> str:
+        return _identifier_or_blank(clean_mobile, self.cleaned_data.get("mobile"))
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
+from lianjian.core.identifiers import normalize_credit_code, normalize_id_number, normalize_mobile
 from lianjian.core.masking import mask
 from lianjian.core.paging import COUNT_AHEAD, newest_page
 from lianjian.orgs.access import (
@@ -67,7 +68,7 @@ def units_filtered(
     qs = units_visible_to(user, perm)
     if params.get("q"):
         text = str(params["q"]).strip()
-        qs = qs.filter(Q(name__icontains=text) | Q(credit_code=text.upper()))
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code=normalize_credit_code(text)))
     if params.get("kind"):
         qs = qs.filter(kind=params["kind"])
     if params.get("industry"):
@@ -306,11 +307,16 @@ def region_ancestors(region: Region) -> list[Region]:
 MEMBER_SEARCH_RATE = (60, 60)
 
 
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE_SHAPE = re.compile(r"[0-9]{11}")
+
+
 def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
-    """Which exact lookup `members_filtered` makes for a search text, if any."""
-    text = text.strip()
-    if len(text) == 18 and text[:17].isdigit():
+    """Which exact lookup `members_filtered` makes for a search text, if any: the text
+    as `lianjian.core.identifiers` normalizes it (full-width, spaced or hyphenated
+    numbers are numbers), in ASCII digits only."""
+    if _ID_SHAPE.fullmatch(normalize_id_number(text)):
         return "id_number"
-    if len(text) == 11 and text.isdigit():
+    if _MOBILE_SHAPE.fullmatch(normalize_mobile(text)):
         return "mobile"
     return None

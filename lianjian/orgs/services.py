@@ -8,9 +8,10 @@ writes an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -18,14 +19,15 @@ from django.utils import timezone
 
 from lianjian.core import crypto
 from lianjian.core.audit import audit_record
-from lianjian.core.validators import (
+from lianjian.core.identifiers import (
     birth_date_from_id,
+    clean_credit_code,
+    clean_id_number,
+    clean_mobile,
+    error_message,
     gender_from_id,
-    is_valid_credit_code,
-    is_valid_id_number,
-    is_valid_mobile,
-    normalize_credit_code,
     normalize_id_number,
+    normalize_identifier,
     normalize_mobile,
 )
 from lianjian.orgs import validation
@@ -54,6 +56,19 @@ def id_number_index(id_number: str) -> str:
 
 def mobile_index(mobile: str) -> str:
     return crypto.blind_index(normalize_mobile(mobile), "member.mobile")
+
+
+def _identifier(clean: Callable[[str], str], value: Any, field: str) -> str:
+    """`lianjian.core.identifiers` cleaning, its refusal as a RegistryError on `field`."""
+    try:
+        return clean(str(value or ""))
+    except ValidationError as err:
+        raise RegistryError(error_message(err), field) from None
+
+
+def _optional(clean: Callable[[str], str], value: Any, field: str) -> str:
+    """As `_identifier`, but a value that normalizes to nothing is simply not given."""
+    return _identifier(clean, value, field) if normalize_identifier(str(value or "")) else ""
 
 
 def _ancestors_of(region: Region) -> dict[str, Any]:
@@ -180,21 +195,15 @@ def _clean_unit(data: dict[str, Any], instance: Unit | None = None) -> dict[str,
     if not name:
         raise RegistryError("单位名称不能为空", "name")
     clean["name"] = name
-    code = clean.get("credit_code")
-    if code:
-        code = normalize_credit_code(str(code))
-        if not is_valid_credit_code(code):
-            raise RegistryError(
-                f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100", "credit_code"
-            )
-        dup = Unit.objects.filter(credit_code=code)
-        if instance is not None:
-            dup = dup.exclude(pk=instance.pk)
-        if dup.exists():
-            raise RegistryError(f"统一社会信用代码“{code}”已被其他单位使用", "credit_code")
-        clean["credit_code"] = code
-    elif "credit_code" in clean:
-        clean["credit_code"] = None
+    if "credit_code" in clean:
+        code = _optional(clean_credit_code, clean["credit_code"], "credit_code")
+        if code:
+            dup = Unit.objects.filter(credit_code=code)
+            if instance is not None:
+                dup = dup.exclude(pk=instance.pk)
+            if dup.exists():
+                raise RegistryError(f"统一社会信用代码“{code}”已被其他单位使用", "credit_code")
+        clean["credit_code"] = code or None
     kind = clean.get("kind", instance.kind if instance else None)
     from lianjian.orgs.models import UnitKind
 
@@ -418,9 +427,7 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
         if not clean["name"]:
             raise RegistryError("姓名不能为空", "name")
     if "id_number" in clean:
-        idn = normalize_id_number(str(clean["id_number"] or ""))
-        if not is_valid_id_number(idn):
-            raise RegistryError("身份证号码无效：请核对18位号码及末位校验码", "id_number")
+        idn = _identifier(clean_id_number, clean["id_number"], "id_number")
         index = id_number_index(idn)
         dup = Member.objects.filter(id_number_index=index)
         if instance is not None:
@@ -432,9 +439,7 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
         clean["birth_date"] = birth_date_from_id(idn)
         clean.setdefault("gender", gender_from_id(idn))
     if "mobile" in clean:
-        mobile = normalize_mobile(str(clean["mobile"] or ""))
-        if mobile and not is_valid_mobile(mobile):
-            raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
+        mobile = _optional(clean_mobile, clean["mobile"], "mobile")
         clean["mobile"] = mobile
         clean["mobile_index"] = mobile_index(mobile) if mobile else ""
     born = clean.get("birth_date") or (instance.birth_date if instance else None)
@@ -585,16 +590,8 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
     clean["name"] = str(clean.get("name") or "").strip()
     if not clean["name"]:
         raise RegistryError("单位名称不能为空", "name")
-    code = clean.get("credit_code")
-    if code:
-        code = normalize_credit_code(str(code))
-        if not is_valid_credit_code(code):
-            raise RegistryError(
-                f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100", "credit_code"
-            )
-        clean["credit_code"] = code
-    else:
-        clean["credit_code"] = None
+    code = _optional(clean_credit_code, clean.get("credit_code"), "credit_code")
+    clean["credit_code"] = code or None
     if clean.get("kind") not in UnitKind.values:
         raise RegistryError("单位类别无效", "kind")
     _check_unit_rules(clean)
@@ -720,17 +717,13 @@ def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
     clean["name"] = str(clean.get("name") or "").strip()
     if not clean["name"]:
         raise RegistryError("姓名不能为空", "name")
-    idn = normalize_id_number(str(clean.get("id_number") or ""))
-    if not is_valid_id_number(idn):
-        raise RegistryError("身份证号码无效：请核对18位号码及末位校验码", "id_number")
+    idn = _identifier(clean_id_number, clean.get("id_number"), "id_number")
     clean["id_number"] = idn
     clean["id_number_index"] = id_number_index(idn)
     clean["birth_date"] = birth_date_from_id(idn)
     if not clean.get("gender"):
         clean["gender"] = gender_from_id(idn)
-    mobile = normalize_mobile(str(clean.get("mobile") or ""))
-    if mobile and not is_valid_mobile(mobile):
-        raise RegistryError("手机号码无效：应为以1开头的11位数字", "mobile")
+    mobile = _optional(clean_mobile, clean.get("mobile"), "mobile")
     clean["mobile"] = mobile
     clean["mobile_index"] = mobile_index(mobile) if mobile else ""
     for key in ("floating_to", "floating_reason"):

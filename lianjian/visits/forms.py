@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
+from lianjian.core.identifiers import normalize_credit_code
 from lianjian.orgs.models import PartyOrg, Unit
 from lianjian.visits.models import Visit
 
@@ -22,7 +23,9 @@ class UnitLookupField(forms.CharField):
 
     def clean(self, value: Any) -> Unit:
         text = str(super().clean(value) or "").strip()
-        exact = list(self.units.filter(Q(credit_code=text.upper()) | Q(name=text))[:2])
+        exact = list(
+            self.units.filter(Q(credit_code=normalize_credit_code(text)) | Q(name=text))[:2]
+        )
         if len(exact) == 1:
             return exact[0]
         found = list(self.units.filter(name__icontains=text).order_by("name")[:6])

@@ -23,11 +23,12 @@ from django.db.models import Q
 
 from lianjian.core.audit import audit_record
 from lianjian.core.gcpause import gc_paused
-from lianjian.core.validators import (
+from lianjian.core.identifiers import (
     birth_date_from_id,
-    is_valid_credit_code,
-    is_valid_id_number,
-    is_valid_mobile,
+    clean_credit_code,
+    clean_id_number,
+    clean_mobile,
+    refusal,
 )
 from lianjian.orgs import services, validation
 from lianjian.orgs.access import (
@@ -161,12 +162,8 @@ class _UnitPlan(_Plan):
             values = self.parse(row, raw)
             code = values.get("credit_code") or ""
             if code:
-                if not is_valid_credit_code(code):
-                    self.error(
-                        row,
-                        "credit_code",
-                        f"统一社会信用代码“{code}”无效：应为18位且末位校验码符合 GB 32100",
-                    )
+                if reason := refusal(clean_credit_code, code):
+                    self.error(row, "credit_code", reason)
                     values["credit_code"] = None
                 elif code in seen_codes:
                     self.error(
@@ -265,8 +262,8 @@ class _MemberPlan(_Plan):
             idn = values.get("id_number") or ""
             born = None
             if idn:
-                if not is_valid_id_number(idn):
-                    self.error(row, "id_number", "身份证号码无效：请核对18位号码及末位校验码")
+                if reason := refusal(clean_id_number, idn):
+                    self.error(row, "id_number", reason)
                 elif idn in seen:
                     self.error(row, "id_number", f"与第 {seen[idn]} 行的身份证号码重复")
                 else:
@@ -280,8 +277,8 @@ class _MemberPlan(_Plan):
                 validation.floating_problem(values.get("is_floating"), values.get("floating_to")),
             )
             mobile = values.get("mobile") or ""
-            if mobile and not is_valid_mobile(mobile):
-                self.error(row, "mobile", "手机号码无效：应为以1开头的11位数字")
+            if mobile and (reason := refusal(clean_mobile, mobile)):
+                self.error(row, "mobile", reason)
             if values.get("party_org"):
                 found = orgs.get(as_label(values["party_org"]), [])
                 if len(found) == 1:

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
+from lianjian.core.identifiers import normalize_identifier
+
 
 class CellError(ValueError):
     """A cell that cannot be read; the message is shown to the user as is."""
@@ -49,8 +51,9 @@ def as_text(value: Any) -> str:
 
 
 def as_code(value: Any) -> str:
-    """An identifier (credit code, ID number, mobile): half-width, upper case, no spaces."""
-    return _SPACES.sub("", half_width(as_text(value))).upper()
+    """An identifier (credit code, ID number, mobile, region code) normalized as every
+    entry path does it (`lianjian.core.identifiers`): NFKC, no spaces or hyphens, upper case."""
+    return normalize_identifier(as_text(value))
 
 
 def as_label(value: Any) -> str:
@@ -76,7 +79,7 @@ def as_int(value: Any) -> int | None:
         if not value.is_integer():
             raise CellError("应为整数")
         return int(value)
-    text = as_code(value).replace(",", "")
+    text = _SPACES.sub("", half_width(as_text(value))).replace(",", "")
     if text.endswith("人"):
         text = text[:-1]
     if not re.fullmatch(r"-?\d+", text):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from lianjian.core.validators import (
+from lianjian.core.identifiers import (
     CREDIT_CODE_ALPHABET,
+    admin_division_codes,
     credit_code_check_char,
     id_number_check_char,
 )
@@ -17,13 +18,19 @@ from lianjian.orgs.services import member_create, party_org_create, unit_create
 # builder never repeats an ID number or credit code a test chose.
 _seq = itertools.count(1_000_000)
 
+# Real county-level GB/T 2260 codes, Shanghai's first and 310105 (长宁区) at the head.
+_ADDRESSES = sorted(
+    (c for c in admin_division_codes() if not c.endswith("00")),
+    key=lambda c: (c != "310105", not c.startswith("31"), c),
+)
+
 
 def make_id_number(n: int | None = None, birth: str = "19850612", gender_odd: bool = True) -> str:
-    """A checksum-valid 18-digit ID number, distinct for every `n` below 4,990,000: the
-    serial takes `n` modulo 499, the address code (Shanghai's; 310105 = 长宁区 for the
-    first 499) the rest."""
+    """A valid 18-digit ID number, distinct for every `n` below 499 × len(_ADDRESSES)
+    (about 3.2 million): the serial takes `n` modulo 499, the address code (a real
+    GB/T 2260 code; 310105 = 长宁区 for the first 499) the rest."""
     n = next(_seq) if n is None else n
-    address = f"31{(n // 499 + 105) % 10_000:04d}"
+    address = _ADDRESSES[(n // 499) % len(_ADDRESSES)]
     serial = f"{(n % 499) * 2 + (1 if gender_odd else 0):03d}"
     first17 = f"{address}{birth}{serial}"
     return first17 + id_number_check_char(first17)

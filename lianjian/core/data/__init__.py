@@ -1,0 +1,1 @@
+"""Reference data shipped with the code (see gbt2260-sources.txt for sources)."""
