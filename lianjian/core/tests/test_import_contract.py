@@ -16,7 +16,7 @@ LINT = Path(sys.executable).with_name("lint-imports")
 
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (our own venv's lint-imports, fixed arguments)
         [str(LINT), "--no-cache", "--config", str(root / "pyproject.toml")],
         cwd=root,
         env=env,
