@@ -129,3 +129,39 @@ def test_a_rejected_proposal_never_reaches_the_department(
     seen = _handler_sees(client_for, personas, proposed)
     assert (seen["page"], seen["api"], seen["api_count"]) == (404, 404, 0)
     assert seen["received"] == dict.fromkeys(DIMENSIONS, 0)
+
+
+def test_the_migration_moves_old_proposals_out_of_sight(
+    world: Any, personas: Any, proposed: Any, submit: Any
+) -> None:
+    """Rows written before this change carried the proposal as the department (0008)."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from lianjian.needs.models import Need, NeedEvent, NeedSummary, NeedTally
+
+    dispatched = submit(text="另一件已派单的需求")
+    S.need_dispatch(
+        dispatched.pk, actor=personas.street_staff, category=world.charity, department=world.civil
+    )
+    # the old shape: an undispatched need, its events and summary under the proposal
+    Need.objects.filter(pk=proposed.pk).update(department=world.civil, proposed_department=None)
+    NeedEvent.objects.filter(need=proposed).update(department=world.civil)
+    NeedSummary.objects.filter(need=proposed).update(department=world.civil)
+    from lianjian.needs.access import needs_visible_to
+
+    assert needs_visible_to(personas.dept_handler).filter(pk=proposed.pk).exists()
+    name = "0008_department_only_by_dispatch"
+    migration = importlib.import_module(f"lianjian.needs.migrations.{name}")
+    migration.backfill(MigrationLoader(connection).project_state(("needs", name)).apps, None)
+    proposed.refresh_from_db()
+    assert proposed.department_id is None and proposed.proposed_department_id == world.civil.pk
+    assert not NeedEvent.objects.filter(need=proposed, department__isnull=False).exists()
+    dispatched.refresh_from_db()
+    assert dispatched.department_id == world.civil.pk  # a dispatched need keeps its department
+    assert list(needs_visible_to(personas.dept_handler)) == [dispatched]
+    assert NeedTally.objects.filter(department_id=world.civil.pk).count() >= 1
+    by_channel = need_stats(personas.dept_handler, dimension="channel")
+    assert need_totals(by_channel)["received"] == 1  # the dispatched one only
