@@ -58,8 +58,8 @@ def main() -> None:
     from django.test import Client
 
     from lianjian.accounts.models import User
-    from lianjian.core.roles import Role
     from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
     from lianjian.orgs.models import Member, Region, Unit
 
     district = Region.objects.filter(level="district").order_by("pk").first()

@@ -148,8 +148,8 @@ def main() -> None:
     from django.test import Client
 
     from lianjian.accounts.models import User
-    from lianjian.core.roles import Role
     from lianjian.accounts.services import grant_add, token_create
+    from lianjian.core.roles import Role
     from lianjian.orgs.models import Member, PartyOrg, Region, Unit
 
     today = dt.date.today()

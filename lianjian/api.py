@@ -19,13 +19,14 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from lianjian.accounts.services import token_user
+from lianjian.accounts.services import token_authenticate
 from lianjian.core.permissions import FORBIDDEN_MESSAGE
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_user(token)
+        # 401 for a bad token; 403 with the reason for an account that may not work now
+        user = token_authenticate(token)
         if user is not None:
             request.user = user
         return user

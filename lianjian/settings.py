@@ -9,6 +9,7 @@ With nothing set, a development default runs on SQLite under `var/`.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -164,6 +165,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every audit row of the request carries its client address (S11)
+    "lianjian.core.audit.AuditContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lianjian.core.middleware.SecurityHeadersMiddleware",
@@ -275,6 +278,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if ENVIRONMENT == "test" or (os.environ.get("FAST_PASSWORD_HASHER") == "1" and not PRODUCTION):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# bearer tokens (`lianjian createtoken`) expire this many days after creation (S27)
+API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 90, minimum=1)
+
 OTP_REQUIRED_FOR_STAFF = _env_bool("OTP_REQUIRED_FOR_STAFF", default=PRODUCTION)
 OTP_TOTP_ISSUER = "联建"
 
@@ -309,9 +315,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# behind nginx: trust X-Forwarded-Proto, and take the client address from the
-# last X-Forwarded-For hop (lianjian.core.audit.client_ip, also used by axes)
+# behind nginx: trust X-Forwarded-Proto, and take the client address from
+# X-Forwarded-For, read from the right past the trusted proxies, for requests
+# that come from a trusted proxy (lianjian.core.audit.client_ip, also used by axes)
 BEHIND_PROXY = _env_bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
+try:
+    _trusted_networks = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXIES must list IP addresses or networks: {exc}"
+    ) from exc
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -8,7 +8,7 @@ A hit here costs one cache round trip for the entry and the current
 
 Safety comes from the generation, not from the entry's lifetime: any change
 that could alter who a token or a session is or what it may reach — a user, a
-grant or a token saved or deleted, a Party organization, region or unit saved
+grant or a token saved or deleted, a TOTP device enrolled, confirmed or removed, a Party organization, region or unit saved
 (grants read their paths and places), tokens revoked in bulk — replaces the generation at
 once and again when the transaction commits, so a revoked token, a
 deactivated account or a removed grant takes effect on the next request, in
@@ -44,6 +44,10 @@ class CachedAuth:
     grants: list[Any]
     token_pk: int | None = None
     last_used_at: dt.datetime | None = None
+    # a token's expiry, checked on every hit (an entry may outlive the token by seconds)
+    token_expires_at: dt.datetime | None = None
+    # whether the account has a confirmed TOTP device (None: not looked up, TOTP not enforced)
+    has_device: bool | None = None
 
 
 def enabled() -> bool:
@@ -111,9 +115,23 @@ def on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
     invalidate_all()
 
 
+def on_device_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
+    """A TOTP device created, confirmed or deleted: tokens of staff read whether one exists.
+
+    `verify_token` saves the device on every code (counters), which changes nothing
+    anyone may do, so only a creation, a deletion or a save of `confirmed` counts.
+    """
+    update_fields = kwargs.get("update_fields")
+    created = kwargs.get("created", False)
+    deleted = "created" not in kwargs  # post_delete sends no `created`
+    if deleted or created or (update_fields is not None and "confirmed" in update_fields):
+        invalidate_all()
+
+
 def connect() -> None:
     """Wire the receivers (AccountsConfig.ready)."""
     from django.db.models.signals import post_delete, post_save
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from lianjian.accounts.models import ApiToken, Grant, User
     from lianjian.orgs.models import PartyOrg, Region, Unit
@@ -128,3 +146,5 @@ def connect() -> None:
     # fast delete (a deleted target deletes its grants, which do signal)
     for place in (PartyOrg, Region, Unit):
         post_save.connect(on_change, sender=place, dispatch_uid=f"auth_cache_save_{place.__name__}")
+    post_save.connect(on_device_change, sender=TOTPDevice, dispatch_uid="auth_cache_save_totp")
+    post_delete.connect(on_device_change, sender=TOTPDevice, dispatch_uid="auth_cache_delete_totp")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -12,8 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from lianjian.accounts.passwords import password_expired
-from lianjian.core.permissions import is_staff_user
+from lianjian.accounts.policy import account_refusal
 
 _TOUCH_SECONDS = 60
 _EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password", "/accounts/otp")
@@ -46,16 +46,22 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
     def _blocked_until(self, request: HttpRequest) -> HttpResponse | None:
-        """Nothing opens until the password is changed and, for staff, TOTP is verified."""
+        """Nothing opens until the password is changed and, for staff, TOTP is verified.
+
+        The rule is `policy.account_refusal`, the same one bearer tokens obey.
+        """
         if request.path.startswith(_EXEMPT_PREFIXES):
             return None
-        user = request.user
-        if user.must_change_password or password_expired(user):  # type: ignore[union-attr]
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "请先修改初始密码或已过期的密码"}, status=403)
-            return redirect("accounts:password_change")
-        if settings.OTP_REQUIRED_FOR_STAFF and is_staff_user(user) and not user.is_verified():  # type: ignore[union-attr]
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "请先完成双因素认证"}, status=403)
+        user: Any = request.user
+        refusal = account_refusal(user, second_factor=user.is_verified)
+        if refusal is None:
+            return None
+        if refusal.code == "inactive":
+            logout(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": refusal.message}, status=403)
+        if refusal.code == "inactive":
+            return redirect("accounts:login")
+        if refusal.code == "second_factor":
             return redirect("accounts:otp_verify")
-        return None
+        return redirect("accounts:password_change")

@@ -6,13 +6,14 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from lianjian.accounts.usernames import normalize_username
 from lianjian.core.roles import Role
 
 
 class LianjianUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        # usernames are unique case-insensitively (S1)
-        return self.get(username__iexact=username)
+        # usernames are unique case-insensitively and after NFKC (S1): `ＡＤＭＩＮ` is `admin`
+        return self.get(username__iexact=normalize_username(username or ""))
 
 
 class User(AbstractUser):
@@ -70,7 +71,11 @@ class Grant(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for integrations; only its SHA-256 is stored."""
+    """A bearer token for integrations; only its SHA-256 is stored.
+
+    It expires (`API_TOKEN_DAYS`), dies with a password reset, a grant change
+    or deactivation, and obeys the account checks sessions obey (S27).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -79,6 +84,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
 
 
 class PasswordHistory(models.Model):

@@ -63,20 +63,54 @@ def _classes(password: str) -> int:
     return sum(1 for p in patterns if re.search(p, password))
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _name_forms(name: str) -> list[str]:
+    """A real name as it may appear in a password: as written, and in pinyin.
+
+    Chinese names are two or three characters, so any two count (the old
+    rule skipped names under three characters: every 张伟). Their pinyin counts
+    too (`zhangwei`), with each reading of the surname (曾: zeng or ceng).
+    """
+    name = name.strip().lower()
+    if not name:
+        return []
+    if not _HAN.search(name):
+        return [name] if len(name) >= 3 else []
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    forms = [name] if len(name) >= 2 else []
+    han = "".join(_HAN.findall(name))
+    rest = "".join(lazy_pinyin(han[1:], style=Style.NORMAL))
+    for surname in pinyin(han[0], style=Style.NORMAL, heteronym=True)[0]:
+        spelled = surname + rest
+        if len(spelled) >= 4:
+            forms.append(spelled)
+    return forms
+
+
 def _personal_values(user: Any) -> tuple[list[str], list[str]]:
-    """Names to keep out of the password, and phone/ID numbers (with their last 6 digits)."""
-    names = [str(getattr(user, attr, "") or "").lower() for attr in ("username", "display_name")]
-    numbers: list[str] = []
+    """Names to keep out of the password, and phone/ID numbers (with their last 6 digits).
+
+    The names are the username, the account's real name (`display_name`) and
+    the name of the Party member the account is linked to.
+    """
     profile = None
     if user.pk:
         try:
             profile = user.member_profile
         except (ObjectDoesNotExist, AttributeError):
             profile = None
+    username = str(getattr(user, "username", "") or "").lower()
+    names = [username] if len(username) >= 3 else []
+    for real in (getattr(user, "display_name", ""), getattr(profile, "name", "")):
+        names += _name_forms(str(real or ""))
+    numbers: list[str] = []
     for value in (getattr(profile, "mobile", ""), getattr(profile, "id_number", "")):
         if value:
             numbers += [value.lower(), value[-6:].lower()]
-    return [n for n in names if len(n) >= 3], numbers
+    return names, numbers
 
 
 class PolicyValidator:
@@ -93,7 +127,7 @@ class PolicyValidator:
             lowered = password.lower()
             names, numbers = _personal_values(user)
             if any(n in lowered for n in names):
-                errors.append("密码不能包含用户名或姓名")
+                errors.append("密码不能包含用户名或姓名（含姓名拼音）")
             if any(n in lowered for n in numbers):
                 errors.append("密码不能包含手机号或身份证号")
             if preset.history and user.pk:

@@ -12,11 +12,15 @@ REGISTRY = AppRegistry(
         "accounts.manage_users": (Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN),
         "accounts.manage_grants": (Role.SECURITY_ADMIN,),
         "accounts.unlock": (Role.SECURITY_ADMIN,),
+        # clearing a lost second factor is the security administrator's, never the
+        # password resetter's: one administrator alone cannot take over an account (S10)
+        "accounts.reset_otp": (Role.SECURITY_ADMIN,),
     },
     permission_labels={
         "accounts.manage_users": "管理账户",
         "accounts.manage_grants": "管理授权",
         "accounts.unlock": "解除锁定",
+        "accounts.reset_otp": "重置双因素认证",
     },
     nav=(
         NavEntry(

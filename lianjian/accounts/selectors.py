@@ -1,16 +1,26 @@
 """Scoped reads for account administration.
 
 An administrator sees the accounts that belong to (home region) or hold a
-grant inside the region subtrees of their own `accounts.*` grants, and may
-grant roles only inside those subtrees (S8, S10).
+grant inside the region subtrees of their own `accounts.*` grants — a
+department grant counts where its department lies (`departments`) — and
+may grant roles only inside those subtrees (S8, S10). An account placed
+nowhere (no home region, no grant: made on the command line) is shown to
+the administrators of a whole tree (a grant on a root region), so no
+account ever disappears from every administrator's pages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
 
+from lianjian.accounts.departments import department_grants_in, department_region_id
 from lianjian.accounts.models import Grant, User
 from lianjian.core.permissions import grants_with_perm, user_has_perm
 from lianjian.orgs.models import PartyOrg, Region
@@ -28,27 +38,61 @@ def admin_regions(actor: Any, perm: str) -> QuerySet[Region]:
     return Region.objects.filter(q)
 
 
-def actor_covers_district(actor: Any, perm: str) -> bool:
-    """Department grants are district-wide, so only a district-level administrator gives them."""
-    return any(
-        g.region_id and g.region.level == Region.Level.DISTRICT
-        for g in grants_with_perm(actor, perm)
-    )
+def _covers_a_root(actor: Any, perm: str) -> bool:
+    return any(g.region_id and g.region.depth == 1 for g in grants_with_perm(actor, perm))
 
 
 def users_visible_to(actor: Any, perm: str) -> QuerySet[User]:
-    region_ids = admin_regions(actor, perm).values("pk")
-    matching = User.objects.filter(
+    regions = admin_regions(actor, perm)
+    region_ids = regions.values("pk")
+    q = (
         Q(home_region__in=region_ids)
         | Q(grants__region__in=region_ids)
         | Q(grants__party_org__region__in=region_ids)
         | Q(grants__unit__region__in=region_ids)
-    ).values("pk")
+        | department_grants_in(regions, prefix="grants__")
+    )
+    if _covers_a_root(actor, perm):
+        q |= Q(home_region__isnull=True, grants__isnull=True)
+    matching = User.objects.filter(q).values("pk")
     return User.objects.filter(pk__in=matching).order_by("username")
 
 
-def users_for_admin(actor: Any, *, q: str = "", active: str = "") -> QuerySet[User]:
-    """Accounts reached by any of the actor's admin duties, optionally filtered."""
+def department_in_actor_scope(actor: Any, key: str, perm: str = "accounts.manage_grants") -> bool:
+    """Does the department `key` lie in the actor's subtrees (False for an unknown key)."""
+    region_id = department_region_id(key)
+    return region_id is not None and admin_regions(actor, perm).filter(pk=region_id).exists()
+
+
+def _lock_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(hours=settings.AXES_COOLOFF_TIME)
+
+
+def locked_usernames(usernames: list[str] | None = None) -> set[str]:
+    """Folded usernames under a django-axes lockout now (of `usernames`, or all)."""
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=_lock_cutoff()
+    )
+    if usernames is not None:
+        attempts = attempts.filter(username__in=[u.lower() for u in usernames])
+    return set(attempts.values_list("username", flat=True))
+
+
+def _locked_q(locked: str) -> Q:
+    names = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=_lock_cutoff()
+    ).values("username")
+    q = Q(username_folded__in=names)
+    return q if locked == "1" else ~q
+
+
+def users_for_admin(
+    actor: Any, *, q: str = "", active: str = "", locked: str = ""
+) -> QuerySet[User]:
+    """Accounts reached by any of the actor's admin duties, optionally filtered.
+
+    `locked` ("1" locked now, "0" not) is for the holders of `accounts.unlock`.
+    """
     scope = NOTHING
     for perm in ADMIN_PERMS:
         if user_has_perm(actor, perm):
@@ -58,6 +102,8 @@ def users_for_admin(actor: Any, *, q: str = "", active: str = "") -> QuerySet[Us
         users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
     if active in {"0", "1"}:
         users = users.filter(is_active=active == "1")
+    if locked in {"0", "1"} and user_has_perm(actor, "accounts.unlock"):
+        users = users.annotate(username_folded=Lower("username")).filter(_locked_q(locked))
     return users.order_by("username")
 
 
@@ -74,7 +120,7 @@ def grant_in_actor_scope(actor: Any, grant: Grant, perm: str = "accounts.manage_
         return regions.filter(pk=grant.party_org.region_id).exists()
     if grant.unit is not None:
         return regions.filter(pk=grant.unit.region_id).exists()
-    return actor_covers_district(actor, perm)
+    return department_in_actor_scope(actor, grant.department_key, perm)
 
 
 def user_grants_listed(user: User) -> list[Grant]:

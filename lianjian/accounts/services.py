@@ -1,7 +1,10 @@
 """Writes on accounts: creation with one-time passwords, password changes and
-resets, grants, tokens, deactivation and lockout release.
+resets, grants, tokens, second factors, deactivation and lockout release.
 
-Every write here is audited inside its own transaction (S11, S12).
+Every write here is audited inside its own transaction (S11, S12). The
+separation of duties (which roles share an account, who may reset whose
+credentials) is `duties`; the account checks every credential obeys are
+`policy`.
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from lianjian.accounts import auth_cache
+from lianjian.accounts import auth_cache, duties
 from lianjian.accounts.models import ApiToken, Grant, PasswordHistory, User
+from lianjian.accounts.policy import account_refusal, has_confirmed_device
+from lianjian.accounts.usernames import normalize_username, username_problem
 from lianjian.core.audit import audit_record
-from lianjian.core.permissions import user_grants
+from lianjian.core.permissions import is_staff_user, user_grants, user_has_perm
 from lianjian.core.roles import Role
+
+__all__ = ["normalize_username"]  # re-exported: views and axes fold usernames through services
 
 
 class AccountError(ValueError):
@@ -34,10 +42,6 @@ class AccountError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def normalize_username(username: str) -> str:
-    return username.strip().lower()
 
 
 def normalized_login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
@@ -73,10 +77,9 @@ def user_create(
     in clear; the first login must change it.
     """
     username = normalize_username(username)
-    if not username:
-        raise AccountError("请填写用户名", "username")
-    if len(username) > 150 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise AccountError("用户名只能包含字母、数字和 . _ - @，且不超过150个字符", "username")
+    problem = username_problem(username)
+    if problem:
+        raise AccountError(problem, "username")
     if User.objects.filter(username__iexact=username).exists():
         raise AccountError("用户名已存在（不区分大小写）", "username")
     initial = random_password()
@@ -111,9 +114,29 @@ def password_change(user: User, new_password: str, *, request: Any = None) -> No
     audit_record("account.password_change", user=user, request=request, obj=user)
 
 
+def _check_authority(actor: Any, target: User, what: str) -> None:
+    """An administrator acts on credentials only of accounts ranked below its own (`duties`).
+
+    No actor is the operator on the server (`lianjian resetpassword`).
+    """
+    if actor is None:
+        return
+    if getattr(actor, "pk", None) == target.pk:
+        raise AccountError(f"不能对自己的账户{what}")
+    held = set(Grant.objects.filter(user=target).values_list("role", flat=True))
+    if not duties.outranks({g.role for g in user_grants(actor)}, held):
+        raise AccountError(f"职责分离：您不能对同级或更高级别管理员的账户{what}")
+
+
 @transaction.atomic
 def password_reset(user: User, actor: Any, *, request: HttpRequest | None = None) -> str:
-    """An administrator's reset: a new random one-time password, sessions ended (S3)."""
+    """An administrator's reset: a new random one-time password, sessions and tokens ended (S3).
+
+    The second factor stays: clearing it is the security administrator's
+    separate act (`second_factor_reset`), so no single administrator can
+    take over an account that has enrolled TOTP.
+    """
+    _check_authority(actor, user, "重置密码")
     if not user.is_active:
         raise AccountError("该账户已停用，不能重置密码")
     initial = random_password()
@@ -122,9 +145,44 @@ def password_reset(user: User, actor: Any, *, request: HttpRequest | None = None
     user.set_password(initial)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    _destroy_sessions(user)
-    audit_record("account.password_reset", user=actor, request=request, obj=user)
+    revoked = _revoke_tokens(user)
+    sessions = _destroy_sessions(user)
+    audit_record(
+        "account.password_reset",
+        user=actor,
+        request=request,
+        obj=user,
+        detail={"tokens_revoked": revoked, "sessions_ended": sessions},
+    )
     return initial
+
+
+@transaction.atomic
+def second_factor_reset(user: User, *, actor: Any, request: HttpRequest | None = None) -> int:
+    """The security administrator removes a user's TOTP devices (a lost phone); returns how many.
+
+    The user enrols again at the next sign-in; their sessions end. Only the
+    holder of `accounts.reset_otp` (or the operator on the server) may do it,
+    and only on an account ranked below their own.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor is not None and not user_has_perm(actor, "accounts.reset_otp"):
+        raise AccountError("只有安全管理员可以重置双因素认证")
+    _check_authority(actor, user, "重置双因素认证")
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    StaticDevice.objects.filter(user=user).delete()
+    auth_cache.invalidate_all()
+    sessions = _destroy_sessions(user)
+    audit_record(
+        "account.otp_reset",
+        user=actor,
+        request=request,
+        obj=user,
+        detail={"devices_removed": removed, "sessions_ended": sessions},
+    )
+    return removed
 
 
 def _check_target(role: str, target: dict[str, Any]) -> None:
@@ -144,31 +202,73 @@ def grant_add(
     request: HttpRequest | None = None,
     **target: Any,
 ) -> Grant:
-    """Give `user` a role on one subtree; role changes are audit events (S11)."""
+    """Give `user` a role on one subtree; role changes are audit events (S11).
+
+    Refused when the role conflicts with one the user holds (`duties`): the
+    user's row is locked first, so two concurrent grants cannot both pass.
+    Any grant change ends the user's API tokens (S27). An account without a
+    home region is placed at its first grant, so it stays on its
+    administrators' pages when its grants are later revoked.
+    """
     _check_target(role, target)
-    if not user.is_active:
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None or not locked.is_active:
         raise AccountError("该账户已停用，不能授权")
+    held = set(Grant.objects.filter(user=user).values_list("role", flat=True))
+    clash = duties.conflicting(role, held)
+    if clash is not None:
+        raise AccountError(duties.conflict_message(role, clash), "role")
     if Grant.objects.filter(user=user, role=role, **target).exists():
         raise AccountError("该用户已拥有此授权")
     grant = Grant.objects.create(user=user, role=role, **target)
+    if locked.home_region_id is None:
+        place = _place_of(grant)
+        if place is not None:
+            user.home_region_id = place
+            User.objects.filter(pk=user.pk).update(home_region_id=place)
+    revoked = _revoke_tokens(user)
     audit_record(
         "grant.add",
         user=actor,
         request=request,
         obj=grant,
-        detail={"user": user.username, "role": role, "target": str(grant)},
+        detail={
+            "user": user.username,
+            "role": role,
+            "target": str(grant),
+            "tokens_revoked": revoked,
+        },
     )
     return grant
 
 
+def _place_of(grant: Grant) -> int | None:
+    """The id of the region a grant lies in."""
+    from lianjian.accounts.departments import department_region_id
+
+    if grant.region_id:
+        return grant.region_id
+    if grant.party_org is not None:
+        return int(grant.party_org.region_id)
+    if grant.unit is not None:
+        return int(grant.unit.region_id)
+    return department_region_id(grant.department_key)
+
+
 @transaction.atomic
 def grant_remove(grant: Grant, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+    revoked = _revoke_tokens(grant.user)
     audit_record(
         "grant.remove",
         user=actor,
         request=request,
         obj=grant,
-        detail={"user": grant.user.username, "role": grant.role, "target": str(grant)},
+        detail={
+            "user": grant.user.username,
+            "role": grant.role,
+            "target": str(grant),
+            "tokens_revoked": revoked,
+        },
     )
     grant.delete()
 
@@ -183,7 +283,7 @@ def grant_give(
     **target: Any,
 ) -> Grant:
     """A security administrator's grant: only inside the actor's own subtrees, never to self (S10)."""
-    from lianjian.accounts.selectors import actor_covers_district, admin_regions
+    from lianjian.accounts.selectors import admin_regions, department_in_actor_scope
 
     perm = "accounts.manage_grants"
     _check_target(role, target)
@@ -197,7 +297,9 @@ def grant_give(
     elif target.get("unit") is not None:
         inside = regions.filter(pk=target["unit"].region_id).exists()
     else:
-        inside = actor_covers_district(actor, perm)
+        # the department's own street, never "any district grant" (one message for an
+        # unknown key and a foreign one: the form reveals no other district's departments)
+        inside = department_in_actor_scope(actor, target["department_key"], perm)
     if not inside:
         raise AccountError("只能在您自己的管理范围内授权")
     return grant_add(user, role, actor=actor, request=request, **target)
@@ -219,20 +321,77 @@ def _hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class AccountRefused(PermissionDenied):
+    """A valid token of an account that may not work now (answered 403 with the reason)."""
+
+
 @transaction.atomic
+def token_issue(
+    user: User, name: str = "integration", *, actor: Any = None, days: int | None = None
+) -> tuple[str, ApiToken]:
+    """Create a bearer token valid for `days` (default `API_TOKEN_DAYS`); the plain key is
+    returned once and never stored, with the token row (its expiry)."""
+    days = settings.API_TOKEN_DAYS if days is None else days
+    key = "lj_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=_hash_token(key),
+        prefix=key[:8],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    audit_record(
+        "token.create",
+        user=actor,
+        obj=user,
+        detail={"name": name, "expires_at": token.expires_at.isoformat()},
+    )
+    return key, token
+
+
 def token_create(user: User, name: str = "integration", *, actor: Any = None) -> str:
     """Create a bearer token; the plain key is returned once and never stored."""
-    key = "lj_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, key_hash=_hash_token(key), prefix=key[:8])
-    audit_record("token.create", user=actor, obj=user, detail={"name": name})
-    return key
+    return token_issue(user, name, actor=actor)[0]
 
 
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
 def token_user(key: str) -> User | None:
-    """The active user a live bearer token belongs to, grants loaded (None: refuse).
+    """The active user a live, unexpired bearer token belongs to, grants loaded (None: refuse).
+
+    Identity only; `token_authenticate` adds the account checks sessions obey.
+    """
+    found = _token_lookup(key)
+    return found[0] if found else None
+
+
+def token_authenticate(key: str) -> User | None:
+    """The API's bearer authentication: `token_user` plus `policy.account_refusal` (S27).
+
+    An unknown, revoked or expired token is None (401); a valid token of an
+    account that must change its password, whose password expired, or that
+    is staff without a confirmed second factor where TOTP is enforced raises
+    `AccountRefused` (403 with the reason), audited.
+    """
+    found = _token_lookup(key)
+    if found is None:
+        return None
+    user, device = found
+    refusal = account_refusal(user, second_factor=device)
+    if refusal is not None:
+        audit_record(
+            "auth.token_refused",
+            user=user,
+            result="denied",
+            detail={"reason": refusal.code, "token": key[:8]},
+        )
+        raise AccountRefused(refusal.message)
+    return user
+
+
+def _token_lookup(key: str) -> tuple[User, Any] | None:
+    """(user, whether the account has a second factor) for a live token, or None.
 
     Served from the shared cache where it is on (`auth_cache`): a hit costs no query.
     """
@@ -242,16 +401,20 @@ def token_user(key: str) -> User | None:
     if auth_cache.enabled():
         entry, generation = auth_cache.lookup(auth_cache.token_key(key_hash))
         if entry is not None and entry.token_pk is not None:
+            if entry.token_expires_at is None or entry.token_expires_at <= now:
+                return None
             if _token_stale(entry.last_used_at, now):
                 ApiToken.objects.filter(pk=entry.token_pk).update(last_used_at=now)
                 entry.last_used_at = now
                 auth_cache.store(auth_cache.token_key(key_hash), entry)
-            return entry.user  # type: ignore[no-any-return]
+            return entry.user, _device_answer(entry.user, entry.has_device)
         # read before the database, so a change committed meanwhile leaves this entry stale
         generation = auth_cache.current_generation(generation)
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+        )
         .first()
     )
     if token is None:
@@ -260,12 +423,40 @@ def token_user(key: str) -> User | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     user = token.user
+    has_device = _device_flag(user)
     if generation is not None:
         entry = auth_cache.CachedAuth(
-            generation, user, user_grants(user), token.pk, token.last_used_at
+            generation,
+            user,
+            user_grants(user),
+            token.pk,
+            token.last_used_at,
+            token_expires_at=token.expires_at,
+            has_device=has_device,
         )
         auth_cache.store(auth_cache.token_key(key_hash), entry)
-    return user
+    return user, _device_answer(user, has_device)
+
+
+def _device_flag(user: User) -> bool | None:
+    """Whether a staff account has a confirmed device, looked up only where TOTP is enforced."""
+    if settings.OTP_REQUIRED_FOR_STAFF and is_staff_user(user):
+        return has_confirmed_device(user)
+    return None
+
+
+def _device_answer(user: User, flag: bool | None) -> Any:
+    return (lambda: flag) if flag is not None else (lambda: has_confirmed_device(user))
+
+
+def _revoke_tokens(user: User) -> int:
+    """Revoke every live token of `user`; returns how many (the next request already fails)."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        auth_cache.invalidate_all()  # a bulk update sends no signal
+    return revoked
 
 
 def _token_stale(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
@@ -293,17 +484,17 @@ def _destroy_sessions(user: User) -> int:
 
 @transaction.atomic
 def user_deactivate(user: User, *, actor: Any = None, request: HttpRequest | None = None) -> None:
-    """Deactivation destroys the user's sessions and revokes tokens (S6)."""
-    if actor is not None and getattr(actor, "pk", None) == user.pk:
-        raise AccountError("不能停用自己的账户")
+    """Deactivation destroys the user's sessions and revokes tokens (S6).
+
+    Like a reset, only on an account ranked below the actor's (`duties`).
+    """
+    _check_authority(actor, user, "停用")
     if not user.is_active:
         raise AccountError("该账户已停用")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    auth_cache.invalidate_all()  # a bulk update sends no signal
+    revoked = _revoke_tokens(user)
+    auth_cache.invalidate_all()
     sessions = _destroy_sessions(user)
     audit_record(
         "account.deactivate",

@@ -20,5 +20,6 @@ urlpatterns = [
         name="user_password_reset",
     ),
     path("users/<int:pk>/unlock/", views_manage.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/reset-otp/", views_manage.user_otp_reset, name="user_otp_reset"),
     path("grants/<int:pk>/revoke/", views_manage.grant_revoke, name="grant_revoke"),
 ]

@@ -2,53 +2,59 @@
 
 System and district administrators (`accounts.manage_users`) create,
 reset and deactivate accounts; security administrators
-(`accounts.manage_grants`, `accounts.unlock`) grant and revoke roles and
-release lockouts. Each sees only the accounts of their own subtrees.
+(`accounts.manage_grants`, `accounts.unlock`, `accounts.reset_otp`) grant
+and revoke roles, release lockouts and clear lost second factors. Each sees
+only the accounts of their own subtrees, and acts on credentials only of
+accounts ranked below their own (`duties`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from axes.models import AccessAttempt
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lianjian.accounts import selectors, services
+from lianjian.accounts import duties, selectors, services
 from lianjian.accounts.forms import GrantForm, UserCreateForm
 from lianjian.accounts.models import Grant, User
 from lianjian.core.paging import querystring_without_page
-from lianjian.core.permissions import require_any_perm, require_perm, user_has_perm
+from lianjian.core.permissions import require_any_perm, require_perm, user_has_perm, user_roles
 from lianjian.orgs.access import get_in_scope
 
 ADMIN_PERMS = selectors.ADMIN_PERMS
 
 
 def _is_locked(user: User) -> bool:
-    return AccessAttempt.objects.filter(
-        username=services.normalize_username(user.username),
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-    ).exists()
+    return bool(selectors.locked_usernames([services.normalize_username(user.username)]))
 
 
 @require_any_perm(*ADMIN_PERMS)
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     active = request.GET.get("active", "")
-    users = selectors.users_for_admin(request.user, q=q, active=active)
+    can_unlock = user_has_perm(request.user, "accounts.unlock")
+    locked = request.GET.get("locked", "") if can_unlock else ""
+    users = selectors.users_for_admin(request.user, q=q, active=active, locked=locked)
     page = Paginator(users.prefetch_related("grants"), 50).get_page(request.GET.get("page"))
+    if can_unlock:
+        # one query for the page: who is under a lockout now
+        names = selectors.locked_usernames([u.username for u in page.object_list])
+        for u in page.object_list:
+            u.is_locked = u.username.lower() in names  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/user_list.html",
         {
             "page": page,
-            "filters": {"q": q, "active": active},
+            "filters": {"q": q, "active": active, "locked": locked},
             "can_create": user_has_perm(request.user, "accounts.manage_users"),
+            "can_unlock": can_unlock,
             "querystring_base": querystring_without_page(request),
         },
     )
@@ -98,6 +104,8 @@ def _render_detail(
         grant_form = _grant_form(actor)
     grants = selectors.user_grants_listed(target)
     revocable = {g.pk for g in grants if can_grant and selectors.grant_in_actor_scope(actor, g)}
+    # credentials only of accounts ranked below the actor (the services refuse the rest too)
+    above = actor.pk != target.pk and duties.outranks(user_roles(actor), {g.role for g in grants})
     return render(
         request,
         "accounts/user_detail.html",
@@ -106,8 +114,10 @@ def _render_detail(
             "grants": grants,
             "revocable": revocable,
             "grant_form": grant_form if can_grant else None,
-            "can_manage": user_has_perm(actor, "accounts.manage_users") and actor.pk != target.pk,
+            "can_manage": user_has_perm(actor, "accounts.manage_users") and above,
             "can_unlock": user_has_perm(actor, "accounts.unlock"),
+            "can_reset_otp": user_has_perm(actor, "accounts.reset_otp") and above,
+            "has_device": TOTPDevice.objects.filter(user=target).exists(),
             "locked": _is_locked(target),
         },
         status=status,
@@ -209,4 +219,21 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     )
     cleared = services.user_unlock(target, actor=actor, request=request)
     messages.success(request, f"已解除锁定（清除 {cleared} 条失败记录）")
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@require_perm("accounts.reset_otp")
+@require_POST
+def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """The security administrator clears a lost second factor; the user enrols again."""
+    actor = request.user
+    target = get_in_scope(
+        selectors.users_visible_to(actor, "accounts.reset_otp"), pk, user=actor, request=request
+    )
+    try:
+        removed = services.second_factor_reset(target, actor=actor, request=request)
+    except services.AccountError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已清除 {removed} 个双因素认证设备，该用户下次登录时重新绑定")
     return redirect("accounts:user_detail", pk=target.pk)

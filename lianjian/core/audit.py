@@ -2,14 +2,21 @@
 
 `audit_record` must run inside the business transaction it describes: it
 locks the chain head, so if the audit write fails the change rolls back too.
+
+Every row written while a request runs carries that request's client
+address, also when the service writing it was given no request (registry
+and work-order services take an actor, not a request): `AuditContextMiddleware`
+keeps the address in a request-local context for the request's duration.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ipaddress
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -17,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from lianjian.core.logging import redact
@@ -27,18 +34,69 @@ from lianjian.core.models import AuditEvent, AuditHead
 def client_ip(request: HttpRequest | None) -> str:
     """The client address for audit, rate limits and lockouts: one rule for all three.
 
-    Behind the reverse proxy (BEHIND_PROXY) REMOTE_ADDR is the proxy itself, so
-    the last X-Forwarded-For hop, the one nginx appended, names the client;
-    earlier hops are client-supplied and never trusted.
+    Behind the reverse proxy (`BEHIND_PROXY`), and only when the request comes
+    from one of `TRUSTED_PROXIES` (default: this machine, where nginx runs),
+    X-Forwarded-For is read from the right: hops that are trusted proxies
+    themselves are skipped and the first other address is the client. Hops
+    to its left were written by the client and are never trusted. A request
+    from anywhere else, or a hop that is not an address, is its REMOTE_ADDR.
     """
     if request is None:
         return ""
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1][:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    remote = str(request.META.get("REMOTE_ADDR", ""))[:64]
+    if not getattr(settings, "BEHIND_PROXY", False):
+        return remote
+    trusted = _networks(tuple(str(n) for n in getattr(settings, "TRUSTED_PROXIES", ())))
+    if not _in(remote, trusted):
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if _address(hop) is None:
+            return remote
+        if not _in(hop, trusted):
+            return hop[:64]
+    return remote
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(
+    values: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(v, strict=False) for v in values)
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _in(value: str, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    address = _address(value)
+    return address is not None and any(address in n for n in networks)
+
+
+# the client address of the request being served (AuditContextMiddleware), for rows
+# written by services that were given no request
+_SOURCE_IP: ContextVar[str] = ContextVar("audit_source_ip", default="")
+
+
+class AuditContextMiddleware:
+    """Every audit row written during a request carries its client address (S11).
+
+    Pages and the API alike: it runs first, before anything that may audit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _SOURCE_IP.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _SOURCE_IP.reset(token)
 
 
 def _scope_of(user: Any) -> str:
@@ -123,7 +181,7 @@ def audit_record(
             object_type=object_type[:64],
             object_id=str(object_id)[:64],
             scope=(scope or _scope_of(user))[:200],
-            source_ip=client_ip(request),
+            source_ip=client_ip(request) if request is not None else _SOURCE_IP.get(),
             result=result,
             detail=clean_detail,
             prev_hash=head.last_hash,

@@ -1,7 +1,10 @@
 """Who sees which needs: region grants (through the orgs chokepoint) and department grants.
 
 Street and community staff see needs located in their subtree; department
-handlers see needs assigned to their department(s) and nothing else.
+handlers see needs assigned to their department(s) and nothing else. A need
+is assigned by a dispatch only: triage's proposal is kept apart
+(`proposed_department`) and grants no visibility, so `department` — on the
+need, its events, summary and tallies alike — is empty until dispatch.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianjian.accounts.departments import DepartmentDirectory
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
 
@@ -17,6 +18,22 @@ def _api_routers() -> list[Any]:
     from lianjian.needs.api import router
 
     return [router]
+
+
+def _department_region(key: str) -> int | None:
+    """A handler grant's department lies in its street (accounts checks grants against it)."""
+    from lianjian.needs.models import Department
+
+    street_id: int | None = (
+        Department.objects.filter(key=key).values_list("street_id", flat=True).first()
+    )
+    return street_id
+
+
+def _department_keys_in(regions: Any) -> Any:
+    from lianjian.needs.models import Department
+
+    return Department.objects.filter(street__in=regions).values("key")
 
 
 REGISTRY = AppRegistry(
@@ -48,4 +65,9 @@ REGISTRY = AppRegistry(
     ),
     urls=(("needs/", "lianjian.needs.urls"),),
     api_routers=_api_routers,
+    extensions={
+        "accounts.department_lookup": [
+            DepartmentDirectory(region_of=_department_region, keys_in=_department_keys_in)
+        ]
+    },
 )

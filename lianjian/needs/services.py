@@ -747,8 +747,10 @@ def triage_retrain_request(street: Region, *, actor: Any, request: Any = None) -
 
 
 def _apply_proposal(need: Need, proposal: Any) -> None:
+    """Record triage's proposal. The department stays empty: only a dispatch assigns
+    one, and with it the handlers' visibility (`access.need_scope_q` reads `department`)."""
     if proposal is None:
-        need.department = route_for(need.street_id, None) if need.street_id else None
+        need.proposed_department = route_for(need.street_id, None) if need.street_id else None
         return
     category = None
     if getattr(proposal, "category_id", None):
@@ -765,7 +767,6 @@ def _apply_proposal(need: Need, proposal: Any) -> None:
     need.proposed_category = category
     need.proposed_department = department
     need.category = category
-    need.department = department
     need.proposal_confidence = float(getattr(proposal, "confidence", 0.0) or 0.0)
     need.proposal_source = str(getattr(proposal, "source", "") or "")[:32]
 

@@ -75,7 +75,13 @@ def test_revoking_a_cached_token_refuses_it_at_once(personas, tree, cached):
     assert c.get(f"{API}/units").status_code == 401
 
 
-def test_removing_and_adding_grants_changes_scope_on_the_next_request(personas, tree, cached):
+def test_a_grant_change_revokes_the_token_on_the_next_request(personas, tree, cached):
+    """S27: a token dies with a role change; the cached entry must not outlive it.
+
+    (Before tokens died with grant changes this test showed the token's scope
+    growing and shrinking; the scope change on the next request is now shown
+    for cached sessions, in `test_an_added_grant_widens_the_cached_session_at_once`.)
+    """
     key = token_create(personas.secretary_a1, "sync")
     c = bearer(key)
     assert [u["id"] for u in c.get(f"{API}/units").json()["items"]] == [tree.unit_a1.pk]
@@ -85,11 +91,14 @@ def test_removing_and_adding_grants_changes_scope_on_the_next_request(personas, 
         region=tree.community_a2,
         actor=personas.district_admin,
     )
-    ids = {u["id"] for u in c.get(f"{API}/units").json()["items"]}
+    assert c.get(f"{API}/units").status_code == 401
+    assert ApiToken.objects.get().revoked_at is not None
+    fresh = bearer(token_create(personas.secretary_a1, "sync"))
+    ids = {u["id"] for u in fresh.get(f"{API}/units").json()["items"]}
     assert ids == {tree.unit_a1.pk, tree.unit_a2.pk}
     for grant in Grant.objects.filter(user=personas.secretary_a1):
         grant_remove(grant, actor=personas.district_admin)
-    assert c.get(f"{API}/units").status_code == 403
+    assert fresh.get(f"{API}/units").status_code == 401
 
 
 def test_a_moved_party_org_is_seen_at_once(personas, tree, cached):
@@ -212,6 +221,19 @@ def test_a_password_reset_ends_the_cached_session(personas, tree, cached_session
     password_reset(personas.street_staff, personas.district_admin)
     response = client.get("/orgs/members/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_added_grant_widens_the_cached_session_at_once(personas, tree, cached_sessions, client):
+    client.force_login(personas.secretary_a1)
+    assert [u["id"] for u in client.get(f"{API}/units").json()["items"]] == [tree.unit_a1.pk]
+    grant_add(
+        personas.secretary_a1,
+        Role.COMMUNITY_SECRETARY,
+        region=tree.community_a2,
+        actor=personas.district_admin,
+    )
+    ids = {u["id"] for u in client.get(f"{API}/units").json()["items"]}
+    assert ids == {tree.unit_a1.pk, tree.unit_a2.pk}
 
 
 def test_a_removed_grant_closes_the_page_at_once(personas, tree, cached_sessions, client):

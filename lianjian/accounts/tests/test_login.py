@@ -223,6 +223,7 @@ def test_unlock_clears_the_lockout_and_is_audited(personas: Any) -> None:
 def test_lockout_uses_the_forwarded_client_behind_the_proxy(settings: Any) -> None:
     """Behind nginx every request comes from the proxy; lockouts must not hit everyone."""
     settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.254"]  # nginx's address
     _make_user()
     for _ in range(5):
         Client().post(

@@ -193,6 +193,7 @@ def test_client_ip_behind_the_proxy_trusts_only_the_last_hop(rf: Any, settings: 
     from lianjian.core.audit import client_ip
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]  # nginx's address
     settings.BEHIND_PROXY = False
     assert client_ip(request) == "10.0.0.9"
     settings.BEHIND_PROXY = True

@@ -10,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from lianjian.needs import services as S
 
-# measured with the fixture world; a page over budget has grown an N+1 or a needless query
-BUDGETS = {"list": 6, "detail": 15, "dispatch": 26, "intake_get": 6, "intake_post": 27}
+# measured with the fixture world; a page over budget has grown an N+1 or a needless query.
+# dispatch: 26 -> 30 when the department became the dispatch's alone (issue 11 finding 11):
+# the need's tally moves from "no department" to the department's row (one more update,
+# and here, the row's first use, its creation in a savepoint)
+BUDGETS = {"list": 6, "detail": 15, "dispatch": 30, "intake_get": 6, "intake_post": 27}
 
 
 def _warm(c: Any) -> Any:

@@ -330,7 +330,9 @@ def test_need_submit_records_the_proposal(
     )
     assert need.proposal_source == "keywords"
     assert need.proposed_category_id == street_config["cats"]["教育"].pk
-    assert need.department_id == street_config["depts"]["教育"].pk
+    # proposed, not assigned: only a dispatch assigns (issue 11 finding 11)
+    assert need.proposed_department_id == street_config["depts"]["教育"].pk
+    assert need.department_id is None
 
 
 # ---------------------------------------------------------------- the command

@@ -171,7 +171,9 @@ def test_broken_triage_never_blocks_intake(world: Any, submit: Any, monkeypatch:
     monkeypatch.setitem(sys.modules, "lianjian.needs.triage", types.SimpleNamespace(propose=boom))
     need = submit()
     assert need.status == Status.RECEIVED
-    assert need.department_id == world.demo.departments["service"].pk
+    # the street's fallback is proposed; only a dispatch assigns (issue 11 finding 11)
+    assert need.proposed_department_id == world.demo.departments["service"].pk
+    assert need.department_id is None
 
 
 def test_dispatch_sets_deadline_in_working_days(world: Any, personas: Any, submit: Any) -> None:
