@@ -22,7 +22,7 @@ from django.utils import timezone
 from lianjian.core.demo import DemoContext
 from lianjian.core.models import Notification
 from lianjian.core.roles import Role
-from lianjian.needs import services
+from lianjian.needs import services, workdays
 from lianjian.needs.models import (
     Category,
     Channel,
@@ -344,32 +344,55 @@ def _dispatch(work: _Work, need: Need, category: str, at: dt.datetime) -> Need:
         )
 
 
+def _office(work: _Work, at: dt.datetime, after: dt.datetime) -> dt.datetime:
+    """`at`, or the next moment in office hours (9:00 to 18:00 of a working day): staff
+    dispatch, answer and close at work. Never later than the build, never before `after`."""
+    local = timezone.localtime(at)
+    day, moved = local.date(), local.hour >= 18
+    if moved:
+        day += dt.timedelta(days=1)
+    while not workdays.is_workday(day):
+        day += dt.timedelta(days=1)
+        moved = True
+    if moved or local.hour < 9:
+        local = local_moment(day, 9, work.rng.randint(0, 59))
+    return _between(work, local, after)
+
+
+def _between(work: _Work, at: dt.datetime, after: dt.datetime) -> dt.datetime:
+    """`at`, kept after the previous step and before the build (history stays in order)."""
+    latest = work.now - dt.timedelta(hours=1)
+    return max(min(at, latest), after + dt.timedelta(minutes=1))
+
+
 def _handle(work: _Work, need: Need, category: str) -> None:
     """Dispatch, reply, rating (a reopening when unsatisfied) and close, each at its moment."""
-    rng, latest = work.rng, work.now - dt.timedelta(hours=2)
-    at = need_submitted_at(need) + dt.timedelta(minutes=rng.randint(20, 240))
+    rng = work.rng
+    submitted = need_submitted_at(need)
+    at = _office(work, submitted + dt.timedelta(minutes=rng.randint(20, 240)), submitted)
     need = _dispatch(work, need, category, at)
     handler = work.handlers[need.department_id or 0]
     assert need.deadline is not None
     if rng.random() < 0.07:  # a few answered late
         reply_at = need.deadline + dt.timedelta(hours=rng.randint(10, 60))
     else:
-        reply_at = at + (need.deadline - at) * rng.uniform(0.1, 0.85)
-    reply_at = min(max(reply_at, at + dt.timedelta(minutes=30)), latest)
+        reply_at = at + (need.deadline - at) * rng.uniform(0.1, 0.8)
+    reply_at = _office(work, reply_at, at + dt.timedelta(minutes=30))
     with needs_clock(reply_at):
         need_reply(need.pk, actor=handler, reply_text=REPLIES[category])
     work.counts["handled"] += 1
-    at = min(reply_at + dt.timedelta(hours=rng.randint(4, 72)), latest)
-    rating = rng.choices(Rating.values, [80, 14, 6])[0]
+    # submitters rate later that day or in the next two
+    at = _between(work, reply_at + dt.timedelta(hours=rng.randint(3, 50)), reply_at)
+    rating = rng.choices(Rating.values, [78, 14, 8])[0]
     _rate(work, need, rating, at)
     if rating == Rating.UNSATISFIED:  # reopened: answered again, rated again
         work.counts["reopened"] += 1
-        at = min(at + dt.timedelta(hours=rng.randint(20, 60)), latest)
+        at = _office(work, at + dt.timedelta(hours=rng.randint(20, 60)), at)
         with needs_clock(at):
             need_reply(need.pk, actor=handler, reply_text="补充答复：" + REPLIES[category])
-        at = min(at + dt.timedelta(hours=rng.randint(4, 48)), latest)
-        _rate(work, need, rng.choice([Rating.SATISFIED, Rating.BASIC]), at)
-    with needs_clock(min(at + dt.timedelta(hours=rng.randint(1, 30)), latest)):
+        at = _between(work, at + dt.timedelta(hours=rng.randint(4, 48)), at)
+        _rate(work, need, rng.choices(Rating.values, [45, 15, 40])[0], at)
+    with needs_clock(_office(work, at + dt.timedelta(hours=rng.randint(1, 30)), at)):
         need_close(need.pk, actor=work.dispatcher, note="已答复并评价，办结")
 
 
