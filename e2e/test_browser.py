@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlparse
 
@@ -13,9 +14,53 @@ from e2e.conftest import ARTIFACTS, DemoServer, login
 pytestmark = pytest.mark.browser
 
 
+def _shown(page: Any, stat: str) -> int:
+    return int(page.inner_text(f"#stat-{stat}").replace(",", ""))
+
+
+def _district_counts(server: DemoServer, name: str) -> dict[str, int]:
+    """What the dashboard should show for a district admin, counted on the server's database."""
+    ((district,),) = server.query(
+        "SELECT id FROM orgs_region WHERE name = ? AND level = 'district'", name
+    )
+
+    def count(sql: str, *params: Any) -> int:
+        return int(server.query(sql, district, *params)[0][0])
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "units": count("SELECT COUNT(*) FROM orgs_unit WHERE district_id = ? AND is_active"),
+        "non_liangxin": count(
+            "SELECT COUNT(*) FROM orgs_unit WHERE district_id = ? AND is_active AND kind NOT IN "
+            "('private_enterprise', 'social_org', 'individual_business', 'community_team')"
+        ),
+        "members": count("SELECT COUNT(*) FROM orgs_member WHERE district_id = ? AND is_active"),
+        "floating": count(
+            "SELECT COUNT(*) FROM orgs_member WHERE district_id = ? AND is_active AND is_floating"
+        ),
+        "needs": count("SELECT COUNT(*) FROM needs_need WHERE district_id = ?"),
+        "open": count(
+            "SELECT COUNT(*) FROM needs_need WHERE district_id = ? AND status IN "
+            "('received', 'dispatched', 'accepted', 'returned', 'transferred', 'reopened')"
+        ),
+        "overdue": count(
+            "SELECT COUNT(*) FROM needs_need WHERE district_id = ? AND deadline < ? AND status "
+            "IN ('dispatched', 'accepted', 'transferred', 'reopened')",  # AWAITING_REPLY
+            now,
+        ),
+    }
+
+
 def test_dashboard_renders_chinese_and_charts_on_phone_and_desktop(
     page: Any, demo_server: DemoServer
 ) -> None:
+    """The demo logins' dashboards show the seed figures: 长宁区's ledger (seed 002: 13,101
+    两新 organizations, 6,553 个体工商户 and 903 社区活动团队 besides the state units), the
+    216 handled needs of 虹桥街道 (seed 001) beside today's open ones, and 莱锦's 170
+    enterprises and 132 floating members (seed 004)."""
+    counts = _district_counts(demo_server, "长宁区")
+    assert counts["units"] == 13_101 + 6_553 + 903 + counts["non_liangxin"]
+    assert counts["needs"] == 216 + counts["open"] and counts["overdue"] > 0
     login(page, demo_server, "demo_district")
     ARTIFACTS.mkdir(exist_ok=True)
     for width, height in ((375, 812), (1280, 900)):
@@ -24,8 +69,18 @@ def test_dashboard_renders_chinese_and_charts_on_phone_and_desktop(
         page.wait_for_selector(".chart canvas")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # let ECharts finish its opening animation
-        assert page.inner_text("#stat-members").replace(",", "").isdigit()
-        assert int(page.inner_text("#stat-floating").replace(",", "")) >= 0
+        shown = {
+            key: _shown(page, stat)
+            for key, stat in (
+                ("units", "units"),
+                ("members", "members"),
+                ("floating", "floating"),
+                ("needs", "needs-total"),
+                ("open", "needs-open"),
+                ("overdue", "needs-overdue"),
+            )
+        }
+        assert shown == {k: counts[k] for k in shown}
         # the page must fit the phone: no horizontal scrolling
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -33,6 +88,11 @@ def test_dashboard_renders_chinese_and_charts_on_phone_and_desktop(
         assert overflow <= 1, f"page scrolls sideways by {overflow}px at {width}px"
         page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}.png"), full_page=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    page.context.clear_cookies()
+    login(page, demo_server, "demo_balizhuang")
+    page.goto(demo_server.url + reverse("portal:home"))
+    assert (_shown(page, "units"), _shown(page, "floating")) == (170, 132)
 
 
 def test_pages_load_nothing_from_outside(page: Any, demo_server: DemoServer) -> None:

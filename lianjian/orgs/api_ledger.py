@@ -163,7 +163,12 @@ class LedgerCoverageOut(Schema):
 
     region: dict[str, Any]
     as_of: str
-    figures: dict[str, FigureOut]
+    figures: dict[str, FigureOut] = Field(
+        description="统计项（键 → 名称与数量）。两新组织等按单位计（家）："
+        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.FIGURES.items())
+        + "；按党组织计（个）："
+        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.ORG_FIGURES.items())
+    )
     rates: dict[str, float | None]
     floating_members: dict[str, Any]
     breakdowns: dict[str, list[dict[str, Any]]]

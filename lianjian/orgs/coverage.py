@@ -87,6 +87,14 @@ FIGURES: dict[str, tuple[str, Q]] = {
     "members_no_org": ("有党员但无党组织覆盖", Q(has_member=True, covered=False)),
 }
 FORMATION_FIGURES = {f"formation_{f}": f for f in PartyOrg.Formation.values}
+# figure key → (label, filter on the live coverage links of the subtree's units alive on the
+# date): these count distinct Party organizations, not units. Seed 002's "党组织837个，覆盖
+# 3098家两新组织" is `covering_orgs` beside `liangxin_covered`: every organization founded and
+# not dissolved on the date with a live link to at least one 两新 organization of the subtree
+# (an organization covering units in two streets counts in each, once in the district).
+ORG_FIGURES: dict[str, tuple[str, Q]] = {
+    "covering_orgs": ("覆盖两新组织的党组织（个）", Q(unit__kind__in=LIANGXIN_KINDS)),
+}
 
 # The same figures as predicates over one row of `tally`: the report counts in Python
 # over a few dozen (kind, flags) groups, so each EXISTS runs once per unit instead of
@@ -227,7 +235,25 @@ def region_figures(region: Region, as_of: dt.date) -> dict[str, int]:
     """Figures for a whole subtree with no user scope: demo builder and benchmarks only."""
     field = LEVEL_FIELD[Region.Level(region.level)]
     units = Unit.objects.filter(**{field: region.pk})
-    return count_figures(tally(annotate_units(units, as_of, _subquery_within(region))))
+    counts = count_figures(tally(annotate_units(units, as_of, _subquery_within(region))))
+    return {**counts, **count_org_figures(units, as_of)}
+
+
+def count_org_figures(units: QuerySet[Unit], as_of: dt.date) -> dict[str, int]:
+    """`ORG_FIGURES` over the links of `units` alive on `as_of`: one query."""
+    alive = units.filter(_alive(as_of, "registered_on", "deregistered_on")).values("pk")
+    return _links_alive(as_of, unit__in=alive).aggregate(
+        **{
+            key: Count("party_org_id", distinct=True, filter=q)
+            for key, (_, q) in ORG_FIGURES.items()
+        }
+    )
+
+
+def org_figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:
+    """`ORG_FIGURES` for `region`'s subtree, over the units in the user's scope."""
+    within = {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
+    return count_org_figures(units_visible_to(user, PERM).filter(**within), as_of)
 
 
 def _with_liaison(qs: QuerySet[Unit]) -> QuerySet[Unit]:
@@ -507,12 +533,13 @@ def report_counts(
 
 
 def figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:
-    """Every figure of the report from one grouped query (`tally`'s, compiled once per
-    scope and region)."""
+    """Every figure of the report: the unit figures from one grouped query (`tally`'s,
+    compiled once per scope and region), the organization figures from one more."""
     statement = _tally_statement(*_statement_key(user, region))
     if statement is None:  # a scope that matches nothing
-        return count_figures([])
-    return count_figures(fetch_dicts(with_value(statement, _DATE, _AS_OF, as_of)))
+        return {**count_figures([]), **dict.fromkeys(ORG_FIGURES, 0)}
+    counts = count_figures(fetch_dicts(with_value(statement, _DATE, _AS_OF, as_of)))
+    return {**counts, **org_figures(user, region, as_of)}
 
 
 def floating_members(user: Any, region: Region, as_of: dt.date) -> dict[str, Any]:
@@ -541,13 +568,15 @@ def coverage_report(
     """The report as plain data: pages, the API and the Excel export all render this."""
     if with_breakdowns:
         counts, rows_by = report_counts(region, *report_tallies(user, region, as_of))
+        counts = {**counts, **org_figures(user, region, as_of)}
     else:
         counts = figures(user, region, as_of)
     report: dict[str, Any] = {
         "region": {"id": region.pk, "name": region.name, "level": region.level},
         "as_of": as_of.isoformat(),
         "figures": {
-            key: {"label": label, "count": counts[key]} for key, (label, _) in FIGURES.items()
+            key: {"label": label, "count": counts[key]}
+            for key, (label, _) in (*FIGURES.items(), *ORG_FIGURES.items())
         },
         "rates": {
             "organization_coverage": rate(counts["liangxin_covered"], counts["liangxin"]),

@@ -1,10 +1,15 @@
 """A Changning-sized 两新 ledger for the demo district, so the coverage report reproduces
-seed 002: 13,101 两新 organizations of which 3,098 are covered (23.6%), 6,553 个体工商户
-and 903 社区活动团队 outside the denominator, and all 263 规模以上 enterprises covered.
+seed 002: 13,101 两新 organizations of which 3,098 are covered (23.6%) by 837 Party
+organizations, 6,553 个体工商户 and 903 社区活动团队 outside the denominator, and all
+263 规模以上 enterprises covered.
 
-The builder tops up whatever the district already holds (the demo's named units
-count too), so the district's figures land exactly on the seed's. It writes
-with bulk_create for speed (20k units in seconds) and records one audit event.
+The builder tops up whatever the district already holds (the demo's named units and
+organizations count too), so the district's figures land exactly on the seed's. Its
+units and organizations go to the district's other streets (`LEDGER_STREETS`, created
+when missing), never to the streets the demo describes unit by unit: 虹桥街道's visit
+coverage (seed 001) counts that street's 两新 units, and 20k ledger units there would
+swamp its forty. It writes with bulk_create for speed (20k units in seconds) and
+records one audit event.
 """
 
 from __future__ import annotations
@@ -19,8 +24,15 @@ from lianjian.core.audit import audit_record
 from lianjian.core.demo import DemoContext
 from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from lianjian.orgs.coverage import region_figures
-from lianjian.orgs.models import OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
-from lianjian.orgs.services import party_org_create
+from lianjian.orgs.models import (
+    LIANGXIN_KINDS,
+    OrgUnitCoverage,
+    PartyOrg,
+    Region,
+    Unit,
+    UnitKind,
+)
+from lianjian.orgs.services import party_org_create, region_create
 
 SEED_002 = {
     "liangxin": 13_101,
@@ -35,6 +47,11 @@ INDUSTRIES = (
     "物流运输", "建筑装饰", "教育培训", "医疗健康", "社会服务", "制造业",
 )  # fmt: skip
 LIAISON_SHARE = 0.45  # uncovered units without members that have a liaison (work coverage)
+# 长宁区's streets and town besides 虹桥街道 and 程家桥街道, which keep only their named units
+LEDGER_STREETS = (
+    "华阳路街道", "江苏路街道", "新华路街道", "周家桥街道",
+    "天山路街道", "仙霞新村街道", "北新泾街道", "新泾镇",
+)  # fmt: skip
 
 
 class LedgerTargetError(ValueError):
@@ -55,28 +72,69 @@ def _date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, max((end - start).days, 0)))
 
 
+def _ledger_streets(district: Region) -> list[Region]:
+    """The streets the ledger fills, created under the district when missing."""
+    existing = {
+        r.name: r
+        for r in Region.objects.filter(
+            district_ref=district, level=Region.Level.STREET, name__in=LEDGER_STREETS
+        )
+    }
+    return [
+        existing.get(name) or region_create(name=name, level=Region.Level.STREET, parent=district)
+        for name in LEDGER_STREETS
+    ]
+
+
+def _org(
+    name: str, formation: str, region: Region, parent: PartyOrg, at: int, founded: dt.date
+) -> PartyOrg:
+    return PartyOrg(
+        name=name,
+        level=PartyOrg.Level.BRANCH,
+        formation=formation,
+        org_type=PartyOrg.OrgType.INDEPENDENT
+        if formation == PartyOrg.Formation.SINGLE
+        else PartyOrg.OrgType.REGIONAL,
+        region=region,
+        founded_on=founded,
+        path=PartyOrg._get_path(parent.path, parent.depth + 1, at),
+        depth=parent.depth + 1,
+        numchild=0,
+        **region.ancestor_ids(),
+    )
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` branches over streets holding `weights` units each: one for every street with
+    units, each further one where a branch would otherwise cover the most units."""
+    shares = [1 if w else 0 for w in weights]
+    while sum(shares) < total:
+        room = [i for i, w in enumerate(weights) if shares[i] < w]
+        if not room:
+            break
+        shares[max(room, key=lambda i: weights[i] / shares[i])] += 1
+    if sum(shares) != total:
+        raise LedgerTargetError("联合党支部数与待覆盖单位数不匹配，无法补足台账")
+    return shares
+
+
 @transaction.atomic
 def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, int]:
     """Top the district up to seed 002's figures as of today; returns what was created."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     today = dt.date.today()
     recent = today - dt.timedelta(days=30)
-    places = list(
-        Region.objects.filter(
-            district_ref=district, level__in=[Region.Level.COMMUNITY, Region.Level.AREA]
-        ).order_by("path")
-    ) or list(Region.objects.filter(district_ref=district, level=Region.Level.STREET))
-    if not places:
-        raise LedgerTargetError("该区没有街道或社区，无法分布台账单位")
+    streets = _ledger_streets(district)
 
-    # cover any existing 规模以上 unit that is not covered yet (seed: 100% covered)
+    # an existing 规模以上 unit not covered yet gets its own branch (seed: 100% covered)
     district_q = Unit.objects.filter(district=district)
     now = region_figures(district, today)
     existing_uncovered_above = [
-        u.pk
-        for u in district_q.filter(
-            kind__in=[UnitKind.PRIVATE_ENTERPRISE, UnitKind.SOCIAL_ORG], is_above_scale=True
-        )
+        u
+        for u in district_q.filter(kind__in=LIANGXIN_KINDS, is_above_scale=True, is_active=True)
+        .select_related("region")
+        .order_by("pk")
         if not u.coverages.filter(until__isnull=True).exists()
     ]
     new_lx = SEED_002["liangxin"] - now["liangxin"]
@@ -86,7 +144,13 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
     )
     new_individual = SEED_002["excluded_individual"] - now["excluded_individual"]
     new_team = SEED_002["excluded_team"] - now["excluded_team"]
-    if min(new_lx, new_above, new_covered, new_individual, new_team) < 0 or new_covered < new_above:
+    singles = new_above + len(existing_uncovered_above)
+    new_joint = SEED_002["orgs"] - now["covering_orgs"] - singles
+    covered_by_joint = new_covered - new_above
+    if (
+        min(new_lx, new_above, new_individual, new_team, covered_by_joint) < 0
+        or not 0 < new_joint <= covered_by_joint
+    ):
         raise LedgerTargetError("该区现有单位已超过 seed 002 的数字，无法补足台账")
 
     used = {
@@ -98,7 +162,7 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
     individual_codes = _codes("92310105", used, rng)
 
     def unit(n: int, kind: str, name: str, code: str | None, **extra: Any) -> Unit:
-        region = places[n % len(places)]
+        region = streets[n % len(streets)]
         return Unit(
             name=name,
             credit_code=code,
@@ -112,8 +176,8 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
         )
 
     units: list[Unit] = []
-    covered_units: list[Unit] = []
     above_units: list[Unit] = []
+    joint_by_street: dict[int, list[Unit]] = {s.pk: [] for s in streets}
     for n in range(new_lx):
         is_social = n % 9 == 8  # about one in nine 两新 organizations is a social organization
         kind = UnitKind.SOCIAL_ORG if is_social else UnitKind.PRIVATE_ENTERPRISE
@@ -134,7 +198,7 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
         if above:
             above_units.append(u)
         elif covered:
-            covered_units.append(u)
+            joint_by_street[u.region.pk].append(u)
     for n in range(new_individual):
         units.append(
             unit(
@@ -151,7 +215,8 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
         )
     Unit.objects.bulk_create(units, batch_size=2000)
 
-    # organizations: one 单独建 branch per 规模以上 enterprise, joint branches for the rest
+    # organizations: one 单独建 branch per 规模以上 enterprise, in its street; each street's
+    # other covered units shared among that street's joint branches
     committee = PartyOrg.objects.filter(district=district, name="长宁区两新组织综合党委").first()
     if committee is None:
         committee = party_org_create(
@@ -162,57 +227,35 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
             region=district,
             founded_on=dt.date(2005, 7, 1),
         )
-    covering_now = (
-        OrgUnitCoverage.objects.filter(unit__district=district, until__isnull=True)
-        .values("party_org_id")
-        .distinct()
-        .count()
-    )
-    joint_count = max(1, SEED_002["orgs"] - covering_now - len(above_units))
-    joint_count = min(joint_count, max(1, len(covered_units) + len(existing_uncovered_above)))
-    specs: list[tuple[str, str, list[Any]]] = []
-    for i, u in enumerate(above_units):
-        specs.append((f"长宁两新党支部{i + 1:04d}", PartyOrg.Formation.SINGLE, [u]))
-    joint_members: list[list[Any]] = [[] for _ in range(joint_count)]
-    for i, item in enumerate([*covered_units, *existing_uncovered_above]):
-        joint_members[i % joint_count].append(item)
-    for i, group in enumerate(joint_members):
-        specs.append((f"长宁两新联合党支部{i + 1:04d}", PartyOrg.Formation.JOINT, group))
+    specs: list[tuple[str, str, Region, list[Unit]]] = []
+    for u in [*above_units, *existing_uncovered_above]:
+        specs.append((f"{u.name}党支部", PartyOrg.Formation.SINGLE, u.region, [u]))
+    counts = _shares(new_joint, [len(joint_by_street[s.pk]) for s in streets])
+    for street, count in zip(streets, counts, strict=True):
+        groups: list[list[Unit]] = [[] for _ in range(count)]
+        for i, u in enumerate(joint_by_street[street.pk]):
+            groups[i % count].append(u)
+        for i, group in enumerate(groups):
+            specs.append(
+                (f"{street.name}两新联合党支部{i + 1:03d}", PartyOrg.Formation.JOINT, street, group)
+            )
     specs.sort(key=lambda spec: spec[0])  # treebeard keeps siblings in name order
     start = committee.numchild
-    orgs = []
-    for i, (name, formation, _) in enumerate(specs):
-        region = places[i % len(places)]
-        orgs.append(
-            PartyOrg(
-                name=name,
-                level=PartyOrg.Level.BRANCH,
-                formation=formation,
-                org_type=PartyOrg.OrgType.INDEPENDENT
-                if formation == PartyOrg.Formation.SINGLE
-                else PartyOrg.OrgType.REGIONAL,
-                region=region,
-                founded_on=_date(rng, today - dt.timedelta(days=900), recent),
-                path=PartyOrg._get_path(committee.path, committee.depth + 1, start + i + 1),
-                depth=committee.depth + 1,
-                numchild=0,
-                **region.ancestor_ids(),
-            )
-        )
+    orgs = [
+        _org(name, formation, region, committee, start + i + 1, founded)
+        for i, (name, formation, region, _) in enumerate(specs)
+        for founded in [_date(rng, today - dt.timedelta(days=900), recent)]
+    ]
     PartyOrg.objects.bulk_create(orgs, batch_size=1000)
     PartyOrg.objects.filter(pk=committee.pk).update(numchild=start + len(orgs))
-    links = []
-    for org, (_, _, group) in zip(orgs, specs, strict=True):
-        for item in group:
-            links.append(
-                OrgUnitCoverage(
-                    party_org=org,
-                    unit_id=item if isinstance(item, int) else item.pk,
-                    since=org.founded_on,
-                )
-            )
+    links = [
+        OrgUnitCoverage(party_org=org, unit_id=item.pk, since=org.founded_on)
+        for org, (_, _, _, group) in zip(orgs, specs, strict=True)
+        for item in group
+    ]
     OrgUnitCoverage.objects.bulk_create(links, batch_size=2000)
     created = {
+        "streets": len(streets),
         "units": len(units),
         "party_orgs": len(orgs),
         "coverage_links": len(links),
@@ -228,6 +271,7 @@ def build(ctx: DemoContext) -> None:
         return
     created = build_liangxin_ledger(ctx.objects["changning"]["district"])
     ctx.summaries["ledger"] = (
-        f"新增单位 {created['units']} 家、党组织 {created['party_orgs']} 个、"
-        f"覆盖关系 {created['coverage_links']} 条"
+        f"在{LEDGER_STREETS[0]}等 {created['streets']} 个街道（镇）新增单位 "
+        f"{created['units']:,} 家、党组织 {created['party_orgs']} 个、"
+        f"覆盖关系 {created['coverage_links']:,} 条"
     )

@@ -47,6 +47,11 @@ LAIJIN_ENTERPRISES = 170
 LAIJIN_FLOATING_MEMBERS = 132
 DONGYIN_INDEPENDENT_BRANCHES = 7
 DONGYIN_JOINT_MEMBERS = 45
+# 东银中心's units: 7 with their own branch, 24 in the joint branch, the rest without
+# members; with 虹储's and 虹仙's one each, 虹桥街道 holds 40 两新 units, so seed 001's 95%
+# visit coverage is 38 of them visited
+DONGYIN_UNITS = 38
+DONGYIN_JOINT_UNITS = 24
 
 # home-region codes for floating members who came to Beijing from elsewhere
 _HOME_REGIONS = ("410102", "510104", "430102", "370102", "320102", "130102", "420102", "610102")
@@ -269,7 +274,10 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
             else PartyOrg.OrgType.INDEPENDENT,
         )
         b.members(org, b.people.rng.randint(6, 12), code, units=[unit])
-    for unit in aviation[len(AVIATION_UNITS) :: 2]:
+    # every other service firm has its own branch, and every 规模以上 one (seed 002: all
+    # 263 规模以上 enterprises of the district covered)
+    small = aviation[len(AVIATION_UNITS) :]
+    for unit in [u for i, u in enumerate(small) if i % 2 == 0 or u.is_above_scale]:
         org = b.org(
             cjq,
             f"{unit.name}党支部",
@@ -318,7 +326,7 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
     ]
     b.people.rng.shuffle(dy_names)
     dy_units = []
-    for i, name in enumerate(dy_names[:36]):
+    for i, name in enumerate(dy_names[:DONGYIN_UNITS]):
         kind = UnitKind.SOCIAL_ORG if name.endswith("律师事务所") else UnitKind.PRIVATE_ENTERPRISE
         if kind == UnitKind.SOCIAL_ORG:
             name = name.replace("有限公司", "")
@@ -338,7 +346,8 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
     for unit in dy_units[:DONGYIN_INDEPENDENT_BRANCHES]:
         org = b.org(dongyin, f"{unit.name}党支部", PartyOrg.Level.BRANCH, covered_units=[unit])
         b.members(org, b.people.rng.randint(3, 8), code, units=[unit])
-    joint_units = dy_units[DONGYIN_INDEPENDENT_BRANCHES : DONGYIN_INDEPENDENT_BRANCHES + 24]
+    joint_end = DONGYIN_INDEPENDENT_BRANCHES + DONGYIN_JOINT_UNITS
+    joint_units = dy_units[DONGYIN_INDEPENDENT_BRANCHES:joint_end]
     joint = b.org(
         dongyin,
         "东银中心楼宇联合党支部",
@@ -348,8 +357,8 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
         covered_units=joint_units,
     )
     # at most two per unit: a unit with three would owe an independent branch
-    b.members(joint, DONGYIN_JOINT_MEMBERS, code, units=joint_units, per_unit_cap=2)
-    for unit in dy_units[DONGYIN_INDEPENDENT_BRANCHES + 24 :]:
+    joint_members = b.members(joint, DONGYIN_JOINT_MEMBERS, code, units=joint_units, per_unit_cap=2)
+    for unit in dy_units[joint_end:]:
         # units without members: work coverage through a liaison
         unit.liaison_name = b.people.name()
         unit.save(update_fields=["liaison_name"])
@@ -360,8 +369,13 @@ def _build_changning(b: _Builder) -> dict[str, Any]:
         "hq": hq,
         "hongchu": hongchu,
         "hongxian": hongxian,
+        "committee": hq_committee,
+        "hongchu_org": hongchu_org,
+        "hongxian_org": hongxian_org,
         "joint": joint,
         "hongchu_member": hongchu_members[0],
+        "hongchu_members": hongchu_members,
+        "joint_members": joint_members,
         "hongxian_member": hongxian_members[0],
         "recruiter_unit": dy_units[0],
         "merchant_unit": hongchu_unit,

@@ -71,6 +71,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("needs", needs_demo.build),
     ("logins", _base_logins),
     ("visits", visits_demo.build),
+    ("needs.work", needs_demo.build_work),
     ("ledger", coverage_demo.build),
 ]
 

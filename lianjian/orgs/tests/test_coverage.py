@@ -10,7 +10,7 @@ import pytest
 
 from lianjian.orgs import coverage
 from lianjian.orgs.models import PartyOrg, Region, Unit, UnitKind
-from lianjian.orgs.services import unit_deactivate
+from lianjian.orgs.services import party_org_deactivate, unit_deactivate
 from lianjian.orgs.tests.factories import make_member, make_party_org, make_unit
 
 TODAY = dt.date.today()
@@ -77,6 +77,52 @@ def test_district_figures_today(tree: Any, personas: Any, ledger: Ledger) -> Non
     assert formation == {"single": 1, "joint": 1, "temporary": 0}
     area = {r["key"]: r["liangxin"] for r in report["breakdowns"]["area_type"]}
     assert area == {"residential": 6, "building": 1}
+
+
+def test_covering_orgs_counts_each_organization_covering_a_liangxin_unit_once(
+    tree: Any, personas: Any, ledger: Ledger, client_for: Any
+) -> None:
+    """Seed 002's "党组织837个，覆盖3098家": organizations, not units, as of the date."""
+    c1, b1 = tree.community_a1, tree.community_b1
+    y2022 = {"founded_on": dt.date(2022, 1, 1)}  # links open on the founding day
+    a = make_unit(c1, "联合甲", registered_on=dt.date(2021, 1, 1))
+    b = make_unit(b1, "联合乙", registered_on=dt.date(2021, 1, 1))
+    across = make_party_org(
+        c1, "跨街道联合党支部", formation="joint", covered_units=[a, b], **y2022
+    )
+    soe = make_unit(c1, "国企甲", kind=UnitKind.STATE_ENTERPRISE)
+    make_party_org(c1, "国企甲党委", covered_units=[soe])  # covers no 两新 unit
+    also = make_party_org(c1, "单建企业第二支部", covered_units=[ledger.single], **y2022)
+    gone = make_party_org(c1, "已撤销联合支部", formation="joint", covered_units=[a], **y2022)
+    party_org_deactivate(gone, on=TODAY)
+    user = personas.district_admin
+
+    f = coverage.figures(user, tree.district, TODAY)
+    # 东银中心楼宇联合党支部, 单建企业党支部, the one across two streets, the second branch
+    assert f["covering_orgs"] == 4
+    assert f["liangxin_covered"] == 4  # unit_building, single, 联合甲, 联合乙
+    street_a = coverage.figures(user, tree.street_a, TODAY)["covering_orgs"]
+    street_b = coverage.figures(user, tree.street_b, TODAY)["covering_orgs"]
+    assert (street_a, street_b) == (4, 1)  # the cross-street branch counts in each street
+    # yesterday `gone` still covered 联合甲; the links of today's 东银 branch had not opened
+    yesterday = TODAY - dt.timedelta(days=1)
+    assert coverage.figures(user, tree.district, yesterday)["covering_orgs"] == 4
+    # in 2021 only 单建企业党支部 (founded 2020) covered anything
+    assert coverage.figures(user, tree.district, dt.date(2021, 6, 1))["covering_orgs"] == 1
+    # the scope: 虹桥街道's staff see the units of their street only
+    assert coverage.figures(personas.street_staff, tree.district, TODAY)["covering_orgs"] == 4
+    assert coverage.region_figures(tree.district, TODAY)["covering_orgs"] == 4
+    report = coverage.coverage_report(user, tree.district, TODAY)
+    assert report["figures"]["covering_orgs"] == {"label": "覆盖两新组织的党组织（个）", "count": 4}
+
+    client = client_for(user)
+    data = client.get(f"/api/v1/coverage?region={tree.district.pk}").json()
+    assert data["figures"]["covering_orgs"]["count"] == 4
+    page = client.get(f"/orgs/ledger/coverage/?region={tree.district.pk}").content.decode()
+    assert 'id="fig-covering-orgs">4<' in page
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "covering_orgs" in schema["LedgerCoverageOut"]["properties"]["figures"]["description"]
+    assert also.pk and across.pk
 
 
 def test_drill_down_matches_every_figure(tree: Any, personas: Any, ledger: Ledger) -> None:
@@ -252,10 +298,12 @@ def test_statements_compiled_once_per_scope_and_run_for_any_date(
         built = coverage.count_figures(
             coverage.tally(coverage.annotated_units(user, tree.district, day))
         )
+        # the organization figures are counted apart, by one ORM query, on both paths
+        built |= coverage.org_figures(user, tree.district, day)
         assert coverage.figures(user, tree.district, day) == built, day
         report = coverage.coverage_report(user, tree.district, day)
         assert {k: f["count"] for k, f in report["figures"].items()} == {
-            k: built[k] for k in coverage.FIGURES
+            k: built[k] for k in (*coverage.FIGURES, *coverage.ORG_FIGURES)
         }
     assert coverage.figures(user, tree.district, days[0]) != coverage.figures(
         user, tree.district, TODAY

@@ -101,14 +101,16 @@ def test_report_breakdowns_equal_figures_and_lists(
 def test_full_report_reads_the_units_once(
     registry: Any, personas: Any, django_assert_max_num_queries: Any
 ) -> None:
-    """Figures and all five breakdowns from one grouped statement: the rest is the
-    narrowing check, region names, floating members and the user's grants."""
+    """The unit figures and all five breakdowns from one grouped statement, the
+    organization figures (distinct covering organizations) from one over the links: the
+    rest is the narrowing check, region names, floating members and the user's grants."""
     user = personas.district_admin
     coverage.coverage_report(user, registry.district, TODAY)  # grants cached per request
     with django_assert_max_num_queries(5) as ctx:
         coverage.coverage_report(user, registry.district, TODAY)
-    unit_scans = [q for q in ctx.captured_queries if '"orgs_unit"' in q["sql"]]
-    assert len(unit_scans) == 1, [q["sql"][:120] for q in unit_scans]
+    unit_scans = [q["sql"] for q in ctx.captured_queries if '"orgs_unit"' in q["sql"]]
+    grouped = [sql for sql in unit_scans if "COUNT(DISTINCT" not in sql]
+    assert (len(grouped), len(unit_scans)) == (1, 2), [sql[:120] for sql in unit_scans]
 
 
 def test_trend_counts_each_unit_once_per_month_end(tree: Any, personas: Any) -> None:

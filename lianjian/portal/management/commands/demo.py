@@ -24,6 +24,7 @@ SUMMARY_LABELS = {
     "orgs": "登记数据",
     "needs": "需求配置",
     "visits": "走访台账",
+    "needs.work": "需求工单",
     "ledger": "两新台账",
 }
 
