@@ -159,6 +159,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from lianjian.core.api_health import router as health_router
     from lianjian.needs.api import router as needs_router
     from lianjian.orgs.api import router as orgs_router
     from lianjian.orgs.api_ledger import router as ledger_router
@@ -168,6 +169,7 @@ def _register_routers() -> None:
     api.add_router("/", ledger_router)
     api.add_router("/", needs_router)
     api.add_router("/", visits_router)
+    api.add_router("/", health_router)
 
 
 _register_routers()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("needs/", include("lianjian.needs.urls")),
     path("visits/", include("lianjian.visits.urls")),
     path("audit/", include("lianjian.core.urls")),
+    path("system/", include("lianjian.core.urls_health")),
     path("api/v1/", api_urlpatterns()),
 ]
 

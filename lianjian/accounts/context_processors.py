@@ -22,6 +22,7 @@ NAV: list[tuple[str, str, str]] = [
     ("需求配置", "needs:config", "needs.configure"),
     ("走访", "visits:list", "visits.view"),
     ("审计日志", "core:audit_list", "core.view_audit"),
+    ("系统状态", "system:health", "core.view_health"),
     (
         "账户与授权",
         "accounts:user_list",

@@ -90,6 +90,9 @@ for _role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, 
 for _role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY):
     ROLE_PERMISSIONS[_role].add("visits.record")
 
+for _role in (Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN):  # the health page (/system/health/)
+    ROLE_PERMISSIONS[_role].add("core.view_health")
+
 STAFF_ROLES = {
     Role.DISTRICT_ADMIN,
     Role.STREET_STAFF,

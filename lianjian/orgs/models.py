@@ -8,7 +8,7 @@ from django.db import models
 from treebeard.mp_tree import MP_Node
 
 from lianjian.core.fields import EncryptedTextField
-from lianjian.core.models import ScopedModel, TimeStampedModel
+from lianjian.core.models import ScopedModel, TimeStampedModel, WorkerJob
 
 
 class Region(MP_Node, TimeStampedModel):
@@ -344,7 +344,7 @@ class JobProgress:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
 
 
-class ImportJob(JobProgress, models.Model):
+class ImportJob(JobProgress, WorkerJob):
     """One uploaded ledger file and its outcome; large files are processed by a task."""
 
     class Kind(models.TextChoices):
@@ -358,6 +358,9 @@ class ImportJob(JobProgress, models.Model):
         SUCCEEDED = "succeeded", "导入成功"  # every row written in one transaction
         FAILED = "failed", "导入失败"  # rows had errors (report attached); nothing written
         REJECTED = "rejected", "文件被拒绝"  # the file itself was refused before parsing
+        # the run broke off (an error, or its worker died); nothing written, the upload
+        # kept for a retry until `EXPORT_KEEP_HOURS` have passed
+        ERROR = "error", "处理出错"
 
     kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -384,10 +387,10 @@ class ImportJob(JobProgress, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
-    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected"})
+    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected", "error"})
 
 
-class ExportJob(JobProgress, models.Model):
+class ExportJob(JobProgress, WorkerJob):
     """A list export too large for one request, written by the task worker.
 
     Only masked lists go this way (full personal data is exported in the
@@ -399,7 +402,7 @@ class ExportJob(JobProgress, models.Model):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "导出中"
         SUCCEEDED = "succeeded", "导出完成"
-        FAILED = "failed", "导出失败"
+        FAILED = "failed", "导出失败"  # an error, or its worker died; the owner may retry
 
     kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
