@@ -201,13 +201,15 @@ def _job_info(key: str, kind: heartbeat.JobKind, job: Any) -> JobInfo:
     )
 
 
-def _jobs(now: dt.datetime, alive: set[str]) -> tuple[list[JobInfo], list[JobInfo]]:
+def _jobs(
+    now: dt.datetime, workers: tuple[set[str], set[str]]
+) -> tuple[list[JobInfo], list[JobInfo]]:
     stale: list[JobInfo] = []
     failed: list[JobInfo] = []
     fields = ("id", "status", "worker", "started_at", "beat_at", "finished_at", "message")
     for key, kind in heartbeat.job_kinds().items():
         model = kind.model_class()
-        for job in heartbeat.stale_jobs(kind, alive, now).only(*fields)[:JOBS_SHOWN]:
+        for job in heartbeat.stale_jobs(kind, now, workers).only(*fields)[:JOBS_SHOWN]:
             stale.append(_job_info(key, kind, job))
         recent = model.objects.filter(status=kind.failed, finished_at__gte=now - RECENT)
         for job in recent.only(*fields).order_by("-finished_at")[:JOBS_SHOWN]:
@@ -248,10 +250,11 @@ def health_report(conn: Any = None, now: dt.datetime | None = None) -> HealthRep
     from django.db import connection
 
     now = now or timezone.now()
-    alive = heartbeat.alive_workers(now)
+    known = heartbeat.workers_now(now)
+    alive = known[0]
     workers = _workers(now, alive)
     queue = _queue(now)
-    stale, failed = _jobs(now, alive)
+    stale, failed = _jobs(now, known)
     ticks = _ticks(now)
     database = database_info(conn or connection)
     problems = list(database.problems)

@@ -268,54 +268,73 @@ def _pid_running(pid: int) -> bool:
     return True
 
 
-def alive_workers(now: dt.datetime | None = None) -> set[str]:
-    """Names of the workers that beat within the stale time and did not stop.
+def workers_now(now: dt.datetime) -> tuple[set[str], set[str]]:
+    """Names of the live workers, and of those known dead though not yet silent for long.
 
-    A worker on this host whose process is gone counts as dead at once, so a
-    restarted worker fails its predecessor's jobs without waiting.
+    Live: beat within the stale time and did not stop. Known dead: stopped,
+    or on this host with their process gone (a worker restarted by `lianjian
+    start` fails its predecessor's jobs at once instead of waiting).
     """
-    now = now or timezone.now()
     here = host_name()
-    rows = WorkerHeartbeat.objects.filter(
-        beat_at__gte=now - stale_after(), stopped_at__isnull=True
-    ).values_list("name", "host", "pid")
-    return {name for name, host, pid in rows if host != here or _pid_running(pid)}
+    alive: set[str] = set()
+    dead: set[str] = set()
+    rows = WorkerHeartbeat.objects.filter(beat_at__gte=now - stale_after()).values_list(
+        "name", "host", "pid", "stopped_at"
+    )
+    for name, host, pid, stopped_at in rows:
+        if stopped_at is not None or (host == here and not _pid_running(pid)):
+            dead.add(name)
+        else:
+            alive.add(name)
+    return alive, dead
 
 
-def stale_jobs(kind: JobKind, alive: set[str], now: dt.datetime) -> Any:
-    """The running jobs of one kind that nobody runs any more."""
+def alive_workers(now: dt.datetime | None = None) -> set[str]:
+    return workers_now(now or timezone.now())[0]
+
+
+def stale_jobs(kind: JobKind, now: dt.datetime, workers: tuple[set[str], set[str]]) -> Any:
+    """The running jobs of one kind that nobody runs any more: their worker is dead,
+    or silent and their own progress is older than the stale time."""
+    alive, dead = workers
     cutoff = now - stale_after()
-    qs = kind.model_class().objects.filter(status=kind.running)
-    return qs.filter(Q(beat_at__lt=cutoff) | Q(beat_at__isnull=True)).exclude(worker__in=alive)
+    qs = kind.model_class().objects.filter(status=kind.running).exclude(worker__in=alive)
+    return qs.filter(Q(beat_at__lt=cutoff) | Q(beat_at__isnull=True) | Q(worker__in=dead))
 
 
 def reap_stale_jobs(now: dt.datetime | None = None) -> int:
     """Fail the jobs (and django-tasks rows) whose worker died; returns how many jobs."""
     now = now or timezone.now()
-    alive = alive_workers(now)
+    workers = workers_now(now)
     reaped = 0
     for key, kind in job_kinds().items():
-        stale = stale_jobs(kind, alive, now)
+        stale = stale_jobs(kind, now, workers)
         count = int(stale.update(status=kind.failed, message=kind.lost_message, finished_at=now))
         if count:
             logger.warning("%s %s job(s) failed: their worker stopped", count, key)
         reaped += count
         if kind.purge is not None:
             kind.purge()
-    lost = fail_lost_tasks(alive, now)
+    lost = fail_lost_tasks(workers, now)
     if lost:
         logger.warning("%s task(s) failed: their worker stopped", lost)
     return reaped
 
 
-def fail_lost_tasks(alive: set[str], now: dt.datetime) -> int:
+def fail_lost_tasks(workers: tuple[set[str], set[str]], now: dt.datetime) -> int:
     """Mark failed the django-tasks rows left running by a worker that died."""
     from django_tasks_db.models import DBTaskResult
 
-    running = DBTaskResult.objects.filter(
-        status="RUNNING", started_at__lt=now - stale_after()
-    ).values_list("id", "worker_ids")
-    lost = [pk for pk, workers in running if not (workers and workers[-1] in alive)]
+    alive, dead = workers
+    running = DBTaskResult.objects.filter(status="RUNNING").values_list(
+        "id", "worker_ids", "started_at"
+    )
+    cutoff = now - stale_after()
+    lost = []
+    for pk, ids, started_at in running:
+        last = ids[-1] if ids else ""
+        if last not in alive and (last in dead or started_at is None or started_at < cutoff):
+            lost.append(pk)
     if not lost:
         return 0
     return int(

@@ -54,11 +54,13 @@ class Supervisor:
         self.clock = clock
         self.process: Process | None = None
         self.began = 0.0
+        self.launches = 0
         self.restarts = 0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _launch(self) -> None:
+        self.launches += 1
         self.began = self.clock()
         try:
             self.process = self.spawn()
@@ -68,7 +70,7 @@ class Supervisor:
 
     def run(self) -> None:
         """Keep the child running until `stop()`; blocks. Starts it unless `start()` did."""
-        if self.process is None:
+        if not self.launches:
             self._launch()
         backoff = self.min_backoff
         while not self._stopping.is_set():
