@@ -23,7 +23,9 @@ UNIT_HEADER = ["单位名称", "统一社会信用代码", "单位类别", "所�
 
 
 def ledger(n: int = 2, first: int = 8100) -> bytes:
-    rows = [[f"重试单位{i}", make_credit_code(first + i), "非公企业", "虹储居民区"] for i in range(n)]
+    rows = [
+        [f"重试单位{i}", make_credit_code(first + i), "非公企业", "虹储居民区"] for i in range(n)
+    ]
     return xlsx([UNIT_HEADER, *rows])
 
 
