@@ -153,10 +153,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # before django_tasks_db: its `db_worker` command is core's, with heartbeat and reaper
+    "lianjian.core",
     "django_tasks",
     "django_tasks_db",
     "ninja",
-    "lianjian.core",
     "lianjian.accounts",
     "lianjian.orgs",
     "lianjian.needs",
@@ -217,9 +218,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue
-        # on busy_timeout instead of failing with "database is locked".
+        # on busy_timeout instead of failing with "database is locked" (a
+        # deferred transaction that reads, then writes, fails at once when
+        # another connection committed in between). Every connection, the
+        # worker's included, gets these; `lianjian.core.health.database_info`
+        # reads them back from the connection and the worker checks them at start.
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": _env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         " PRAGMA foreign_keys=ON;",
     }
@@ -249,6 +254,13 @@ if AUTH_CACHE_SECONDS and not CACHE_URL and ENVIRONMENT == "production":
 if CACHE_URL:
     # sessions read from Redis, written through to the database
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# A task worker writes its heartbeat this often; a worker silent for JOB_STALE_SECONDS
+# is dead, and the import/export jobs it ran (with no progress for as long) are failed.
+WORKER_HEARTBEAT_SECONDS = _env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_STALE_SECONDS = _env_int("JOB_STALE_SECONDS", 120, minimum=10)
+if JOB_STALE_SECONDS < 3 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("JOB_STALE_SECONDS must be at least 3 x WORKER_HEARTBEAT_SECONDS")
 
 TASKS = {
     "default": {

@@ -68,3 +68,59 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class WorkerJob(models.Model):
+    """What the stale-job reaper needs of a background job (an import, an export).
+
+    `worker` names the process running it (a `WorkerHeartbeat.name`, empty for
+    a web request); `beat_at` is its last sign of progress. A running job
+    whose worker stopped beating and whose own progress is older than
+    `JOB_STALE_SECONDS` is failed by `lianjian.core.heartbeat.reap_stale_jobs`.
+    """
+
+    worker = models.CharField("后台任务进程", max_length=64, blank=True)
+    started_at = models.DateTimeField("开始处理", null=True, blank=True)
+    beat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    # a failed run retried by its owner: the new run points at the old
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """One task worker process's last sign of life, written every few seconds by a thread."""
+
+    name = models.CharField(max_length=64, unique=True)  # the django-tasks worker id
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)  # a clean exit
+    task = models.CharField(max_length=200, blank=True)  # the task running now, if any
+    task_started_at = models.DateTimeField(null=True, blank=True)
+    tasks_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class ScheduledRun(models.Model):
+    """The last run of a periodic task (the needs reminder/escalation tick), for the health page."""
+
+    name = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)  # None while running
+    summary = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -99,3 +99,21 @@ class CappedPaginator(Paginator):
         ids, total, self.capped = newest_page(self.queryset, offset, self.per_page, self.ahead)
         self.__dict__["count"] = total  # Paginator.count is a cached_property
         return ids
+
+
+def in_chunks(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
+    """Every row of `qs`, in its order, read `size` rows per statement.
+
+    `QuerySet.iterator()` keeps one statement open for the whole read. On
+    SQLite that statement holds the connection's read snapshot: a write made
+    on the same connection meanwhile (a job's progress) fails at once with
+    "database is locked" when anyone else committed since the read began,
+    and otherwise keeps the write lock until the read ends, so every other
+    writer waits out its busy timeout. Here the primary keys are read first,
+    then each chunk by its own short statement; between two chunks no
+    statement is open. Rows deleted in between are skipped.
+    """
+    pks = list(qs.values_list("pk", flat=True))
+    for start in range(0, len(pks), size):
+        # the same ordering applies to each chunk, a contiguous run of that order
+        yield from qs.filter(pk__in=pks[start : start + size])

@@ -165,18 +165,32 @@ def subscribers(event: str) -> list[Callable[..., Any]]:
     return [r.subscriptions[event] for r in registries() if event in r.subscriptions]
 
 
+def _core_api_routers() -> list[Any]:
+    from lianjian.core.api_health import router
+
+    return [router]
+
+
 def _core_registry() -> AppRegistry:
     from lianjian.core.roles import Role
 
     return AppRegistry(
         label="core",
         order=900,
-        permissions={"core.view_audit": (Role.AUDIT_ADMIN,)},
-        permission_labels={"core.view_audit": "查看审计日志"},
-        nav=(NavEntry("审计日志", "core:audit_list", "core.view_audit", order=90),),
-        urls=(("audit/", "lianjian.core.urls"),),
+        permissions={
+            "core.view_audit": (Role.AUDIT_ADMIN,),
+            # the health page (/system/health/): workers, queue, stale jobs, the tick
+            "core.view_health": (Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN),
+        },
+        permission_labels={"core.view_audit": "查看审计日志", "core.view_health": "查看系统状态"},
+        nav=(
+            NavEntry("审计日志", "core:audit_list", "core.view_audit", order=90),
+            NavEntry("系统状态", "system:health", "core.view_health", order=92),
+        ),
+        urls=(("audit/", "lianjian.core.urls"), ("system/", "lianjian.core.urls_health")),
+        api_routers=_core_api_routers,
     )
 
 
-# core's own declarations: the audit trail
+# core's own declarations: the audit trail and the health page
 REGISTRY = _core_registry()

@@ -9,6 +9,8 @@ class NeedsConfig(AppConfig):
     label = "needs"
 
     def ready(self) -> None:
+        from lianjian.needs import tasks  # noqa: F401  (declares the tick to the health page)
+
         post_migrate.connect(_load_official_calendar, sender=self)
 
 

@@ -9,7 +9,7 @@ from django.db import models
 from treebeard.mp_tree import MP_Node
 
 from lianjian.core.fields import EncryptedTextField
-from lianjian.core.models import TimeStampedModel
+from lianjian.core.models import TimeStampedModel, WorkerJob
 
 
 class ScopedModel(models.Model):
@@ -369,7 +369,7 @@ class JobProgress:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
 
 
-class ImportJob(JobProgress, models.Model):
+class ImportJob(JobProgress, WorkerJob):
     """One uploaded ledger file and its outcome; large files are processed by a task."""
 
     class Kind(models.TextChoices):
@@ -383,6 +383,9 @@ class ImportJob(JobProgress, models.Model):
         SUCCEEDED = "succeeded", "导入成功"  # every row (or every valid row) written at once
         FAILED = "failed", "导入失败"  # rows had errors (report attached); nothing written
         REJECTED = "rejected", "文件被拒绝"  # the file itself was refused before parsing
+        # the run broke off (an error, or its worker died); nothing written, the upload
+        # kept for a retry until `EXPORT_KEEP_HOURS` have passed
+        ERROR = "error", "处理出错"
 
     kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -414,10 +417,10 @@ class ImportJob(JobProgress, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
-    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected"})
+    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected", "error"})
 
 
-class ExportJob(JobProgress, models.Model):
+class ExportJob(JobProgress, WorkerJob):
     """A list export too large for one request, written by the task worker.
 
     Only masked lists go this way (full personal data is exported in the
@@ -429,7 +432,7 @@ class ExportJob(JobProgress, models.Model):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "导出中"
         SUCCEEDED = "succeeded", "导出完成"
-        FAILED = "failed", "导出失败"
+        FAILED = "failed", "导出失败"  # an error, or its worker died; the owner may retry
 
     kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)

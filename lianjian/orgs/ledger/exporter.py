@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from lianjian.core.masking import mask
+from lianjian.core.paging import in_chunks
 from lianjian.orgs.ledger.columns import COLUMNS, EXAMPLE_MARK, EXAMPLES, KIND_LABELS, Column
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Unit, UnitKind
 
@@ -80,7 +81,7 @@ def headers_for(kind: str) -> list[str]:
 
 def unit_rows(qs: QuerySet[Unit]) -> Iterator[list[Any]]:
     """Same columns as the import template, so an export can be edited and re-imported."""
-    for u in qs.select_related("region").iterator(chunk_size=2000):
+    for u in in_chunks(qs.select_related("region")):  # no statement open across a write
         yield [
             u.name,
             u.credit_code or "",
@@ -146,7 +147,7 @@ def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
     status_labels = dict(Member.Status.choices)
     genders = dict(Member.Gender.choices)
     rows = qs.values_list(*MEMBER_EXPORT_FIELDS, named=True)
-    for m in rows.iterator(chunk_size=2000):
+    for m in in_chunks(rows):  # no statement open across a progress write (SQLite)
         yield [
             m.name,
             m.id_number if full else mask(m.id_number, "id_number"),

@@ -3,22 +3,58 @@
 The file is checked (size, zip structure, macros, links) at once, so a
 refused file is answered on the upload page; a small file is imported in the
 request, a large one is queued and its page polls the job's progress.
+
+A run that breaks off (an error, or its worker died: `lianjian.core.heartbeat`)
+ends as `error` with a Chinese message and keeps its upload so its owner can
+retry it (`job_retry`); the upload is wiped once the job ends any other way,
+and from a broken-off job after `EXPORT_KEEP_HOURS`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from lianjian.core.heartbeat import (
+    JobKind,
+    failure_reason,
+    job_start_fields,
+    progress_write,
+    with_retries,
+)
 from lianjian.orgs.ledger.exporter import read_bytes
 from lianjian.orgs.ledger.importer import RowError, import_ledger
 from lianjian.orgs.ledger.report import error_report
 from lianjian.orgs.ledger.safety import LedgerFileError, check_upload, too_large_message
 from lianjian.orgs.models import ImportJob
 
+logger = logging.getLogger(__name__)
+
 # above this the import is handed to the task worker (about 2,000 ledger rows)
 SYNC_MAX_BYTES = 150 * 1024
+
+RETRY_HINT = "可点击“重试”重新处理"
+LOST_MESSAGE = f"后台任务进程意外退出，导入未完成，数据未写入；{RETRY_HINT}"
+
+IMPORT_JOBS = JobKind(
+    label="台账导入",
+    model="orgs.ImportJob",
+    failed=ImportJob.Status.ERROR,
+    lost_message=LOST_MESSAGE,
+    purge=lambda: purge_kept_uploads(),
+)
+
+
+class RetryRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _progress_writer(job_id: int) -> Any:
@@ -26,11 +62,30 @@ def _progress_writer(job_id: int) -> Any:
 
     def progress(phase: str, done: int, total: int) -> None:
         text = f"{labels.get(phase, phase)}：{done} 行" + (f" / {total} 行" if total else "")
-        ImportJob.objects.filter(pk=job_id).update(
-            processed_rows=done, total_rows=max(total, done), message=text[:500]
+        progress_write(
+            lambda: ImportJob.objects.filter(pk=job_id).update(
+                processed_rows=done,
+                total_rows=max(total, done),
+                message=text[:500],
+                beat_at=timezone.now(),
+            )
         )
 
     return progress
+
+
+def _broke_off(job: ImportJob, exc: BaseException) -> ImportJob:
+    """Record a run that failed for a reason of ours, not of the file's; the upload is kept."""
+    logger.exception("import job %s broke off", job.pk, exc_info=exc)
+    job.status = ImportJob.Status.ERROR
+    job.message = f"导入过程中出错（{failure_reason(exc)}），数据未写入；{RETRY_HINT}"
+    job.finished_at = timezone.now()
+    with_retries(
+        lambda: ImportJob.objects.filter(pk=job.pk).update(
+            status=job.status, message=job.message, finished_at=job.finished_at
+        )
+    )
+    return job
 
 
 def job_run(job_id: int, request: Any = None) -> ImportJob:
@@ -38,7 +93,10 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.is_done:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    started = job_start_fields()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, **started)
+    for name, value in started.items():
+        setattr(job, name, value)  # the final save writes every field
     data = bytes(job.content or b"")
     try:
         outcome = import_ledger(
@@ -55,6 +113,8 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
         job.message = exc.message[:500]
         job.error_count = 1
         job.error_report = read_bytes(error_report([RowError(0, "（整个文件）", exc.message)]))
+    except Exception as exc:
+        return _broke_off(job, exc)
     else:
         job.total_rows = job.processed_rows = outcome.total_rows
         job.created_count, job.updated_count = outcome.created, outcome.updated
@@ -65,7 +125,24 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
             job.error_report = read_bytes(error_report(outcome.errors, outcome.sheet))
     job.content = None  # the upload may hold personal data: keep it no longer than needed
     job.finished_at = timezone.now()
-    job.save()
+    with_retries(job.save)
+    return job
+
+
+def _dispatch(job: ImportJob, request: Any) -> ImportJob:
+    """Import now if small (or refused), else enqueue it for the worker."""
+    try:
+        check_upload(bytes(job.content or b""))
+    except LedgerFileError:
+        return job_run(job.pk, request=request)
+    if job.file_size <= SYNC_MAX_BYTES:
+        return job_run(job.pk, request=request)
+    from lianjian.orgs.tasks import run_import_job
+
+    job.message = "已提交后台处理，请稍候"
+    job.save(update_fields=["message"])
+    run_import_job.enqueue(job.pk)
+    job.refresh_from_db()
     return job
 
 
@@ -106,19 +183,48 @@ def job_submit(
         content=data,
         valid_only=valid_only,
     )
-    try:
-        check_upload(data)
-    except LedgerFileError:
-        return job_run(job.pk, request=request)
-    if len(data) <= SYNC_MAX_BYTES:
-        return job_run(job.pk, request=request)
-    from lianjian.orgs.tasks import run_import_job
+    return _dispatch(job, request)
 
-    job.message = "已提交后台处理，请稍候"
-    job.save(update_fields=["message"])
-    run_import_job.enqueue(job.pk)
-    job.refresh_from_db()
-    return job
+
+def job_retry(job_id: int, *, user: Any, request: Any = None) -> ImportJob:
+    """A new run of a broken-off job's upload, for its owner; the old job gives the upload up.
+
+    Asked twice (a double click), the second answer is the run the first made.
+    """
+    with transaction.atomic():
+        old = ImportJob.objects.select_for_update().filter(pk=job_id, user=user).first()
+        if old is None:
+            raise RetryRefused("未找到该导入任务")
+        if old.status != ImportJob.Status.ERROR or old.content is None:
+            again = old.retries.order_by("-id").first()
+            if again is not None:
+                return again
+            raise RetryRefused("只有处理出错、且上传文件仍在保留期内的导入任务可以重试")
+        job = ImportJob.objects.create(
+            kind=old.kind,
+            user=old.user,
+            file_name=old.file_name,
+            file_size=old.file_size,
+            content=old.content,
+            retry_of=old,
+        )
+        ImportJob.objects.filter(pk=old.pk).update(content=None)
+    return _dispatch(job, request)
+
+
+def keep_for() -> dt.timedelta:
+    return dt.timedelta(hours=int(settings.EXPORT_KEEP_HOURS))
+
+
+def purge_kept_uploads() -> int:
+    """Wipe uploads no longer needed: of ended jobs, and of broken-off ones past the keeping time."""
+    done = [s for s in ImportJob.FINAL_STATUSES if s != ImportJob.Status.ERROR]
+    old = Q(status=ImportJob.Status.ERROR, finished_at__lt=timezone.now() - keep_for())
+    return int(
+        ImportJob.objects.filter(old | Q(status__in=done))
+        .exclude(content=None)
+        .update(content=None)
+    )
 
 
 def job_reject(kind: str, *, user: Any, file_name: str, size: int) -> ImportJob:

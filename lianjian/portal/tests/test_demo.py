@@ -99,10 +99,15 @@ class FakeWorker:
     def __init__(self, args: list[str]) -> None:
         FakeWorker.launched.append(args)
         self.terminated = False
+        self.returncode: int | None = None
         FakeWorker.last = self
+
+    def poll(self) -> int | None:
+        return self.returncode
 
     def terminate(self) -> None:
         self.terminated = True
+        self.returncode = -15
 
     def wait(self, timeout: float | None = None) -> int:
         return 0
@@ -115,11 +120,12 @@ def test_start_runs_a_task_worker_beside_the_server_and_stops_it(
     monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """With the database queue, big imports and reminders only finish if a worker runs."""
+    from lianjian.core import supervisor
     from lianjian.portal.management.commands import start
 
     settings.TASKS = DB_TASKS
     FakeWorker.launched = []
-    monkeypatch.setattr(start.subprocess, "Popen", FakeWorker)
+    monkeypatch.setattr(supervisor.subprocess, "Popen", FakeWorker)
     running: list[bool] = []
     monkeypatch.setattr(
         start,

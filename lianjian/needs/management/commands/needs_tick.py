@@ -16,14 +16,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from lianjian.needs.services import needs_tick
-        from lianjian.needs.tasks import needs_tick_task
+        from lianjian.needs.tasks import needs_tick_recorded, needs_tick_task
 
         if options["enqueue"]:
             result = needs_tick_task.enqueue()
             self.stdout.write(f"已加入队列：{result.id}")
             return
-        counts = needs_tick()
+        counts = needs_tick_recorded()
         self.stdout.write(
             f"提醒 {counts['reminded']} 件，升级 {counts['escalated']} 件，"
             f"自动办结 {counts['closed']} 件"

@@ -11,9 +11,9 @@ tick every few minutes, so everything a user starts also finishes.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -43,13 +43,16 @@ def enqueue_needs_tick() -> None:
     needs_tick_task.enqueue()
 
 
-def start_background(tick_seconds: float = TICK_SECONDS) -> Callable[[], None]:
-    """Run a task worker process and the periodic needs tick; return what stops them."""
+def start_background(
+    tick_seconds: float = TICK_SECONDS, say: Callable[[str], None] = print
+) -> Callable[[], None]:
+    """Run a supervised task worker process and the periodic tick; return what stops them."""
     if not tasks_use_database_queue():
         return lambda: None
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "lianjian.cli", "db_worker", "--no-reload", "--no-startup-delay"]
-    )
+    from lianjian.core.heartbeat import reap_stale_jobs
+    from lianjian.core.supervisor import supervise_worker
+
+    worker = supervise_worker(say)  # restarted, with a Chinese line, whenever it exits
     stop = threading.Event()
 
     def tick() -> None:
@@ -57,7 +60,10 @@ def start_background(tick_seconds: float = TICK_SECONDS) -> Callable[[], None]:
 
         while not stop.wait(tick_seconds):
             try:
+                reap_stale_jobs()  # here too: it must run even while no worker is alive
                 enqueue_needs_tick()
+            except Exception:
+                logging.getLogger(__name__).exception("the periodic tick failed")
             finally:
                 connection.close()  # the ticker thread's own connection: do not leak it
 
@@ -65,11 +71,7 @@ def start_background(tick_seconds: float = TICK_SECONDS) -> Callable[[], None]:
 
     def shutdown() -> None:
         stop.set()
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker.stop()
 
     return shutdown
 
@@ -114,7 +116,9 @@ class Command(BaseCommand):
                 "运行 `lianjian demo` 可重建演示数据。"
             )
         addr = options["addr"]
-        stop_background = (lambda: None) if options["no_worker"] else start_background()
+        stop_background = (
+            (lambda: None) if options["no_worker"] else start_background(say=self.stdout.write)
+        )
         # `kill` (SIGTERM) must stop the worker too, as Ctrl+C does
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(f"联建已启动：http://{addr}/  （按 Ctrl+C 停止）")
