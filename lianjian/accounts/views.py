@@ -23,6 +23,7 @@ from lianjian.accounts.passwords import password_expired
 from lianjian.accounts.permissions import public, require_login
 from lianjian.accounts.services import normalize_username
 from lianjian.core.audit import audit_record
+from lianjian.core.input_guard import audit_refused_input
 from lianjian.core.ratelimit import rate_limited
 
 LOGIN_RATE = (30, 60)  # attempts per IP per minute, before axes' per-account lockout
@@ -30,6 +31,7 @@ OTP_RATE = (10, 300)
 
 
 @public
+@audit_refused_input("auth.login_failed")  # a NUL in the username is refused, still audited
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
