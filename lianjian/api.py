@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -118,6 +119,15 @@ SECURED_ANSWERS: dict[int, str] = {
     401: "未登录或令牌无效",
     403: "无权执行此操作（或 CSRF 校验失败）",
 }
+# for the statuses routes declare themselves, in place of ninja's English reason phrases
+DECLARED_ANSWERS: dict[int, str] = {
+    400: "请求无效（中文说明，field 指出字段）",
+    403: "无权执行此操作",
+    404: "未找到该记录，或您无权查看",
+    409: "与记录的当前状态冲突",
+    422: "提交的数据不符合要求",
+    429: "请求过于频繁，请按 Retry-After 稍后再试",
+}
 
 
 class LianjianAPI(NinjaAPI):
@@ -150,6 +160,11 @@ class LianjianAPI(NinjaAPI):
                     if status not in responses:
                         own = invalid if status == 422 else error
                         responses[status] = _json_response(description, own)
+                for status, response in responses.items():
+                    if response.get("description") == HTTPStatus(int(status)).phrase:
+                        response["description"] = DECLARED_ANSWERS.get(
+                            int(status), response["description"]
+                        )
                 # a route's own 422 body, or the validation error raised before it runs
                 content = responses[422].setdefault("content", {})
                 declared = content.setdefault("application/json", {}).get("schema")
