@@ -234,9 +234,25 @@ def test_idempotency_key_is_declared_wherever_it_is_honoured() -> None:
 
 def test_bounded_ids_and_offsets() -> None:
     spec = _spec()
+    # pydantic writes bounds it could not place on the type under their Python names
+    text = json.dumps(spec)
+    assert not any(f'"{key}": ' in text for key in ("ge", "le", "gt", "lt")), "misplaced bounds"
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             for param in op.get("parameters", []):
                 for v in _variants(spec, param["schema"]):
                     if v.get("type") == "integer":
                         assert "maximum" in v, f"{method.upper()} {path} {param['name']}"
+
+
+def test_free_text_in_requests_declares_no_control_characters() -> None:
+    """What `core.input_guard` and the JSON parser refuse is in the spec, for clients and fuzzers."""
+    import re
+
+    from lianjian.core.input_guard import TEXT_PATTERN
+
+    components = _spec()["components"]["schemas"]
+    name = components["UnitIn"]["properties"]["name"]
+    assert name["pattern"] == TEXT_PATTERN
+    assert re.fullmatch(TEXT_PATTERN, "多行\r\n\t文本") and not re.fullmatch(TEXT_PATTERN, "a\x00")
+    assert "pattern" not in components["UnitOut"]["properties"]["name"]  # answers are not input

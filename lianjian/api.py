@@ -34,7 +34,7 @@ from ninja.utils import check_csrf
 
 from lianjian.accounts.permissions import FORBIDDEN_MESSAGE
 from lianjian.accounts.services import token_user
-from lianjian.core.input_guard import CONTROL_MESSAGE, has_bad_character, visible
+from lianjian.core.input_guard import CONTROL_MESSAGE, TEXT_PATTERN, has_bad_character, visible
 from lianjian.core.schema_errors import translate_errors
 from lianjian.core.schemas import ErrorOut, ValidationErrorOut
 
@@ -155,30 +155,15 @@ class LianjianAPI(NinjaAPI):
             for name, definition in components.items()
             if "enum" in definition
         }
-        error = {"$ref": "#/components/schemas/ErrorOut"}
-        invalid = {"$ref": "#/components/schemas/ValidationErrorOut"}
+        seen: set[str] = set()
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                answers = dict(GENERIC_ANSWERS)
-                if operation.get("security"):
-                    answers.update(SECURED_ANSWERS)
-                for status, description in answers.items():
-                    if status not in responses:
-                        own = invalid if status == 422 else error
-                        responses[status] = _json_response(description, own)
+                _document_answers(operation)
                 for parameter in operation.get("parameters", []):
                     parameter["schema"] = _enum_refs(parameter["schema"], enums)
-                for status, response in responses.items():
-                    if response.get("description") == HTTPStatus(int(status)).phrase:
-                        response["description"] = DECLARED_ANSWERS.get(
-                            int(status), response["description"]
-                        )
-                # a route's own 422 body, or the validation error raised before it runs
-                content = responses[422].setdefault("content", {})
-                declared = content.setdefault("application/json", {}).get("schema")
-                if declared and declared != invalid:
-                    content["application/json"]["schema"] = {"anyOf": [declared, invalid]}
+                    _plain_text(parameter["schema"], components, seen)
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    _plain_text(content.get("schema", {}), components, seen)
         return schema
 
     def validation_error_from_error_contexts(
@@ -203,6 +188,47 @@ class LianjianAPI(NinjaAPI):
         which a generated client turns into its function names; a test keeps them unique.
         """
         return str(operation.view_func.__name__)
+
+
+def _document_answers(operation: dict[str, Any]) -> None:
+    """Add the answers any operation can give; Chinese descriptions for the declared ones."""
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    invalid = {"$ref": "#/components/schemas/ValidationErrorOut"}
+    responses = operation.setdefault("responses", {})
+    answers = dict(GENERIC_ANSWERS)
+    if operation.get("security"):
+        answers.update(SECURED_ANSWERS)
+    for status, description in answers.items():
+        if status not in responses:
+            responses[status] = _json_response(description, invalid if status == 422 else error)
+    for status, response in responses.items():
+        if response.get("description") == HTTPStatus(int(status)).phrase:
+            response["description"] = DECLARED_ANSWERS.get(int(status), response["description"])
+    # a route's own 422 body, or the validation error raised before it runs
+    content = responses[422].setdefault("content", {})
+    declared = content.setdefault("application/json", {}).get("schema")
+    if declared and declared != invalid:
+        content["application/json"]["schema"] = {"anyOf": [declared, invalid]}
+
+
+def _plain_text(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> None:
+    """Declare on each free-text string a request carries what `core.input_guard` refuses."""
+    ref = schema.get("$ref", "")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and name in components:
+            seen.add(name)
+            _plain_text(components[name], components, seen)
+        return
+    for key in ("anyOf", "allOf", "oneOf"):
+        for variant in schema.get(key, []):
+            _plain_text(variant, components, seen)
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for prop in schema.get("properties", {}).values():
+        _plain_text(prop, components, seen)
+    if isinstance(schema.get("items"), dict):
+        _plain_text(schema["items"], components, seen)
 
 
 def _enum_key(schema: dict[str, Any]) -> str:

@@ -26,6 +26,8 @@ from lianjian.core.schemas import BIGINT_MAX
 
 # C0 controls except tab, line feed and carriage return; UTF-16 surrogates (never valid alone)
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# the same, as the spec states it for every free-text string of a request (JSON Schema regex)
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
 _INTEGER = re.compile(r"[+-]?\d+")
 _BIGINT_DIGITS = len(str(BIGINT_MAX))
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from django.db.models import Choices
 from ninja import Field, Schema
 from ninja.params import functions as params
-from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Strict, WithJsonSchema
 
 BIGINT_MAX = 2**63 - 1
 # PositiveIntegerField and IntegerField hold 32-bit values on every database
@@ -25,13 +25,29 @@ INT32_MAX = 2**31 - 1
 # no list holds more rows; far enough below bigint that offset + limit never overflows
 OFFSET_MAX = 10**9
 
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's integer: `5` and `5.0`, never `true` (a strict body refuses `"5"`)."""
+    if isinstance(value, bool):
+        raise ValueError("应为整数")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema means it (in a query string, its digits); the validator comes
+# last so that pydantic keeps the bounds as `minimum`/`maximum` in the schema.
+WHOLE = BeforeValidator(_whole_number)
 # An object id in a body or a query string.
-Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+Id = Annotated[int, Field(ge=1, le=BIGINT_MAX), WHOLE]
 # An object id in the path: `/units/{unit_id}`.
 PathId = Annotated[int, params.Path(ge=1, le=BIGINT_MAX)]
 # A count stored in a 32-bit column (employees): bounded above; the services refuse
 # negatives with their own message (a 400 naming the field).
-Count = Annotated[int, Field(le=INT32_MAX)]
+Count = Annotated[int, Field(le=INT32_MAX), WHOLE]
+# A page: `limit` rows after skipping `offset`.
+PageLimit = Annotated[int, Field(ge=1, le=100), WHOLE]
+PageOffset = Annotated[int, Field(ge=0, le=OFFSET_MAX), WHOLE]
 
 # The IETF idempotency-key header (draft-ietf-httpapi-idempotency-key-header): a retry with
 # the same key and the same body returns the first result; with another body, 422.
@@ -50,10 +66,14 @@ IdempotencyKey = Annotated[
 ]
 
 
+# In a strict body (`InputSchema`) enums and dates still read from their JSON strings.
+LAX = Strict(False)
+
+
 def choices_schema(choices: type[Choices], name: str) -> WithJsonSchema:
     """The JSON schema of a model's choices, named `name`, its labels in the description.
 
-    Use as `TypeAliasType(name, Annotated[Model.Choice, choices_schema(...)])`:
+    Use as `TypeAliasType(name, Annotated[Model.Choice, LAX, choices_schema(...)])`:
     pydantic then files it under that name, and ninja puts it in
     `components/schemas` for every operation to share.
     """
@@ -80,7 +100,7 @@ def _iso_date(value: Any) -> Any:
 
 
 # A date a client sends: in a body or a query string.
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[dt.date, LAX, BeforeValidator(_iso_date)]
 
 
 # An optional choice stored as "" when unset (a need's rating, a member's gender): null in the API.
@@ -88,9 +108,11 @@ BlankAsNone = BeforeValidator(_blank_as_none)
 
 
 class InputSchema(Schema):
-    """A JSON body: a field the schema does not know is refused (a typo never passes silently)."""
+    """A JSON body, read as its schema says: a field the schema does not know is refused (a
+    typo never passes silently), and `"5"`, `0` or `1.0` are no integer or boolean there
+    (query strings, all text, stay lax)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorOut(Schema):

@@ -9,21 +9,25 @@ from ninja import Field, Schema
 from pydantic import BaseModel
 from typing_extensions import TypeAliasType
 
-from lianjian.core.schemas import BlankAsNone, Id, InputSchema, choices_schema
+from lianjian.core.schemas import LAX, BlankAsNone, Id, InputSchema, choices_schema
 from lianjian.needs.models import Channel, Rating, Status, SubmitterKind
 from lianjian.orgs.schemas import ErrorOut, Paging
 
 __all__ = ["ErrorOut", "NeedFilters", "NeedIn", "NeedOut", "NeedPage", "StatsBy", "StatsRow"]
 
 NeedChannel = TypeAliasType(
-    "NeedChannel", Annotated[Channel, choices_schema(Channel, "NeedChannel")]
+    "NeedChannel", Annotated[Channel, LAX, choices_schema(Channel, "NeedChannel")]
 )
 NeedSubmitterKind = TypeAliasType(
     "NeedSubmitterKind",
-    Annotated[SubmitterKind, choices_schema(SubmitterKind, "NeedSubmitterKind")],
+    Annotated[SubmitterKind, LAX, choices_schema(SubmitterKind, "NeedSubmitterKind")],
 )
-NeedStatus = TypeAliasType("NeedStatus", Annotated[Status, choices_schema(Status, "NeedStatus")])
-NeedRating = TypeAliasType("NeedRating", Annotated[Rating, choices_schema(Rating, "NeedRating")])
+NeedStatus = TypeAliasType(
+    "NeedStatus", Annotated[Status, LAX, choices_schema(Status, "NeedStatus")]
+)
+NeedRating = TypeAliasType(
+    "NeedRating", Annotated[Rating, LAX, choices_schema(Rating, "NeedRating")]
+)
 
 # the dimensions `selectors.need_stats` groups by (`selectors.DIMENSIONS`; a test compares)
 StatsBy = TypeAliasType(

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeAliasType
 
 from lianjian.core.schemas import (
-    BIGINT_MAX,
-    OFFSET_MAX,
+    LAX,
     BlankAsNone,
     Count,
     Id,
     InputSchema,
     IsoDate,
+    PageLimit,
+    PageOffset,
     choices_schema,
 )
 from lianjian.core.schemas import ErrorOut as ErrorOut  # shared by every router
@@ -32,43 +33,46 @@ from lianjian.orgs.models import UnitKind as UnitKindChoice
 
 
 class Paging(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数（1–100，默认 20）")
-    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="跳过的条数")
+    limit: PageLimit = Field(20, description="每页条数（1–100，默认 20）")
+    offset: PageOffset = Field(0, description="跳过的条数")
 
 
 # ---------------------------------------------------------------- enumerations
 
 # Each named for the spec: several models call their choices Level or Status.
 RegionLevel = TypeAliasType(
-    "RegionLevel", Annotated[Region.Level, choices_schema(Region.Level, "RegionLevel")]
+    "RegionLevel", Annotated[Region.Level, LAX, choices_schema(Region.Level, "RegionLevel")]
 )
 RegionAreaType = TypeAliasType(
-    "RegionAreaType", Annotated[Region.AreaType, choices_schema(Region.AreaType, "RegionAreaType")]
+    "RegionAreaType",
+    Annotated[Region.AreaType, LAX, choices_schema(Region.AreaType, "RegionAreaType")],
 )
 UnitKind = TypeAliasType(
-    "UnitKind", Annotated[UnitKindChoice, choices_schema(UnitKindChoice, "UnitKind")]
+    "UnitKind", Annotated[UnitKindChoice, LAX, choices_schema(UnitKindChoice, "UnitKind")]
 )
 PartyOrgLevel = TypeAliasType(
-    "PartyOrgLevel", Annotated[PartyOrg.Level, choices_schema(PartyOrg.Level, "PartyOrgLevel")]
+    "PartyOrgLevel", Annotated[PartyOrg.Level, LAX, choices_schema(PartyOrg.Level, "PartyOrgLevel")]
 )
 PartyOrgFormation = TypeAliasType(
     "PartyOrgFormation",
-    Annotated[PartyOrg.Formation, choices_schema(PartyOrg.Formation, "PartyOrgFormation")],
+    Annotated[PartyOrg.Formation, LAX, choices_schema(PartyOrg.Formation, "PartyOrgFormation")],
 )
 PartyOrgType = TypeAliasType(
-    "PartyOrgType", Annotated[PartyOrg.OrgType, choices_schema(PartyOrg.OrgType, "PartyOrgType")]
+    "PartyOrgType",
+    Annotated[PartyOrg.OrgType, LAX, choices_schema(PartyOrg.OrgType, "PartyOrgType")],
 )
 MemberStatus = TypeAliasType(
-    "MemberStatus", Annotated[Member.Status, choices_schema(Member.Status, "MemberStatus")]
+    "MemberStatus", Annotated[Member.Status, LAX, choices_schema(Member.Status, "MemberStatus")]
 )
 MemberGender = TypeAliasType(
-    "MemberGender", Annotated[Member.Gender, choices_schema(Member.Gender, "MemberGender")]
+    "MemberGender", Annotated[Member.Gender, LAX, choices_schema(Member.Gender, "MemberGender")]
 )
 LedgerKind = TypeAliasType(
-    "LedgerKind", Annotated[ImportJob.Kind, choices_schema(ImportJob.Kind, "LedgerKind")]
+    "LedgerKind", Annotated[ImportJob.Kind, LAX, choices_schema(ImportJob.Kind, "LedgerKind")]
 )
 ImportStatus = TypeAliasType(
-    "ImportStatus", Annotated[ImportJob.Status, choices_schema(ImportJob.Status, "ImportStatus")]
+    "ImportStatus",
+    Annotated[ImportJob.Status, LAX, choices_schema(ImportJob.Status, "ImportStatus")],
 )
 
 # ---------------------------------------------------------------- regions
@@ -300,16 +304,14 @@ class MemberFilters(Paging):
     floating: bool | None = Field(None, description="流动党员")
     region: Id | None = Field(None, description="只列该区域（含下级）内的党员")
     active: bool | None = Field(None, description="是否有效（默认只列有效党员）")
-    before: int | None = Field(
+    before: Id | None = Field(
         None,
-        ge=1,
-        le=BIGINT_MAX,
         description="只列 id 小于该值的党员（列表按 id 倒序；游标分页，见返回的 next）",
     )
 
 
 class MemberSearchIn(MemberFilters):
-    model_config = ConfigDict(extra="forbid")  # a body, unlike the filters it extends
+    model_config = ConfigDict(extra="forbid", strict=True)  # a body, unlike the filters
 
     q: str = Field(  # type: ignore[assignment]
         ...,

@@ -17,11 +17,13 @@ from typing_extensions import TypeAliasType
 
 from lianjian.accounts.permissions import ensure_perm
 from lianjian.core.schemas import (
-    OFFSET_MAX,
+    LAX,
     ErrorOut,
     Id,
     InputSchema,
     IsoDate,
+    PageLimit,
+    PageOffset,
     PathId,
     choices_schema,
 )
@@ -33,10 +35,10 @@ from lianjian.visits.services import VisitError
 router = Router(tags=["走访"])
 
 VisitMethod = TypeAliasType(
-    "VisitMethod", Annotated[Visit.Method, choices_schema(Visit.Method, "VisitMethod")]
+    "VisitMethod", Annotated[Visit.Method, LAX, choices_schema(Visit.Method, "VisitMethod")]
 )
 VisitFollowUp = TypeAliasType(
-    "VisitFollowUp", Annotated[Visit.FollowUp, choices_schema(Visit.FollowUp, "VisitFollowUp")]
+    "VisitFollowUp", Annotated[Visit.FollowUp, LAX, choices_schema(Visit.FollowUp, "VisitFollowUp")]
 )
 # `selectors.org_kind`: building, residential or any other Party organization
 OrgKind = TypeAliasType("OrgKind", Literal["building", "residential", "other"])
@@ -48,8 +50,8 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class VisitFilters(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数（1–100，默认 20）")
-    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="跳过的条数")
+    limit: PageLimit = Field(20, description="每页条数（1–100，默认 20）")
+    offset: PageOffset = Field(0, description="跳过的条数")
     q: str | None = Field(None, description="单位名称或走访人员")
     start: IsoDate | None = Field(None, description="走访日期不早于")
     end: IsoDate | None = Field(None, description="走访日期不晚于")
