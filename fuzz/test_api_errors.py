@@ -168,3 +168,21 @@ def test_outputs_carry_enum_values_and_null_for_unset_choices(
     body = client_for(personas.street_staff).get(f"{API}/needs/{need.pk}").json()
     assert body["channel"] == "hotline" and body["status"] == "received"
     assert body["rating"] is None  # not rated yet: null, not ""
+
+
+def test_errors_raised_before_the_api_answer_json_under_api(db: Any) -> None:
+    """A failure in a middleware never reaches ninja: Django's handlers answer JSON there too."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from lianjian.core.views import error_403, error_404, error_500
+
+    factory = RequestFactory()
+    for handler, status in ((error_403, 403), (error_404, 404), (error_500, 500)):
+        response = handler(factory.get(f"{API}/units"))
+        assert response.status_code == status
+        assert response["Content-Type"].startswith("application/json")
+        assert _has_chinese(json.loads(response.content)["detail"])
+    request = factory.get("/orgs/units/")
+    request.user = AnonymousUser()
+    assert error_500(request)["Content-Type"].startswith("text/html")

@@ -123,7 +123,12 @@ def test_schemathesis_run_with_every_check_finds_nothing(
     request_log.setLevel(logging.ERROR)
     try:
         with log.open("wb") as out:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            process = subprocess.Popen(  # noqa: S603 - this interpreter, the pinned schemathesis
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,  # its cache stays there
+            )
             _serve_until_done(server, process)
     finally:
         server.server_close()

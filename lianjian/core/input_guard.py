@@ -19,7 +19,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from lianjian.core.schemas import BIGINT_MAX
@@ -83,18 +85,18 @@ class InputGuardMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        problem = self._problem(request)
+        try:
+            problem = self._problem(request)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError):
+            # Django's own limits on a form body: the same 400, never its bare HTML page
+            return _refusal(request, "提交的表单过大或字段过多，请减少内容后重试", None)
         if problem is None:
             return None
         message, field = problem
         marker = getattr(view_func, "refused_input_audit", None)
         if marker is not None:
             _audit(request, *marker, reason=message)
-        if request.path_info.startswith("/api/"):
-            return JsonResponse({"detail": message, "field": field}, status=400)
-        return render(
-            request, "core/error.html", {"title": "请求无效", "message": message}, status=400
-        )
+        return _refusal(request, message, field)
 
     def _problem(self, request: HttpRequest) -> tuple[str, str | None] | None:
         path = request.path_info
@@ -115,6 +117,12 @@ class InputGuardMiddleware:
                 if has_bad_character(upload.name or ""):
                     return CONTROL_MESSAGE.format(where="上传文件的文件名"), key
         return None
+
+
+def _refusal(request: HttpRequest, message: str, field: str | None) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message, "field": field}, status=400)
+    return render(request, "core/error.html", {"title": "请求无效", "message": message}, status=400)
 
 
 def _items(lists: Iterable[tuple[str, list[Any]]]) -> Iterable[tuple[str, Any]]:

@@ -163,3 +163,16 @@ def test_helpers() -> None:
     assert beyond_bigint("0" * 5 + TOO_BIG) and not beyond_bigint("000123")
     assert not beyond_bigint("1e30") and not beyond_bigint("abc") and not beyond_bigint("")
     assert beyond_bigint("9" * 100_000)  # no int() of a huge literal
+
+
+def test_a_form_over_djangos_limits_is_a_400_in_kind(
+    personas: Any, client_for: Any, settings: Any
+) -> None:
+    """RequestDataTooBig once fell through to Django's bare HTML 400, under /api/ as well."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    c = client_for(personas.street_staff)
+    body = {"name": "长" * 200}
+    api = c.post("/api/v1/imports/units", body)
+    assert api.status_code == 400 and api["Content-Type"].startswith("application/json")
+    assert "过大" in api.json()["detail"]
+    _refused_as_page(c.post("/orgs/units/new/", body), "过大")
