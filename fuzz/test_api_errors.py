@@ -186,3 +186,20 @@ def test_errors_raised_before_the_api_answer_json_under_api(db: Any) -> None:
     request = factory.get("/orgs/units/")
     request.user = AnonymousUser()
     assert error_500(request)["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("error", ["BadRequest", "RequestDataTooBig"])
+def test_djangos_own_refusals_inside_a_route_stay_400(
+    error: str, personas: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-all 500 handler must not turn what Django answers with 400 into a 500."""
+    from django.core import exceptions
+
+    from lianjian.orgs import selectors
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise getattr(exceptions, error)("too big")
+
+    monkeypatch.setattr(selectors, "units_filtered", refuse)
+    response = client_for(personas.street_staff).get(f"{API}/units")
+    assert response.status_code == 400 and _has_chinese(response.json()["detail"])

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import (
     Http404,
@@ -24,6 +24,7 @@ from django.http import (
     HttpResponseNotAllowed,
     JsonResponse,
 )
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, path, re_path
 from ninja import NinjaAPI, Swagger
@@ -39,6 +40,7 @@ from lianjian.core.schema_errors import translate_errors
 from lianjian.core.schemas import ErrorOut, ValidationErrorOut
 
 logger = logging.getLogger("django.request")
+security_logger = logging.getLogger("django.security")
 
 
 class BearerAuth(HttpBearer):
@@ -109,6 +111,10 @@ def _check_strings(value: Any, where: str) -> None:
         for i, item in enumerate(value):
             _check_strings(item, f"{where}[{i}]")
 
+
+NOT_FOUND = "未找到该记录，或您无权查看"
+BAD_REQUEST = "请求无效：请检查提交的内容"
+SERVER_ERROR = "系统暂时无法处理该请求，请稍后再试；问题已记录"
 
 # What any operation can answer besides what its route declares, and why.
 GENERIC_ANSWERS: dict[int, str] = {
@@ -303,6 +309,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": message, "field": field}, status=exc.status_code)
 
 
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def _bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Django's own refusals (an oversized or malformed body): 400, as Django answers them."""
+    if isinstance(exc, SuspiciousOperation):
+        security_logger.warning("%s: %s", type(exc).__name__, exc)
+    return api.create_response(request, {"detail": BAD_REQUEST, "field": None}, status=400)
+
+
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """An unexpected error inside a route: JSON like every other answer, the traceback logged."""
@@ -313,10 +329,6 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     response = api.create_response(request, {"detail": SERVER_ERROR}, status=500)
     response._has_been_logged = True  # type: ignore[attr-defined]  # Django logs it once
     return response
-
-
-NOT_FOUND = "未找到该记录，或您无权查看"
-SERVER_ERROR = "系统暂时无法处理该请求，请稍后再试；问题已记录"
 
 
 def _register_routers() -> None:
