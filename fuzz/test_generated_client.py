@@ -180,6 +180,8 @@ BODIES: dict[str, Args] = {
         ),
     },
 }
+# values for required query parameters, by name
+REQUIRED_QUERY: dict[str, Any] = {"year": dt.date.today().year}
 DISTRICT_ADMIN_OPERATIONS = {
     "regions_create",
     "regions_update",
@@ -219,6 +221,8 @@ def _arguments(
             continue
         if param.name in world.in_scope:
             kwargs[param.name] = world.in_scope[param.name]
+        elif param.name in REQUIRED_QUERY:
+            kwargs[param.name] = REQUIRED_QUERY[param.name]
         elif param.default is inspect.Parameter.empty:
             pytest.fail(f"{name}: no value for required `{param.name}`; add it to BODIES")
     return kwargs
