@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ BOOKKEEPING = {
     "axes.AccessLog",
     "axes.AccessAttemptExpiration",
 }
+
+# Examples per operation, in process (test_api_fuzz.py) and over HTTP (test_live_server.py):
+# the default keeps the fuzz suite near a minute on two cores; raise it for a longer hunt.
+EXAMPLES = int(os.environ.get("LIANJIAN_FUZZ_EXAMPLES", "10"))
 
 # Generated cases and requests sent per operation label, printed in the terminal
 # summary (without xdist; workers keep their own counts).

@@ -28,13 +28,13 @@ from schemathesis.generation.hypothesis.builder import ApiOperationMark
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from fuzz.conftest import CASES, REQUESTS, FuzzWorld, database_digest
+from fuzz.conftest import CASES, EXAMPLES, REQUESTS, FuzzWorld, database_digest
 from lianjian.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 FUZZ_SETTINGS = settings(
-    max_examples=15,
+    max_examples=EXAMPLES,  # LIANJIAN_FUZZ_EXAMPLES
     deadline=None,
     derandomize=True,  # same cases on every run and machine: CI stays stable
     database=None,

@@ -176,6 +176,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before any view (and before the login redirect): NUL and out-of-range numbers answer 400
+    "lianjian.core.input_guard.InputGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "lianjian.accounts.middleware.SessionPolicyMiddleware",

@@ -22,6 +22,7 @@ from lianjian.accounts.forms import LoginForm, OtpForm, PasswordChangeForm
 from lianjian.accounts.passwords import password_expired
 from lianjian.accounts.services import normalize_username
 from lianjian.core.audit import audit_record
+from lianjian.core.input_guard import audit_refused_input
 from lianjian.core.permissions import public, require_login
 from lianjian.core.ratelimit import rate_limited
 
@@ -30,6 +31,7 @@ OTP_RATE = (10, 300)
 
 
 @public
+@audit_refused_input("auth.login_failed")  # a NUL in the username is refused, still audited
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:

@@ -11,12 +11,9 @@ from ninja import Field, Router, Schema
 
 from lianjian.core.health import health_report
 from lianjian.core.permissions import ensure_perm
+from lianjian.core.schemas import ErrorOut
 
 router = Router(tags=["系统"])
-
-
-class HealthErrorOut(Schema):
-    detail: str = Field(description="中文错误说明")
 
 
 class WorkerOut(Schema):
@@ -46,10 +43,14 @@ class QueueOut(Schema):
 
 
 class JobOut(Schema):
-    kind: str = Field(description="任务类型：import（台账导入）、export（列表导出）")
+    kind: Literal["import", "export"] = Field(
+        description="任务类型：import（台账导入）、export（列表导出）"
+    )
     kind_label: str
     id: int
-    status: str
+    status: Literal["queued", "running", "succeeded", "failed", "rejected", "error"] = Field(
+        description="任务状态"
+    )
     status_label: str
     worker: str
     started_at: dt.datetime | None
@@ -95,7 +96,7 @@ class HealthOut(Schema):
 
 @router.get(
     "/system/health",
-    response={200: HealthOut, 403: HealthErrorOut},
+    response={200: HealthOut, 403: ErrorOut},
     operation_id="system_health",
     summary="系统状态：后台任务进程心跳、任务队列、失联任务与定时任务",
 )

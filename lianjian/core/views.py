@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from lianjian.core.audit import audit_verify
@@ -15,6 +15,9 @@ from lianjian.core.permissions import require_perm
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # an error raised before the API's own handlers (a middleware): JSON all the same
+        return JsonResponse({"detail": message, "field": None}, status=status)
     return render(request, "core/error.html", {"title": title, "message": message}, status=status)
 
 

@@ -8,10 +8,19 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.core.permissions import ensure_perm
+from lianjian.core.schemas import IdempotencyKey, PathId
 from lianjian.needs import selectors, services
 from lianjian.needs.access import get_need_for_user
 from lianjian.needs.models import Need
-from lianjian.needs.schemas import ErrorOut, NeedFilters, NeedIn, NeedOut, NeedPage, StatsRow
+from lianjian.needs.schemas import (
+    ErrorOut,
+    NeedFilters,
+    NeedIn,
+    NeedOut,
+    NeedPage,
+    StatsBy,
+    StatsRow,
+)
 from lianjian.orgs.access import regions_visible_to, units_visible_to
 
 router = Router(tags=["需求"])
@@ -20,11 +29,18 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: Erro
 
 @router.post(
     "/needs",
-    response={201: NeedOut, 200: NeedOut, **ERRORS},
+    response={201: NeedOut, 200: NeedOut, 422: ErrorOut, **ERRORS},
     operation_id="needs_create",
     summary="提交需求（支持 Idempotency-Key 重试）",
+    description="带 Idempotency-Key 重试时返回第一次的结果（200，响应头 Idempotent-Replayed: true）；"
+    "同一个键配上不同的内容答复 422。",
 )
-def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) -> Any:
+def needs_create(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: NeedIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     ensure_perm(request, "needs.intake")
     region = regions_visible_to(request.user, "needs.intake").filter(pk=payload.region).first()
     if region is None:
@@ -44,9 +60,11 @@ def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) 
             contact_phone=payload.contact_phone,
             unit=unit,
             actor=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key"),
+            idempotency_key=idempotency_key,
             request=request,
         )
+    except services.IdempotencyKeyReused as err:
+        return Status(422, {"detail": err.message, "field": err.field})
     except services.NeedError as err:
         return Status(400, {"detail": err.message, "field": err.field})
     if getattr(need, "replayed", False):
@@ -60,7 +78,9 @@ def needs_create(request: HttpRequest, response: HttpResponse, payload: NeedIn) 
 )
 def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     ensure_perm(request, "needs.view")
-    params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
+    params = filters.dict(exclude_none=True, exclude={"limit", "offset", "overdue"})
+    if filters.overdue:
+        params["overdue"] = "1"
     qs = selectors.needs_filtered(request.user, params)
     # a district holds 300k needs at city scale: count only so far past this page
     items, count, capped = selectors.need_list_page(qs, filters.offset, filters.limit)
@@ -73,7 +93,7 @@ def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     operation_id="needs_stats",
     summary="需求统计（按部门、类别、街道、社区或渠道）",
 )
-def needs_stats(request: HttpRequest, by: str = "department") -> Any:
+def needs_stats(request: HttpRequest, by: StatsBy = "department") -> Any:
     ensure_perm(request, "needs.stats")
     if by not in selectors.DIMENSIONS:
         return Status(400, {"detail": "分组维度无效", "field": "by"})
@@ -86,7 +106,7 @@ def needs_stats(request: HttpRequest, by: str = "department") -> Any:
     operation_id="needs_get",
     summary="需求详情",
 )
-def needs_get(request: HttpRequest, need_id: int) -> Any:
+def needs_get(request: HttpRequest, need_id: PathId) -> Any:
     ensure_perm(request, "needs.view")
     need = get_need_for_user(request.user, need_id, request=request)
     return _need_out(need.pk)
@@ -121,7 +141,9 @@ from lianjian.orgs.access import get_in_scope  # noqa: E402
 def calendar_days(
     request: HttpRequest,
     year: int = Query(..., ge=2000, le=2100, description="年份"),
-    region: int | None = Query(None, description="区、街道或社区 id；默认为本人所在的区或街道"),
+    region: int | None = Query(
+        None, ge=1, le=2**63 - 1, description="区、街道或社区 id；默认为本人所在的区或街道"
+    ),
 ) -> Any:
     ensure_perm(request, "needs.view")
     if region is None:

@@ -304,6 +304,8 @@ class Need(ScopedModel, TimeStampedModel):
         related_name="+",
     )
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # keyed hash of the submission the key came with: the same key with another body is refused
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "需求"

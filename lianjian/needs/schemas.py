@@ -3,24 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel
+from typing_extensions import TypeAliasType
 
+from lianjian.core.schemas import LAX, BlankAsNone, Id, InputSchema, choices_schema
+from lianjian.needs.models import Channel, Rating, Status, SubmitterKind
 from lianjian.orgs.schemas import ErrorOut, Paging
 
-__all__ = ["ErrorOut", "NeedFilters", "NeedIn", "NeedOut", "NeedPage", "StatsRow"]
+__all__ = ["ErrorOut", "NeedFilters", "NeedIn", "NeedOut", "NeedPage", "StatsBy", "StatsRow"]
+
+NeedChannel = TypeAliasType(
+    "NeedChannel", Annotated[Channel, LAX, choices_schema(Channel, "NeedChannel")]
+)
+NeedSubmitterKind = TypeAliasType(
+    "NeedSubmitterKind",
+    Annotated[SubmitterKind, LAX, choices_schema(SubmitterKind, "NeedSubmitterKind")],
+)
+NeedStatus = TypeAliasType(
+    "NeedStatus", Annotated[Status, LAX, choices_schema(Status, "NeedStatus")]
+)
+NeedRating = TypeAliasType(
+    "NeedRating", Annotated[Rating, LAX, choices_schema(Rating, "NeedRating")]
+)
+
+# the dimensions `selectors.need_stats` groups by (`selectors.DIMENSIONS`; a test compares)
+StatsBy = TypeAliasType(
+    "StatsBy", Literal["department", "category", "street", "community", "channel"]
+)
 
 
-class NeedIn(Schema):
-    channel: str = Field("api", description="来源渠道：hotline/window/visit/survey/online/api")
+class NeedIn(InputSchema):
+    channel: NeedChannel = Field(Channel.API, description="来源渠道")
     text: str = Field(..., max_length=2000, description="需求内容")
-    region: int = Field(..., description="所在区域（街道、社区或楼宇）id")
-    submitter_kind: str = Field("person", description="unit/person/anonymous")
-    submitter_name: str = Field("", max_length=50)
-    contact_phone: str = Field("", max_length=20, description="11 位手机号（匿名可空）")
-    unit: int | None = Field(None, description="提出单位 id")
+    region: Id = Field(..., description="所在区域（街道、社区或楼宇）id")
+    submitter_kind: NeedSubmitterKind = Field(SubmitterKind.PERSON, description="提出人类型")
+    submitter_name: str = Field("", max_length=50, description="提出人姓名或单位名称")
+    contact_phone: str = Field("", max_length=20, description="联系电话：11 位手机号（匿名可空）")
+    unit: Id | None = Field(None, description="提出单位 id")
 
 
 class NeedOut(BaseModel):
@@ -31,10 +53,10 @@ class NeedOut(BaseModel):
 
     id: int
     tracking_code: str
-    channel: str
+    channel: NeedChannel
     text: str
     region_id: int
-    status: str
+    status: NeedStatus
     version: int
     category_id: int | None
     department_id: int | None
@@ -43,7 +65,9 @@ class NeedOut(BaseModel):
     proposal_confidence: float | None
     deadline: dt.datetime | None
     reply_text: str
-    rating: str
+    rating: Annotated[NeedRating | None, BlankAsNone] = Field(
+        description="满意度（未评价时为 null）"
+    )
     contact_phone: str = Field(description="脱敏后的联系电话")
     created_at: dt.datetime
 
@@ -55,16 +79,18 @@ class NeedPage(Schema):
 
 
 class NeedFilters(Paging):
-    q: str | None = None
-    status: str | None = None
-    channel: str | None = None
-    category: int | None = None
-    department: int | None = None
-    overdue: str | None = None
+    q: str | None = Field(None, description="需求内容包含，或完整的查询码")
+    status: NeedStatus | None = Field(None, description="状态")
+    channel: NeedChannel | None = Field(None, description="来源渠道")
+    category: Id | None = Field(None, description="类别 id")
+    department: Id | None = Field(None, description="承办部门 id")
+    overdue: bool | None = Field(None, description="只列逾期未答复的需求")
 
 
 class StatsRow(Schema):
-    key: Any
+    key: int | str | None = Field(
+        description="分组键：部门、类别、街道、社区的 id，或来源渠道代码；null 表示未分派"
+    )
     label: str
     received: int
     replied: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 import secrets
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.core.attachments import AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
+from lianjian.core.crypto import blind_index
 from lianjian.core.identifiers import is_valid_mobile, normalize_mobile
 from lianjian.core.masking import mask
 from lianjian.core.notifications import get_backend, notify
@@ -80,6 +82,10 @@ class NeedError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class IdempotencyKeyReused(NeedError):
+    """The Idempotency-Key came before with a different submission (the API answers 422)."""
 
 
 class NeedConflict(NeedError):
@@ -789,6 +795,7 @@ def need_submit(
 
     With `idempotency_key` (API), a retry returns the first need; the unique
     constraint makes concurrent retries create one row. `need.replayed` says which.
+    The same key with a different submission raises `IdempotencyKeyReused`.
     """
     text = (text or "").strip()
     if channel not in Channel.values:
@@ -812,11 +819,15 @@ def need_submit(
     key = (idempotency_key or "").strip()[:100] or None
     if key and actor is None:
         raise NeedError("幂等键只能在登录后使用", "idempotency_key")
+    fingerprint = ""
     if key:
+        attachments = list(attachments)  # read twice: the fingerprint, then the check
+        fingerprint = _fingerprint(
+            channel, text, region, submitter_kind, submitter_name, phone, unit, attachments
+        )
         existing = Need.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing is not None:
-            existing.replayed = True  # type: ignore[attr-defined]
-            return existing
+            return _replay(existing, fingerprint)
     try:
         files = check_attachments(attachments)
     except AttachmentError as exc:
@@ -835,6 +846,7 @@ def need_submit(
                 contact_phone=phone,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 idempotency_key=key,
+                idempotency_fingerprint=fingerprint,
                 **region.ancestor_ids(),
             )
             if need.street_id is None:
@@ -873,10 +885,47 @@ def need_submit(
         existing = Need.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing is None:
             raise
-        existing.replayed = True  # type: ignore[attr-defined]
-        return existing
+        return _replay(existing, fingerprint)
     need.replayed = False  # type: ignore[attr-defined]
     return need
+
+
+def _fingerprint(
+    channel: str,
+    text: str,
+    region: Region,
+    submitter_kind: str,
+    submitter_name: str,
+    phone: str,
+    unit: Unit | None,
+    attachments: Iterable[Any],
+) -> str:
+    """A keyed hash of the submission as read (keyed: it holds a phone number)."""
+    names = [str(getattr(f, "name", "")) for f in attachments]
+    submission = [
+        str(channel),
+        text,
+        region.pk,
+        str(submitter_kind),
+        submitter_name.strip(),
+        phone,
+        unit.pk if unit is not None else None,
+        names,
+    ]
+    return blind_index(json.dumps(submission, ensure_ascii=False), "need.idempotency")
+
+
+def _replay(existing: Need, fingerprint: str) -> Need:
+    """The first need for a retried key, unless the key came with another submission."""
+    # rows from before fingerprints were stored cannot be compared: replayed as before
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "该幂等键（Idempotency-Key）已用于另一份内容不同的需求："
+            "重试请提交与第一次相同的内容，新的需求请换一个键",
+            "idempotency_key",
+        )
+    existing.replayed = True  # type: ignore[attr-defined]
+    return existing
 
 
 # ---------------------------------------------------------------- lifecycle

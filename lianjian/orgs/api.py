@@ -19,6 +19,7 @@ from ninja import Query, Router, Status
 
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
+from lianjian.core.schemas import PathId
 from lianjian.orgs import selectors, services
 from lianjian.orgs.access import (
     get_in_scope,
@@ -130,7 +131,7 @@ def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     summary="区域详情",
     tags=["区域"],
 )
-def regions_get(request: HttpRequest, region_id: int) -> Any:
+def regions_get(request: HttpRequest, region_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_region")
     return get_region_for_user(request.user, region_id, request=request)
 
@@ -172,7 +173,7 @@ def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
     summary="修改区域（名称、类型、区划代码）",
     tags=["区域"],
 )
-def regions_update(request: HttpRequest, region_id: int, payload: RegionPatch) -> Any:
+def regions_update(request: HttpRequest, region_id: PathId, payload: RegionPatch) -> Any:
     ensure_perm(request, "orgs.change_region")
     region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
     try:
@@ -190,7 +191,7 @@ def regions_update(request: HttpRequest, region_id: int, payload: RegionPatch) -
     summary="撤销区域（须无有效的下级区域、单位和党组织）",
     tags=["区域"],
 )
-def regions_deactivate(request: HttpRequest, region_id: int) -> Any:
+def regions_deactivate(request: HttpRequest, region_id: PathId) -> Any:
     ensure_perm(request, "orgs.change_region")
     region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
     try:
@@ -233,7 +234,7 @@ def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     summary="单位详情",
     tags=["单位"],
 )
-def units_get(request: HttpRequest, unit_id: int) -> Any:
+def units_get(request: HttpRequest, unit_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_unit")
     return get_unit_for_user(request.user, unit_id, request=request)
 
@@ -262,7 +263,7 @@ def units_create(request: HttpRequest, payload: UnitIn) -> Any:
     summary="修改单位",
     tags=["单位"],
 )
-def units_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
+def units_update(request: HttpRequest, unit_id: PathId, payload: UnitPatch) -> Any:
     ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
     try:
@@ -286,7 +287,7 @@ def units_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
     tags=["单位"],
 )
 def units_deactivate(
-    request: HttpRequest, unit_id: int, payload: DeactivateIn | None = None
+    request: HttpRequest, unit_id: PathId, payload: DeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
@@ -360,7 +361,7 @@ def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> An
     summary="党组织详情",
     tags=["党组织"],
 )
-def party_orgs_get(request: HttpRequest, org_id: int) -> Any:
+def party_orgs_get(request: HttpRequest, org_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_partyorg")
     org = get_party_org_for_user(request.user, org_id, request=request)
     return _annotate_party_orgs([org])[0]
@@ -390,7 +391,7 @@ def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
     summary="修改党组织",
     tags=["党组织"],
 )
-def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch) -> Any:
+def party_orgs_update(request: HttpRequest, org_id: PathId, payload: PartyOrgPatch) -> Any:
     ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
     try:
@@ -416,7 +417,7 @@ def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch)
     tags=["党组织"],
 )
 def party_orgs_deactivate(
-    request: HttpRequest, org_id: int, payload: DeactivateIn | None = None
+    request: HttpRequest, org_id: PathId, payload: DeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
@@ -537,7 +538,7 @@ def _member_page(
     summary="党员详情（身份证号、手机号已脱敏）",
     tags=["党员"],
 )
-def members_get(request: HttpRequest, member_id: int) -> Any:
+def members_get(request: HttpRequest, member_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_member")
     member = get_member_for_user(request.user, member_id, request=request)
     return _member_detail(member.pk)
@@ -567,7 +568,7 @@ def members_create(request: HttpRequest, payload: MemberIn) -> Any:
     summary="修改党员信息",
     tags=["党员"],
 )
-def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> Any:
+def members_update(request: HttpRequest, member_id: PathId, payload: MemberPatch) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
     try:
@@ -591,7 +592,7 @@ def members_update(request: HttpRequest, member_id: int, payload: MemberPatch) -
     tags=["党员"],
 )
 def members_deactivate(
-    request: HttpRequest, member_id: int, payload: MemberDeactivateIn | None = None
+    request: HttpRequest, member_id: PathId, payload: MemberDeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
@@ -607,7 +608,7 @@ def members_deactivate(
     tags=["党员"],
 )
 def members_unmask(
-    request: HttpRequest, member_id: int, payload: UnmaskIn, response: HttpResponse
+    request: HttpRequest, member_id: PathId, payload: UnmaskIn, response: HttpResponse
 ) -> Any:
     ensure_perm(request, "orgs.unmask")
     member = get_member_for_user(request.user, member_id, "orgs.unmask", request=request)

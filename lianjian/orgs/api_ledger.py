@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,14 +10,16 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import create_model
 
 from lianjian.core.permissions import ensure_perm
+from lianjian.core.schemas import Id, IsoDate, PathId
 from lianjian.orgs import coverage
 from lianjian.orgs.ledger.columns import COLUMNS
 from lianjian.orgs.ledger.jobs import job_submit
 from lianjian.orgs.ledger.report import read_errors
 from lianjian.orgs.models import ImportJob
-from lianjian.orgs.schemas import ErrorOut
+from lianjian.orgs.schemas import ErrorOut, ImportStatus, LedgerKind, RegionLevel
 
 router = Router(tags=["ledger"])
 # ensure_perm answers 403; an unknown kind, job or out-of-scope region answers 404
@@ -25,8 +28,8 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
 
 class ImportJobOut(Schema):
     id: int
-    kind: str
-    status: str
+    kind: LedgerKind
+    status: ImportStatus
     status_label: str
     file_name: str
     total_rows: int
@@ -80,7 +83,7 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
 )
 def import_file(
     request: HttpRequest,
-    kind: str,
+    kind: LedgerKind,
     file: UploadedFile = File(...),  # noqa: B008
     valid_only: bool = Form(False, description="仅导入有效行：跳过有错误的行，导入其余各行"),
 ) -> Any:
@@ -124,7 +127,7 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 
 
 @router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
-def import_job(request: HttpRequest, job_id: int) -> Any:
+def import_job(request: HttpRequest, job_id: PathId) -> Any:
     ensure_perm(request, "orgs.import")
     return _job_out(request, _own_job(request, job_id))
 
@@ -132,8 +135,8 @@ def import_job(request: HttpRequest, job_id: int) -> Any:
 @router.get("/imports/jobs/{job_id}/errors", response={200: ImportErrorsOut, **ERRORS})
 def import_job_errors(
     request: HttpRequest,
-    job_id: int,
-    offset: int = Query(0, ge=0, description="跳过的错误条数"),
+    job_id: PathId,
+    offset: int = Query(0, ge=0, le=2**31, description="跳过的错误条数"),
     limit: int = Query(100, ge=1, le=1000, description="每页条数（1–1000，默认 100）"),
 ) -> Any:
     """The row errors of one of the caller's import jobs (row, column, reason), in pages;
@@ -158,24 +161,82 @@ class FigureOut(Schema):
     count: int
 
 
+# one field per figure of `coverage.FIGURES` and `ORG_FIGURES`, so the spec names every figure a report carries
+CoverageFiguresOut = create_model(  # type: ignore[call-overload]
+    "CoverageFiguresOut",
+    __base__=Schema,
+    **{
+        key: (FigureOut, Field(description=label))
+        for key, (label, _) in {**coverage.FIGURES, **coverage.ORG_FIGURES}.items()
+    },
+)
+
+
+class CoverageRegionOut(Schema):
+    id: int
+    name: str
+    level: RegionLevel
+
+
+class CoverageRatesOut(Schema):
+    organization_coverage: float | None = Field(description="两新组织党组织覆盖率（%）")
+    above_scale_coverage: float | None = Field(description="规模以上两新组织覆盖率（%）")
+    work_coverage: float | None = Field(description="无党员两新组织工作覆盖率（%）")
+
+
+class FloatingPlaceOut(Schema):
+    place: str
+    count: int
+
+
+class FloatingMembersOut(Schema):
+    total: int
+    by_place: list[FloatingPlaceOut] = Field(description="按流向地统计（前 20 个）")
+
+
+class BreakdownRowOut(Schema):
+    key: str = Field(description="分组键：区域 id、区域类型、行业或组建方式代码；空串表示未填写")
+    label: str
+    liangxin: int
+    covered: int
+    rate: float | None
+    above_scale: int
+    above_scale_covered: int
+    violations: int
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+class CoverageBreakdownsOut(Schema):
+    # absent (not null) below the level that has them
+    street: list[BreakdownRowOut] | None = Field(
+        None, exclude_if=_absent, description="按街道（区级报表才有）"
+    )
+    community: list[BreakdownRowOut] | None = Field(
+        None, exclude_if=_absent, description="按社区（区级、街道级报表才有）"
+    )
+    area_type: list[BreakdownRowOut] = Field(description="按区域类型")
+    industry: list[BreakdownRowOut] = Field(description="按行业（前 30 个）")
+    formation: list[BreakdownRowOut] = Field(description="按组建方式")
+
+
 class LedgerCoverageOut(Schema):
     """Named apart from visits.api.CoverageOut: ninja files schemas by class name."""
 
-    region: dict[str, Any]
-    as_of: str
-    figures: dict[str, FigureOut] = Field(
-        description="统计项（键 → 名称与数量）。两新组织等按单位计（家）："
-        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.FIGURES.items())
-        + "；按党组织计（个）："
-        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.ORG_FIGURES.items())
-    )
-    rates: dict[str, float | None]
-    floating_members: dict[str, Any]
-    breakdowns: dict[str, list[dict[str, Any]]]
+    region: CoverageRegionOut
+    as_of: dt.date
+    figures: CoverageFiguresOut  # type: ignore[valid-type]
+    rates: CoverageRatesOut
+    floating_members: FloatingMembersOut
+    breakdowns: CoverageBreakdownsOut
 
 
 @router.get("/coverage", response={200: LedgerCoverageOut, **ERRORS})
-def coverage_json(request: HttpRequest, region: int | None = None, as_of: str | None = None) -> Any:
+def coverage_json(
+    request: HttpRequest, region: Id | None = None, as_of: IsoDate | None = None
+) -> Any:
     """Coverage report for a region subtree (default: the caller's widest) as of a date."""
     ensure_perm(request, coverage.PERM)
     target = coverage.region_for(request.user, region, request=request)

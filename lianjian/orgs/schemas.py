@@ -11,46 +11,87 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeAliasType
 
-from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
+from lianjian.core.schemas import (
+    LAX,
+    BlankAsNone,
+    Count,
+    Id,
+    InputSchema,
+    IsoDate,
+    PageLimit,
+    PageOffset,
+    choices_schema,
+)
+from lianjian.core.schemas import ErrorOut as ErrorOut  # shared by every router
+from lianjian.orgs.models import ImportJob, Member, PartyOrg, Region
+from lianjian.orgs.models import UnitKind as UnitKindChoice
 
 # ---------------------------------------------------------------- shared
 
 
-class ErrorOut(Schema):
-    detail: str = Field(description="中文错误说明")
-    field: str | None = Field(None, description="出错的字段（已知时）")
-
-
 class Paging(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数（1–100，默认 20）")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    limit: PageLimit = Field(20, description="每页条数（1–100，默认 20）")
+    offset: PageOffset = Field(0, description="跳过的条数")
 
+
+# ---------------------------------------------------------------- enumerations
+
+# Each named for the spec: several models call their choices Level or Status.
+RegionLevel = TypeAliasType(
+    "RegionLevel", Annotated[Region.Level, LAX, choices_schema(Region.Level, "RegionLevel")]
+)
+RegionAreaType = TypeAliasType(
+    "RegionAreaType",
+    Annotated[Region.AreaType, LAX, choices_schema(Region.AreaType, "RegionAreaType")],
+)
+UnitKind = TypeAliasType(
+    "UnitKind", Annotated[UnitKindChoice, LAX, choices_schema(UnitKindChoice, "UnitKind")]
+)
+PartyOrgLevel = TypeAliasType(
+    "PartyOrgLevel", Annotated[PartyOrg.Level, LAX, choices_schema(PartyOrg.Level, "PartyOrgLevel")]
+)
+PartyOrgFormation = TypeAliasType(
+    "PartyOrgFormation",
+    Annotated[PartyOrg.Formation, LAX, choices_schema(PartyOrg.Formation, "PartyOrgFormation")],
+)
+PartyOrgType = TypeAliasType(
+    "PartyOrgType",
+    Annotated[PartyOrg.OrgType, LAX, choices_schema(PartyOrg.OrgType, "PartyOrgType")],
+)
+MemberStatus = TypeAliasType(
+    "MemberStatus", Annotated[Member.Status, LAX, choices_schema(Member.Status, "MemberStatus")]
+)
+MemberGender = TypeAliasType(
+    "MemberGender", Annotated[Member.Gender, LAX, choices_schema(Member.Gender, "MemberGender")]
+)
+LedgerKind = TypeAliasType(
+    "LedgerKind", Annotated[ImportJob.Kind, LAX, choices_schema(ImportJob.Kind, "LedgerKind")]
+)
+ImportStatus = TypeAliasType(
+    "ImportStatus",
+    Annotated[ImportJob.Status, LAX, choices_schema(ImportJob.Status, "ImportStatus")],
+)
 
 # ---------------------------------------------------------------- regions
-
-# Inlined: ninja files enums under their class name, and PartyOrg.Level is also "Level".
-RegionLevel = Annotated[
-    Region.Level,
-    WithJsonSchema({"title": "RegionLevel", "type": "string", "enum": list(Region.Level.values)}),
-]
 
 
 class RegionFilters(Paging):
     q: str | None = Field(None, description="名称包含")
     level: RegionLevel | None = Field(None, description="层级")
-    area_type: Region.AreaType | None = Field(None, description="区域类型")
-    parent: int | None = Field(None, description="上级区域 id（只列直接下级）")
+    area_type: RegionAreaType | None = Field(None, description="区域类型")
+    parent: Id | None = Field(None, description="上级区域 id（只列直接下级）")
     active: bool | None = Field(None, description="是否有效（默认全部）")
 
 
 class RegionOut(Schema):
     id: int
     name: str
-    level: str
+    level: RegionLevel
     level_display: str
-    area_type: str
+    area_type: RegionAreaType
     code: str
     is_active: bool
     depth: int
@@ -86,17 +127,17 @@ class RegionPage(Schema):
     count: int
 
 
-class RegionIn(Schema):
+class RegionIn(InputSchema):
     name: str = Field(description="名称", max_length=100)
     level: RegionLevel = Field(description="层级：street / community / area")
-    parent: int = Field(description="上级区域 id")
-    area_type: Region.AreaType = Field(Region.AreaType.RESIDENTIAL, description="区域类型")
+    parent: Id = Field(description="上级区域 id")
+    area_type: RegionAreaType = Field(Region.AreaType.RESIDENTIAL, description="区域类型")
     code: str = Field("", max_length=32, description="区划代码")
 
 
-class RegionPatch(Schema):
+class RegionPatch(InputSchema):
     name: str | None = Field(None, max_length=100, description="名称")
-    area_type: Region.AreaType | None = Field(None, description="区域类型")
+    area_type: RegionAreaType | None = Field(None, description="区域类型")
     code: str | None = Field(None, max_length=32, description="区划代码")
 
 
@@ -109,7 +150,7 @@ class UnitFilters(Paging):
     industry: str | None = Field(None, description="所属行业")
     is_above_scale: bool | None = Field(None, description="规模以上")
     is_foreign_invested: bool | None = Field(None, description="外资")
-    region: int | None = Field(None, description="只列该区域（含下级）内的单位")
+    region: Id | None = Field(None, description="只列该区域（含下级）内的单位")
     active: bool | None = Field(None, description="是否有效（默认只列有效单位）")
 
 
@@ -117,7 +158,7 @@ class UnitOut(Schema):
     id: int
     name: str
     credit_code: str | None
-    kind: str
+    kind: UnitKind
     kind_display: str
     industry: str
     employees: int
@@ -145,40 +186,40 @@ class UnitPage(Schema):
     count: int
 
 
-class UnitIn(Schema):
+class UnitIn(InputSchema):
     name: str = Field(max_length=200, description="单位名称")
     kind: UnitKind = Field(description="单位类别")
-    region: int = Field(description="所在区域 id")
+    region: Id = Field(description="所在区域 id")
     credit_code: str | None = Field(None, max_length=32, description="统一社会信用代码")
     industry: str = Field("", max_length=100)
-    employees: int = Field(0, description="从业人员数")
+    employees: Count = Field(0, description="从业人员数")
     is_above_scale: bool = False
     is_foreign_invested: bool = False
     address: str = Field("", max_length=200)
     liaison_name: str = Field("", max_length=50, description="党建指导员/联络员")
-    registered_on: dt.date | None = None
-    deregistered_on: dt.date | None = None
+    registered_on: IsoDate | None = Field(None, description="成立日期")
+    deregistered_on: IsoDate | None = Field(None, description="注销日期")
 
 
-class UnitPatch(Schema):
+class UnitPatch(InputSchema):
     """Only the fields sent are changed; null clears the optional ones."""
 
     name: str | None = Field(None, max_length=200)
-    kind: UnitKind | None = None
-    region: int | None = None
+    kind: UnitKind | None = Field(None, description="单位类别")
+    region: Id | None = Field(None, description="所在区域 id")
     credit_code: str | None = Field(None, max_length=32, description="null 或空串表示清除")
     industry: str | None = Field(None, max_length=100)
-    employees: int | None = None
+    employees: Count | None = Field(None, description="从业人员数")
     is_above_scale: bool | None = None
     is_foreign_invested: bool | None = None
     address: str | None = Field(None, max_length=200)
     liaison_name: str | None = Field(None, max_length=50)
-    registered_on: dt.date | None = None
-    deregistered_on: dt.date | None = None
+    registered_on: IsoDate | None = Field(None, description="成立日期")
+    deregistered_on: IsoDate | None = Field(None, description="注销日期")
 
 
-class DeactivateIn(Schema):
-    on: dt.date | None = Field(None, description="注销/撤销日期（默认今天）")
+class DeactivateIn(InputSchema):
+    on: IsoDate | None = Field(None, description="注销/撤销日期（默认今天）")
 
 
 # ---------------------------------------------------------------- party organizations
@@ -186,20 +227,20 @@ class DeactivateIn(Schema):
 
 class PartyOrgFilters(Paging):
     q: str | None = Field(None, description="名称包含")
-    level: PartyOrg.Level | None = None
-    formation: PartyOrg.Formation | None = None
-    org_type: PartyOrg.OrgType | None = None
-    region: int | None = Field(None, description="只列该区域（含下级）内的党组织")
+    level: PartyOrgLevel | None = Field(None, description="层级")
+    formation: PartyOrgFormation | None = Field(None, description="组建方式")
+    org_type: PartyOrgType | None = Field(None, description="组织类型")
+    region: Id | None = Field(None, description="只列该区域（含下级）内的党组织")
     active: bool | None = Field(None, description="是否有效（默认只列有效组织）")
 
 
 class PartyOrgOut(Schema):
     id: int
     name: str
-    level: str
+    level: PartyOrgLevel
     level_display: str
-    formation: str
-    org_type: str
+    formation: PartyOrgFormation
+    org_type: PartyOrgType
     region_id: int
     region_name: str
     parent_id: int | None = Field(description="上级党组织 id")
@@ -223,29 +264,29 @@ class PartyOrgPage(Schema):
     count: int
 
 
-class PartyOrgIn(Schema):
+class PartyOrgIn(InputSchema):
     name: str = Field(max_length=200, description="组织名称")
-    level: PartyOrg.Level = Field(description="层级")
-    region: int = Field(description="所在区域 id")
-    parent: int | None = Field(None, description="上级党组织 id（可空）")
-    formation: PartyOrg.Formation = PartyOrg.Formation.SINGLE
-    org_type: PartyOrg.OrgType = PartyOrg.OrgType.INDEPENDENT
-    covered_units: list[int] = Field(default_factory=list, description="覆盖的单位 id")
-    secretary_name: str = Field("", max_length=50)
-    founded_on: dt.date | None = None
+    level: PartyOrgLevel = Field(description="层级")
+    region: Id = Field(description="所在区域 id")
+    parent: Id | None = Field(None, description="上级党组织 id（可空）")
+    formation: PartyOrgFormation = Field(PartyOrg.Formation.SINGLE, description="组建方式")
+    org_type: PartyOrgType = Field(PartyOrg.OrgType.INDEPENDENT, description="组织类型")
+    covered_units: list[Id] = Field(default_factory=list, description="覆盖的单位 id")
+    secretary_name: str = Field("", max_length=50, description="书记姓名")
+    founded_on: IsoDate | None = Field(None, description="成立日期")
 
 
-class PartyOrgPatch(Schema):
+class PartyOrgPatch(InputSchema):
     """Only the fields sent are changed; `covered_units` replaces the open coverage."""
 
     name: str | None = Field(None, max_length=200)
-    level: PartyOrg.Level | None = None
-    region: int | None = None
-    formation: PartyOrg.Formation | None = None
-    org_type: PartyOrg.OrgType | None = None
-    covered_units: list[int] | None = None
-    secretary_name: str | None = Field(None, max_length=50)
-    founded_on: dt.date | None = None
+    level: PartyOrgLevel | None = Field(None, description="层级")
+    region: Id | None = Field(None, description="所在区域 id")
+    formation: PartyOrgFormation | None = Field(None, description="组建方式")
+    org_type: PartyOrgType | None = Field(None, description="组织类型")
+    covered_units: list[Id] | None = Field(None, description="覆盖的单位 id")
+    secretary_name: str | None = Field(None, max_length=50, description="书记姓名")
+    founded_on: IsoDate | None = Field(None, description="成立日期")
 
 
 # ---------------------------------------------------------------- members
@@ -258,20 +299,20 @@ class MemberFilters(Paging):
         description="姓名包含。按完整身份证号或手机号查找请用 POST /api/v1/members/search："
         "号码不放进网址，以免留在访问日志中",
     )
-    status: Member.Status | None = None
-    party_org: int | None = Field(None, description="所在党组织 id")
+    status: MemberStatus | None = Field(None, description="党员类别")
+    party_org: Id | None = Field(None, description="所在党组织 id")
     floating: bool | None = Field(None, description="流动党员")
-    region: int | None = Field(None, description="只列该区域（含下级）内的党员")
+    region: Id | None = Field(None, description="只列该区域（含下级）内的党员")
     active: bool | None = Field(None, description="是否有效（默认只列有效党员）")
-    before: int | None = Field(
+    before: Id | None = Field(
         None,
-        ge=1,
-        le=2**63 - 1,
         description="只列 id 小于该值的党员（列表按 id 倒序；游标分页，见返回的 next）",
     )
 
 
 class MemberSearchIn(MemberFilters):
+    model_config = ConfigDict(extra="forbid", strict=True)  # a body, unlike the filters
+
     q: str = Field(  # type: ignore[assignment]
         ...,
         min_length=1,
@@ -290,11 +331,11 @@ class MemberOut(BaseModel):
 
     id: int
     name: str
-    gender: str
+    gender: Annotated[MemberGender | None, BlankAsNone] = Field(description="性别（未知时为 null）")
     id_number: str = Field(description="脱敏后的身份证号")
     mobile: str = Field(description="脱敏后的手机号")
     joined_on: dt.date | None
-    status: str
+    status: MemberStatus
     status_display: str
     party_org_id: int
     party_org_name: str
@@ -322,41 +363,41 @@ class MemberPage(Schema):
     )
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     name: str = Field(max_length=50, description="姓名")
     id_number: str = Field(max_length=32, description="18位身份证号")
-    party_org: int = Field(description="所在党组织 id")
+    party_org: Id = Field(description="所在党组织 id")
     mobile: str = Field("", max_length=32, description="手机号")
-    joined_on: dt.date | None = None
-    status: Member.Status = Member.Status.FULL
-    workplace_unit: int | None = Field(None, description="工作单位 id")
-    residence_community: int | None = Field(None, description="居住社区 id")
+    joined_on: IsoDate | None = Field(None, description="入党日期")
+    status: MemberStatus = Field(Member.Status.FULL, description="党员类别")
+    workplace_unit: Id | None = Field(None, description="工作单位 id")
+    residence_community: Id | None = Field(None, description="居住社区 id")
     is_floating: bool = False
     floating_to: str = Field("", max_length=100)
     floating_reason: str = Field("", max_length=200)
 
 
-class MemberPatch(Schema):
+class MemberPatch(InputSchema):
     """Only the fields sent are changed; null clears the optional ones."""
 
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=32)
-    party_org: int | None = None
-    mobile: str | None = Field(None, max_length=32)
-    joined_on: dt.date | None = None
-    status: Member.Status | None = None
-    workplace_unit: int | None = None
-    residence_community: int | None = None
+    party_org: Id | None = Field(None, description="所在党组织 id")
+    mobile: str | None = Field(None, max_length=32, description="手机号")
+    joined_on: IsoDate | None = Field(None, description="入党日期")
+    status: MemberStatus | None = Field(None, description="党员类别")
+    workplace_unit: Id | None = Field(None, description="工作单位 id")
+    residence_community: Id | None = Field(None, description="居住社区 id")
     is_floating: bool | None = None
     floating_to: str | None = Field(None, max_length=100)
     floating_reason: str | None = Field(None, max_length=200)
 
 
-class MemberDeactivateIn(Schema):
+class MemberDeactivateIn(InputSchema):
     reason: str = Field("", max_length=200, description="原因")
 
 
-class UnmaskIn(Schema):
+class UnmaskIn(InputSchema):
     reason: str = Field(max_length=200, description="查看完整信息的事由（必填）")
 
 

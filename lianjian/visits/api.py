@@ -8,13 +8,25 @@ re-fetched through the chokepoint with the permission of the operation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from typing_extensions import TypeAliasType
 
 from lianjian.core.permissions import ensure_perm
+from lianjian.core.schemas import (
+    LAX,
+    ErrorOut,
+    Id,
+    InputSchema,
+    IsoDate,
+    PageLimit,
+    PageOffset,
+    PathId,
+    choices_schema,
+)
 from lianjian.orgs.access import get_in_scope, get_region_for_user, party_orgs_visible_to
 from lianjian.visits import access, selectors, services
 from lianjian.visits.models import Visit
@@ -22,10 +34,15 @@ from lianjian.visits.services import VisitError
 
 router = Router(tags=["走访"])
 
-
-class ErrorOut(Schema):
-    detail: str = Field(description="中文错误说明")
-    field: str | None = Field(None, description="出错的字段（已知时）")
+VisitMethod = TypeAliasType(
+    "VisitMethod", Annotated[Visit.Method, LAX, choices_schema(Visit.Method, "VisitMethod")]
+)
+VisitFollowUp = TypeAliasType(
+    "VisitFollowUp", Annotated[Visit.FollowUp, LAX, choices_schema(Visit.FollowUp, "VisitFollowUp")]
+)
+# `selectors.org_kind`: building, residential or any other Party organization
+OrgKind = TypeAliasType("OrgKind", Literal["building", "residential", "other"])
+CoverageGroup = TypeAliasType("CoverageGroup", Literal["street", "community"])
 
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -33,15 +50,15 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class VisitFilters(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数（1–100，默认 20）")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    limit: PageLimit = Field(20, description="每页条数（1–100，默认 20）")
+    offset: PageOffset = Field(0, description="跳过的条数")
     q: str | None = Field(None, description="单位名称或走访人员")
-    start: dt.date | None = None
-    end: dt.date | None = None
-    follow_up_status: Visit.FollowUp | None = None
-    unit: int | None = None
-    cadre: int | None = None
-    region: int | None = None
+    start: IsoDate | None = Field(None, description="走访日期不早于")
+    end: IsoDate | None = Field(None, description="走访日期不晚于")
+    follow_up_status: VisitFollowUp | None = Field(None, description="跟进状态")
+    unit: Id | None = Field(None, description="走访单位 id")
+    cadre: Id | None = Field(None, description="走访干部 id")
+    region: Id | None = Field(None, description="区域 id（含下级）")
 
 
 class VisitOut(Schema):
@@ -49,13 +66,13 @@ class VisitOut(Schema):
     unit_id: int
     unit_name: str
     visited_on: dt.date
-    method: str
+    method: VisitMethod
     visitors: str
     cadre_id: int | None
     party_org_id: int | None
     findings: str
     follow_up: str
-    follow_up_status: str
+    follow_up_status: VisitFollowUp
     need_ids: list[int]
 
     @staticmethod
@@ -72,22 +89,22 @@ class VisitPage(Schema):
     count: int
 
 
-class VisitIn(Schema):
-    unit: int
-    visited_on: dt.date
-    visitors: str = Field(..., max_length=200)
-    findings: str = Field(..., max_length=5000)
-    method: Visit.Method = Visit.Method.ON_SITE
-    follow_up: str = Field("", max_length=2000)
-    follow_up_status: Visit.FollowUp = Visit.FollowUp.NONE
-    cadre: int | None = None
-    party_org: int | None = None
+class VisitIn(InputSchema):
+    unit: Id = Field(description="走访单位 id")
+    visited_on: IsoDate = Field(description="走访日期")
+    visitors: str = Field(..., max_length=200, description="走访人员")
+    findings: str = Field(..., max_length=5000, description="走访发现")
+    method: VisitMethod = Field(Visit.Method.ON_SITE, description="走访方式")
+    follow_up: str = Field("", max_length=2000, description="跟进事项")
+    follow_up_status: VisitFollowUp = Field(Visit.FollowUp.NONE, description="跟进状态")
+    cadre: Id | None = Field(None, description="走访干部 id")
+    party_org: Id | None = Field(None, description="党组织 id")
 
 
-class RaiseNeedIn(Schema):
-    text: str = Field(..., max_length=2000)
-    contact_phone: str = Field(..., max_length=20)
-    submitter_name: str = Field("", max_length=50)
+class RaiseNeedIn(InputSchema):
+    text: str = Field(..., max_length=2000, description="需求内容")
+    contact_phone: str = Field(..., max_length=20, description="联系电话")
+    submitter_name: str = Field("", max_length=50, description="提出人")
 
 
 class RaisedNeedOut(Schema):
@@ -98,13 +115,13 @@ class RaisedNeedOut(Schema):
 
 
 class PeriodQuery(Schema):
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: IsoDate | None = Field(None, description="统计期起始日期")
+    end: IsoDate | None = Field(None, description="统计期截止日期")
 
 
 class CoverageQuery(PeriodQuery):
-    region: int | None = None
-    group: str = Field("street", pattern="^(street|community)$")
+    region: Id | None = Field(None, description="区域 id")
+    group: CoverageGroup = Field("street", description="按街道或社区分组")
 
 
 class CoverageRowOut(Schema):
@@ -149,7 +166,7 @@ class CadreRowOut(Schema):
 class OrgRowOut(Schema):
     party_org_id: int
     name: str
-    kind: str
+    kind: OrgKind
     visits: int
     via_cadres: int
     needs: int
@@ -278,7 +295,7 @@ def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
     operation_id="visits_get",
     summary="走访详情",
 )
-def visits_get(request: HttpRequest, visit_id: int) -> Any:
+def visits_get(request: HttpRequest, visit_id: PathId) -> Any:
     ensure_perm(request, "visits.view")
     return access.get_visit_for_user(request.user, visit_id, request=request)
 
@@ -325,7 +342,7 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
     operation_id="visits_raise_need",
     summary="由走访提出需求",
 )
-def visits_raise_need(request: HttpRequest, visit_id: int, payload: RaiseNeedIn) -> Any:
+def visits_raise_need(request: HttpRequest, visit_id: PathId, payload: RaiseNeedIn) -> Any:
     ensure_perm(request, "visits.record")
     visit = access.get_visit_for_user(request.user, visit_id, "visits.record", request=request)
     try:

@@ -3,6 +3,7 @@ are sent to the login page; every API operation authenticates unless listed here
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ninja.operation import PathView
 
 # API views that are deliberately open: the OpenAPI document and its docs page
-PUBLIC_API_NAMES = {"api-root", "openapi-json", "openapi-view"}
+# the spec and its docs; `/api/v1/` (redirects to the docs) and the JSON 404 of unknown paths
+PUBLIC_API_NAMES = {"api-root", "openapi-json", "openapi-view", "root", "unknown"}
 
 
 def walk(
@@ -32,6 +34,7 @@ ROUTES = list(walk(get_resolver().url_patterns))
 
 
 def _ninja_path_view(callback: Any) -> PathView | None:
+    callback = inspect.unwrap(callback)  # lianjian.api wraps each view (JSON 405)
     for cell in getattr(callback, "__closure__", None) or ():
         if isinstance(cell.cell_contents, PathView):
             return cell.cell_contents
