@@ -227,7 +227,12 @@ class LedgerCoverageOut(Schema):
 
     region: CoverageRegionOut
     as_of: dt.date
-    figures: CoverageFiguresOut  # type: ignore[valid-type]
+    figures: CoverageFiguresOut = Field(  # type: ignore[valid-type]
+        description="统计项（键 → 名称与数量）。两新组织等按单位计（家）："
+        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.FIGURES.items())
+        + "；按党组织计（个）："
+        + "、".join(f"{key}（{label}）" for key, (label, _) in coverage.ORG_FIGURES.items())
+    )
     rates: CoverageRatesOut
     floating_members: FloatingMembersOut
     breakdowns: CoverageBreakdownsOut
