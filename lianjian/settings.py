@@ -12,15 +12,36 @@ import base64
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
+
+
+def _load_env_file() -> None:
+    """Read `.env` of the working directory (or LIANJIAN_ENV_FILE) into the environment.
+
+    Variables already set win over the file; `$` is taken literally (a random
+    key may hold one). The test suite never reads an operator's file.
+    """
+    if os.environ.get("PYTEST_VERSION"):
+        return
+    named = os.environ.get("LIANJIAN_ENV_FILE", "")
+    path = Path(named) if named else Path.cwd() / ".env"
+    if named and not path.is_file():
+        raise ImproperlyConfigured(f"LIANJIAN_ENV_FILE names a file that does not exist: {named}")
+    if path.is_file():
+        load_dotenv(path, override=False, interpolate=False)
+
+
+_load_env_file()
 VAR_DIR = Path(os.environ.get("LIANJIAN_VAR_DIR", str(PROJECT_DIR / "var")))
 
 
@@ -101,9 +122,30 @@ def _b64_key(name: str, raw: str, sizes: tuple[int, ...] = (32,)) -> bytes:
     return key
 
 
+# words of the documentation's placeholders (.env.example, Django's own) never make a key
+_PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace", "example", "insecure")
+
+
+def _check_random(name: str, value: str | bytes) -> None:
+    """Refuse placeholders and low-entropy values for a production key (S23)."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    if isinstance(value, str) and any(word in text.lower() for word in _PLACEHOLDER_WORDS):
+        raise ImproperlyConfigured(
+            f"{name} is a placeholder from the documentation; generate a random one "
+            '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
+        )
+    distinct = len(set(text))
+    if distinct < (len(text) // 2 if isinstance(value, bytes) else 16) or re.search(
+        r"(.)\1{5}", text
+    ):
+        raise ImproperlyConfigured(f"{name} has too little randomness; generate a random one")
+
+
 SECRET_KEY = _secret("SECRET_KEY")
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
+if PRODUCTION:
+    _check_random("SECRET_KEY", SECRET_KEY)
 
 
 def _parse_field_keys(raw: str) -> dict[str, bytes]:
@@ -132,6 +174,13 @@ BLIND_INDEX_KEY = _b64_key("BLIND_INDEX_KEY", _secret("BLIND_INDEX_KEY"))
 AUDIT_HMAC_KEY = _b64_key("AUDIT_HMAC_KEY", _secret("AUDIT_HMAC_KEY"))
 if SECRET_KEY.encode() in {BLIND_INDEX_KEY, AUDIT_HMAC_KEY}:
     raise ImproperlyConfigured("data keys must differ from SECRET_KEY")
+if PRODUCTION:
+    for _name, _key in [
+        *(("FIELD_ENCRYPTION_KEYS", k) for k in FIELD_ENCRYPTION_KEYS.values()),
+        ("BLIND_INDEX_KEY", BLIND_INDEX_KEY),
+        ("AUDIT_HMAC_KEY", AUDIT_HMAC_KEY),
+    ]:
+        _check_random(_name, _key)
 
 _hosts = os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
@@ -159,6 +208,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "lianjian.accounts",
+    "lianjian.ops",
     "lianjian.orgs",
     "lianjian.needs",
     "lianjian.visits",
@@ -171,6 +221,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lianjian.core.middleware.SecurityHeadersMiddleware",
+    # before anything reads a body (sessions, CSRF): oversize uploads answer 413 unread
+    "lianjian.core.bodylimit.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -366,8 +418,6 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EXCEL_UPLOAD_MAX_BYTES = _env_int("EXCEL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 EXCEL_MAX_ROWS = _env_int("EXCEL_MAX_ROWS", 200_000, minimum=10)
 # list exports above this many rows run on the task worker; their files are kept this long
@@ -381,7 +431,10 @@ NOTIFICATION_BACKEND = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "lianjian.core.logging.RedactPersonalDataFilter"}},
+    "filters": {
+        "redact": {"()": "lianjian.core.logging.RedactPersonalDataFilter"},
+        "quiet_client_errors": {"()": "lianjian.core.logging.QuietClientErrorsFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -391,7 +444,75 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # a 403 or 404 is routine: one line, not the traceback of the exception behind it
+        "django.request": {"filters": ["quiet_client_errors"]},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+
+# ---------------------------------------------------------------- operations
+# Request bodies, rate limits, backups and retention (README "Production").
+
+# Request bodies are refused (413) from their Content-Length before anything reads
+# them (lianjian.core.bodylimit): the longest matching path prefix wins, anything
+# else gets REQUEST_BODY_MAX_BYTES (forms and API JSON). nginx's client_max_body_size
+# must be at least the largest of them (README).
+REQUEST_BODY_MAX_BYTES = _env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=16 * 1024)
+# pages anyone may post to without signing in: login, tracking and rating a need
+PUBLIC_BODY_MAX_BYTES = _env_int("PUBLIC_BODY_MAX_BYTES", 64 * 1024, minimum=4096)
+# the public need form with its photos, and the staff intake form with its attachments
+PUBLIC_UPLOAD_MAX_BYTES = _env_int("PUBLIC_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=64 * 1024)
+STAFF_UPLOAD_MAX_BYTES = _env_int("STAFF_UPLOAD_MAX_BYTES", 26 * 1024 * 1024, minimum=64 * 1024)
+_MULTIPART_MARGIN = 256 * 1024  # form fields and multipart boundaries around an uploaded file
+REQUEST_BODY_LIMITS = {
+    "/accounts/login/": PUBLIC_BODY_MAX_BYTES,
+    "/accounts/logout/": PUBLIC_BODY_MAX_BYTES,
+    "/needs/track/": PUBLIC_BODY_MAX_BYTES,
+    "/needs/submit/": PUBLIC_UPLOAD_MAX_BYTES,
+    "/needs/new/": STAFF_UPLOAD_MAX_BYTES,
+    "/orgs/ledger/import/": EXCEL_UPLOAD_MAX_BYTES + _MULTIPART_MARGIN,
+    "/api/v1/imports/": EXCEL_UPLOAD_MAX_BYTES + _MULTIPART_MARGIN,
+    "/api/": REQUEST_BODY_MAX_BYTES,
+}
+# form fields and JSON read into memory (files do not count here); files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, within the limits above
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# Rate-limit counters must be shared by every server process (S22): in the cache
+# when it is Redis, else in the database; the process's own memory (one process)
+# only outside production.
+RATELIMIT_BACKEND = _env_choice(
+    "RATELIMIT_BACKEND",
+    "cache" if CACHE_URL or not PRODUCTION else "database",
+    {"cache", "database"},
+)
+if PRODUCTION and RATELIMIT_BACKEND == "cache" and not CACHE_URL:
+    raise ImproperlyConfigured(
+        "RATELIMIT_BACKEND=cache needs REDIS_URL in production: each server process "
+        "would count on its own (use RATELIMIT_BACKEND=database or set REDIS_URL)"
+    )
+
+# `lianjian backup` encrypts its archives with this key (AES-256-GCM); keep it apart
+# from the database and from the data keys, which the archive does not contain.
+_backup_key = os.environ.get("BACKUP_KEY", "")
+BACKUP_KEY = _b64_key("BACKUP_KEY", _backup_key) if _backup_key else None
+if BACKUP_KEY is not None and PRODUCTION:
+    _check_random("BACKUP_KEY", BACKUP_KEY)
+if BACKUP_KEY is not None and (
+    BACKUP_KEY in FIELD_ENCRYPTION_KEYS.values() or BACKUP_KEY in {BLIND_INDEX_KEY, AUDIT_HMAC_KEY}
+):
+    raise ImproperlyConfigured("BACKUP_KEY must differ from the data keys")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", str(VAR_DIR / "backups")))
+
+# Retention (S17): past these, `lianjian retention` (and the daily task) anonymizes
+# the personal data of each kind; statistics and the audit trail stay intact.
+RETENTION_INACTIVE_MEMBER_DAYS = _env_int("RETENTION_INACTIVE_MEMBER_DAYS", 3 * 365, minimum=1)
+RETENTION_NEED_CONTACT_DAYS = _env_int("RETENTION_NEED_CONTACT_DAYS", 365, minimum=1)
+RETENTION_UPLOAD_DAYS = _env_int("RETENTION_UPLOAD_DAYS", 30, minimum=1)
+RETENTION_TOKEN_DAYS = _env_int("RETENTION_TOKEN_DAYS", 90, minimum=1)

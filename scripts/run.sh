@@ -12,7 +12,10 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 stamp=.venv/.lianjian-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c "import lianjian" 2>/dev/null; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  # pip's own lines (Collecting …, Installing …) show the progress of the first install
+  echo "正在安装联建及其依赖到 .venv（首次约需 1–2 分钟）……"
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar on -e .
   echo "$want" > "$stamp"
+  echo "安装完成。"
 fi
 exec .venv/bin/lianjian start "$@"

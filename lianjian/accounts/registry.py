@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lianjian.accounts.retention import RULES as RETENTION_RULES
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
 
@@ -31,4 +32,6 @@ REGISTRY = AppRegistry(
         ),
     ),
     urls=(("accounts/", "lianjian.accounts.urls"),),
+    # dead API tokens (S17)
+    extensions={"core.retention": RETENTION_RULES},
 )

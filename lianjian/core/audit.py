@@ -7,6 +7,11 @@ Every row written while a request runs carries that request's client
 address, also when the service writing it was given no request (registry
 and work-order services take an actor, not a request): `AuditContextMiddleware`
 keeps the address in a request-local context for the request's duration.
+
+The head is signed with the audit key, so a head rewritten to fit a shortened
+chain fails `audit_verify`; a chain emptied together with its head looks like
+a fresh one, which only a checkpoint kept outside the database can tell
+(`audit_anchor` prints one, `audit_verify(checkpoint=...)` checks against it).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -120,6 +126,12 @@ def _row_digest(prev_hash: str, fields: dict[str, Any]) -> str:
     ).hexdigest()
 
 
+def _head_signature(seq: int, last_hash: str) -> str:
+    """The head's HMAC; its message cannot collide with a row digest's (those start with a hash)."""
+    message = f"audit-head|{seq}|{last_hash}".encode()
+    return hmac.new(settings.AUDIT_HMAC_KEY, message, hashlib.sha256).hexdigest()
+
+
 def _chained_fields(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
@@ -188,8 +200,68 @@ def audit_record(
         )
         event.row_hash = _row_digest(event.prev_hash, _chained_fields(event))
         event.save(force_insert=True)
-        AuditHead.objects.filter(id=1).update(seq=event.seq, last_hash=event.row_hash)
+        AuditHead.objects.filter(id=1).update(
+            seq=event.seq,
+            last_hash=event.row_hash,
+            signature=_head_signature(event.seq, event.row_hash),
+        )
     return event
+
+
+CHECKPOINT_PREFIX = "LJAUDIT1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or whose signature is wrong."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed (seq, row hash, time) of the chain, kept by the operator outside the database."""
+
+    seq: int
+    row_hash: str
+    at: str  # UTC, ISO 8601 with a Z
+    mac: str
+
+    @staticmethod
+    def sign(seq: int, row_hash: str, at: str) -> str:
+        message = f"audit-checkpoint|{seq}|{row_hash}|{at}".encode()
+        return hmac.new(settings.AUDIT_HMAC_KEY, message, hashlib.sha256).hexdigest()
+
+    def text(self) -> str:
+        return (
+            f"{CHECKPOINT_PREFIX} seq={self.seq} hash={self.row_hash} at={self.at} mac={self.mac}"
+        )
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """Read a checkpoint line (the first `LJAUDIT1 ...` line of `text`) and check its signature."""
+    line = next(
+        (ln.strip() for ln in text.splitlines() if ln.strip().startswith(CHECKPOINT_PREFIX)), ""
+    )
+    fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+    try:
+        seq = int(fields["seq"])
+        row_hash, at, mac = fields["hash"], fields["at"], fields["mac"]
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(
+            f"检查点格式不对：应为 {CHECKPOINT_PREFIX} seq=… hash=… at=… mac=…"
+        ) from exc
+    if seq < 1 or len(row_hash) != 64:
+        raise CheckpointError("检查点格式不对：序号或哈希无效")
+    if not hmac.compare_digest(mac, Checkpoint.sign(seq, row_hash, at)):
+        raise CheckpointError("检查点签名无效：不是用本系统的审计密钥生成的，或已被改动")
+    return Checkpoint(seq, row_hash, at, mac)
+
+
+def audit_anchor(using: str = "default") -> Checkpoint:
+    """A signed checkpoint of the chain's current head, to keep outside the database."""
+    head = AuditHead.objects.using(using).filter(id=1).first()
+    if head is None or head.seq < 1:
+        raise CheckpointError("审计链还没有记录，无需锚定")
+    at = timezone.now().astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return Checkpoint(head.seq, head.last_hash, at, Checkpoint.sign(head.seq, head.last_hash, at))
 
 
 @dataclass
@@ -198,24 +270,46 @@ class VerifyResult:
     checked: int
     first_broken_seq: int | None = None
     reason: str = ""
+    checkpoint_seq: int | None = None
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain in order; report the first row whose link or digest is wrong."""
+def audit_verify(using: str = "default", checkpoint: Checkpoint | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first row whose link or digest is wrong.
+
+    Then the head: it must be signed and name the last row. With a checkpoint,
+    the chain must still hold the checkpoint's row unchanged (not shortened below it).
+    """
     prev = "0" * 64
     expected_seq = 1
     checked = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    for event in AuditEvent.objects.using(using).order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, f"第 {expected_seq} 条记录缺失")
         if event.prev_hash != prev:
             return VerifyResult(False, checked, event.seq, "与前一条记录的链接不符")
         if _row_digest(prev, _chained_fields(event)) != event.row_hash:
             return VerifyResult(False, checked, event.seq, "记录内容被改动")
+        if checkpoint is not None and event.seq == checkpoint.seq:
+            if not hmac.compare_digest(event.row_hash, checkpoint.row_hash):
+                return VerifyResult(False, checked, event.seq, "与检查点不符：该条记录已被替换")
         prev = event.row_hash
         expected_seq += 1
         checked += 1
-    head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.seq != checked:
+    head = AuditHead.objects.using(using).filter(id=1).first()
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, checked + 1, "链头记录缺失")
+    elif not hmac.compare_digest(head.signature, _head_signature(head.seq, head.last_hash)):
+        return VerifyResult(False, checked, checked + 1, "链头签名不符：链头被改写")
+    elif head.seq > checked:
         return VerifyResult(False, checked, checked + 1, "链尾记录缺失")
-    return VerifyResult(True, checked)
+    elif head.seq != checked or head.last_hash != prev:
+        return VerifyResult(False, checked, head.seq + 1, "链头与末条记录不符")
+    if checkpoint is not None and checked < checkpoint.seq:
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"审计链比检查点短：检查点在第 {checkpoint.seq} 条，库中只有 {checked} 条（记录被截断）",
+        )
+    return VerifyResult(True, checked, checkpoint_seq=checkpoint.seq if checkpoint else None)

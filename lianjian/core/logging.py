@@ -59,3 +59,17 @@ class PersonalDataCollector(logging.Handler):
         hits = find_personal_data(text)
         if hits:
             self.offending.append((record.name, text[:300], hits))
+
+
+class QuietClientErrorsFilter(logging.Filter):
+    """A 4xx is the client's doing (a denied page, a missing record): log its one line only.
+
+    Django logs the PermissionDenied or Http404 behind a 403/404 with its full
+    traceback; on a busy deployment those drown the 5xx tracebacks that matter.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= int(getattr(record, "status_code", 0) or 0) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -44,11 +44,26 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """Single row holding the last chained hash; locked to serialize appends."""
+    """Single row holding the last chained hash; locked to serialize appends.
+
+    `signature` is an HMAC of (seq, last_hash) under the audit key, so a head
+    rewritten to match a shortened chain is detected; triggers refuse deleting
+    it, moving it backwards and TRUNCATE (migration 0003). An operator keeps a
+    signed checkpoint of it outside the database (`lianjian audit anchor`).
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    signature = models.CharField(max_length=64, blank=True)
+
+
+class RateCounter(models.Model):
+    """One rate-limit window's count, when limits count in the database (`lianjian.core.ratelimit`)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
 
 
 class Notification(models.Model):

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from lianjian.core.permissions import ensure_perm
+from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import IdempotencyKey, PathId
 from lianjian.needs import selectors, services
 from lianjian.needs.access import get_need_for_user
@@ -78,6 +79,11 @@ def needs_create(
 )
 def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     ensure_perm(request, "needs.view")
+    if filters.q:
+        limit, window = selectors.NEED_SEARCH_RATE
+        limited = rate_limited(request, "needs.search", limit=limit, window=window)
+        if limited is not None:
+            return limited
     params = filters.dict(exclude_none=True, exclude={"limit", "offset", "overdue"})
     if filters.overdue:
         params["overdue"] = "1"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from lianjian.core.fields import EncryptedTextField
+from lianjian.core.indexes import CoveringIndex
 from lianjian.core.models import TimeStampedModel
 from lianjian.orgs.models import ScopedModel
 
@@ -501,10 +502,11 @@ class NeedSummary(ScopedModel):
                 # without every column they read it fetched nearly the whole table (P3).
                 # last_event_at leads the rest: a past date reads a range of the slice
                 # (moved since, unchanged since); submitted_at in the key filters the
-                # needs alive then in the index. PostgreSQL only (SQLite has no INCLUDE).
-                models.Index(
+                # needs alive then in the index. The covering columns are PostgreSQL's
+                # only (SQLite has no INCLUDE: there it is an index of the key alone).
+                CoveringIndex(
                     fields=[level, "last_event_at", "submitted_at"],
-                    include=[name for name in SUMMARY_STATS_COLUMNS if name != level],
+                    covering=[name for name in SUMMARY_STATS_COLUMNS if name != level],
                     name=f"needs_sum_{level[:4]}_stats_idx",
                 )
                 for level in ("district", "street")

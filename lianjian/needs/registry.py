@@ -7,6 +7,7 @@ from typing import Any
 from lianjian.accounts.departments import DepartmentDirectory
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
+from lianjian.needs.retention import RULES as RETENTION_RULES
 
 _DISTRICT = Role.DISTRICT_ADMIN
 _STREET = Role.STREET_STAFF
@@ -68,6 +69,8 @@ REGISTRY = AppRegistry(
     extensions={
         "accounts.department_lookup": [
             DepartmentDirectory(region_of=_department_region, keys_in=_department_keys_in)
-        ]
+        ],
+        # the submitters' contact details of finished needs (S17)
+        "core.retention": RETENTION_RULES,
     },
 )

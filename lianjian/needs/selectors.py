@@ -129,6 +129,9 @@ def _jieba() -> Any:
     return jieba
 
 
+# need searches (the list page and the API) per user and client per window (S22)
+NEED_SEARCH_RATE = (60, 60)
+
 _STOP = set("的了和是在我们你他她它请有吗呢啊吧就都也要能会对与及或从把被让给")
 
 

@@ -100,6 +100,11 @@ def need_list(request: HttpRequest) -> HttpResponse:
         k: request.GET.get(k, "").strip()
         for k in ("q", "status", "channel", "category", "department", "overdue")
     }
+    if filters["q"]:
+        limit, window = selectors.NEED_SEARCH_RATE
+        limited = rate_limited(request, "needs.search", limit=limit, window=window)
+        if limited is not None:
+            return limited
     qs = selectors.needs_filtered(request.user, filters)
     # a district holds 200k needs: counted only so far past this page ("1000+")
     page = CappedPaginator(qs, PAGE_SIZE, selectors.need_rows).get_page(request.GET.get("page"))

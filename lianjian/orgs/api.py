@@ -217,13 +217,18 @@ def _unit_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/units",
-    response={200: UnitPage, **READ_ERRORS},
+    response={200: UnitPage, 429: ErrorOut, **READ_ERRORS},
     operation_id="units_list",
     summary="单位列表",
     tags=["单位"],
 )
 def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     ensure_perm(request, "orgs.view_unit")
+    if filters.q:
+        limit, window = selectors.UNIT_SEARCH_RATE
+        limited = rate_limited(request, "orgs.unit_search", limit=limit, window=window)
+        if limited is not None:
+            return limited
     return _page(selectors.units_filtered(request.user, _filter_params(filters)), filters)
 
 
@@ -602,7 +607,7 @@ def members_deactivate(
 
 @router.post(
     "/members/{member_id}/unmask",
-    response={200: UnmaskOut, **WRITE_ERRORS},
+    response={200: UnmaskOut, 429: ErrorOut, **WRITE_ERRORS},
     operation_id="members_unmask",
     summary="查看党员完整身份证号和手机号（须填写事由，留审计记录）",
     tags=["党员"],
@@ -612,6 +617,10 @@ def members_unmask(
 ) -> Any:
     ensure_perm(request, "orgs.unmask")
     member = get_member_for_user(request.user, member_id, "orgs.unmask", request=request)
+    limit, window = selectors.UNMASK_RATE
+    limited = rate_limited(request, "orgs.unmask", limit=limit, window=window)
+    if limited is not None:
+        return limited
     try:
         values = services.member_unmask(
             member, actor=request.user, reason=payload.reason, request=request

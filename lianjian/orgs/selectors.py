@@ -305,6 +305,9 @@ def region_ancestors(region: Region) -> list[Region]:
 
 # member searches per user and client per window (S22): the page and the API share it
 MEMBER_SEARCH_RATE = (60, 60)
+# unit searches likewise; unmasking (full ID number and mobile, S9) per user per hour
+UNIT_SEARCH_RATE = (60, 60)
+UNMASK_RATE = (30, 3600)
 
 
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")

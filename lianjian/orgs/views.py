@@ -199,6 +199,15 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         request, "q", "kind", "industry", "is_above_scale", "is_foreign_invested", "region"
     )
     filters["active"] = request.GET.get("active", "1")
+    if filters["q"]:
+        limited = rate_limited(
+            request,
+            "orgs.unit_search",
+            limit=selectors.UNIT_SEARCH_RATE[0],
+            window=selectors.UNIT_SEARCH_RATE[1],
+        )
+        if limited:
+            return limited
     page = _page(request, selectors.units_filtered(request.user, filters))
     return render(
         request,
@@ -420,6 +429,8 @@ def partyorg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 # exact lookups by full ID number or mobile could enumerate people: keep them slow
 
+NUMBER_IN_URL = "身份证号、手机号不能放在网址中（网址会留在访问日志里）。请在党员列表的搜索框中输入后点击“查询”。"
+
 
 @never_cache
 @require_perm("orgs.view_member")
@@ -429,6 +440,15 @@ def member_list(request: HttpRequest) -> HttpResponse:
         return _member_search_redirect(request)
     filters = _filters(request, "q", "status", "party_org", "floating", "region")
     filters["active"] = request.GET.get("active", "1")
+    if selectors.member_query_kind(filters["q"]):
+        # a full ID number or mobile in a URL stays in every access log (S13): the
+        # search box posts it (and the URL then carries its blind index), as the API asks
+        return render(
+            request,
+            "core/error.html",
+            {"title": "无法查询", "message": NUMBER_IN_URL},
+            status=400,
+        )
     if filters["q"] or request.GET.get("qi") or request.GET.get("qm"):
         limited = rate_limited(
             request,
@@ -523,6 +543,11 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full ID number and mobile once, for a stated reason (audited, S9)."""
     member = _get_member(request, pk, "orgs.unmask")
+    limited = rate_limited(
+        request, "orgs.unmask", limit=selectors.UNMASK_RATE[0], window=selectors.UNMASK_RATE[1]
+    )
+    if limited:
+        return limited
     form = UnmaskForm(request.POST)
     revealed = None
     if form.is_valid():

@@ -52,7 +52,8 @@ def _stats_index(level: str) -> Index:
 
 def _index_columns(index: Index) -> set[str]:
     columns = set()
-    for name in (*index.fields, *index.include):
+    # the INCLUDE columns of a CoveringIndex (PostgreSQL's only, core.indexes)
+    for name in (*index.fields, *index.include, *getattr(index, "covering", ())):
         field = NeedSummary._meta.get_field(name)
         assert isinstance(field, Field), name
         columns.add(field.column)

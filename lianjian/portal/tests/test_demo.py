@@ -165,3 +165,16 @@ def test_the_start_ticker_queues_the_needs_tick(settings: Any) -> None:
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "lianjian.needs.tasks.needs_tick_task"
     assert queued.status == "READY"
+
+
+def test_the_start_ticker_queues_retention_once_a_day(settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from lianjian.portal.management.commands.start import RETENTION_EVERY_TICKS, enqueue_periodic
+
+    settings.TASKS = DB_TASKS
+    for tick in range(1, RETENTION_EVERY_TICKS + 2):
+        enqueue_periodic(tick)
+    paths = list(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert paths.count("lianjian.core.tasks.retention_task") == 2  # the first tick, a day later
+    assert paths.count("lianjian.needs.tasks.needs_tick_task") == RETENTION_EVERY_TICKS + 1

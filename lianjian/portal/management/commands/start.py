@@ -43,6 +43,20 @@ def enqueue_needs_tick() -> None:
     needs_tick_task.enqueue()
 
 
+# the retention run (S17) goes once a day: on the first tick (not at start-up), then every this many ticks
+RETENTION_EVERY_TICKS = 24 * 3600 // TICK_SECONDS
+
+
+def enqueue_periodic(tick: int) -> None:
+    """What tick number `tick` (1, 2, … every TICK_SECONDS) queues: the needs tick, and
+    the retention run on the first tick and once a day after it."""
+    if (tick - 1) % RETENTION_EVERY_TICKS == 0:
+        from lianjian.core.tasks import retention_task
+
+        retention_task.enqueue()
+    enqueue_needs_tick()
+
+
 def start_background(
     tick_seconds: float = TICK_SECONDS, say: Callable[[str], None] = print
 ) -> Callable[[], None]:
@@ -58,10 +72,12 @@ def start_background(
     def tick() -> None:
         from django.db import connection
 
+        count = 0
         while not stop.wait(tick_seconds):
+            count += 1
             try:
                 reap_stale_jobs()  # here too: it must run even while no worker is alive
-                enqueue_needs_tick()
+                enqueue_periodic(count)
             except Exception:
                 logging.getLogger(__name__).exception("the periodic tick failed")
             finally:
