@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 
-from lianjian.core.demo import DemoContext
+from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.jobs import matching
 from lianjian.jobs.models import Application, ApplicationEvent, Posting, Resume
 from lianjian.orgs.models import Region, Unit, UnitKind
@@ -271,6 +272,35 @@ def _build_logins(ctx: DemoContext) -> None:
     )
     matching.match_posting(live)
     matching.match_resume(resume)
+
+
+def _yantai_report() -> Any:
+    from lianjian.accounts.models import User
+    from lianjian.jobs.selectors import report
+
+    return report(User.objects.get(username="demo_yantai"))
+
+
+def _figure(name: str) -> Callable[[], Any]:
+    def read() -> Any:
+        data = _yantai_report()
+        return {
+            "hires": data.total.hires if data.total else 0,
+            "enterprises_hiring": data.enterprises_hiring,
+            "enterprises": data.total.enterprises if data.total else 0,
+        }[name]
+
+    return read
+
+
+# seed 003's 拉勾计划, read back through the jobs report as the 烟台开发区 login sees it
+FIGURES = (
+    DemoFigure("jobs.hires", "拉勾计划入职人数", HIRES, _figure("hires")),
+    DemoFigure(
+        "jobs.enterprises_hiring", "有入职的企业", HIRING_ENTERPRISES, _figure("enterprises_hiring")
+    ),
+    DemoFigure("jobs.enterprises", "发布岗位的企业", ENTERPRISES, _figure("enterprises")),
+)
 
 
 def build(ctx: DemoContext) -> None:

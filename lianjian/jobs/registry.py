@@ -38,6 +38,12 @@ def _suggested_card(user: Any) -> CardValue | None:
     return CardValue(suggested_jobs(user).count(), url="/jobs/", hint="适合您的岗位")
 
 
+def _demo_figures() -> tuple[Any, ...]:
+    from lianjian.jobs.demo import FIGURES
+
+    return FIGURES
+
+
 def _enqueue_jobs_tick() -> None:
     from lianjian.jobs.tasks import jobs_tick_task
 
@@ -90,5 +96,8 @@ REGISTRY = AppRegistry(
     urls=(("jobs/", "lianjian.jobs.urls"),),
     api_routers=_api_routers,
     # postings past their closing date leave the board once an hour
-    extensions={"core.periodic": (Periodic("jobs_tick", 3600, _enqueue_jobs_tick),)},
+    extensions={
+        "core.periodic": (Periodic("jobs_tick", 3600, _enqueue_jobs_tick),),
+        "portal.demo_figures": _demo_figures(),
+    },
 )

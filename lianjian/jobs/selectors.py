@@ -52,12 +52,11 @@ def live_jobs(user: Any, params: Mapping[str, Any]) -> QuerySet[Posting]:
     if place is None:
         return qs.order_by("-urgent", "-published_at", "-id")
     ids = place.ancestor_ids()
+    qs = qs.filter(district_id=ids["district_id"])  # the zone a resident can commute in
     if distance == "community":
         qs = qs.filter(community_id=ids["community_id"])
     elif distance == "street":
         qs = qs.filter(street_id=ids["street_id"])
-    elif distance == "district":
-        qs = qs.filter(district_id=ids["district_id"])
     near = Case(
         When(community_id=ids["community_id"], then=Value(0)),
         When(street_id=ids["street_id"], then=Value(1)),
@@ -128,43 +127,56 @@ class Report:
     enterprises_hiring: int
 
 
-def _counts(qs: QuerySet[Any], group: str, **aggregates: Any) -> dict[int, dict[str, int]]:
-    return {row.pop(group): row for row in qs.values(group).annotate(**aggregates).order_by()}
+def _grouped(qs: QuerySet[Any], fields: list[str], **aggregates: Any) -> dict[int, dict[str, int]]:
+    """Aggregates per row region: the first of `fields` that is set names the row's region."""
+    out: dict[int, dict[str, int]] = {}
+    for row in qs.values(*fields).annotate(**aggregates).order_by():
+        key = next((row[f] for f in fields if row[f]), None)
+        if key is None:
+            continue
+        into = out.setdefault(key, dict.fromkeys(aggregates, 0))
+        for name in aggregates:
+            into[name] += row[name]
+    return out
+
+
+def _rows_of(user: Any, within: Region | None) -> tuple[list[Region], Q, list[str]]:
+    """The report's rows: a district by street; a street by community and by the areas
+    (buildings, parks) that hang under no community; else the user's own communities."""
+    regions = regions_visible_to(user, "jobs.report")
+    if within is None:
+        rows = list(regions.filter(level=Region.Level.COMMUNITY).order_by("path"))
+        return rows, Q(community_id__in=[r.pk for r in rows]), ["community_id"]
+    scope = Q(**{LEVEL_FIELD[Region.Level(within.level)]: within.pk})
+    below = regions.filter(path__startswith=within.path).exclude(pk=within.pk)
+    if within.level == Region.Level.DISTRICT:
+        return list(below.filter(level=Region.Level.STREET).order_by("path")), scope, ["street_id"]
+    rows = below.filter(
+        Q(level=Region.Level.COMMUNITY) | Q(level=Region.Level.AREA, community_ref__isnull=True)
+    )
+    return list(rows.order_by("path")), scope, ["community_id", "area_id"]
 
 
 def report(user: Any, within: Region | None = None) -> Report:
-    """Per community (or street for a district-wide view): postings, enterprises, residents,
-    applications and hires, and hires per enterprise, all counted from the rows."""
-    regions = regions_visible_to(user, "jobs.report")
+    """Live postings, enterprises, residents, applications and hires per row region, and
+    hires per enterprise, all counted from the rows in the user's scope."""
     if within is None:
-        grants = [r for r in regions if r.level in (Region.Level.DISTRICT, Region.Level.STREET)]
+        grants = [
+            r
+            for r in regions_visible_to(user, "jobs.report")
+            if r.level in (Region.Level.DISTRICT, Region.Level.STREET)
+        ]
         within = min(grants, key=lambda r: r.depth) if grants else None
-    if within is None:
-        level = Region.Level.COMMUNITY
-        rows_regions = list(regions.filter(level=level).order_by("path"))
-        scope = Q(community_id__in=[r.pk for r in rows_regions])
-    else:
-        level = (
-            Region.Level.STREET if within.level == Region.Level.DISTRICT else Region.Level.COMMUNITY
-        )
-        scope = Q(**{LEVEL_FIELD[Region.Level(within.level)]: within.pk})
-        rows_regions = list(
-            regions.filter(level=level).filter(path__startswith=within.path).order_by("path")
-        )
-    group = LEVEL_FIELD[Region.Level(level)]
-    today_live = access.live_q()
+    rows_regions, scope, fields = _rows_of(user, within)
     postings = Posting.objects.filter(scope)
-    live = _counts(postings.filter(today_live), group, n=Count("id"))
-    enterprises = _counts(
-        postings.exclude(status__in=[Posting.Status.DRAFT, Posting.Status.SUBMITTED]),
-        group,
-        n=Count("unit_id", distinct=True),
-    )
-    residents = _counts(
-        Resume.objects.filter(scope, status=Resume.Status.APPROVED), group, n=Count("id")
+    published = postings.exclude(status__in=[Posting.Status.DRAFT, Posting.Status.SUBMITTED])
+    live = _grouped(postings.filter(access.live_q()), fields, n=Count("id"))
+    enterprises = _grouped(published, fields, n=Count("unit_id", distinct=True))
+    residents = _grouped(
+        Resume.objects.filter(scope, status=Resume.Status.APPROVED), fields, n=Count("id")
     )
     apps = Application.objects.filter(scope)
-    applications = _counts(apps, group, n=Count("id"), hired=Count("id", filter=Q(stage="hired")))
+    applications = _grouped(apps, fields, n=Count("id"), hired=Count("id", filter=Q(stage="hired")))
 
     def row(region: Region) -> ReportRow:
         a = applications.get(region.pk, {})
@@ -188,13 +200,10 @@ def report(user: Any, within: Region | None = None) -> Report:
     if rows:
         total = ReportRow(
             within or rows_regions[0],
-            postings.filter(today_live).count(),
-            postings.exclude(status__in=[Posting.Status.DRAFT, Posting.Status.SUBMITTED])
-            .values("unit_id")
-            .distinct()
-            .count(),
-            sum(r.residents for r in rows),
-            sum(r.applications for r in rows),
-            sum(r.hires for r in rows),
+            postings.filter(access.live_q()).count(),
+            published.values("unit_id").distinct().count(),
+            Resume.objects.filter(scope, status=Resume.Status.APPROVED).count(),
+            apps.count(),
+            hired.count(),
         )
     return Report(rows, total, hires_by_unit, len(by_unit))

@@ -13,7 +13,7 @@ from lianjian.core.models import Notification
 from lianjian.jobs import access, selectors, services
 from lianjian.jobs.models import Application, Match, Posting, Resume
 from lianjian.jobs.services import JobError
-from lianjian.jobs.tests.factories import make_application, make_resume, posting_data
+from lianjian.jobs.tests.factories import make_application, make_posting, make_resume, posting_data
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +198,20 @@ def test_the_report_counts_hires_per_community_and_enterprise(
     # a secretary sees their own community only
     own = selectors.report(personas.secretary_a2)
     assert [r.region.name for r in own.rows] == ["虹仙居民区"]
+
+
+def test_a_building_that_hangs_under_no_community_is_a_row_of_its_street(
+    tree: Any, board: Any, personas: Any
+) -> None:
+    from lianjian.jobs.tests.factories import recruiter
+
+    building_recruiter = recruiter(tree.unit_building, "recruiter_building")
+    posting = make_posting(tree.unit_building, building_recruiter, reviewer=personas.street_staff)
+    assert posting.community_id is None and posting.area_id == tree.building_a.pk
+    application = make_application(make_resume(personas.member, tree.community_a1), posting)
+    for stage in ("interview", "offer", "hired"):
+        services.application_move(application, actor=building_recruiter, stage=stage)
+    data = selectors.report(personas.street_staff)
+    by_name = {r.region.name: r.hires for r in data.rows}
+    assert by_name["东银中心"] == 1
+    assert data.total is not None and data.total.hires == sum(by_name.values()) == 1
