@@ -21,6 +21,7 @@ from lianjian.accounts.services import grant_add
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
 from lianjian.core.roles import Role
+from lianjian.jobs import demo as jobs_demo
 from lianjian.needs import demo as needs_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
@@ -73,6 +74,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("visits", visits_demo.build),
     ("needs.work", needs_demo.build_work),
     ("ledger", coverage_demo.build),
+    ("jobs", jobs_demo.build),
 ]
 
 
