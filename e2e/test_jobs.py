@@ -47,7 +47,9 @@ def test_resident_applies_recruiter_hires_and_the_street_counts_it(
     ARTIFACTS.mkdir(exist_ok=True)
     resident.screenshot(path=str(ARTIFACTS / "jobs-resident-375.png"), full_page=True)
     # tap targets of the phone pages: at least 44 px high
-    heights = resident.eval_on_selector_all(".job-list a.job", "els => els.map(e => e.getBoundingClientRect().height)")
+    heights = resident.eval_on_selector_all(
+        ".job-list a.job", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
     assert heights and min(heights) >= 44
 
     recruiter = _phone(browser)
