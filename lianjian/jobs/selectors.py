@@ -145,8 +145,8 @@ def _rows_of(user: Any, within: Region | None) -> tuple[list[Region], Q, list[st
     (buildings, parks) that hang under no community; else the user's own communities."""
     regions = regions_visible_to(user, "jobs.report")
     if within is None:
-        rows = list(regions.filter(level=Region.Level.COMMUNITY).order_by("path"))
-        return rows, Q(community_id__in=[r.pk for r in rows]), ["community_id"]
+        own = list(regions.filter(level=Region.Level.COMMUNITY).order_by("path"))
+        return own, Q(community_id__in=[r.pk for r in own]), ["community_id"]
     scope = Q(**{LEVEL_FIELD[Region.Level(within.level)]: within.pk})
     below = regions.filter(path__startswith=within.path).exclude(pk=within.pk)
     if within.level == Region.Level.DISTRICT:
