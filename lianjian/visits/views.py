@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.periods import parse_period
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.access import party_orgs_visible_to
 from lianjian.visits import access, selectors, services
@@ -36,10 +37,10 @@ def _show_error(form: forms.Form, err: VisitError) -> None:
 
 def _period(request: HttpRequest) -> tuple[Any, Any, str]:
     try:
-        start, end = selectors.period(request.GET)
+        start, end = parse_period(request.GET)
         return start, end, ""
     except ValueError as exc:
-        start, end = selectors.period({})
+        start, end = parse_period({})
         return start, end, str(exc)
 
 
@@ -196,7 +197,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             {
                 "type": "bar",
                 "name": "走访覆盖率",
-                "data": [round((r.rate or 0) * 100, 1) for r in report.rows],
+                "data": [r.rate or 0 for r in report.rows],
             }
         ],
     }
