@@ -8,16 +8,15 @@ writes an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from lianjian.core import crypto
+from lianjian.core import bulkcopy, crypto
 from lianjian.core.audit import audit_record
 from lianjian.core.identifiers import (
     birth_date_from_id,
@@ -600,64 +599,32 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.date):  # dates and aware datetimes
-        return value.isoformat()
-    return str(value)
-
-
 def _insert_units(cleans: list[dict[str, Any]]) -> None:
-    """Insert checked unit values: COPY on PostgreSQL, `bulk_create` elsewhere.
-
-    At 100k rows `bulk_create` spent ~11 s compiling per-value SQL and building
-    model instances; COPY of the same values, formatted here, takes ~1 s. Unit's
-    columns are plain types (text, integers, booleans, dates, foreign-key ids);
-    the unique constraints still apply and surface as Django's IntegrityError.
-    """
-    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
-    if connection.vendor != "postgresql":
+    """Insert checked unit values: COPY on PostgreSQL (`core.bulkcopy`), `bulk_create`
+    elsewhere. At 100k rows `bulk_create` spends most of an import compiling per-value
+    SQL and building model instances (bench/README.md has the figures); Unit's columns
+    are plain types, so COPY takes the values as they are."""
+    if connection.vendor != bulkcopy.COPY_VENDOR:
         Unit.objects.bulk_create([Unit(**clean) for clean in cleans], batch_size=BULK_BATCH)
         return
-    now = timezone.now()
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:
-            defaults[f.attname] = None
+    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
+    defaults = bulkcopy.model_defaults(Unit)
     names = [(f.attname, f.name if f.is_relation else None) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(Unit._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            for start in range(0, len(cleans), BULK_BATCH):
-                lines = []
-                for clean in cleans[start : start + BULK_BATCH]:
-                    values = []
-                    for attname, relation in names:
-                        if attname in clean:
-                            value = clean[attname]
-                        elif relation is not None and relation in clean:
-                            value = clean[relation].pk if clean[relation] is not None else None
-                        else:
-                            value = clean.get(attname, defaults[attname])
-                        values.append(_copy_text(value))
-                    lines.append("\t".join(values))
-                copy.write("\n".join(lines) + "\n")
+
+    def rows() -> Iterator[list[Any]]:
+        for clean in cleans:
+            row = []
+            for attname, relation in names:
+                if attname in clean:
+                    value = clean[attname]
+                elif relation is not None and relation in clean:
+                    value = clean[relation].pk if clean[relation] is not None else None
+                else:
+                    value = defaults[attname]
+                row.append(value)
+            yield row
+
+    bulkcopy.copy_rows(Unit._meta.db_table, [f.column for f in fields], rows())
 
 
 @transaction.atomic
