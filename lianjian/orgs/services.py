@@ -461,6 +461,8 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
 
 # a member with no join date counts on every date (as `coverage.member_q` counts it)
 ALWAYS = dt.date.min
+# the member fields its unit's member dates depend on
+MEMBER_DATE_FIELDS = frozenset({"workplace_unit", "joined_on", "is_active"})
 _REFRESH_BATCH = 5000
 
 
@@ -469,8 +471,9 @@ def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> i
     (every unit when `unit_ids` is None); returns the number of units updated.
 
     Always from scratch, so refreshing a unit too many is harmless and a missed one is
-    the only possible error: single member saves and deletes refresh through the signals
-    in `orgs.signals`, bulk writes call this for every unit a member left or joined.
+    the only possible error. Every member service calls it for the units a member left
+    or joined (ADR 0010: explicit calls, no signal); a write around the services (SQL by
+    hand, a restore) is repaired by `lianjian refresh_member_dates`.
     """
     on = Coalesce("joined_on", Value(ALWAYS))
     joined = (
@@ -511,6 +514,7 @@ def member_create(*, actor: Any = None, **data: Any) -> Member:
             member.save()
     except IntegrityError as exc:
         raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    unit_member_dates_refresh([member.workplace_unit_id])
     audit_record("member.create", user=actor, obj=member)
     return member
 
@@ -521,6 +525,7 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
     changed = sorted(
         k for k, v in clean.items() if getattr(member, k) != v and not k.endswith("_index")
     )
+    left = member.workplace_unit_id
     for key, value in clean.items():
         setattr(member, key, value)
     if "party_org" in clean:
@@ -531,6 +536,8 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
             member.save()
     except IntegrityError as exc:
         raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    if MEMBER_DATE_FIELDS & set(changed):  # a move changes the dates of both units
+        unit_member_dates_refresh([left, member.workplace_unit_id])
     audit_record("member.update", user=actor, obj=member, detail={"fields": changed})
     return member
 
@@ -539,6 +546,7 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
 def member_deactivate(member: Member, *, actor: Any = None, reason: str = "") -> Member:
     member.is_active = False
     member.save(update_fields=["is_active", "updated_at"])
+    unit_member_dates_refresh([member.workplace_unit_id])
     audit_record("member.deactivate", user=actor, obj=member, detail={"reason": reason[:200]})
     return member
 
