@@ -115,6 +115,12 @@ def on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
     invalidate_all()
 
 
+def on_places_bulk_written(**payload: object) -> None:
+    """Event `orgs.places_bulk_written`: units, organizations or regions written in bulk
+    sent no `post_save`, and grants read them."""
+    invalidate_all()
+
+
 def on_device_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
     """A TOTP device created, confirmed or deleted: tokens of staff read whether one exists.
 

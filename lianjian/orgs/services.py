@@ -29,7 +29,7 @@ from lianjian.core.identifiers import (
     normalize_identifier,
     normalize_mobile,
 )
-from lianjian.orgs import validation
+from lianjian.orgs import events, validation
 from lianjian.orgs.models import (
     VIOLATION_MIN_MEMBERS,
     Member,
@@ -678,6 +678,8 @@ def unit_bulk_upsert(
                 )
     except IntegrityError as exc:
         raise RegistryError("统一社会信用代码已被其他单位使用", "credit_code") from exc
+    if new_units or (touched and changed_fields):  # no post_save was sent (ADR 0004)
+        events.places_bulk_written("orgs.unit", len(new_units) + len(touched))
     audit_record(
         "unit.import",
         user=actor,

@@ -113,6 +113,25 @@ def test_a_moved_party_org_is_seen_at_once(personas, tree, cached):
     assert entry is None
 
 
+@pytest.mark.parametrize("write", ["update", "create"])
+def test_a_unit_import_invalidates_at_once(personas, tree, cached, write):
+    """ADR 0004: bulk writes of units (`bulk_update`, COPY) send no post_save, yet grants
+    read a unit's region; `unit_bulk_upsert` must still end every cached entry."""
+    from lianjian.orgs.models import Unit, UnitKind
+    from lianjian.orgs.services import unit_bulk_upsert
+
+    key = token_create(personas.street_staff, "sync")
+    assert token_user(key) is not None
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is not None
+    if write == "update":
+        moved = Unit.objects.get(pk=tree.unit_a1.pk)
+        assert unit_bulk_upsert([], [(moved, {"region": tree.community_a2})]) == (0, 1)
+    else:
+        new = {"name": "导入企业", "kind": UnitKind.PRIVATE_ENTERPRISE, "region": tree.community_a1}
+        assert unit_bulk_upsert([new], []) == (1, 0)
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is None
+
+
 def test_invalidation_repeats_at_commit(personas, cached, django_capture_on_commit_callbacks):
     """A request reading the old rows before the commit must not leave them cached."""
     key = token_create(personas.street_staff, "sync")
