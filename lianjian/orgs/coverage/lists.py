@@ -96,7 +96,7 @@ def coverage_trend(
     Two scans, with the same tests as the figures: the subtree's two-new units counted
     alive per month, and the links of those units joined to their unit and organization,
     counting each unit alive and covered per month once. Hashing all live links per
-    month (one `IN` per month end) read the city's 180k links twelve times (~2.3 s).
+    month (one `IN` per month end) read the city's 180k links twelve times.
     """
     within = {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
     days = month_ends(as_of, months)

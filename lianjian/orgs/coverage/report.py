@@ -95,9 +95,9 @@ def _units_for(scope: ScopeKey, within: Items, narrow: Items) -> QuerySet[Unit]:
 @lru_cache(maxsize=512)
 def _tally_statement(scope: ScopeKey, within: Items, narrow: Items) -> Statement | None:
     """`tally` of the subtree's units in scope as SQL, with the stand-in date (None when
-    the scope matches nothing). Building and compiling the query took ~3.5 ms, as much
-    as PostgreSQL's answer for a street; keyed by the scope's filter, users with the
-    same grants share it."""
+    the scope matches nothing). Building and compiling the query cost as much as
+    PostgreSQL's answer for a street (bench/README.md); keyed by the scope key, users
+    with the same grants share it."""
     values = tallied(_units_for(scope, within, narrow))
     try:
         return values.query.sql_with_params()

@@ -58,7 +58,7 @@ def annotate_units(
     `Unit.member_since`) with `as_of`: aggregating the members per report cost about
     half of a district report. Each link flag is `id IN (uncorrelated subquery)`,
     which PostgreSQL hashes once per query; a correlated EXISTS would run once per
-    unit (measured 5x slower on the district dataset). `within` narrows the link
+    unit (bench/README.md, coverage report). `within` narrows the link
     subqueries to a subtree's units (see `subquery_within`).
     """
     return qs.filter(alive_q(as_of, "registered_on", "deregistered_on")).annotate(
@@ -85,7 +85,7 @@ def subquery_within(region: Region) -> dict[str, Any]:
     were kept on units, the same narrowing of a city's 1.4M working members is
     what kept a district report from running for minutes). The one case it is
     pure cost is a district that is the whole dataset: there it filters nothing
-    (links: 92 against 75 ms for the district figures).
+    and only adds a join.
     """
     if (
         region.level == Region.Level.DISTRICT
