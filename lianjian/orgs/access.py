@@ -96,8 +96,9 @@ def key_scope_q(
 
 def party_org_reach_q(key: ScopeKey, unit_field: str) -> Q:
     """The one Party-organization reach rule: a Party-organization grant reaches the units
-    that an organization of its subtree covers now (a live `OrgUnitCoverage` link), as
-    well as the rows filed under the subtree itself. `unit_field` names the table's unit."""
+    that an organization of its subtree covers now (a live `OrgUnitCoverage` link).
+    `unit_field` names the table's unit; rows filed under the subtree itself are
+    `key_scope_q`'s `org_path_field` term."""
     q = NOTHING
     for kind, _, path in key:
         if kind == "party_org":
