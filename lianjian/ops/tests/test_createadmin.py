@@ -73,7 +73,7 @@ def test_a_second_admin_on_the_existing_district():
         (["x", "--role", "district_admin", "--district", "不存在区"], "没有名为“不存在区”的区"),
         (
             ["bad name!", "--role", "system_admin", "--district", "长宁区", "--create-district"],
-            "用户名只能包含",
+            "用户名只能由",
         ),
     ],
 )
