@@ -34,6 +34,7 @@ def test_the_first_admin_of_a_fresh_deployment(client):
     user = User.objects.get(username="zhang.wei")
     assert user.must_change_password and user.display_name == "张伟"
     grant = user.grants.get()
+    assert grant.region is not None
     assert (grant.role, grant.region.name, grant.region.level) == (
         "district_admin",
         "长宁区",

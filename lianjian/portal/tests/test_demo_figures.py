@@ -219,7 +219,7 @@ def test_the_default_demo_shows_every_seed_figure_at_once(default_demo: Built) -
         },
         "changning_streets": CHANGNING_STREETS,
         "changning_page_covering_orgs": "837",
-        "hongqiao_visits": (1_415, 0.95),
+        "hongqiao_visits": (1_415, 95.0),
         "dongyin": (
             8,
             ["joint"] + ["single"] * 7,
