@@ -137,10 +137,12 @@ def registrations_filtered(user: Any, status: str = "") -> QuerySet[Registration
 # ---------------------------------------------------------------- reports
 
 
-def report_communities(user: Any, region: Region | None = None) -> QuerySet[Region]:
-    """Communities the user's report grants reach (optionally inside `region`)."""
+def report_communities(
+    user: Any, region: Region | None = None, perm: str = REPORT
+) -> QuerySet[Region]:
+    """Communities the user's grants of `perm` reach (optionally inside `region`)."""
     q = NOTHING
-    for grant in grants_with_perm(user, REPORT):
+    for grant in grants_with_perm(user, perm):
         if grant.region_id:
             r = grant.region
             q |= Q(pk=r.pk) | Q(street_ref_id=r.pk) | Q(district_ref_id=r.pk)
