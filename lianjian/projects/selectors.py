@@ -98,7 +98,7 @@ def open_items_for_claimant(user: Any) -> QuerySet[Item]:
     """Published items with a slot left, in the communities where the user is registered."""
     return (
         Item.objects.filter(
-            region_id__in=access.approved_communities(user),
+            community_id__in=access.approved_communities(user),
             status__in=OPEN_ITEM_STATUSES,
             claimed_count__lt=F("capacity"),
         )

@@ -83,6 +83,8 @@ def test_demo_logins_see_their_pages(built: None) -> None:
     member.force_login(_user("member"))
     page = member.get("/projects/m/").content.decode()
     assert "为独居的王阿姨配一辆轮椅" in page and "已报到" in page
+    home = member.get("/").content.decode()  # the member's home: their cards and tiles
+    assert "可认领项目" in home and "我的认领" in home and "/projects/m/" in home
     secretary = Client()
     secretary.force_login(_user("hongchu"))
     page = secretary.get("/projects/?status=delivered").content.decode()
