@@ -38,14 +38,25 @@ def orgs_acting_for(user: Any) -> QuerySet[PartyOrg]:
 
 
 def _acting_q(user: Any) -> Q:
-    q = NOTHING
+    """The registrant columns a claimant acts for, as id lists read once per request:
+    a unit admin's organizations (a few) and their own member row."""
     grants = grants_with_perm(user, CLAIM)
-    for grant in grants:
-        if grant.party_org_id:
-            q |= Q(party_org__path__startswith=grant.party_org.path)
-    if grants:
-        q |= Q(member__user_id=user.pk, member__isnull=False)
-    return q
+    if not grants:
+        return NOTHING
+    cached = getattr(user, "_projects_acting", None)
+    if cached is None:
+        paths = [g.party_org.path for g in grants if g.party_org_id]
+        org_ids: list[int] = []
+        if paths:
+            org_q = NOTHING
+            for path in paths:
+                org_q |= Q(path__startswith=path)
+            org_ids = list(PartyOrg.objects.filter(org_q).values_list("pk", flat=True)[:5000])
+        member_ids = list(Member.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+        cached = (org_ids, member_ids)
+        user._projects_acting = cached
+    org_ids, member_ids = cached
+    return Q(party_org_id__in=org_ids) | Q(member_id__in=member_ids)
 
 
 def registrations_acting_for(user: Any) -> QuerySet[Registration]:

@@ -34,6 +34,8 @@ from lianjian.projects.models import (
     ItemEvent,
     ItemStatus,
     Kind,
+    Pair,
+    PairVisit,
     Registration,
     RegStatus,
     ValueKind,
@@ -46,7 +48,6 @@ YILU_VALUE = Decimal("3556000.00")  # seed 003: 355.6万元
 HAIXIN_UNITS = 11
 HAIXIN_HELPERS = 6
 HAIXIN_FAMILIES = 12
-PAIRING = "企业认领帮扶"
 PROBLEMS_SOLVED = 112  # seed 003: "110多个"
 HAIXIN_NAMED = ("昆仑山医院", "华安国际酒店")
 _WORDS = "瑞德恒信泰和鼎盛华润海港万邦金桥天元中信宏远东方新港鲁信卓越海岸"
@@ -328,11 +329,6 @@ def _yantai(ctx: DemoContext) -> dict[str, int]:
             1,
         )
         plan.append((idx, pair[:capacity] if n % 2 == 0 else pair[::-1][:capacity], None, 1))
-    # 海信社区: 6 of its 11 co-building units help 12 families
-    helpers = [o for o, _ in orgs[:HAIXIN_HELPERS]]
-    for n in range(HAIXIN_FAMILIES):
-        idx = item(haixin, Kind.PROJECT, f"结对帮扶困难家庭（第 {n + 1} 户）", 1, PAIRING, 1)
-        plan.append((idx, [helpers[n % HAIXIN_HELPERS]], Decimal(rng.randint(3, 12) * 1000), 1))
     # "1+1": units solve hard problems one at a time, each confirmed before the next
     for n in range(PROBLEMS_SOLVED):
         org, community = orgs[n % len(orgs)]
@@ -395,7 +391,55 @@ def _yantai(ctx: DemoContext) -> dict[str, int]:
             for c in claims
         ]
     )
-    return {"items": len(items), "claims": len(claims), "registrations": len(regs)}
+    pairs = _haixin_pairs(ctx, rng, [reg_of[o.pk] for o, _ in orgs[:HAIXIN_HELPERS]], year_start)
+    return {
+        "items": len(items),
+        "claims": len(claims),
+        "registrations": len(regs),
+        "pairs": pairs,
+    }
+
+
+def _haixin_pairs(
+    ctx: DemoContext, rng: random.Random, regs: list[Registration], since: dt.date
+) -> int:
+    """海信社区: 6 of its co-building units each pair with two families in difficulty and
+    help them month by month (seed 003's 6 enterprises helping 12 families)."""
+    today = timezone.localdate()
+    now = timezone.now()
+    pairs = Pair.objects.bulk_create(
+        [
+            Pair(
+                registration=regs[n % HAIXIN_HELPERS],
+                party_org=regs[n % HAIXIN_HELPERS].party_org,
+                region_id=regs[n % HAIXIN_HELPERS].region_id,
+                household_name=ctx.people.name(),
+                people=rng.randint(2, 5),
+                consent_version=services.CONSENT_VERSION,
+                consented_at=now,
+                started_on=since,
+                district_id=regs[0].district_id,
+                street_id=regs[0].street_id,
+                community_id=regs[0].community_id,
+            )
+            for n in range(HAIXIN_FAMILIES)
+        ]
+    )
+    visits = []
+    for pair in pairs:
+        day = since
+        while day <= today:
+            visits.append(
+                PairVisit(
+                    pair=pair,
+                    visited_on=day,
+                    note=rng.choice(("送米面油", "上门看望", "助学金", "代缴医药费", "修缮房屋")),
+                    value=Decimal(rng.randint(2, 20) * 100),
+                )
+            )
+            day += dt.timedelta(days=30)
+    PairVisit.objects.bulk_create(visits)
+    return len(pairs)
 
 
 def build(ctx: DemoContext) -> None:
@@ -405,5 +449,6 @@ def build(ctx: DemoContext) -> None:
     ctx.counts["project_claims"] += yt["claims"]
     ctx.summaries["projects"] = (
         f"认领项目 {cn['items'] + yt['items']}（烟台开发区确认交付 {yt['claims']} 项，"
-        f"“{YILU}”{YILU_PAIRS} 个帮扶对子、{YILU_PEOPLE} 人、{YILU_VALUE / 10000} 万元）"
+        f"“{YILU}”{YILU_PAIRS} 个帮扶对子、{YILU_PEOPLE} 人、{YILU_VALUE / 10000} 万元；"
+        f"海信社区 {yt['pairs']} 户结对帮扶）"
     )

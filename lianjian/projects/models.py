@@ -84,6 +84,13 @@ class Item(ScopedModel, TimeStampedModel):
             models.Index(fields=["district", "status", "id"], name="proj_item_district_idx"),
             models.Index(fields=["street", "status", "id"], name="proj_item_street_idx"),
             models.Index(fields=["community", "status", "id"], name="proj_item_comm_idx"),
+            # the claimants' phone list: open items with a slot left, newest first, in the
+            # communities of their registrations — a small slice of a district's items
+            models.Index(
+                fields=["community", "-id"],
+                condition=Q(status__in=OPEN_ITEM_STATUSES, claimed_count__lt=models.F("capacity")),
+                name="proj_item_open_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -359,3 +366,46 @@ class Photo(models.Model):
     size = models.PositiveIntegerField()
     file = models.FileField(upload_to=photo_path)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Pair(ScopedModel, TimeStampedModel):
+    """帮扶对子: a co-building unit paired with a household or a person in difficulty,
+    for a long time; the help given is logged visit by visit (`PairVisit`)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="pairs")
+    party_org = models.ForeignKey("orgs.PartyOrg", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="+")
+    # the household's contact person: personal data with consent, as for beneficiaries
+    household_name = models.CharField("帮扶对象", max_length=50)
+    household_note = EncryptedTextField("困难情况", purpose="projects.pair.note", blank=True)
+    people = models.PositiveIntegerField("家庭人数", default=1)
+    consent_version = models.CharField("同意书版本", max_length=20)
+    consented_at = models.DateTimeField("同意时间")
+    started_on = models.DateField("结对日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "帮扶对子"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["community", "id"], name="proj_pair_comm_idx"),
+            models.Index(fields=["street", "id"], name="proj_pair_street_idx"),
+            models.Index(fields=["district", "id"], name="proj_pair_district_idx"),
+        ]
+
+
+class PairVisit(models.Model):
+    """One visit or one act of help to a paired household, with its value."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField("帮扶日期")
+    note = models.CharField("帮扶内容", max_length=500)
+    value = models.DecimalField("价值（元）", max_digits=12, decimal_places=2, default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["visited_on", "id"]
+        indexes = [models.Index(fields=["pair", "visited_on"], name="proj_pairvisit_idx")]

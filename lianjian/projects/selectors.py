@@ -354,3 +354,45 @@ def registration_report(user: Any, region: Region | None = None) -> list[RegRow]
     ):
         rows[rec["residence_community_id"]].residents = rec["n"]
     return list(rows.values())
+
+
+@dataclass
+class PairRow:
+    key: int
+    name: str
+    pairs: int = 0
+    units: int = 0
+    people: int = 0
+    visits: int = 0
+    value: Decimal = Decimal("0")
+
+
+def pairs_report(
+    user: Any, start: dt.date, end: dt.date, *, region: Region | None = None
+) -> list[PairRow]:
+    """帮扶对子 per community: pairs active in the period, their units and people, and the
+    visits logged in the period with their value."""
+    from lianjian.projects.models import Pair, PairVisit
+
+    rows = {c.pk: PairRow(c.pk, c.name) for c in report_communities(user, region)}
+    pairs = (
+        _scoped(user, Pair.objects.all(), region)
+        .filter(started_on__lte=end)
+        .exclude(ended_on__lt=start)
+    )
+    for rec in (
+        pairs.values("community_id")
+        .annotate(n=Count("pk"), u=Count("party_org_id", distinct=True), p=Sum("people"))
+        .order_by()
+    ):
+        row = rows.get(rec["community_id"])
+        if row is not None:
+            row.pairs, row.units, row.people = rec["n"], rec["u"], rec["p"] or 0
+    visits = PairVisit.objects.filter(pair__in=pairs, visited_on__gte=start, visited_on__lte=end)
+    for rec in (
+        visits.values("pair__community_id").annotate(n=Count("pk"), v=Sum("value")).order_by()
+    ):
+        row = rows.get(rec["pair__community_id"])
+        if row is not None:
+            row.visits, row.value = rec["n"], rec["v"] or Decimal("0")
+    return [r for r in rows.values() if r.pairs]

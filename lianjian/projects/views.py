@@ -233,6 +233,7 @@ def _report_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "report": report,
         "units": selectors.unit_report(request.user, start, end, limit=30),
+        "pairs": selectors.pairs_report(request.user, start, end),
         "start": start,
         "end": end,
         "programme": programme,

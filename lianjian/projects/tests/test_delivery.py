@@ -244,3 +244,16 @@ def test_reports_count_confirmed_deliveries_not_claims(tree: Any, personas: Any)
     # a community secretary sees their own community only
     mine = selectors.community_report(personas.secretary_a2, start, end)
     assert [r.name for r in mine.rows] == ["虹仙居民区"] and mine.total.value == 300
+
+
+def test_the_tick_command_runs_and_records(tree: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from lianjian.core.models import ScheduledRun
+
+    out = io.StringIO()
+    call_command("projects_tick", stdout=out)
+    assert "提醒 0 项" in out.getvalue()
+    assert ScheduledRun.objects.filter(name="projects_tick").exists()

@@ -11,8 +11,17 @@ from django.db import transaction
 from django.test import Client
 
 from lianjian.accounts.models import User
+from lianjian.orgs.models import Region
 from lianjian.projects import demo, selectors
-from lianjian.projects.models import Claim, ClaimStatus, Item, ItemStatus, Kind, Registration
+from lianjian.projects.models import (
+    Claim,
+    ClaimStatus,
+    Item,
+    ItemStatus,
+    Kind,
+    Pair,
+    Registration,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +64,14 @@ def test_yilu_figures_come_from_the_claims(built: None) -> None:
 def test_haixin_units_and_families_and_hard_problems(built: None) -> None:
     start, end = selectors.period({})
     district = _user("yantai")
-    haixin = Item.objects.filter(programme=demo.PAIRING).values_list("community_id", flat=True)
-    assert len(set(haixin)) == 1
-    regs = Registration.objects.filter(region_id=haixin[0], party_org__isnull=False)
+    haixin = Region.objects.get(name="海信社区")
+    regs = Registration.objects.filter(region=haixin, party_org__isnull=False)
     assert regs.count() == 11
-    families = Claim.objects.filter(item__programme=demo.PAIRING, status=ClaimStatus.CONFIRMED)
-    assert families.count() == 12 and families.values("party_org_id").distinct().count() == 6
+    pairs = Pair.objects.filter(community=haixin)
+    assert pairs.count() == 12 and pairs.values("party_org_id").distinct().count() == 6
+    rows = {r.name: r for r in selectors.pairs_report(district, start, end)}
+    assert rows["海信社区"].pairs == 12 and rows["海信社区"].units == 6
+    assert rows["海信社区"].visits >= 12 and rows["海信社区"].value > 0
     report = selectors.community_report(district, start, end)
     assert report.total.problems_solved >= 110
     # the ranking is by confirmed value, never by claims
