@@ -213,6 +213,7 @@ INSTALLED_APPS = [
     "lianjian.needs",
     "lianjian.visits",
     "lianjian.jobs",
+    "lianjian.projects",
     "lianjian.portal",
 ]
 

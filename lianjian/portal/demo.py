@@ -26,6 +26,7 @@ from lianjian.needs import demo as needs_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
+from lianjian.projects import demo as projects_demo
 from lianjian.visits import demo as visits_demo
 
 DEMO_USER_PREFIX = "demo_"
@@ -72,6 +73,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("needs", needs_demo.build),
     ("logins", _base_logins),
     ("visits", visits_demo.build),
+    ("projects", projects_demo.build),
     ("needs.work", needs_demo.build_work),
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
