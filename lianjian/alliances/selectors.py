@@ -148,7 +148,7 @@ def cadence_report(
         bodies_qs = bodies_qs.filter(region_grant_q(region))
     bodies = list(
         bodies_qs.order_by("kind", "name", "pk").values_list(
-            "pk", "name", "kind", "cadence", "street_id", "created_at"
+            "pk", "name", "kind", "cadence", "street_id", "established_on"
         )
     )
     held = _held_first([b[0] for b in bodies], cadence.period_start(first, Cadence.YEARLY), last)
@@ -156,9 +156,9 @@ def cadence_report(
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     by_street: dict[str, Counter[str]] = defaultdict(Counter)
     rows = []
-    for pk, name, kind, cad, street_id, created in bodies:
+    for pk, name, kind, cad, street_id, established in bodies:
         row = BodyCadence(pk, name, kind, cad, street_id)
-        since = max(first, timezone.localdate(created) if created else first)
+        since = max(first, established)
         for start in cadence.periods(since, last, cad):
             held_on = held.get((pk, start))
             state = cadence.compliance(start, held_on, day, cad)
@@ -192,7 +192,7 @@ def bodies_missed_last_period(user: Any, today: dt.date | None = None) -> int:
         met = Meeting.objects.filter(period_start=prev, status__in=HELD).values("body_id")
         count += (
             access.bodies_visible_to(user)
-            .filter(is_active=True, cadence=value, created_at__date__lt=prev)
+            .filter(is_active=True, cadence=value, established_on__lt=prev)
             .exclude(pk__in=met)
             .count()
         )

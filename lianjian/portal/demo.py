@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.services import grant_add
+from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
 from lianjian.core.roles import Role
@@ -72,6 +73,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("logins", _base_logins),
     ("visits", visits_demo.build),
     ("needs.work", needs_demo.build_work),
+    ("alliances", alliances_demo.build),
     ("ledger", coverage_demo.build),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from lianjian.core.models import TimeStampedModel
 from lianjian.orgs.models import ScopedModel
@@ -193,6 +194,8 @@ class Body(ScopedModel, TimeStampedModel):
     majority = models.CharField(
         "表决规则", max_length=16, choices=Majority.choices, default=Majority.SIMPLE
     )
+    # cadence compliance counts periods from this day on
+    established_on = models.DateField("设立日期", default=timezone.localdate)
     is_active = models.BooleanField("有效", default=True)
 
     class Meta:

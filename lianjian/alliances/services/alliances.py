@@ -101,6 +101,7 @@ def alliance_create(
             region=region,
             alliance=alliance,
             cadence=Cadence.HALF_YEARLY,
+            established_on=founded_on,
             **_ancestors(region),
         )
     audit_record("alliance.create", user=actor, request=request, obj=alliance)
@@ -295,10 +296,14 @@ def body_create(
     cadence: str = Cadence.QUARTERLY,
     quorum_percent: int = 50,
     majority: str = Body.Majority.SIMPLE,
+    established_on: dt.date | None = None,
     actor: Any = None,
     request: Any = None,
 ) -> Body:
     name = text(name, "name", "名称", 100)
+    established_on = date(
+        established_on or timezone.localdate(), "established_on", "设立日期", timezone.localdate()
+    )
     choice(kind, Body.Kind, "kind", "类型")
     quorum_percent = _rules(cadence, quorum_percent, majority)
     if kind == Body.Kind.ASSEMBLY:
@@ -317,6 +322,7 @@ def body_create(
         cadence=cadence,
         quorum_percent=quorum_percent,
         majority=majority,
+        established_on=established_on,
         **_ancestors(region),
     )
     audit_record("alliance.body_create", user=actor, request=request, obj=body)
