@@ -165,8 +165,8 @@ def _aviation(ctx: DemoContext) -> dict[str, Any]:
         if outcome == "deferred":
             proposal_services.proposal_defer(p)
             continue
-        present = meetings[at].attendance.values_list("unit_id", flat=True)
-        for n, unit_id in enumerate(present):
+        voters = list(meetings[at].attendance.values_list("unit_id", flat=True))
+        for n, unit_id in enumerate(voters):
             choice = "abstain" if n % 11 == 5 else "yes"
             proposal_services.vote_cast(p, unit=Unit(pk=unit_id), choice_value=choice)
         proposal_services.proposal_decide(p)
