@@ -14,9 +14,9 @@ _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETAR
 
 
 def _api_routers() -> list[Any]:
-    from lianjian.alliances.api import router
+    from lianjian.alliances import api, api_meetings
 
-    return [router]
+    return [api.router, api_meetings.router]
 
 
 def _not_met_card(user: Any) -> CardValue | None:
