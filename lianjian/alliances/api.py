@@ -69,7 +69,7 @@ def cadence_report(request: HttpRequest, query: Query[s.CadenceQuery]) -> Any:
 
     def totals(groups: dict[str, Any]) -> list[dict[str, Any]]:
         return [
-            {"group": g, **{k: c.get(k, 0) for k in ("on_time", "late", "missed", "due")}}
+            {"name": g, **{k: c.get(k, 0) for k in ("on_time", "late", "missed", "due")}}
             for g, c in groups.items()
         ]
 
@@ -176,11 +176,11 @@ def bodies_create(request: HttpRequest, payload: s.BodyIn) -> Any:
 
 @router.post(
     "/alliances/bodies/{body_id}/members",
-    response={201: s.MemberOut, **WRITE},
+    response={201: s.AllianceMemberOut, **WRITE},
     operation_id="alliances_bodies_member_add",
     summary="添加联席会议成员单位",
 )
-def bodies_member_add(request: HttpRequest, body_id: PathId, payload: s.MemberIn) -> Any:
+def bodies_member_add(request: HttpRequest, body_id: PathId, payload: s.AllianceMemberIn) -> Any:
     ensure_perm(request, MANAGE)
     body = access.get_body_for_user(request.user, body_id, MANAGE, request=request)
     try:
@@ -361,7 +361,7 @@ def alliances_create(request: HttpRequest, payload: s.AllianceIn) -> Any:
 
 @router.get(
     "/alliances/{alliance_id}/members",
-    response={200: list[s.MemberOut], **READ},
+    response={200: list[s.AllianceMemberOut], **READ},
     operation_id="alliances_members_list",
     summary="联盟成员单位",
 )
@@ -373,11 +373,13 @@ def alliances_members(request: HttpRequest, alliance_id: PathId) -> Any:
 
 @router.post(
     "/alliances/{alliance_id}/members",
-    response={201: s.MemberOut, **WRITE},
+    response={201: s.AllianceMemberOut, **WRITE},
     operation_id="alliances_members_add",
     summary="添加联盟成员单位",
 )
-def alliances_member_add(request: HttpRequest, alliance_id: PathId, payload: s.MemberIn) -> Any:
+def alliances_member_add(
+    request: HttpRequest, alliance_id: PathId, payload: s.AllianceMemberIn
+) -> Any:
     ensure_perm(request, MANAGE)
     alliance = access.get_alliance_for_user(request.user, alliance_id, MANAGE, request=request)
     try:

@@ -9,7 +9,16 @@ from ninja import Field, Schema
 from typing_extensions import TypeAliasType
 
 from lianjian.alliances.cadence import Compliance
-from lianjian.alliances.models import Attendance, Body, Meeting, Proposal, Resolution, Task, Vote
+from lianjian.alliances.models import (
+    AgreementItem,
+    Attendance,
+    Body,
+    Meeting,
+    Proposal,
+    Resolution,
+    Task,
+    Vote,
+)
 from lianjian.alliances.models.alliances import Cadence, Level, Position
 from lianjian.core.schemas import (
     LAX,
@@ -131,7 +140,7 @@ class CharterOut(Schema):
     adopted_at_id: int | None
 
 
-class MemberOut(Schema):
+class AllianceMemberOut(Schema):
     id: int
     unit_id: int
     unit_name: str
@@ -146,7 +155,7 @@ class MemberOut(Schema):
         return str(obj.unit.name)
 
 
-class MemberIn(InputSchema):
+class AllianceMemberIn(InputSchema):
     unit: Id = Field(description="单位 id")
     joined_on: IsoDate = Field(description="加入日期")
     position: AllianceMemberPosition = Field(Position.MEMBER, description="职务")
@@ -369,12 +378,28 @@ class TaskActionIn(InputSchema):
     text: str = Field("", max_length=2000, description="意见")
 
 
+AgreementSide = TypeAliasType(
+    "AgreementSide",
+    Annotated[AgreementItem.Side, LAX, choices_schema(AgreementItem.Side, "AgreementSide")],
+)
+AgreementKind = TypeAliasType(
+    "AgreementKind",
+    Annotated[AgreementItem.Kind, LAX, choices_schema(AgreementItem.Kind, "AgreementKind")],
+)
+AgreementItemStatus = TypeAliasType(
+    "AgreementItemStatus",
+    Annotated[
+        AgreementItem.Status, LAX, choices_schema(AgreementItem.Status, "AgreementItemStatus")
+    ],
+)
+
+
 class AgreementItemOut(Schema):
     id: int
-    side: str
-    kind: str
+    side: AgreementSide
+    kind: AgreementKind
     text: str
-    status: str
+    status: AgreementItemStatus
 
 
 class AgreementOut(Schema):
@@ -404,8 +429,8 @@ class AgreementFilters(PageQuery):
 
 
 class AgreementItemIn(InputSchema):
-    side: Literal["community", "unit"] = Field(description="承诺方")
-    kind: Literal["resource", "service", "project"] = Field(description="类型")
+    side: AgreementSide = Field(description="承诺方")
+    kind: AgreementKind = Field(description="类型")
     text: str = Field(..., max_length=200, description="承诺内容")
 
 
@@ -439,7 +464,7 @@ class CadenceRowOut(Schema):
 
 
 class CadenceTotalsOut(Schema):
-    group: str
+    name: str
     on_time: int
     late: int
     missed: int
