@@ -90,9 +90,9 @@ def test_proposal_to_verified_task(browser: Any, demo_server: DemoServer) -> Non
         desk.goto(server.url + "/alliances/report/")
         implemented_before = int(desk.locator("#resolutions-implemented").inner_text())
         desk.goto(proposal_url)
-        _submit(desk, desk.locator("form:has(button[value=accept])"))
+        _submit(desk, desk.locator("form:has(button[value=accept])"), "button[value=accept]")
         assert desk.locator("#proposal-status").inner_text() == "已受理"
-        _submit(desk, desk.locator("form:has(button[value=agenda])"))
+        _submit(desk, desk.locator("form:has(button[value=agenda])"), "button[value=agenda]")
         assert desk.locator("#proposal-status").inner_text() == "已列入议程"
         with desk.expect_navigation():
             desk.click("dd a[href*='/alliances/meetings/']")
