@@ -79,12 +79,14 @@ def meeting_schedule(
         [AgendaItem(meeting=meeting, order=i, title=t) for i, t in enumerate(items, start=1)]
     )
     invited = body_member_unit_ids(body, day)
-    notify_users(
-        unit_admins(invited),
-        f"会议通知：{title}",
-        f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M}，{place}",
-        f"/alliances/meetings/{meeting.pk}/",
-    )
+    # a meeting recorded after the fact (a past date) sends no notice
+    if day >= timezone.localdate():
+        notify_users(
+            unit_admins(invited),
+            f"会议通知：{title}",
+            f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M}，{place}",
+            f"/alliances/meetings/{meeting.pk}/",
+        )
     audit_record("alliance.meeting_schedule", user=actor, request=request, obj=meeting)
     return meeting
 
