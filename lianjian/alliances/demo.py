@@ -271,7 +271,7 @@ def _hongqiao(ctx: DemoContext) -> dict[str, Any]:
     today_meeting = meeting_services.meeting_schedule(
         street,
         title=f"{cadence.period_label(current)}联席会议",
-        scheduled_at=timezone.now().replace(hour=14, minute=30, second=0, microsecond=0),
+        scheduled_at=timezone.localtime().replace(hour=14, minute=30, second=0, microsecond=0),
         place="虹桥街道党群服务中心",
         agenda=["通报本季度需求办理情况"],
     )
