@@ -214,6 +214,7 @@ INSTALLED_APPS = [
     "lianjian.visits",
     "lianjian.jobs",
     "lianjian.projects",
+    "lianjian.alliances",
     "lianjian.portal",
 ]
 
