@@ -171,6 +171,19 @@ def _core_api_routers() -> list[Any]:
     return [router]
 
 
+def _chain_status(user: Any) -> CardValue:
+    # imported when computed: this module loads before the models do
+    from lianjian.core.cards import chain_status
+
+    return chain_status(user)
+
+
+def _denied_recent(user: Any) -> CardValue:
+    from lianjian.core.cards import denied_recent
+
+    return denied_recent(user)
+
+
 def _core_registry() -> AppRegistry:
     from lianjian.core.roles import Role
 
@@ -186,6 +199,10 @@ def _core_registry() -> AppRegistry:
         nav=(
             NavEntry("审计日志", "core:audit_list", "core.view_audit", order=90),
             NavEntry("系统状态", "system:health", "core.view_health", order=92),
+        ),
+        cards=(
+            HomeCard("core.chain", "审计链状态", "core.view_audit", _chain_status, "kpi", 60),
+            HomeCard("core.denied", "近期拒绝访问", "core.view_audit", _denied_recent, "todo", 61),
         ),
         urls=(("audit/", "lianjian.core.urls"), ("system/", "lianjian.core.urls_health")),
         api_routers=_core_api_routers,

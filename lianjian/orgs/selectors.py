@@ -323,3 +323,14 @@ def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
     if _MOBILE_SHAPE.fullmatch(normalize_mobile(text)):
         return "mobile"
     return None
+
+
+def member_record_of(user: Any) -> Member | None:
+    """The member record linked to this account (their own record, shown to them)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Member.objects.filter(user=user, is_active=True)
+        .select_related("party_org", "workplace_unit", "residence_community")
+        .first()
+    )

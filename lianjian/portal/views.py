@@ -3,33 +3,55 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from lianjian.core.masking import mask
 from lianjian.core.permissions import require_login, user_has_perm
 from lianjian.needs.calendar.selectors import calendar_gaps
+from lianjian.needs.selectors import needs_submitted_by
+from lianjian.orgs.selectors import member_record_of
 from lianjian.portal.selectors import (
+    cards_for,
     chart_options,
     dashboard_summary,
     needs_chart_options,
     needs_summary,
+    phone_tiles,
 )
 
 
 @require_login
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: scoped counts and charts for staff, a short page for others."""
+    """Each role's home: its to-dos and KPI cards; a phone home for members and residents."""
     if not user_has_perm(request.user, "dashboard.view"):
-        return render(request, "portal/self.html")
-    summary = dashboard_summary(request.user)
-    charts = chart_options(summary)
+        return phone_home(request)
+    ctx: dict[str, object] = {
+        "cards": cards_for(request.user, "desk"),
+        "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+    }
+    charts: dict[str, object] = {}
+    # registry figures and charts for those who work on the registries; an audit,
+    # security or department account lands on its own work, not on business charts
+    if user_has_perm(request.user, "orgs.view_unit"):
+        summary = dashboard_summary(request.user)
+        ctx["summary"] = summary
+        charts.update(chart_options(summary))
     needs = needs_summary(request.user)
-    if needs:
+    if needs and needs["total"]:
         charts["needs"] = needs_chart_options(needs)
+    ctx["charts"] = charts
+    return render(request, "portal/home.html", ctx)
+
+
+def phone_home(request: HttpRequest) -> HttpResponse:
+    """Members, merchants and recruiters: what the platform offers them now, phone first."""
+    member = member_record_of(request.user)
     return render(
         request,
-        "portal/home.html",
+        "portal/phone_home.html",
         {
-            "summary": summary,
-            "charts": charts,
-            "needs": needs,
-            "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+            "cards": cards_for(request.user, "phone"),
+            "tiles": phone_tiles(request.user),
+            "member": member,
+            "member_mobile": mask(member.mobile, "mobile") if member else "",
+            "my_needs": needs_submitted_by(request.user),
         },
     )
