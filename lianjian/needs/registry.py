@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lianjian.accounts.departments import DepartmentDirectory
-from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 from lianjian.needs import cards
 from lianjian.needs.retention import RULES as RETENTION_RULES
@@ -81,6 +81,13 @@ REGISTRY = AppRegistry(
         HomeCard("needs.open", "办理中的需求", "needs.view", cards.open_needs, "kpi", 40),
         HomeCard("needs.on_time", "按时答复率", "needs.stats", cards.on_time_rate, "kpi", 41),
         HomeCard("needs.satisfaction", "满意率", "needs.stats", cards.satisfaction_rate, "kpi", 42),
+    ),
+    notification_kinds=(
+        # staff: a need to dispatch, dispatched, returned, transferred, due, overdue
+        NotificationKind("needs", "需求工单待办", channels=("sms", "email")),
+        # the submitter (no account) by SMS, when they left a mobile
+        NotificationKind("needs.replied", "需求已答复（短信告知提交人）", ("sms",), ("sms",)),
+        NotificationKind("needs.closed", "需求已办结（短信告知提交人）", ("sms",), ("sms",)),
     ),
     urls=(("needs/", "lianjian.needs.urls"),),
     api_routers=_api_routers,

@@ -14,6 +14,12 @@ _WRITE = _READ
 _UNIT = (Role.UNIT_ADMIN,)
 
 
+def _member_mobile(user: Any) -> str:
+    from lianjian.orgs.selectors import member_mobile_of
+
+    return member_mobile_of(user)
+
+
 def _api_routers() -> list[Any]:
     from lianjian.orgs.api import router
     from lianjian.orgs.api_ledger import router as ledger_router
@@ -71,5 +77,9 @@ REGISTRY = AppRegistry(
     urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
     api_routers=_api_routers,
     # what the registries keep and for how long (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={
+        "core.retention": RETENTION_RULES,
+        # a member's own mobile reaches them by SMS when they choose it
+        "core.user_mobile": [_member_mobile],
+    },
 )

@@ -334,3 +334,9 @@ def member_record_of(user: Any) -> Member | None:
         .select_related("party_org", "workplace_unit", "residence_community")
         .first()
     )
+
+
+def member_mobile_of(user: Any) -> str:
+    """The mobile on the member record linked to this account, for SMS (`core.user_mobile`)."""
+    member = Member.objects.filter(user=user, is_active=True).only("mobile").first()
+    return member.mobile if member and member.mobile else ""

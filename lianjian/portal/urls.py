@@ -3,4 +3,8 @@ from django.urls import path
 from lianjian.portal import views
 
 app_name = "portal"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    # browsers ask for /favicon.ico before reading the page's icon link
+    path("favicon.ico", views.favicon, name="favicon"),
+]

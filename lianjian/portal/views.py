@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from lianjian.core.masking import mask
-from lianjian.core.permissions import require_login, user_has_perm
+from lianjian.core.permissions import public, require_login, user_has_perm
 from lianjian.needs.calendar.selectors import calendar_gaps
 from lianjian.needs.selectors import needs_submitted_by
 from lianjian.orgs.selectors import member_record_of
@@ -55,3 +56,10 @@ def phone_home(request: HttpRequest) -> HttpResponse:
             "my_needs": needs_submitted_by(request.user),
         },
     )
+
+
+@public
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = redirect(static("core/favicon.svg"), permanent=True)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
