@@ -212,6 +212,7 @@ INSTALLED_APPS = [
     "lianjian.orgs",
     "lianjian.needs",
     "lianjian.visits",
+    "lianjian.notices",
     "lianjian.portal",
 ]
 

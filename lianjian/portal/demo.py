@@ -23,6 +23,7 @@ from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_dele
 from lianjian.core.notifications import outside_channels_muted
 from lianjian.core.roles import Role
 from lianjian.needs import demo as needs_demo
+from lianjian.notices import demo as notices_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
@@ -74,6 +75,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("visits", visits_demo.build),
     ("needs.work", needs_demo.build_work),
     ("ledger", coverage_demo.build),
+    ("notices", notices_demo.build),
 ]
 
 
