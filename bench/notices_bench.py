@@ -58,7 +58,9 @@ def clear() -> None:
         Notice.objects.filter(district=district).delete()
     force_delete(users)
     if district is not None:
-        Region.objects.filter(path__startswith=district.path).order_by("-depth").delete()
+        # children before parents: each region protects the ones below it
+        for depth in (3, 2, 1):
+            force_delete(Region.objects.filter(path__startswith=district.path, depth=depth))
 
 
 def main() -> None:

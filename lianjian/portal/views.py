@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
 from lianjian.core.masking import mask
-from lianjian.core.permissions import public, require_login, user_has_perm
+from lianjian.core.permissions import public, require_login, require_perm, user_has_perm
 from lianjian.needs.calendar.selectors import calendar_gaps
 from lianjian.needs.selectors import needs_submitted_by
 from lianjian.orgs.selectors import member_record_of
+from lianjian.portal import screen as screen_figures
 from lianjian.portal.selectors import (
     cards_for,
     chart_options,
@@ -62,4 +63,23 @@ def phone_home(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     response = redirect(static("core/favicon.svg"), permanent=True)
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_perm("screen.view")
+def screen(request: HttpRequest) -> HttpResponse:
+    """The wall display (1920×1080, dark); its figures come from `screen_data` every minute."""
+    data = screen_figures.screen_data(request.user)
+    if data is None:
+        raise Http404("没有可统计的区域")
+    return render(request, "portal/screen.html", {"data": data})
+
+
+@require_perm("screen.view")
+def screen_data(request: HttpRequest) -> JsonResponse:
+    data = screen_figures.screen_data(request.user)
+    if data is None:
+        raise Http404("没有可统计的区域")
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, no-store"
     return response
