@@ -72,7 +72,10 @@ def screen(request: HttpRequest) -> HttpResponse:
     data = screen_figures.screen_data(request.user)
     if data is None:
         raise Http404("没有可统计的区域")
-    return render(request, "portal/screen.html", {"data": data})
+    # ?refresh=N (2-600 s) for a wall that wants another pace; default once a minute
+    raw = request.GET.get("refresh", "")
+    refresh = min(max(int(raw), 2), 600) if raw.isdigit() else 60
+    return render(request, "portal/screen.html", {"data": data, "refresh": refresh})
 
 
 @require_perm("screen.view")
