@@ -61,7 +61,7 @@ def _expected(server: DemoServer) -> dict[str, dict[str, str]]:
             "card-needs-open": hongchu_open,
             "card-visits-coverage": "",
             "card-orgs-coverage": "",
-            "card-notices-unread": "0",  # she read the street's notice in the demo
+            "card-notices-unread": "",
         },
         "demo_dept": {"card-needs-awaiting": dept_awaiting, "card-needs-due-tomorrow": ""},
         "demo_dongyin": {"card-notices-unread": ""},

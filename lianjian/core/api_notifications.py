@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
+from typing_extensions import TypeAliasType
 
 from lianjian.core import inbox
+from lianjian.core.registry import notification_kinds
 from lianjian.core.schemas import ErrorOut, PageLimit, PageOffset, PathId
 
 router = Router(tags=["通知"])
+# the kinds every app declares (`NotificationKind`), and "" for a notification of no kind
+NotificationKindKey = TypeAliasType(
+    "NotificationKindKey",
+    Annotated[
+        str,
+        WithJsonSchema(
+            {
+                "title": "NotificationKindKey",
+                "type": "string",
+                "enum": ["", *sorted(notification_kinds())],
+                "description": "；".join(
+                    f"{k.key}：{k.label}"
+                    for k in sorted(notification_kinds().values(), key=lambda k: k.key)
+                ),
+            }
+        ),
+    ],
+)
 
 
 class NotificationOut(Schema):
     id: int
-    kind: str = Field(description="通知类别（各模块登记的 NotificationKind）")
+    kind: NotificationKindKey
     subject: str
     body: str
     link: str = Field(description="所指对象的站内路径，可能为空")

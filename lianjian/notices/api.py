@@ -4,19 +4,33 @@ publishers' publish, pin, withdraw and receipts. Another's notice is 404."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from typing_extensions import TypeAliasType
 
 from lianjian.core.permissions import ensure_perm
-from lianjian.core.schemas import ErrorOut, Id, InputSchema, PageLimit, PageOffset, PathId
+from lianjian.core.schemas import (
+    LAX,
+    ErrorOut,
+    Id,
+    IdempotencyKey,
+    InputSchema,
+    PageLimit,
+    PageOffset,
+    PathId,
+    choices_schema,
+)
 from lianjian.notices import selectors, services
 from lianjian.notices.models import Notice
 from lianjian.orgs.access import get_in_scope, get_region_for_user, party_orgs_visible_to
 
 router = Router(tags=["通知公告"])
+NoticeStatus = TypeAliasType(
+    "NoticeStatus", Annotated[Notice.Status, LAX, choices_schema(Notice.Status, "NoticeStatus")]
+)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
@@ -29,7 +43,7 @@ class NoticeOut(Schema):
     publish_at: dt.datetime
     expire_at: dt.datetime | None
     pinned: bool
-    status: str = Field(description="published 已发布；withdrawn 已撤回")
+    status: NoticeStatus
     is_read: bool
     attachments: list[str] = Field(description="附件下载路径")
 
@@ -53,7 +67,6 @@ class NoticeIn(InputSchema):
     publish_at: dt.datetime | None = None
     expire_at: dt.datetime | None = None
     pinned: bool = False
-    idempotency_key: str | None = Field(None, max_length=100)
 
 
 class PinIn(InputSchema):
@@ -126,9 +139,11 @@ def notices_detail(request: HttpRequest, notice_id: PathId) -> Any:
     "/notices",
     response={201: NoticeOut, **ERRORS},
     operation_id="notices_publish",
-    summary="发布通知",
+    summary="发布通知（支持 Idempotency-Key 重试）",
 )
-def notices_publish(request: HttpRequest, payload: NoticeIn) -> Any:
+def notices_publish(
+    request: HttpRequest, payload: NoticeIn, idempotency_key: IdempotencyKey = None
+) -> Any:
     ensure_perm(request, "notices.publish")
     region = get_region_for_user(request.user, payload.region, "notices.publish", request=request)
     orgs = [
@@ -145,7 +160,7 @@ def notices_publish(request: HttpRequest, payload: NoticeIn) -> Any:
             publish_at=payload.publish_at,
             expire_at=payload.expire_at,
             pinned=payload.pinned,
-            idempotency_key=payload.idempotency_key,
+            idempotency_key=idempotency_key,
             request=request,
         )
     except services.NoticeError as err:

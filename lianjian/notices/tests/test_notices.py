@@ -166,18 +166,14 @@ def test_publish_and_expire_dates(personas, tree, client_for):
 
 def test_api_publish_is_idempotent_and_scoped(personas, tree, client_for):
     staff = client_for(personas.street_staff)
-    body = {
-        "title": "API 通知",
-        "body": "正文",
-        "region": tree.street_a.pk,
-        "idempotency_key": "k1",
-    }
-    first = staff.post("/api/v1/notices", body, content_type="application/json")
-    again = staff.post("/api/v1/notices", body, content_type="application/json")
+    body = {"title": "API 通知", "body": "正文", "region": tree.street_a.pk}
+    key = {"HTTP_IDEMPOTENCY_KEY": "k1"}
+    first = staff.post("/api/v1/notices", body, content_type="application/json", **key)
+    again = staff.post("/api/v1/notices", body, content_type="application/json", **key)
     assert first.status_code == 201 and again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert Notice.objects.filter(title="API 通知").count() == 1
-    outside = {**body, "region": tree.street_b.pk, "idempotency_key": "k2"}
+    outside = {**body, "region": tree.street_b.pk}
     assert (
         staff.post("/api/v1/notices", outside, content_type="application/json").status_code == 404
     )
