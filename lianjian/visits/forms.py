@@ -11,7 +11,8 @@ from lianjian.core.identifiers import normalize_credit_code
 from lianjian.orgs.models import PartyOrg, Unit
 from lianjian.visits.models import Visit
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# the date input takes ISO dates only, whatever the locale formats dates as
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class UnitLookupField(forms.CharField):
