@@ -52,6 +52,13 @@ REGISTRY = AppRegistry(
         "orgs.unmask": "查看完整身份证号和手机号",
     },
     nav=(
+        NavEntry(
+            "组织树",
+            "orgs:partyorg_tree",
+            "orgs.view_partyorg",
+            order=19,
+            active_prefixes=("/orgs/party-orgs/tree/", "/orgs/regions/tree/"),
+        ),
         NavEntry("区域", "orgs:region_list", "orgs.view_region", order=20),
         NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
         NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),

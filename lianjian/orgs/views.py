@@ -438,7 +438,7 @@ NUMBER_IN_URL = "身份证号、手机号不能放在网址中（网址会留在
 def member_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _member_search_redirect(request)
-    filters = _filters(request, "q", "status", "party_org", "floating", "region")
+    filters = _filters(request, "q", "status", "party_org", "org", "floating", "region")
     filters["active"] = request.GET.get("active", "1")
     if selectors.member_query_kind(filters["q"]):
         # a full ID number or mobile in a URL stays in every access log (S13): the
@@ -492,7 +492,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def _member_search_redirect(request: HttpRequest) -> HttpResponse:
     """The search form posts, so a typed ID number or mobile never lands in a URL."""
     params = selectors.member_search_params(request.POST.get("q", ""))
-    for key in ("status", "party_org", "floating", "region"):
+    for key in ("status", "party_org", "org", "floating", "region"):
         value = request.POST.get(key, "").strip()
         if value:
             params[key] = value
