@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lianjian.accounts.pickers import PICKERS
 from lianjian.accounts.retention import RULES as RETENTION_RULES
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
@@ -33,5 +34,5 @@ REGISTRY = AppRegistry(
     ),
     urls=(("accounts/", "lianjian.accounts.urls"),),
     # dead API tokens (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={"core.retention": RETENTION_RULES, "core.pickers": PICKERS},
 )

@@ -187,7 +187,11 @@ def _core_registry() -> AppRegistry:
             NavEntry("审计日志", "core:audit_list", "core.view_audit", order=90),
             NavEntry("系统状态", "system:health", "core.view_health", order=92),
         ),
-        urls=(("audit/", "lianjian.core.urls"), ("system/", "lianjian.core.urls_health")),
+        urls=(
+            ("audit/", "lianjian.core.urls"),
+            ("system/", "lianjian.core.urls_health"),
+            ("pick/", "lianjian.core.urls_pick"),
+        ),
         api_routers=_core_api_routers,
     )
 

@@ -37,6 +37,25 @@ def _department_keys_in(regions: Any) -> Any:
     return Department.objects.filter(street__in=regions).values("key")
 
 
+def _department_search(regions: Any, text: str) -> list[tuple[str, str, str]]:
+    """The grant form's department picker: active departments of these streets."""
+    from django.db.models import Q
+
+    from lianjian.needs.models import Department
+
+    qs = Department.objects.filter(street__in=regions, is_active=True)
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(key__icontains=text))
+    rows = qs.order_by("street_id", "name").values_list("key", "name", "street__name")[:21]
+    return [(key, name, street) for key, name, street in rows]
+
+
+def _department_names(keys: list[str]) -> dict[str, str]:
+    from lianjian.needs.models import Department
+
+    return dict(Department.objects.filter(key__in=keys).values_list("key", "name"))
+
+
 REGISTRY = AppRegistry(
     label="needs",
     order=200,
@@ -68,7 +87,12 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     extensions={
         "accounts.department_lookup": [
-            DepartmentDirectory(region_of=_department_region, keys_in=_department_keys_in)
+            DepartmentDirectory(
+                region_of=_department_region,
+                keys_in=_department_keys_in,
+                search=_department_search,
+                names_of=_department_names,
+            )
         ],
         # the submitters' contact details of finished needs (S17)
         "core.retention": RETENTION_RULES,

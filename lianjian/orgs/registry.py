@@ -6,6 +6,7 @@ from typing import Any
 
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
+from lianjian.orgs.pickers import PICKERS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
 
 _READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -69,5 +70,5 @@ REGISTRY = AppRegistry(
     urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
     api_routers=_api_routers,
     # what the registries keep and for how long (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={"core.retention": RETENTION_RULES, "core.pickers": PICKERS},
 )

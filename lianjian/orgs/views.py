@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lianjian.core.masking import mask
 from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
+from lianjian.core.pickers import PickerWidget
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (
@@ -39,6 +40,18 @@ from lianjian.orgs.services import RegistryError
 
 PAGE_SIZE = 20
 UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
+
+
+def _region_filter(request: HttpRequest, value: str) -> str:
+    """The list filter's region box: a picker, not a select of a district's regions."""
+    regions = access.regions_visible_to(request.user)
+
+    def names(values: list[str]) -> dict[str, str]:
+        ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12]
+        return {str(pk): name for pk, name in regions.filter(pk__in=ids).values_list("pk", "name")}
+
+    widget = PickerWidget("orgs.region", placeholder="全部区域（输入名称搜索）", labels=names)
+    return widget.render("region", value, attrs={"id": "filter-region"})
 
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
@@ -216,7 +229,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "kinds": UnitKind.choices,
-            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "region_picker": _region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_unit"),
         },
@@ -318,7 +331,7 @@ def partyorg_list(request: HttpRequest) -> HttpResponse:
             "levels": PartyOrg.Level.choices,
             "formations": PartyOrg.Formation.choices,
             "org_types": PartyOrg.OrgType.choices,
-            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "region_picker": _region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_partyorg"),
         },
@@ -479,14 +492,26 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "search_box": search_box,
             "exact_search": exact,
             "statuses": Member.Status.choices,
-            # an <option> needs the id and the name: a district offers a few hundred regions
-            "regions": selectors.region_choices(request.user, "orgs.view_region").only(
-                "id", "name"
-            ),
+            "region_picker": _region_filter(request, filters["region"]),
+            "org_filter": _org_filter_label(request, filters),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_member"),
         },
     )
+
+
+def _org_filter_label(request: HttpRequest, filters: dict[str, str]) -> str:
+    """The name of the organization the list is narrowed to (never its bare id)."""
+    for key, suffix in (("org", "（含下级组织）"), ("party_org", "")):
+        if filters.get(key, "").isdigit():
+            name = (
+                access.party_orgs_visible_to(request.user)
+                .filter(pk=filters[key])
+                .values_list("name", flat=True)
+                .first()
+            )
+            return f"{name or '（无权查看的组织）'}{suffix}"
+    return ""
 
 
 def _member_search_redirect(request: HttpRequest) -> HttpResponse:

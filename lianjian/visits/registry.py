@@ -16,6 +16,12 @@ def _api_routers() -> list[Any]:
     return [router]
 
 
+def _pickers() -> list[Any]:
+    from lianjian.visits.pickers import PICKERS
+
+    return PICKERS
+
+
 REGISTRY = AppRegistry(
     label="visits",
     order=300,
@@ -28,4 +34,5 @@ REGISTRY = AppRegistry(
     nav=(NavEntry("走访", "visits:list", "visits.view", order=40),),
     urls=(("visits/", "lianjian.visits.urls"),),
     api_routers=_api_routers,
+    extensions={"core.pickers": _pickers()},
 )

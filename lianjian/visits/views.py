@@ -67,12 +67,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> VisitForm:
-    cadres = list(
-        access.cadres_visible_to(request.user, "visits.record")
-        .filter(is_active=True)
-        .order_by("name")
-        .values_list("pk", "name")
-    )
+    cadres = access.cadres_visible_to(request.user, "visits.record").filter(is_active=True)
     return VisitForm(
         selectors.unit_choices_for_record(request.user),
         cadres,
@@ -89,16 +84,10 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     initial = {"visited_on": timezone.localdate(), "visitors": request.user.get_username()}
     form = _visit_form(request, request.POST or None, initial)
     if request.method == "POST" and form.is_valid():
+        # the fields' querysets are the user's scope: a chosen row is one they may name
         data = dict(form.cleaned_data)
-        cadre_id, org_id = data.pop("cadre"), data.pop("party_org")
         try:
             visit = services.visit_record(
-                cadre=access.cadres_visible_to(request.user, "visits.record").get(pk=cadre_id)
-                if cadre_id
-                else None,
-                party_org=party_orgs_visible_to(request.user, "visits.record").get(pk=org_id)
-                if org_id
-                else None,
                 actor=request.user,
                 request=request,
                 **data,
@@ -234,7 +223,6 @@ def cadre_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             cadre = services.cadre_create(
-                party_org=orgs.get(pk=data.pop("party_org")),
                 actor=request.user,
                 request=request,
                 **data,
@@ -264,7 +252,6 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.cadre_post_add(
                     cadre,
-                    party_org=orgs.get(pk=data.pop("party_org")),
                     actor=request.user,
                     request=request,
                     **data,

@@ -75,6 +75,10 @@ READ_MATRIX: list[tuple[str, str | None, set[str], set[str]]] = [
     ("member_create", None, REGION_READERS | {"unit_admin"}, set()),
     ("member_edit", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
     ("member_deactivate", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
+    ("partyorg_tree", None, REGION_READERS | {"unit_admin"}, set()),
+    ("partyorg_tree_children", "org_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
+    ("region_tree", None, REGION_READERS, set()),
+    ("region_tree_children", "community_a1", A1_SCOPE, {"secretary_a2"}),
 ]
 POST_ONLY = {"member_unmask"}
 
