@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.orgs import views, views_tree
+from lianjian.orgs import views, views_coverage_pdf, views_tree
 
 app_name = "orgs"
 urlpatterns = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("party-orgs/<int:pk>/", views.partyorg_detail, name="partyorg_detail"),
     path("party-orgs/<int:pk>/edit/", views.partyorg_edit, name="partyorg_edit"),
     path("party-orgs/<int:pk>/deactivate/", views.partyorg_deactivate, name="partyorg_deactivate"),
+    path("coverage/pdf/", views_coverage_pdf.coverage_pdf, name="coverage_pdf"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),

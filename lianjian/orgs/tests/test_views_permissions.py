@@ -79,6 +79,7 @@ READ_MATRIX: list[tuple[str, str | None, set[str], set[str]]] = [
     ("partyorg_tree_children", "org_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
     ("region_tree", None, REGION_READERS, set()),
     ("region_tree_children", "community_a1", A1_SCOPE, {"secretary_a2"}),
+    ("coverage_pdf", None, REGION_READERS, set()),
 ]
 POST_ONLY = {"member_unmask"}
 
