@@ -8,6 +8,7 @@ from lianjian.accounts.departments import DepartmentDirectory
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
 from lianjian.needs.retention import RULES as RETENTION_RULES
+from lianjian.orgs.panels import UnitPanel
 
 _DISTRICT = Role.DISTRICT_ADMIN
 _STREET = Role.STREET_STAFF
@@ -56,6 +57,25 @@ def _department_names(keys: list[str]) -> dict[str, str]:
     return dict(Department.objects.filter(key__in=keys).values_list("key", "name"))
 
 
+def _unit_needs(request: Any, unit: Any) -> str:
+    """The needs section of a unit's page (`orgs.unit_panels`): what it asked for."""
+    from django.template.loader import render_to_string
+
+    from lianjian.needs.access import needs_visible_to
+    from lianjian.needs.models import OPEN_STATUSES
+
+    needs = needs_visible_to(request.user).filter(unit=unit)
+    return render_to_string(
+        "needs/_unit_panel.html",
+        {
+            "count": needs.count(),
+            "open_count": needs.filter(status__in=OPEN_STATUSES).count(),
+            "needs": needs.order_by("-created_at", "-id")[:10],
+        },
+        request=request,
+    )
+
+
 REGISTRY = AppRegistry(
     label="needs",
     order=200,
@@ -94,6 +114,7 @@ REGISTRY = AppRegistry(
                 names_of=_department_names,
             )
         ],
+        "orgs.unit_panels": [UnitPanel("needs", "需求工单", "needs.view", _unit_needs, order=200)],
         # the submitters' contact details of finished needs (S17)
         "core.retention": RETENTION_RULES,
     },

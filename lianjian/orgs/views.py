@@ -20,10 +20,10 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.core.lists import sort_order
 from lianjian.core.masking import mask
 from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
-from lianjian.core.pickers import PickerWidget
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs import access, selectors, services
 from lianjian.orgs.forms import (
@@ -35,23 +35,28 @@ from lianjian.orgs.forms import (
     UnitForm,
     UnmaskForm,
 )
+from lianjian.orgs.list_filters import org_filter_label, region_filter
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.panels import unit_panels
 from lianjian.orgs.services import RegistryError
 
 PAGE_SIZE = 20
+# sortable columns of the lists (`?sort=name`, `?sort=-name`), each with a tie-breaker
+UNIT_SORTS = {
+    "id": ("id",),
+    "name": ("name", "id"),
+    "kind": ("kind", "id"),
+    "employees": ("employees", "id"),
+    "region": ("region__path", "id"),
+}
+ORG_SORTS = {
+    "tree": ("path",),
+    "name": ("sort_key", "id"),
+    "level": ("level", "sort_key", "id"),
+    "formation": ("formation", "sort_key", "id"),
+    "region": ("region__path", "sort_key", "id"),
+}
 UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
-
-
-def _region_filter(request: HttpRequest, value: str) -> str:
-    """The list filter's region box: a picker, not a select of a district's regions."""
-    regions = access.regions_visible_to(request.user)
-
-    def names(values: list[str]) -> dict[str, str]:
-        ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12]
-        return {str(pk): name for pk, name in regions.filter(pk__in=ids).values_list("pk", "name")}
-
-    widget = PickerWidget("orgs.region", placeholder="全部区域（输入名称搜索）", labels=names)
-    return widget.render("region", value, attrs={"id": "filter-region"})
 
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
@@ -221,15 +226,17 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         )
         if limited:
             return limited
-    page = _page(request, selectors.units_filtered(request.user, filters))
+    sort, order = sort_order(request, UNIT_SORTS, "-id")
+    page = _page(request, selectors.units_filtered(request.user, filters).order_by(*order))
     return render(
         request,
         "orgs/unit_list.html",
         {
             "page": page,
+            "sort": sort,
             "filters": filters,
             "kinds": UnitKind.choices,
-            "region_picker": _region_filter(request, filters["region"]),
+            "region_picker": region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_unit"),
         },
@@ -246,6 +253,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "unit": unit,
             "coverages": coverages,
+            # visits, needs…: sections the apps above orgs contribute (`orgs.panels`)
+            "panels": unit_panels(request, unit),
+            "can_view_orgs": user_has_perm(request.user, "orgs.view_partyorg"),
             "member_count": access.members_visible_to(request.user)
             .filter(workplace_unit=unit, is_active=True)
             .count(),
@@ -321,17 +331,19 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def partyorg_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request, "q", "level", "formation", "org_type", "region")
     filters["active"] = request.GET.get("active", "1")
-    page = _page(request, selectors.party_orgs_filtered(request.user, filters))
+    sort, order = sort_order(request, ORG_SORTS, "tree")
+    page = _page(request, selectors.party_orgs_filtered(request.user, filters).order_by(*order))
     return render(
         request,
         "orgs/partyorg_list.html",
         {
             "page": page,
+            "sort": sort,
             "filters": filters,
             "levels": PartyOrg.Level.choices,
             "formations": PartyOrg.Formation.choices,
             "org_types": PartyOrg.OrgType.choices,
-            "region_picker": _region_filter(request, filters["region"]),
+            "region_picker": region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_partyorg"),
         },
@@ -492,26 +504,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "search_box": search_box,
             "exact_search": exact,
             "statuses": Member.Status.choices,
-            "region_picker": _region_filter(request, filters["region"]),
-            "org_filter": _org_filter_label(request, filters),
+            "region_picker": region_filter(request, filters["region"]),
+            "org_filter": org_filter_label(request, filters),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_member"),
         },
     )
-
-
-def _org_filter_label(request: HttpRequest, filters: dict[str, str]) -> str:
-    """The name of the organization the list is narrowed to (never its bare id)."""
-    for key, suffix in (("org", "（含下级组织）"), ("party_org", "")):
-        if filters.get(key, "").isdigit():
-            name = (
-                access.party_orgs_visible_to(request.user)
-                .filter(pk=filters[key])
-                .values_list("name", flat=True)
-                .first()
-            )
-            return f"{name or '（无权查看的组织）'}{suffix}"
-    return ""
 
 
 def _member_search_redirect(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,12 @@ def _pickers() -> list[Any]:
     return PICKERS
 
 
+def _unit_panels() -> list[Any]:
+    from lianjian.visits.panels import PANELS
+
+    return PANELS
+
+
 REGISTRY = AppRegistry(
     label="visits",
     order=300,
@@ -34,5 +40,5 @@ REGISTRY = AppRegistry(
     nav=(NavEntry("走访", "visits:list", "visits.view", order=40),),
     urls=(("visits/", "lianjian.visits.urls"),),
     api_routers=_api_routers,
-    extensions={"core.pickers": _pickers()},
+    extensions={"core.pickers": _pickers(), "orgs.unit_panels": _unit_panels()},
 )
