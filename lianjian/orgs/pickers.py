@@ -118,7 +118,13 @@ PICKERS = [
     ),
     Picker(
         "orgs.region",
-        ("orgs.view_region", "orgs.change_unit", "orgs.change_partyorg", "orgs.change_region"),
+        (
+            "orgs.view_region",
+            "orgs.change_unit",
+            "orgs.change_partyorg",
+            "orgs.change_region",
+            "orgs.view_coverage",
+        ),
         _regions,
     ),
     Picker("orgs.residence", ("orgs.change_member",), _residences),
