@@ -25,6 +25,9 @@ from lianjian.orgs.access import (
 from lianjian.orgs.models import PartyOrg, Region
 
 TREE_PERM = "orgs.view_partyorg"
+# one level shows this many nodes, then "show more" (a district committee has 3,000
+# branches: all at once took 14 s and 790 kB on a loaded machine)
+TREE_PAGE = 100
 REGION_TREE_PERM = "orgs.view_region"
 
 
@@ -36,6 +39,19 @@ class TreeNode:
     has_children: bool
     members: int = 0
     units: int = 0
+
+
+@dataclass
+class TreeLevel:
+    """One page of a level: its nodes, and how many siblings follow them."""
+
+    nodes: list[TreeNode]
+    offset: int
+    remaining: int
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + len(self.nodes)
 
 
 def _roots(visible: QuerySet[Any], steplen: int) -> QuerySet[Any]:
@@ -86,18 +102,30 @@ def _org_nodes(user: Any, orgs: list[PartyOrg]) -> list[TreeNode]:
     return [TreeNode(org, org.numchild > 0, members=counts.get(org.path, 0)) for org in orgs]
 
 
-def party_org_tree_roots(user: Any, *, active: bool = True) -> list[TreeNode]:
-    visible = party_orgs_visible_to(user, TREE_PERM)
-    if active:
-        visible = visible.filter(is_active=True)
-    return _org_nodes(user, list(_roots(visible, PartyOrg.steplen)[:500]))
+def _page(qs: QuerySet[Any], offset: int) -> tuple[list[Any], int, int]:
+    offset = max(offset, 0)
+    rows = list(qs[offset : offset + TREE_PAGE + 1])
+    if len(rows) <= TREE_PAGE:
+        return rows, offset, 0
+    rows = rows[:TREE_PAGE]
+    return rows, offset, qs.count() - offset - TREE_PAGE
 
 
-def party_org_tree_children(user: Any, org: PartyOrg, *, active: bool = True) -> list[TreeNode]:
+def _orgs_visible(user: Any, active: bool) -> QuerySet[PartyOrg]:
     visible = party_orgs_visible_to(user, TREE_PERM)
-    if active:
-        visible = visible.filter(is_active=True)
-    return _org_nodes(user, list(_children(visible, org)))
+    return visible.filter(is_active=True) if active else visible
+
+
+def party_org_tree_roots(user: Any, *, offset: int = 0, active: bool = True) -> TreeLevel:
+    rows, offset, remaining = _page(_roots(_orgs_visible(user, active), PartyOrg.steplen), offset)
+    return TreeLevel(_org_nodes(user, rows), offset, remaining)
+
+
+def party_org_tree_children(
+    user: Any, org: PartyOrg, *, offset: int = 0, active: bool = True
+) -> TreeLevel:
+    rows, offset, remaining = _page(_children(_orgs_visible(user, active), org), offset)
+    return TreeLevel(_org_nodes(user, rows), offset, remaining)
 
 
 # ---------------------------------------------------------------- regions
@@ -129,11 +157,13 @@ def _region_nodes(user: Any, regions: list[Region]) -> list[TreeNode]:
     ]
 
 
-def region_tree_roots(user: Any) -> list[TreeNode]:
+def region_tree_roots(user: Any, *, offset: int = 0) -> TreeLevel:
     visible = regions_visible_to(user, REGION_TREE_PERM).filter(is_active=True)
-    return _region_nodes(user, list(_roots(visible, Region.steplen)[:500]))
+    rows, offset, remaining = _page(_roots(visible, Region.steplen), offset)
+    return TreeLevel(_region_nodes(user, rows), offset, remaining)
 
 
-def region_tree_children(user: Any, region: Region) -> list[TreeNode]:
+def region_tree_children(user: Any, region: Region, *, offset: int = 0) -> TreeLevel:
     visible = regions_visible_to(user, REGION_TREE_PERM).filter(is_active=True)
-    return _region_nodes(user, list(_children(visible, region)))
+    rows, offset, remaining = _page(_children(visible, region), offset)
+    return TreeLevel(_region_nodes(user, rows), offset, remaining)

@@ -71,7 +71,7 @@ def test_children_in_natural_order_with_rolled_up_members(tree: Any, personas: A
     make_member(party_org=kids["第十党支部"])
     parent.refresh_from_db()
 
-    children = tree_reads.party_org_tree_children(personas.street_staff, parent)
+    children = tree_reads.party_org_tree_children(personas.street_staff, parent).nodes
     assert [n.obj.name for n in children] == [
         "第一党支部",
         "第二党支部",
@@ -82,23 +82,26 @@ def test_children_in_natural_order_with_rolled_up_members(tree: Any, personas: A
     assert counts == {"第一党支部": 0, "第二党支部": 3, "第十党支部": 1, "第十一党支部": 0}
     assert [n.has_children for n in children] == [False, True, False, False]
 
-    roots = {n.obj.name: n.members for n in tree_reads.party_org_tree_roots(personas.street_staff)}
+    roots = {
+        n.obj.name: n.members for n in tree_reads.party_org_tree_roots(personas.street_staff).nodes
+    }
     # the general branch counts its own member (陈一) and every branch's below it
     assert roots["虹储居民区党总支"] == 1 + 4
     assert "机场新村居民区党支部" not in roots  # the other street's
 
 
 def test_secretary_sees_only_own_community(tree: Any, personas: Any) -> None:
-    roots = [n.obj.name for n in tree_reads.party_org_tree_roots(personas.secretary_a2)]
+    roots = [n.obj.name for n in tree_reads.party_org_tree_roots(personas.secretary_a2).nodes]
     assert roots == ["虹仙居民区党支部"]
 
 
 def test_region_tree_counts_units_and_members(tree: Any, personas: Any) -> None:
-    roots = tree_reads.region_tree_roots(personas.street_staff)
+    roots = tree_reads.region_tree_roots(personas.street_staff).nodes
     assert [n.obj.name for n in roots] == ["虹桥街道"]
     assert roots[0].units == 3 and roots[0].members == 2
     children = {
-        n.obj.name: n for n in tree_reads.region_tree_children(personas.street_staff, tree.street_a)
+        n.obj.name: n
+        for n in tree_reads.region_tree_children(personas.street_staff, tree.street_a).nodes
     }
     assert set(children) == {"虹储居民区", "虹仙居民区", "东银中心"}
     assert children["虹储居民区"].units == 1 and children["虹储居民区"].members == 1
@@ -153,3 +156,23 @@ def test_member_list_filtered_by_subtree(tree: Any, personas: Any, client_for: A
     c = client_for(personas.street_staff)
     body = c.get(f"/orgs/members/?org={tree.org_a1.pk}").content.decode()
     assert "王五" in body and "陈一" in body and "林二" not in body
+
+
+def test_a_wide_level_comes_in_pages(
+    tree: Any, personas: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(tree_reads, "TREE_PAGE", 2)
+    parent = _general_branch(tree)
+    for name in ("第一党支部", "第二党支部", "第三党支部", "第四党支部", "第五党支部"):
+        make_party_org(region=tree.community_a1, name=name, parent=parent)
+    parent.refresh_from_db()
+    first = tree_reads.party_org_tree_children(personas.street_staff, parent)
+    assert [n.obj.name for n in first.nodes] == ["第一党支部", "第二党支部"]
+    assert first.remaining == 3 and first.next_offset == 2
+    c = client_for(personas.street_staff)
+    url = f"/orgs/party-orgs/{parent.pk}/tree/"
+    body = c.get(url).content.decode()
+    assert "显示更多（还有 3 个）" in body and f"{url}?offset=2" in body
+    more = c.get(url, {"offset": 4}).content.decode()
+    assert "第五党支部" in more and "<ul" not in more.split("第五党支部")[0]
+    assert "显示更多" not in more
