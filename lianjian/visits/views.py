@@ -13,16 +13,18 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.lists import sort_order
 from lianjian.core.paging import in_chunks, querystring_without_page
+from lianjian.core.periods import parse_period
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
@@ -39,12 +41,12 @@ def _show_error(form: forms.Form, err: VisitError) -> None:
     form.add_error(err.field if err.field in form.fields else None, err.message)
 
 
-def _period(request: HttpRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[Any, Any, str]:
     try:
-        start, end = selectors.period(request.GET)
+        start, end = parse_period(request.GET)
         return start, end, ""
     except ValueError as exc:
-        start, end = selectors.period({})
+        start, end = parse_period({})
         return start, end, str(exc)
 
 
@@ -59,7 +61,7 @@ EXPORT_MAX_ROWS = 20_000
 EXPORT_RATE = (10, 60)
 
 
-def _visits(request: HttpRequest) -> tuple[Any, dict[str, str], str, str]:
+def _visits(request: AuthenticatedRequest) -> tuple[Any, dict[str, str], str, str]:
     """The list's rows as filtered and sorted by the query string (page and export)."""
     filters = {k: request.GET.get(k, "").strip() for k in VISIT_FILTERS}
     error = ""
@@ -80,7 +82,7 @@ def _visits(request: HttpRequest) -> tuple[Any, dict[str, str], str, str]:
 
 
 @require_perm("visits.view")
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: AuthenticatedRequest) -> HttpResponse:
     qs, filters, error, sort = _visits(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -100,7 +102,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def visit_export(request: HttpRequest) -> HttpResponseBase:
+def visit_export(request: AuthenticatedRequest) -> HttpResponseBase:
     """The list as filtered, to Excel (audited); visits hold no ID numbers or mobiles."""
     limited = rate_limited(request, "visits.export", limit=EXPORT_RATE[0], window=EXPORT_RATE[1])
     if limited:
@@ -144,7 +146,7 @@ def visit_export(request: HttpRequest) -> HttpResponseBase:
     return xlsx_response("走访台账", headers, rows, stamped("走访台账"))
 
 
-def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> VisitForm:
+def _visit_form(request: AuthenticatedRequest, data: Any = None, initial: Any = None) -> VisitForm:
     cadres = access.cadres_visible_to(request.user, "visits.record").filter(is_active=True)
     return VisitForm(
         selectors.unit_choices_for_record(request.user),
@@ -158,7 +160,7 @@ def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> 
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest) -> HttpResponse:
+def visit_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"visited_on": timezone.localdate(), "visitors": request.user.get_username()}
     form = _visit_form(request, request.POST or None, initial)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +181,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record") and (
         access.visits_visible_to(request.user, "visits.record").filter(pk=visit.pk).exists()
@@ -207,7 +209,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_raise_need(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = RaiseNeedForm(request.POST or None, initial={"text": visit.follow_up})
     if request.method == "POST" and form.is_valid():
@@ -229,7 +231,7 @@ def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("visits.record")
-def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_follow_up(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -251,7 +253,7 @@ def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     group = "community" if request.GET.get("group") == "community" else "street"
     report = selectors.visit_coverage(request.user, start, end, group=group)
@@ -263,7 +265,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             {
                 "type": "bar",
                 "name": "走访覆盖率",
-                "data": [round((r.rate or 0) * 100, 1) for r in report.rows],
+                "data": [r.rate or 0 for r in report.rows],
             }
         ],
     }
@@ -275,7 +277,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def cadre_list(request: HttpRequest) -> HttpResponse:
+def cadre_list(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     only_cross = request.GET.get("cross") == "1"
     report = selectors.cross_appointment_report(request.user, start, end, only_cross=only_cross)
@@ -294,7 +296,7 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def cadre_create(request: HttpRequest) -> HttpResponse:
+def cadre_create(request: AuthenticatedRequest) -> HttpResponse:
     orgs = party_orgs_visible_to(request.user, "visits.record").filter(is_active=True)
     form = CadreForm(orgs, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -316,7 +318,7 @@ def cadre_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.view")
 @require_http_methods(["GET", "POST"])
-def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cadre_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The cadre's posts and visits; POST (with visits.record) adds a post."""
     cadre = access.get_cadre_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record")
