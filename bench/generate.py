@@ -55,6 +55,7 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
     from django.db import connection, transaction
 
     from lianjian.core import crypto
+    from lianjian.core.naturalsort import natural_sort_key
     from lianjian.core.validators import (
         CREDIT_CODE_ALPHABET,
         credit_code_check_char,
@@ -166,8 +167,9 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
             "is_active",
             "created_at",
             "updated_at",
+            "sort_key",
         ],
-        ((*r, "", True, now, now) for r in regions),
+        ((*r, "", True, now, now, natural_sort_key(r[4])) for r in regions),
     )
 
     kinds = (
@@ -352,8 +354,9 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
             "is_active",
             "created_at",
             "updated_at",
+            "sort_key",
         ],
-        ((*r, "", r[10] is None, now, now) for r in org_rows),
+        ((*r, "", r[10] is None, now, now, natural_sort_key(r[4])) for r in org_rows),
     )
     counts["coverage_links"] = copy(
         "orgs_orgunitcoverage", ["id", "party_org_id", "unit_id", "since", "until"], links

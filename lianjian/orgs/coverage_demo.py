@@ -22,6 +22,7 @@ from django.db import transaction
 
 from lianjian.core.audit import audit_record
 from lianjian.core.demo import DemoContext
+from lianjian.core.naturalsort import natural_sort_key
 from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from lianjian.orgs import events
 from lianjian.orgs.coverage import region_figures
@@ -92,6 +93,7 @@ def _org(
 ) -> PartyOrg:
     return PartyOrg(
         name=name,
+        sort_key=natural_sort_key(name),
         level=PartyOrg.Level.BRANCH,
         formation=formation,
         org_type=PartyOrg.OrgType.INDEPENDENT

@@ -10,6 +10,27 @@ from treebeard.mp_tree import MP_Node
 
 from lianjian.core.fields import EncryptedTextField
 from lianjian.core.models import TimeStampedModel, WorkerJob
+from lianjian.core.naturalsort import SORT_KEY_LENGTH, natural_sort_key
+
+
+class NaturalOrderMixin(models.Model):
+    """Siblings listed 第一、第二、…、第十 by `sort_key`, the name's natural key.
+
+    The key follows the name on every save (a single-row invariant); writers that
+    bypass `save()` (bulk inserts) set it with `natural_sort_key` themselves.
+    """
+
+    sort_key = models.CharField("排序键", max_length=SORT_KEY_LENGTH, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_key = natural_sort_key(self.name)  # type: ignore[attr-defined]
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields and "sort_key" not in fields:
+            kwargs["update_fields"] = [*fields, "sort_key"]
+        super().save(*args, **kwargs)
 
 
 class ScopedModel(models.Model):
@@ -36,7 +57,7 @@ class ScopedModel(models.Model):
         abstract = True
 
 
-class Region(MP_Node, TimeStampedModel):
+class Region(NaturalOrderMixin, MP_Node, TimeStampedModel):
     """A node of the region tree: district → street → community, plus non-residential areas.
 
     Buildings, parks and markets hang under a street or a community. Each row
@@ -174,7 +195,7 @@ class Unit(ScopedModel, TimeStampedModel):
 UNIT_DERIVED_FIELDS = frozenset({"member_since", "min_members_since"})
 
 
-class PartyOrg(MP_Node, ScopedModel, TimeStampedModel):
+class PartyOrg(NaturalOrderMixin, MP_Node, ScopedModel, TimeStampedModel):
     """A Party organization; the tree is 党委 → 党总支 → 党支部 → 党小组."""
 
     class Level(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 from lianjian.orgs import cards
+from lianjian.orgs.pickers import PICKERS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
 
 _READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -59,6 +60,13 @@ REGISTRY = AppRegistry(
         "orgs.unmask": "查看完整身份证号和手机号",
     },
     nav=(
+        NavEntry(
+            "组织树",
+            "orgs:partyorg_tree",
+            "orgs.view_partyorg",
+            order=19,
+            active_prefixes=("/orgs/party-orgs/tree/", "/orgs/regions/tree/"),
+        ),
         NavEntry("区域", "orgs:region_list", "orgs.view_region", order=20),
         NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
         NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),
@@ -79,6 +87,7 @@ REGISTRY = AppRegistry(
     # what the registries keep and for how long (S17)
     extensions={
         "core.retention": RETENTION_RULES,
+        "core.pickers": PICKERS,
         # a member's own mobile reaches them by SMS when they choose it
         "core.user_mobile": [_member_mobile],
     },

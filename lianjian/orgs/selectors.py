@@ -137,6 +137,10 @@ def members_filtered(
         qs = qs.filter(status=params["status"])
     if params.get("party_org"):
         qs = qs.filter(party_org_id=params["party_org"])
+    if str(params.get("org") or "").isdigit():
+        # an organization and everything under it (the tree's member counts)
+        path = PartyOrg.objects.filter(pk=params["org"]).values_list("path", flat=True).first()
+        qs = qs.filter(party_org__path__startswith=path) if path else qs.none()
     floating = _truthy(params.get("floating"))
     if floating is not None:
         qs = qs.filter(is_floating=floating)

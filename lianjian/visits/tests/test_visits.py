@@ -181,7 +181,7 @@ def test_create_page_records_in_scope_and_refuses_outside(
 ) -> None:
     client = client_for(personas.secretary_a1)
     form = {
-        "unit": tree.unit_a1.name,
+        "unit": tree.unit_a1.pk,
         "visited_on": "2026-03-01",
         "method": "on_site",
         "visitors": "陈书记",
@@ -194,7 +194,7 @@ def test_create_page_records_in_scope_and_refuses_outside(
     visit = Visit.objects.get()
     assert visit.unit == tree.unit_a1 and visit.created_by == personas.secretary_a1
     # a unit of the sibling community is not found in this secretary's scope
-    response = client.post(reverse("visits:create"), {**form, "unit": tree.unit_a2.name})
+    response = client.post(reverse("visits:create"), {**form, "unit": tree.unit_a2.pk})
     assert response.status_code == 200
     assert "找不到该单位" in response.content.decode()
     # a bad date is shown on its field
@@ -204,7 +204,7 @@ def test_create_page_records_in_scope_and_refuses_outside(
     # view-only roles cannot record
     unit_admin = client_for(personas.unit_admin)
     assert unit_admin.get(reverse("visits:create")).status_code == 403
-    form["unit"] = tree.unit_building.name
+    form["unit"] = tree.unit_building.pk
     assert unit_admin.post(reverse("visits:create"), form).status_code == 403
     assert Visit.objects.count() == 1
 
