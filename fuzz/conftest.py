@@ -80,8 +80,8 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     from lianjian.accounts.models import User
     from lianjian.accounts.services import grant_add, token_create
     from lianjian.core.roles import Role
+    from lianjian.ledger.jobs import job_reject
     from lianjian.needs.services import need_submit
-    from lianjian.orgs.ledger.jobs import job_reject
     from lianjian.orgs.tests.factories import make_unit
     from lianjian.visits.services import visit_record
 

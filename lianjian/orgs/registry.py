@@ -15,9 +15,8 @@ _UNIT = (Role.UNIT_ADMIN,)
 
 def _api_routers() -> list[Any]:
     from lianjian.orgs.api import router
-    from lianjian.orgs.api_ledger import router as ledger_router
 
-    return [router, ledger_router]
+    return [router]
 
 
 REGISTRY = AppRegistry(
@@ -56,10 +55,8 @@ REGISTRY = AppRegistry(
         NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
         NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),
         NavEntry("党员", "orgs:member_list", "orgs.view_member", order=23),
-        NavEntry("覆盖统计", "ledger:coverage", "orgs.view_coverage", order=24),
-        NavEntry("台账导入", "ledger:home", "orgs.import", order=25),
     ),
-    urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
+    urls=(("orgs/", "lianjian.orgs.urls"),),
     api_routers=_api_routers,
     # what the registries keep and for how long (S17)
     extensions={"core.retention": RETENTION_RULES},
