@@ -14,8 +14,8 @@ from pydantic import create_model
 
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import Id, IsoDate, PathId
-from lianjian.ledger.columns import COLUMNS
 from lianjian.ledger.jobs import job_submit
+from lianjian.ledger.kinds import import_perms, kind_for
 from lianjian.ledger.models import ImportJob
 from lianjian.ledger.report import read_errors
 from lianjian.ledger.schemas import ErrorOut, ImportStatus, LedgerKind
@@ -88,14 +88,16 @@ def import_file(
     file: UploadedFile = File(...),  # noqa: B008
     valid_only: bool = Form(False, description="仅导入有效行：跳过有错误的行，导入其余各行"),
 ) -> Any:
-    """Import a ledger (.xlsx, .xls or .csv) of `units`, `party-orgs` or `members`.
+    """Import a ledger (.xlsx, .xls or .csv) of a declared kind (`units`, `party-orgs`, `members`…).
 
     200 when imported (with `valid_only`, also when rows with errors were skipped:
     see `skipped`), 422 when refused or with row errors and nothing written, 202
     when queued. Row errors: `errors_url`."""
-    ensure_perm(request, "orgs.import")
-    if kind not in COLUMNS:
+    ensure_perm(request, import_perms())
+    declared = kind_for(kind)
+    if declared is None:
         raise HttpError(404, "未知的台账类型")
+    ensure_perm(request, declared.import_perm)
     from django.conf import settings
 
     if (file.size or 0) > settings.EXCEL_UPLOAD_MAX_BYTES:
@@ -124,12 +126,15 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
     )
     if job is None:
         raise HttpError(404, "未找到该导入任务")
+    declared = kind_for(job.kind)
+    if declared is not None:
+        ensure_perm(request, declared.import_perm)
     return job
 
 
 @router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
 def import_job(request: HttpRequest, job_id: PathId) -> Any:
-    ensure_perm(request, "orgs.import")
+    ensure_perm(request, import_perms())
     return _job_out(request, _own_job(request, job_id))
 
 
@@ -142,7 +147,7 @@ def import_job_errors(
 ) -> Any:
     """The row errors of one of the caller's import jobs (row, column, reason), in pages;
     the same list as the error report's first sheet."""
-    ensure_perm(request, "orgs.import")
+    ensure_perm(request, import_perms())
     job = _own_job(request, job_id)
     rows = read_errors(bytes(job.error_report), offset, limit) if job.error_report else []
     return {

@@ -16,8 +16,8 @@ from typing import Any
 
 from openpyxl.utils.datetime import from_excel
 
-from lianjian.ledger.columns import Column
-from lianjian.ledger.normalize import (
+from lianjian.core.ledger_kinds import Column
+from lianjian.core.normalize import (
     CellError,
     as_bool,
     as_code,

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from lianjian.core.heartbeat import (
@@ -32,16 +31,8 @@ from lianjian.core.heartbeat import (
     with_retries,
 )
 from lianjian.ledger import exporter
-from lianjian.ledger.columns import KIND_LABELS
+from lianjian.ledger.kinds import kind_for, kind_label
 from lianjian.ledger.models import ExportJob
-from lianjian.orgs.selectors import members_filtered, party_orgs_filtered, units_filtered
-
-# each list kind's filtered, scoped queryset: what its list page shows
-LIST_SELECTORS: Mapping[str, Callable[[Any, Any], QuerySet[Any]]] = {
-    "units": units_filtered,
-    "party-orgs": party_orgs_filtered,
-    "members": members_filtered,
-}
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +121,11 @@ def export_run(job_id: int) -> ExportJob:
     for name, value in started.items():
         setattr(job, name, value)  # the final save writes every field
     try:
-        qs = LIST_SELECTORS[job.kind](job.user, job.params)
+        declared = kind_for(job.kind)
+        if declared is None:
+            raise LookupError(f"unknown ledger kind {job.kind}")
+        # the list page's rows, the owner's scope applied again
+        qs = declared.export_query(job.user, job.params)
         handle = exporter.export_list(
             job.kind, qs, progress=_progress_writer(job.pk, job.total_rows)
         )
@@ -142,7 +137,7 @@ def export_run(job_id: int) -> ExportJob:
     else:
         job.refresh_from_db(fields=["processed_rows"])
         job.status = ExportJob.Status.SUCCEEDED
-        job.file_name = exporter.stamp(KIND_LABELS[job.kind])
+        job.file_name = exporter.stamp(kind_label(job.kind))
         job.total_rows = job.processed_rows
         hours = int(keep_for().total_seconds() // 3600)
         job.message = f"导出完成，共 {job.processed_rows} 行；文件保留 {hours} 小时"

@@ -3,9 +3,10 @@
 Every workbook is built with openpyxl's write-only mode (rows stream to disk,
 memory stays flat for 100k rows). Every text cell passes `neutralize`, so a
 value such as `=HYPERLINK(...)` typed into a unit name is shown as text and
-never evaluated by the spreadsheet that opens the export (S21). Personal
-data is masked with `core.masking.mask` unless the caller asked for full
-values and holds the right to see them (S9, S15).
+never evaluated by the spreadsheet that opens the export (S21). A list's rows
+are its kind's (`LedgerKind.export_rows`), which masks personal data with
+`core.masking.mask` unless the caller asked for full values and holds the
+right to see them (S9, S15).
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import FileResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from lianjian.core.masking import mask
-from lianjian.core.paging import in_chunks
-from lianjian.ledger.columns import COLUMNS, EXAMPLE_MARK, EXAMPLES, KIND_LABELS, Column
-from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Unit, UnitKind
+from lianjian.core.ledger_kinds import EXAMPLE_MARK, Column, LedgerKind
+from lianjian.ledger.kinds import kind_for
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,10 +33,6 @@ def neutralize(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
-
-
-def _yes(value: bool) -> str:
-    return "是" if value else "否"
 
 
 def write_workbook(
@@ -75,93 +69,18 @@ def stamp(prefix: str) -> str:
 # ---------------------------------------------------------------- registry lists
 
 
-def headers_for(kind: str) -> list[str]:
-    return [c.label for c in COLUMNS[kind]]
+def _declared(kind: str | LedgerKind) -> LedgerKind:
+    """The kind itself, or the declared kind of that key."""
+    if isinstance(kind, LedgerKind):
+        return kind
+    declared = kind_for(kind)
+    if declared is None:
+        raise ValueError(f"unknown ledger kind {kind}")
+    return declared
 
 
-def unit_rows(qs: QuerySet[Unit]) -> Iterator[list[Any]]:
-    """Same columns as the import template, so an export can be edited and re-imported."""
-    for u in in_chunks(qs.select_related("region")):  # no statement open across a write
-        yield [
-            u.name,
-            u.credit_code or "",
-            u.get_kind_display(),
-            u.industry,
-            u.employees,
-            _yes(u.is_above_scale),
-            _yes(u.is_foreign_invested),
-            u.region.name,
-            u.address,
-            u.liaison_name,
-            u.registered_on,
-            u.deregistered_on,
-        ]
-
-
-def party_org_rows(qs: QuerySet[PartyOrg]) -> Iterator[list[Any]]:
-    orgs = list(qs.select_related("region"))
-    steplen = PartyOrg.steplen
-    parent_paths = {o.path[:-steplen] for o in orgs if o.depth > 1}
-    parents = dict(PartyOrg.objects.filter(path__in=parent_paths).values_list("path", "name"))
-    covered: dict[int, list[str]] = {}
-    links = OrgUnitCoverage.objects.filter(
-        party_org_id__in=[o.pk for o in orgs], until__isnull=True
-    ).values_list("party_org_id", "unit__credit_code", "unit__name")
-    for org_id, code, name in links:
-        covered.setdefault(org_id, []).append(code or name)
-    for o in orgs:
-        yield [
-            o.name,
-            o.get_level_display(),
-            o.get_formation_display(),
-            o.get_org_type_display(),
-            o.region.name,
-            parents.get(o.path[:-steplen], "") if o.depth > 1 else "",
-            o.secretary_name,
-            o.founded_on,
-            o.dissolved_on,
-            "；".join(covered.get(o.pk, [])),
-        ]
-
-
-MEMBER_EXPORT_FIELDS = (
-    "name",
-    "id_number",
-    "mobile",
-    "joined_on",
-    "status",
-    "party_org__name",
-    "workplace_unit__credit_code",
-    "workplace_unit__name",
-    "residence_community__name",
-    "gender",
-    "is_floating",
-    "floating_to",
-    "floating_reason",
-)
-
-
-def member_rows(qs: QuerySet[Member], *, full: bool) -> Iterator[list[Any]]:
-    # plain values, not model instances: a third of a 10k-row export went to
-    # building a member and its three related rows per line
-    status_labels = dict(Member.Status.choices)
-    genders = dict(Member.Gender.choices)
-    rows = qs.values_list(*MEMBER_EXPORT_FIELDS, named=True)
-    for m in in_chunks(rows):  # no statement open across a progress write (SQLite)
-        yield [
-            m.name,
-            m.id_number if full else mask(m.id_number, "id_number"),
-            m.mobile if full else mask(m.mobile, "mobile"),
-            m.joined_on,
-            status_labels.get(m.status, m.status),
-            m.party_org__name,
-            m.workplace_unit__credit_code or m.workplace_unit__name or "",
-            m.residence_community__name or "",
-            genders.get(m.gender, ""),
-            _yes(m.is_floating),
-            m.floating_to,
-            m.floating_reason,
-        ]
+def headers_for(kind: str | LedgerKind) -> list[str]:
+    return [c.label for c in _declared(kind).columns]
 
 
 def _counted(
@@ -177,40 +96,36 @@ def _counted(
 
 
 def export_list(
-    kind: str,
-    qs: QuerySet[Any],
+    kind: str | LedgerKind,
+    qs: Any,
     *,
     full: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Any:
     """The list as a workbook; `progress(rows written)` is told every 2,000 rows."""
-    rows: Iterable[Sequence[Any]]
-    if kind == "units":
-        rows = unit_rows(qs)
-    elif kind == "party-orgs":
-        rows = party_org_rows(qs)
-    else:
-        rows = member_rows(qs, full=full)
+    declared = _declared(kind)
+    rows: Iterable[Sequence[Any]] = declared.export_rows(qs, full)
     if progress is not None:
         rows = _counted(rows, progress)
-    return write_workbook([(KIND_LABELS[kind], headers_for(kind), rows)])
+    return write_workbook([(declared.label, headers_for(kind), rows)])
 
 
 # ---------------------------------------------------------------- templates and error reports
 
 
-def import_template(kind: str) -> Any:
+def import_template(kind: str | LedgerKind) -> Any:
     """The kind's template: header, one example row (skipped on import), a dropdown on
     every enumeration and yes/no column, identifier columns formatted as text."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    columns = COLUMNS[kind]
+    declared = _declared(kind)
+    columns = declared.columns
     book = Workbook()
     sheet = book.active
-    sheet.title = f"{KIND_LABELS[kind]}台账"
+    sheet.title = f"{declared.label}台账"
     sheet.append([c.label for c in columns])
-    example = EXAMPLES[kind]
+    example = declared.example
     sheet.append([example.get(c.key) for c in columns])
     grey = Font(italic=True, color="808080")
     for pos, column in enumerate(columns, 1):
@@ -267,15 +182,7 @@ def dropdown_options(column: Column) -> list[str]:
         return ["是", "否"]
     if column.kind != "enum":
         return []
-    labels = {
-        "kind": UnitKind.labels,
-        "level": PartyOrg.Level.labels,
-        "formation": PartyOrg.Formation.labels,
-        "org_type": PartyOrg.OrgType.labels,
-        "status": Member.Status.labels,
-        "gender": Member.Gender.labels,
-    }
-    return [str(label) for label in labels.get(column.key, [])]
+    return [str(label) for label in column.options]
 
 
 def read_bytes(handle: Any) -> bytes:
@@ -283,56 +190,3 @@ def read_bytes(handle: Any) -> bytes:
     data: bytes = handle.read()
     handle.close()
     return data
-
-
-def coverage_workbook(report: dict[str, Any]) -> Any:
-    """The coverage report as a workbook: figures and rates, then one sheet per breakdown."""
-    from lianjian.orgs.coverage import BREAKDOWNS
-
-    head = [
-        ["统计区域", report["region"]["name"]],
-        ["统计日期", report["as_of"]],
-        ["组织覆盖率(%)", report["rates"]["organization_coverage"]],
-        ["规模以上覆盖率(%)", report["rates"]["above_scale_coverage"]],
-        ["无党员单位工作覆盖率(%)", report["rates"]["work_coverage"]],
-    ]
-    head += [[f["label"], f["count"]] for f in report["figures"].values()]
-    head.append(["流动党员", report["floating_members"]["total"]])
-    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
-        ("覆盖统计", ["项目", "数值"], head)
-    ]
-    for by, rows in report.get("breakdowns", {}).items():
-        sheets.append(
-            (
-                f"按{BREAKDOWNS[by]}",
-                [
-                    BREAKDOWNS[by],
-                    "两新组织",
-                    "已覆盖",
-                    "覆盖率(%)",
-                    "规模以上",
-                    "规模以上已覆盖",
-                    "3人以上未单建",
-                ],
-                (
-                    [
-                        r["label"],
-                        r["liangxin"],
-                        r["covered"],
-                        r["rate"],
-                        r["above_scale"],
-                        r["above_scale_covered"],
-                        r["violations"],
-                    ]
-                    for r in rows
-                ),
-            )
-        )
-    sheets.append(
-        (
-            "流动党员",
-            ["所在地", "人数"],
-            ([p["place"], p["count"]] for p in report["floating_members"]["by_place"]),
-        )
-    )
-    return write_workbook(sheets)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from lianjian.core.models import WorkerJob
+from lianjian.ledger.kinds import kind_for, kind_label
 
 
 class JobProgress:
@@ -18,6 +19,17 @@ class JobProgress:
     status: str
     processed_rows: int
     total_rows: int
+
+    kind: str
+
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def list_url(self) -> str:
+        """The URL name of the kind's list page (where an export came from), if any."""
+        declared = kind_for(self.kind)
+        return declared.list_url if declared is not None else ""
 
     @property
     def is_done(self) -> bool:
@@ -33,11 +45,6 @@ class JobProgress:
 class ImportJob(JobProgress, WorkerJob):
     """One uploaded ledger file and its outcome; large files are processed by a task."""
 
-    class Kind(models.TextChoices):
-        UNITS = "units", "单位"
-        PARTY_ORGS = "party-orgs", "党组织"
-        MEMBERS = "members", "党员"
-
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"  # stored, waiting for the worker
         RUNNING = "running", "处理中"  # being checked or written
@@ -48,7 +55,8 @@ class ImportJob(JobProgress, WorkerJob):
         # kept for a retry until `EXPORT_KEEP_HOURS` have passed
         ERROR = "error", "处理出错"
 
-    kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
+    # a key of the declared kinds (`lianjian.ledger.kinds`); no choices: apps add kinds
+    kind = models.CharField("台账类型", max_length=16)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
@@ -97,7 +105,7 @@ class ExportJob(JobProgress, WorkerJob):
         SUCCEEDED = "succeeded", "导出完成"
         FAILED = "failed", "导出失败"  # an error, or its worker died; the owner may retry
 
-    kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
+    kind = models.CharField("台账类型", max_length=16)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"

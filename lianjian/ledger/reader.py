@@ -18,8 +18,8 @@ from typing import Any
 from django.conf import settings
 from openpyxl import load_workbook
 
-from lianjian.ledger.columns import EXAMPLE_MARK, Column
-from lianjian.ledger.normalize import as_header, as_label, as_text
+from lianjian.core.ledger_kinds import EXAMPLE_MARK, Column
+from lianjian.core.normalize import as_header, as_label, as_text
 from lianjian.ledger.safety import LedgerFileError, check_upload, ensure_defused_xml
 
 HEADER_SCAN_ROWS = 15

@@ -21,8 +21,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from lianjian.core.masking import mask
+from lianjian.core.normalize import as_text
 from lianjian.ledger.exporter import neutralize
-from lianjian.ledger.normalize import as_text
 from lianjian.ledger.reader import Sheet
 
 LIST_TITLE = "错误报告"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.ledger import views, views_jobs
+from lianjian.ledger import views, views_coverage, views_jobs
 
 app_name = "ledger"
 urlpatterns = [
@@ -14,8 +14,10 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_job_detail, name="export_job"),
     path("exports/<int:pk>/download/", views.export_job_download, name="export_download"),
     path("exports/<int:pk>/retry/", views_jobs.export_job_retry, name="export_retry"),
-    path("coverage/", views.coverage_page, name="coverage"),
-    path("coverage/units/", views.coverage_units, name="coverage_units"),
-    path("coverage/units/export/", views.coverage_units_export, name="coverage_units_export"),
-    path("coverage/export/", views.coverage_export, name="coverage_export"),
+    path("coverage/", views_coverage.coverage_page, name="coverage"),
+    path("coverage/units/", views_coverage.coverage_units, name="coverage_units"),
+    path(
+        "coverage/units/export/", views_coverage.coverage_units_export, name="coverage_units_export"
+    ),
+    path("coverage/export/", views_coverage.coverage_export, name="coverage_export"),
 ]

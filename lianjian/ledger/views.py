@@ -1,34 +1,28 @@
-"""Ledger pages: import (template, upload, job progress, error report), exports, coverage."""
+"""Ledger pages: import (template, upload, job progress, error report) and exports, of
+every kind the registries declare (`lianjian.ledger.kinds`); the coverage pages are
+`views_coverage`."""
 
 from __future__ import annotations
 
 import io
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from lianjian.core.audit import audit_record
-from lianjian.core.paging import querystring_without_page
-from lianjian.core.permissions import require_perm, user_has_perm
+from lianjian.core.ledger_kinds import LedgerKind
+from lianjian.core.permissions import ensure_perm, user_has_any_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.ledger import exporter
-from lianjian.ledger.columns import COLUMNS, KIND_LABELS
-from lianjian.ledger.export_jobs import (
-    LIST_SELECTORS,
-    export_submit,
-    is_expired,
-    sync_max_rows,
-)
+from lianjian.ledger.export_jobs import export_submit, is_expired, sync_max_rows
 from lianjian.ledger.jobs import error_preview, job_reject, job_submit
+from lianjian.ledger.kinds import export_perms, import_perms, kind_for, kinds
 from lianjian.ledger.models import ExportJob, ImportJob
-from lianjian.orgs import coverage
-from lianjian.orgs.selectors import members_filtered
 
 EXPORT_LIMIT = 20  # exports per user per minute (S22)
 
@@ -37,10 +31,34 @@ def _uid(request: HttpRequest) -> int:
     return int(request.user.pk or 0)
 
 
-def _kind(kind: str) -> str:
-    if kind not in COLUMNS:
+def _kind(request: HttpRequest, key: str, which: str) -> LedgerKind:
+    """The declared kind `key`, for a user holding its import (or export) permission.
+
+    Called by `kind_perm` views: who holds none of the kinds' permissions was
+    refused already (403), so an unknown kind tells them nothing; an unknown
+    kind answers 404.
+    """
+    kind = kind_for(key)
+    if kind is None:
         raise Http404("未知的台账类型")
+    ensure_perm(request, kind.import_perm if which == "import" else kind.export_perm)
     return kind
+
+
+def kind_perm(which: str) -> Any:
+    """Declares a page opened by the import (or export) permission of some kind; each
+    view checks it (`_kind`, `_own_job`): the kinds are read when the request comes."""
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            ensure_perm(request, import_perms() if which == "import" else export_perms())
+            return view(request, *args, **kwargs)
+
+        wrapped.lianjian_permission = f"ledger.kinds:{which}"  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
 
 
 def _own_job(request: HttpRequest, model: Any, pk: int, what: str) -> Any:
@@ -56,6 +74,9 @@ def _own_job(request: HttpRequest, model: Any, pk: int, what: str) -> Any:
             detail={"reason": "not found in scope"},
         )
         raise Http404(f"未找到该{what}")
+    declared = kind_for(job.kind)
+    if declared is not None:  # a kind no longer declared: its owner may still see the job
+        ensure_perm(request, declared.import_perm if model is ImportJob else declared.export_perm)
     return job
 
 
@@ -67,33 +88,36 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 # ---------------------------------------------------------------- import
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 def ledger_home(request: HttpRequest) -> HttpResponse:
     jobs = ImportJob.objects.filter(user_id=_uid(request)).defer("content", "error_report")[:20]
     exports = ExportJob.objects.filter(user_id=_uid(request)).defer("content")[:10]
+    offered = [
+        (k.key, k.label) for k in kinds().values() if user_has_any_perm(request.user, k.import_perm)
+    ]
     return render(
         request,
         "ledger/home.html",
-        {"kinds": KIND_LABELS.items(), "jobs": jobs, "exports": exports},
+        {"kinds": offered, "jobs": jobs, "exports": exports},
     )
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
-    kind = _kind(kind)
+    declared = _kind(request, kind, "import")
     return exporter.xlsx_response(
-        exporter.import_template(kind), f"{KIND_LABELS[kind]}台账导入模板.xlsx"
+        exporter.import_template(declared), f"{declared.label}台账导入模板.xlsx"
     )
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
-    kind = _kind(kind)
+    declared = _kind(request, kind, "import")
     context: dict[str, Any] = {
         "kind": kind,
-        "kind_label": KIND_LABELS[kind],
-        "columns": COLUMNS[kind],
+        "kind_label": declared.label,
+        "columns": declared.columns,
     }
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -117,7 +141,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "ledger/upload.html", context)
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     template = "ledger/_job_status.html" if request.headers.get("HX-Request") else "ledger/job.html"
@@ -126,7 +150,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = _job_for(request, pk)
     if not job.error_report:
@@ -139,25 +163,26 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
 # ---------------------------------------------------------------- export
 
 
-@require_perm("orgs.export")
+@kind_perm("export")
 @require_http_methods(["GET", "POST"])
 def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
     """Export a filtered list (same filters as the list pages). Full personal data only
-    by POST with a reason, for a holder of `orgs.unmask`; each export is audited."""
-    kind = _kind(kind)
+    by POST with a reason, for a holder of the kind's `unmask_perm`; each export is audited."""
+    declared = _kind(request, kind, "export")
     limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
     if limited is not None:
         return limited
     params = request.POST if request.method == "POST" else request.GET
-    full = kind == "members" and request.method == "POST" and params.get("full") == "1"
+    unmask = declared.unmask_perm
+    full = bool(unmask) and request.method == "POST" and params.get("full") == "1"
     reason = str(params.get("reason", "")).strip()
-    if full:
-        if not user_has_perm(request.user, "orgs.unmask"):
+    if full and unmask:
+        if not user_has_any_perm(request.user, unmask):
             audit_record(
                 "export.denied",
                 request=request,
                 result="denied",
-                detail={"kind": kind, "reason": "no orgs.unmask"},
+                detail={"kind": kind, "reason": f"no {unmask}"},
             )
             return render(
                 request,
@@ -172,11 +197,10 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
                 {"title": "须填写事由", "message": "导出完整身份证号和手机号须填写事由。"},
                 status=400,
             )
-    perm = "orgs.unmask" if full else None
-    qs = LIST_SELECTORS[kind](request.user, params)
-    if perm:
-        # a full export covers only members the unmask grant itself reaches
-        qs = qs & members_filtered(request.user, params, perm=perm)
+    qs = declared.export_query(request.user, params)
+    if full:
+        # a full export covers only the rows the unmask grant itself reaches
+        qs = qs & declared.export_query(request.user, params, perm=unmask)
     count = qs.count()
     limit = sync_max_rows()
     if full and count > limit:
@@ -196,7 +220,7 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
     audit_record(
         f"export.{kind}",
         request=request,
-        object_type=f"orgs.{kind}",
+        object_type=declared.audit_type,
         detail={
             "rows": count,
             "full": full,
@@ -208,11 +232,11 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
     if count > limit:
         job = export_submit(kind, filters, user=request.user, total_rows=count)
         return redirect("ledger:export_job", pk=job.pk)
-    handle = exporter.export_list(kind, qs, full=full)
-    return exporter.xlsx_response(handle, exporter.stamp(KIND_LABELS[kind]))
+    handle = exporter.export_list(declared, qs, full=full)
+    return exporter.xlsx_response(handle, exporter.stamp(declared.label))
 
 
-@require_perm("orgs.export")
+@kind_perm("export")
 def export_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
     template = (
@@ -223,7 +247,7 @@ def export_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {"job": job, "expired": is_expired(job)})
 
 
-@require_perm("orgs.export")
+@kind_perm("export")
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
     if job.status != ExportJob.Status.SUCCEEDED or not job.content or is_expired(job):
@@ -235,121 +259,3 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         detail={"kind": job.kind, "rows": job.total_rows},
     )
     return exporter.xlsx_response(io.BytesIO(bytes(job.content)), job.file_name)
-
-
-# ---------------------------------------------------------------- coverage
-
-
-def _coverage_args(request: HttpRequest) -> tuple[Any, Any]:
-    region = coverage.region_for(request.user, request.GET.get("region"), request=request)
-    try:
-        as_of = coverage.parse_as_of(request.GET.get("as_of"))
-    except ValueError:
-        as_of = coverage.parse_as_of(None)
-        messages.error(request, "统计日期格式应为 YYYY-MM-DD，已按今天统计")
-    return region, as_of
-
-
-@require_perm("orgs.view_coverage")
-def coverage_page(request: HttpRequest) -> HttpResponse:
-    region, as_of = _coverage_args(request)
-    report = coverage.coverage_report(request.user, region, as_of)
-    trend = coverage.coverage_trend(request.user, region, as_of)
-    chart = {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["组织覆盖率(%)", "两新组织数", "已覆盖数"]},
-        "xAxis": {"type": "category", "data": [p["date"][:7] for p in trend]},
-        "yAxis": [{"type": "value", "name": "家"}, {"type": "value", "name": "%", "max": 100}],
-        "series": [
-            {"name": "两新组织数", "type": "bar", "data": [p["liangxin"] for p in trend]},
-            {"name": "已覆盖数", "type": "bar", "data": [p["covered"] for p in trend]},
-            {
-                "name": "组织覆盖率(%)",
-                "type": "line",
-                "yAxisIndex": 1,
-                "data": [p["rate"] for p in trend],
-            },
-        ],
-    }
-    regions = coverage.regions_to_pick(request.user)
-    return render(
-        request,
-        "ledger/coverage/report.html",
-        {
-            "report": report,
-            "region": region,
-            "as_of": as_of,
-            "trend_chart": chart,
-            "regions": regions,
-            "breakdown_labels": coverage.BREAKDOWNS,
-        },
-    )
-
-
-def _drill_args(request: HttpRequest) -> tuple[Any, Any, str, str, str]:
-    region, as_of = _coverage_args(request)
-    figure = request.GET.get("figure", "")
-    if not coverage.figure_label(figure):
-        raise Http404("未知的统计项")
-    return region, as_of, figure, request.GET.get("by", ""), request.GET.get("key", "")
-
-
-@require_perm("orgs.view_coverage")
-def coverage_units(request: HttpRequest) -> HttpResponse:
-    region, as_of, figure, by, key = _drill_args(request)
-    qs = coverage.figure_units(request.user, region, as_of, figure, by, key)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "ledger/coverage/units.html",
-        {
-            "page": page,
-            "region": region,
-            "as_of": as_of,
-            "figure_label": coverage.figure_label(figure),
-            "by_label": coverage.BREAKDOWNS.get(by, ""),
-            "key": key,
-            "querystring_base": querystring_without_page(request),
-            "export_query": request.GET.urlencode(),
-        },
-    )
-
-
-@require_perm("orgs.view_coverage")
-def coverage_units_export(request: HttpRequest) -> HttpResponseBase:
-    limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
-    if limited is not None:
-        return limited
-    region, as_of, figure, by, key = _drill_args(request)
-    qs = coverage.figure_units(request.user, region, as_of, figure, by, key)
-    audit_record(
-        "export.coverage_units",
-        request=request,
-        obj=region,
-        detail={"figure": figure, "by": by, "key": key[:50], "as_of": as_of.isoformat()},
-    )
-    handle = exporter.write_workbook(
-        [
-            (
-                coverage.figure_label(figure)[:31],
-                exporter.headers_for("units"),
-                exporter.unit_rows(qs),
-            )
-        ]
-    )
-    return exporter.xlsx_response(handle, exporter.stamp(f"覆盖统计明细_{region.name}"))
-
-
-@require_perm("orgs.view_coverage")
-def coverage_export(request: HttpRequest) -> HttpResponseBase:
-    limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
-    if limited is not None:
-        return limited
-    region, as_of = _coverage_args(request)
-    report = coverage.coverage_report(request.user, region, as_of)
-    audit_record(
-        "export.coverage", request=request, obj=region, detail={"as_of": as_of.isoformat()}
-    )
-    return exporter.xlsx_response(
-        exporter.coverage_workbook(report), exporter.stamp(f"覆盖统计_{region.name}")
-    )

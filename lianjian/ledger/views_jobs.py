@@ -9,15 +9,15 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from lianjian.core.audit import audit_record
-from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.ledger.export_jobs import ExportRetryRefused, export_retry
 from lianjian.ledger.jobs import RetryRefused, job_retry
+from lianjian.ledger.kinds import kind_for
 from lianjian.ledger.models import ExportJob, ImportJob
-from lianjian.ledger.views import EXPORT_LIMIT, _own_job
+from lianjian.ledger.views import EXPORT_LIMIT, _own_job, kind_perm
 
 
-@require_perm("orgs.import")
+@kind_perm("import")
 @require_POST
 def import_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A new run of the same upload; the page of the new run follows."""
@@ -36,7 +36,7 @@ def import_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
     return redirect("ledger:job", pk=again.pk)
 
 
-@require_perm("orgs.export")
+@kind_perm("export")
 @require_POST
 def export_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A new run with the same filters, counted against the export rate limit (S22)."""
@@ -44,6 +44,7 @@ def export_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
     if limited is not None:
         return limited
     job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
+    declared = kind_for(job.kind)
     try:
         again = export_retry(job.pk, user=request.user)
     except ExportRetryRefused as exc:
@@ -52,7 +53,7 @@ def export_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
     audit_record(
         f"export.{job.kind}",
         request=request,
-        object_type=f"orgs.{job.kind}",
+        object_type=declared.audit_type if declared else job.kind,
         detail={"rows": job.total_rows, "full": False, "background": True, "retry_of": job.pk},
     )
     return redirect("ledger:export_job", pk=again.pk)

@@ -6,6 +6,7 @@ from typing import Any
 
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
+from lianjian.orgs.ledger_kinds import KINDS as LEDGER_KINDS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
 
 _READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -58,6 +59,10 @@ REGISTRY = AppRegistry(
     ),
     urls=(("orgs/", "lianjian.orgs.urls"),),
     api_routers=_api_routers,
-    # what the registries keep and for how long (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={
+        # what the registries keep and for how long (S17)
+        "core.retention": RETENTION_RULES,
+        # units, Party organizations and members, imported and exported by the ledger
+        "ledger.kinds": LEDGER_KINDS,
+    },
 )

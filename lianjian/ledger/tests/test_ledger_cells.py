@@ -12,14 +12,14 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lianjian.core.normalize import CellError
 from lianjian.ledger.cells import read_cell, read_date
-from lianjian.ledger.columns import COLUMNS
 from lianjian.ledger.importer import import_ledger
-from lianjian.ledger.normalize import CellError
 from lianjian.ledger.tests.ledger_files import csv_bytes, numeric_id_that_passes_checksum, xlsx
+from lianjian.ledger.tests.test_ledger_import import MEMBER_HEADER, UNIT_HEADER, registry_state
+from lianjian.orgs.ledger_columns import COLUMNS
 from lianjian.orgs.models import Member, Unit
 from lianjian.orgs.tests.factories import make_credit_code, make_id_number
-from lianjian.ledger.tests.test_ledger_import import MEMBER_HEADER, UNIT_HEADER, registry_state
 
 D = dt.date
 

@@ -223,7 +223,7 @@ def test_member_export_has_every_template_column_under_its_header(
     tree: Any, personas: Any, client_for: Any
 ) -> None:
     """An export can be edited and imported again: same columns, same order."""
-    from lianjian.ledger.columns import COLUMNS
+    from lianjian.orgs.ledger_columns import COLUMNS
 
     rows = rows_of(client_for(personas.street_staff).get("/orgs/ledger/export/members/"))
     header = list(rows[0])

@@ -10,9 +10,9 @@ import pytest
 from lianjian.ledger.importer import import_ledger
 from lianjian.ledger.safety import LedgerFileError
 from lianjian.ledger.tests.ledger_files import csv_bytes, workbook, xls
+from lianjian.ledger.tests.test_ledger_import import MEMBER_HEADER, UNIT_HEADER, registry_state
 from lianjian.orgs.models import Member, Unit
 from lianjian.orgs.tests.factories import make_credit_code, make_id_number
-from lianjian.ledger.tests.test_ledger_import import MEMBER_HEADER, UNIT_HEADER, registry_state
 
 
 def unit_rows(n: int, name: str = "单位") -> list[list[Any]]:

@@ -15,14 +15,14 @@ from lianjian.core.masking import mask
 from lianjian.ledger.importer import import_ledger
 from lianjian.ledger.models import ImportJob
 from lianjian.ledger.tests.ledger_files import csv_bytes, xlsx
-from lianjian.orgs.models import Member, Unit
-from lianjian.orgs.tests.factories import make_credit_code, make_id_number
 from lianjian.ledger.tests.test_ledger_import import (
     MEMBER_HEADER,
     UNIT_HEADER,
     bad_code,
     registry_state,
 )
+from lianjian.orgs.models import Member, Unit
+from lianjian.orgs.tests.factories import make_credit_code, make_id_number
 
 
 def mixed_units() -> bytes:

@@ -18,8 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
-from lianjian.ledger.columns import Column
-from lianjian.ledger.normalize import as_header
+from lianjian.core.ledger_kinds import Column
+from lianjian.core.normalize import as_header
 from lianjian.ledger.reader import read_ledger
 from lianjian.ledger.safety import LedgerFileError
 from lianjian.needs.calendar.services import NOTE_MAX, DayEntry

@@ -1,4 +1,4 @@
-"""`lianjian import units|party-orgs|members FILE --user USERNAME [--valid-only]`.
+"""`lianjian import KIND FILE --user USERNAME [--valid-only]` (units, party-orgs, members…).
 
 Runs the same importer as the upload page and the API (.xlsx, .xls or CSV),
 as the named user and within that user's scope; exits non-zero when the file
@@ -14,9 +14,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lianjian.core.permissions import user_has_perm
-from lianjian.ledger.columns import COLUMNS
+from lianjian.core.permissions import user_has_any_perm
 from lianjian.ledger.importer import import_ledger
+from lianjian.ledger.kinds import kinds
 from lianjian.ledger.safety import LedgerFileError
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "导入台账（.xlsx、.xls、.csv；单位 units、党组织 party-orgs、党员 members）"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("kind", choices=sorted(COLUMNS))
+        parser.add_argument("kind", choices=sorted(kinds()))
         parser.add_argument("file", type=Path)
         parser.add_argument("--user", required=True, help="以该用户的身份和数据范围导入")
         parser.add_argument("--errors", type=Path, help="把错误报告写入此 .xlsx 文件")
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username__iexact=opts["user"], is_active=True)
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"用户“{opts['user']}”不存在或已停用") from exc
-        if not user_has_perm(user, "orgs.import"):
+        if not user_has_any_perm(user, kinds()[opts["kind"]].import_perm):
             raise CommandError(f"用户“{user.username}”没有导入台账的权限")
         path: Path = opts["file"]
         if not path.is_file():

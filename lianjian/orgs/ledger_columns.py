@@ -1,44 +1,10 @@
-"""The columns of each ledger kind: canonical header, accepted variants, value type.
-
-Headers are matched after `normalize.as_header` (half-width, simplified, no
-notes in brackets, no required-marks), so `统一社会信用代码（必填）*` and
-`統一社會信用代碼` both land on `credit_code`.
-"""
+"""The columns of the registries' ledger kinds: canonical header, accepted variants,
+value type, and the spellings real ledgers use for each enumeration (ADR 0011)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from django.db.models import TextChoices
-
-from lianjian.ledger.normalize import as_header, as_label
+from lianjian.core.ledger_kinds import EXAMPLE_MARK, Column, enum_map
 from lianjian.orgs.models import Member, PartyOrg, UnitKind
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    kind: str  # text | code | int | bool | date | enum | ref
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-    choices: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    # an identifier that a number cell would mangle (Excel keeps 15 significant digits)
-    text_only: bool = False
-
-    def header_names(self) -> set[str]:
-        return {as_header(self.label), *(as_header(a) for a in self.aliases)}
-
-
-def enum_map(choices: type[TextChoices], extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Chinese label (and the stored value itself) → stored value."""
-    mapping = {as_label(label): value for value, label in choices.choices}
-    mapping.update({value.upper(): value for value in choices.values})
-    for label, value in (extra or {}).items():
-        mapping[as_label(label)] = value
-    return mapping
-
 
 UNIT_KINDS = enum_map(
     UnitKind,
@@ -111,6 +77,7 @@ UNIT_COLUMNS = (
         required=True,
         aliases=("单位类型", "类别", "类型"),
         choices=UNIT_KINDS,
+        options=tuple(UnitKind.labels),
         note="、".join(UnitKind.labels),
     ),
     Column("industry", "所属行业", "text", aliases=("行业",)),
@@ -144,6 +111,7 @@ PARTY_ORG_COLUMNS = (
         required=True,
         aliases=("组织层级", "组织类别", "党组织类别"),
         choices=ORG_LEVELS,
+        options=tuple(PartyOrg.Level.labels),
         note="、".join(PartyOrg.Level.labels),
     ),
     Column(
@@ -152,6 +120,7 @@ PARTY_ORG_COLUMNS = (
         "enum",
         aliases=("组建形式", "建立方式"),
         choices=ORG_FORMATIONS,
+        options=tuple(PartyOrg.Formation.labels),
         note="、".join(PartyOrg.Formation.labels),
     ),
     Column(
@@ -160,6 +129,7 @@ PARTY_ORG_COLUMNS = (
         "enum",
         aliases=("党组织类型",),
         choices=ORG_TYPES,
+        options=tuple(PartyOrg.OrgType.labels),
         note="、".join(PartyOrg.OrgType.labels),
     ),
     REGION,
@@ -201,6 +171,7 @@ MEMBER_COLUMNS = (
         "enum",
         aliases=("党员类型", "类别", "人员类别"),
         choices=MEMBER_STATUSES,
+        options=tuple(Member.Status.labels),
         note="正式党员、预备党员",
     ),
     Column(
@@ -226,6 +197,7 @@ MEMBER_COLUMNS = (
         "性别",
         "enum",
         choices=GENDERS,
+        options=tuple(Member.Gender.labels),
         note="男、女；须与身份证号第17位一致，可不填（按身份证号）",
     ),
     Column("is_floating", "流动党员", "bool", aliases=("是否流动党员",), note="是/否"),
@@ -234,7 +206,6 @@ MEMBER_COLUMNS = (
 )
 
 COLUMNS = {"units": UNIT_COLUMNS, "party-orgs": PARTY_ORG_COLUMNS, "members": MEMBER_COLUMNS}
-KIND_LABELS = {"units": "单位", "party-orgs": "党组织", "members": "党员"}
 # a visible sheet whose title holds one of these is read first (“党员台账”, “两新组织名录”)
 SHEET_WORDS = {
     "units": ("单位", "企业", "两新组织"),
@@ -242,9 +213,6 @@ SHEET_WORDS = {
     "members": ("党员",),
 }
 
-# The template's second row shows how to fill each column; a row whose name starts
-# with the mark is skipped on import, so a template sent back untouched imports nothing.
-EXAMPLE_MARK = "示例："
 EXAMPLES: dict[str, dict[str, str]] = {
     "units": {
         "name": f"{EXAMPLE_MARK}虹桥示例科技有限公司",
