@@ -210,6 +210,7 @@ INSTALLED_APPS = [
     "lianjian.accounts",
     "lianjian.ops",
     "lianjian.orgs",
+    "lianjian.ledger",
     "lianjian.needs",
     "lianjian.visits",
     "lianjian.jobs",

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from openpyxl import Workbook
 
-from lianjian.orgs.ledger.exporter import neutralize
+from lianjian.ledger.exporter import neutralize
 from lianjian.projects.selectors import Report, Row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
