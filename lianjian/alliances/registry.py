@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -67,36 +66,29 @@ def _waiting_proposals_card(user: Any) -> CardValue | None:
     return CardValue(count, reverse("alliances:proposal_list") + "?status=submitted", "待受理")
 
 
-@dataclass(frozen=True)
-class AudienceSource:
-    """For `notices.audiences`: groups of organizations a notice can be addressed to."""
+def _alliance_tokens(user: Any) -> list[str]:
+    """For `notices.audiences`: "alliance:<id>" for each alliance the user's unit belongs to
+    (a unit grant, or a Party-organization grant covering a member unit)."""
+    from django.db.models import Q
 
-    key: str
-    label: str
-    # choices(user) -> [(id, name)] the user may address
-    choices: Any
-    # units(id) -> ids of the member units of that group today
-    units: Any
-
-
-def _audience_choices(user: Any) -> list[tuple[int, str]]:
-    from lianjian.alliances import access
-
-    return list(
-        access.alliances_visible_to(user, "alliances.manage")
-        .filter(is_active=True)
-        .values_list("pk", "name")
-    )
-
-
-def _audience_units(alliance_id: int) -> list[int]:
     from lianjian.alliances.models import AllianceMember
+    from lianjian.core.permissions import user_grants
+    from lianjian.orgs.models import OrgUnitCoverage
 
-    return list(
-        AllianceMember.objects.filter(alliance_id=alliance_id, left_on__isnull=True).values_list(
-            "unit_id", flat=True
-        )
+    grants = user_grants(user)
+    q = Q(unit_id__in={g.unit_id for g in grants if g.unit_id})
+    for g in grants:
+        if g.party_org_id:
+            covered = OrgUnitCoverage.objects.filter(
+                party_org__path__startswith=g.party_org.path, until__isnull=True
+            ).values("unit_id")
+            q |= Q(unit_id__in=covered)
+    ids = (
+        AllianceMember.objects.filter(q, left_on__isnull=True)
+        .values_list("alliance_id", flat=True)
+        .distinct()
     )
+    return [f"alliance:{i}" for i in ids]
 
 
 REGISTRY = AppRegistry(
@@ -163,8 +155,6 @@ REGISTRY = AppRegistry(
     urls=(("alliances/", "lianjian.alliances.urls"),),
     api_routers=_api_routers,
     extensions={
-        "notices.audiences": [
-            AudienceSource("alliance", "党建联盟成员单位", _audience_choices, _audience_units)
-        ],
+        "notices.audiences": [_alliance_tokens],
     },
 )
