@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lianjian.accounts import auth_cache, cards
+from lianjian.accounts.pickers import PICKERS
 from lianjian.accounts.retention import RULES as RETENTION_RULES
-from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 
 REGISTRY = AppRegistry(
@@ -31,7 +33,22 @@ REGISTRY = AppRegistry(
             order=95,
         ),
     ),
+    cards=(
+        HomeCard(
+            "accounts.locked", "已锁定账户", "accounts.unlock", cards.locked_accounts, "todo", 50
+        ),
+        HomeCard(
+            "accounts.expiring",
+            "密码即将到期",
+            "accounts.unlock",
+            cards.expiring_passwords,
+            "todo",
+            51,
+        ),
+    ),
     urls=(("accounts/", "lianjian.accounts.urls"),),
     # dead API tokens (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={"core.retention": RETENTION_RULES, "core.pickers": PICKERS},
+    # bulk writes of the places grants read send no signal (ADR 0004)
+    subscriptions={"orgs.places_bulk_written": auth_cache.on_places_bulk_written},
 )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lianjian.accounts import duties, selectors, services
+from lianjian.accounts.departments import department_names
 from lianjian.accounts.forms import GrantForm, UserCreateForm
 from lianjian.accounts.models import Grant, User
 from lianjian.core.paging import querystring_without_page
@@ -40,7 +41,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     active = request.GET.get("active", "")
     can_unlock = user_has_perm(request.user, "accounts.unlock")
     locked = request.GET.get("locked", "") if can_unlock else ""
-    users = selectors.users_for_admin(request.user, q=q, active=active, locked=locked)
+    expiring = request.GET.get("expiring", "")
+    users = selectors.users_for_admin(
+        request.user, q=q, active=active, locked=locked, expiring=expiring
+    )
     page = Paginator(users.prefetch_related("grants"), 50).get_page(request.GET.get("page"))
     if can_unlock:
         # one query for the page: who is under a lockout now
@@ -52,7 +56,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "accounts/user_list.html",
         {
             "page": page,
-            "filters": {"q": q, "active": active, "locked": locked},
+            "filters": {"q": q, "active": active, "locked": locked, "expiring": expiring},
             "can_create": user_has_perm(request.user, "accounts.manage_users"),
             "can_unlock": can_unlock,
             "querystring_base": querystring_without_page(request),
@@ -103,6 +107,10 @@ def _render_detail(
     if grant_form is None and can_grant:
         grant_form = _grant_form(actor)
     grants = selectors.user_grants_listed(target)
+    # a department grant shows the department's name, not its key
+    names = department_names([g.department_key for g in grants if g.department_key])
+    for g in grants:
+        g.department_name = names.get(g.department_key, g.department_key)  # type: ignore[attr-defined]
     revocable = {g.pk for g in grants if can_grant and selectors.grant_in_actor_scope(actor, g)}
     # credentials only of accounts ranked below the actor (the services refuse the rest too)
     above = actor.pk != target.pk and duties.outranks(user_roles(actor), {g.role for g in grants})

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import FileResponse
 
 from lianjian.core.audit import audit_record
-from lianjian.orgs.ledger.exporter import stamp, write_workbook, xlsx_response
+from lianjian.ledger.exporter import stamp, write_workbook, xlsx_response
 
 HEADERS = [
     "社区/街道",
