@@ -147,7 +147,7 @@ def test_proposal_to_verified_task(browser: Any, demo_server: DemoServer) -> Non
         # -- a task for the unit, reported on the phone, verified by staff
         desk.goto(proposal_url)
         with desk.expect_navigation():
-            desk.click("a[href*='/alliances/resolutions/']")
+            desk.click("dd a[href*='/alliances/resolutions/']")
         task_form = desk.locator("form:has(button:text-is('分派任务'))")
         task_form.locator("#id_title").fill("制定楼宇职工垃圾分类排班表")
         task_form.locator("#id_due_on").fill((dt.date.today() + dt.timedelta(days=30)).isoformat())

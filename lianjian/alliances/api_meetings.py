@@ -355,7 +355,7 @@ def tasks_get(request: HttpRequest, task_id: PathId) -> Any:
     operation_id="alliances_tasks_progress",
     summary="报告任务进展或完成",
 )
-def tasks_progress(request: HttpRequest, task_id: PathId, payload: s.ProgressIn) -> Any:
+def tasks_progress(request: HttpRequest, task_id: PathId, payload: s.TaskProgressIn) -> Any:
     ensure_perm(request, f"{MANAGE}|{ACT}")
     task = access.get_task_for_user(request.user, task_id, request=request)
     try:

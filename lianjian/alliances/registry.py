@@ -15,7 +15,8 @@ _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETAR
 def _api_routers() -> list[Any]:
     from lianjian.alliances import api, api_meetings
 
-    return [api.router, api_meetings.router]
+    # the meeting flow first: `/alliances/{alliance_id}` of `api` would take its paths
+    return [api_meetings.router, api.router]
 
 
 def _not_met_card(user: Any) -> CardValue | None:

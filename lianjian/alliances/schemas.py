@@ -367,7 +367,7 @@ class TaskIn(InputSchema):
     unit: Id = Field(description="承办单位 id")
 
 
-class ProgressIn(InputSchema):
+class TaskProgressIn(InputSchema):
     percent: int = Field(..., ge=0, le=100, description="进度（%）")
     text: str = Field(..., max_length=2000, description="进展说明")
     done: bool = Field(False, description="已完成，提请核验")
