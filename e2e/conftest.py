@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "E2e-Demo-Pass-2026"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# migrate + demo; a shared machine under load may need more (LIANJIAN_E2E_SETUP_SECONDS)
+SETUP_TIMEOUT = int(os.environ.get("LIANJIAN_E2E_SETUP_SECONDS", "600"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -115,7 +117,12 @@ def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     cli = str(Path(sys.executable).with_name("lianjian"))
     for step in (["migrate", "-v0"], ["demo"]):
         done = subprocess.run(
-            [cli, *step], env=env, capture_output=True, text=True, timeout=600, check=False
+            [cli, *step],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SETUP_TIMEOUT,
+            check=False,
         )
         assert done.returncode == 0, f"lianjian {step[0]} failed:\n{done.stdout}\n{done.stderr}"
     port = _free_port()

@@ -79,8 +79,11 @@ def _keep_test_connection() -> Iterator[None]:
 def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     from lianjian.accounts.models import User
     from lianjian.accounts.services import grant_add, token_create
+    from lianjian.core.models import Notification
+    from lianjian.core.notifications import notify
     from lianjian.core.roles import Role
     from lianjian.needs.services import need_submit
+    from lianjian.notices.services import notice_publish
     from lianjian.orgs.ledger.jobs import job_reject
     from lianjian.orgs.tests.factories import make_unit
     from lianjian.visits.services import visit_record
@@ -107,6 +110,14 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
 
     staff_b = User.objects.create(username="street_staff_b", display_name="程家桥工作人员")
     grant_add(staff_b, Role.STREET_STAFF, region=tree.street_b)
+
+    def notice(actor: Any, region: Any) -> int:
+        return int(notice_publish(actor=actor, title="通知", body="正文", region=region).pk)
+
+    def notification(user: Any) -> int:
+        notify([user], "新派单需求", "请办理", "/needs/", kind="needs")
+        return int(Notification.objects.filter(recipient=user).latest("pk").pk)
+
     return FuzzWorld(
         token=token_create(personas.street_staff, "fuzz"),
         in_scope={
@@ -119,6 +130,8 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
             "job_id": job_reject(
                 "units", user=personas.street_staff, file_name="a.xlsx", size=1
             ).pk,
+            "notice_id": notice(personas.street_staff, tree.street_a),
+            "notification_id": notification(personas.street_staff),
         },
         sibling={
             "region_id": [tree.street_b.pk, tree.community_b1.pk],
@@ -128,6 +141,8 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
             "need_id": [need(tree.community_b1).pk],
             "visit_id": [visit(unit_b).pk],
             "job_id": [job_reject("units", user=staff_b, file_name="b.xlsx", size=1).pk],
+            "notice_id": [notice(staff_b, tree.street_b)],
+            "notification_id": [notification(staff_b)],
         },
     )
 

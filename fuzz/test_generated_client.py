@@ -165,6 +165,11 @@ BODIES: dict[str, Args] = {
     "visits_raise_need": lambda m, w, t: {
         "body": m.RaiseNeedIn(text="企业希望对接人才公寓政策", contact_phone="13912345678")
     },
+    "notices_publish": lambda m, w, t: {
+        "body": m.NoticeIn(title="接口通知", body="正文", region=t.street_a.pk),
+        "idempotency_key": str(uuid.uuid4()),
+    },
+    "notices_pin": lambda m, w, t: {"body": m.PinIn(pinned=True)},
     # optional bodies: openapi-python-client 0.29.1 sends `UNSET` as JSON when one is left out
     "units_deactivate": lambda m, w, t: {"body": m.DeactivateIn(on=dt.date(2026, 3, 1))},
     "party_orgs_deactivate": lambda m, w, t: {

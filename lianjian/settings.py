@@ -215,6 +215,7 @@ INSTALLED_APPS = [
     "lianjian.jobs",
     "lianjian.projects",
     "lianjian.alliances",
+    "lianjian.notices",
     "lianjian.portal",
 ]
 
@@ -259,6 +260,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lianjian.accounts.context_processors.navigation",
+                "lianjian.core.context_processors.notifications",
             ],
         },
     },
@@ -427,9 +429,55 @@ EXCEL_MAX_ROWS = _env_int("EXCEL_MAX_ROWS", 200_000, minimum=10)
 EXPORT_SYNC_MAX_ROWS = _env_int("EXPORT_SYNC_MAX_ROWS", 20_000, minimum=1)
 EXPORT_KEEP_HOURS = _env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 
-NOTIFICATION_BACKEND = os.environ.get(
-    "NOTIFICATION_BACKEND", "lianjian.core.notifications.LoggingBackend"
+# Notifications (`lianjian.core.notifications`): in-app always; SMS and e-mail per
+# user and kind, sent by the task worker with retries and a delivery log. Each
+# outside channel's backend: "log" writes a line (phone masked) and sends nothing.
+_NOTIFY_BACKENDS = {
+    "sms": {
+        "log": "lianjian.core.notify_backends.LoggingBackend",
+        "http": "lianjian.core.notify_backends.HttpSmsBackend",
+    },
+    "email": {
+        "log": "lianjian.core.notify_backends.LoggingBackend",
+        "smtp": "lianjian.core.notify_backends.EmailBackend",
+    },
+}
+NOTIFICATION_BACKENDS = {
+    "sms": _NOTIFY_BACKENDS["sms"][_env_choice("NOTIFY_SMS_BACKEND", "log", {"log", "http"})],
+    "email": _NOTIFY_BACKENDS["email"][_env_choice("NOTIFY_EMAIL_BACKEND", "log", {"log", "smtp"})],
+}
+# a failed send is tried again this many times in all, waiting 30 s, 2 min, 8 min…
+NOTIFY_MAX_ATTEMPTS = _env_int("NOTIFY_MAX_ATTEMPTS", 4, minimum=1)
+# The SMS gateway (HTTP, as Chinese operators' and cloud SMS services provide): a
+# JSON POST of the template id and its parameters, signed with HMAC-SHA256.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_APP_KEY = os.environ.get("SMS_GATEWAY_APP_KEY", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "联建")
+SMS_TIMEOUT_SECONDS = _env_int("SMS_TIMEOUT_SECONDS", 5, minimum=1)
+# notification kind -> the gateway's template id, "kind:id" comma-separated
+SMS_TEMPLATES = dict(
+    item.strip().split(":", 1)
+    for item in os.environ.get("SMS_TEMPLATES", "").split(",")
+    if ":" in item
 )
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http:// or https:// URL")
+if NOTIFICATION_BACKENDS["sms"].endswith("HttpSmsBackend") and not (
+    SMS_GATEWAY_URL and SMS_GATEWAY_APP_KEY and SMS_GATEWAY_SECRET
+):
+    raise ImproperlyConfigured(
+        "NOTIFY_SMS_BACKEND=http needs SMS_GATEWAY_URL, SMS_GATEWAY_APP_KEY and SMS_GATEWAY_SECRET"
+    )
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lianjian@localhost")
 
 LOGGING = {
     "version": 1,

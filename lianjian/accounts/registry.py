@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lianjian.accounts import auth_cache
+from lianjian.accounts import auth_cache, cards
 from lianjian.accounts.pickers import PICKERS
 from lianjian.accounts.retention import RULES as RETENTION_RULES
-from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 
 REGISTRY = AppRegistry(
@@ -31,6 +31,19 @@ REGISTRY = AppRegistry(
             "accounts:user_list",
             "accounts.manage_users|accounts.manage_grants|accounts.unlock",
             order=95,
+        ),
+    ),
+    cards=(
+        HomeCard(
+            "accounts.locked", "已锁定账户", "accounts.unlock", cards.locked_accounts, "todo", 50
+        ),
+        HomeCard(
+            "accounts.expiring",
+            "密码即将到期",
+            "accounts.unlock",
+            cards.expiring_passwords,
+            "todo",
+            51,
         ),
     ),
     urls=(("accounts/", "lianjian.accounts.urls"),),

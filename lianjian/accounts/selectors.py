@@ -86,8 +86,23 @@ def _locked_q(locked: str) -> Q:
     return q if locked == "1" else ~q
 
 
+PASSWORD_WARNING_DAYS = 14
+
+
+def password_expiring_q() -> Q | None:
+    """Active accounts whose password expires within two weeks (or has expired); None
+    when the preset does not rotate passwords."""
+    from lianjian.accounts.passwords import current_preset
+
+    days = current_preset().expiry_days
+    if not days:
+        return None
+    cutoff = timezone.now() - dt.timedelta(days=days - PASSWORD_WARNING_DAYS)
+    return Q(is_active=True, password_changed_at__lt=cutoff)
+
+
 def users_for_admin(
-    actor: Any, *, q: str = "", active: str = "", locked: str = ""
+    actor: Any, *, q: str = "", active: str = "", locked: str = "", expiring: str = ""
 ) -> QuerySet[User]:
     """Accounts reached by any of the actor's admin duties, optionally filtered.
 
@@ -104,6 +119,8 @@ def users_for_admin(
         users = users.filter(is_active=active == "1")
     if locked in {"0", "1"} and user_has_perm(actor, "accounts.unlock"):
         users = users.annotate(username_folded=Lower("username")).filter(_locked_q(locked))
+    if expiring == "1":
+        users = users.filter(password_expiring_q() or NOTHING)
     return users.order_by("username")
 
 

@@ -41,7 +41,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     active = request.GET.get("active", "")
     can_unlock = user_has_perm(request.user, "accounts.unlock")
     locked = request.GET.get("locked", "") if can_unlock else ""
-    users = selectors.users_for_admin(request.user, q=q, active=active, locked=locked)
+    expiring = request.GET.get("expiring", "")
+    users = selectors.users_for_admin(
+        request.user, q=q, active=active, locked=locked, expiring=expiring
+    )
     page = Paginator(users.prefetch_related("grants"), 50).get_page(request.GET.get("page"))
     if can_unlock:
         # one query for the page: who is under a lockout now
@@ -53,7 +56,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "accounts/user_list.html",
         {
             "page": page,
-            "filters": {"q": q, "active": active, "locked": locked},
+            "filters": {"q": q, "active": active, "locked": locked, "expiring": expiring},
             "can_create": user_has_perm(request.user, "accounts.manage_users"),
             "can_unlock": can_unlock,
             "querystring_base": querystring_without_page(request),

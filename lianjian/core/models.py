@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from lianjian.core.fields import EncryptedTextField
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,3 +141,61 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one outside channel of one notification kind (in-app is always on).
+
+    No row: the kind's `default_channels` apply.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    kind = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16)  # "sms" | "email"
+    enabled = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="core_notifypref_unique"
+            )
+        ]
+
+
+class Delivery(models.Model):
+    """One message sent (or to be sent) through an outside channel: the delivery log.
+
+    The recipient is kept encrypted for the retries and shown masked; the task
+    worker sends it (`lianjian.core.tasks.deliver_task`) and retries on failure.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"  # queued for the worker
+        RETRY = "retry", "等待重试"  # the last try failed; another is scheduled
+        SENT = "sent", "已发送"  # the backend accepted it
+        FAILED = "failed", "发送失败"  # every try failed
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=16)
+    recipient = EncryptedTextField("收件人", purpose="delivery.recipient")
+    recipient_masked = models.CharField(max_length=64)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    template_id = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)  # the gateway's message id
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]

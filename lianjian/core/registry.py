@@ -167,8 +167,22 @@ def subscribers(event: str) -> list[Callable[..., Any]]:
 
 def _core_api_routers() -> list[Any]:
     from lianjian.core.api_health import router
+    from lianjian.core.api_notifications import router as notifications_router
 
-    return [router]
+    return [router, notifications_router]
+
+
+def _chain_status(user: Any) -> CardValue:
+    # imported when computed: this module loads before the models do
+    from lianjian.core.cards import chain_status
+
+    return chain_status(user)
+
+
+def _denied_recent(user: Any) -> CardValue:
+    from lianjian.core.cards import denied_recent
+
+    return denied_recent(user)
 
 
 def _core_registry() -> AppRegistry:
@@ -186,10 +200,19 @@ def _core_registry() -> AppRegistry:
         nav=(
             NavEntry("审计日志", "core:audit_list", "core.view_audit", order=90),
             NavEntry("系统状态", "system:health", "core.view_health", order=92),
+            # the phone home's tile (desk users reach the inbox by the bell)
+            NavEntry(
+                "我的消息", "core_notifications:inbox", "self.view", order=80, surface="phone"
+            ),
+        ),
+        cards=(
+            HomeCard("core.chain", "审计链状态", "core.view_audit", _chain_status, "kpi", 60),
+            HomeCard("core.denied", "近期拒绝访问", "core.view_audit", _denied_recent, "todo", 61),
         ),
         urls=(
             ("audit/", "lianjian.core.urls"),
             ("system/", "lianjian.core.urls_health"),
+            ("notifications/", "lianjian.core.urls_notifications"),
             ("pick/", "lianjian.core.urls_pick"),
         ),
         api_routers=_core_api_routers,

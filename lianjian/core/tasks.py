@@ -13,3 +13,11 @@ def retention_task() -> dict[str, Any]:
     from lianjian.core.retention import retention_run
 
     return retention_run().as_detail()
+
+
+@task()
+def deliver_task(delivery_id: int) -> str:
+    """Send one SMS or e-mail of the delivery log; a failure schedules its retry."""
+    from lianjian.core.notifications import deliver
+
+    return deliver(delivery_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lianjian.accounts.departments import DepartmentDirectory
-from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+from lianjian.needs import cards
 from lianjian.needs.retention import RULES as RETENTION_RULES
 from lianjian.orgs.panels import UnitPanel
 
@@ -102,6 +103,30 @@ REGISTRY = AppRegistry(
         NavEntry("需求工单", "needs:list", "needs.view", order=30),
         NavEntry("需求统计", "needs:stats", "needs.stats", order=31),
         NavEntry("需求配置", "needs:config", "needs.configure", order=32),
+        # the phone home's tiles for members, residents and merchants (`self.view`)
+        NavEntry("提交需求", "needs:public_submit", "self.view", order=30, surface="phone"),
+        NavEntry("查询办理进度", "needs:track", "self.view", order=31, surface="phone"),
+    ),
+    cards=(
+        HomeCard(
+            "needs.to_dispatch", "待派单需求", "needs.dispatch", cards.to_dispatch, "todo", 10
+        ),
+        HomeCard("needs.returned", "部门退回待重派", "needs.dispatch", cards.returned, "todo", 11),
+        HomeCard(
+            "needs.awaiting", "本部门待答复", "needs.handle", cards.awaiting_reply, "todo", 12
+        ),
+        HomeCard("needs.due_tomorrow", "明日到期", "needs.handle", cards.due_tomorrow, "todo", 13),
+        HomeCard("needs.overdue", "已超期需求", "needs.view", cards.overdue, "todo", 14),
+        HomeCard("needs.open", "办理中的需求", "needs.view", cards.open_needs, "kpi", 40),
+        HomeCard("needs.on_time", "按时答复率", "needs.stats", cards.on_time_rate, "kpi", 41),
+        HomeCard("needs.satisfaction", "满意率", "needs.stats", cards.satisfaction_rate, "kpi", 42),
+    ),
+    notification_kinds=(
+        # staff: a need to dispatch, dispatched, returned, transferred, due, overdue
+        NotificationKind("needs", "需求工单待办", channels=("sms", "email")),
+        # the submitter (no account) by SMS, when they left a mobile
+        NotificationKind("needs.replied", "需求已答复（短信告知提交人）", ("sms",), ("sms",)),
+        NotificationKind("needs.closed", "需求已办结（短信告知提交人）", ("sms",), ("sms",)),
     ),
     urls=(("needs/", "lianjian.needs.urls"),),
     api_routers=_api_routers,

@@ -61,7 +61,25 @@ def needs_filtered(
         qs = qs.filter(status__in=OPEN_STATUSES)
     if params.get("overdue") in ("1", "true"):
         qs = qs.filter(status__in=AWAITING_REPLY, deadline__lt=timezone.now())
+    # the home's to-dos: needs a department owes a reply on, and those due on one day
+    if params.get("awaiting") in ("1", "true"):
+        qs = qs.filter(status__in=AWAITING_REPLY)
+    due = _iso_date(params.get("due"))
+    if due is not None:
+        start = timezone.make_aware(dt.datetime.combine(due, dt.time.min))
+        qs = qs.filter(
+            status__in=AWAITING_REPLY,
+            deadline__gte=start,
+            deadline__lt=start + dt.timedelta(days=1),
+        )
     return qs.select_related("category", "department", "region").order_by("-id")
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
 
 
 # a need as the API shows it (`NeedOut`), read as plain values
@@ -656,4 +674,13 @@ def department_handlers(department: Department) -> list[Any]:
         User.objects.filter(grants__role=Role.DEPT_HANDLER, grants__department_key=department.key)
         .distinct()
         .order_by("username")
+    )
+
+
+def needs_submitted_by(user: Any, limit: int = 20) -> list[Need]:
+    """The needs this account submitted itself, newest first (the phone home's list)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Need.objects.filter(created_by=user).select_related("category").order_by("-id")[:limit]
     )

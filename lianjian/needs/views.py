@@ -98,7 +98,17 @@ def _region_choices(qs: QuerySet[Region]) -> list[tuple[int, str]]:
 def need_list(request: HttpRequest) -> HttpResponse:
     filters = {
         k: request.GET.get(k, "").strip()
-        for k in ("q", "status", "channel", "category", "department", "overdue")
+        for k in (
+            "q",
+            "status",
+            "channel",
+            "category",
+            "department",
+            "overdue",
+            "open",
+            "awaiting",
+            "due",
+        )
     }
     if filters["q"]:
         limit, window = selectors.NEED_SEARCH_RATE
@@ -344,6 +354,8 @@ def public_submit(request: HttpRequest) -> HttpResponse:
                     submitter_name=data["submitter_name"],
                     contact_phone=data["contact_phone"],
                     attachments=data["attachments"],
+                    # a signed-in member finds it again on the phone home
+                    actor=request.user if request.user.is_authenticated else None,
                     request=request,
                 )
             except NeedError as err:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
+from lianjian.orgs import cards
 from lianjian.orgs.pickers import PICKERS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
 
 _READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 _WRITE = _READ
 _UNIT = (Role.UNIT_ADMIN,)
+
+
+def _member_mobile(user: Any) -> str:
+    from lianjian.orgs.selectors import member_mobile_of
+
+    return member_mobile_of(user)
 
 
 def _api_routers() -> list[Any]:
@@ -67,8 +74,21 @@ REGISTRY = AppRegistry(
         NavEntry("覆盖统计", "ledger:coverage", "orgs.view_coverage", order=24),
         NavEntry("台账导入", "ledger:home", "orgs.import", order=25),
     ),
+    cards=(
+        HomeCard(
+            "orgs.uncovered", "未覆盖两新组织", "orgs.view_coverage", cards.uncovered, "todo", 25
+        ),
+        HomeCard(
+            "orgs.coverage", "组织覆盖率", "orgs.view_coverage", cards.org_coverage, "kpi", 20
+        ),
+    ),
     urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
     api_routers=_api_routers,
     # what the registries keep and for how long (S17)
-    extensions={"core.retention": RETENTION_RULES, "core.pickers": PICKERS},
+    extensions={
+        "core.retention": RETENTION_RULES,
+        "core.pickers": PICKERS,
+        # a member's own mobile reaches them by SMS when they choose it
+        "core.user_mobile": [_member_mobile],
+    },
 )

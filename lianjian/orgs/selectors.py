@@ -328,3 +328,20 @@ def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
     if _MOBILE_SHAPE.fullmatch(normalize_mobile(text)):
         return "mobile"
     return None
+
+
+def member_record_of(user: Any) -> Member | None:
+    """The member record linked to this account (their own record, shown to them)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Member.objects.filter(user=user, is_active=True)
+        .select_related("party_org", "workplace_unit", "residence_community")
+        .first()
+    )
+
+
+def member_mobile_of(user: Any) -> str:
+    """The mobile on the member record linked to this account, for SMS (`core.user_mobile`)."""
+    member = Member.objects.filter(user=user, is_active=True).only("mobile").first()
+    return member.mobile if member and member.mobile else ""

@@ -21,9 +21,11 @@ from lianjian.accounts.services import grant_add
 from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
+from lianjian.core.notifications import outside_channels_muted
 from lianjian.core.roles import Role
 from lianjian.jobs import demo as jobs_demo
 from lianjian.needs import demo as needs_demo
+from lianjian.notices import demo as notices_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
@@ -79,6 +81,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("alliances", alliances_demo.build),
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
+    ("notices", notices_demo.build),
 ]
 
 
@@ -126,7 +129,8 @@ def demo_build(
     """Delete any previous demo and build it anew; returns the logins and row counts."""
     ctx = DemoContext(people=PeopleFactory(seed), password=password, with_ledger=with_ledger)
     ctx.login = _login_maker(ctx)
-    with transaction.atomic(), system_actor("系统：演示数据"):
+    # the demo's residents are fictitious: in-app notifications only, no SMS or e-mail
+    with transaction.atomic(), system_actor("系统：演示数据"), outside_channels_muted():
         demo_clear()
         for _name, builder in BUILDERS:
             builder(ctx)

@@ -5,12 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
 
-from lianjian.core.permissions import user_has_perm
+from lianjian.core.permissions import user_has_any_perm, user_has_perm
+from lianjian.core.registry import HomeCard, home_cards, nav_entries
 from lianjian.needs.models import OPEN_STATUSES, Status
 from lianjian.needs.selectors import needs_overdue, status_counts
 from lianjian.orgs.access import members_visible_to, party_orgs_visible_to, units_visible_to
 from lianjian.orgs.models import UnitKind
+
+
+def cards_for(user: Any, surface: str) -> dict[str, list[dict[str, Any]]]:
+    """The to-dos and KPI cards every app declares for this user's permissions.
+
+    `surface` is "desk" or "phone"; cards declared for "both" show on either.
+    A card whose `compute` returns None (nothing to do, nothing in scope) is left out.
+    """
+    out: dict[str, list[dict[str, Any]]] = {"todo": [], "kpi": []}
+    card: HomeCard
+    for card in home_cards():
+        if card.surface not in (surface, "both") or not user_has_any_perm(user, card.perm):
+            continue
+        value = card.compute(user)
+        if value is None:
+            continue
+        dom_id = "card-" + card.key.replace(".", "-").replace("_", "-")
+        out[card.kind].append({"card": card, "value": value, "id": dom_id})
+    return out
+
+
+def phone_tiles(user: Any) -> list[dict[str, str]]:
+    """The phone home's large tiles: every app's nav entries for the phone surface."""
+    tiles = []
+    for entry in nav_entries():
+        if entry.surface == "desk" or not user_has_any_perm(user, entry.perm):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        tiles.append({"label": entry.label, "url": url, "id": entry.url_name.replace(":", "-")})
+    return tiles
 
 
 def dashboard_summary(user: Any) -> dict[str, Any]:

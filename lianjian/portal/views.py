@@ -1,57 +1,88 @@
 from __future__ import annotations
 
-from typing import Any
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
-
-from lianjian.core.permissions import require_login, user_has_any_perm, user_has_perm
-from lianjian.core.registry import home_cards, nav_entries
+from lianjian.core.masking import mask
+from lianjian.core.permissions import public, require_login, require_perm, user_has_perm
 from lianjian.needs.calendar.selectors import calendar_gaps
+from lianjian.needs.selectors import needs_submitted_by
+from lianjian.orgs.selectors import member_record_of
+from lianjian.portal import screen as screen_figures
 from lianjian.portal.selectors import (
+    cards_for,
     chart_options,
     dashboard_summary,
     needs_chart_options,
     needs_summary,
+    phone_tiles,
 )
-
-
-def _phone_home(user: Any) -> dict[str, Any]:
-    """The phone home of members and other non-staff users: every app's phone cards
-    (`HomeCard` with surface phone/both) and phone menu tiles, in their scope."""
-    cards = []
-    for card in home_cards():
-        if card.surface == "desk" or not user_has_any_perm(user, card.perm):
-            continue
-        value = card.compute(user)
-        if value is not None:
-            cards.append({"label": card.label, "value": value})
-    tiles = [
-        {"label": e.label, "url": reverse(e.url_name)}
-        for e in nav_entries()
-        if e.surface != "desk" and user_has_any_perm(user, e.perm)
-    ]
-    return {"cards": cards, "tiles": tiles}
 
 
 @require_login
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: scoped counts and charts for staff, a short page for others."""
+    """Each role's home: its to-dos and KPI cards; a phone home for members and residents."""
     if not user_has_perm(request.user, "dashboard.view"):
-        return render(request, "portal/self.html", _phone_home(request.user))
-    summary = dashboard_summary(request.user)
-    charts = chart_options(summary)
+        return phone_home(request)
+    ctx: dict[str, object] = {
+        "cards": cards_for(request.user, "desk"),
+        "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+    }
+    charts: dict[str, object] = {}
+    # registry figures and charts for those who work on the registries; an audit,
+    # security or department account lands on its own work, not on business charts
+    if user_has_perm(request.user, "orgs.view_unit"):
+        summary = dashboard_summary(request.user)
+        ctx["summary"] = summary
+        charts.update(chart_options(summary))
     needs = needs_summary(request.user)
-    if needs:
+    if needs and needs["total"]:
         charts["needs"] = needs_chart_options(needs)
+    ctx["charts"] = charts
+    return render(request, "portal/home.html", ctx)
+
+
+def phone_home(request: HttpRequest) -> HttpResponse:
+    """Members, merchants and recruiters: what the platform offers them now, phone first."""
+    member = member_record_of(request.user)
     return render(
         request,
-        "portal/home.html",
+        "portal/phone_home.html",
         {
-            "summary": summary,
-            "charts": charts,
-            "needs": needs,
-            "calendar_gaps": calendar_gaps(request.user),  # needs' calendar warning
+            "cards": cards_for(request.user, "phone"),
+            "tiles": phone_tiles(request.user),
+            "member": member,
+            "member_mobile": mask(member.mobile, "mobile") if member else "",
+            "my_needs": needs_submitted_by(request.user),
         },
     )
+
+
+@public
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = redirect(static("core/favicon.svg"), permanent=True)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_perm("screen.view")
+def screen(request: HttpRequest) -> HttpResponse:
+    """The wall display (1920×1080, dark); its figures come from `screen_data` every minute."""
+    data = screen_figures.screen_data(request.user)
+    if data is None:
+        raise Http404("没有可统计的区域")
+    # ?refresh=N (2-600 s) for a wall that wants another pace; default once a minute
+    raw = request.GET.get("refresh", "")
+    refresh = min(max(int(raw), 2), 600) if raw.isdigit() else 60
+    return render(request, "portal/screen.html", {"data": data, "refresh": refresh})
+
+
+@require_perm("screen.view")
+def screen_data(request: HttpRequest) -> JsonResponse:
+    data = screen_figures.screen_data(request.user)
+    if data is None:
+        raise Http404("没有可统计的区域")
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -11,7 +11,7 @@ from lianjian.core.pickers import PickerWidget
 from lianjian.orgs.models import PartyOrg, Unit
 from lianjian.visits.models import Cadre, Visit
 
-# ISO dates: the date input rejects the locale format ("2026/12/02")
+# the date input takes ISO dates only, whatever the locale formats dates as
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lianjian.core.registry import AppRegistry, NavEntry
+from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
+from lianjian.visits import cards
 
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -38,6 +39,20 @@ REGISTRY = AppRegistry(
     },
     permission_labels={"visits.view": "查看走访", "visits.record": "登记走访"},
     nav=(NavEntry("走访", "visits:list", "visits.view", order=40),),
+    cards=(
+        HomeCard(
+            "visits.follow_up", "待跟进走访", "visits.record", cards.follow_ups_pending, "todo", 20
+        ),
+        HomeCard(
+            "visits.coverage",
+            "走访覆盖率（今年）",
+            "visits.view",
+            cards.coverage_this_year,
+            "kpi",
+            30,
+        ),
+        HomeCard("visits.month", "本月走访", "visits.view", cards.visits_this_month, "kpi", 31),
+    ),
     urls=(("visits/", "lianjian.visits.urls"),),
     api_routers=_api_routers,
     extensions={"core.pickers": _pickers(), "orgs.unit_panels": _unit_panels()},

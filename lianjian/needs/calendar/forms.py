@@ -12,7 +12,9 @@ KINDS = [
 
 
 class CalendarForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     kind = forms.ChoiceField(label="类型", choices=KINDS)
     note = forms.CharField(label="说明", max_length=50, required=False)
 

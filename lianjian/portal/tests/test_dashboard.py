@@ -17,6 +17,13 @@ def _stat(html: str, name: str) -> int:
     return int(match.group(1).replace(",", ""))
 
 
+def _card(html: str, key: str) -> str:
+    """The figure of the home card or to-do `key` (its DOM id, e.g. "needs-open")."""
+    match = re.search(rf'id="card-{key}"[^>]*>.*?class="num">([^<]+)<', html, re.S)
+    assert match, key
+    return match.group(1)
+
+
 def test_counts_follow_scope(personas, tree, client_for):
     member_update(
         tree.member_a2, is_floating=True, floating_to="北京市朝阳区", floating_reason="务工"
@@ -65,7 +72,8 @@ def test_outsider_sees_no_figures(personas, client_for):
 def test_dashboard_query_budget(personas, tree, client_for, django_assert_max_num_queries):
     client = client_for(personas.district_admin)
     client.get(reverse("portal:home"))
-    with django_assert_max_num_queries(15):
+    # the registry figures and charts, then one or two counts per home card
+    with django_assert_max_num_queries(40):
         assert client.get(reverse("portal:home")).status_code == 200
 
 
@@ -87,10 +95,12 @@ def test_needs_figures_for_staff_who_handle_needs(personas, tree, client_for):
             contact_phone="13900001111",
         )
     staff = client_for(personas.street_staff).get(reverse("portal:home")).content.decode()
-    assert _stat(staff, "needs-open") == 2
-    assert _stat(staff, "needs-overdue") == 0
+    assert _card(staff, "needs-open") == "2"
+    assert _card(staff, "needs-overdue") == "0"
+    assert _card(staff, "needs-to-dispatch") == "2"
     secretary = client_for(personas.secretary_a1).get(reverse("portal:home")).content.decode()
-    assert _stat(secretary, "needs-open") == 1
+    assert _card(secretary, "needs-open") == "1"
+    assert "card-needs-to-dispatch" not in secretary
     assert 'id="chart-needs"' in secretary
     unit_admin = client_for(personas.unit_admin).get(reverse("portal:home")).content.decode()
-    assert "stat-needs-open" not in unit_admin
+    assert "card-needs-open" not in unit_admin

@@ -395,3 +395,40 @@ def test_demo_command_rebuilds_without_touching_audit_or_other_districts(
     assert Member.objects.filter(pk=kept.pk, is_active=True).exists()
     assert Region.objects.filter(name="长宁区").count() == 1
     _login("demo_district", "Other-Demo-Pass-9")
+
+
+def test_demo_role_homes_and_notices_match_the_demo_rows(default_demo: Built) -> None:
+    """Each demo role's home figures equal the rows behind them; the demo notices' receipts."""
+    import re
+
+    from lianjian.needs.models import Need, Status
+    from lianjian.notices.models import Notice, NoticeRead
+
+    def card(html: str, key: str) -> str:
+        match = re.search(rf'id="card-{key}"[^>]*>.*?class="num">([^<]+)<', html, re.S)
+        assert match, key
+        return match.group(1).replace(",", "")
+
+    street = Region.objects.get(name="虹桥街道")
+    home = _as("demo_street").get(reverse("portal:home")).content.decode()
+    waiting = Need.objects.filter(street=street, status=Status.RECEIVED).count()
+    assert card(home, "needs-to-dispatch") == str(waiting)
+    dept = _as("demo_dept").get(reverse("portal:home")).content.decode()
+    assert "card-needs-awaiting" in dept and "stat-units" not in dept
+    assert (
+        card(_as("demo_audit").get(reverse("portal:home")).content.decode(), "core-chain") == "完整"
+    )
+    assert (
+        "card-accounts-locked" in _as("demo_security").get(reverse("portal:home")).content.decode()
+    )
+    phone = _as("demo_member").get(reverse("portal:home")).content.decode()
+    assert 'id="tile-needs-public_submit"' in phone and 'id="my-record"' in phone
+
+    assert Notice.objects.count() == default_demo.result.counts["notices"] == 3
+    first = Notice.objects.get(pinned=True)
+    receipts = _get(_as("demo_street"), f"/api/v1/notices/{first.pk}/receipts")
+    assert receipts["read"] == NoticeRead.objects.filter(notice=first).count() == 2
+    member_list = _get(_as("demo_member"), "/api/v1/notices")
+    assert {n["title"] for n in member_list["items"]} == {
+        n.title for n in Notice.objects.exclude(orgs__isnull=False)
+    }
