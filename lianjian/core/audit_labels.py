@@ -129,6 +129,11 @@ GROUPS: dict[str, str] = {
     "cadre": "交叉任职",
     "backup": "备份",
     "retention": "数据保留",
+    # apps that name their own codes through `core.audit_labels` (or show them by area)
+    "alliance": "党建联盟",
+    "project": "项目认领",
+    "jobs": "招聘求职",
+    "notice": "通知公告",
 }
 
 OBJECTS: dict[str, str] = {"": "—"}
