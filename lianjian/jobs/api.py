@@ -9,7 +9,7 @@ posting; residents read live postings and their own records.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -20,6 +20,7 @@ from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import (
     LAX,
+    WHOLE,
     ErrorOut,
     Id,
     InputSchema,
@@ -55,6 +56,13 @@ ApplicationStage = TypeAliasType(
     Annotated[Application.Stage, LAX, choices_schema(Application.Stage, "ApplicationStage")],
 )
 
+# bounded numbers (optional ones keep their bounds on the type, where the spec shows them)
+Pay = Annotated[int, Field(ge=0, le=services.MAX_PAY), WHOLE]
+Age = Annotated[int, Field(ge=16, le=70), WHOLE]
+Year = Annotated[int, Field(ge=1900, le=2100), WHOLE]
+PostingCloseStatus = TypeAliasType("PostingCloseStatus", Literal["withdrawn", "filled"])
+JobDistance = TypeAliasType("JobDistance", Literal["community", "street", "district"])
+
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
@@ -64,10 +72,8 @@ class PostingFilters(Schema):
     offset: PageOffset = Field(0, description="跳过的条数")
     q: str | None = Field(None, max_length=50, description="岗位、企业或技能")
     category: JobCategory | None = Field(None, description="岗位类别")
-    pay: int | None = Field(None, ge=0, le=services.MAX_PAY, description="最低月薪（元）")
-    distance: str | None = Field(
-        None, pattern="^(community|street|district)$", description="本社区、本街道或全区"
-    )
+    pay: Pay | None = Field(None, description="最低月薪（元）")
+    distance: JobDistance | None = Field(None, description="本社区、本街道或全区")
     urgent: bool = Field(False, description="只看急聘")
 
 
@@ -112,8 +118,8 @@ class PostingIn(InputSchema):
     hours: str = Field("", max_length=100)
     education: JobEducation = Education.ANY
     skills: str = Field("", max_length=300)
-    age_min: int | None = Field(None, ge=16, le=70)
-    age_max: int | None = Field(None, ge=16, le=70)
+    age_min: Age | None = None
+    age_max: Age | None = None
     contact_name: str = Field(..., max_length=50)
     contact_phone: str = Field(..., max_length=20, description="联系电话（手机号）")
     expires_on: IsoDate
@@ -121,13 +127,11 @@ class PostingIn(InputSchema):
     submit: bool = Field(False, description="保存后立即提交社区审核")
 
 
-class CloseIn(InputSchema):
-    status: str = Field(
-        ..., pattern="^(withdrawn|filled)$", description="withdrawn 撤下，filled 已招满"
-    )
+class PostingCloseIn(InputSchema):
+    status: PostingCloseStatus = Field(..., description="withdrawn 撤下，filled 已招满")
 
 
-class ReviewIn(InputSchema):
+class JobReviewIn(InputSchema):
     approve: bool
     comment: str = Field("", max_length=500, description="审核意见（退回时必填）")
 
@@ -135,7 +139,7 @@ class ReviewIn(InputSchema):
 class ResumeIn(InputSchema):
     name: str = Field(..., max_length=50)
     phone: str = Field(..., max_length=20)
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: Year | None = None
     education: JobEducation = Education.ANY
     skills: str = Field("", max_length=300)
     experience: str = Field("", max_length=3000)
@@ -163,17 +167,17 @@ class ResumeOut(Schema):
         return mask(obj.phone, "mobile")
 
 
-class ConsentIn(InputSchema):
+class ResumeConsentIn(InputSchema):
     discoverable: bool = Field(..., description="是否允许企业查找简历（需同意 consent_text）")
 
 
-class ConsentOut(Schema):
+class ResumeConsentOut(Schema):
     discoverable: bool
     consent_version: str
     consent_text: str
 
 
-class ApplyIn(InputSchema):
+class JobApplyIn(InputSchema):
     posting: Id = Field(description="岗位 id")
     note: str = Field("", max_length=300)
 
@@ -222,20 +226,20 @@ class ApplicantOut(ApplicationOut):
         return str(obj.resume.experience)
 
 
-class MoveIn(InputSchema):
+class ApplicationMoveIn(InputSchema):
     stage: ApplicationStage
     note: str = Field("", max_length=300)
     hired_on: IsoDate | None = None
 
 
-class MatchOut(Schema):
+class JobMatchOut(Schema):
     posting_id: int
     title: str
     score: float
     reasons: str
 
 
-class ReportRowOut(Schema):
+class JobsReportRowOut(Schema):
     region_id: int
     name: str
     live_postings: int
@@ -245,17 +249,17 @@ class ReportRowOut(Schema):
     hires: int
 
 
-class UnitHiresOut(Schema):
+class JobsUnitHiresOut(Schema):
     unit_id: int
     name: str
     hires: int
 
 
-class ReportOut(Schema):
-    rows: list[ReportRowOut]
+class JobsReportOut(Schema):
+    rows: list[JobsReportRowOut]
     hires: int
     enterprises_hiring: int
-    by_unit: list[UnitHiresOut]
+    by_unit: list[JobsUnitHiresOut]
 
 
 def _error(err: JobError) -> Any:
@@ -350,7 +354,7 @@ def jobs_postings_update(request: HttpRequest, posting_id: PathId, payload: Post
     operation_id="jobs_postings_close",
     summary="撤下岗位或标记已招满",
 )
-def jobs_postings_close(request: HttpRequest, posting_id: PathId, payload: CloseIn) -> Any:
+def jobs_postings_close(request: HttpRequest, posting_id: PathId, payload: PostingCloseIn) -> Any:
     ensure_perm(request, "jobs.post")
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), posting_id, user=request.user, request=request
@@ -367,7 +371,7 @@ def jobs_postings_close(request: HttpRequest, posting_id: PathId, payload: Close
     operation_id="jobs_postings_review",
     summary="社区审核岗位",
 )
-def jobs_postings_review(request: HttpRequest, posting_id: PathId, payload: ReviewIn) -> Any:
+def jobs_postings_review(request: HttpRequest, posting_id: PathId, payload: JobReviewIn) -> Any:
     ensure_perm(request, "jobs.review")
     posting = get_in_scope(
         access.postings_for_staff(request.user), posting_id, user=request.user, request=request
@@ -438,11 +442,11 @@ def jobs_resume_save(request: HttpRequest, payload: ResumeIn) -> Any:
 
 @router.post(
     "/jobs/resume/consent",
-    response={200: ConsentOut, **WRITE_ERRORS},
+    response={200: ResumeConsentOut, **WRITE_ERRORS},
     operation_id="jobs_resume_consent",
     summary="同意或撤回被企业查找",
 )
-def jobs_resume_consent(request: HttpRequest, payload: ConsentIn) -> Any:
+def jobs_resume_consent(request: HttpRequest, payload: ResumeConsentIn) -> Any:
     ensure_perm(request, "jobs.apply")
     resume = access.resume_of(request.user)
     if resume is None:
@@ -463,7 +467,7 @@ def jobs_resume_consent(request: HttpRequest, payload: ConsentIn) -> Any:
     operation_id="jobs_resumes_review",
     summary="社区审核简历",
 )
-def jobs_resumes_review(request: HttpRequest, resume_id: PathId, payload: ReviewIn) -> Any:
+def jobs_resumes_review(request: HttpRequest, resume_id: PathId, payload: JobReviewIn) -> Any:
     ensure_perm(request, "jobs.review")
     resume = get_in_scope(
         access.resumes_for_staff(request.user), resume_id, user=request.user, request=request
@@ -478,7 +482,7 @@ def jobs_resumes_review(request: HttpRequest, resume_id: PathId, payload: Review
 
 @router.get(
     "/jobs/suggestions",
-    response={200: list[MatchOut], **READ_ERRORS},
+    response={200: list[JobMatchOut], **READ_ERRORS},
     operation_id="jobs_suggestions",
     summary="为我推荐的岗位",
 )
@@ -504,7 +508,7 @@ def jobs_suggestions(request: HttpRequest) -> Any:
     operation_id="jobs_apply",
     summary="投递岗位",
 )
-def jobs_apply(request: HttpRequest, payload: ApplyIn) -> Any:
+def jobs_apply(request: HttpRequest, payload: JobApplyIn) -> Any:
     ensure_perm(request, "jobs.apply")
     limited = rate_limited(request, "jobs.apply", limit=APPLY_RATE[0], window=APPLY_RATE[1])
     if limited is not None:
@@ -562,7 +566,9 @@ def jobs_posting_applications(request: HttpRequest, posting_id: PathId) -> Any:
     operation_id="jobs_application_move",
     summary="推进求职申请（面试、录用、入职等）",
 )
-def jobs_application_move(request: HttpRequest, application_id: PathId, payload: MoveIn) -> Any:
+def jobs_application_move(
+    request: HttpRequest, application_id: PathId, payload: ApplicationMoveIn
+) -> Any:
     ensure_perm(request, "jobs.post")
     application = get_in_scope(
         access.applications_of_recruiter(request.user),
@@ -584,7 +590,7 @@ def jobs_application_move(request: HttpRequest, application_id: PathId, payload:
 
 @router.get(
     "/jobs/report",
-    response={200: ReportOut, **READ_ERRORS},
+    response={200: JobsReportOut, **READ_ERRORS},
     operation_id="jobs_report",
     summary="招聘统计（各社区岗位、简历、申请、入职）",
 )
