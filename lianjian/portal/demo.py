@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.services import grant_add
+from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
 from lianjian.core.roles import Role
+from lianjian.jobs import demo as jobs_demo
 from lianjian.needs import demo as needs_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
@@ -74,7 +76,9 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("visits", visits_demo.build),
     ("projects", projects_demo.build),
     ("needs.work", needs_demo.build_work),
+    ("alliances", alliances_demo.build),
     ("ledger", coverage_demo.build),
+    ("jobs", jobs_demo.build),
 ]
 
 
