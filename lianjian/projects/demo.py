@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lianjian.core.demo import DemoContext
+from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
 from lianjian.orgs.services import party_org_create, unit_create
 from lianjian.projects import services, services_delivery, services_reg
@@ -452,3 +452,45 @@ def build(ctx: DemoContext) -> None:
         f"“{YILU}”{YILU_PAIRS} 个帮扶对子、{YILU_PEOPLE} 人、{YILU_VALUE / 10000} 万元；"
         f"海信社区 {yt['pairs']} 户结对帮扶）"
     )
+
+
+def _read_yilu() -> tuple[int, int, Decimal]:
+    from lianjian.accounts.models import User
+    from lianjian.projects import selectors
+
+    user = User.objects.get(username="demo_yantai")
+    start, end = selectors.period({})
+    total = selectors.community_report(user, start, end, programme=YILU).total
+    return (total.pairs, total.people, total.value)
+
+
+def _read_haixin() -> tuple[int, int]:
+    from lianjian.accounts.models import User
+    from lianjian.projects import selectors
+
+    user = User.objects.get(username="demo_yantai")
+    start, end = selectors.period({})
+    rows = {r.name: r for r in selectors.pairs_report(user, start, end)}
+    return (rows["海信社区"].pairs, rows["海信社区"].units)
+
+
+def _read_problems() -> bool:
+    from lianjian.accounts.models import User
+    from lianjian.projects import selectors
+
+    user = User.objects.get(username="demo_yantai")
+    start, end = selectors.period({})
+    return selectors.community_report(user, start, end).total.problems_solved > 110
+
+
+# seed 003's figures, read back through the reports as demo_yantai sees them
+FIGURES = (
+    DemoFigure(
+        "projects.yilu",
+        "益路同行：帮扶对子、帮扶人数、帮扶价值（元）",
+        (YILU_PAIRS, YILU_PEOPLE, YILU_VALUE),
+        _read_yilu,
+    ),
+    DemoFigure("projects.haixin", "海信社区：帮扶家庭、结对企业", (12, 6), _read_haixin),
+    DemoFigure("projects.problems", "双认领解决难题 110 多个", True, _read_problems),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
@@ -42,6 +43,18 @@ def _open_near(user: Any) -> CardValue | None:
 
     n = selectors.open_items_for_claimant(user).count()
     return CardValue(n, "/projects/m/", "报到社区可认领的项目")
+
+
+def _demo_figures() -> tuple[Any, ...]:
+    from lianjian.projects.demo import FIGURES
+
+    return FIGURES
+
+
+def _enqueue_projects_tick() -> None:
+    from lianjian.projects.tasks import projects_tick_task
+
+    projects_tick_task.enqueue()
 
 
 REGISTRY = AppRegistry(
@@ -87,4 +100,10 @@ REGISTRY = AppRegistry(
     ),
     urls=(("projects/", "lianjian.projects.urls"),),
     api_routers=_api_routers,
+    extensions={
+        # overdue reminders, escalation and expiry once a day (`lianjian start`; cron in
+        # production runs `lianjian projects_tick --enqueue`)
+        "core.periodic": (Periodic("projects_tick", 86400, _enqueue_projects_tick),),
+        "portal.demo_figures": _demo_figures(),
+    },
 )
