@@ -26,7 +26,7 @@ from bench.common import setup
 
 def download(client: Any, url: str) -> tuple[float, bytes, str]:
     """Export as a user would: in the request, or queued and then run as the worker would."""
-    from lianjian.orgs.ledger.export_jobs import export_run
+    from lianjian.ledger.export_jobs import export_run
 
     started = time.perf_counter()
     response = client.get(url)

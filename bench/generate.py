@@ -43,18 +43,11 @@ def main() -> None:
 
 
 def copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    from django.db import connection
+    """COPY with explicit ids (`core.bulkcopy`), then the id sequence moved past them."""
+    from lianjian.core.bulkcopy import copy_rows, sequence_reset
 
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-        )
+    n = copy_rows(table, columns, rows)
+    sequence_reset(table)
     return n
 
 
@@ -62,6 +55,7 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
     from django.db import connection, transaction
 
     from lianjian.core import crypto
+    from lianjian.core.naturalsort import natural_sort_key
     from lianjian.core.validators import (
         CREDIT_CODE_ALPHABET,
         credit_code_check_char,
@@ -173,8 +167,9 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
             "is_active",
             "created_at",
             "updated_at",
+            "sort_key",
         ],
-        ((*r, "", True, now, now) for r in regions),
+        ((*r, "", True, now, now, natural_sort_key(r[4])) for r in regions),
     )
 
     kinds = (
@@ -359,8 +354,9 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
             "is_active",
             "created_at",
             "updated_at",
+            "sort_key",
         ],
-        ((*r, "", r[10] is None, now, now) for r in org_rows),
+        ((*r, "", r[10] is None, now, now, natural_sort_key(r[4])) for r in org_rows),
     )
     counts["coverage_links"] = copy(
         "orgs_orgunitcoverage", ["id", "party_org_id", "unit_id", "since", "until"], links

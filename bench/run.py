@@ -580,7 +580,7 @@ def bench_import(rows: int, user: Any, district: Any, rounds: int) -> None:
     from openpyxl import Workbook, load_workbook
 
     from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
-    from lianjian.orgs.ledger.importer import import_ledger
+    from lianjian.ledger.importer import import_ledger
     from lianjian.orgs.models import Region
 
     places = list(

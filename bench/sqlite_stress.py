@@ -170,7 +170,7 @@ def _wait_for(model: Any, pk: int, client: Any, url: str, tally: Tally, until: f
 
 
 def role_exporter(seconds: float) -> Tally:
-    from lianjian.orgs.models import ExportJob
+    from lianjian.ledger.models import ExportJob
 
     tally = Tally("exporter")
     client = _client()
@@ -192,7 +192,7 @@ def role_exporter(seconds: float) -> Tally:
 
 def _ledger(rows: int) -> bytes:
     """The first `rows` seeded units as a unit ledger (an export re-imports as it is)."""
-    from lianjian.orgs.ledger import exporter
+    from lianjian.ledger import exporter
     from lianjian.orgs.models import Unit
 
     qs = Unit.objects.filter(name__startswith="压力测试单位").order_by("pk")[:rows]
@@ -204,8 +204,8 @@ def _ledger(rows: int) -> bytes:
 def role_importer(seconds: float, big_every: int) -> Tally:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from lianjian.orgs.ledger.jobs import SYNC_MAX_BYTES
-    from lianjian.orgs.models import ImportJob
+    from lianjian.ledger.jobs import SYNC_MAX_BYTES
+    from lianjian.ledger.models import ImportJob
 
     tally = Tally("importer")
     client = _client()
@@ -308,7 +308,7 @@ def final_state() -> dict[str, Any]:
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
-    from lianjian.orgs.models import ExportJob, ImportJob
+    from lianjian.ledger.models import ExportJob, ImportJob
 
     tasks = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")))
     failed = list(

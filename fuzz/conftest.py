@@ -82,9 +82,9 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     from lianjian.core.models import Notification
     from lianjian.core.notifications import notify
     from lianjian.core.roles import Role
+    from lianjian.ledger.jobs import job_reject
     from lianjian.needs.services import need_submit
     from lianjian.notices.services import notice_publish
-    from lianjian.orgs.ledger.jobs import job_reject
     from lianjian.orgs.tests.factories import make_unit
     from lianjian.visits.services import visit_record
 

@@ -107,8 +107,8 @@ def _api_client(package: ModuleType, token: str) -> Any:
 
 
 def _xlsx_of_one_unit(tree: Any) -> bytes:
+    from lianjian.ledger.tests.ledger_files import xlsx
     from lianjian.orgs.tests.factories import make_credit_code
-    from lianjian.orgs.tests.ledger_files import xlsx
 
     header = ["单位名称", "统一社会信用代码", "单位类别", "所在区域", "规模以上", "登记日期"]
     return xlsx([header, ["接口单位", make_credit_code(5901), "非公企业", "虹储居民区", "否", ""]])

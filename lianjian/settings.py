@@ -210,8 +210,12 @@ INSTALLED_APPS = [
     "lianjian.accounts",
     "lianjian.ops",
     "lianjian.orgs",
+    "lianjian.ledger",
     "lianjian.needs",
     "lianjian.visits",
+    "lianjian.jobs",
+    "lianjian.projects",
+    "lianjian.alliances",
     "lianjian.notices",
     "lianjian.portal",
 ]

@@ -19,7 +19,7 @@ granted nor seen through a grant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,11 @@ class DepartmentDirectory:
     # a queryset of regions -> the keys of the departments inside them (a values("key")
     # queryset is best: it is used as a subquery)
     keys_in: Callable[[Any], Iterable[Any]]
+    # (a queryset of regions, typed text) -> up to 21 (key, name, street name) inside
+    # them whose name or key contains the text: the department picker of the grant form
+    search: Callable[[Any, str], Iterable[tuple[str, str, str]]] | None = None
+    # keys -> {key: name} for the keys this app knows (the picker's chosen value)
+    names_of: Callable[[list[str]], Mapping[str, str]] | None = None
 
 
 def _directories() -> list[DepartmentDirectory]:
@@ -58,3 +63,20 @@ def department_grants_in(regions: Any, prefix: str = "") -> Q:
     for directory in _directories():
         q |= Q(**{f"{prefix}department_key__in": directory.keys_in(regions)})
     return q
+
+
+def departments_matching(regions: Any, text: str) -> list[tuple[str, str, str]]:
+    """Departments inside `regions` matching `text`, from every contributing app."""
+    found: list[tuple[str, str, str]] = []
+    for directory in _directories():
+        if directory.search is not None:
+            found.extend(directory.search(regions, text))
+    return found
+
+
+def department_names(keys: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for directory in _directories():
+        if directory.names_of is not None:
+            names.update(directory.names_of(keys))
+    return names

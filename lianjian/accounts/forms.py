@@ -7,6 +7,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest
 
+from lianjian.accounts.departments import department_names
+from lianjian.core.pickers import PickerWidget
 from lianjian.orgs.models import PartyOrg, Region
 
 
@@ -75,6 +77,10 @@ class UserCreateForm(forms.Form):
     def __init__(self, regions: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["home_region"].queryset = regions  # type: ignore[attr-defined]
+        self.fields["home_region"].widget = PickerWidget(
+            "accounts.region", perm="accounts.manage_users", placeholder="输入区域名称搜索"
+        )
+        self.fields["home_region"].widget.choices = self.fields["home_region"].choices  # type: ignore[attr-defined]
 
 
 class GrantForm(forms.Form):
@@ -87,15 +93,35 @@ class GrantForm(forms.Form):
     party_org: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="党组织", queryset=PartyOrg.objects.none(), required=False
     )
-    department_key = forms.CharField(label="职能部门编码", max_length=64, required=False)
+    department_key = forms.CharField(
+        label="职能部门",
+        max_length=64,
+        required=False,
+        widget=PickerWidget(
+            "accounts.department",
+            perm="accounts.manage_grants",
+            placeholder="输入部门名称搜索",
+            labels=department_names,
+        ),
+    )
 
     def __init__(self, regions: Any, party_orgs: Any, *args: Any, **kwargs: Any) -> None:
         from lianjian.core.roles import Role
 
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
-        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
-        self.fields["party_org"].queryset = party_orgs  # type: ignore[attr-defined]
+        # no role preselected: granting one must be a choice, never the first option
+        self.fields["role"].choices = [("", "（请选择角色）"), *Role.choices]  # type: ignore[attr-defined]
+        self.fields["role"].error_messages["required"] = "请选择角色"
+        for name, queryset, key, what in (
+            ("region", regions, "accounts.region", "区域"),
+            ("party_org", party_orgs, "accounts.party_org", "党组织"),
+        ):
+            field = self.fields[name]
+            field.queryset = queryset  # type: ignore[attr-defined]
+            field.widget = PickerWidget(
+                key, perm="accounts.manage_grants", placeholder=f"输入{what}名称搜索"
+            )
+            field.widget.choices = field.choices  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lianjian.accounts import cards
+from lianjian.accounts import auth_cache, cards
+from lianjian.accounts.pickers import PICKERS
 from lianjian.accounts.retention import RULES as RETENTION_RULES
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
@@ -47,5 +48,7 @@ REGISTRY = AppRegistry(
     ),
     urls=(("accounts/", "lianjian.accounts.urls"),),
     # dead API tokens (S17)
-    extensions={"core.retention": RETENTION_RULES},
+    extensions={"core.retention": RETENTION_RULES, "core.pickers": PICKERS},
+    # bulk writes of the places grants read send no signal (ADR 0004)
+    subscriptions={"orgs.places_bulk_written": auth_cache.on_places_bulk_written},
 )

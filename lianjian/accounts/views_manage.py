@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lianjian.accounts import duties, selectors, services
+from lianjian.accounts.departments import department_names
 from lianjian.accounts.forms import GrantForm, UserCreateForm
 from lianjian.accounts.models import Grant, User
 from lianjian.core.paging import querystring_without_page
@@ -106,6 +107,10 @@ def _render_detail(
     if grant_form is None and can_grant:
         grant_form = _grant_form(actor)
     grants = selectors.user_grants_listed(target)
+    # a department grant shows the department's name, not its key
+    names = department_names([g.department_key for g in grants if g.department_key])
+    for g in grants:
+        g.department_name = names.get(g.department_key, g.department_key)  # type: ignore[attr-defined]
     revocable = {g.pk for g in grants if can_grant and selectors.grant_in_actor_scope(actor, g)}
     # credentials only of accounts ranked below the actor (the services refuse the rest too)
     above = actor.pk != target.pk and duties.outranks(user_roles(actor), {g.role for g in grants})

@@ -67,7 +67,7 @@ class JobKind:
     """A job model the reaper watches and the health page lists."""
 
     label: str  # "台账导入"
-    model: str  # "orgs.ImportJob": a subclass of core.models.WorkerJob
+    model: str  # "ledger.ImportJob": a subclass of core.models.WorkerJob
     failed: str  # the status a run that broke off is given
     lost_message: str  # the Chinese message it is given when its worker died
     running: str = "running"
@@ -357,6 +357,16 @@ class Schedule:
 
 
 _SCHEDULES: dict[str, Schedule] = {}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A periodic task an app contributes to `lianjian start` (extension point
+    `"core.periodic"`): `enqueue()` queues it every `every_seconds`."""
+
+    name: str
+    every_seconds: int
+    enqueue: Callable[[], Any]
 
 
 def register_schedule(name: str, label: str, every_seconds: int) -> None:

@@ -213,6 +213,7 @@ def _core_registry() -> AppRegistry:
             ("audit/", "lianjian.core.urls"),
             ("system/", "lianjian.core.urls_health"),
             ("notifications/", "lianjian.core.urls_notifications"),
+            ("pick/", "lianjian.core.urls_pick"),
         ),
         api_routers=_core_api_routers,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lianjian.orgs.ledger.exporter import write_workbook
+from lianjian.ledger.exporter import write_workbook
 
 HEADERS = [
     "分组",

@@ -9,6 +9,7 @@ from lianjian.core.registry import AppRegistry, HomeCard, NavEntry, Notification
 from lianjian.core.roles import Role
 from lianjian.needs import cards
 from lianjian.needs.retention import RULES as RETENTION_RULES
+from lianjian.orgs.panels import UnitPanel
 
 _DISTRICT = Role.DISTRICT_ADMIN
 _STREET = Role.STREET_STAFF
@@ -36,6 +37,44 @@ def _department_keys_in(regions: Any) -> Any:
     from lianjian.needs.models import Department
 
     return Department.objects.filter(street__in=regions).values("key")
+
+
+def _department_search(regions: Any, text: str) -> list[tuple[str, str, str]]:
+    """The grant form's department picker: active departments of these streets."""
+    from django.db.models import Q
+
+    from lianjian.needs.models import Department
+
+    qs = Department.objects.filter(street__in=regions, is_active=True)
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(key__icontains=text))
+    rows = qs.order_by("street_id", "name").values_list("key", "name", "street__name")[:21]
+    return [(key, name, street) for key, name, street in rows]
+
+
+def _department_names(keys: list[str]) -> dict[str, str]:
+    from lianjian.needs.models import Department
+
+    return dict(Department.objects.filter(key__in=keys).values_list("key", "name"))
+
+
+def _unit_needs(request: Any, unit: Any) -> str:
+    """The needs section of a unit's page (`orgs.unit_panels`): what it asked for."""
+    from django.template.loader import render_to_string
+
+    from lianjian.needs.access import needs_visible_to
+    from lianjian.needs.models import OPEN_STATUSES
+
+    needs = needs_visible_to(request.user).filter(unit=unit)
+    return render_to_string(
+        "needs/_unit_panel.html",
+        {
+            "count": needs.count(),
+            "open_count": needs.filter(status__in=OPEN_STATUSES).count(),
+            "needs": needs.order_by("-created_at", "-id")[:10],
+        },
+        request=request,
+    )
 
 
 REGISTRY = AppRegistry(
@@ -93,8 +132,14 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     extensions={
         "accounts.department_lookup": [
-            DepartmentDirectory(region_of=_department_region, keys_in=_department_keys_in)
+            DepartmentDirectory(
+                region_of=_department_region,
+                keys_in=_department_keys_in,
+                search=_department_search,
+                names_of=_department_names,
+            )
         ],
+        "orgs.unit_panels": [UnitPanel("needs", "需求工单", "needs.view", _unit_needs, order=200)],
         # the submitters' contact details of finished needs (S17)
         "core.retention": RETENTION_RULES,
     },

@@ -512,8 +512,8 @@ def need_stats_export(request: HttpRequest) -> HttpResponseBase:
     if limited is not None:
         return limited
     from lianjian.core.audit import audit_record
+    from lianjian.ledger.exporter import stamp, xlsx_response
     from lianjian.needs.exports import stats_workbook
-    from lianjian.orgs.ledger.exporter import stamp, xlsx_response
 
     ctx = _stats(request)
     audit_record(

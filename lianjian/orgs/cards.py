@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from lianjian.core.rates import percent
 from lianjian.core.registry import CardValue
 from lianjian.orgs import coverage
 
@@ -30,7 +31,7 @@ def org_coverage(user: Any) -> CardValue | None:
     if found is None:
         return None
     region, f = found
-    rate = coverage.rate(f["liangxin_covered"], f["liangxin"])
+    rate = percent(f["liangxin_covered"], f["liangxin"])
     shown = "—" if rate is None else f"{rate:.1f}%"
     hint = f"{region.name}：{f['liangxin_covered']} / {f['liangxin']} 家两新组织"
     return CardValue(shown, f"{reverse('ledger:coverage')}?region={region.pk}", hint)

@@ -20,6 +20,7 @@ from lianjian.core.identifiers import (
     normalize_credit_code,
     normalize_identifier,
 )
+from lianjian.core.pickers import PickerWidget
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
 
 OUT_OF_SCOPE = "所选{}不存在或不在您的管辖范围内"
@@ -34,9 +35,6 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
-# Above this many in-scope units a <select> is too heavy to render (5,000 units took
-# 1.2-2.8 s and 250 KB per form page); units are then entered by credit code or number.
-UNIT_SELECT_LIMIT = 300
 _TOKEN_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -47,38 +45,54 @@ def _identifier_or_blank(clean: Any, value: Any) -> str:
 
 
 class UnitRefField(forms.Field):
-    """Units typed as 统一社会信用代码 (or the unit number shown on its page),
-    resolved only through the scoped queryset, so a forged or foreign code fails."""
+    """Units chosen with the unit picker (their ids), or typed as 统一社会信用代码 or
+    the unit number shown on its page; resolved only through the scoped queryset, so
+    a forged or foreign id or code fails."""
 
-    def __init__(self, queryset: QuerySet[Unit], *, multiple: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[Unit],
+        *,
+        multiple: bool,
+        perm: str = "orgs.view_unit",
+        **kwargs: Any,
+    ) -> None:
         self.queryset = queryset
         self.multiple = multiple
-        widget = forms.Textarea(attrs={"rows": 3}) if multiple else forms.TextInput()
-        kwargs.setdefault(
-            "help_text",
-            "填写统一社会信用代码（无代码的填单位编号）"
-            + ("，多个用空格或逗号分隔" if multiple else ""),
+        widget = PickerWidget(
+            "orgs.unit",
+            perm=perm,
+            multiple=multiple,
+            placeholder="输入单位名称或信用代码搜索",
+            labels=self._labels,
         )
+        kwargs.setdefault("help_text", "可多选" if multiple else "")
         super().__init__(widget=widget, **kwargs)
 
-    def prepare_value(self, value: Any) -> str:
-        if not value or isinstance(value, str):
-            return value or ""
-        ids = value if isinstance(value, list | tuple) else [value]
-        ids = [getattr(v, "pk", v) for v in ids]
-        rows = Unit.objects.filter(pk__in=ids).values_list("pk", "credit_code")
-        return " ".join(code or str(pk) for pk, code in rows)
+    def _labels(self, values: list[str]) -> dict[str, str]:
+        ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 12]
+        return {
+            str(pk): name for pk, name in self.queryset.filter(pk__in=ids).values_list("pk", "name")
+        }
+
+    def prepare_value(self, value: Any) -> Any:
+        if not value:
+            return [] if self.multiple else ""
+        items = value if isinstance(value, list | tuple) else [value]
+        ids = [str(getattr(v, "pk", v)) for v in items]
+        return ids if self.multiple else ids[0]
 
     def clean(self, value: Any) -> Any:
-        tokens = [t for t in _TOKEN_SPLIT.split(str(value or "").strip()) if t]
+        items = value if isinstance(value, list | tuple) else [value]
+        tokens = [t for item in items for t in _TOKEN_SPLIT.split(str(item or "").strip()) if t]
         if not tokens:
             if self.required:
-                raise forms.ValidationError("请填写单位")
+                raise forms.ValidationError("请选择单位")
             return [] if self.multiple else None
         if not self.multiple and len(tokens) > 1:
             raise forms.ValidationError("只能填写一个单位")
-        found = []
-        for token in tokens:
+        found: list[Unit] = []
+        for token in dict.fromkeys(tokens):
             code = normalize_credit_code(token)
             if len(code) == 18:
                 lookup: dict[str, Any] = {"credit_code": code}
@@ -94,36 +108,35 @@ class UnitRefField(forms.Field):
 
 
 def unit_field(
-    queryset: QuerySet[Unit], label: str, *, multiple: bool, required: bool = False
+    queryset: QuerySet[Unit],
+    label: str,
+    *,
+    multiple: bool,
+    required: bool = False,
+    perm: str = "orgs.view_unit",
 ) -> forms.Field:
-    """A select for a handful of units, a code box for a district's worth."""
-    if queryset.count() > UNIT_SELECT_LIMIT:
-        return UnitRefField(queryset, multiple=multiple, label=label, required=required)
-    cls = forms.ModelMultipleChoiceField if multiple else forms.ModelChoiceField
-    field = cls(
-        queryset=queryset,
-        label=label,
-        required=required,
-        error_messages={"invalid_choice": OUT_OF_SCOPE.format("单位")},
-    )
-    if multiple:
-        field.help_text = "可多选（按住 Ctrl 或 ⌘）"
-    return field
-
-
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.get_level_display()}）"
+    """A unit picker: a district holds thousands of units, too many for a select
+    (5,000 options took 1.2-2.8 s and 250 KB per form page)."""
+    return UnitRefField(queryset, multiple=multiple, perm=perm, label=label, required=required)
 
 
 def _scoped_choice(
-    queryset: QuerySet[Any], label: str, what: str, required: bool = True
+    queryset: QuerySet[Any],
+    label: str,
+    what: str,
+    required: bool = True,
+    *,
+    widget: PickerWidget | None = None,
 ) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=queryset,
         label=label,
         required=required,
-        error_messages={"invalid_choice": OUT_OF_SCOPE.format(what)},
+        widget=widget,
+        error_messages={
+            "invalid_choice": OUT_OF_SCOPE.format(what),
+            "required": f"请选择{what}",
+        },
     )
 
 
@@ -181,12 +194,17 @@ class UnitForm(forms.Form):
 
     def __init__(self, regions: QuerySet[Region], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = RegionChoiceField(
-            queryset=regions,
-            label="所在区域（社区或楼宇/园区/商圈）",
-            error_messages={"invalid_choice": OUT_OF_SCOPE.format("区域")},
+        self.fields["region"] = _scoped_choice(
+            regions,
+            "所在区域（社区或楼宇/园区/商圈）",
+            "区域",
+            widget=PickerWidget(
+                "orgs.region",
+                perm="orgs.change_unit",
+                params={"levels": "community,area"},
+                placeholder="输入社区、楼宇或园区名称搜索",
+            ),
         )
-        self.fields["region"] = field
 
     def clean_credit_code(self) -> str:
         return _identifier_or_blank(clean_credit_code, self.cleaned_data.get("credit_code"))
@@ -229,14 +247,28 @@ class PartyOrgForm(forms.Form):
             # the tree position is fixed after creation (members and grants hang on the path)
             del self.fields["parent"]
         else:
-            self.fields["parent"] = _scoped_choice(parents, "上级党组织", "上级党组织", False)
+            self.fields["parent"] = _scoped_choice(
+                parents,
+                "上级党组织",
+                "上级党组织",
+                False,
+                widget=PickerWidget(
+                    "orgs.party_org",
+                    perm="orgs.change_partyorg",
+                    params={"parents": "1"},
+                    placeholder="输入上级党组织名称搜索",
+                ),
+            )
             self.fields["parent"].help_text = "不选则为顶层党组织"
-        self.fields["region"] = RegionChoiceField(
-            queryset=regions,
-            label="所在区域",
-            error_messages={"invalid_choice": OUT_OF_SCOPE.format("区域")},
+        self.fields["region"] = _scoped_choice(
+            regions,
+            "所在区域",
+            "区域",
+            widget=PickerWidget("orgs.region", perm="orgs.change_partyorg"),
         )
-        self.fields["covered_units"] = unit_field(units, "覆盖单位", multiple=True)
+        self.fields["covered_units"] = unit_field(
+            units, "覆盖单位", multiple=True, perm="orgs.change_partyorg"
+        )
 
     @staticmethod
     def initial_for(org: PartyOrg) -> dict[str, Any]:
@@ -291,9 +323,22 @@ class MemberForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party_org"] = _scoped_choice(orgs, "所在党组织", "党组织")
+        self.fields["party_org"] = _scoped_choice(
+            orgs,
+            "所在党组织",
+            "党组织",
+            widget=PickerWidget("orgs.party_org", perm="orgs.change_member"),
+        )
         self.fields["workplace_unit"] = unit_field(units, "工作单位", multiple=False)
-        self.fields["residence_community"] = _scoped_choice(communities, "居住社区", "社区", False)
+        self.fields["residence_community"] = _scoped_choice(
+            communities,
+            "居住社区",
+            "社区",
+            False,
+            widget=PickerWidget(
+                "orgs.residence", perm="orgs.change_member", placeholder="输入社区名称搜索"
+            ),
+        )
         if instance is not None:
             # never prefilled: the full numbers leave the server only through unmasking (S9)
             from lianjian.core.masking import mask

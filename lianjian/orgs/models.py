@@ -9,7 +9,28 @@ from django.db import models
 from treebeard.mp_tree import MP_Node
 
 from lianjian.core.fields import EncryptedTextField
-from lianjian.core.models import TimeStampedModel, WorkerJob
+from lianjian.core.models import TimeStampedModel
+from lianjian.core.naturalsort import SORT_KEY_LENGTH, natural_sort_key
+
+
+class NaturalOrderMixin(models.Model):
+    """Siblings listed 第一、第二、…、第十 by `sort_key`, the name's natural key.
+
+    The key follows the name on every save (a single-row invariant); writers that
+    bypass `save()` (bulk inserts) set it with `natural_sort_key` themselves.
+    """
+
+    sort_key = models.CharField("排序键", max_length=SORT_KEY_LENGTH, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_key = natural_sort_key(self.name)  # type: ignore[attr-defined]
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields and "sort_key" not in fields:
+            kwargs["update_fields"] = [*fields, "sort_key"]
+        super().save(*args, **kwargs)
 
 
 class ScopedModel(models.Model):
@@ -36,7 +57,7 @@ class ScopedModel(models.Model):
         abstract = True
 
 
-class Region(MP_Node, TimeStampedModel):
+class Region(NaturalOrderMixin, MP_Node, TimeStampedModel):
     """A node of the region tree: district → street → community, plus non-residential areas.
 
     Buildings, parks and markets hang under a street or a community. Each row
@@ -174,7 +195,7 @@ class Unit(ScopedModel, TimeStampedModel):
 UNIT_DERIVED_FIELDS = frozenset({"member_since", "min_members_since"})
 
 
-class PartyOrg(MP_Node, ScopedModel, TimeStampedModel):
+class PartyOrg(NaturalOrderMixin, MP_Node, ScopedModel, TimeStampedModel):
     """A Party organization; the tree is 党委 → 党总支 → 党支部 → 党小组."""
 
     class Level(models.TextChoices):
@@ -336,125 +357,5 @@ class Member(ScopedModel, TimeStampedModel):
             ),
         ]
 
-    loaded_workplace_unit_id: int | None = None
-
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Member:
-        """Remember the workplace as loaded: moving a member changes the member dates
-        of the unit it leaves as well as of the one it joins."""
-        member = super().from_db(db, field_names, values)
-        member.loaded_workplace_unit_id = member.__dict__.get("workplace_unit_id")
-        return member
-
-
-class JobProgress:
-    """What an import or export job's page shows: finished or not, and how far along."""
-
-    FINAL_STATUSES: frozenset[str]
-    status: str
-    processed_rows: int
-    total_rows: int
-
-    @property
-    def is_done(self) -> bool:
-        return self.status in self.FINAL_STATUSES
-
-    @property
-    def percent(self) -> int:
-        if self.is_done:
-            return 100
-        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
-
-
-class ImportJob(JobProgress, WorkerJob):
-    """One uploaded ledger file and its outcome; large files are processed by a task."""
-
-    class Kind(models.TextChoices):
-        UNITS = "units", "单位"
-        PARTY_ORGS = "party-orgs", "党组织"
-        MEMBERS = "members", "党员"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"  # stored, waiting for the worker
-        RUNNING = "running", "处理中"  # being checked or written
-        SUCCEEDED = "succeeded", "导入成功"  # every row (or every valid row) written at once
-        FAILED = "failed", "导入失败"  # rows had errors (report attached); nothing written
-        REJECTED = "rejected", "文件被拒绝"  # the file itself was refused before parsing
-        # the run broke off (an error, or its worker died); nothing written, the upload
-        # kept for a retry until `EXPORT_KEEP_HOURS` have passed
-        ERROR = "error", "处理出错"
-
-    kind = models.CharField("台账类型", max_length=16, choices=Kind.choices)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
-    )
-    file_name = models.CharField("文件名", max_length=200, blank=True)
-    file_size = models.PositiveIntegerField("文件大小", default=0)
-    # the upload is kept until processed so a worker process can read it
-    content = models.BinaryField(null=True, blank=True)
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
-    created_count = models.PositiveIntegerField("新增", default=0)
-    updated_count = models.PositiveIntegerField("更新", default=0)
-    error_count = models.PositiveIntegerField("错误数", default=0)
-    # the uploader's choice: write the valid rows and skip those with errors
-    valid_only = models.BooleanField("仅导入有效行", default=False)
-    skipped_count = models.PositiveIntegerField("跳过的行数", default=0)
-    message = models.CharField("说明", max_length=500, blank=True)
-    error_report = models.BinaryField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "台账导入任务"
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "-id"], name="orgs_import_user_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.file_name}"
-
-    FINAL_STATUSES = frozenset({"succeeded", "failed", "rejected", "error"})
-
-
-class ExportJob(JobProgress, WorkerJob):
-    """A list export too large for one request, written by the task worker.
-
-    Only masked lists go this way (full personal data is exported in the
-    request, with a row limit); the workbook is kept for its owner for
-    `EXPORT_KEEP_HOURS` and then wiped.
-    """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "导出中"
-        SUCCEEDED = "succeeded", "导出完成"
-        FAILED = "failed", "导出失败"  # an error, or its worker died; the owner may retry
-
-    kind = models.CharField("台账类型", max_length=16, choices=ImportJob.Kind.choices)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
-    )
-    # the list filters as the list page sent them; scope is applied again when the job runs
-    params = models.JSONField("筛选条件", default=dict)
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已导出行数", default=0)
-    message = models.CharField("说明", max_length=500, blank=True)
-    file_name = models.CharField("文件名", max_length=200, blank=True)
-    content = models.BinaryField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "台账导出任务"
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "-id"], name="orgs_export_user_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.file_name}"
-
-    FINAL_STATUSES = frozenset({"succeeded", "failed"})

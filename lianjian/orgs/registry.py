@@ -7,6 +7,8 @@ from typing import Any
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 from lianjian.orgs import cards
+from lianjian.orgs.ledger_kinds import KINDS as LEDGER_KINDS
+from lianjian.orgs.pickers import PICKERS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
 
 _READ = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -22,9 +24,8 @@ def _member_mobile(user: Any) -> str:
 
 def _api_routers() -> list[Any]:
     from lianjian.orgs.api import router
-    from lianjian.orgs.api_ledger import router as ledger_router
 
-    return [router, ledger_router]
+    return [router]
 
 
 REGISTRY = AppRegistry(
@@ -59,12 +60,17 @@ REGISTRY = AppRegistry(
         "orgs.unmask": "查看完整身份证号和手机号",
     },
     nav=(
+        NavEntry(
+            "组织树",
+            "orgs:partyorg_tree",
+            "orgs.view_partyorg",
+            order=19,
+            active_prefixes=("/orgs/party-orgs/tree/", "/orgs/regions/tree/"),
+        ),
         NavEntry("区域", "orgs:region_list", "orgs.view_region", order=20),
         NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
         NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),
         NavEntry("党员", "orgs:member_list", "orgs.view_member", order=23),
-        NavEntry("覆盖统计", "ledger:coverage", "orgs.view_coverage", order=24),
-        NavEntry("台账导入", "ledger:home", "orgs.import", order=25),
     ),
     cards=(
         HomeCard(
@@ -74,11 +80,14 @@ REGISTRY = AppRegistry(
             "orgs.coverage", "组织覆盖率", "orgs.view_coverage", cards.org_coverage, "kpi", 20
         ),
     ),
-    urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
+    urls=(("orgs/", "lianjian.orgs.urls"),),
     api_routers=_api_routers,
-    # what the registries keep and for how long (S17)
     extensions={
+        # what the registries keep and for how long (S17)
         "core.retention": RETENTION_RULES,
+        "core.pickers": PICKERS,
+        # units, Party organizations and members, imported and exported by the ledger
+        "ledger.kinds": LEDGER_KINDS,
         # a member's own mobile reaches them by SMS when they choose it
         "core.user_mobile": [_member_mobile],
     },

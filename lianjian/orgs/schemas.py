@@ -26,7 +26,7 @@ from lianjian.core.schemas import (
     choices_schema,
 )
 from lianjian.core.schemas import ErrorOut as ErrorOut  # shared by every router
-from lianjian.orgs.models import ImportJob, Member, PartyOrg, Region
+from lianjian.orgs.models import Member, PartyOrg, Region
 from lianjian.orgs.models import UnitKind as UnitKindChoice
 
 # ---------------------------------------------------------------- shared
@@ -66,13 +66,6 @@ MemberStatus = TypeAliasType(
 )
 MemberGender = TypeAliasType(
     "MemberGender", Annotated[Member.Gender, LAX, choices_schema(Member.Gender, "MemberGender")]
-)
-LedgerKind = TypeAliasType(
-    "LedgerKind", Annotated[ImportJob.Kind, LAX, choices_schema(ImportJob.Kind, "LedgerKind")]
-)
-ImportStatus = TypeAliasType(
-    "ImportStatus",
-    Annotated[ImportJob.Status, LAX, choices_schema(ImportJob.Status, "ImportStatus")],
 )
 
 # ---------------------------------------------------------------- regions

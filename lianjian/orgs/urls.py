@@ -1,10 +1,18 @@
 from django.urls import path
 
-from lianjian.orgs import views
+from lianjian.orgs import views, views_coverage_pdf, views_tree
 
 app_name = "orgs"
 urlpatterns = [
     path("regions/", views.region_list, name="region_list"),
+    path("regions/tree/", views_tree.region_tree, name="region_tree"),
+    path("regions/<int:pk>/tree/", views_tree.region_tree_children, name="region_tree_children"),
+    path("party-orgs/tree/", views_tree.partyorg_tree, name="partyorg_tree"),
+    path(
+        "party-orgs/<int:pk>/tree/",
+        views_tree.partyorg_tree_children,
+        name="partyorg_tree_children",
+    ),
     path("regions/<int:pk>/", views.region_detail, name="region_detail"),
     path("regions/<int:pk>/children/new/", views.region_create, name="region_create"),
     path("regions/<int:pk>/edit/", views.region_edit, name="region_edit"),
@@ -19,6 +27,7 @@ urlpatterns = [
     path("party-orgs/<int:pk>/", views.partyorg_detail, name="partyorg_detail"),
     path("party-orgs/<int:pk>/edit/", views.partyorg_edit, name="partyorg_edit"),
     path("party-orgs/<int:pk>/deactivate/", views.partyorg_deactivate, name="partyorg_deactivate"),
+    path("coverage/pdf/", views_coverage_pdf.coverage_pdf, name="coverage_pdf"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),

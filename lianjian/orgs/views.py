@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.core.lists import sort_order
 from lianjian.core.masking import mask
 from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
@@ -34,10 +35,27 @@ from lianjian.orgs.forms import (
     UnitForm,
     UnmaskForm,
 )
+from lianjian.orgs.list_filters import org_filter_label, region_filter
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.panels import unit_panels
 from lianjian.orgs.services import RegistryError
 
 PAGE_SIZE = 20
+# sortable columns of the lists (`?sort=name`, `?sort=-name`), each with a tie-breaker
+UNIT_SORTS = {
+    "id": ("id",),
+    "name": ("name", "id"),
+    "kind": ("kind", "id"),
+    "employees": ("employees", "id"),
+    "region": ("region__path", "id"),
+}
+ORG_SORTS = {
+    "tree": ("path",),
+    "name": ("sort_key", "id"),
+    "level": ("level", "sort_key", "id"),
+    "formation": ("formation", "sort_key", "id"),
+    "region": ("region__path", "sort_key", "id"),
+}
 UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
 
 
@@ -208,15 +226,17 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         )
         if limited:
             return limited
-    page = _page(request, selectors.units_filtered(request.user, filters))
+    sort, order = sort_order(request, UNIT_SORTS, "-id")
+    page = _page(request, selectors.units_filtered(request.user, filters).order_by(*order))
     return render(
         request,
         "orgs/unit_list.html",
         {
             "page": page,
+            "sort": sort,
             "filters": filters,
             "kinds": UnitKind.choices,
-            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "region_picker": region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_unit"),
         },
@@ -233,6 +253,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "unit": unit,
             "coverages": coverages,
+            # visits, needs…: sections the apps above orgs contribute (`orgs.panels`)
+            "panels": unit_panels(request, unit),
+            "can_view_orgs": user_has_perm(request.user, "orgs.view_partyorg"),
             "member_count": access.members_visible_to(request.user)
             .filter(workplace_unit=unit, is_active=True)
             .count(),
@@ -308,17 +331,19 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def partyorg_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request, "q", "level", "formation", "org_type", "region")
     filters["active"] = request.GET.get("active", "1")
-    page = _page(request, selectors.party_orgs_filtered(request.user, filters))
+    sort, order = sort_order(request, ORG_SORTS, "tree")
+    page = _page(request, selectors.party_orgs_filtered(request.user, filters).order_by(*order))
     return render(
         request,
         "orgs/partyorg_list.html",
         {
             "page": page,
+            "sort": sort,
             "filters": filters,
             "levels": PartyOrg.Level.choices,
             "formations": PartyOrg.Formation.choices,
             "org_types": PartyOrg.OrgType.choices,
-            "regions": selectors.region_choices(request.user, "orgs.view_region"),
+            "region_picker": region_filter(request, filters["region"]),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_partyorg"),
         },
@@ -438,7 +463,7 @@ NUMBER_IN_URL = "身份证号、手机号不能放在网址中（网址会留在
 def member_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _member_search_redirect(request)
-    filters = _filters(request, "q", "status", "party_org", "floating", "region")
+    filters = _filters(request, "q", "status", "party_org", "org", "floating", "region")
     filters["active"] = request.GET.get("active", "1")
     if selectors.member_query_kind(filters["q"]):
         # a full ID number or mobile in a URL stays in every access log (S13): the
@@ -479,10 +504,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "search_box": search_box,
             "exact_search": exact,
             "statuses": Member.Status.choices,
-            # an <option> needs the id and the name: a district offers a few hundred regions
-            "regions": selectors.region_choices(request.user, "orgs.view_region").only(
-                "id", "name"
-            ),
+            "region_picker": region_filter(request, filters["region"]),
+            "org_filter": org_filter_label(request, filters),
             "querystring_base": querystring_without_page(request),
             "can_change": user_has_perm(request.user, "orgs.change_member"),
         },
@@ -492,7 +515,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def _member_search_redirect(request: HttpRequest) -> HttpResponse:
     """The search form posts, so a typed ID number or mobile never lands in a URL."""
     params = selectors.member_search_params(request.POST.get("q", ""))
-    for key in ("status", "party_org", "floating", "region"):
+    for key in ("status", "party_org", "org", "floating", "region"):
         value = request.POST.get(key, "").strip()
         if value:
             params[key] = value

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from lianjian.core.rates import percent
 from lianjian.needs.access import need_events_visible_to
 from lianjian.needs.selectors import needs_overdue
 from lianjian.orgs import coverage
@@ -69,7 +70,7 @@ def _streets(user: Any, region: Region, today: dt.date) -> list[dict[str, Any]]:
                 "name": child.name,
                 "liangxin": f["liangxin"],
                 "covered": f["liangxin_covered"],
-                "rate": coverage.rate(f["liangxin_covered"], f["liangxin"]),
+                "rate": percent(f["liangxin_covered"], f["liangxin"]),
             }
         )
     return rows
@@ -90,7 +91,7 @@ def _visits(user: Any, today: dt.date) -> dict[str, Any]:
         "visits": report.visits,
         "visited": report.visited,
         "units": report.units,
-        "rate": None if report.rate is None else round(report.rate * 100, 1),
+        "rate": report.rate,  # already a percentage (core.rates)
         "months": [f"{m}月" for m in range(1, today.month + 1)],
         "by_month": [counts.get(m, 0) for m in range(1, today.month + 1)],
     }
@@ -134,7 +135,7 @@ def screen_data(user: Any) -> dict[str, Any] | None:
         "coverage": {
             "liangxin": f["liangxin"],
             "covered": f["liangxin_covered"],
-            "rate": coverage.rate(f["liangxin_covered"], f["liangxin"]),
+            "rate": percent(f["liangxin_covered"], f["liangxin"]),
             "covering_orgs": f["covering_orgs"],
         },
         "streets": _streets(user, region, today),

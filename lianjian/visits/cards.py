@@ -16,7 +16,7 @@ def coverage_this_year(user: Any) -> CardValue:
     """Visited 两新 units / all in scope since 1 January (the coverage page's default)."""
     today = timezone.localdate()
     report = visit_coverage(user, today.replace(month=1, day=1), today)
-    shown = "—" if report.rate is None else f"{report.rate * 100:.1f}%"
+    shown = "—" if report.rate is None else f"{report.rate:.1f}%"
     hint = f"今年已走访 {report.visited} / {report.units} 家两新单位"
     return CardValue(shown, reverse("visits:coverage"), hint)
 

@@ -5,47 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from lianjian.core.identifiers import normalize_credit_code
+from lianjian.core.pickers import PickerWidget
 from lianjian.orgs.models import PartyOrg, Unit
-from lianjian.visits.models import Visit
+from lianjian.visits.models import Cadre, Visit
 
 # the date input takes ISO dates only, whatever the locale formats dates as
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class UnitLookupField(forms.CharField):
-    """A unit named by credit code or (part of) its name, resolved inside the user's scope."""
-
-    def __init__(self, units: QuerySet[Unit], **kwargs: Any) -> None:
-        self.units = units
-        super().__init__(max_length=200, **kwargs)
-
-    def clean(self, value: Any) -> Unit:
-        text = str(super().clean(value) or "").strip()
-        exact = list(
-            self.units.filter(Q(credit_code=normalize_credit_code(text)) | Q(name=text))[:2]
-        )
-        if len(exact) == 1:
-            return exact[0]
-        found = list(self.units.filter(name__icontains=text).order_by("name")[:6])
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise forms.ValidationError("在您的管理范围内找不到该单位")
-        names = "、".join(u.name for u in found[:5])
-        raise forms.ValidationError(f"匹配到多个单位，请填写完整名称或信用代码：{names}")
+def _picked(queryset: QuerySet[Any], label: str, what: str, key: str, **kw: Any) -> Any:
+    """A choice among a scoped queryset, made with a type-ahead picker (`core.pickers`)."""
+    return forms.ModelChoiceField(
+        queryset=queryset,
+        label=label,
+        widget=PickerWidget(key, placeholder=f"输入{what}名称搜索"),
+        error_messages={
+            "invalid_choice": f"在您的管理范围内找不到该{what}",
+            "required": f"请选择{what}",
+        },
+        **kw,
+    )
 
 
 class VisitForm(forms.Form):
-    unit = forms.CharField(label="走访单位")
+    unit: forms.Field = forms.ModelChoiceField(queryset=Unit.objects.none())
     visited_on = forms.DateField(label="走访日期", widget=DATE)
     method = forms.ChoiceField(label="走访方式", choices=Visit.Method.choices)
     visitors = forms.CharField(label="走访人员", max_length=200)
-    cadre = forms.TypedChoiceField(label="走访干部", required=False, coerce=int, empty_value=None)
-    party_org = forms.TypedChoiceField(
-        label="代表党组织", required=False, coerce=int, empty_value=None
+    cadre: forms.Field = forms.ModelChoiceField(queryset=Cadre.objects.none(), required=False)
+    party_org: forms.Field = forms.ModelChoiceField(
+        queryset=PartyOrg.objects.none(), required=False
     )
     findings = forms.CharField(label="走访情况", widget=forms.Textarea(attrs={"rows": 5}))
     follow_up = forms.CharField(
@@ -53,23 +44,34 @@ class VisitForm(forms.Form):
     )
     follow_up_status = forms.ChoiceField(label="跟进状态", choices=Visit.FollowUp.choices)
 
+    field_order = [
+        "unit",
+        "visited_on",
+        "method",
+        "visitors",
+        "cadre",
+        "party_org",
+        "findings",
+        "follow_up",
+        "follow_up_status",
+    ]
+
     def __init__(
         self,
         units: QuerySet[Unit],
-        cadres: list[tuple[int, str]],
+        cadres: QuerySet[Cadre],
         orgs: QuerySet[PartyOrg],
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = UnitLookupField(
-            units, label="走访单位", help_text="单位名称或统一社会信用代码"
+        self.fields["unit"] = _picked(units, "走访单位", "单位", "visits.unit")
+        self.fields["unit"].help_text = "输入单位名称或统一社会信用代码，从列表中选择"
+        self.fields["cadre"] = _picked(cadres, "走访干部", "干部", "visits.cadre", required=False)
+        self.fields["party_org"] = _picked(
+            orgs, "代表党组织", "党组织", "visits.party_org", required=False
         )
-        self.fields["cadre"].choices = [("", "（不指定）"), *cadres]  # type: ignore[attr-defined]
-        self.fields["party_org"].choices = [  # type: ignore[attr-defined]
-            ("", "（不指定）"),
-            *orgs.order_by("path").values_list("pk", "name"),
-        ]
+        self.order_fields(self.field_order)
 
 
 class RaiseNeedForm(forms.Form):
@@ -87,15 +89,14 @@ class FollowUpForm(forms.Form):
 
 class CadreForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    party_org = forms.TypedChoiceField(label="任职党组织", coerce=int)
+    party_org: forms.Field = forms.ModelChoiceField(queryset=PartyOrg.objects.none())
     title = forms.CharField(label="职务", max_length=50)
     since = forms.DateField(label="任职日期", widget=DATE)
 
     def __init__(self, orgs: QuerySet[PartyOrg], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party_org"].choices = list(  # type: ignore[attr-defined]
-            orgs.order_by("path").values_list("pk", "name")
-        )
+        self.fields["party_org"] = _picked(orgs, "任职党组织", "党组织", "visits.party_org")
+        self.order_fields(["name", "party_org", "title", "since"])
 
 
 class PostForm(CadreForm):

@@ -17,6 +17,18 @@ def _api_routers() -> list[Any]:
     return [router]
 
 
+def _pickers() -> list[Any]:
+    from lianjian.visits.pickers import PICKERS
+
+    return PICKERS
+
+
+def _unit_panels() -> list[Any]:
+    from lianjian.visits.panels import PANELS
+
+    return PANELS
+
+
 REGISTRY = AppRegistry(
     label="visits",
     order=300,
@@ -43,4 +55,5 @@ REGISTRY = AppRegistry(
     ),
     urls=(("visits/", "lianjian.visits.urls"),),
     api_routers=_api_routers,
+    extensions={"core.pickers": _pickers(), "orgs.unit_panels": _unit_panels()},
 )

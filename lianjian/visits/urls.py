@@ -6,6 +6,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.visit_list, name="list"),
     path("new/", views.visit_create, name="create"),
+    path("export/", views.visit_export, name="export"),
     path("<int:pk>/", views.visit_detail, name="detail"),
     path("<int:pk>/need/", views.visit_raise_need, name="raise_need"),
     path("<int:pk>/follow-up/", views.visit_follow_up, name="follow_up"),

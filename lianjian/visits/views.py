@@ -13,14 +13,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.core.paging import querystring_without_page
+from lianjian.accounts.requests import AuthenticatedRequest
+from lianjian.core.audit import audit_record
+from lianjian.core.lists import sort_order
+from lianjian.core.paging import in_chunks, querystring_without_page
+from lianjian.core.periods import parse_period
 from lianjian.core.permissions import require_perm, user_has_perm
+from lianjian.core.ratelimit import rate_limited
+from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import party_orgs_visible_to
 from lianjian.visits import access, selectors, services
 from lianjian.visits.forms import CadreForm, FollowUpForm, PostForm, RaiseNeedForm, VisitForm
@@ -34,23 +41,49 @@ def _show_error(form: forms.Form, err: VisitError) -> None:
     form.add_error(err.field if err.field in form.fields else None, err.message)
 
 
-def _period(request: HttpRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[Any, Any, str]:
     try:
-        start, end = selectors.period(request.GET)
+        start, end = parse_period(request.GET)
         return start, end, ""
     except ValueError as exc:
-        start, end = selectors.period({})
+        start, end = parse_period({})
         return start, end, str(exc)
 
 
-@require_perm("visits.view")
-def visit_list(request: HttpRequest) -> HttpResponse:
-    filters = {k: request.GET.get(k, "").strip() for k in ("q", "start", "end", "follow_up_status")}
+VISIT_SORTS = {
+    "date": ("visited_on", "id"),
+    "unit": ("unit__name", "id"),
+    "method": ("method", "id"),
+    "status": ("follow_up_status", "id"),
+}
+VISIT_FILTERS = ("q", "start", "end", "follow_up_status")
+EXPORT_MAX_ROWS = 20_000
+EXPORT_RATE = (10, 60)
+
+
+def _visits(request: AuthenticatedRequest) -> tuple[Any, dict[str, str], str, str]:
+    """The list's rows as filtered and sorted by the query string (page and export)."""
+    filters = {k: request.GET.get(k, "").strip() for k in VISIT_FILTERS}
     error = ""
     try:
         qs = selectors.visits_filtered(request.user, filters)
     except ValueError as exc:
         error, qs = str(exc), Visit.objects.none()
+    unit = request.GET.get("unit", "")
+    if unit:
+        filters["unit"] = unit
+        qs = (
+            qs.filter(unit_id=int(unit))
+            if unit.isascii() and unit.isdigit() and len(unit) < 12
+            else qs.none()
+        )
+    sort, order = sort_order(request, VISIT_SORTS, "-date")
+    return qs.order_by(*order), filters, error, sort
+
+
+@require_perm("visits.view")
+def visit_list(request: AuthenticatedRequest) -> HttpResponse:
+    qs, filters, error, sort = _visits(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -60,19 +93,61 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "error": error,
             "statuses": Visit.FollowUp.choices,
+            "sort": sort,
             "querystring_base": querystring_without_page(request),
             "can_record": user_has_perm(request.user, "visits.record"),
+            "can_view_units": user_has_perm(request.user, "orgs.view_unit"),
         },
     )
 
 
-def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> VisitForm:
-    cadres = list(
-        access.cadres_visible_to(request.user, "visits.record")
-        .filter(is_active=True)
-        .order_by("name")
-        .values_list("pk", "name")
+@require_perm("visits.view")
+def visit_export(request: AuthenticatedRequest) -> HttpResponseBase:
+    """The list as filtered, to Excel (audited); visits hold no ID numbers or mobiles."""
+    limited = rate_limited(request, "visits.export", limit=EXPORT_RATE[0], window=EXPORT_RATE[1])
+    if limited:
+        return limited
+    qs, filters, error, _sort = _visits(request)
+    if error:
+        return render(
+            request, "core/error.html", {"title": "无法导出", "message": error}, status=400
+        )
+    total = qs.count()
+    if total > EXPORT_MAX_ROWS:
+        message = (
+            f"符合条件的走访有 {total} 条，超过单次导出上限 {EXPORT_MAX_ROWS} 条，请缩小日期范围。"
+        )
+        return render(
+            request, "core/error.html", {"title": "无法导出", "message": message}, status=400
+        )
+    audit_record(
+        "export.visits",
+        request=request,
+        object_type="visits.visit",
+        detail={"filters": {k: v for k, v in filters.items() if v}, "rows": total},
     )
+    headers = ["走访日期", "走访单位", "统一社会信用代码", "方式", "走访人员", "走访干部"]
+    headers += ["代表党组织", "走访情况", "跟进事项", "跟进状态"]
+    rows = (
+        [
+            v.visited_on,
+            v.unit.name,
+            v.unit.credit_code or "",
+            v.get_method_display(),
+            v.visitors,
+            v.cadre.name if v.cadre else "",
+            v.party_org.name if v.party_org else "",
+            v.findings,
+            v.follow_up,
+            v.get_follow_up_status_display(),
+        ]
+        for v in in_chunks(qs, 1000)
+    )
+    return xlsx_response("走访台账", headers, rows, stamped("走访台账"))
+
+
+def _visit_form(request: AuthenticatedRequest, data: Any = None, initial: Any = None) -> VisitForm:
+    cadres = access.cadres_visible_to(request.user, "visits.record").filter(is_active=True)
     return VisitForm(
         selectors.unit_choices_for_record(request.user),
         cadres,
@@ -85,20 +160,14 @@ def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> 
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest) -> HttpResponse:
+def visit_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"visited_on": timezone.localdate(), "visitors": request.user.get_username()}
     form = _visit_form(request, request.POST or None, initial)
     if request.method == "POST" and form.is_valid():
+        # the fields' querysets are the user's scope: a chosen row is one they may name
         data = dict(form.cleaned_data)
-        cadre_id, org_id = data.pop("cadre"), data.pop("party_org")
         try:
             visit = services.visit_record(
-                cadre=access.cadres_visible_to(request.user, "visits.record").get(pk=cadre_id)
-                if cadre_id
-                else None,
-                party_org=party_orgs_visible_to(request.user, "visits.record").get(pk=org_id)
-                if org_id
-                else None,
                 actor=request.user,
                 request=request,
                 **data,
@@ -112,7 +181,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record") and (
         access.visits_visible_to(request.user, "visits.record").filter(pk=visit.pk).exists()
@@ -140,7 +209,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_raise_need(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = RaiseNeedForm(request.POST or None, initial={"text": visit.follow_up})
     if request.method == "POST" and form.is_valid():
@@ -162,7 +231,7 @@ def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("visits.record")
-def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_follow_up(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -184,7 +253,7 @@ def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     group = "community" if request.GET.get("group") == "community" else "street"
     report = selectors.visit_coverage(request.user, start, end, group=group)
@@ -196,7 +265,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             {
                 "type": "bar",
                 "name": "走访覆盖率",
-                "data": [round((r.rate or 0) * 100, 1) for r in report.rows],
+                "data": [r.rate or 0 for r in report.rows],
             }
         ],
     }
@@ -208,7 +277,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def cadre_list(request: HttpRequest) -> HttpResponse:
+def cadre_list(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     only_cross = request.GET.get("cross") == "1"
     report = selectors.cross_appointment_report(request.user, start, end, only_cross=only_cross)
@@ -227,14 +296,13 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def cadre_create(request: HttpRequest) -> HttpResponse:
+def cadre_create(request: AuthenticatedRequest) -> HttpResponse:
     orgs = party_orgs_visible_to(request.user, "visits.record").filter(is_active=True)
     form = CadreForm(orgs, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             cadre = services.cadre_create(
-                party_org=orgs.get(pk=data.pop("party_org")),
                 actor=request.user,
                 request=request,
                 **data,
@@ -250,7 +318,7 @@ def cadre_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.view")
 @require_http_methods(["GET", "POST"])
-def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cadre_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The cadre's posts and visits; POST (with visits.record) adds a post."""
     cadre = access.get_cadre_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record")
@@ -264,7 +332,6 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.cadre_post_add(
                     cadre,
-                    party_org=orgs.get(pk=data.pop("party_org")),
                     actor=request.user,
                     request=request,
                     **data,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from lianjian.core.health import database_info
 from lianjian.core.models import ScheduledRun, WorkerHeartbeat
-from lianjian.orgs.models import ExportJob
+from lianjian.ledger.models import ExportJob
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

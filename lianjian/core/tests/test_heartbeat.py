@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from lianjian.core import heartbeat
 from lianjian.core.models import ScheduledRun, WorkerHeartbeat
-from lianjian.orgs.models import ExportJob, ImportJob
+from lianjian.ledger.models import ExportJob, ImportJob
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -122,7 +122,7 @@ def test_the_heartbeat_thread_beats_and_records_a_clean_stop(transactional_db: A
         assert heartbeat.current_worker() == "w-thread"
         first = WorkerHeartbeat.objects.get(name="w-thread")
         assert first.pid == os.getpid() and first.stopped_at is None
-        heartbeat.task_began("lianjian.orgs.tasks.run_export_job", "t1")
+        heartbeat.task_began("lianjian.ledger.tasks.run_export_job", "t1")
         for _ in range(100):
             row = WorkerHeartbeat.objects.get(name="w-thread")
             if row.beat_at > first.beat_at and row.task:
@@ -130,7 +130,7 @@ def test_the_heartbeat_thread_beats_and_records_a_clean_stop(transactional_db: A
             import time
 
             time.sleep(0.05)
-        assert row.beat_at > first.beat_at and row.task == "lianjian.orgs.tasks.run_export_job"
+        assert row.beat_at > first.beat_at and row.task == "lianjian.ledger.tasks.run_export_job"
     finally:
         pulse.stop()
     assert WorkerHeartbeat.objects.get(name="w-thread").stopped_at is not None

@@ -18,11 +18,11 @@ from typing import Any
 
 from django.conf import settings
 
+from lianjian.core.ledger_kinds import Column
+from lianjian.core.normalize import as_header
+from lianjian.ledger.reader import read_ledger
+from lianjian.ledger.safety import LedgerFileError
 from lianjian.needs.calendar.services import NOTE_MAX, DayEntry
-from lianjian.orgs.ledger.columns import Column
-from lianjian.orgs.ledger.normalize import as_header
-from lianjian.orgs.ledger.reader import read_ledger
-from lianjian.orgs.ledger.safety import LedgerFileError
 
 MAX_ROWS = 1000  # about three years of days; a year has at most 366
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -16,10 +16,11 @@ from lianjian.accounts.services import token_create
 from lianjian.core.audit import audit_verify
 from lianjian.core.models import AuditEvent
 from lianjian.core.retention import ANONYMIZED, retention_run
+from lianjian.ledger.models import ImportJob
 from lianjian.needs.models import Need, NeedAttachment, NeedEvent, NeedSummary, Status
 from lianjian.needs.services import need_submit
 from lianjian.orgs.coverage import coverage_report
-from lianjian.orgs.models import ImportJob, Member
+from lianjian.orgs.models import Member
 from lianjian.orgs.selectors import members_filtered
 from lianjian.orgs.services import member_deactivate
 

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lianjian.core.identifiers import id_number_check_char
-from lianjian.orgs.ledger.importer import import_ledger
+from lianjian.ledger.importer import import_ledger
+from lianjian.ledger.tests.ledger_files import xlsx
 from lianjian.orgs.models import Member, Unit
 from lianjian.orgs.services import id_number_index
 from lianjian.orgs.tests.factories import make_id_number, make_mobile
-from lianjian.orgs.tests.ledger_files import xlsx
 from lianjian.orgs.tests.test_views_registry import member_data, unit_data
 
 API = "/api/v1"

@@ -49,7 +49,10 @@ def snapshot() -> dict[str, Any]:
             Member.objects.order_by("pk").values_list("pk", "name", "is_active", "updated_at")
         ),
         "coverage": list(OrgUnitCoverage.objects.order_by("pk").values_list("pk", "until")),
-        "writes": AuditEvent.objects.exclude(action="access.denied").count(),
+        # an export (the coverage PDF) is audited but changes nothing
+        "writes": AuditEvent.objects.exclude(action="access.denied")
+        .exclude(action__startswith="export.")
+        .count(),
     }
 
 
@@ -75,6 +78,11 @@ READ_MATRIX: list[tuple[str, str | None, set[str], set[str]]] = [
     ("member_create", None, REGION_READERS | {"unit_admin"}, set()),
     ("member_edit", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
     ("member_deactivate", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
+    ("partyorg_tree", None, REGION_READERS | {"unit_admin"}, set()),
+    ("partyorg_tree_children", "org_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
+    ("region_tree", None, REGION_READERS, set()),
+    ("region_tree_children", "community_a1", A1_SCOPE, {"secretary_a2"}),
+    ("coverage_pdf", None, REGION_READERS, set()),
 ]
 POST_ONLY = {"member_unmask"}
 
