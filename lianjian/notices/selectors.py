@@ -19,7 +19,7 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.core.permissions import user_grants
 from lianjian.core.registry import extension
-from lianjian.notices.models import Notice, NoticeRead
+from lianjian.notices.models import Notice, NoticeAudience, NoticeRead
 from lianjian.orgs.access import scope_q
 from lianjian.orgs.models import Member, PartyOrg, Region
 
@@ -63,10 +63,35 @@ def orgs_of(user: Any) -> set[int]:
     return ids
 
 
+def _units_of(user: Any) -> set[int]:
+    ids = {g.unit_id for g in user_grants(user) if g.unit_id}
+    member = _member(user)
+    if member is not None and member.workplace_unit_id:
+        ids.add(member.workplace_unit_id)
+    return ids
+
+
 def audience_tokens(user: Any) -> set[str]:
+    """The audience tokens the user belongs to. An item of `notices.audiences` is either a
+    callable `user -> tokens` or a source with `key` and `units(id) -> unit ids` (alliances'
+    `AudienceSource`): its tokens "<key>:<id>" on notices reach the accounts of those units."""
     tokens: set[str] = set()
-    for lookup in extension("notices.audiences"):
-        tokens.update(str(t) for t in lookup(user))
+    units: set[int] | None = None
+    for item in extension("notices.audiences"):
+        if callable(item):
+            tokens.update(str(t) for t in item(user))
+            continue
+        units = _units_of(user) if units is None else units
+        if not units:
+            continue
+        prefix = f"{item.key}:"
+        used = NoticeAudience.objects.filter(token__startswith=prefix).values_list(
+            "token", flat=True
+        )
+        for token in set(used):
+            ident = token.removeprefix(prefix)
+            if ident.isdigit() and units & set(item.units(int(ident))):
+                tokens.add(token)
     return tokens
 
 

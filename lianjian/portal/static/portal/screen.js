@@ -53,9 +53,11 @@
     });
     chart("chart-tree").setOption({
       tooltip: {},
-      series: [{ type: "treemap", data: d.treemap, roam: false, breadcrumb: { show: false }, leafDepth: 2,
-        label: { fontSize: 15 }, upperLabel: { show: true, height: 26, color: "#fff", fontSize: 16 },
-        levels: [{ itemStyle: { borderColor: "#07122b", borderWidth: 4, gapWidth: 4 } }, { itemStyle: { gapWidth: 1 }, colorSaturation: [0.35, 0.6] }] }]
+      // streets first (sized by their units); a street opens to its communities on click
+      series: [{ type: "treemap", data: d.treemap, roam: false, leafDepth: 1, width: "100%", height: "92%", top: 0,
+        breadcrumb: { show: true, bottom: 0, itemStyle: { color: "#1f3d7a", textStyle: { color: "#dce6ff" } } },
+        label: { fontSize: 16, formatter: "{b}\n{c}" },
+        levels: [{ itemStyle: { borderColor: "#07122b", borderWidth: 3, gapWidth: 3 } }, { itemStyle: { gapWidth: 1 }, colorSaturation: [0.35, 0.6] }] }]
     });
     chart("chart-visits").setOption({
       grid: { left: 50, right: 20, top: 20, bottom: 40 },
