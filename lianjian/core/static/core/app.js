@@ -15,3 +15,17 @@
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
 })();
+
+// Forms marked data-confirm ask before they submit (reject, merge, return...);
+// buttons marked data-print open the browser's print dialog. No inline script (CSP).
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
+    if (el) { event.preventDefault(); window.print(); }
+  });
+})();
