@@ -120,9 +120,6 @@ class PublicNeedForm(_NeedForm):
             street.widget.attrs.update(
                 {"hx-get": cascade_url, "hx-target": "#id_region", "hx-trigger": "change"}
             )
-        self.fields["submitter_kind"].widget = forms.RadioSelect(
-            choices=SubmitterKind.choices, attrs={"class": "choices"}
-        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
