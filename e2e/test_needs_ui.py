@@ -49,7 +49,7 @@ def test_dispatcher_sees_only_allowed_actions_dispatches_and_prints(
     # the irreversible ones wait below and ask first: dismissing changes nothing
     page.fill("#rej", "重复提交")
     page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("section.work form[data-confirm] button:has-text(\"不予受理\")")
+    page.click('section.work form[data-confirm] button:has-text("不予受理")')
     page.wait_for_timeout(300)
     assert page.locator("h1 .badge").inner_text().strip() == "已受理"
     status = demo_server.query("SELECT status FROM needs_need WHERE tracking_code = ?", code)
