@@ -91,3 +91,28 @@ def test_page_shows_only_what_may_says(
     assert f"/needs/{need.pk}/accept/" in page and f"/needs/{need.pk}/reply/" in page
     for absent in ("dispatch", "reject", "merge", "close", "callback"):
         assert f"/needs/{need.pk}/{absent}/" not in page, absent
+
+
+def test_the_demo_clock_reaches_every_services_module(
+    world: Any, personas: Any, submit: Any
+) -> None:
+    """One patch of `services.clock.now` times intake, workflow and the tally alike."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lianjian.needs.demo import needs_clock
+    from lianjian.needs.models import NeedEvent, NeedSummary
+
+    moment = timezone.now() - dt.timedelta(days=40)
+    with needs_clock(moment):
+        need = submit()
+        need = S.need_dispatch(
+            need.pk, actor=personas.street_staff, category=world.charity, department=world.civil
+        )
+        S.need_reply(need.pk, actor=personas.dept_handler, reply_text="已处理")
+    times = set(NeedEvent.objects.filter(need=need).values_list("at", flat=True))
+    assert times == {moment}
+    need.refresh_from_db()
+    assert need.dispatched_at == moment and need.replied_at == moment
+    assert NeedSummary.objects.get(need=need).first_replied_at == moment
