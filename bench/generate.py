@@ -43,18 +43,11 @@ def main() -> None:
 
 
 def copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    from django.db import connection
+    """COPY with explicit ids (`core.bulkcopy`), then the id sequence moved past them."""
+    from lianjian.core.bulkcopy import copy_rows, sequence_reset
 
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-        )
+    n = copy_rows(table, columns, rows)
+    sequence_reset(table)
     return n
 
 

@@ -128,16 +128,9 @@ class Layout:
         return row
 
     def copy(self, rows: Iterable[Sequence[Any]]) -> int:
-        from django.db import connection
+        from lianjian.core.bulkcopy import copy_rows
 
-        n = 0
-        with connection.cursor() as cursor:
-            sql = f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as cp:
-                for row in rows:
-                    cp.write_row(row)
-                    n += 1
-        return n
+        return copy_rows(self.table, self.columns, rows)
 
 
 def _reserve_ids(table: str, n: int) -> int:

@@ -212,6 +212,9 @@ INSTALLED_APPS = [
     "lianjian.orgs",
     "lianjian.needs",
     "lianjian.visits",
+    "lianjian.jobs",
+    "lianjian.projects",
+    "lianjian.alliances",
     "lianjian.portal",
 ]
 

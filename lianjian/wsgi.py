@@ -15,8 +15,9 @@ def _settle() -> None:
     cyclic collector's reach.
 
     A loaded worker holds ~190k tracked objects (modules, URL patterns, the API's
-    schemas) that live as long as the process; a full collection walked them all,
-    ~70 ms, inside whichever request triggered it. Frozen, they are never walked.
+    schemas) that live as long as the process; a full collection walked them all
+    inside whichever request triggered it (bench/README.md, fourth session). Frozen,
+    they are never walked.
     """
     _ = get_resolver().reverse_dict  # imports every view module and builds the API
     gc.collect()

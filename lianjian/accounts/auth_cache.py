@@ -1,8 +1,8 @@
 """Who a request is, answered from the shared cache (QUALITY.md P2).
 
 Every API request looked up its bearer token, the token's user and the user's
-grants; every page looked up its user and grants after the session. That was
-two queries and about 2 ms of ORM work, a quarter of a 20-row list request.
+grants; every page looked up its user and grants after the session: two
+queries and their ORM work, a quarter of a 20-row list request (ADR 0004).
 A hit here costs one cache round trip for the entry and the current
 *generation* together.
 
@@ -112,6 +112,12 @@ def on_change(sender: Any, instance: Any = None, **kwargs: Any) -> None:
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and set(update_fields) <= {"last_login", "last_used_at"}:
         return  # a sign-in or a token touch changes nothing anyone may do
+    invalidate_all()
+
+
+def on_places_bulk_written(**payload: object) -> None:
+    """Event `orgs.places_bulk_written`: units, organizations or regions written in bulk
+    sent no `post_save`, and grants read them."""
     invalidate_all()
 
 

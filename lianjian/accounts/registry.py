@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lianjian.accounts import auth_cache
 from lianjian.accounts.retention import RULES as RETENTION_RULES
 from lianjian.core.registry import AppRegistry, NavEntry
 from lianjian.core.roles import Role
@@ -34,4 +35,6 @@ REGISTRY = AppRegistry(
     urls=(("accounts/", "lianjian.accounts.urls"),),
     # dead API tokens (S17)
     extensions={"core.retention": RETENTION_RULES},
+    # bulk writes of the places grants read send no signal (ADR 0004)
+    subscriptions={"orgs.places_bulk_written": auth_cache.on_places_bulk_written},
 )

@@ -86,6 +86,22 @@ class PeopleFactory:
         return dt.date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
 
 
+@dataclass(frozen=True)
+class DemoFigure:
+    """A seed figure an app's demo reproduces (extension point `"portal.demo_figures"`).
+
+    `read()` reads it back from the built demo through the app's own report, as
+    the demo login `username` sees it, never from the builder's counters; the
+    portal's demo test builds the default demo once and compares every
+    declared figure with `expected`.
+    """
+
+    key: str
+    label: str
+    expected: Any
+    read: Callable[[], Any]
+
+
 @dataclass
 class DemoLogin:
     username: str

@@ -17,9 +17,10 @@ def gc_paused() -> Iterator[None]:
     """No cyclic collection inside the block; reference counting still frees everything.
 
     A full collection walks every tracked object alive at that moment, so inside
-    work holding many of them it costs in proportion: 3–6 s of a 100k-row import
-    (a million cells), ~30 ms of a past-date needs statistic (~66k folded rows
-    and states). The objects are gone once the block ends, so a collection that
+    work holding many of them it costs in proportion: seconds of a 100k-row import
+    (a million cells), a visible share of a past-date needs statistic (~66k folded
+    rows and states; bench/README.md, fourth session). The objects are gone once the
+    block ends, so a collection that
     runs later is cheap. Counted, so overlapping blocks on several threads keep
     it paused until the last one ends.
     """

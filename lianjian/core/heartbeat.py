@@ -359,6 +359,16 @@ class Schedule:
 _SCHEDULES: dict[str, Schedule] = {}
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A periodic task an app contributes to `lianjian start` (extension point
+    `"core.periodic"`): `enqueue()` queues it every `every_seconds`."""
+
+    name: str
+    every_seconds: int
+    enqueue: Callable[[], Any]
+
+
 def register_schedule(name: str, label: str, every_seconds: int) -> None:
     _SCHEDULES[name] = Schedule(label, every_seconds)
 

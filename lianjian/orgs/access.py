@@ -29,9 +29,30 @@ LEVEL_FIELD = {
 NOTHING = Q(pk__in=[])
 
 
+# One grant as a statement sees it: its kind, the place's id, and what the filter reads
+# of the place besides its id (a region's level, a Party organization's path).
+ScopePlace = tuple[str, int, str]
+# every grant of a user carrying one permission, sorted: hashable, so statements
+# compiled for a scope can be cached by it (a `Q` holding a subquery never compares equal)
+ScopeKey = tuple[ScopePlace, ...]
+
+
 def region_grant_q(region: Region, prefix: str = "") -> Q:
     """Rows located anywhere in `region`'s subtree, for a table with ancestor ids."""
     return Q(**{prefix + LEVEL_FIELD[Region.Level(region.level)]: region.pk})
+
+
+def scope_key(user: Any, perm: str) -> ScopeKey:
+    """The grants of `user` whose role carries `perm`, as plain values (see `ScopeKey`)."""
+    places: set[ScopePlace] = set()
+    for grant in grants_with_perm(user, perm):
+        if grant.region_id:
+            places.add(("region", grant.region_id, str(grant.region.level)))
+        elif grant.party_org_id:
+            places.add(("party_org", grant.party_org_id, grant.party_org.path))
+        elif grant.unit_id:
+            places.add(("unit", grant.unit_id, ""))
+    return tuple(sorted(places))
 
 
 def scope_q(
@@ -49,14 +70,42 @@ def scope_q(
     prefix; unit grants match `unit_field`. A grant kind the table cannot
     express contributes nothing: deny by default.
     """
+    return key_scope_q(
+        scope_key(user, perm), prefix=prefix, org_path_field=org_path_field, unit_field=unit_field
+    )
+
+
+def key_scope_q(
+    key: ScopeKey,
+    *,
+    prefix: str = "",
+    org_path_field: str | None = None,
+    unit_field: str | None = None,
+) -> Q:
+    """`scope_q` from a `scope_key`."""
     q = NOTHING
-    for grant in grants_with_perm(user, perm):
-        if grant.region_id:
-            q |= region_grant_q(grant.region, prefix)
-        elif grant.party_org_id and org_path_field:
-            q |= Q(**{org_path_field + "__startswith": grant.party_org.path})
-        elif grant.unit_id and unit_field:
-            q |= Q(**{unit_field: grant.unit_id})
+    for kind, pk, detail in key:
+        if kind == "region":
+            q |= Q(**{prefix + LEVEL_FIELD[Region.Level(detail)]: pk})
+        elif kind == "party_org" and org_path_field:
+            q |= Q(**{org_path_field + "__startswith": detail})
+        elif kind == "unit" and unit_field:
+            q |= Q(**{unit_field: pk})
+    return q
+
+
+def party_org_reach_q(key: ScopeKey, unit_field: str) -> Q:
+    """The one Party-organization reach rule: a Party-organization grant reaches the units
+    that an organization of its subtree covers now (a live `OrgUnitCoverage` link).
+    `unit_field` names the table's unit; rows filed under the subtree itself are
+    `key_scope_q`'s `org_path_field` term."""
+    q = NOTHING
+    for kind, _, path in key:
+        if kind == "party_org":
+            covered = OrgUnitCoverage.objects.filter(
+                party_org__path__startswith=path, until__isnull=True
+            ).values("unit_id")
+            q |= Q(**{unit_field + "__in": covered})
     return q
 
 
@@ -93,15 +142,13 @@ def residence_regions_for(user: Any, perm: str = "orgs.change_member") -> QueryS
 
 
 def unit_scope_q(user: Any, perm: str = "orgs.view_unit") -> Q:
-    """The units filter of `units_visible_to`, for statements compiled once per scope."""
-    q = scope_q(user, perm, unit_field="pk")
-    for grant in grants_with_perm(user, perm):
-        if grant.party_org_id:
-            covered = OrgUnitCoverage.objects.filter(
-                party_org__path__startswith=grant.party_org.path, until__isnull=True
-            ).values("unit_id")
-            q |= Q(pk__in=covered)
-    return q
+    """The units filter of `units_visible_to`."""
+    return key_unit_scope_q(scope_key(user, perm))
+
+
+def key_unit_scope_q(key: ScopeKey) -> Q:
+    """`unit_scope_q` from a `scope_key`, for statements compiled once per scope."""
+    return key_scope_q(key, unit_field="pk") | party_org_reach_q(key, "pk")
 
 
 def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:

@@ -7,11 +7,9 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from lianjian.core.heartbeat import register_job_kind
-        from lianjian.orgs import signals
         from lianjian.orgs.ledger.export_jobs import EXPORT_JOBS
         from lianjian.orgs.ledger.jobs import IMPORT_JOBS
 
-        signals.connect()
         # import and export jobs: failed by the reaper when their worker dies
         register_job_kind("import", IMPORT_JOBS)
         register_job_kind("export", EXPORT_JOBS)

@@ -23,6 +23,7 @@ from django.db import transaction
 from lianjian.core.audit import audit_record
 from lianjian.core.demo import DemoContext
 from lianjian.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from lianjian.orgs import events
 from lianjian.orgs.coverage import region_figures
 from lianjian.orgs.models import (
     LIANGXIN_KINDS,
@@ -254,6 +255,9 @@ def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, in
         for item in group
     ]
     OrgUnitCoverage.objects.bulk_create(links, batch_size=2000)
+    # bulk writes send no post_save: the auth cache learns of them here (ADR 0004)
+    events.places_bulk_written("orgs.unit", len(units))
+    events.places_bulk_written("orgs.partyorg", len(orgs) + 1)
     created = {
         "streets": len(streets),
         "units": len(units),

@@ -34,8 +34,9 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
-# Above this many in-scope units a <select> is too heavy to render (5,000 units took
-# 1.2-2.8 s and 250 KB per form page); units are then entered by credit code or number.
+# Above this many in-scope units a <select> is too heavy to render (every option is
+# sent and drawn on each form page: bench/README.md); units are then entered by credit
+# code or number.
 UNIT_SELECT_LIMIT = 300
 _TOKEN_SPLIT = re.compile(r"[\s,，、;；]+")
 

@@ -336,18 +336,8 @@ class Member(ScopedModel, TimeStampedModel):
             ),
         ]
 
-    loaded_workplace_unit_id: int | None = None
-
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Member:
-        """Remember the workplace as loaded: moving a member changes the member dates
-        of the unit it leaves as well as of the one it joins."""
-        member = super().from_db(db, field_names, values)
-        member.loaded_workplace_unit_id = member.__dict__.get("workplace_unit_id")
-        return member
 
 
 class JobProgress:

@@ -153,7 +153,8 @@ def members_filtered(
 
 
 # How far past the current page a member list counts: a district admin at city
-# scale sees 250k members, and counting them all cost ~1 s per list request
+# scale sees 250k members, and counting them all on every list request cost more
+# than the page itself (bench/README.md, "Member list")
 MEMBER_COUNT_AHEAD = COUNT_AHEAD
 
 
@@ -196,7 +197,7 @@ def member_list_page(
     members by primary key. Asked for whole rows under a district's scope,
     PostgreSQL walked the primary key backwards and filtered, expecting the
     district's members to be spread evenly; at city scale a district whose
-    members are the oldest ids made it read 2.25M rows (~1 s). Asked for the
+    members are the oldest ids made it read 2.25M rows (bench/README.md). Asked for the
     ids alone, it reads the partial index of live members per ancestor
     (`orgs_mem_*_live_idx`) and nothing else.
     """

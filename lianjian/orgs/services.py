@@ -8,16 +8,15 @@ writes an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from lianjian.core import crypto
+from lianjian.core import bulkcopy, crypto
 from lianjian.core.audit import audit_record
 from lianjian.core.identifiers import (
     birth_date_from_id,
@@ -30,7 +29,7 @@ from lianjian.core.identifiers import (
     normalize_identifier,
     normalize_mobile,
 )
-from lianjian.orgs import validation
+from lianjian.orgs import events, validation
 from lianjian.orgs.models import (
     VIOLATION_MIN_MEMBERS,
     Member,
@@ -462,6 +461,8 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
 
 # a member with no join date counts on every date (as `coverage.member_q` counts it)
 ALWAYS = dt.date.min
+# the member fields its unit's member dates depend on
+MEMBER_DATE_FIELDS = frozenset({"workplace_unit", "joined_on", "is_active"})
 _REFRESH_BATCH = 5000
 
 
@@ -470,8 +471,9 @@ def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> i
     (every unit when `unit_ids` is None); returns the number of units updated.
 
     Always from scratch, so refreshing a unit too many is harmless and a missed one is
-    the only possible error: single member saves and deletes refresh through the signals
-    in `orgs.signals`, bulk writes call this for every unit a member left or joined.
+    the only possible error. Every member service calls it for the units a member left
+    or joined (ADR 0010: explicit calls, no signal); a write around the services (SQL by
+    hand, a restore) is repaired by `lianjian refresh_member_dates`.
     """
     on = Coalesce("joined_on", Value(ALWAYS))
     joined = (
@@ -512,6 +514,7 @@ def member_create(*, actor: Any = None, **data: Any) -> Member:
             member.save()
     except IntegrityError as exc:
         raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    unit_member_dates_refresh([member.workplace_unit_id])
     audit_record("member.create", user=actor, obj=member)
     return member
 
@@ -522,6 +525,7 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
     changed = sorted(
         k for k, v in clean.items() if getattr(member, k) != v and not k.endswith("_index")
     )
+    left = member.workplace_unit_id
     for key, value in clean.items():
         setattr(member, key, value)
     if "party_org" in clean:
@@ -532,6 +536,8 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
             member.save()
     except IntegrityError as exc:
         raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+    if MEMBER_DATE_FIELDS & set(changed):  # a move changes the dates of both units
+        unit_member_dates_refresh([left, member.workplace_unit_id])
     audit_record("member.update", user=actor, obj=member, detail={"fields": changed})
     return member
 
@@ -540,6 +546,7 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
 def member_deactivate(member: Member, *, actor: Any = None, reason: str = "") -> Member:
     member.is_active = False
     member.save(update_fields=["is_active", "updated_at"])
+    unit_member_dates_refresh([member.workplace_unit_id])
     audit_record("member.deactivate", user=actor, obj=member, detail={"reason": reason[:200]})
     return member
 
@@ -600,64 +607,32 @@ def _check_unit_values(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.date):  # dates and aware datetimes
-        return value.isoformat()
-    return str(value)
-
-
 def _insert_units(cleans: list[dict[str, Any]]) -> None:
-    """Insert checked unit values: COPY on PostgreSQL, `bulk_create` elsewhere.
-
-    At 100k rows `bulk_create` spent ~11 s compiling per-value SQL and building
-    model instances; COPY of the same values, formatted here, takes ~1 s. Unit's
-    columns are plain types (text, integers, booleans, dates, foreign-key ids);
-    the unique constraints still apply and surface as Django's IntegrityError.
-    """
-    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
-    if connection.vendor != "postgresql":
+    """Insert checked unit values: COPY on PostgreSQL (`core.bulkcopy`), `bulk_create`
+    elsewhere. At 100k rows `bulk_create` spends most of an import compiling per-value
+    SQL and building model instances (bench/README.md has the figures); Unit's columns
+    are plain types, so COPY takes the values as they are."""
+    if connection.vendor != bulkcopy.COPY_VENDOR:
         Unit.objects.bulk_create([Unit(**clean) for clean in cleans], batch_size=BULK_BATCH)
         return
-    now = timezone.now()
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:
-            defaults[f.attname] = None
+    fields = [f for f in Unit._meta.concrete_fields if not f.primary_key]
+    defaults = bulkcopy.model_defaults(Unit)
     names = [(f.attname, f.name if f.is_relation else None) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(Unit._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            for start in range(0, len(cleans), BULK_BATCH):
-                lines = []
-                for clean in cleans[start : start + BULK_BATCH]:
-                    values = []
-                    for attname, relation in names:
-                        if attname in clean:
-                            value = clean[attname]
-                        elif relation is not None and relation in clean:
-                            value = clean[relation].pk if clean[relation] is not None else None
-                        else:
-                            value = clean.get(attname, defaults[attname])
-                        values.append(_copy_text(value))
-                    lines.append("\t".join(values))
-                copy.write("\n".join(lines) + "\n")
+
+    def rows() -> Iterator[list[Any]]:
+        for clean in cleans:
+            row = []
+            for attname, relation in names:
+                if attname in clean:
+                    value = clean[attname]
+                elif relation is not None and relation in clean:
+                    value = clean[relation].pk if clean[relation] is not None else None
+                else:
+                    value = defaults[attname]
+                row.append(value)
+            yield row
+
+    bulkcopy.copy_rows(Unit._meta.db_table, [f.column for f in fields], rows())
 
 
 @transaction.atomic
@@ -703,6 +678,8 @@ def unit_bulk_upsert(
                 )
     except IntegrityError as exc:
         raise RegistryError("统一社会信用代码已被其他单位使用", "credit_code") from exc
+    if new_units or (touched and changed_fields):  # no post_save was sent (ADR 0004)
+        events.places_bulk_written("orgs.unit", len(new_units) + len(touched))
     audit_record(
         "unit.import",
         user=actor,

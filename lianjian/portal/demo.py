@@ -18,13 +18,16 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.services import grant_add
+from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
 from lianjian.core.roles import Role
+from lianjian.jobs import demo as jobs_demo
 from lianjian.needs import demo as needs_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
+from lianjian.projects import demo as projects_demo
 from lianjian.visits import demo as visits_demo
 
 DEMO_USER_PREFIX = "demo_"
@@ -71,8 +74,11 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("needs", needs_demo.build),
     ("logins", _base_logins),
     ("visits", visits_demo.build),
+    ("projects", projects_demo.build),
     ("needs.work", needs_demo.build_work),
+    ("alliances", alliances_demo.build),
     ("ledger", coverage_demo.build),
+    ("jobs", jobs_demo.build),
 ]
 
 

@@ -2,7 +2,8 @@
 
 A visit is seen where its unit lies (region grants), by the unit itself (unit
 grants) and by the Party organizations covering the unit or named on the
-visit (organization grants), the same reach `units_visible_to` gives.
+visit (organization grants): the reach rule of `orgs.access.party_org_reach_q`, the
+same `units_visible_to` applies.
 """
 
 from __future__ import annotations
@@ -11,21 +12,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from lianjian.core.permissions import grants_with_perm
-from lianjian.orgs.access import get_in_scope, scope_q
-from lianjian.orgs.models import OrgUnitCoverage
+from lianjian.orgs.access import get_in_scope, key_scope_q, party_org_reach_q, scope_key, scope_q
 from lianjian.visits.models import Cadre, CadrePost, Visit
 
 
 def visit_scope_q(user: Any, perm: str = "visits.view") -> Q:
-    q = scope_q(user, perm, org_path_field="party_org__path", unit_field="unit_id")
-    for grant in grants_with_perm(user, perm):
-        if grant.party_org_id:
-            covered = OrgUnitCoverage.objects.filter(
-                party_org__path__startswith=grant.party_org.path, until__isnull=True
-            ).values("unit_id")
-            q |= Q(unit_id__in=covered)
-    return q
+    key = scope_key(user, perm)
+    q = key_scope_q(key, org_path_field="party_org__path", unit_field="unit_id")
+    return q | party_org_reach_q(key, "unit_id")
 
 
 def visits_visible_to(user: Any, perm: str = "visits.view") -> QuerySet[Visit]:

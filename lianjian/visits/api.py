@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from typing_extensions import TypeAliasType
 
+from lianjian.core.periods import parse_period
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import (
     LAX,
@@ -129,7 +130,7 @@ class CoverageRowOut(Schema):
     name: str
     units: int
     visited: int
-    rate: float | None
+    rate: float | None = Field(description="走访覆盖率（百分比，保留一位小数；无单位时为 null）")
 
 
 class CoverageOut(Schema):
@@ -138,7 +139,7 @@ class CoverageOut(Schema):
     units: int
     visited: int
     visits: int
-    rate: float | None
+    rate: float | None = Field(description="走访覆盖率（百分比，保留一位小数；无单位时为 null）")
     rows: list[CoverageRowOut]
 
 
@@ -181,7 +182,7 @@ class CrossOut(Schema):
 
 def _period(query: PeriodQuery) -> tuple[dt.date, dt.date]:
     try:
-        return selectors.period({"start": query.start, "end": query.end})
+        return parse_period({"start": query.start, "end": query.end})
     except ValueError as exc:
         raise HttpError(400, str(exc)) from None
 

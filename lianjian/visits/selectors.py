@@ -13,34 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
+from lianjian.core.periods import parse_day
+from lianjian.core.rates import percent
 from lianjian.orgs.access import LEVEL_FIELD, party_orgs_visible_to, units_visible_to
 from lianjian.orgs.models import LIANGXIN_KINDS, PartyOrg, Region, Unit
 from lianjian.visits.access import cadres_visible_to, posts_visible_to, visits_visible_to
 from lianjian.visits.models import Cadre, CadrePost, Visit, VisitNeed
-
-
-def parse_date(value: Any, label: str) -> dt.date | None:
-    """`YYYY-MM-DD`, or None when empty; a malformed date raises ValueError in Chinese."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{label}格式应为 YYYY-MM-DD") from None
-
-
-def period(params: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
-    """The reporting period from `start`/`end`; defaults to this year up to today."""
-    today = timezone.localdate()
-    start = parse_date(params.get("start"), "开始日期") or today.replace(month=1, day=1)
-    end = parse_date(params.get("end"), "结束日期") or today
-    if start > end:
-        raise ValueError("开始日期不能晚于结束日期")
-    return start, end
 
 
 def _within_region(qs: QuerySet[Any], region: Region | None) -> QuerySet[Any]:
@@ -54,8 +33,8 @@ def visits_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Visit]:
     if params.get("q"):
         text = str(params["q"]).strip()
         qs = qs.filter(Q(unit__name__icontains=text) | Q(visitors__icontains=text))
-    start = parse_date(params.get("start"), "开始日期")
-    end = parse_date(params.get("end"), "结束日期")
+    start = parse_day(params.get("start"), "开始日期")
+    end = parse_day(params.get("end"), "结束日期")
     if start:
         qs = qs.filter(visited_on__gte=start)
     if end:
@@ -84,7 +63,7 @@ class CoverageRow:
 
     @property
     def rate(self) -> float | None:
-        return round(self.visited / self.units, 4) if self.units else None
+        return percent(self.visited, self.units)
 
 
 @dataclass
@@ -98,7 +77,7 @@ class Coverage:
 
     @property
     def rate(self) -> float | None:
-        return round(self.visited / self.units, 4) if self.units else None
+        return percent(self.visited, self.units)
 
 
 def visit_coverage(

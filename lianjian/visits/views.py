@@ -13,13 +13,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.periods import parse_period
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.access import party_orgs_visible_to
 from lianjian.visits import access, selectors, services
@@ -34,17 +36,17 @@ def _show_error(form: forms.Form, err: VisitError) -> None:
     form.add_error(err.field if err.field in form.fields else None, err.message)
 
 
-def _period(request: HttpRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[Any, Any, str]:
     try:
-        start, end = selectors.period(request.GET)
+        start, end = parse_period(request.GET)
         return start, end, ""
     except ValueError as exc:
-        start, end = selectors.period({})
+        start, end = parse_period({})
         return start, end, str(exc)
 
 
 @require_perm("visits.view")
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "start", "end", "follow_up_status")}
     error = ""
     try:
@@ -66,7 +68,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> VisitForm:
+def _visit_form(request: AuthenticatedRequest, data: Any = None, initial: Any = None) -> VisitForm:
     cadres = list(
         access.cadres_visible_to(request.user, "visits.record")
         .filter(is_active=True)
@@ -85,7 +87,7 @@ def _visit_form(request: HttpRequest, data: Any = None, initial: Any = None) -> 
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest) -> HttpResponse:
+def visit_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"visited_on": timezone.localdate(), "visitors": request.user.get_username()}
     form = _visit_form(request, request.POST or None, initial)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +114,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record") and (
         access.visits_visible_to(request.user, "visits.record").filter(pk=visit.pk).exists()
@@ -140,7 +142,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_raise_need(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = RaiseNeedForm(request.POST or None, initial={"text": visit.follow_up})
     if request.method == "POST" and form.is_valid():
@@ -162,7 +164,7 @@ def visit_raise_need(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("visits.record")
-def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_follow_up(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = access.get_visit_for_user(request.user, pk, "visits.record", request=request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -184,7 +186,7 @@ def visit_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     group = "community" if request.GET.get("group") == "community" else "street"
     report = selectors.visit_coverage(request.user, start, end, group=group)
@@ -196,7 +198,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             {
                 "type": "bar",
                 "name": "走访覆盖率",
-                "data": [round((r.rate or 0) * 100, 1) for r in report.rows],
+                "data": [r.rate or 0 for r in report.rows],
             }
         ],
     }
@@ -208,7 +210,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("visits.view")
-def cadre_list(request: HttpRequest) -> HttpResponse:
+def cadre_list(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     only_cross = request.GET.get("cross") == "1"
     report = selectors.cross_appointment_report(request.user, start, end, only_cross=only_cross)
@@ -227,7 +229,7 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.record")
 @require_http_methods(["GET", "POST"])
-def cadre_create(request: HttpRequest) -> HttpResponse:
+def cadre_create(request: AuthenticatedRequest) -> HttpResponse:
     orgs = party_orgs_visible_to(request.user, "visits.record").filter(is_active=True)
     form = CadreForm(orgs, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -250,7 +252,7 @@ def cadre_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("visits.view")
 @require_http_methods(["GET", "POST"])
-def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cadre_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The cadre's posts and visits; POST (with visits.record) adds a post."""
     cadre = access.get_cadre_for_user(request.user, pk, request=request)
     can_record = user_has_perm(request.user, "visits.record")

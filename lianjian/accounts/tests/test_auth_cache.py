@@ -46,7 +46,8 @@ def test_a_hit_reads_no_token_user_or_grant(personas, tree, cached, django_asser
         again = token_user(key)
         assert again == personas.street_staff
         # the grants came with it: scope needs no query to know the user's subtree
-        assert [g.region_id for g in again._lianjian_grants] == [tree.street_a.pk]
+        grants = getattr(again, "_lianjian_grants", None)
+        assert [g.region_id for g in grants or ()] == [tree.street_a.pk]
 
 
 def test_off_by_default_without_redis(personas, settings, django_assert_num_queries):
@@ -111,6 +112,25 @@ def test_a_moved_party_org_is_seen_at_once(personas, tree, cached):
     tree.org_building.save(update_fields=["name"])
     entry, _ = auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))
     assert entry is None
+
+
+@pytest.mark.parametrize("write", ["update", "create"])
+def test_a_unit_import_invalidates_at_once(personas, tree, cached, write):
+    """ADR 0004: bulk writes of units (`bulk_update`, COPY) send no post_save, yet grants
+    read a unit's region; `unit_bulk_upsert` must still end every cached entry."""
+    from lianjian.orgs.models import Unit, UnitKind
+    from lianjian.orgs.services import unit_bulk_upsert
+
+    key = token_create(personas.street_staff, "sync")
+    assert token_user(key) is not None
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is not None
+    if write == "update":
+        moved = Unit.objects.get(pk=tree.unit_a1.pk)
+        assert unit_bulk_upsert([], [(moved, {"region": tree.community_a2})]) == (0, 1)
+    else:
+        new = {"name": "导入企业", "kind": UnitKind.PRIVATE_ENTERPRISE, "region": tree.community_a1}
+        assert unit_bulk_upsert([new], []) == (1, 0)
+    assert auth_cache.lookup(auth_cache.token_key(auth_cache_key(key)))[0] is None
 
 
 def test_invalidation_repeats_at_commit(personas, cached, django_capture_on_commit_callbacks):

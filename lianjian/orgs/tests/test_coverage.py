@@ -313,3 +313,30 @@ def test_statements_compiled_once_per_scope_and_run_for_any_date(
     # another scope (a street's staff) compiles its own
     coverage.figures(personas.street_staff, tree.street_a, TODAY)
     assert coverage._tally_statement.cache_info().misses == 2
+
+
+def test_a_party_organization_grant_reuses_its_compiled_statements(tree: Any) -> None:
+    """The statements are cached by the grants' kinds and ids (`access.scope_key`): a
+    Party-organization grant, whose filter holds a subquery of the covered units (a `Q`
+    that never equals the next request's), must hit as a region grant does."""
+    from lianjian.accounts.models import User
+    from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
+
+    user = User.objects.create(username="org_secretary", display_name="楼宇党支部书记")
+    grant_add(user, Role.COMMUNITY_SECRETARY, party_org=tree.org_building)
+    coverage._tally_statement.cache_clear()
+    coverage._report_statement.cache_clear()
+    first = coverage.figures(user, tree.district, TODAY)
+    report = coverage.coverage_report(user, tree.district, TODAY)
+    for _ in range(2):  # later requests: the same grants, loaded afresh
+        again = User.objects.get(pk=user.pk)
+        assert coverage.figures(again, tree.district, TODAY) == first
+        again_report = coverage.coverage_report(again, tree.district, TODAY)
+        assert again_report["figures"] == report["figures"]
+    assert coverage._tally_statement.cache_info().misses == 1
+    assert coverage._report_statement.cache_info().misses == 1
+    # the organization reaches the unit it covers, and the list behind the figure agrees
+    listed = coverage.figure_units(again, tree.district, TODAY, "liangxin_covered")
+    assert set(listed.values_list("pk", flat=True)) == {tree.unit_building.pk}
+    assert first["liangxin_covered"] == 1

@@ -58,14 +58,22 @@ def test_single_writes_keep_the_dates(tree: Any) -> None:
     member_deactivate(Member.objects.get(pk=third.pk))
     assert_dates_true()
 
-    loaded = Member.objects.get(pk=first.pk)  # a plain save, outside the services
-    loaded.workplace_unit = b
-    loaded.save()
-    assert_dates_true()
-    Member.objects.get(pk=first.pk).delete()
+    member_update(Member.objects.get(pk=first.pk), workplace_unit=b)  # a freshly loaded row
     assert_dates_true()
     b.refresh_from_db()
-    assert b.member_since is None
+    assert b.member_since == D(2016, 1, 1)
+
+
+def test_a_write_around_the_services_waits_for_the_repair(tree: Any) -> None:
+    """No signal keeps the dates (ADR 0010): a plain save or delete leaves them as they
+    were until `unit_member_dates_refresh` (or `lianjian refresh_member_dates`) runs."""
+    unit = make_unit(tree.community_a1, "甲公司")
+    member = make_member(tree.org_a1, workplace_unit=unit, joined_on=D(2019, 5, 1))
+    Member.objects.get(pk=member.pk).delete()
+    unit.refresh_from_db()
+    assert unit.member_since == D(2019, 5, 1)
+    assert unit_member_dates_refresh([unit.pk]) == 1
+    assert_dates_true()
 
 
 def test_import_moves_and_creates_keep_the_dates(tree: Any) -> None:
@@ -138,16 +146,16 @@ def test_refresh_command_repairs_rows_written_around_the_services(tree: Any) -> 
     assert_dates_true()
 
 
-def test_a_save_of_unrelated_fields_leaves_the_units_alone(
-    tree: Any, django_assert_num_queries: Any
-) -> None:
+def test_an_edit_of_unrelated_fields_leaves_the_units_alone(tree: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     unit = make_unit(tree.community_a1, "甲公司")
     member = make_member(tree.org_a1, workplace_unit=unit, joined_on=D(2018, 1, 1))
-    member.floating_to = "江苏省南京市"
-    with django_assert_num_queries(1):  # the member's own UPDATE, no unit refresh
-        member.save(update_fields=["floating_to"])
-    member.is_active = False
-    member.save(update_fields=["is_active"])
+    with CaptureQueriesContext(connection) as queries:
+        member_update(member, floating_to="江苏省南京市", is_floating=True)
+    assert not [q for q in queries if 'UPDATE "orgs_unit"' in q["sql"]]  # no unit refresh
+    member_deactivate(member)
     unit.refresh_from_db()
     assert unit.member_since is None
 

@@ -30,6 +30,7 @@ from lianjian.accounts.models import Grant, User
 from lianjian.core.audit import audit_verify
 from lianjian.core.demo import PeopleFactory
 from lianjian.core.models import AuditEvent
+from lianjian.core.registry import extension
 from lianjian.core.validators import is_valid_credit_code, is_valid_id_number
 from lianjian.orgs.access import members_visible_to
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
@@ -218,7 +219,7 @@ def test_the_default_demo_shows_every_seed_figure_at_once(default_demo: Built) -
         },
         "changning_streets": CHANGNING_STREETS,
         "changning_page_covering_orgs": "837",
-        "hongqiao_visits": (1_415, 0.95),
+        "hongqiao_visits": (1_415, 95.0),
         "dongyin": (
             8,
             ["joint"] + ["single"] * 7,
@@ -239,6 +240,14 @@ def test_the_default_demo_shows_every_seed_figure_at_once(default_demo: Built) -
         "laijin": (170, 132),
         "summaries": [(True, False)] * 5,  # orgs, needs, visits, needs.work, ledger
     }
+
+
+def test_every_figure_the_apps_declare_reads_back_from_the_demo(default_demo: Built) -> None:
+    """Each app's seed figures (extension point "portal.demo_figures"), read through its report."""
+    figures = list(extension("portal.demo_figures"))
+    assert figures, "no app declares demo figures"
+    seen = {f.key: f.read() for f in figures}
+    assert seen == {f.key: f.expected for f in figures}
 
 
 def test_demo_reproduces_seed_figures_with_valid_fictional_people(default_demo: Built) -> None:

@@ -326,7 +326,7 @@ def test_visit_coverage_counts_liangxin_units_in_period(
     start, end = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
     report = selectors.visit_coverage(personas.street_staff, start, end)
     assert (report.units, report.visited, report.visits) == (4, 2, 4)
-    assert report.rate == 0.5
+    assert report.rate == 50.0
     by_community = selectors.visit_coverage(personas.street_staff, start, end, group="community")
     rows = {r.name: (r.units, r.visited) for r in by_community.rows}
     assert rows["虹储居民区"] == (2, 1)
@@ -338,7 +338,7 @@ def test_visit_coverage_counts_liangxin_units_in_period(
     data = _api(
         client_for(personas.street_staff), "get", "/visits/coverage?start=2026-01-01&end=2026-06-30"
     ).json()
-    assert (data["units"], data["visited"], data["rate"]) == (4, 2, 0.5)
+    assert (data["units"], data["visited"], data["rate"]) == (4, 2, 50.0)
     page = client_for(personas.street_staff).get(reverse("visits:coverage"), PERIOD)
     assert page.status_code == 200 and page.context["report"].visited == 2
     bad = _api(
@@ -468,4 +468,4 @@ def test_demo_reproduces_the_seed_coverage_figure(personas: Any, tree: Any) -> N
     assert (result.units, result.visited, result.visits) == (40, 38, 120)
     today = dt.date.today()
     report = selectors.visit_coverage(personas.street_staff, today - dt.timedelta(days=365), today)
-    assert (report.units, report.visited, report.visits, report.rate) == (40, 38, 120, 0.95)
+    assert (report.units, report.visited, report.visits, report.rate) == (40, 38, 120, 95.0)

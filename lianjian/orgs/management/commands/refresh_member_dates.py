@@ -1,6 +1,6 @@
 """`lianjian refresh_member_dates`: recompute every unit's member dates from its members.
 
-The services and signals keep them true on every write; this is for rows written
+The member services keep them true on every write; this is for rows written
 around them (a restore, a repair made in SQL).
 """
 

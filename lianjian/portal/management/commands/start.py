@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lianjian.accounts.models import User
+from lianjian.core.registry import extension
 from lianjian.orgs.models import Region
 from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, DEMO_USER_PREFIX, demo_build
 from lianjian.portal.management.commands.demo import print_logins, print_summaries
@@ -48,13 +49,16 @@ RETENTION_EVERY_TICKS = 24 * 3600 // TICK_SECONDS
 
 
 def enqueue_periodic(tick: int) -> None:
-    """What tick number `tick` (1, 2, … every TICK_SECONDS) queues: the needs tick, and
-    the retention run on the first tick and once a day after it."""
+    """What tick number `tick` (1, 2, … every TICK_SECONDS) queues: the needs tick, the
+    retention run on the first tick and once a day after it, and the apps' periodic tasks."""
     if (tick - 1) % RETENTION_EVERY_TICKS == 0:
         from lianjian.core.tasks import retention_task
 
         retention_task.enqueue()
     enqueue_needs_tick()
+    for periodic in extension("core.periodic"):  # what other apps contribute
+        if (tick - 1) % max(1, periodic.every_seconds // TICK_SECONDS) == 0:
+            periodic.enqueue()
 
 
 def start_background(

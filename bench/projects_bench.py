@@ -1,0 +1,315 @@
+"""Projects benchmark (P2, P3): the claimant's open-items list and the community report.
+
+Seeds a district of items and claims (default 300k items and 200k claims:
+500k rows, plus their registrations) into a PostgreSQL database of its own
+(BENCH_DATABASE_URL, default lianjian_projects_bench; created and migrated on
+first use), under the district "项目基准区" (10 streets x 10 communities), then
+prints p50/p95:
+
+    python bench/projects_bench.py                  # --items N --claims N --repeat N
+    python bench/projects_bench.py --skip-http      # in-process figures only
+
+Targets: the open-items phone list (API, 20 rows) p95 <= 100 ms at 16
+concurrent clients over HTTP (P2); the community report, street and district,
+p95 <= 100 ms and no more than 2x the same aggregates written as hand SQL (P3).
+Run against a scratch database: it writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DISTRICT = "项目基准区"
+STREETS = 10
+COMMUNITIES = 10
+ORGS = 400
+
+
+def timed(fn: Callable[[], Any], n: int) -> tuple[float, float]:
+    fn()
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[math.ceil(len(samples) * 0.95) - 1]
+
+
+def seed(n_items: int, n_claims: int) -> dict[str, Any]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lianjian.accounts.models import User
+    from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
+    from lianjian.orgs.models import PartyOrg, Region
+    from lianjian.orgs.services import party_org_create, region_create
+    from lianjian.projects.models import (
+        Claim,
+        ClaimStatus,
+        Item,
+        ItemStatus,
+        Kind,
+        Registration,
+        RegStatus,
+    )
+
+    rng = random.Random(15)
+    district = Region.objects.filter(name=DISTRICT, level="district").first()
+    if district is None:
+        district = region_create(name=DISTRICT, level=Region.Level.DISTRICT)
+        for s in range(STREETS):
+            street = region_create(
+                name=f"项目基准街道{s + 1}", level=Region.Level.STREET, parent=district
+            )
+            for c in range(COMMUNITIES):
+                region_create(
+                    name=f"项目基准社区{s + 1}-{c + 1}", level=Region.Level.COMMUNITY, parent=street
+                )
+    comms = list(Region.objects.filter(level="community", district_ref=district).order_by("pk"))
+    streets = list(Region.objects.filter(level="street", district_ref=district).order_by("pk"))
+    orgs = list(PartyOrg.objects.filter(district=district).order_by("pk"))
+    while len(orgs) < ORGS:
+        c = comms[len(orgs) % len(comms)]
+        orgs.append(
+            party_org_create(
+                region=c, name=f"基准共建单位党支部{len(orgs) + 1}", level=PartyOrg.Level.BRANCH
+            )
+        )
+    regs = list(Registration.objects.filter(district=district).order_by("pk"))
+    if not regs:
+        regs = Registration.objects.bulk_create(
+            [
+                Registration(
+                    party_org=o,
+                    region_id=o.community_id,
+                    status=RegStatus.APPROVED,
+                    district_id=o.district_id,
+                    street_id=o.street_id,
+                    community_id=o.community_id,
+                )
+                for o in orgs
+            ]
+        )
+    regs_by_comm: dict[int, list[Any]] = {}
+    for r in regs:
+        regs_by_comm.setdefault(r.region_id, []).append(r)
+    now = timezone.now()
+    kinds = [Kind.WISH, Kind.PROJECT, Kind.SERVICE, Kind.PROBLEM]
+    existing = Item.objects.filter(district=district).count()
+    t0 = time.perf_counter()
+    batch = 5000
+    for start in range(existing, n_items, batch):
+        rows = []
+        for i in range(start, min(start + batch, n_items)):
+            c = comms[i % len(comms)]
+            # most of a district's history is done; a tenth is still open
+            done = rng.random() < 0.9
+            rows.append(
+                Item(
+                    region=c,
+                    kind=kinds[i % 4],
+                    title=f"基准项目{i}",
+                    capacity=1,
+                    claimed_count=1 if done else 0,
+                    status=ItemStatus.CONFIRMED if done else ItemStatus.PUBLISHED,
+                    published_at=now - dt.timedelta(days=rng.randint(1, 300)),
+                    people_helped=rng.randint(0, 5) if done else 0,
+                    district_id=c.district_ref_id,
+                    street_id=c.street_ref_id,
+                    community_id=c.pk,
+                )
+            )
+        with transaction.atomic():
+            Item.objects.bulk_create(rows, batch_size=batch)
+    existing_claims = Claim.objects.filter(district=district).count()
+    if existing_claims < n_claims:
+        done_ids = list(
+            Item.objects.filter(district=district, status=ItemStatus.CONFIRMED)
+            .order_by("pk")
+            .values_list("pk", "community_id", "street_id", "kind")[existing_claims:n_claims]
+        )
+        for start in range(0, len(done_ids), batch):
+            rows = []
+            for pk, comm, street, kind in done_ids[start : start + batch]:
+                reg = rng.choice(regs_by_comm[comm])
+                at = now - dt.timedelta(days=rng.randint(1, 300))
+                rows.append(
+                    Claim(
+                        item_id=pk,
+                        registration=reg,
+                        party_org_id=reg.party_org_id,
+                        kind=kind,
+                        status=ClaimStatus.CONFIRMED,
+                        promised_by=at.date(),
+                        percent=100,
+                        delivered_value=Decimal(rng.randint(100, 50000)),
+                        people_helped=rng.randint(0, 5),
+                        delivered_at=at,
+                        confirmed_at=at,
+                        on_time=rng.random() < 0.9,
+                        district_id=district.pk,
+                        street_id=street,
+                        community_id=comm,
+                    )
+                )
+            with transaction.atomic():
+                Claim.objects.bulk_create(rows, batch_size=batch)
+    print(f"seeded in {time.perf_counter() - t0:.0f} s")
+
+    def user(name: str, role: str, **target: Any) -> Any:
+        u = User.objects.filter(username=name).first()
+        if u is None:
+            u = User.objects.create(username=name, display_name=name, must_change_password=False)
+            grant_add(u, role, **target)
+        return u
+
+    return {
+        "district": district,
+        "street_user": user("bench_projects_street", Role.STREET_STAFF, region=streets[0]),
+        "district_user": user("bench_projects_district", Role.DISTRICT_ADMIN, region=district),
+        "unit_user": user("bench_projects_unit", Role.UNIT_ADMIN, party_org=orgs[0]),
+        "street": streets[0],
+    }
+
+
+HAND_SQL = """
+SELECT community_id, count(*) FROM projects_item
+ WHERE {scope} AND published_at >= %(lo)s AND published_at < %(hi)s GROUP BY community_id;
+SELECT community_id, count(*) FROM projects_claim
+ WHERE {scope} AND created_at >= %(lo)s AND created_at < %(hi)s AND status <> 'withdrawn'
+ GROUP BY community_id;
+SELECT community_id, count(*) FROM projects_claim
+ WHERE {scope} AND delivered_at >= %(lo)s AND delivered_at < %(hi)s GROUP BY community_id;
+SELECT c.community_id, count(*), count(*) FILTER (WHERE c.on_time), sum(c.delivered_value),
+       count(*) FILTER (WHERE i.programme <> '')
+  FROM projects_claim c JOIN projects_item i ON i.id = c.item_id
+ WHERE c.{scope} AND c.status = 'confirmed' AND c.confirmed_at >= %(lo)s
+   AND c.confirmed_at < %(hi)s GROUP BY c.community_id;
+SELECT community_id, sum(people_helped) FROM projects_item
+ WHERE {scope} AND id IN (SELECT item_id FROM projects_claim WHERE {scope}
+   AND status = 'confirmed' AND confirmed_at >= %(lo)s AND confirmed_at < %(hi)s)
+ GROUP BY community_id;
+SELECT community_id, count(*) FROM projects_item
+ WHERE {scope} AND kind = 'problem' AND status = 'confirmed'
+   AND confirmed_at >= %(lo)s AND confirmed_at < %(hi)s GROUP BY community_id;
+"""
+
+
+def hand_sql(level: str, region_id: int, lo: Any, hi: Any) -> None:
+    from django.db import connection
+
+    scope = f"{level}_id = %(region)s"
+    with connection.cursor() as cur:
+        for statement in HAND_SQL.format(scope=scope).split(";"):
+            if statement.strip():
+                cur.execute(statement, {"region": region_id, "lo": lo, "hi": hi})
+                cur.fetchall()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=300_000)
+    parser.add_argument("--claims", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+
+    import os
+
+    os.environ.setdefault(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lianjian_projects_bench"
+    )
+    from common import machine_speed, setup
+
+    setup(create=True)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(machine_speed())
+    from django.db import connection
+
+    from lianjian.projects import selectors
+    from lianjian.projects.models import Claim, Item
+
+    ctx = seed(args.items, args.claims)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE projects_item; ANALYZE projects_claim;")
+    d = ctx["district"]
+    print(
+        f"district: {Item.objects.filter(district=d).count()} items, "
+        f"{Claim.objects.filter(district=d).count()} claims"
+    )
+    start, end = selectors.period({"start": dt.date.today() - dt.timedelta(days=365)})
+    lo, hi = selectors._bounds(start, end)
+
+    def open_list() -> None:
+        list(selectors.open_items_for_claimant(ctx["unit_user"])[:20])
+
+    results = []
+    for label, fn in (
+        ("open items, unit admin (20 rows, in-process)", open_list),
+        (
+            "community report, street",
+            lambda: selectors.community_report(ctx["street_user"], start, end),
+        ),
+        ("  hand SQL, street", lambda: hand_sql("street", ctx["street"].pk, lo, hi)),
+        (
+            "community report, district",
+            lambda: selectors.community_report(ctx["district_user"], start, end),
+        ),
+        ("  hand SQL, district", lambda: hand_sql("district", d.pk, lo, hi)),
+        ("unit ranking, district", lambda: selectors.unit_report(ctx["district_user"], start, end)),
+    ):
+        p50, p95 = timed(fn, args.repeat)
+        results.append((label, p50, p95))
+        print(f"{label:45s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    by = {label.strip(): p50 for label, p50, _ in results}
+    for level in ("street", "district"):
+        ratio = by[f"community report, {level}"] / by[f"hand SQL, {level}"]
+        print(f"community report / hand SQL, {level}: {ratio:.2f}x (target <= 2x)")
+
+    if not args.skip_http:
+        from run import default_workers, http_figures
+
+        from lianjian.accounts.services import token_create
+
+        token = token_create(ctx["unit_user"], "bench")
+        http_figures(
+            "projects open-items list over HTTP (P2: API p95 <= 100 ms",
+            [
+                (
+                    "GET /api/v1/projects/items?open=true (unit admin)",
+                    "/api/v1/projects/items?open=true",
+                    {"Authorization": f"Bearer {token}"},
+                ),
+                (
+                    "GET /api/v1/projects/report/communities (street)",
+                    "/api/v1/projects/report/communities",
+                    {"Authorization": f"Bearer {token_create(ctx['street_user'], 'bench')}"},
+                ),
+            ],
+            clients=args.clients,
+            per_client=args.requests,
+            workers=default_workers("sync"),
+            threads=1,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""What alliances and joint meetings declare to the platform (see `lianjian.core.registry`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
+from lianjian.core.roles import Role
+
+_REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
+
+
+def _api_routers() -> list[Any]:
+    from lianjian.alliances import api, api_meetings
+
+    return [api.router, api_meetings.router]
+
+
+def _not_met_card(user: Any) -> CardValue | None:
+    from lianjian.alliances import selectors
+
+    bodies = selectors.bodies_not_met(user)
+    count = bodies.count()
+    if not selectors.access.bodies_visible_to(user).exists():
+        return None
+    return CardValue(
+        count,
+        reverse("alliances:body_list") + "?not_met=1",
+        "本期（季度/月/半年/年）尚未召开",
+        "warn" if count else "normal",
+    )
+
+
+def _missed_card(user: Any) -> CardValue | None:
+    from lianjian.alliances import selectors
+
+    count = selectors.bodies_missed_last_period(user)
+    if not count:
+        return None
+    return CardValue(count, reverse("alliances:cadence"), "上一周期未召开", "danger")
+
+
+def _open_tasks_card(user: Any) -> CardValue | None:
+    from lianjian.alliances import selectors
+
+    open_, overdue = selectors.open_tasks_count(user)
+    if not open_:
+        return None
+    hint = f"其中逾期 {overdue} 项" if overdue else "均在时限内"
+    return CardValue(
+        open_,
+        reverse("alliances:task_list") + "?status=open",
+        hint,
+        "danger" if overdue else "normal",
+    )
+
+
+def _waiting_proposals_card(user: Any) -> CardValue | None:
+    from lianjian.alliances import access
+
+    count = access.proposals_visible_to(user, "alliances.manage").filter(status="submitted").count()
+    if not count:
+        return None
+    return CardValue(count, reverse("alliances:proposal_list") + "?status=submitted", "待受理")
+
+
+@dataclass(frozen=True)
+class AudienceSource:
+    """For `notices.audiences`: groups of organizations a notice can be addressed to."""
+
+    key: str
+    label: str
+    # choices(user) -> [(id, name)] the user may address
+    choices: Any
+    # units(id) -> ids of the member units of that group today
+    units: Any
+
+
+def _audience_choices(user: Any) -> list[tuple[int, str]]:
+    from lianjian.alliances import access
+
+    return list(
+        access.alliances_visible_to(user, "alliances.manage")
+        .filter(is_active=True)
+        .values_list("pk", "name")
+    )
+
+
+def _audience_units(alliance_id: int) -> list[int]:
+    from lianjian.alliances.models import AllianceMember
+
+    return list(
+        AllianceMember.objects.filter(alliance_id=alliance_id, left_on__isnull=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+REGISTRY = AppRegistry(
+    label="alliances",
+    order=350,
+    permissions={
+        "alliances.view": (*_REGION_STAFF, Role.UNIT_ADMIN),
+        # create alliances, bodies, meetings; agenda, attendance, votes, verification
+        "alliances.manage": _REGION_STAFF,
+        # file a proposal: a member unit's Party admin, or staff on a unit's behalf
+        "alliances.propose": (*_REGION_STAFF, Role.UNIT_ADMIN),
+        # a unit's own acts: QR check-in, its vote on a phone, its tasks' progress
+        "alliances.act": (Role.UNIT_ADMIN,),
+    },
+    permission_labels={
+        "alliances.view": "查看党建联盟与联席会议",
+        "alliances.manage": "管理联盟、联席会议与议案",
+        "alliances.propose": "提交建议议案",
+        "alliances.act": "成员单位签到、表决与报告任务进展",
+    },
+    nav=(
+        NavEntry("联盟与联席会议", "alliances:home", "alliances.view", order=45),
+        NavEntry("我的联盟", "alliances:phone", "alliances.act", order=46, surface="phone"),
+    ),
+    cards=(
+        HomeCard(
+            "alliances.not_met",
+            "本期未召开的联席会议",
+            "alliances.manage",
+            _not_met_card,
+            order=140,
+        ),
+        HomeCard(
+            "alliances.missed",
+            "逾期未召开的联席会议",
+            "alliances.manage",
+            _missed_card,
+            kind="todo",
+            order=141,
+        ),
+        HomeCard(
+            "alliances.tasks",
+            "决议落实任务（未完成）",
+            "alliances.view",
+            _open_tasks_card,
+            kind="todo",
+            order=142,
+            surface="both",
+        ),
+        HomeCard(
+            "alliances.proposals",
+            "待受理的建议议案",
+            "alliances.manage",
+            _waiting_proposals_card,
+            kind="todo",
+            order=143,
+        ),
+    ),
+    notification_kinds=(
+        NotificationKind("alliances", "联席会议与议案"),
+        NotificationKind("alliances.tasks", "决议落实任务"),
+        NotificationKind("alliances.cadence", "联席会议召开提醒"),
+    ),
+    urls=(("alliances/", "lianjian.alliances.urls"),),
+    api_routers=_api_routers,
+    extensions={
+        "notices.audiences": [
+            AudienceSource("alliance", "党建联盟成员单位", _audience_choices, _audience_units)
+        ],
+    },
+)

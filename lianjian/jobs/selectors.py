@@ -1,0 +1,209 @@
+"""Reads on the job board: the resident's list (nearest first), queues, suggestions, reports.
+
+Everything starts from `jobs.access`, so pages, API and exports agree on
+who sees what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from lianjian.jobs import access
+from lianjian.jobs.models import Application, Category, Match, Posting, Resume
+from lianjian.orgs.access import LEVEL_FIELD, regions_visible_to
+from lianjian.orgs.models import Region, Unit
+
+DISTANCES = {"community": "本社区", "street": "本街道", "district": "全区"}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def live_jobs(user: Any, params: Mapping[str, Any]) -> QuerySet[Posting]:
+    """Live postings for a resident: filtered by kind, pay, distance and text; nearest first.
+
+    Distance is counted in the region tree from the resident's community: the
+    same community first, then the same street, then the rest of the district.
+    """
+    qs = access.postings_live().select_related("unit")
+    place = access.resident_region(user)
+    category = str(params.get("category") or "")
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    pay = _int(params.get("pay"))
+    if pay is not None:
+        qs = qs.filter(pay_max__gte=pay)
+    text = str(params.get("q") or "").strip()[:50]
+    if text:
+        qs = qs.filter(
+            Q(title__icontains=text) | Q(unit__name__icontains=text) | Q(skills__icontains=text)
+        )
+    if params.get("urgent"):
+        qs = qs.filter(urgent=True)
+    distance = str(params.get("distance") or "")
+    if place is None:
+        return qs.order_by("-urgent", "-published_at", "-id")
+    ids = place.ancestor_ids()
+    qs = qs.filter(district_id=ids["district_id"])  # the zone a resident can commute in
+    if distance == "community":
+        qs = qs.filter(community_id=ids["community_id"])
+    elif distance == "street":
+        qs = qs.filter(street_id=ids["street_id"])
+    near = Case(
+        When(community_id=ids["community_id"], then=Value(0)),
+        When(street_id=ids["street_id"], then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(nearness=near).order_by("nearness", "-urgent", "-published_at", "-id")
+
+
+def postings_of_recruiter(user: Any, status: str = "") -> QuerySet[Posting]:
+    qs = access.postings_of_recruiter(user).select_related("unit")
+    if status in Posting.Status.values:
+        qs = qs.filter(status=status)
+    return qs.annotate(application_count=Count("applications")).order_by("-id")
+
+
+def applications_to(posting: Posting) -> QuerySet[Application]:
+    return posting.applications.select_related("resume").order_by("-id")
+
+
+def review_queue(user: Any) -> tuple[QuerySet[Posting], QuerySet[Resume]]:
+    """What waits for the community's review in the user's scope, oldest first."""
+    postings = access.postings_for_staff(user).filter(status=Posting.Status.SUBMITTED)
+    resumes = access.resumes_for_staff(user).filter(status=Resume.Status.SUBMITTED)
+    return postings.select_related("unit").order_by("updated_at", "id"), resumes.order_by(
+        "updated_at", "id"
+    )
+
+
+def suggested_jobs(user: Any) -> QuerySet[Match]:
+    """Live postings that fit the resident's resume, best first."""
+    resume = access.resume_of(user)
+    if resume is None:
+        return Match.objects.none()
+    return (
+        Match.objects.filter(resume=resume, posting__in=access.postings_live())
+        .select_related("posting", "posting__unit")
+        .order_by("-score", "id")
+    )
+
+
+def suggested_residents(posting: Posting) -> QuerySet[Match]:
+    """Residents who fit a posting AND agreed to be found: nothing else reaches a recruiter."""
+    return (
+        Match.objects.filter(
+            posting=posting, resume__status=Resume.Status.APPROVED, resume__discoverable=True
+        )
+        .select_related("resume")
+        .order_by("-score", "id")
+    )
+
+
+@dataclass
+class ReportRow:
+    region: Region
+    live_postings: int
+    enterprises: int
+    residents: int
+    applications: int
+    hires: int
+
+
+@dataclass
+class Report:
+    rows: list[ReportRow]
+    total: ReportRow | None
+    hires_by_unit: list[tuple[Unit, int]]
+    enterprises_hiring: int
+
+
+def _grouped(qs: QuerySet[Any], fields: list[str], **aggregates: Any) -> dict[int, dict[str, int]]:
+    """Aggregates per row region: the first of `fields` that is set names the row's region."""
+    out: dict[int, dict[str, int]] = {}
+    for row in qs.values(*fields).annotate(**aggregates).order_by():
+        key = next((row[f] for f in fields if row[f]), None)
+        if key is None:
+            continue
+        into = out.setdefault(key, dict.fromkeys(aggregates, 0))
+        for name in aggregates:
+            into[name] += row[name]
+    return out
+
+
+def _rows_of(user: Any, within: Region | None) -> tuple[list[Region], Q, list[str]]:
+    """The report's rows: a district by street; a street by community and by the areas
+    (buildings, parks) that hang under no community; else the user's own communities."""
+    regions = regions_visible_to(user, "jobs.report")
+    if within is None:
+        own = list(regions.filter(level=Region.Level.COMMUNITY).order_by("path"))
+        return own, Q(community_id__in=[r.pk for r in own]), ["community_id"]
+    scope = Q(**{LEVEL_FIELD[Region.Level(within.level)]: within.pk})
+    below = regions.filter(path__startswith=within.path).exclude(pk=within.pk)
+    if within.level == Region.Level.DISTRICT:
+        return list(below.filter(level=Region.Level.STREET).order_by("path")), scope, ["street_id"]
+    rows = below.filter(
+        Q(level=Region.Level.COMMUNITY) | Q(level=Region.Level.AREA, community_ref__isnull=True)
+    )
+    return list(rows.order_by("path")), scope, ["community_id", "area_id"]
+
+
+def report(user: Any, within: Region | None = None) -> Report:
+    """Live postings, enterprises, residents, applications and hires per row region, and
+    hires per enterprise, all counted from the rows in the user's scope."""
+    if within is None:
+        grants = [
+            r
+            for r in regions_visible_to(user, "jobs.report")
+            if r.level in (Region.Level.DISTRICT, Region.Level.STREET)
+        ]
+        within = min(grants, key=lambda r: r.depth) if grants else None
+    rows_regions, scope, fields = _rows_of(user, within)
+    postings = Posting.objects.filter(scope)
+    published = postings.exclude(status__in=[Posting.Status.DRAFT, Posting.Status.SUBMITTED])
+    live = _grouped(postings.filter(access.live_q()), fields, n=Count("id"))
+    enterprises = _grouped(published, fields, n=Count("unit_id", distinct=True))
+    residents = _grouped(
+        Resume.objects.filter(scope, status=Resume.Status.APPROVED), fields, n=Count("id")
+    )
+    apps = Application.objects.filter(scope)
+    applications = _grouped(apps, fields, n=Count("id"), hired=Count("id", filter=Q(stage="hired")))
+
+    def row(region: Region) -> ReportRow:
+        a = applications.get(region.pk, {})
+        return ReportRow(
+            region,
+            live.get(region.pk, {}).get("n", 0),
+            enterprises.get(region.pk, {}).get("n", 0),
+            residents.get(region.pk, {}).get("n", 0),
+            a.get("n", 0),
+            a.get("hired", 0),
+        )
+
+    rows = [row(r) for r in rows_regions]
+    hired = apps.filter(stage=Application.Stage.HIRED)
+    by_unit = dict(hired.values_list("unit_id").annotate(n=Count("id")).order_by())
+    units = Unit.objects.in_bulk(list(by_unit))
+    hires_by_unit = sorted(
+        ((units[u], n) for u, n in by_unit.items()), key=lambda p: (-p[1], p[0].name)
+    )
+    total = None
+    if rows:
+        total = ReportRow(
+            within or rows_regions[0],
+            postings.filter(access.live_q()).count(),
+            published.values("unit_id").distinct().count(),
+            Resume.objects.filter(scope, status=Resume.Status.APPROVED).count(),
+            apps.count(),
+            hired.count(),
+        )
+    return Report(rows, total, hires_by_unit, len(by_unit))

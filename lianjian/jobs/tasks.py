@@ -1,0 +1,38 @@
+"""Background work for the job board: matching after a change, and the daily expiry."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from lianjian.core.heartbeat import record_run, register_schedule
+from lianjian.jobs import matching, services
+from lianjian.jobs.models import Posting, Resume
+
+JOBS_TICK = "jobs_tick"
+register_schedule(JOBS_TICK, "招聘岗位到期下架", every_seconds=3600)  # see registry.py
+
+
+@task()
+def match_posting_task(posting_id: int) -> int:
+    """Suggest residents for a posting that just went live (never at request time)."""
+    posting = Posting.objects.filter(pk=posting_id).first()
+    return matching.match_posting(posting) if posting is not None else 0
+
+
+@task()
+def match_resume_task(resume_id: int) -> int:
+    """Tokenize a changed resume and suggest live postings to its resident."""
+    resume = Resume.objects.filter(pk=resume_id).first()
+    return matching.match_resume(resume) if resume is not None else 0
+
+
+def jobs_tick_recorded() -> int:
+    with record_run(JOBS_TICK) as run:
+        expired = services.expire_postings()
+        run.summary = f"到期下架 {expired} 个岗位"
+    return expired
+
+
+@task()
+def jobs_tick_task() -> int:
+    return jobs_tick_recorded()

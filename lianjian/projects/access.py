@@ -1,0 +1,144 @@
+"""Scope for items, claims and registrations: the orgs chokepoint, and the claimant's side.
+
+Staff (community, street, district) see what lies in their region grants,
+through the ancestor ids (`projects.manage`). A claimant — a unit admin for
+the organizations under their grant, a member for themself — sees the
+published items of the communities where they are registered and approved,
+and their own claims and registrations; a draft is never theirs to see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lianjian.core.permissions import grants_with_perm
+from lianjian.orgs.access import NOTHING, get_in_scope, scope_q
+from lianjian.orgs.models import Member, PartyOrg
+from lianjian.projects.models import Claim, Item, ItemStatus, Photo, Registration, RegStatus
+
+MANAGE = "projects.manage"
+CLAIM = "projects.claim"
+
+
+def member_of(user: Any) -> Member | None:
+    if not grants_with_perm(user, CLAIM):
+        return None
+    return Member.objects.filter(user_id=user.pk, is_active=True).first()
+
+
+def orgs_acting_for(user: Any) -> QuerySet[PartyOrg]:
+    """The organizations a unit admin claims for: those at or under their grants."""
+    q = NOTHING
+    for grant in grants_with_perm(user, CLAIM):
+        if grant.party_org_id:
+            q |= Q(path__startswith=grant.party_org.path)
+    return PartyOrg.objects.filter(q, is_active=True)
+
+
+def _acting_q(user: Any) -> Q:
+    """The registrant columns a claimant acts for, as id lists read once per request:
+    a unit admin's organizations (a few) and their own member row."""
+    grants = grants_with_perm(user, CLAIM)
+    if not grants:
+        return NOTHING
+    cached = getattr(user, "_projects_acting", None)
+    if cached is None:
+        paths = [g.party_org.path for g in grants if g.party_org_id]
+        org_ids: list[int] = []
+        if paths:
+            org_q = NOTHING
+            for path in paths:
+                org_q |= Q(path__startswith=path)
+            org_ids = list(PartyOrg.objects.filter(org_q).values_list("pk", flat=True)[:5000])
+        member_ids = list(Member.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+        cached = (org_ids, member_ids)
+        user._projects_acting = cached
+    org_ids, member_ids = cached
+    return Q(party_org_id__in=org_ids) | Q(member_id__in=member_ids)
+
+
+def registrations_acting_for(user: Any) -> QuerySet[Registration]:
+    """Registrations the user acts for as a claimant (never staff scope)."""
+    return Registration.objects.filter(_acting_q(user))
+
+
+def approved_communities(user: Any) -> QuerySet[Any]:
+    return registrations_acting_for(user).filter(status=RegStatus.APPROVED).values("region_id")
+
+
+def item_scope_q(user: Any) -> Q:
+    q = scope_q(user, MANAGE)
+    if grants_with_perm(user, CLAIM):
+        q |= Q(region_id__in=approved_communities(user)) & ~Q(status=ItemStatus.DRAFT)
+        q |= Q(pk__in=claims_acting_for(user).values("item_id"))
+    return q
+
+
+def items_visible_to(user: Any) -> QuerySet[Item]:
+    return Item.objects.filter(item_scope_q(user))
+
+
+def items_managed_by(user: Any) -> QuerySet[Item]:
+    return Item.objects.filter(scope_q(user, MANAGE))
+
+
+def claims_acting_for(user: Any) -> QuerySet[Claim]:
+    return Claim.objects.filter(registration__in=registrations_acting_for(user))
+
+
+def claims_visible_to(user: Any) -> QuerySet[Claim]:
+    q = scope_q(user, MANAGE)
+    if grants_with_perm(user, CLAIM):
+        q |= Q(registration__in=registrations_acting_for(user))
+    return Claim.objects.filter(q)
+
+
+def registrations_visible_to(user: Any) -> QuerySet[Registration]:
+    q = scope_q(user, MANAGE) | _acting_q(user)
+    return Registration.objects.filter(q)
+
+
+def get_item_for_user(user: Any, pk: Any, request: Any = None) -> Item:
+    qs = items_visible_to(user).select_related("region")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_managed_item(user: Any, pk: Any, request: Any = None) -> Item:
+    return get_in_scope(items_managed_by(user), pk, user=user, request=request)
+
+
+def get_claim_for_user(user: Any, pk: Any, request: Any = None) -> Claim:
+    qs = claims_visible_to(user).select_related("item", "party_org", "member", "registration")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_own_claim(user: Any, pk: Any, request: Any = None) -> Claim:
+    """A claim the user acts for (progress, delivery, withdrawal)."""
+    qs = claims_acting_for(user).select_related("item", "party_org", "member")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_managed_claim(user: Any, pk: Any, request: Any = None) -> Claim:
+    qs = Claim.objects.filter(scope_q(user, MANAGE)).select_related("item", "party_org", "member")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_registration_for_user(user: Any, pk: Any, request: Any = None) -> Registration:
+    qs = registrations_visible_to(user).select_related("party_org", "member", "region")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_managed_registration(user: Any, pk: Any, request: Any = None) -> Registration:
+    qs = Registration.objects.filter(scope_q(user, MANAGE)).select_related("party_org", "member")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_photo_for_user(user: Any, token: str) -> Photo | None:
+    photo = Photo.objects.filter(token=str(token)[:32]).select_related("progress").first()
+    if photo is None:
+        return None
+    if not claims_visible_to(user).filter(pk=photo.progress.claim_id).exists():
+        return None
+    return photo

@@ -1,0 +1,262 @@
+"""API schemas of projects and claiming (the shared types of `lianjian.core.schemas`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from typing_extensions import TypeAliasType
+
+from lianjian.core.masking import mask
+from lianjian.core.schemas import (
+    LAX,
+    Count,
+    Id,
+    InputSchema,
+    IsoDate,
+    PageLimit,
+    PageOffset,
+    choices_schema,
+)
+from lianjian.projects.models import ClaimStatus, ItemStatus, Kind, RegStatus, ValueKind
+
+ProjectKind = TypeAliasType(
+    "ProjectKind", Annotated[Kind, LAX, choices_schema(Kind, "ProjectKind")]
+)
+ProjectItemStatus = TypeAliasType(
+    "ProjectItemStatus", Annotated[ItemStatus, LAX, choices_schema(ItemStatus, "ProjectItemStatus")]
+)
+ProjectClaimStatus = TypeAliasType(
+    "ProjectClaimStatus",
+    Annotated[ClaimStatus, LAX, choices_schema(ClaimStatus, "ProjectClaimStatus")],
+)
+ProjectRegStatus = TypeAliasType(
+    "ProjectRegStatus", Annotated[RegStatus, LAX, choices_schema(RegStatus, "ProjectRegStatus")]
+)
+ProjectValueKind = TypeAliasType(
+    "ProjectValueKind", Annotated[ValueKind, LAX, choices_schema(ValueKind, "ProjectValueKind")]
+)
+# yuan with cents, as a JSON number or a decimal string
+Yuan = Annotated[Decimal, LAX, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2)]
+Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+class ItemFilters(Schema):
+    limit: PageLimit = Field(20, description="每页条数（1–100，默认 20）")
+    offset: PageOffset = Field(0, description="跳过的条数")
+    open: bool = Field(
+        False, description="只看报到社区中可认领的项目（认领方的手机列表）；否则为管辖范围内的项目"
+    )
+    status: ProjectItemStatus | None = Field(None, description="状态")
+    kind: ProjectKind | None = Field(None, description="类别")
+    community: Id | None = Field(None, description="社区 id")
+
+
+class ItemOut(Schema):
+    id: int
+    kind: ProjectKind
+    title: str
+    description: str
+    community_id: int | None
+    community_name: str
+    programme: str
+    beneficiary_count: int
+    estimated_value: float
+    wanted_by: dt.date | None
+    capacity: int
+    claimed_count: int
+    status: ProjectItemStatus
+    people_helped: int
+
+    @staticmethod
+    def resolve_community_name(obj: Any) -> str:
+        return str(obj.region.name)
+
+    @staticmethod
+    def resolve_estimated_value(obj: Any) -> float:
+        return float(obj.estimated_value)
+
+
+class ItemPage(Schema):
+    items: list[ItemOut]
+    count: int
+
+
+class BeneficiaryIn(InputSchema):
+    name: str = Field(..., max_length=50, description="受益人姓名")
+    mobile: str = Field("", max_length=20, description="手机号（可选）")
+    consent: bool = Field(description="本人已同意登记（必须为 true）")
+
+
+class BeneficiaryOut(Schema):
+    name: str
+    mobile: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return mask(obj.name, "name")
+
+    @staticmethod
+    def resolve_mobile(obj: Any) -> str:
+        return mask(obj.mobile, "mobile")
+
+
+class ItemDetailOut(ItemOut):
+    beneficiaries: list[BeneficiaryOut]
+
+    @staticmethod
+    def resolve_beneficiaries(obj: Any) -> list[Any]:
+        if getattr(obj, "hide_beneficiaries", False):
+            return []
+        return list(obj.beneficiaries.filter(consent_withdrawn_at__isnull=True))
+
+
+class ItemIn(InputSchema):
+    community: Id = Field(description="社区 id")
+    kind: ProjectKind = Field(description="类别")
+    title: str = Field(..., max_length=100, description="标题")
+    description: Text = Field("", description="内容")
+    programme: str = Field("", max_length=50, description="公益品牌")
+    beneficiary_count: Count = Field(0, ge=0, description="受益人数")
+    estimated_value: Yuan = Field(Decimal("0"), description="预估价值（元）")
+    wanted_by: IsoDate | None = Field(None, description="期望完成日期")
+    capacity: Annotated[int, Field(ge=1, le=500)] = Field(1, description="认领名额")
+    beneficiaries: list[BeneficiaryIn] = Field([], max_length=20, description="具名受益人")
+    publish: bool = Field(True, description="立即发布")
+
+
+class ReasonIn(InputSchema):
+    reason: str = Field(..., max_length=200, description="原因")
+
+
+class ClaimIn(InputSchema):
+    registration: Id = Field(description="以哪一个报到认领（报到 id）")
+    promised_by: IsoDate | None = Field(None, description="承诺完成日期")
+
+
+class ClaimOut(Schema):
+    id: int
+    item_id: int
+    item_title: str
+    kind: ProjectKind
+    status: ProjectClaimStatus
+    party_org_id: int | None
+    member_id: int | None
+    claimant_name: str
+    promised_by: dt.date
+    percent: int
+    delivered_value: float
+    value_kind: ProjectValueKind
+    people_helped: int
+    on_time: bool | None
+    return_reason: str
+
+    @staticmethod
+    def resolve_item_title(obj: Any) -> str:
+        return str(obj.item.title)
+
+    @staticmethod
+    def resolve_delivered_value(obj: Any) -> float:
+        return float(obj.delivered_value)
+
+
+class ClaimPage(Schema):
+    items: list[ClaimOut]
+    count: int
+
+
+class ClaimFilters(Schema):
+    limit: PageLimit = Field(20, description="每页条数")
+    offset: PageOffset = Field(0, description="跳过的条数")
+    mine: bool = Field(False, description="只看本人（本单位）的认领")
+    status: ProjectClaimStatus | None = Field(None, description="状态")
+
+
+class ProgressIn(InputSchema):
+    text: Text = Field(description="进展情况")
+    percent: Annotated[int, Field(ge=0, le=100)] = Field(description="完成进度（%）")
+
+
+class DeliverIn(InputSchema):
+    delivered_value: Yuan = Field(description="交付价值（元）")
+    value_kind: ProjectValueKind = Field(ValueKind.GOODS, description="价值形式")
+    people_helped: Count = Field(ge=0, description="帮扶人数")
+    note: Text = Field(description="交付说明")
+
+
+class RegistrationIn(InputSchema):
+    community: Id = Field(description="报到社区 id")
+    party_org: Id | None = Field(None, description="报到的党组织 id；不填则以党员本人报到")
+    resources: Text = Field("", description="资源清单")
+    skills: Text = Field("", description="服务特长")
+    needs: Text = Field("", description="需求清单")
+    proposals: Text = Field("", description="项目清单")
+
+
+class DecideIn(InputSchema):
+    approve: bool = Field(description="通过（true）或不通过（false）")
+    reason: str = Field("", max_length=200, description="不通过的原因")
+
+
+class RegistrationOut(Schema):
+    id: int
+    community_id: int | None
+    party_org_id: int | None
+    member_id: int | None
+    registrant_name: str
+    status: ProjectRegStatus
+    resources: str
+    skills: str
+    needs: str
+    proposals: str
+    decline_reason: str
+
+
+class RegistrationPage(Schema):
+    items: list[RegistrationOut]
+    count: int
+
+
+class RegFilters(Schema):
+    limit: PageLimit = Field(20, description="每页条数")
+    offset: PageOffset = Field(0, description="跳过的条数")
+    status: ProjectRegStatus | None = Field(None, description="状态")
+
+
+class ReportQuery(Schema):
+    start: IsoDate | None = Field(None, description="统计期起始日期（默认本年 1 月 1 日）")
+    end: IsoDate | None = Field(None, description="统计期截止日期（默认本年 12 月 31 日）")
+    programme: str = Field("", max_length=50, description="公益品牌（如 益路同行）")
+
+
+class ReportRowOut(Schema):
+    id: int
+    name: str
+    published: int
+    claimed: int
+    delivered: int
+    confirmed: int
+    on_time_rate: float | None
+    value: float
+    people: int
+    problems_solved: int
+    pairs: int
+
+
+class ReportOut(Schema):
+    start: dt.date
+    end: dt.date
+    total: ReportRowOut
+    rows: list[ReportRowOut]
+
+
+class UnitRowOut(Schema):
+    party_org_id: int
+    name: str
+    claimed: int
+    confirmed: int
+    on_time_rate: float | None
+    value: float
+    people: int
