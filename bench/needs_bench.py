@@ -315,8 +315,9 @@ def main() -> None:
     logging.getLogger("lianjian.notifications").setLevel(logging.WARNING)
     from django.db import connection
 
-    from lianjian.needs.selectors import need_stats, needs_filtered
+    from lianjian.needs.selectors import needs_filtered
     from lianjian.needs.services import need_submit
+    from lianjian.needs.stats import need_stats
 
     if args.scale == "city":
         from needs_generate import CITY_NEEDS

@@ -27,7 +27,8 @@ PHONE = {"width": 375, "height": 740}
 NEED_TEXT = "家中独居老人行动不便，生活困难，希望社区帮忙申请困难帮扶和上门关爱"
 CATEGORY = "慈善关爱"
 DEPARTMENT = "民政科"
-COMMUNITY = "虹桥街道 / 虹储居民区"
+STREET = "虹桥街道"
+COMMUNITY = "虹储居民区"
 FIRST_REPLY = "已联系居委会，下周安排社工上门了解情况"
 SECOND_REPLY = "社工已上门核实，困难帮扶申请已受理，每周两次上门关爱"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -38,6 +39,13 @@ def _phone_page(browser: Any) -> tuple[Any, Any]:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page
+
+
+def _choose_place(page: Any) -> None:
+    """Street first (its communities arrive by htmx), then the community."""
+    with page.expect_response(lambda r: "/needs/submit/places/" in r.url):
+        page.select_option("select[name=street]", label=STREET)
+    page.select_option("select[name=region]", label=COMMUNITY)
 
 
 def _go(page: Any, selector: str) -> None:
@@ -155,7 +163,7 @@ def test_need_from_phone_form_to_satisfied_rating(browser: Any, demo_server: Dem
         resident.goto(demo_server.url + reverse("needs:public_submit"))
         assert "提交需求" in resident.inner_text("h1")
         resident.fill("textarea[name=text]", NEED_TEXT)
-        resident.select_option("select[name=region]", label=COMMUNITY)
+        _choose_place(resident)
         resident.select_option("select[name=submitter_kind]", "person")
         resident.fill("input[name=submitter_name]", "王阿姨（演示）")
         resident.fill("input[name=contact_phone]", "13900008888")
@@ -331,7 +339,7 @@ def test_dispatcher_corrects_the_proposed_category(browser: Any, demo_server: De
     try:
         resident.goto(demo_server.url + reverse("needs:public_submit"))
         resident.fill("textarea[name=text]", "想借用社区会议室场地，周末组织居民健身球赛活动")
-        resident.select_option("select[name=region]", label=COMMUNITY)
+        _choose_place(resident)
         resident.fill("input[name=contact_phone]", "13900006666")
         _go(resident, "form button[type=submit]")
         code = resident.inner_text("#tracking-code").strip()

@@ -190,7 +190,7 @@ def test_every_enumeration_lists_its_values() -> None:
 
 def test_enums_are_the_models_choices() -> None:
     from lianjian.needs.models import Channel, Status, SubmitterKind
-    from lianjian.needs.selectors import DIMENSIONS
+    from lianjian.needs.stats import DIMENSIONS
     from lianjian.orgs.models import UnitKind
 
     components = _spec()["components"]["schemas"]

@@ -18,4 +18,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c "import
   echo "$want" > "$stamp"
   echo "安装完成。"
 fi
+# the PDF work orders and reports embed CJK fonts from the system (core/pdf.py)
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "正在安装中文字体 fonts-noto-cjk（PDF 工单与报表使用）……"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-noto-cjk \
+      || echo "未能安装 fonts-noto-cjk：PDF 中的中文将无法显示，请手动安装。"
+  else
+    echo "提示：未找到中文字体，PDF 中的中文将无法显示；请安装 fonts-noto-cjk（apt-get install fonts-noto-cjk）。"
+  fi
+fi
 exec .venv/bin/lianjian start "$@"

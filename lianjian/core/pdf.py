@@ -9,6 +9,7 @@ from the system through fontconfig and are embedded (subset) in the file.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+
+# WeasyPrint narrates every layout step at INFO: one line per step per file in the log
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # the base URL relative links resolve against; never fetched: the fetcher maps it to files
 BASE_URL = "https://lianjian.invalid/"

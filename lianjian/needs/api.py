@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import IdempotencyKey, PathId
-from lianjian.needs import selectors, services
+from lianjian.needs import selectors, services, stats
 from lianjian.needs.access import get_need_for_user
 from lianjian.needs.models import Need
 from lianjian.needs.schemas import (
@@ -101,9 +101,9 @@ def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
 )
 def needs_stats(request: HttpRequest, by: StatsBy = "department") -> Any:
     ensure_perm(request, "needs.stats")
-    if by not in selectors.DIMENSIONS:
+    if by not in stats.DIMENSIONS:
         return Status(400, {"detail": "分组维度无效", "field": "by"})
-    return selectors.need_stats(request.user, dimension=by)
+    return stats.need_stats(request.user, dimension=by)
 
 
 @router.get(

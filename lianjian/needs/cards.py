@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from lianjian.core.registry import CardValue
 from lianjian.needs.models import Status
-from lianjian.needs.selectors import need_stats, need_totals, needs_filtered
+from lianjian.needs.selectors import needs_filtered
+from lianjian.needs.stats import need_stats, need_totals
 
 
 def _list(params: dict[str, str]) -> str:

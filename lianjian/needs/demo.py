@@ -258,14 +258,14 @@ OPEN_WORK = (
 
 @contextmanager
 def needs_clock(moment: dt.datetime) -> Iterator[None]:
-    """The needs services' clock (`services._now`) set to `moment` while the demo replays.
+    """The needs services' clock (`services.clock.now`) set to `moment` while the demo replays.
 
     Every event, deadline, reply and rating time a service writes comes from that
     clock, so history replayed on it looks as if it happened then; the audit trail
     keeps the real moment the demo wrote it. Only the demo build uses this, in the one
     thread that builds.
     """
-    with mock.patch.object(services, "_now", lambda: moment):
+    with mock.patch.object(services.clock, "now", lambda: moment):
         yield
 
 

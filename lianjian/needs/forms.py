@@ -23,8 +23,8 @@ class MultiFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class PublicNeedForm(forms.Form):
-    """The public phone form: residents and enterprises, no account."""
+class _NeedForm(forms.Form):
+    """What every intake form asks; the rules themselves are `services.submission_problems`."""
 
     text = forms.CharField(
         label="您的需求", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000
@@ -38,18 +38,98 @@ class PublicNeedForm(forms.Form):
         label="手机号码（匿名提出可不填）",
         max_length=20,
         required=False,
-        help_text="用于告知办理结果，不会公开；除匿名外必须填写",
+        help_text="用于告知办理结果，不会公开；除匿名外必须填写。",
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": "20"}
+        ),
     )
     attachments = MultiFileField(
         label="图片或 PDF（可选，最多 5 个，每个不超过 5 MB）", required=False
     )
+    channel_value = Channel.ONLINE
 
-    def __init__(self, *args: Any, regions: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: Sequence[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = regions  # type: ignore[attr-defined]
 
+    def clean_attachments(self) -> Any:
+        """Checked here too, so a bad file is reported with every other error."""
+        from lianjian.core.attachments import AttachmentError, check_attachments
 
-class StaffNeedForm(PublicNeedForm):
+        files = self.cleaned_data.get("attachments") or []
+        try:
+            check_attachments(files)
+        except AttachmentError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        finally:
+            for f in files:
+                f.seek(0)
+        return files
+
+    def clean(self) -> dict[str, Any]:
+        from lianjian.needs.services import submission_problems
+
+        data = super().clean() or {}
+        problems = submission_problems(
+            channel=str(data.get("channel") or self.channel_value),
+            text=self.data.get(self.add_prefix("text"), "") if self.is_bound else "",
+            submitter_kind=str(data.get("submitter_kind") or ""),
+            submitter_name=str(data.get("submitter_name") or ""),
+            contact_phone=str(data.get("contact_phone") or ""),
+            unit=self._unit_given(data),
+        )
+        for problem in problems:
+            field = problem.field if problem.field in self.fields else "submitter_name"
+            if field in self.errors:
+                continue  # the field's own check already said it
+            self.add_error(field, problem.message)
+        return data
+
+    def _unit_given(self, data: dict[str, Any]) -> Any:
+        return None
+
+
+class PublicNeedForm(_NeedForm):
+    """The public phone form: residents and enterprises, no account.
+
+    The street comes first (only streets that take needs, none preselected),
+    then its communities; `regions` is grouped by street for the no-script case.
+    """
+
+    # optional for clients that post the community alone: it names its street
+    street = forms.TypedChoiceField(label="所在街道", coerce=int, choices=(), required=False)
+    region = forms.TypedChoiceField(label="所在社区/楼宇", coerce=int, choices=())
+
+    field_order = ["text", "street", "region", "submitter_kind", "submitter_name", "contact_phone"]
+
+    def __init__(
+        self,
+        *args: Any,
+        regions: Sequence[Any],
+        streets: Sequence[tuple[int, str]] = (),
+        street_of: dict[int, int] | None = None,
+        cascade_url: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, regions=[("", "请先选择街道"), *regions], **kwargs)
+        self.street_of = street_of or {}
+        street = self.fields["street"]
+        street.choices = [("", "请选择街道"), *streets]  # type: ignore[attr-defined]
+        if cascade_url:
+            street.widget.attrs.update(
+                {"hx-get": cascade_url, "hx-target": "#id_region", "hx-trigger": "change"}
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        street, region = data.get("street"), data.get("region")
+        if street and region and self.street_of.get(region) != street:
+            self.add_error("region", "所选社区不属于该街道，请重新选择")
+        return data
+
+
+class StaffNeedForm(_NeedForm):
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.HOTLINE)
     unit = forms.TypedChoiceField(label="提出单位", coerce=int, required=False, choices=())
 
@@ -60,6 +140,10 @@ class StaffNeedForm(PublicNeedForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", "—"), *(units or [])]  # type: ignore[attr-defined]
+
+    def _unit_given(self, data: dict[str, Any]) -> Any:
+        # only whether one was picked: the service checks it lies in the street
+        return data.get("unit") or None
 
 
 class RateForm(forms.Form):

@@ -87,6 +87,8 @@ REGISTRY = AppRegistry(
         "needs.stats": (_DISTRICT, _STREET, _COMMUNITY, _DEPT),
         "needs.intake": (_DISTRICT, _STREET, _COMMUNITY),
         "needs.handle": (_DEPT,),
+        # full submitter phones in the list's Excel export, with a stated reason (S9)
+        "needs.unmask": (_DISTRICT, _STREET),
         # the district's days, and a street's own days off and extra workdays
         "needs.calendar": (_DISTRICT, _STREET),
     },
@@ -97,6 +99,7 @@ REGISTRY = AppRegistry(
         "needs.stats": "查看需求统计",
         "needs.intake": "登记需求",
         "needs.handle": "办理需求",
+        "needs.unmask": "导出需求提出人完整手机号",
         "needs.calendar": "维护工作日历",
     },
     nav=(

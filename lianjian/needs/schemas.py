@@ -29,7 +29,7 @@ NeedRating = TypeAliasType(
     "NeedRating", Annotated[Rating, LAX, choices_schema(Rating, "NeedRating")]
 )
 
-# the dimensions `selectors.need_stats` groups by (`selectors.DIMENSIONS`; a test compares)
+# the dimensions `stats.need_stats` groups by (`stats.DIMENSIONS`; a test compares)
 StatsBy = TypeAliasType(
     "StatsBy", Literal["department", "category", "street", "community", "channel"]
 )

@@ -22,25 +22,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.core.masking import mask
-from lianjian.core.paging import CappedPaginator, querystring_without_page
+from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import public, require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
-from lianjian.needs import selectors, services
+from lianjian.needs import listing, selectors, services, stats
 from lianjian.needs.access import (
-    department_ids_of,
     get_need_for_user,
     needs_visible_to,
-    streets_configurable_by,
 )
 from lianjian.needs.forms import (
-    CategoryEditForm,
-    CategoryForm,
-    DepartmentEditForm,
-    DepartmentForm,
     PublicNeedForm,
     RateForm,
-    ServiceItemForm,
-    SettingsForm,
     StaffNeedForm,
     TrackForm,
 )
@@ -52,12 +44,9 @@ from lianjian.needs.models import (
     NeedAttachment,
     Rating,
     ServiceItem,
-    ServiceStation,
     Status,
-    StreetSettings,
 )
-from lianjian.needs.services import ALLOWED_TRANSITIONS, NeedError
-from lianjian.needs.triage.history import model_status
+from lianjian.needs.services import NeedError
 from lianjian.orgs.access import regions_visible_to, units_visible_to
 from lianjian.orgs.models import Region
 
@@ -96,74 +85,58 @@ def _region_choices(qs: QuerySet[Region]) -> list[tuple[int, str]]:
 
 @require_perm("needs.view")
 def need_list(request: HttpRequest) -> HttpResponse:
-    filters = {
-        k: request.GET.get(k, "").strip()
-        for k in (
-            "q",
-            "status",
-            "channel",
-            "category",
-            "department",
-            "overdue",
-            "open",
-            "awaiting",
-            "due",
-        )
-    }
+    filters = listing.list_filters(request.GET)
     if filters["q"]:
         limit, window = selectors.NEED_SEARCH_RATE
         limited = rate_limited(request, "needs.search", limit=limit, window=window)
         if limited is not None:
             return limited
     qs = selectors.needs_filtered(request.user, filters)
+    sort = request.GET.get("sort", "")
+    parsed = listing.parse_sort(sort)
+    sort = parsed[0] if parsed else ""
     # a district holds 200k needs: counted only so far past this page ("1000+")
-    page = CappedPaginator(qs, PAGE_SIZE, selectors.need_rows).get_page(request.GET.get("page"))
+    page = listing.paginator_for(qs, PAGE_SIZE, sort).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "needs/need_list.html",
         {
             "page": page,
             "filters": filters,
+            "sort": sort,
+            "headers": listing.sort_headers(request.GET, sort),
+            "keep": [(k, v) for k, values in keep.lists() for v in values],
             "statuses": Status.choices,
             "channels": Channel.choices,
             "querystring_base": querystring_without_page(request),
+            "querystring": keep.urlencode(),
             "can_intake": user_has_perm(request.user, "needs.intake"),
+            "can_unmask": user_has_perm(request.user, "needs.unmask"),
             "now": timezone.now(),
         },
     )
 
 
 def _capabilities(request: HttpRequest, need: Need) -> dict[str, bool]:
-    user = request.user
-    can_dispatch = needs_visible_to(user, "needs.dispatch").filter(pk=need.pk).exists()
-    can_handle = bool(need.department_id) and need.department_id in department_ids_of(
-        user, "needs.handle"
-    )
-    can_intake = needs_visible_to(user, "needs.intake").filter(pk=need.pk).exists()
-    allowed = ALLOWED_TRANSITIONS[need.status]
-    return {
-        "dispatch": can_dispatch and Status.DISPATCHED in allowed and need.status != "reopened",
-        "reject": can_dispatch and Status.REJECTED in allowed,
-        "merge": can_dispatch and Status.MERGED in allowed,
-        "close": can_dispatch and Status.CLOSED in allowed,
-        "accept": can_handle and Status.ACCEPTED in allowed,
-        "reply": can_handle and Status.REPLIED in allowed,
-        "return": can_handle and Status.RETURNED in allowed,
-        "transfer": (can_handle or can_dispatch) and Status.TRANSFERRED in allowed,
-        "callback": (can_dispatch or can_intake)
-        and need.status in (Status.REPLIED, Status.RATED, Status.CLOSED),
-    }
+    """What the page offers: `services.capabilities`, the rule the services enforce."""
+    return services.capabilities(request.user, need)
 
 
 @require_perm("needs.view")
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_need_for_user(request.user, pk, request=request)
     can = _capabilities(request, need)
+    offered = [a for a in services.USER_ACTIONS if can[a]]
     street_id = need.street_id
     context: dict[str, Any] = {
         "need": need,
         "can": can,
-        "any_action": any(can.values()),
+        "any_action": bool(offered),
+        # the first the user may take is the page's one primary action; the rest wait below
+        "primary": offered[0] if offered else None,
+        "others": offered[1:],
         "phone": mask(need.contact_phone, "mobile"),
         "events": need.events.select_related("actor", "department").order_by("at", "id"),
         "attachments": need.attachments.all(),
@@ -325,12 +298,25 @@ def need_intake(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- public pages
 
 
+def _public_places() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
+    streets = selectors.streets_accepting_needs()
+    return streets, selectors.places_of_streets([pk for pk, _ in streets])
+
+
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_submit(request: HttpRequest) -> HttpResponse:
-    regions = _region_choices(Region.objects.all())
-    form = PublicNeedForm(request.POST or None, request.FILES or None, regions=regions)
+    streets, places = _public_places()
+    names = dict(streets)
+    form = PublicNeedForm(
+        request.POST or None,
+        request.FILES or None,
+        streets=streets,
+        regions=[(names[s], rows) for s, rows in places.items()],
+        street_of={pk: s for s, rows in places.items() for pk, _ in rows},
+        cascade_url=reverse("needs:public_places"),
+    )
     if request.method == "POST":
         limited = rate_limited(
             request,
@@ -340,6 +326,13 @@ def public_submit(request: HttpRequest) -> HttpResponse:
         )
         if limited is not None:
             return limited
+        # the chosen street's places only, so a resubmitted form offers what it was given
+        chosen = _int(request.POST.get("street"))
+        if chosen in places:
+            form.fields["region"].choices = [  # type: ignore[attr-defined]
+                ("", "请选择社区/楼宇"),
+                *places[chosen],
+            ]
         if form.is_valid():
             data = form.cleaned_data
             region = Region.objects.filter(pk=data["region"]).first()
@@ -363,6 +356,16 @@ def public_submit(request: HttpRequest) -> HttpResponse:
             else:
                 return render(request, "needs/public_done.html", {"need": need})
     return render(request, "needs/intake.html", {"form": form, "title": "提交需求", "public": True})
+
+
+@public
+@never_cache
+@require_http_methods(["GET"])
+def public_places(request: HttpRequest) -> HttpResponse:
+    """The communities of one street, as `<option>`s for the public form's cascade (htmx)."""
+    _streets, places = _public_places()
+    rows = places.get(_int(request.GET.get("street")), [])
+    return render(request, "needs/_place_options.html", {"places": rows})
 
 
 def _public_need(code: str) -> Need:
@@ -451,23 +454,27 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+STATS_DIMENSIONS = [
+    ("department", "职能部门"),
+    ("category", "类别"),
+    ("street", "街道"),
+    ("community", "社区"),
+    ("channel", "渠道"),
+]
+
+
 def _stats(request: HttpRequest) -> dict[str, Any]:
     dimension = request.GET.get("by", "department")
-    if dimension not in selectors.DIMENSIONS:
+    if dimension not in stats.DIMENSIONS:
         dimension = "department"
     start_d, end_d, start, end = _period(request)
-    rows = selectors.need_stats(request.user, dimension=dimension, start=start, end=end, as_of=end)
+    rows = stats.need_stats(request.user, dimension=dimension, start=start, end=end, as_of=end)
     return {
         "rows": rows,
-        "totals": selectors.need_totals(rows),
+        "totals": stats.need_totals(rows),
         "dimension": dimension,
-        "dimensions": [
-            ("department", "职能部门"),
-            ("category", "类别"),
-            ("street", "街道"),
-            ("community", "社区"),
-            ("channel", "渠道"),
-        ],
+        "dimension_label": dict(STATS_DIMENSIONS)[dimension],
+        "dimensions": STATS_DIMENSIONS,
         "start": start_d,
         "end": end_d,
     }
@@ -522,290 +529,6 @@ def need_stats_export(request: HttpRequest) -> HttpResponseBase:
         detail={"by": ctx["dimension"], "start": str(ctx["start"]), "end": str(ctx["end"])},
     )
     return xlsx_response(stats_workbook(ctx), stamp("needs_stats"))
-
-
-# ---------------------------------------------------------------- configuration
-
-
-def _config_street(request: HttpRequest) -> tuple[Region, list[Region]]:
-    ids = streets_configurable_by(request.user)
-    streets = list(Region.objects.filter(pk__in=ids).order_by("name"))
-    if not streets:
-        raise Http404("没有可配置的街道")
-    chosen = _int(request.GET.get("street") or request.POST.get("street"))
-    street = next((s for s in streets if s.pk == chosen), streets[0])
-    return street, streets
-
-
-@require_http_methods(["GET", "POST"])
-@require_perm("needs.configure")
-def need_config(request: HttpRequest) -> HttpResponse:
-    street, streets = _config_street(request)
-    departments = list(Department.objects.filter(street=street))
-    dept_choices = [("", "—")] + [(d.pk, d.name) for d in departments]
-    categories = list(Category.objects.filter(street=street).select_related("department", "parent"))
-    settings_row = StreetSettings.objects.filter(street=street).first()
-    cat_form = CategoryForm(prefix="cat")
-    cat_form.fields["parent"].choices = [("", "（顶级）")] + [  # type: ignore[attr-defined]
-        (c.pk, str(c)) for c in categories if c.parent_id is None
-    ]
-    cat_form.fields["department"].choices = dept_choices  # type: ignore[attr-defined]
-    dept_form = DepartmentForm(prefix="dept")
-    settings_form = SettingsForm(
-        prefix="set",
-        initial={
-            "fallback_department": settings_row.fallback_department_id if settings_row else "",
-            "default_deadline_workdays": settings_row.default_deadline_workdays
-            if settings_row
-            else 5,
-            "remind_before_workdays": settings_row.remind_before_workdays if settings_row else 1,
-            "escalate_after_workdays": settings_row.escalate_after_workdays if settings_row else 0,
-            "autoclose_after_workdays": settings_row.autoclose_after_workdays
-            if settings_row
-            else StreetSettings._meta.get_field("autoclose_after_workdays").default,
-        },
-    )
-    settings_form.fields["fallback_department"].choices = dept_choices  # type: ignore[attr-defined]
-    if request.method == "POST":
-        what = request.POST.get("what")
-        by_id = {d.pk: d for d in departments}
-        try:
-            if what == "category":
-                cat_form = CategoryForm(request.POST, prefix="cat")
-                cat_form.fields["parent"].choices = [("", "")] + [  # type: ignore[attr-defined]
-                    (c.pk, c.name) for c in categories
-                ]
-                cat_form.fields["department"].choices = dept_choices  # type: ignore[attr-defined]
-                if cat_form.is_valid():
-                    d = cat_form.cleaned_data
-                    services.category_create(
-                        street=street,
-                        name=d["name"],
-                        parent=next((c for c in categories if c.pk == d["parent"]), None),
-                        department=by_id.get(d["department"] or 0),
-                        deadline_workdays=d["deadline_workdays"],
-                        keywords=d["keywords"],
-                        actor=request.user,
-                    )
-                    messages.success(request, "已添加类别")
-                    return redirect(f"{reverse('needs:config')}?street={street.pk}")
-            elif what == "route":
-                cat = next(
-                    (c for c in categories if c.pk == _int(request.POST.get("category"))), None
-                )
-                if cat is None:
-                    raise NeedError("类别不存在")
-                services.category_update(
-                    cat,
-                    department=by_id.get(_int(request.POST.get("department")) or 0),
-                    deadline_workdays=_int(request.POST.get("deadline_workdays")) or 0,
-                    is_active=request.POST.get("is_active") == "1",
-                    actor=request.user,
-                )
-                messages.success(request, "已保存分派规则")
-                return redirect(f"{reverse('needs:config')}?street={street.pk}")
-            elif what == "department":
-                dept_form = DepartmentForm(request.POST, prefix="dept")
-                if dept_form.is_valid():
-                    services.department_create(
-                        street=street, actor=request.user, **dept_form.cleaned_data
-                    )
-                    messages.success(request, "已添加部门")
-                    return redirect(f"{reverse('needs:config')}?street={street.pk}")
-            elif what == "retrain":
-                if services.triage_retrain_request(street, actor=request.user, request=request):
-                    messages.success(request, "已加入后台训练队列，训练完成后自动启用新模型")
-                else:
-                    messages.info(request, "该街道的训练任务已在队列中，请稍后刷新查看")
-                return redirect(f"{reverse('needs:config')}?street={street.pk}")
-            elif what == "settings":
-                settings_form = SettingsForm(request.POST, prefix="set")
-                settings_form.fields["fallback_department"].choices = dept_choices  # type: ignore[attr-defined]
-                if settings_form.is_valid():
-                    d = settings_form.cleaned_data
-                    services.street_settings_save(
-                        street,
-                        fallback_department=by_id.get(d["fallback_department"] or 0),
-                        default_deadline_workdays=d["default_deadline_workdays"],
-                        remind_before_workdays=d["remind_before_workdays"],
-                        escalate_after_workdays=d["escalate_after_workdays"],
-                        autoclose_after_workdays=d["autoclose_after_workdays"],
-                        actor=request.user,
-                    )
-                    messages.success(request, "已保存升级规则")
-                    return redirect(f"{reverse('needs:config')}?street={street.pk}")
-        except NeedError as err:
-            messages.error(request, err.message)
-    return render(
-        request,
-        "needs/config.html",
-        {
-            "street": street,
-            "streets": streets,
-            "departments": departments,
-            "categories": categories,
-            "cat_form": cat_form,
-            "dept_form": dept_form,
-            "settings_form": settings_form,
-            "triage": model_status(street.pk),
-        },
-    )
-
-
-# ---------------------------------------------------------------- service catalogue
-
-
-@require_http_methods(["GET", "POST"])
-@require_perm("needs.view")
-def catalogue(request: HttpRequest) -> HttpResponse:
-    from lianjian.orgs.access import scope_q
-
-    items = (
-        ServiceItem.objects.filter(scope_q(request.user, "needs.view"))
-        .select_related("station", "provider", "category")
-        .order_by("station__name", "name")
-    )
-    if not items.exists() and department_ids_of(request.user):
-        streets = Department.objects.filter(pk__in=department_ids_of(request.user)).values(
-            "street_id"
-        )
-        items = items.model.objects.filter(street_id__in=streets).select_related(
-            "station", "provider", "category"
-        )
-    form = None
-    config_streets = streets_configurable_by(request.user)
-    if config_streets:
-        stations = ServiceStation.objects.filter(street_id__in=config_streets)
-        form = ServiceItemForm(request.POST or None)
-        form.fields["station"].choices = [(s.pk, s.name) for s in stations]  # type: ignore[attr-defined]
-        providers = (
-            units_visible_to(request.user)
-            .filter(street_id__in=config_streets, is_active=True)
-            .values_list("pk", "name")[:500]
-        )
-        form.fields["provider"].choices = [("", "—"), *providers]  # type: ignore[attr-defined]
-        form.fields["category"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *((c.pk, str(c)) for c in Category.objects.filter(street_id__in=config_streets)),
-        ]
-        if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            station = stations.get(pk=d["station"])
-            try:
-                services.service_item_create(
-                    station=station,
-                    name=d["name"],
-                    kind=d["kind"],
-                    description=d["description"],
-                    provider=units_visible_to(request.user).filter(pk=d["provider"]).first()
-                    if d["provider"]
-                    else None,
-                    category=Category.objects.filter(
-                        pk=d["category"], street_id=station.street_id
-                    ).first()
-                    if d["category"]
-                    else None,
-                    actor=request.user,
-                )
-            except NeedError as err:
-                messages.error(request, err.message)
-            else:
-                messages.success(request, "已添加服务项目")
-                return redirect("needs:catalogue")
-    elif request.method == "POST":
-        raise Http404
-    return render(request, "needs/catalogue.html", {"items": items, "form": form})
-
-
-# ---------------------------------------------------------------- configuration: edit pages
-
-
-def _configurable(request: HttpRequest, model: Any, pk: int) -> Any:
-    """A department or category of a street the user configures; 404 (audited) otherwise."""
-    from lianjian.orgs.access import get_in_scope
-
-    qs = model.objects.filter(street_id__in=streets_configurable_by(request.user))
-    return get_in_scope(qs, pk, user=request.user, request=request)
-
-
-@require_http_methods(["GET", "POST"])
-@require_perm("needs.configure")
-def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    department = _configurable(request, Department, pk)
-    back = f"{reverse('needs:department_edit', args=[department.pk])}"
-    form = DepartmentEditForm(
-        request.POST if request.POST.get("what") == "edit" else None,
-        initial={"name": department.name, "phone": department.phone},
-    )
-    if request.method == "POST":
-        what = request.POST.get("what")
-        try:
-            if what == "edit" and form.is_valid():
-                services.department_update(
-                    department,
-                    name=form.cleaned_data["name"],
-                    phone=form.cleaned_data["phone"],
-                    actor=request.user,
-                )
-                messages.success(request, "已保存部门信息")
-                return redirect(back)
-            if what in ("deactivate", "activate"):
-                services.department_set_active(
-                    department, active=what == "activate", actor=request.user
-                )
-                messages.success(request, "已启用部门" if what == "activate" else "已停用部门")
-                return redirect(back)
-        except NeedError as err:
-            messages.error(request, err.message)
-    return render(
-        request,
-        "needs/department_edit.html",
-        {
-            "department": department,
-            "form": form,
-            "handlers": selectors.department_handlers(department),
-            "categories": Category.objects.filter(department=department).select_related("parent"),
-            "open_needs": selectors.department_open_count(department),
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@require_perm("needs.configure")
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _configurable(request, Category, pk)
-    departments = list(Department.objects.filter(street_id=category.street_id).order_by("name"))
-    form = CategoryEditForm(
-        request.POST or None,
-        initial={
-            "name": category.name,
-            "department": category.department_id,
-            "deadline_workdays": category.deadline_workdays,
-            "keywords": category.keywords,
-            "is_active": category.is_active,
-        },
-    )
-    form.fields["department"].choices = [("", "（兜底部门）")] + [  # type: ignore[attr-defined]
-        (d.pk, d.name if d.is_active else f"{d.name}（已停用）") for d in departments
-    ]
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.category_update(
-                category,
-                name=d["name"],
-                department=next((x for x in departments if x.pk == d["department"]), None),
-                deadline_workdays=d["deadline_workdays"],
-                keywords=d["keywords"],
-                is_active=d["is_active"],
-                actor=request.user,
-            )
-        except NeedError as err:
-            form.add_error(err.field if err.field in form.fields else None, err.message)
-        else:
-            messages.success(request, "已保存类别")
-            return redirect(f"{reverse('needs:config')}?street={category.street_id}")
-    return render(request, "needs/category_edit.html", {"category": category, "form": form})
 
 
 # ---------------------------------------------------------------- attachments

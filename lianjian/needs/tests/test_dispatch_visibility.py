@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from lianjian.needs import services as S
-from lianjian.needs.selectors import DIMENSIONS, need_stats
+from lianjian.needs.stats import DIMENSIONS, need_stats
 from lianjian.needs.tests.test_stats import need_totals
 
 

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from lianjian.needs import services as S
-from lianjian.needs.selectors import need_stats, need_totals
+from lianjian.needs.stats import need_stats, need_totals
 
 TZ = timezone.get_current_timezone()
 
@@ -113,7 +113,7 @@ def test_summary_and_history_paths_agree(
     world: Any, personas: Any, submit: Any, tree: Any, monkeypatch: Any
 ) -> None:
     """The present (summaries) and a forced history fold give identical figures."""
-    from lianjian.needs import selectors
+    from lianjian.needs import stats
 
     _scenario(world, personas, submit, tree)
     windows = [(None, None), (at(4), at(6)), (at(1), at(12, 23))]
@@ -125,7 +125,7 @@ def test_summary_and_history_paths_agree(
         for w in windows
     }
     assert any(rows for rows in current.values())
-    monkeypatch.setattr(selectors, "CURRENT_WINDOW", dt.timedelta(0))
+    monkeypatch.setattr(stats, "CURRENT_WINDOW", dt.timedelta(0))
     for (uid, dim, w), rows in current.items():
         user = next(u for u in users if u.pk == uid)
         assert need_stats(user, dimension=dim, start=w[0], end=w[1]) == rows, (dim, w)

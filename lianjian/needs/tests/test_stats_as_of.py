@@ -16,8 +16,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from lianjian.needs import selectors
 from lianjian.needs import services as S
+from lianjian.needs import stats
 
 TZ = timezone.get_current_timezone()
 DIMENSIONS = ("department", "category", "street", "community", "channel")
@@ -37,9 +37,9 @@ def _full_fold(
     label: Any,
 ) -> dict[Any, dict[str, Any]]:
     """Every need in scope folded from its history (the definition)."""
-    states = selectors.states_as_of(user, as_of)
-    key = selectors.DIMENSIONS[dimension]
-    return selectors._tally_states(states, key, received_at, start, end, as_of)
+    states = stats.states_as_of(user, as_of)
+    key = stats.DIMENSIONS[dimension]
+    return stats._tally_states(states, key, received_at, start, end, as_of)
 
 
 def _handler_of_all(streets: list[Any]) -> Any:
@@ -152,7 +152,7 @@ def test_past_dates_match_the_full_fold(
     assert NeedSummary.objects.filter(last_event_at__in=dates).exists()
     windows = [(None, None), (at(5), at(14))]
     fast = {
-        (who, dim, w, d): selectors.need_stats(user, dimension=dim, start=w[0], end=w[1], as_of=d)
+        (who, dim, w, d): stats.need_stats(user, dimension=dim, start=w[0], end=w[1], as_of=d)
         for who, user in users.items()
         for dim in DIMENSIONS
         for w in windows
@@ -164,24 +164,24 @@ def test_past_dates_match_the_full_fold(
         changed = NeedSummary.objects.filter(last_event_at__gt=d, submitted_at__lte=d).count()
         assert settled and changed, d
         for who, user in users.items():
-            whole = {s.need_id for s in selectors.states_as_of(user, d)}
-            part = {s.need_id for s in selectors.states_as_of(user, d, changed_only=True)}
+            whole = {s.need_id for s in stats.states_as_of(user, d)}
+            part = {s.need_id for s in stats.states_as_of(user, d, changed_only=True)}
             assert part <= whole
             mine = set(
-                selectors.summaries_visible_to(user)
+                stats.summaries_visible_to(user)
                 .filter(last_event_at__lte=d)
                 .values_list("need_id", flat=True)
             )
             assert whole == part | mine and not part & mine, (who, d)
     for who in ("civil handler", "culture handler"):  # department moves change who sees what
-        counts = {len(selectors.states_as_of(users[who], d)) for d in dates}
+        counts = {len(stats.states_as_of(users[who], d)) for d in dates}
         assert len(counts) > 1, who
     assert any(fast[("civil handler", "department", windows[0], d)] for d in dates)
 
-    monkeypatch.setattr(selectors, "_tally_history", _full_fold)
+    monkeypatch.setattr(stats, "_tally_history", _full_fold)
     for (who, dim, w, d), rows in fast.items():
         user = users[who]
-        assert selectors.need_stats(user, dimension=dim, start=w[0], end=w[1], as_of=d) == rows, (
+        assert stats.need_stats(user, dimension=dim, start=w[0], end=w[1], as_of=d) == rows, (
             who,
             dim,
             w,
@@ -191,8 +191,8 @@ def test_past_dates_match_the_full_fold(
     assert len(ids) > 20
     for who, user in users.items():
         for dim in DIMENSIONS:
-            now_rows = selectors.need_stats(user, dimension=dim)
-            folded = selectors.need_stats(
+            now_rows = stats.need_stats(user, dimension=dim)
+            folded = stats.need_stats(
                 user, dimension=dim, as_of=timezone.now() - dt.timedelta(minutes=1)
             )
             assert folded == now_rows, (who, dim)
@@ -214,7 +214,7 @@ def test_averages_merge_as_sums(world: Any, personas: Any, submit: Any) -> None:
         S.need_reply(needs[2].pk, actor=handler, reply_text="四小时")
     with time_machine.travel(at(6, 9), tick=False):  # needs[1] changes after the as_of date
         S.need_rate_by_code(needs[1].tracking_code, rating="satisfied")
-    row = selectors.need_stats(staff, dimension="department", as_of=at(4))[0]
+    row = stats.need_stats(staff, dimension="department", as_of=at(4))[0]
     # settled: 1 h and 4 h; changed: 4 h. (1 + 4 + 4) / 3 = 3.0; the mean of means would be 3.25
     assert (row["replied"], row["avg_reply_hours"], row["rated"]) == (3, 3.0, 0)
 
@@ -224,24 +224,24 @@ def test_all_time_statements_follow_names_dates_and_scope(
 ) -> None:
     """The all-time statements are compiled once per scope; names and dates are read per call."""
     staff = personas.street_staff
-    selectors._all_time_sql.cache_clear()
+    stats._all_time_sql.cache_clear()
     with time_machine.travel(at(3, 9), tick=False):  # due Monday 03-10
         need = submit()
         S.need_dispatch(need.pk, actor=staff, category=world.charity, department=world.civil)
     with time_machine.travel(at(7), tick=False):
-        before = selectors.need_stats(staff, dimension="department")
+        before = stats.need_stats(staff, dimension="department")
         assert [(r["label"], r["received"], r["overdue"]) for r in before] == [("民政办", 1, 0)]
         S.department_update(world.civil, name="民政和社区服务办", actor=staff)
     with time_machine.travel(at(11), tick=False):  # past the deadline now
-        after = selectors.need_stats(staff, dimension="department")
+        after = stats.need_stats(staff, dimension="department")
         assert [(r["label"], r["received"], r["overdue"]) for r in after] == [
             ("民政和社区服务办", 1, 1)
         ]
         # other scopes and dimensions get statements of their own
-        other = selectors.need_stats(personas.district_admin, dimension="street")
+        other = stats.need_stats(personas.district_admin, dimension="street")
         assert [(r["label"], r["received"]) for r in other] == [(tree.street_a.name, 1)]
-        assert selectors.need_stats(personas.member, dimension="department") == []
-    cache = selectors._all_time_sql.cache_info()
+        assert stats.need_stats(personas.member, dimension="department") == []
+    cache = stats._all_time_sql.cache_info()
     assert (cache.hits, cache.misses) == (1, 3)
 
 
@@ -251,14 +251,14 @@ def test_past_date_fold_runs_with_the_collector_paused(
     import gc
 
     seen: list[bool] = []
-    real = selectors.states_as_of
+    real = stats.states_as_of
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(selectors, "states_as_of", spy)
+    monkeypatch.setattr(stats, "states_as_of", spy)
     assert gc.isenabled()
     past = timezone.now() - dt.timedelta(days=30)
-    selectors.need_stats(personas.district_admin, dimension="department", as_of=past)
+    stats.need_stats(personas.district_admin, dimension="department", as_of=past)
     assert seen == [False] and gc.isenabled()

@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lianjian.needs.models import NeedSummary
-from lianjian.needs.selectors import DIMENSIONS, need_stats
+from lianjian.needs.stats import DIMENSIONS, need_stats
 
 LEVELS = [("district_admin", "district"), ("street_staff", "street")]
 DAY = dt.timedelta(days=1)
@@ -89,7 +89,7 @@ def test_a_window_reads_what_moved_since_its_start_and_counts_overdue_over_all(
     world: Any, personas: Any, submit: Any, tree: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The present from a start date equals one scan of every summary in scope."""
-    from lianjian.needs import selectors
+    from lianjian.needs import stats
     from lianjian.needs.tests.test_stats_as_of import _random_history, at
 
     _random_history(world, personas, submit, tree, seed=3)
@@ -115,10 +115,10 @@ def test_a_window_reads_what_moved_since_its_start_and_counts_overdue_over_all(
     assert any(row["overdue"] for rows in fast.values() for row in rows)
 
     def every_summary(user: Any, dimension: str, *args: Any) -> dict[Any, dict[str, Any]]:
-        summaries = selectors.summaries_visible_to(user)
-        return selectors._tally_summaries(summaries, DIMENSIONS[dimension], *args)
+        summaries = stats.summaries_visible_to(user)
+        return stats._tally_summaries(summaries, DIMENSIONS[dimension], *args)
 
-    monkeypatch.setattr(selectors, "_tally_window", every_summary)
+    monkeypatch.setattr(stats, "_tally_window", every_summary)
     for user in users:
         for dim in DIMENSIONS:
             for w in windows:

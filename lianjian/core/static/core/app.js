@@ -102,5 +102,16 @@
     if (!list.classList || !list.classList.contains("picker-results")) { return; }
     var input = pickerOf(list).querySelector(".picker-input");
     input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
+// Forms marked data-confirm ask before they submit (reject, merge, return...);
+// buttons marked data-print open the browser's print dialog. No inline script (CSP).
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
+    if (el) { event.preventDefault(); window.print(); }
   });
 })();
