@@ -36,6 +36,7 @@ REGISTRY = AppRegistry(
         "orgs.import": _WRITE,
         "orgs.change_region": (Role.DISTRICT_ADMIN,),
         "orgs.unmask": (Role.DISTRICT_ADMIN, Role.STREET_STAFF),
+        "orgs.view_conflicts": (Role.DISTRICT_ADMIN,),
     },
     permission_labels={
         "orgs.view_region": "查看区域",
@@ -50,6 +51,7 @@ REGISTRY = AppRegistry(
         "orgs.import": "导入台账",
         "orgs.change_region": "维护区域",
         "orgs.unmask": "查看完整身份证号和手机号",
+        "orgs.view_conflicts": "查看身份证号码登记冲突",
     },
     nav=(
         NavEntry("区域", "orgs:region_list", "orgs.view_region", order=20),
@@ -58,6 +60,7 @@ REGISTRY = AppRegistry(
         NavEntry("党员", "orgs:member_list", "orgs.view_member", order=23),
         NavEntry("覆盖统计", "ledger:coverage", "orgs.view_coverage", order=24),
         NavEntry("台账导入", "ledger:home", "orgs.import", order=25),
+        NavEntry("登记冲突", "orgs:conflict_list", "orgs.view_conflicts", order=26),
     ),
     urls=(("orgs/ledger/", "lianjian.orgs.urls_ledger"), ("orgs/", "lianjian.orgs.urls")),
     api_routers=_api_routers,

@@ -30,7 +30,7 @@ from lianjian.core.identifiers import (
     clean_mobile,
     refusal,
 )
-from lianjian.orgs import services, validation
+from lianjian.orgs import conflicts, services, validation
 from lianjian.orgs.access import (
     members_visible_to,
     party_orgs_visible_to,
@@ -41,7 +41,8 @@ from lianjian.orgs.ledger.cells import read_cell
 from lianjian.orgs.ledger.columns import COLUMNS, KIND_LABELS, SHEET_WORDS, Column
 from lianjian.orgs.ledger.normalize import CellError, as_code, as_label, as_text
 from lianjian.orgs.ledger.reader import Sheet, read_ledger
-from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.ledger.safety import LedgerFileError
+from lianjian.orgs.models import IdConflict, Member, PartyOrg, Region, Unit, UnitKind
 
 IMPORT_PERM = "orgs.import"
 Progress = Callable[[str, int, int], None]
@@ -82,6 +83,7 @@ class _Plan:
         self.errors: list[RowError] = []
         self.labels = {c.key: c.label for c in COLUMNS[self.kind]}
         self._regions: dict[str, list[Region]] | None = None
+        self.file_name = ""
 
     def error(self, row: int, key: str, reason: str) -> None:
         self.errors.append(RowError(row, self.labels.get(key, key), reason))
@@ -237,6 +239,10 @@ class _MemberPlan(_Plan):
     def build(self, rows: list[tuple[int, dict[str, Any]]], progress: Progress | None) -> None:
         self.creates: list[dict[str, Any]] = []
         self.updates: list[tuple[Member, dict[str, Any]]] = []
+        try:
+            conflicts.ensure_allowed(self.user)
+        except conflicts.ConflictThrottled as exc:
+            raise LedgerFileError(exc.message) from None
         orgs: dict[str, list[PartyOrg]] = defaultdict(list)
         for org in (
             party_orgs_visible_to(self.user, IMPORT_PERM)
@@ -342,17 +348,29 @@ class _MemberPlan(_Plan):
             .filter(pk__in=[m.pk for m in existing.values()])
             .values_list("pk", flat=True)
         )
+        outside: list[tuple[int, Member]] = []
         for index, (row, values) in indexes.items():
             match = existing.get(index)
             if match is None:
                 values["status"] = values.get("status") or Member.Status.FULL
                 self.creates.append(values)
             elif match.pk not in in_scope:
-                self.error(
-                    row, "id_number", "该身份证号码已登记在其他党员名下（不在您的管辖范围内）"
-                )
+                outside.append((row, match))
             else:
                 self.updates.append((match, values))
+        self._conflicts(outside)
+
+    def _conflicts(self, outside: list[tuple[int, Member]]) -> None:
+        """Numbers held outside the user's scope: at most `LEDGER_CAP` rows told, with the
+        generic answer; beyond it the file fails whole, naming no row (`orgs.conflicts`)."""
+        if not outside:
+            return
+        if len(outside) > conflicts.LEDGER_CAP:
+            conflicts.record_file(self.user, [m for _, m in outside], file_name=self.file_name)
+            raise LedgerFileError(conflicts.OVER_CAP)
+        for row, member in outside:
+            conflicts.record(self.user, member, via=IdConflict.Via.LEDGER, file_name=self.file_name)
+            self.error(row, "id_number", conflicts.GENERIC)
 
     def write(self, user: Any, source: str) -> tuple[int, int]:
         return services.member_bulk_upsert(self.creates, self.updates, actor=user, source=source)
@@ -526,8 +544,9 @@ def _import(
         kind=kind, total_rows=len(sheet.rows), valid_only=valid_only, sheet=sheet
     )
     plan: Any = PLANS[kind](user, valid_only=valid_only)
-    plan.build(sheet.rows, progress)
     source = file_name or "upload.xlsx"
+    plan.file_name = source
+    plan.build(sheet.rows, progress)
     if valid_only or not plan.errors:
         if progress:
             progress("write", outcome.total_rows, outcome.total_rows)
