@@ -161,7 +161,7 @@ def serve(url: str, redis_url: str, port: int, log: Path) -> subprocess.Popen[by
     server = subprocess.Popen(
         command, env=env, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # minutes when the machine is loaded
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
