@@ -396,7 +396,8 @@ def _wrk(
     sent = {**headers, **({} if keep_alive else {"Connection": "close"})}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    base = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", "-s", script.name]
+    # a 30 s timeout: wrk's default 2 s counted slow answers of a loaded machine as errors
+    base = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", "--timeout", "30s", "-s", script.name]
     for name, value in sent.items():
         base += ["-H", f"{name}: {value}"]
     subprocess.run([*base, "-d3s", url], capture_output=True, check=True)

@@ -502,7 +502,8 @@ BAD_INPUTS: dict[str, tuple[str, str, Callable[[Any], Any], int, str, str | None
         "/members",
         lambda t: _member_body(t, id_number=t.member_b1.id_number),
         400,
-        "已登记",
+        # held in another street: the generic answer, nothing about where (S25)
+        "无法在此登记该身份证号码",
         "id_number",
     ),
     "member_bad_mobile": (
