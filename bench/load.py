@@ -213,6 +213,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--needs", type=int, default=800, help="received needs to dispatch")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=200,
+        help="signed-in accounts the simulated users share (3/4 street staff); each account's"
+        " own rate limits (searches: 60 a minute) must hold for the users sharing it",
+    )
     parser.add_argument("--skip-seed", action="store_true", help="reuse the sessions file")
     parser.add_argument("--fresh", action="store_true", help="drop the load database first")
     parser.add_argument(
@@ -220,7 +227,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)
-    accounts = max(args.users)
+    accounts = args.accounts
     if not args.skip_seed:
         print(f"seeding {url.rsplit('/', 1)[1]} ({accounts} accounts)")
         # a child process: the driver itself keeps no Django state or connections
@@ -230,7 +237,7 @@ def main() -> None:
                 __file__,
                 "--seed-only",
                 str(accounts * 3 // 4),
-                str(max(8, accounts // 4)),
+                str(max(4, accounts // 4)),
                 str(args.needs),
                 "1" if args.fresh else "0",
                 args.redis,

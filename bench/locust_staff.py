@@ -6,9 +6,10 @@ runs this file headless. By hand (sessions from a previous `load.py` run):
 
     locust -f bench/locust_staff.py --headless -u 300 -r 50 -t 90s --host http://127.0.0.1:8000
 
-Each simulated user holds its own signed-in session (cookies made by the
-driver; 600 form logins from one address would only measure the login rate
-limit) and thinks 0.5-2 s between actions. Street staff of 虹桥街道 browse
+Each simulated user takes a signed-in session made by the driver (form
+logins from one address would only measure the login rate limit; a few
+users share each account, cycling through them) and thinks 0.5-2 s between
+actions. Street staff of 虹桥街道 browse
 lists and details, search, read coverage and statistics, and dispatch new
 needs; department handlers read their queue, accept and reply. A request
 counts as an error when it does not answer 200 (or a form's 302), so a 429
