@@ -198,6 +198,11 @@ def run_locust(port: int, users: int, seconds: int, out_dir: Path) -> dict[str, 
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     (out_dir / f"u{users}.log").write_text(done.stdout + done.stderr)
+    return summarise(prefix)
+
+
+def summarise(prefix: Path) -> dict[str, object]:
+    """The aggregate row, the six slowest request names and the failures of one run."""
     rows = list(csv.DictReader(Path(f"{prefix}_stats.csv").open()))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     worst = sorted(
@@ -221,11 +226,21 @@ def main() -> None:
         " own rate limits (searches: 60 a minute) must hold for the users sharing it",
     )
     parser.add_argument("--skip-seed", action="store_true", help="reuse the sessions file")
+    parser.add_argument("--report", type=Path, help="print the figures of a previous run's dir")
     parser.add_argument("--fresh", action="store_true", help="drop the load database first")
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
     )
     args = parser.parse_args()
+    if args.report:
+        found = {
+            int(p.name[1 : -len("_stats.csv")]): summarise(
+                p.with_name(p.name[: -len("_stats.csv")])
+            )
+            for p in sorted(args.report.glob("u*_stats.csv"))
+        }
+        report(found, args.seconds, ["?"], ["?"])
+        return
     url = os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)
     accounts = args.accounts
     if not args.skip_seed:
@@ -261,9 +276,23 @@ def main() -> None:
             print(f"  {users} users done in {time.monotonic() - began:.0f} s")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     with open("/proc/loadavg") as f:
         load_after = f.read().split()[:3]
+    report(results, args.seconds, load_before, load_after)
+    print(f"  locust logs and CSV: {out_dir}")
+
+
+def report(
+    results: dict[int, dict[str, object]],
+    seconds: int,
+    load_before: list[str],
+    load_after: list[str],
+) -> None:
     cpus = os.cpu_count()
     print(
         f"mixed staff load (P5: 300 users p95 <= 200 ms, 0 errors; 600 users degrade without"
@@ -275,7 +304,7 @@ def main() -> None:
         total = result["total"]
         assert isinstance(total, dict)
         print(
-            f"  {users:4d} users, {args.seconds} s: {int(total['Request Count']):6d} requests"
+            f"  {users:4d} users, {seconds} s: {int(total['Request Count']):6d} requests"
             f" ({float(total['Requests/s']):6.1f}/s), p50 {total['50%']} ms, p95 {total['95%']} ms,"
             f" p99 {total['99%']} ms, errors {total['Failure Count']}"
         )
@@ -288,7 +317,6 @@ def main() -> None:
             print(
                 f"        failure: {row['Method']} {row['Name']}: {row['Error']} x{row['Occurrences']}"
             )
-    print(f"  locust logs and CSV: {out_dir}")
 
 
 if __name__ == "__main__":
