@@ -75,6 +75,8 @@ READ_MATRIX: list[tuple[str, str | None, set[str], set[str]]] = [
     ("member_create", None, REGION_READERS | {"unit_admin"}, set()),
     ("member_edit", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
     ("member_deactivate", "member_a1", A1_SCOPE, {"secretary_a2", "unit_admin"}),
+    # the ID-number conflicts of the district (orgs.conflicts, S25)
+    ("conflict_list", None, {"district_admin"}, set()),
 ]
 POST_ONLY = {"member_unmask"}
 
