@@ -24,10 +24,8 @@ per-need summaries; as-of figures for a past date fold the event history
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -38,19 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianjian.settings")
 
-
-def timed(fn: Callable[[], Any], n: int) -> tuple[float, float]:
-    # one unmeasured call first: the first need_submit of a process loads jieba's
-    # dictionary and the triage model (~1.2 s), which a running server has done long ago
-    fn()
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    # nearest rank: of 3 samples the p95 is the slowest (int(n * 0.95) - 1 gave the median)
-    return statistics.median(samples), samples[math.ceil(len(samples) * 0.95) - 1]
+from timing import paired, runs_argument, timed  # noqa: E402
 
 
 def seed(n_needs: int, streets: int, communities: int) -> dict[str, Any]:
@@ -288,7 +274,9 @@ def main() -> None:
     parser.add_argument("--needs", type=int, help="default 200,000 (district), 3,000,000 (city)")
     parser.add_argument("--streets", type=int, default=10, help="district scale only")
     parser.add_argument("--communities", type=int, default=12, help="district scale only")
-    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--repeat", type=runs_argument, default=50, help="samples per figure (>= 30)"
+    )
     parser.add_argument("--skip-http", action="store_true", help="no P2 run over HTTP")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=25, help="per client")
@@ -376,27 +364,32 @@ def main() -> None:
             ("street", "street", ctx["street"], ctx["user"]),
             ("district", "district", ctx["district"], ctx["admin"]),
         ):
-            orm_p50, orm_p95 = timed(
-                lambda user=user: need_stats(user, dimension="department"), args.repeat
+            # the statistic and its hand SQL in alternating pairs (bench/timing.py)
+            pair = paired(
+                lambda user=user: need_stats(user, dimension="department"),
+                raw(RAW_STATS_SQL + ";" + RAW_OVERDUE_SQL, level, region.pk),
+                args.repeat,
             )
-            raw_p50, raw_p95 = timed(
-                raw(RAW_STATS_SQL + ";" + RAW_OVERDUE_SQL, level, region.pk), args.repeat
-            )
-            ev_p50, ev_p95 = timed(raw(RAW_EVENTS_SQL, level, region.pk), max(args.repeat // 5, 3))
+            ev_p50, ev_p95 = timed(raw(RAW_EVENTS_SQL, level, region.pk), args.repeat)
+            (orm_p50, orm_p95), (raw_p50, raw_p95) = pair.a, pair.b
             print(
-                f"{'raw SQL, same aggregate, ' + scale:45s} p50 {raw_p50:7.1f} ms  p95 {raw_p95:7.1f} ms"
+                f"{'need_stats, paired, ' + scale:45s} p50 {orm_p50:7.1f} ms  p95 {orm_p95:7.1f} ms"
+            )
+            print(
+                f"{'raw SQL, same aggregate, paired, ' + scale:45s} p50 {raw_p50:7.1f} ms  p95 {raw_p95:7.1f} ms"
             )
             print(
                 f"{'raw SQL over the event history, ' + scale:45s} p50 {ev_p50:7.1f} ms  p95 {ev_p95:7.1f} ms"
             )
             print(
-                f"{'  need_stats / raw SQL, ' + scale:45s} p50 {orm_p50 / raw_p50:7.2f} x    p95 {orm_p95 / raw_p95:7.2f} x"
+                f"{'  need_stats / raw SQL, ' + scale:45s} {pair.ratio:7.2f} x  (median of"
+                f" {pair.samples} alternating pairs)"
             )
 
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     past = timezone.now() - timezone.timedelta(days=30)
-    # ~0.1 s each at district scale: enough repeats for a p95 that is not just the worst
-    as_of_repeat = max(3, args.repeat // 2)
+    # ~0.1 s each at district scale; still >= 30 samples, or the "p95" is the slowest call
+    as_of_repeat = max(30, args.repeat // 2)
     for label, fn, n in (
         (
             "department statistics, district, this month",
@@ -472,6 +465,7 @@ def http_needs_list(ctx: dict[str, Any], args: Any) -> None:
         load=args.load,
         redis_url=args.redis,
         worker_class=args.worker_class,
+        port=args.port,
     )
 
 

@@ -20,18 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common import machine_speed, setup
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    fn()  # warm caches and connections
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(len(samples) * 0.95) - 1)]
-    return statistics.median(samples), p95
+from timing import Pair, paired, percentiles, runs_argument, timed
 
 
 def line(label: str, p50: float, p95: float) -> None:
@@ -106,7 +95,9 @@ GROUP BY floating_to ORDER BY 2 DESC, 1 LIMIT 20
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--runs", type=runs_argument, default=30, help="samples per figure (>= 30 for a p95)"
+    )
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--import-rounds", type=int, default=2)
@@ -229,6 +220,7 @@ def main() -> None:
             load=args.load,
             redis_url=args.redis,
             worker_class=args.worker_class,
+            port=args.port,
         )
 
     if not args.skip_import and args.only != "members":
@@ -257,6 +249,9 @@ def http_arguments(parser: argparse.ArgumentParser) -> None:
         "--redis",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
         help="REDIS_URL for the server, as deployed (DESIGN.md); '' for a per-process cache",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="the server's port on 127.0.0.1 (default: a free one)"
     )
 
 
@@ -289,13 +284,6 @@ def check_member_plans(user: Any) -> None:
         scan = next(step.strip(" ->") for step in plan if "Scan" in step).split("  (")[0]
         print(f"  plan of the district admin's {label:<14} {scan}")
         assert "_live_idx" in scan, plan
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    samples = sorted(samples)
-    return statistics.median(samples), samples[
-        min(len(samples) - 1, round(len(samples) * 0.95) - 1)
-    ]
 
 
 def _burst(
@@ -382,18 +370,19 @@ def _burst(
 WRK_SECONDS = 15
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
-  io.write(string.format("FIGURES %.3f %.3f %d %.3f %d\\n",
+  io.write(string.format("FIGURES %.3f %.3f %d %.3f %d %d\\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
-    summary.duration / 1e6, summary.errors.status + summary.errors.connect
+    summary.duration / 1e6, summary.errors.status, summary.errors.connect
       + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
 
 
 def _wrk(
-    url: str, headers: dict[str, str], clients: int, keep_alive: bool
+    url: str, headers: dict[str, str], clients: int, keep_alive: bool, status_ok: bool = False
 ) -> tuple[float, float, float, int]:
-    """p50, p95 (ms), requests/s and errors of `clients` wrk connections for WRK_SECONDS.
+    """p50, p95 (ms), requests/s and errors of `clients` wrk connections for WRK_SECONDS
+    (`status_ok`: 4xx/5xx answers are expected, as the anchor's 401s, not errors).
 
     wrk is C: the load generator takes a sliver of the 2 CPUs the server and
     PostgreSQL share, where 16 Python client threads took a fifth. A 3 s
@@ -407,7 +396,8 @@ def _wrk(
     sent = {**headers, **({} if keep_alive else {"Connection": "close"})}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    base = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", "-s", script.name]
+    # a 30 s timeout: wrk's default 2 s counted slow answers of a loaded machine as errors
+    base = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", "--timeout", "30s", "-s", script.name]
     for name, value in sent.items():
         base += ["-H", f"{name}: {value}"]
     subprocess.run([*base, "-d3s", url], capture_output=True, check=True)
@@ -416,8 +406,9 @@ def _wrk(
     ).stdout
     os.unlink(script.name)
     line = next(row for row in out.splitlines() if row.startswith("FIGURES"))
-    p50, p95, count, seconds, errors = line.split()[1:]
-    return float(p50), float(p95), int(count) / float(seconds), int(errors)
+    p50, p95, count, seconds, statuses, errors = line.split()[1:]
+    failed = int(errors) + (0 if status_ok else int(statuses))
+    return float(p50), float(p95), int(count) / float(seconds), failed
 
 
 def bench_concurrent(
@@ -432,6 +423,7 @@ def bench_concurrent(
     load: str = "python",
     redis_url: str = "",
     worker_class: str = "sync",
+    port: int = 0,
 ) -> None:
     """The P2 figures for the member list: its API for two personas and its page."""
     from django.conf import settings
@@ -469,6 +461,7 @@ def bench_concurrent(
         load=load,
         redis_url=redis_url,
         worker_class=worker_class,
+        port=port,
     )
 
 
@@ -485,8 +478,16 @@ def http_figures(
     load: str = "python",
     redis_url: str = "",
     worker_class: str = "sync",
+    port: int = 0,
 ) -> None:
     """P2 over HTTP: `clients` concurrent clients against a WSGI server on 127.0.0.1, per target.
+
+    Each target's throughput is printed beside an anchor measured in the same
+    server run, before and after the targets: the first target's path without
+    credentials, which the API answers 401 after the middleware and no query.
+    The anchor is what this machine, at this moment, can serve at all; the
+    share of it a list API reaches is comparable across runs and machines
+    where the bare req/s are not.
 
     The server (gunicorn as deployed, or `bench/serve.py`; Django's WSGI
     application, DEBUG off) is a separate process on the benchmark database,
@@ -503,9 +504,10 @@ def http_figures(
     import urllib.request
     from pathlib import Path
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DEBUG="false", LIANJIAN_ENV="development", ALLOWED_HOSTS="127.0.0.1")
     env["REDIS_URL"] = redis_url
@@ -538,7 +540,8 @@ def http_figures(
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # 4 workers import Django, the triage model and jieba: minutes on a loaded machine
+        deadline = time.monotonic() + float(os.environ.get("BENCH_SERVER_START_S", "600"))
         while True:
             try:
                 with urllib.request.urlopen(base + "/accounts/login/", timeout=2):  # noqa: S310
@@ -555,23 +558,46 @@ def http_figures(
             f"{f' x {threads} threads' if worker_class == 'gthread' else ''},"
             f" cache {'Redis' if redis_url else 'per process'})"
         )
-        for label, path, headers in targets:
+
+        def measure(path: str, headers: dict[str, str], anchor: bool) -> tuple[Any, ...]:
             if load == "wrk":
-                p50, p95, rate, failed = _wrk(base + path, headers, clients, keep_alive)
-            else:
-                samples, errors, wall = _burst(
-                    base + path, headers, clients, per_client, keep_alive=keep_alive
-                )
-                (p50, p95), rate, failed = _percentiles(samples), len(samples) / wall, len(errors)
-                if errors:
-                    print(f"    error statuses: {sorted(set(errors))}")
+                return _wrk(base + path, headers, clients, keep_alive, status_ok=anchor)
+            samples, errors, wall = _burst(
+                base + path, headers, clients, per_client, keep_alive=keep_alive
+            )
+            errors = [e for e in errors if not (anchor and e == "401")]
+            if errors:
+                print(f"    error statuses: {sorted(set(errors))}")
+            return (*percentiles(samples), len(samples) / wall, len(errors))
+
+        anchor_path = targets[0][1]
+        try:
+            urllib.request.urlopen(base + anchor_path, timeout=10)  # noqa: S310
+            raise SystemExit(f"the anchor {anchor_path} answered without credentials")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401, exc.code
+        anchors = [measure(anchor_path, {}, anchor=True)]
+        rows = [(label, measure(path, headers, anchor=False)) for label, path, headers in targets]
+        anchors.append(measure(anchor_path, {}, anchor=True))
+        anchor_rate = statistics.mean(a[2] for a in anchors)
+        for n, (p50, p95, rate, failed) in enumerate(anchors):
+            label = f"anchor: {anchor_path} no credentials (401), {('before', 'after')[n]}"
             print(
                 f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   "
-                f"{rate:5.1f} req/s, {failed} errors"
+                f"{rate:6.1f} req/s, {failed} errors"
+            )
+        for label, (p50, p95, rate, failed) in rows:
+            print(
+                f"  {label:<52} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   "
+                f"{rate:6.1f} req/s = {rate / anchor_rate:4.0%} of the anchor, {failed} errors"
             )
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 
@@ -691,24 +717,9 @@ def bench_coverage(
 
     from lianjian.orgs import coverage
 
-    print("coverage report (P3: district <= 100 ms, city <= 1 s, <= 2x hand SQL)")
-    p = timed(lambda: coverage.figures(staff, street, today), runs)
-    line("street: figures (one aggregate)", *p)
-    street_orm = p[0]
-    line(
-        "street: full report (figures+breakdowns+floating)",
-        *timed(lambda: coverage.coverage_report(staff, street, today), max(5, runs // 3)),
-    )
-    p = timed(lambda: coverage.figures(admin, district, today), runs)
-    line("district: figures (one aggregate)", *p)
-    district_orm = p[0]
-    line(
-        "district: full report",
-        *timed(lambda: coverage.coverage_report(admin, district, today), max(5, runs // 3)),
-    )
-    line(
-        "district: 12-month trend (report page chart)",
-        *timed(lambda: coverage.coverage_trend(admin, district, today), max(5, runs // 3)),
+    print(
+        "coverage report (P3: district <= 100 ms, city <= 1 s, <= 2x hand SQL); each ORM"
+        f" figure and its hand SQL timed in {max(runs, 30)} alternating pairs"
     )
 
     # no report spans more than one district (the top of the region tree), so at
@@ -721,13 +732,33 @@ def bench_coverage(
 
         return run
 
+    def pair_lines(label: str, pair: Pair) -> None:
+        line(f"{label}: ORM", *pair.a)
+        line(f"{label}: hand-written SQL", *pair.b)
+
     ratios = []
-    p = timed(hand("u.street_id = %(r)s", {"r": street.pk}), runs)
-    line("street: hand-written SQL", *p)
-    ratios.append(("street", street_orm / p[0]))
-    p = timed(hand("u.district_id = %(r)s", {"r": district.pk}), runs)
-    line("district: hand-written SQL", *p)
-    ratios.append(("district", district_orm / p[0]))
+    street_pair = paired(
+        lambda: coverage.figures(staff, street, today),
+        hand("u.street_id = %(r)s", {"r": street.pk}),
+        runs,
+    )
+    pair_lines("street figures (one aggregate)", street_pair)
+    ratios.append(("street", street_pair))
+    line(
+        "street: full report (figures+breakdowns+floating)",
+        *timed(lambda: coverage.coverage_report(staff, street, today), runs),
+    )
+    district_pair = paired(
+        lambda: coverage.figures(admin, district, today),
+        hand("u.district_id = %(r)s", {"r": district.pk}),
+        runs,
+    )
+    pair_lines("district figures (one aggregate)", district_pair)
+    ratios.append(("district", district_pair))
+    line(
+        "district: 12-month trend (report page chart)",
+        *timed(lambda: coverage.coverage_trend(admin, district, today), runs),
+    )
     orm_vals = coverage.figures(admin, district, today)
     hand_vals = hand("u.district_id = %(r)s", {"r": district.pk})()
     hand_keys = (
@@ -744,8 +775,11 @@ def bench_coverage(
         "members_no_org",
     )
     assert [orm_vals[k] for k in hand_keys] == list(hand_vals), (orm_vals, hand_vals)
-    for label, ratio in ratios:
-        print(f"  ratio ORM / hand SQL, {label:<10} {ratio:5.2f}x  (same figures: checked)")
+    for label, pair in ratios:
+        print(
+            f"  ratio ORM / hand SQL, {label:<10} {pair.ratio:5.2f}x  median of {pair.samples}"
+            " pairs (same figures: checked)"
+        )
 
     def hand_report() -> list[Any]:
         params = {"d": today, "r": district.pk}
@@ -755,8 +789,8 @@ def bench_coverage(
             cursor.execute(HAND_FLOATING_SQL.format(where="district_id = %(r)s"), params)
             return [rows, cursor.fetchall()]
 
-    p = timed(hand_report, max(5, runs // 3))
-    line("district: full report, hand-written SQL", *p)
+    full = paired(lambda: coverage.coverage_report(admin, district, today), hand_report, runs)
+    pair_lines("district full report", full)
     report = coverage.coverage_report(admin, district, today)
     rows, _ = hand_report()
     lx = {"private_enterprise", "social_org"}
@@ -778,10 +812,9 @@ def bench_coverage(
     assert formation == {
         r["key"]: r["covered"] for r in report["breakdowns"]["formation"] if r["key"] in formation
     }, formation
-    full = timed(lambda: coverage.coverage_report(admin, district, today), max(5, runs // 3))
     print(
-        f"  ratio ORM / hand SQL, full report {full[0] / p[0]:5.2f}x  "
-        "(same street and formation rows: checked)"
+        f"  ratio ORM / hand SQL, full report {full.ratio:5.2f}x  median of {full.samples} pairs"
+        " (same street and formation rows: checked)"
     )
 
 

@@ -11,11 +11,15 @@ silently does not run is worse than a red build.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -109,12 +113,27 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    var_dir = tmp_path_factory.mktemp("e2e-var")
-    db_path = var_dir / "e2e.sqlite3"
-    env = _server_env(var_dir, db_path)
-    cli = str(Path(sys.executable).with_name("lianjian"))
+REPO = Path(__file__).resolve().parent.parent
+CACHE_DIR = REPO / "var" / "test-cache"
+
+
+def _source_key() -> str:
+    """A hash of everything the demo database is built from: the code, migrations and
+    data files of the platform (not its tests), the demo's settings and today's date
+    (the demo dates its rows from today: deadlines, overdue needs, this month's figures)."""
+    digest = hashlib.sha256(f"{DEMO_PASSWORD} {dt.date.today().isoformat()}".encode())
+    package = REPO / "lianjian"
+    for path in sorted(package.rglob("*")):
+        if not path.is_file() or "tests" in path.parts or "__pycache__" in path.parts:
+            continue
+        if path.suffix not in {".py", ".json", ".txt", ".csv"}:
+            continue
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _build_demo_var(var_dir: Path, db_path: Path, env: dict[str, str], cli: str) -> None:
     for step in (["migrate", "-v0"], ["demo"]):
         done = subprocess.run(
             [cli, *step],
@@ -125,6 +144,51 @@ def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             check=False,
         )
         assert done.returncode == 0, f"lianjian {step[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+
+def _demo_var(var_dir: Path, db_path: Path, env: dict[str, str], cli: str) -> None:
+    """The migrated demo district in `var_dir`, built once per source state.
+
+    `migrate` and `demo` take about a minute; their result (database, the
+    development secrets that encrypt its ID numbers, media) is kept under
+    var/test-cache/ keyed by a hash of the platform's code, and copied for each
+    session. Any change to the code, a migration or the demo builds it afresh.
+    Set LIANJIAN_TEST_CACHE=0 to always build.
+    """
+    if os.environ.get("LIANJIAN_TEST_CACHE") == "0":
+        _build_demo_var(var_dir, db_path, env, cli)
+        return
+    cached = CACHE_DIR / f"e2e-demo-{_source_key()}"
+    if not cached.is_dir():
+        _build_demo_var(var_dir, db_path, env, cli)
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        for old in CACHE_DIR.glob("e2e-demo-*"):
+            shutil.rmtree(old, ignore_errors=True)  # one state kept: the current one
+        staging = Path(tempfile.mkdtemp(dir=CACHE_DIR, prefix=".staging-"))
+        with sqlite3.connect(db_path) as source, sqlite3.connect(staging / db_path.name) as copy:
+            source.backup(copy)  # consistent whatever the WAL holds
+        for item in var_dir.iterdir():
+            if item.name.startswith(db_path.name):
+                continue
+            if item.is_dir():
+                shutil.copytree(item, staging / item.name)
+            else:
+                shutil.copy2(item, staging / item.name)
+        try:
+            staging.rename(cached)
+        except OSError:  # another session cached it meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
+        return
+    shutil.copytree(cached, var_dir, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def demo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    db_path = var_dir / "e2e.sqlite3"
+    env = _server_env(var_dir, db_path)
+    cli = str(Path(sys.executable).with_name("lianjian"))
+    _demo_var(var_dir, db_path, env, cli)
     port = _free_port()
     log_path = var_dir / "server.log"
     with log_path.open("w") as log:

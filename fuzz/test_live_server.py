@@ -43,6 +43,9 @@ PHASES = os.environ.get("LIANJIAN_FUZZ_PHASES", "fuzzing,stateful")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 TIMEOUT = 900
 
+# schemathesis' whole CLI run over HTTP: CI's PostgreSQL stage runs it (.ci/run)
+pytestmark = pytest.mark.slow
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:

@@ -108,6 +108,15 @@ class Problems:
         return [(row, values) for row, values in rows if row not in bad]
 
 
+class FileRefused(Exception):
+    """A kind's plan refuses the whole file while checking it (e.g. too many ID numbers
+    held elsewhere, S25): nothing is written and no row is named, only the message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class WriteRefused(Exception):
     """A conflict only the database saw while writing (a code taken meanwhile):
     the ledger writes nothing of the file and reports the message."""
@@ -127,6 +136,9 @@ class KindPlan(Protocol):
     kind's services inside the ledger's transaction and returns (created,
     updated). The ledger rolls back when an error leaves the file unwritten.
     """
+
+    # the uploaded file's name, set by the ledger before `build`
+    file_name: str
 
     def build(self, rows: Rows, progress: Progress | None) -> None: ...
 

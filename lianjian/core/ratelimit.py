@@ -80,6 +80,27 @@ def hit(key: str, limit: int, window: int, *, store: Any = None) -> int | None:
     return None
 
 
+def blocked(key: str, limit: int, window: int) -> int | None:
+    """Seconds to wait when `key` already spent its `limit` in this window, else None.
+
+    Counts nothing: for limits on an outcome (a conflict found) rather than on
+    every request, the caller checks here first and calls `hit` when it happens.
+    """
+    now = time.time()
+    cache_key = f"rl:{key}:{int(now // window)}"
+    if settings.RATELIMIT_BACKEND == "database":
+        from lianjian.core.models import RateCounter
+
+        count = (
+            RateCounter.objects.filter(key=cache_key[:200]).values_list("count", flat=True).first()
+        )
+    else:
+        count = cache.get(cache_key)
+    if count is not None and int(count) >= limit:
+        return max(1, window - int(now % window))
+    return None
+
+
 def rate_limited(
     request: HttpRequest, name: str, *, limit: int, window: int
 ) -> HttpResponse | None:

@@ -21,6 +21,7 @@ from django.db import transaction
 from lianjian.core.audit import audit_record
 from lianjian.core.gcpause import gc_paused
 from lianjian.core.ledger_kinds import (
+    FileRefused,
     LedgerKind,
     Problems,
     Progress,
@@ -32,6 +33,7 @@ from lianjian.core.normalize import CellError, as_text
 from lianjian.ledger.cells import read_cell
 from lianjian.ledger.kinds import kind_for
 from lianjian.ledger.reader import Sheet, read_ledger
+from lianjian.ledger.safety import LedgerFileError
 
 
 @dataclass
@@ -124,8 +126,12 @@ def _import(
     )
     problems = Problems(declared.columns, valid_only=valid_only)
     plan = declared.plan(user, problems)
-    plan.build(parse_rows(declared, sheet.rows, problems), progress)
     source = file_name or "upload.xlsx"
+    plan.file_name = source  # named in the records a plan keeps (the ID conflicts)
+    try:
+        plan.build(parse_rows(declared, sheet.rows, problems), progress)
+    except FileRefused as exc:
+        raise LedgerFileError(exc.message) from None
     if valid_only or not problems.errors:
         if progress:
             progress("write", outcome.total_rows, outcome.total_rows)

@@ -32,6 +32,7 @@ from lianjian.orgs.access import (
     residence_regions_for,
     units_visible_to,
 )
+from lianjian.orgs.conflicts import ConflictThrottled
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.schemas import (
     DeactivateIn,
@@ -75,6 +76,11 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 def _bad(err: RegistryError) -> Status[dict[str, Any]]:
     return Status(400, {"detail": err.message, "field": err.field})
+
+
+def _throttled(err: ConflictThrottled, response: HttpResponse) -> Status[dict[str, Any]]:
+    response["Retry-After"] = str(err.retry_after)
+    return Status(429, {"detail": err.message, "field": err.field})
 
 
 def _ref(request: HttpRequest, qs: QuerySet[Any], pk: Any, field: str, label: str) -> Any:
@@ -551,16 +557,18 @@ def members_get(request: HttpRequest, member_id: PathId) -> Any:
 
 @router.post(
     "/members",
-    response={201: MemberOut, **WRITE_ERRORS},
+    response={201: MemberOut, 429: ErrorOut, **WRITE_ERRORS},
     operation_id="members_create",
     summary="新增党员",
     tags=["党员"],
 )
-def members_create(request: HttpRequest, payload: MemberIn) -> Any:
+def members_create(request: HttpRequest, payload: MemberIn, response: HttpResponse) -> Any:
     ensure_perm(request, "orgs.change_member")
     try:
         data = _member_refs(request, payload.dict())
-        member = services.member_create(actor=request.user, **data)
+        member = services.member_create(actor=request.user, via="api", **data)
+    except ConflictThrottled as err:
+        return _throttled(err, response)
     except RegistryError as err:
         return _bad(err)
     return Status(201, _member_detail(member.pk))
@@ -568,12 +576,14 @@ def members_create(request: HttpRequest, payload: MemberIn) -> Any:
 
 @router.patch(
     "/members/{member_id}",
-    response={200: MemberOut, **WRITE_ERRORS},
+    response={200: MemberOut, 429: ErrorOut, **WRITE_ERRORS},
     operation_id="members_update",
     summary="修改党员信息",
     tags=["党员"],
 )
-def members_update(request: HttpRequest, member_id: PathId, payload: MemberPatch) -> Any:
+def members_update(
+    request: HttpRequest, member_id: PathId, payload: MemberPatch, response: HttpResponse
+) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
     try:
@@ -583,7 +593,9 @@ def members_update(request: HttpRequest, member_id: PathId, payload: MemberPatch
             nullable={"workplace_unit", "residence_community", "joined_on"},
             blankable={"mobile", "floating_to", "floating_reason"},
         )
-        services.member_update(member, actor=request.user, **_member_refs(request, data))
+        services.member_update(member, actor=request.user, via="api", **_member_refs(request, data))
+    except ConflictThrottled as err:
+        return _throttled(err, response)
     except RegistryError as err:
         return _bad(err)
     return _member_detail(member.pk)

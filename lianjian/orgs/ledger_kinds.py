@@ -27,17 +27,24 @@ from lianjian.core.identifiers import (
     clean_mobile,
     refusal,
 )
-from lianjian.core.ledger_kinds import LedgerKind, Problems, Progress, Rows, WriteRefused
+from lianjian.core.ledger_kinds import (
+    FileRefused,
+    LedgerKind,
+    Problems,
+    Progress,
+    Rows,
+    WriteRefused,
+)
 from lianjian.core.normalize import as_code, as_label, as_text
+from lianjian.orgs import conflicts, ledger_export, selectors, services, validation
 from lianjian.orgs import ledger_columns as columns
-from lianjian.orgs import ledger_export, selectors, services, validation
 from lianjian.orgs.access import (
     members_visible_to,
     party_orgs_visible_to,
     regions_visible_to,
     units_visible_to,
 )
-from lianjian.orgs.models import Member, PartyOrg, Region, Unit
+from lianjian.orgs.models import IdConflict, Member, PartyOrg, Region, Unit
 
 IMPORT_PERM = "orgs.import"
 EXPORT_PERM = "orgs.export"
@@ -62,6 +69,7 @@ class _Plan:
         self.rule = problems.rule
         self.go_on = problems.go_on
         self._regions: dict[str, list[Region]] | None = None
+        self.file_name = ""
 
     # -- regions in scope, by name, "street/community" path and code
     def region(self, row: int, key: str, text: str) -> Region | None:
@@ -174,6 +182,10 @@ class _MemberPlan(_Plan):
     def build(self, rows: Rows, progress: Progress | None) -> None:
         self.creates: list[dict[str, Any]] = []
         self.updates: list[tuple[Member, dict[str, Any]]] = []
+        try:
+            conflicts.ensure_allowed(self.user)
+        except conflicts.ConflictThrottled as exc:
+            raise FileRefused(exc.message) from None
         orgs: dict[str, list[PartyOrg]] = defaultdict(list)
         for org in (
             party_orgs_visible_to(self.user, IMPORT_PERM)
@@ -278,17 +290,29 @@ class _MemberPlan(_Plan):
             .filter(pk__in=[m.pk for m in existing.values()])
             .values_list("pk", flat=True)
         )
+        outside: list[tuple[int, Member]] = []
         for index, (row, values) in indexes.items():
             match = existing.get(index)
             if match is None:
                 values["status"] = values.get("status") or Member.Status.FULL
                 self.creates.append(values)
             elif match.pk not in in_scope:
-                self.error(
-                    row, "id_number", "该身份证号码已登记在其他党员名下（不在您的管辖范围内）"
-                )
+                outside.append((row, match))
             else:
                 self.updates.append((match, values))
+        self._conflicts(outside)
+
+    def _conflicts(self, outside: list[tuple[int, Member]]) -> None:
+        """Numbers held outside the user's scope: at most `LEDGER_CAP` rows told, with the
+        generic answer; beyond it the file fails whole, naming no row (`orgs.conflicts`)."""
+        if not outside:
+            return
+        if len(outside) > conflicts.LEDGER_CAP:
+            conflicts.record_file(self.user, [m for _, m in outside], file_name=self.file_name)
+            raise FileRefused(conflicts.OVER_CAP)
+        for row, member in outside:
+            conflicts.record(self.user, member, via=IdConflict.Via.LEDGER, file_name=self.file_name)
+            self.error(row, "id_number", conflicts.GENERIC)
 
     def write(self, user: Any, source: str) -> tuple[int, int]:
         with _refused():

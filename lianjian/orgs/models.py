@@ -359,3 +359,58 @@ class Member(ScopedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdConflict(ScopedModel):
+    """An attempt to register an ID number that belongs to a member outside the actor's
+    scope (QUALITY.md S25). The actor only learns "cannot register this number here";
+    the district holding the member sees this record (scoped by the member's region).
+
+    A single attempt names the member; a ledger file over the report cap is one record
+    per district holding some of its numbers, with their count and no member.
+    """
+
+    class Via(models.TextChoices):
+        FORM = "form", "登记页面"
+        API = "api", "接口"
+        LEDGER = "ledger", "台账导入"
+        OTHER = "other", "其他"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    via = models.CharField("途径", max_length=8, choices=Via.choices, default=Via.OTHER)
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="已登记党员",
+    )
+    attempted_org = models.ForeignKey(
+        PartyOrg,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="拟登记党组织",
+    )
+    count = models.PositiveIntegerField("号码个数", default=1)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "身份证号码登记冲突"
+        indexes = [
+            models.Index(fields=["district", "-created_at"], name="orgs_idconf_district_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.created_at:%Y-%m-%d %H:%M}"

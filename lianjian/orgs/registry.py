@@ -44,6 +44,7 @@ REGISTRY = AppRegistry(
         "orgs.import": _WRITE,
         "orgs.change_region": (Role.DISTRICT_ADMIN,),
         "orgs.unmask": (Role.DISTRICT_ADMIN, Role.STREET_STAFF),
+        "orgs.view_conflicts": (Role.DISTRICT_ADMIN,),
     },
     permission_labels={
         "orgs.view_region": "查看区域",
@@ -58,6 +59,7 @@ REGISTRY = AppRegistry(
         "orgs.import": "导入台账",
         "orgs.change_region": "维护区域",
         "orgs.unmask": "查看完整身份证号和手机号",
+        "orgs.view_conflicts": "查看身份证号码登记冲突",
     },
     nav=(
         NavEntry(
@@ -71,6 +73,7 @@ REGISTRY = AppRegistry(
         NavEntry("单位", "orgs:unit_list", "orgs.view_unit", order=21),
         NavEntry("党组织", "orgs:partyorg_list", "orgs.view_partyorg", order=22),
         NavEntry("党员", "orgs:member_list", "orgs.view_member", order=23),
+        NavEntry("登记冲突", "orgs:conflict_list", "orgs.view_conflicts", order=26),
     ),
     cards=(
         HomeCard(

@@ -29,7 +29,8 @@ from lianjian.core.identifiers import (
     normalize_identifier,
     normalize_mobile,
 )
-from lianjian.orgs import events, validation
+from lianjian.orgs import conflicts, events, validation
+from lianjian.orgs.errors import RegistryError
 from lianjian.orgs.models import (
     VIOLATION_MIN_MEMBERS,
     Member,
@@ -38,15 +39,6 @@ from lianjian.orgs.models import (
     Region,
     Unit,
 )
-
-
-class RegistryError(ValueError):
-    """Bad input for a registry write; `field` names the offending field when known."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def id_number_index(id_number: str) -> str:
@@ -419,7 +411,31 @@ MEMBER_FIELDS = (
 )
 
 
-def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[str, Any]:
+def _check_id_number(index: str, instance: Member | None, actor: Any, via: str, org: Any) -> None:
+    """Refuse a number another member holds without saying where (`orgs.conflicts`)."""
+    if instance is not None and instance.id_number_index == index:
+        return  # unchanged
+    conflicts.ensure_allowed(actor)
+    holder = Member.objects.filter(id_number_index=index).first()
+    if holder is None:
+        return
+    if conflicts.visible(actor, holder):
+        raise RegistryError(conflicts.IN_SCOPE, "id_number")
+    conflicts.record(
+        actor, holder, via=via, attempted_org=org if isinstance(org, PartyOrg) else None
+    )
+    raise RegistryError(conflicts.GENERIC, "id_number")
+
+
+def _clean_member(
+    data: dict[str, Any],
+    instance: Member | None = None,
+    *,
+    actor: Any = None,
+    via: str = "other",
+) -> dict[str, Any]:
+    """Checked member fields. Not in a transaction: a conflict record must outlive
+    the refusal it explains."""
     clean = {k: v for k, v in data.items() if k in MEMBER_FIELDS}
     if "name" in clean:
         clean["name"] = str(clean["name"]).strip()
@@ -428,11 +444,8 @@ def _clean_member(data: dict[str, Any], instance: Member | None = None) -> dict[
     if "id_number" in clean:
         idn = _identifier(clean_id_number, clean["id_number"], "id_number")
         index = id_number_index(idn)
-        dup = Member.objects.filter(id_number_index=index)
-        if instance is not None:
-            dup = dup.exclude(pk=instance.pk)
-        if dup.exists():
-            raise RegistryError("该身份证号码已登记在其他党员名下", "id_number")
+        org = clean.get("party_org") or (instance.party_org if instance else None)
+        _check_id_number(index, instance, actor, via, org)
         clean["id_number"] = idn
         clean["id_number_index"] = index
         clean["birth_date"] = birth_date_from_id(idn)
@@ -502,26 +515,36 @@ def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> i
     return updated
 
 
-@transaction.atomic
-def member_create(*, actor: Any = None, **data: Any) -> Member:
+def member_create(*, actor: Any = None, via: str = "other", **data: Any) -> Member:
+    """`via` says where the attempt came from (`IdConflict.Via`) for a conflict record."""
     for required in ("name", "id_number", "party_org"):
         if not data.get(required):
             raise RegistryError("姓名、身份证号和所在党组织必须填写", required)
-    clean = _clean_member(data)
+    clean = _clean_member(data, actor=actor, via=via)
+    with transaction.atomic():
+        return _member_insert(clean, actor)
+
+
+def _member_insert(clean: dict[str, Any], actor: Any) -> Member:
     member = Member(**clean, **_ancestors_of(clean["party_org"].region))
     try:
         with transaction.atomic():
             member.save()
     except IntegrityError as exc:
-        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+        # taken meanwhile (a race): the generic answer, whoever holds it
+        raise RegistryError(conflicts.GENERIC, "id_number") from exc
     unit_member_dates_refresh([member.workplace_unit_id])
     audit_record("member.create", user=actor, obj=member)
     return member
 
 
-@transaction.atomic
-def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
-    clean = _clean_member(data, instance=member)
+def member_update(member: Member, *, actor: Any = None, via: str = "other", **data: Any) -> Member:
+    clean = _clean_member(data, instance=member, actor=actor, via=via)
+    with transaction.atomic():
+        return _member_save(member, clean, actor)
+
+
+def _member_save(member: Member, clean: dict[str, Any], actor: Any) -> Member:
     changed = sorted(
         k for k, v in clean.items() if getattr(member, k) != v and not k.endswith("_index")
     )
@@ -535,7 +558,7 @@ def member_update(member: Member, *, actor: Any = None, **data: Any) -> Member:
         with transaction.atomic():
             member.save()
     except IntegrityError as exc:
-        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+        raise RegistryError(conflicts.GENERIC, "id_number") from exc
     if MEMBER_DATE_FIELDS & set(changed):  # a move changes the dates of both units
         unit_member_dates_refresh([left, member.workplace_unit_id])
     audit_record("member.update", user=actor, obj=member, detail={"fields": changed})
@@ -761,7 +784,7 @@ def member_bulk_upsert(
                     touched, sorted(changed_fields | {"updated_at"}), batch_size=BULK_BATCH // 2
                 )
     except IntegrityError as exc:
-        raise RegistryError("该身份证号码已登记在其他党员名下", "id_number") from exc
+        raise RegistryError(conflicts.GENERIC, "id_number") from exc
     units.update(m.workplace_unit_id for m in new_members)
     units.update(m.workplace_unit_id for m in touched)
     unit_member_dates_refresh(units)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.orgs import views, views_coverage_pdf, views_tree
+from lianjian.orgs import views, views_conflicts, views_coverage_pdf, views_tree
 
 app_name = "orgs"
 urlpatterns = [
@@ -34,4 +34,5 @@ urlpatterns = [
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("members/<int:pk>/unmask/", views.member_unmask, name="member_unmask"),
+    path("conflicts/", views_conflicts.conflict_list, name="conflict_list"),
 ]

@@ -604,7 +604,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
     form = _member_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.member_create(actor=request.user, **form.cleaned_data)
+            member = services.member_create(actor=request.user, via="form", **form.cleaned_data)
         except RegistryError as err:
             _show_error(form, err)
         else:
@@ -625,7 +625,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if not (data.get(secret) or "").strip():
                 data.pop(secret)  # blank means unchanged
         try:
-            services.member_update(member, actor=request.user, **data)
+            services.member_update(member, actor=request.user, via="form", **data)
         except RegistryError as err:
             _show_error(form, err)
         else:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -273,7 +273,6 @@ def test_a_cleared_user_enrols_again(personas: Any) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="real parallel writers need PG")
 def test_concurrent_conflicting_grants_leave_one_duty(tree: Any) -> None:
     """16 threads grant different duties to one account at once: one duty survives."""
     for round_ in range(3):

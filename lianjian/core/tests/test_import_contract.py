@@ -45,6 +45,8 @@ def test_the_project_keeps_its_contracts(tree_copy: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# one lint-imports run on a copy of the tree each: CI's PostgreSQL stage runs them
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("module", "line"),
     [

@@ -29,6 +29,9 @@ from lianjian.core.tests.test_settings import _production_env
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "dangjian.changning.example.gov.cn"
 
+# a clean copy, collectstatic, migrate and gunicorn: CI's PostgreSQL stage runs it (.ci/run)
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Deployment:

@@ -23,6 +23,8 @@ WRITTEN: list[dict[str, Any]] = []
 class TallyPlan:
     """A plan of the kind a points app would declare: one rule, one upsert."""
 
+    file_name = ""
+
     def __init__(self, user: Any, problems: Problems) -> None:
         self.user = user
         self.problems = problems

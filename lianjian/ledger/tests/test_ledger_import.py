@@ -263,9 +263,7 @@ def test_duplicate_id_against_database_outside_scope(tree: Any, personas: Any) -
     before = registry_state()
     rows = [MEMBER_HEADER, ["冒名", tree.member_a2.id_number, "", "虹储居民区党总支", "", ""]]
     outcome = import_ledger("members", xlsx(rows), user=personas.secretary_a1)
-    assert _errors(outcome) == [
-        (2, "身份证号", "该身份证号码已登记在其他党员名下（不在您的管辖范围内）")
-    ]
+    assert _errors(outcome) == [(2, "身份证号", "无法在此登记该身份证号码，请联系区级管理员")]
     assert registry_state() == before
     assert Member.objects.get(pk=tree.member_a2.pk).name == "林二"
 

@@ -18,15 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="real parallel requests need PostgreSQL (set DATABASE_URL=postgres://...)",
-    ),
+    pytest.mark.postgres,  # real parallel requests need PostgreSQL
 ]
 
 PARALLEL = 16

@@ -185,8 +185,6 @@ def test_backup_and_drill_commands_print_what_they_did(
 @pytest.mark.usefixtures("committed_db")
 def test_postgresql_backup_restore_and_drill(tree: Any, backup_key: bytes, tmp_path: Path) -> None:
     """pg_dump's custom format in an exported snapshot; restored into a fresh database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     from lianjian.ops.backup import _drop_scratch
 
     member = tree.member_a1

@@ -17,10 +17,7 @@ from lianjian.orgs.tests.factories import make_member, make_unit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrent writers need PostgreSQL (set DATABASE_URL=postgres://...)",
-    ),
+    pytest.mark.postgres,  # concurrent writers need PostgreSQL
 ]
 
 

@@ -83,6 +83,8 @@ READ_MATRIX: list[tuple[str, str | None, set[str], set[str]]] = [
     ("region_tree", None, REGION_READERS, set()),
     ("region_tree_children", "community_a1", A1_SCOPE, {"secretary_a2"}),
     ("coverage_pdf", None, REGION_READERS, set()),
+    # the ID-number conflicts of the district (orgs.conflicts, S25)
+    ("conflict_list", None, {"district_admin"}, set()),
 ]
 POST_ONLY = {"member_unmask"}
 

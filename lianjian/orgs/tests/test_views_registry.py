@@ -293,9 +293,14 @@ def test_duplicate_id_number_found_through_blind_index(personas, tree, client_fo
     response = client_for(personas.secretary_a1).post(
         reverse("orgs:member_create"), member_data(tree, id_number=existing.lower())
     )
-    assert "该身份证号码已登记在其他党员名下" in response.content.decode()
+    # outside the secretary's scope: the generic answer, nothing about where (S25)
+    assert "无法在此登记该身份证号码，请联系区级管理员" in response.content.decode()
+    assert "其他党员" not in response.content.decode()
     assert existing not in response.content.decode()
-    assert snapshot() == before
+    after = snapshot()
+    # nothing written but the attempt's own audit event (member.id_conflict)
+    assert after.pop("writes") == before.pop("writes") + 1
+    assert after == before
 
 
 def test_duplicate_id_number_refused_on_edit(personas, tree, client_for):
@@ -304,7 +309,8 @@ def test_duplicate_id_number_refused_on_edit(personas, tree, client_for):
         reverse("orgs:member_edit", args=[tree.member_a1.pk]),
         member_data(tree, id_number=tree.member_a2.id_number, name="陈一"),
     )
-    assert "该身份证号码已登记在其他党员名下" in response.content.decode()
+    # both members are in the street's scope: it may be told plainly
+    assert "该身份证号码已登记在您管辖范围内的另一名党员名下" in response.content.decode()
     assert snapshot() == before
 
 

@@ -349,6 +349,8 @@ def test_demo_logins_open_without_forced_password_change_and_are_scoped(
     assert member_user.member_profile.community == hongchu
 
 
+# a second full build of the default demo: CI's PostgreSQL stage runs it (.ci/run)
+@pytest.mark.slow
 def test_demo_command_rebuilds_without_touching_audit_or_other_districts(
     default_demo: Built,
 ) -> None:
