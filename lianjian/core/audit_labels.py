@@ -68,6 +68,9 @@ EVENTS: dict[str, str] = {
     "audit.anchor": "审计链锚点",
     # needs
     "need.submit": "提交需求",
+    "need.workorder_pdf": "导出需求工单PDF",
+    "needs.list_export": "导出需求列表",
+    "needs.stats_pdf": "导出需求统计PDF",
     "need.dispatch": "分派需求",
     "need.accept": "受理需求",
     "need.reply": "答复需求",

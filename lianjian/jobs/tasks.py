@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from lianjian.core.heartbeat import record_run, register_schedule
 from lianjian.jobs import matching, services
 from lianjian.jobs.models import Posting, Resume
-
-JOBS_TICK = "jobs_tick"
-register_schedule(JOBS_TICK, "招聘岗位到期下架", every_seconds=3600)  # see registry.py
 
 
 @task()
@@ -26,13 +22,7 @@ def match_resume_task(resume_id: int) -> int:
     return matching.match_resume(resume) if resume is not None else 0
 
 
-def jobs_tick_recorded() -> int:
-    with record_run(JOBS_TICK) as run:
-        expired = services.expire_postings()
-        run.summary = f"到期下架 {expired} 个岗位"
-    return expired
-
-
 @task()
 def jobs_tick_task() -> int:
-    return jobs_tick_recorded()
+    """Hourly from `lianjian start` (the `core.periodic` extension in registry.py)."""
+    return services.expire_postings()

@@ -102,6 +102,9 @@
     if (!list.classList || !list.classList.contains("picker-results")) { return; }
     var input = pickerOf(list).querySelector(".picker-input");
     input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
+  });
+})();
+
 // Forms marked data-confirm ask before they submit (reject, merge, return...);
 // buttons marked data-print open the browser's print dialog. No inline script (CSP).
 (function () {
