@@ -116,6 +116,24 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     def notice(actor: Any, region: Any) -> int:
         return int(notice_publish(actor=actor, title="通知", body="正文", region=region).pk)
 
+    def jobs_objects(unit: Any, community: Any, reviewer: Any, suffix: str) -> dict[str, int]:
+        from lianjian.jobs.tests.factories import (
+            make_application,
+            make_posting,
+            make_resume,
+            recruiter,
+        )
+
+        resident = User.objects.create(username=f"resident_{suffix}", display_name="居民")
+        grant_add(resident, Role.MEMBER, region=community)
+        posting = make_posting(unit, recruiter(unit, f"recruiter_{suffix}"), reviewer=reviewer)
+        resume = make_resume(resident, community)
+        application = make_application(resume, posting)
+        return {"posting_id": posting.pk, "resume_id": resume.pk, "application_id": application.pk}
+
+    jobs_a = jobs_objects(tree.unit_a1, tree.community_a1, personas.street_staff, "a")
+    jobs_b = jobs_objects(unit_b, tree.community_b1, staff_b, "b")
+
     def notification(user: Any) -> int:
         notify([user], "新派单需求", "请办理", "/needs/", kind="needs")
         return int(Notification.objects.filter(recipient=user).latest("pk").pk)
@@ -134,6 +152,7 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
             ).pk,
             "notice_id": notice(personas.street_staff, tree.street_a),
             "notification_id": notification(personas.street_staff),
+            **jobs_a,
         },
         sibling={
             "region_id": [tree.street_b.pk, tree.community_b1.pk],
@@ -145,6 +164,7 @@ def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
             "job_id": [job_reject("units", user=staff_b, file_name="b.xlsx", size=1).pk],
             "notice_id": [notice(staff_b, tree.street_b)],
             "notification_id": [notification(staff_b)],
+            **{name: [pk] for name, pk in jobs_b.items()},
         },
     )
 
