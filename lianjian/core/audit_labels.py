@@ -67,6 +67,8 @@ EVENTS: dict[str, str] = {
     "audit.export": "导出审计日志",
     "audit.anchor": "审计链锚点",
     # needs
+    "member.id_conflict": "身份证号码登记冲突",
+    "member.id_conflict_throttled": "登记冲突过多被限制",
     "need.submit": "提交需求",
     "need.workorder_pdf": "导出需求工单PDF",
     "needs.list_export": "导出需求列表",
