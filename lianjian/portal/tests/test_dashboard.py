@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from django.urls import reverse
 
 from lianjian.orgs.services import member_update
