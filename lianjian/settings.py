@@ -217,6 +217,10 @@ INSTALLED_APPS = [
     "lianjian.projects",
     "lianjian.alliances",
     "lianjian.notices",
+    "lianjian.activities",
+    "lianjian.surveys",
+    "lianjian.points",
+    "lianjian.ratings",
     "lianjian.portal",
 ]
 

@@ -139,6 +139,10 @@ GROUPS: dict[str, str] = {
     "project": "项目认领",
     "jobs": "招聘求职",
     "notice": "通知公告",
+    "rating": "分类定级",
+    "survey": "问卷调查",
+    "points": "积分联盟卡",
+    "activity": "活动志愿",
 }
 
 OBJECTS: dict[str, str] = {"": "—"}
