@@ -22,10 +22,9 @@ def _api_routers() -> list[Any]:
 def _not_met_card(user: Any) -> CardValue | None:
     from lianjian.alliances import selectors
 
-    bodies = selectors.bodies_not_met(user)
-    count = bodies.count()
     if not selectors.access.bodies_visible_to(user).exists():
         return None
+    count = selectors.bodies_not_met(user).count()
     return CardValue(
         count,
         reverse("alliances:body_list") + "?not_met=1",
