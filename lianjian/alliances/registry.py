@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
@@ -64,6 +65,12 @@ def _waiting_proposals_card(user: Any) -> CardValue | None:
     if not count:
         return None
     return CardValue(count, reverse("alliances:proposal_list") + "?status=submitted", "待受理")
+
+
+def _enqueue_alliances_tick() -> None:
+    from lianjian.alliances.tasks import alliances_tick_task
+
+    alliances_tick_task.enqueue()
 
 
 def _alliance_tokens(user: Any) -> list[str]:
@@ -156,5 +163,8 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     extensions={
         "notices.audiences": [_alliance_tokens],
+        # the daily tick (overdue tasks, bodies that have not met, agreements ending),
+        # queued by `lianjian start` beside the needs reminders; each step is idempotent
+        "core.periodic": (Periodic("alliances_tick", 24 * 3600, _enqueue_alliances_tick),),
     },
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from django.urls import reverse
 
 from lianjian.orgs.services import member_update
