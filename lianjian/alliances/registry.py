@@ -9,6 +9,7 @@ from django.urls import reverse
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+from lianjian.needs.links import NeedLink
 
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -65,6 +66,11 @@ def _waiting_proposals_card(user: Any) -> CardValue | None:
     if not count:
         return None
     return CardValue(count, reverse("alliances:proposal_list") + "?status=submitted", "待受理")
+
+
+def _proposal_for_need(need: Any) -> str:
+    """The proposal form, filled in from the need (the form checks the need's scope)."""
+    return reverse("alliances:proposal_create") + f"?needs={need.pk}"
 
 
 def _enqueue_alliances_tick() -> None:
@@ -163,6 +169,10 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     extensions={
         "notices.audiences": [_alliance_tokens],
+        # a need's page offers to put it before a joint meeting (seed 003: 三联三共)
+        "needs.links": (
+            NeedLink("alliances.proposal", "提交联席会议", "alliances.propose", _proposal_for_need),
+        ),
         # the daily tick (overdue tasks, bodies that have not met, agreements ending),
         # queued by `lianjian start` beside the needs reminders; each step is idempotent
         "core.periodic": (Periodic("alliances_tick", 24 * 3600, _enqueue_alliances_tick),),

@@ -37,6 +37,7 @@ from lianjian.needs.forms import (
     StaffNeedForm,
     TrackForm,
 )
+from lianjian.needs.links import need_links
 from lianjian.needs.models import (
     Category,
     Channel,
@@ -151,6 +152,8 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "service_items": ServiceItem.objects.filter(street_id=street_id, is_active=True),
         "ratings": Rating.choices,
         "duplicates": need.duplicates.all(),
+        # what other apps offer for this need (`needs.links`: a joint meeting's proposal…)
+        "links": need_links(request.user, need),
     }
     return render(request, "needs/need_detail.html", context)
 
