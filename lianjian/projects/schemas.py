@@ -238,7 +238,9 @@ class ReportRowOut(Schema):
     claimed: int
     delivered: int
     confirmed: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="按时交付率（百分比，一位小数；尚无确认时为 null）"
+    )
     value: float
     people: int
     problems_solved: int
@@ -257,6 +259,8 @@ class UnitRowOut(Schema):
     name: str
     claimed: int
     confirmed: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="按时交付率（百分比，一位小数；尚无确认时为 null）"
+    )
     value: float
     people: int
