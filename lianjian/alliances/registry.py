@@ -22,9 +22,9 @@ def _api_routers() -> list[Any]:
 
 
 def _not_met_card(user: Any) -> CardValue | None:
-    from lianjian.alliances import selectors
+    from lianjian.alliances import access, selectors
 
-    if not selectors.access.bodies_visible_to(user).exists():
+    if not access.bodies_visible_to(user).exists():
         return None
     count = selectors.bodies_not_met(user).count()
     return CardValue(

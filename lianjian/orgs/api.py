@@ -322,8 +322,8 @@ def _annotate_party_orgs(orgs: list[PartyOrg]) -> list[PartyOrg]:
     for org_id, unit_id in links.values_list("party_org_id", "unit_id"):
         covered[org_id].append(unit_id)
     for org in orgs:
-        org.parent_id = parent_ids.get(org.path[: -org.steplen]) if org.depth > 1 else None  # type: ignore[attr-defined]
-        org.covered_unit_ids = covered[org.pk]  # type: ignore[attr-defined]
+        org.parent_id = parent_ids.get(org.path[: -org.steplen]) if org.depth > 1 else None
+        org.covered_unit_ids = covered[org.pk]
     return orgs
 
 

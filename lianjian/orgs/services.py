@@ -30,7 +30,7 @@ from lianjian.core.identifiers import (
     normalize_mobile,
 )
 from lianjian.orgs import conflicts, events, validation
-from lianjian.orgs.errors import RegistryError
+from lianjian.orgs.errors import RegistryError as RegistryError  # re-exported: the services' error
 from lianjian.orgs.models import (
     VIOLATION_MIN_MEMBERS,
     Member,
@@ -100,7 +100,7 @@ def region_create(
         fields["district_ref_id"] = anc["district_id"]
         fields["street_ref_id"] = anc["street_id"]
         fields["community_ref_id"] = anc["community_id"]
-        region = Region.objects.add_child(parent, create_kwargs=fields)
+        region: Region = Region.objects.add_child(parent, create_kwargs=fields)
     else:
         region = Region.objects.add_root(create_kwargs=fields)
     audit_record("region.create", user=actor, obj=region, detail={"name": name, "level": level})
@@ -340,7 +340,7 @@ def party_org_create(
             "单独建的党组织只能覆盖一个单位；覆盖多个单位请选择“联合建”", "formation"
         )
     fields = {**clean, **_ancestors_of(clean["region"])}
-    org = (
+    org: PartyOrg = (
         PartyOrg.objects.add_child(parent, create_kwargs=fields)
         if parent is not None
         else PartyOrg.objects.add_root(create_kwargs=fields)

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import Client
 from openapi_spec_validator import validate
 
-from lianjian.core.audit import AuditEvent
 from lianjian.core.masking import mask
+from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.tests.factories import (
     make_credit_code,
