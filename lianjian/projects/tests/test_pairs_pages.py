@@ -3,61 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from lianjian.projects import services_pairs
-from lianjian.projects.models import Pair, PairVisit, Registration
-from lianjian.projects.tests.factories import register_org
+from lianjian.projects.models import Pair, PairVisit
+from lianjian.projects.tests.factories import EVERYONE, IN_SCOPE, VIEWERS, PairWorld, register_org
 
 pytestmark = pytest.mark.django_db
-
-EVERYONE = (
-    "district_admin",
-    "street_staff",
-    "secretary_a1",
-    "secretary_a2",
-    "unit_admin",
-    "dept_handler",
-    "member",
-    "merchant",
-    "outsider",
-    "audit_admin",
-    "security_admin",
-)
-VIEWERS = {"district_admin", "street_staff", "secretary_a1", "secretary_a2", "unit_admin", "member"}
-IN_SCOPE = {"district_admin", "street_staff", "secretary_a1", "unit_admin"}
-
-
-@dataclass
-class PairWorld:
-    reg: Registration  # the unit admin's organization, registered at 虹储
-    pair: Pair  # its pair with 周家 in 虹储, with a note
-    pair_b: Pair  # a pair in the sibling street's community (机场新村)
-
-
-def make_pair(reg: Registration, name: str = "周家", note: str = "母亲重病", **kw: Any) -> Pair:
-    data: dict[str, Any] = {
-        "household_name": name,
-        "people": 3,
-        "consent": True,
-        "started_on": timezone.localdate() - dt.timedelta(days=30),
-        "household_note": note,
-    }
-    data.update(kw)
-    return services_pairs.pair_create(registration=reg, **data)
-
-
-@pytest.fixture
-def pw(tree: Any, personas: Any) -> PairWorld:
-    reg = register_org(tree.org_building, tree.community_a1)
-    pair = make_pair(reg)
-    services_pairs.pair_visit_log(pair, visited_on=timezone.localdate(), note="送米面油", value="300")
-    pair_b = make_pair(register_org(tree.org_b1, tree.community_b1), name="孙家", note="独居")
-    return PairWorld(reg=reg, pair=pair, pair_b=pair_b)
 
 
 def _expected(page: str, who: str) -> int:
@@ -131,7 +85,9 @@ def test_main_path_through_the_pages(tree: Any, personas: Any, client_for: Any) 
     assert "帮扶对子已结束" in r.content.decode()
     pair.refresh_from_db()
     assert pair.ended_on == today and pair.household_note == ""
-    r = unit.post(visit, {"visited_on": today.isoformat(), "note": "再来", "value": "1"}, follow=True)
+    r = unit.post(
+        visit, {"visited_on": today.isoformat(), "note": "再来", "value": "1"}, follow=True
+    )
     assert "该帮扶对子已结束" in r.content.decode()
     assert PairVisit.objects.filter(pair=pair).count() == 2
     r = unit.post(f"/projects/pairs/{pair.pk}/end/", {"ended_on": today.isoformat()}, follow=True)
@@ -140,9 +96,7 @@ def test_main_path_through_the_pages(tree: Any, personas: Any, client_for: Any) 
     assert "吴家" not in unit.get("/projects/pairs/?state=active").content.decode()
 
 
-def test_secretary_creates_for_a_registered_unit(
-    tree: Any, personas: Any, client_for: Any
-) -> None:
+def test_secretary_creates_for_a_registered_unit(tree: Any, personas: Any, client_for: Any) -> None:
     reg = register_org(tree.org_a1, tree.community_a1)
     other = register_org(tree.org_a2, tree.community_a2)
     pending = register_org(tree.org_building, tree.community_a1, approve=False)
