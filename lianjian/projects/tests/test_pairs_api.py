@@ -171,3 +171,24 @@ def test_api_permission_matrix(pw: PairWorld, personas: Any, client_for: Any, wh
     changed = who in IN_SCOPE
     assert PairVisit.objects.filter(pair=pw.pair).count() == (2 if changed else 1)
     assert (Pair.objects.get(pk=pid).ended_on is not None) is changed
+
+
+def test_openapi_documents_the_pair_routes(client: Any) -> None:
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").json()
+    validate(spec)
+    expected = {
+        "/api/v1/projects/pairs": {"get": "200", "post": "201"},
+        "/api/v1/projects/pairs/{pair_id}": {"get": "200"},
+        "/api/v1/projects/pairs/{pair_id}/visits": {"post": "201"},
+        "/api/v1/projects/pairs/{pair_id}/end": {"post": "200"},
+    }
+    for path, methods in expected.items():
+        for method, ok in methods.items():
+            op = spec["paths"][path][method]
+            assert op["operationId"].startswith("projects_pairs_") and op["security"]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in op["summary"])
+            assert {ok, "400", "403", "404"} <= set(op["responses"]), path
+    detail = spec["components"]["schemas"]["PairDetailOut"]["properties"]
+    assert {"household_note", "visits", "visit_value", "household_visible"} <= set(detail)
