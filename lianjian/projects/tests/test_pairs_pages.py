@@ -148,3 +148,12 @@ def test_scope_and_masking(pw: PairWorld, personas: Any, client_for: Any) -> Non
     assert "状态无效" in street.get("/projects/pairs/?state=x").content.decode()
     filtered = street.get(f"/projects/pairs/?community={pw.pair.community_id}").content.decode()
     assert "周*" in filtered
+
+
+def test_report_drills_down_to_the_pairs(pw: PairWorld, personas: Any, client_for: Any) -> None:
+    street = client_for(personas.street_staff)
+    page = street.get("/projects/report/").content.decode()
+    link = f'/projects/pairs/?community={pw.pair.community_id}"'
+    assert link in page and "<title>认领统计" in page and "<title>认领统计<h2>" not in page
+    listed = street.get(link.rstrip('"')).content.decode()
+    assert "共 1 个帮扶对子" in listed and "300.00" in listed
