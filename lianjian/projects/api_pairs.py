@@ -153,7 +153,9 @@ def pairs_end(request: HttpRequest, pair_id: PathId, payload: PairEndIn) -> Any:
     ensure_perm(request, WRITERS)
     pair = access.get_writable_pair(request.user, pair_id, request=request)
     try:
-        services_pairs.pair_end(pair, ended_on=payload.ended_on, actor=request.user)
+        services_pairs.pair_end(
+            pair, ended_on=payload.ended_on, actor=request.user, request=request
+        )
     except ProjectError as err:
         return _bad(err)
     return _detail(request, pair)

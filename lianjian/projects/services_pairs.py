@@ -89,7 +89,13 @@ def pair_visit_log(
 
 
 @transaction.atomic
-def pair_end(pair: Pair, *, ended_on: dt.date, actor: Any = None) -> Pair:
+def pair_end(
+    pair: Pair,
+    *,
+    ended_on: dt.date,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> Pair:
     _lock_open(pair)
     day = _past_date(ended_on, "ended_on", "结束日期")
     if day < pair.started_on:
@@ -97,5 +103,5 @@ def pair_end(pair: Pair, *, ended_on: dt.date, actor: Any = None) -> Pair:
     pair.ended_on = day
     pair.household_note = ""  # processing ends with the pairing
     pair.save(update_fields=["ended_on", "household_note", "updated_at"])
-    audit_record("project.pair_end", user=actor, obj=pair)
+    audit_record("project.pair_end", user=actor, request=request, obj=pair)
     return pair

@@ -149,7 +149,9 @@ def pair_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _first_error(form))
         return redirect("projects:pair_detail", pair.pk)
     try:
-        services_pairs.pair_end(pair, ended_on=form.cleaned_data["ended_on"], actor=request.user)
+        services_pairs.pair_end(
+            pair, ended_on=form.cleaned_data["ended_on"], actor=request.user, request=request
+        )
     except ProjectError as err:
         messages.error(request, err.message)
     else:
