@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
@@ -264,3 +264,67 @@ class UnitRowOut(Schema):
     )
     value: float
     people: int
+
+
+# ---------------------------------------------------------------- 帮扶对子
+
+
+class PairFilters(Schema):
+    limit: PageLimit = Field(20, description="每页条数")
+    offset: PageOffset = Field(0, description="跳过的条数")
+    community: Id | None = Field(None, description="社区 id")
+    state: Literal["active", "ended"] | None = Field(
+        None, description="active：帮扶中；ended：已结束"
+    )
+
+
+class PairIn(InputSchema):
+    registration: Id = Field(description="结对单位在该社区的报到 id（已通过审核的党组织报到）")
+    household_name: str = Field(..., max_length=50, description="帮扶对象（户主或联系人）")
+    people: Annotated[int, Field(ge=1, le=50)] = Field(1, description="家庭人数")
+    consent: bool = Field(description="帮扶对象已同意登记（必须为 true）")
+    started_on: IsoDate = Field(description="结对日期")
+    household_note: Text = Field("", description="困难情况（仅结对单位和所在社区可见）")
+
+
+class PairVisitIn(InputSchema):
+    visited_on: IsoDate = Field(description="帮扶日期（不早于结对日期，不晚于今天）")
+    note: Text = Field(description="帮扶内容")
+    value: Yuan = Field(Decimal("0"), description="价值（元）")
+
+
+class PairEndIn(InputSchema):
+    ended_on: IsoDate = Field(description="结束日期")
+
+
+class PairVisitOut(Schema):
+    id: int
+    visited_on: dt.date
+    note: str
+    value: float
+
+
+class PairOut(Schema):
+    id: int
+    registration_id: int
+    party_org_id: int
+    party_org_name: str
+    community_id: int | None
+    community_name: str
+    household_name: str = Field(description="帮扶对象（无权查看者为脱敏姓名）")
+    household_visible: bool = Field(description="是否可查看帮扶对象的完整信息")
+    people: int
+    started_on: dt.date
+    ended_on: dt.date | None
+    visit_count: int
+    visit_value: float = Field(description="帮扶价值合计（元）")
+
+
+class PairDetailOut(PairOut):
+    household_note: str = Field(description="困难情况（无权查看者为脱敏占位）")
+    visits: list[PairVisitOut]
+
+
+class PairPage(Schema):
+    items: list[PairOut]
+    count: int
