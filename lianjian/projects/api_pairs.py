@@ -17,6 +17,7 @@ from ninja import Query, Router, Status
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import ErrorOut, PathId
 from lianjian.projects import access, selectors_pairs, services_pairs
+from lianjian.projects.api import _bad
 from lianjian.projects.models import Pair
 from lianjian.projects.schemas import (
     PairDetailOut,
@@ -33,10 +34,6 @@ router = Router(tags=["帮扶对子"])
 READ: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITERS = "projects.manage|projects.claim"
-
-
-def _bad(err: ProjectError) -> Status:
-    return Status(400, {"detail": err.message, "field": err.field})
 
 
 def _out(pair: Pair, reach: access.PersonalReach) -> dict[str, Any]:
