@@ -155,7 +155,9 @@ def jobs_objects(side: Side) -> dict[str, list[int]]:
     from lianjian.core.roles import Role
     from lianjian.jobs.tests.factories import make_application, make_posting, make_resume, recruiter
 
-    resident = User.objects.create(username=f"resident_{side.suffix}", display_name="居民")
+    resident = User.objects.create(
+        username=f"resident_{side.suffix}", display_name="居民", must_change_password=False
+    )
     grant_add(resident, Role.MEMBER, region=side.community)
     posting = make_posting(
         side.unit, recruiter(side.unit, f"recruiter_{side.suffix}"), reviewer=side.staff
@@ -171,12 +173,14 @@ def jobs_objects(side: Side) -> dict[str, list[int]]:
 
 def projects_objects(side: Side) -> dict[str, list[int]]:
     from lianjian.projects import services
-    from lianjian.projects.tests.factories import make_item, register_org
+    from lianjian.projects.tests.factories import make_item, register_member, register_org
 
     item = make_item(side.community)
-    registration = register_org(side.org, side.community)
-    claim = services.claim_create(make_item(side.community), registration=registration)
-    return {"item_id": [item.pk], "claim_id": [claim.pk], "registration_id": [registration.pk]}
+    # the member's own registration claims (on the caller's side, the member persona 陈一)
+    mine = register_member(side.member, side.community)
+    org = register_org(side.org, side.community)
+    claim = services.claim_create(make_item(side.community), registration=mine)
+    return {"item_id": [item.pk], "claim_id": [claim.pk], "registration_id": [mine.pk, org.pk]}
 
 
 def alliances_objects(side: Side) -> dict[str, list[int]]:

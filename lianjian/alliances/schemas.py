@@ -154,6 +154,8 @@ class AllianceMemberOut(Schema):
 
     @staticmethod
     def resolve_unit_name(obj: Any) -> str:
+        if isinstance(obj, dict):  # a joint meeting's member, answered as a dict (no position)
+            return str(obj["unit_name"])
         return str(obj.unit.name)
 
 
