@@ -203,6 +203,7 @@ BODIES.update(
             )
         },
         "projects_items_publish": lambda m, w, t: {"item_id": _draft_item(t)},
+        "projects_items_close": lambda m, w, t: {"item_id": _confirmed_item(w)},
         "projects_items_withdraw": lambda m, w, t: {"body": m.ReasonIn(reason="需求已解决")},
         "projects_claims_create": lambda m, w, t: {
             "body": m.ClaimIn(registration=w.in_scope["registration_id"])
@@ -368,6 +369,8 @@ PERSONA_OF: dict[str, str] = {
             "jobs_apply",
             "jobs_my_applications",
             "jobs_suggestions",
+            "jobs_postings_list",
+            "jobs_postings_get",
         ),
         "resident_a",
     ),
@@ -403,6 +406,15 @@ def _delivered_claim(world: FuzzWorld) -> int:
         claim, delivered_value="800", value_kind="goods", people_helped=1, note="已送到"
     )
     return int(claim.pk)
+
+
+def _confirmed_item(world: FuzzWorld) -> int:
+    from lianjian.projects import services_delivery
+    from lianjian.projects.models import Claim
+
+    claim = Claim.objects.get(pk=_delivered_claim(world))
+    services_delivery.claim_confirm(claim)
+    return int(claim.item_id)
 
 
 def _pending_registration(tree: Any) -> int:
