@@ -1,0 +1,94 @@
+"""Pages: the member's card and history, the merchant's check, staff desks; who may open what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lianjian.points.models import Redemption
+from lianjian.points.tests.factories import certified_card, shop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(enrolled: Any, tree: Any, personas: Any) -> Any:
+    card = certified_card(tree.member_a1, 120, tree.community_a1, actor=personas.secretary_a1)
+    merchant = shop(tree.community_a1, tree.org_a1, keeper=personas.merchant)
+    return card, merchant
+
+
+def test_member_card_merchant_redeem_member_history(world: Any, client_for: Any,
+                                                    personas: Any, tree: Any) -> None:  # fmt: skip
+    card, merchant = world
+    member = client_for(personas.member)
+    page = member.get("/points/me/").content.decode()
+    assert card.token in page and "data:image/svg+xml" in page and "金卡" in page
+    shopkeeper = client_for(personas.merchant)
+    check = shopkeeper.get("/points/shop/", {"token": card.token}).content.decode()
+    assert "该卡有效" in check and "8.5 折" in check and "陈*" in check
+    for secret in (tree.member_a1.id_number, tree.member_a1.mobile, "陈一"):
+        assert not secret or secret not in check
+    key = "k-123"
+    for _ in range(2):  # a double tap records once
+        r = shopkeeper.post("/points/shop/redeem/", {"token": card.token, "request_key": key,
+                                                     "amount": "50"})  # fmt: skip
+        assert r.status_code == 302
+    assert Redemption.objects.count() == 1
+    history = member.get("/points/me/").content.decode()
+    assert merchant.shop_name in history and "50.00" in history
+
+
+def test_refused_card_message(world: Any, client_for: Any, personas: Any) -> None:
+    card, _ = world
+    client_for(personas.member).post("/points/me/consent/", {"action": "withdraw"})
+    page = client_for(personas.merchant).get("/points/shop/", {"token": card.token})
+    assert "持卡人已退出积分计划" in page.content.decode()
+
+
+def test_enrol_needs_agreement(tree: Any, personas: Any, programme: Any, client_for: Any) -> None:
+    c = client_for(personas.member)
+    c.post("/points/me/consent/", {})
+    assert "参加积分计划" in c.get("/points/me/").content.decode()
+    c.post("/points/me/consent/", {"agree": "1"})
+    from lianjian.points.models import Enrolment
+
+    assert Enrolment.objects.get(member=tree.member_a1).consent_version
+
+
+PAGES = ["/points/", "/points/rules/", "/points/certify/", "/points/cards/",
+         "/points/merchants/", "/points/export/cards.xlsx", "/points/me/", "/points/shop/"]  # fmt: skip
+ALLOWED = {
+    "district_admin": {"/points/", "/points/rules/", "/points/cards/", "/points/merchants/",
+                       "/points/export/cards.xlsx"},
+    "street_staff": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
+                     "/points/merchants/", "/points/export/cards.xlsx"},
+    "secretary_a1": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
+                     "/points/merchants/", "/points/export/cards.xlsx"},
+    "member": {"/points/me/"},
+    "secretary_a2": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
+                     "/points/merchants/", "/points/export/cards.xlsx"},
+    "merchant": {"/points/shop/"},
+}  # fmt: skip
+
+
+def test_permission_matrix(world: Any, personas: Any, client_for: Any) -> None:
+    wrong = []
+    for name, user in personas.all().items():
+        c = client_for(user)
+        for url in PAGES:
+            status = c.get(url).status_code
+            expected_ok = url in ALLOWED.get(name, set())
+            if (status == 200) != expected_ok or status >= 500:
+                wrong.append((name, url, status))
+    assert wrong == []
+
+
+def test_staff_scope(world: Any, personas: Any, client_for: Any) -> None:
+    assert "陈一" in client_for(personas.secretary_a1).get("/points/cards/").content.decode()
+    assert "陈一" not in client_for(personas.secretary_a2).get("/points/cards/").content.decode()
+
+
+def test_merchant_without_shop_gets_404(tree: Any, personas: Any, client_for: Any) -> None:
+    assert client_for(personas.merchant).get("/points/shop/").status_code == 404
