@@ -36,6 +36,10 @@ def card_events_of(card: Card) -> QuerySet[CardEvent]:
     return card.events.order_by("-at", "-pk")
 
 
+def _names(ids: list[int | None]) -> dict[int, str]:
+    return dict(Region.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+
+
 def tier_report(user: Any) -> list[dict[str, Any]]:
     """Current (active) cards by tier per community in the user's scope."""
     rows = (
@@ -47,12 +51,17 @@ def tier_report(user: Any) -> list[dict[str, Any]]:
             silver=Count("pk", filter=Q(tier=Tier.SILVER)),
         )
     )
-    names = dict(Region.objects.filter(level="community").values_list("pk", "name"))
+    listed = list(rows)
+    names = _names([r["community_id"] for r in listed])
     out = [
-        {"community_id": r["community_id"], "community": names.get(r["community_id"], "—"),
-         "gold": r["gold"], "silver": r["silver"]}
-        for r in rows
-    ]  # fmt: skip
+        {
+            "community_id": r["community_id"],
+            "community": names.get(r["community_id"], "—"),
+            "gold": r["gold"],
+            "silver": r["silver"],
+        }
+        for r in listed
+    ]
     return sorted(out, key=lambda r: r["community"])
 
 
@@ -78,13 +87,13 @@ def merchant_report(user: Any) -> dict[str, Any]:
     """Merchants, their agreements per community and redemptions per merchant in scope."""
     merchants = access.merchants_for(user).filter(left_on__isnull=True)
     agreements = access.agreements_for(user)
-    per_community = agreements.values("community_id").annotate(
-        merchants=Count("merchant_id", distinct=True)
+    per_community = list(
+        agreements.values("community_id").annotate(merchants=Count("merchant_id", distinct=True))
     )
-    names = dict(Region.objects.filter(level="community").values_list("pk", "name"))
+    names = _names([r["community_id"] for r in per_community])
     return {
         "merchants": merchants.count(),
-        "communities": per_community.count(),
+        "communities": len(per_community),
         "per_community": sorted(
             (
                 {"community": names.get(r["community_id"], "—"), "merchants": r["merchants"]}

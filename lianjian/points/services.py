@@ -302,9 +302,15 @@ def award(
     if points == 0:
         return None
     return _write(
-        member, points, cause=cause, cause_id=str(cause_id), on=on, rule=rule, actor=actor,
+        member,
+        points,
+        cause=cause,
+        cause_id=str(cause_id),
+        on=on,
+        rule=rule,
+        actor=actor,
         note=note or rule.name,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -339,9 +345,14 @@ def spend(member: Member, *, points: int, key: str, actor: Any, note: str = "") 
         raise PointsError("兑换积分须为正整数")
     _locked_balance(member)
     return _write(
-        member, -points, cause=Cause.SPEND, cause_id=key, on=timezone.localdate(), actor=actor,
+        member,
+        -points,
+        cause=Cause.SPEND,
+        cause_id=key,
+        on=timezone.localdate(),
+        actor=actor,
         note=note or "积分兑换",
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -369,9 +380,13 @@ def expire(member: Member, today: dt.date | None = None) -> int:
         left = points - used
         if left and expires_on is not None and expires_on <= today and str(pk) not in expired_keys:
             _write(
-                member, -left, cause=Cause.EXPIRY, cause_id=str(pk), on=today,
+                member,
+                -left,
+                cause=Cause.EXPIRY,
+                cause_id=str(pk),
+                on=today,
                 note=f"积分到期（{expires_on:%Y-%m-%d}）",
-            )  # fmt: skip
+            )
             total += left
     return total
 
@@ -433,17 +448,23 @@ def _award_cause(
 def on_attendance_confirmed(**p: Any) -> Entry | None:
     """`activities.attendance_confirmed`: the street's rule for the event's kind."""
     return _award_cause(
-        p.get("member_id"), Cause.ATTENDANCE, p["attendance_id"], p.get("on"),
+        p.get("member_id"),
+        Cause.ATTENDANCE,
+        p["attendance_id"],
+        p.get("on"),
         kind=str(p.get("event_kind") or ""),
-    )  # fmt: skip
+    )
 
 
 def on_hours_verified(**p: Any) -> Entry | None:
     """`activities.hours_verified`: the rule's points per verified hour."""
     return _award_cause(
-        p.get("member_id"), Cause.SERVICE_HOURS, p["record_id"], p.get("on"),
+        p.get("member_id"),
+        Cause.SERVICE_HOURS,
+        p["record_id"],
+        p.get("on"),
         units=Decimal(str(p.get("hours") or 0)),
-    )  # fmt: skip
+    )
 
 
 def on_lesson_completed(**p: Any) -> Entry | None:

@@ -133,11 +133,18 @@ def certify(
             m = members[mid]
             new_cards.append(
                 Card(
-                    member_id=mid, tier=tier, token=new_token(), certification=cert,
-                    issued_at=now, valid_until=valid_until, district_id=m.district_id,
-                    street_id=m.street_id, community_id=m.community_id, area_id=m.area_id,
+                    member_id=mid,
+                    tier=tier,
+                    token=new_token(),
+                    certification=cert,
+                    issued_at=now,
+                    valid_until=valid_until,
+                    district_id=m.district_id,
+                    street_id=m.street_id,
+                    community_id=m.community_id,
+                    area_id=m.area_id,
                 )
-            )  # fmt: skip
+            )
         elif card is not None and not tier:
             card.status = Card.Status.REVOKED
             changed.append(card)

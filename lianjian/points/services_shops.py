@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
-from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
+from lianjian.orgs.models import Member, PartyOrg, Unit, UnitKind
 from lianjian.points.models import Agreement, Card, Enrolment, Merchant, Redemption
 from lianjian.points.services import PointsError, scheme_of
 from lianjian.points.services_cards import tier_name
@@ -209,6 +209,7 @@ def redeem(
         if value < 0 or value >= Decimal("100000000"):
             raise PointsError("消费金额无效")
     card = result.card
+    discount = result.discount or Decimal("10")
     try:
         with transaction.atomic():
             redemption = Redemption.objects.create(
@@ -217,7 +218,7 @@ def redeem(
                 merchant=merchant,
                 agreement=result.agreement,
                 tier=card.tier,
-                discount=result.discount,
+                discount=discount,
                 amount=value,
                 request_key=key,
                 recorded_by=actor if getattr(actor, "pk", None) else None,
@@ -233,5 +234,3 @@ def redeem(
     return redemption, True
 
 
-def community_region(party_org: PartyOrg) -> Region | None:
-    return Region.objects.filter(pk=party_org.community_id).first()

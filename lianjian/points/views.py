@@ -59,15 +59,19 @@ def rules(request: HttpRequest) -> HttpResponse:
         if not can_manage:
             return redirect("points:rules")
         streets = regions_visible_to(request.user, "points.manage").filter(level="street")
-        data = {k: request.POST.get(k) for k in services.RULE_FIELDS}
+        data: dict[str, Any] = {k: request.POST.get(k) for k in services.RULE_FIELDS}
         try:
             data["valid_from"] = parse_day(data.get("valid_from"), "生效日期")
             edit_id = request.POST.get("rule_id")
             if edit_id:
-                rule = get_in_scope(access.rules_for(request.user, "points.manage"), edit_id,
-                                    request=request)  # fmt: skip
-                services.rule_edit(rule, actor=request.user, data={k: v for k, v in data.items()
-                                                                   if v not in (None, "")})  # fmt: skip
+                rule = get_in_scope(
+                    access.rules_for(request.user, "points.manage"), edit_id, request=request
+                )
+                services.rule_edit(
+                    rule,
+                    actor=request.user,
+                    data={k: v for k, v in data.items() if v not in (None, "")},
+                )
             else:
                 street = get_in_scope(streets, request.POST.get("street_id"), request=request)
                 services.rule_create(street, actor=request.user, data=data)
@@ -103,9 +107,12 @@ def certify(request: HttpRequest) -> HttpResponse:
             if start is None or end is None:
                 raise PointsError("请填写认定周期")
             cert = services_cards.certify(
-                community, start=start, end=end, label=str(request.POST.get("label") or "")[:20]
-                or f"{start:%Y}年度", actor=request.user,
-            )  # fmt: skip
+                community,
+                start=start,
+                end=end,
+                label=str(request.POST.get("label") or "")[:20] or f"{start:%Y}年度",
+                actor=request.user,
+            )
             messages.success(request, f"已认定：金卡 {cert.gold} 张，银卡 {cert.silver} 张")
         except (PointsError, ValueError) as exc:
             messages.error(request, str(exc))
@@ -126,11 +133,13 @@ def certify(request: HttpRequest) -> HttpResponse:
 @require_perm("points.certify")
 def adjust(request: HttpRequest) -> HttpResponse:
     try:
-        member = get_in_scope(access.members_for(request.user), request.POST.get("member_id"),
-                              request=request)  # fmt: skip
+        member = get_in_scope(
+            access.members_for(request.user), request.POST.get("member_id"), request=request
+        )
         points = int(str(request.POST.get("points") or "0"))
-        services.adjust(member, points=points, reason=str(request.POST.get("reason") or ""),
-                        actor=request.user)  # fmt: skip
+        services.adjust(
+            member, points=points, reason=str(request.POST.get("reason") or ""), actor=request.user
+        )
         messages.success(request, "积分已调整")
     except ValueError as exc:
         messages.error(request, str(exc) if isinstance(exc, PointsError) else "积分须为整数")
@@ -196,7 +205,7 @@ EXPORTS = ("cards", "merchants", "causes", "redemptions")
 
 
 @require_perm("points.report")
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: HttpRequest, kind: str) -> Any:
     limited = rate_limited(request, "points.export", limit=10, window=60)
     if limited is not None:
         return limited
@@ -206,17 +215,29 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         return xlsx_response("联盟卡", ["社区", "金卡", "银卡"], rows, stamped("联盟卡统计"))
     if kind == "merchants":
         rows = (
-            [m.shop_name, m.get_category_display(), m.shop_address, m.joined_on,
-             m.agreements.count()]
+            [
+                m.shop_name,
+                m.get_category_display(),
+                m.shop_address,
+                m.joined_on,
+                m.agreements.count(),
+            ]
             for m in access.merchants_for(user).order_by("shop_name")[:5000]
-        )  # fmt: skip
-        return xlsx_response("联盟商户", ["店铺", "类别", "地址", "加入日期", "发展协议数"], rows,
-                             stamped("联盟商户"))  # fmt: skip
+        )
+        return xlsx_response(
+            "联盟商户",
+            ["店铺", "类别", "地址", "加入日期", "发展协议数"],
+            rows,
+            stamped("联盟商户"),
+        )
     if kind == "redemptions":
-        rows = ([r["merchant__shop_name"], r["uses"], r["amount"] or 0]
-                for r in selectors.redemptions_per_merchant(user))  # fmt: skip
+        rows = (
+            [r["merchant__shop_name"], r["uses"], r["amount"] or 0]
+            for r in selectors.redemptions_per_merchant(user)
+        )
         return xlsx_response("用卡", ["商户", "用卡次数", "消费金额"], rows, stamped("商户用卡"))
     start, end, _ = _period(request)
-    rows = ([r["label"], r["entries"], r["points"]]
-            for r in selectors.points_by_cause(user, start, end))  # fmt: skip
+    rows = (
+        [r["label"], r["entries"], r["points"]] for r in selectors.points_by_cause(user, start, end)
+    )
     return xlsx_response("积分事由", ["事由", "笔数", "积分"], rows, stamped("积分事由"))

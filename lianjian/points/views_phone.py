@@ -107,8 +107,9 @@ def shop(request: HttpRequest) -> HttpResponse:
     token = str(request.GET.get("token") or "").strip()
     result = None
     if token:
-        limited = rate_limited(request, "points.verify", limit=VERIFY_LIMIT[0],
-                               window=VERIFY_LIMIT[1])  # fmt: skip
+        limited = rate_limited(
+            request, "points.verify", limit=VERIFY_LIMIT[0], window=VERIFY_LIMIT[1]
+        )
         if limited is not None:
             return limited
         result = services_shops.verify(merchant, token)

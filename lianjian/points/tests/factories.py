@@ -34,12 +34,21 @@ def shop(region: Any, party_org: Any, keeper: Any = None, name: str = "红心便
         unit,
         actor=None,
         keeper=keeper,
-        data={"shop_address": "虹桥路1号", "category": "retail", "contact_name": "店主",
-              "contact_phone": "13900001111"},
-    )  # fmt: skip
+        data={
+            "shop_address": "虹桥路1号",
+            "category": "retail",
+            "contact_name": "店主",
+            "contact_phone": "13900001111",
+        },
+    )
     today = timezone.localdate()
     services_shops.agreement_sign(
-        merchant, party_org, actor=None, starts_on=today - dt.timedelta(days=30),
-        ends_on=today + dt.timedelta(days=365), gold_discount="8.5", silver_discount="9.5",
-    )  # fmt: skip
+        merchant,
+        party_org,
+        actor=None,
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=365),
+        gold_discount="8.5",
+        silver_discount="9.5",
+    )
     return merchant

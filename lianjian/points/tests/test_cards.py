@@ -20,9 +20,12 @@ pytestmark = pytest.mark.django_db
 def test_certify_issues_by_threshold(enrolled: Any, tree: Any, personas: Any) -> None:
     services.adjust(tree.member_a1, points=120, reason="年度积分", actor=None)
     cert = services_cards.certify(
-        tree.community_a1, start=year()[0], end=year()[1], label="2026年度",
+        tree.community_a1,
+        start=year()[0],
+        end=year()[1],
+        label="2026年度",
         actor=personas.secretary_a1,
-    )  # fmt: skip
+    )
     assert (cert.gold, cert.silver) == (1, 0)
     assert cert.certified_by == personas.secretary_a1
     card = services_cards.current_card(tree.member_a1.pk)
@@ -57,9 +60,12 @@ def test_one_current_card_per_member(enrolled: Any, tree: Any) -> None:
     card = certified_card(tree.member_a1, 60, tree.community_a1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Card.objects.create(
-            member=tree.member_a1, tier=Tier.GOLD, token="x" * 30, issued_at=card.issued_at,
+            member=tree.member_a1,
+            tier=Tier.GOLD,
+            token="x" * 30,
+            issued_at=card.issued_at,
             valid_until=card.valid_until,
-        )  # fmt: skip
+        )
 
 
 def test_suspend_resume_revoke_rotate(enrolled: Any, tree: Any, personas: Any) -> None:

@@ -41,25 +41,65 @@ def test_replayed_event_awards_once(enrolled: Any) -> None:
 
 
 def test_each_cause_by_its_rule(enrolled: Any) -> None:
-    publish("activities.hours_verified", record_id=3, member_id=enrolled.pk,
-            community_id=enrolled.community_id, hours=Decimal("3"), on=DAY)  # fmt: skip
-    publish("activities.lesson_completed", completion_id=4, lesson_id=1, course_id=1,
-            member_id=enrolled.pk, community_id=enrolled.community_id, on=DAY)  # fmt: skip
-    publish("projects.claim_delivered", claim_id=5, item_id=1, kind="wish", party_org_id=None,
-            member_id=enrolled.pk, community_id=enrolled.community_id, value=Decimal(0),
-            people_helped=1, on_time=True, confirmed_at=dt.datetime(2026, 3, 9, 8, tzinfo=dt.UTC))  # fmt: skip
+    publish(
+        "activities.hours_verified",
+        record_id=3,
+        member_id=enrolled.pk,
+        community_id=enrolled.community_id,
+        hours=Decimal("3"),
+        on=DAY,
+    )
+    publish(
+        "activities.lesson_completed",
+        completion_id=4,
+        lesson_id=1,
+        course_id=1,
+        member_id=enrolled.pk,
+        community_id=enrolled.community_id,
+        on=DAY,
+    )
+    publish(
+        "projects.claim_delivered",
+        claim_id=5,
+        item_id=1,
+        kind="wish",
+        party_org_id=None,
+        member_id=enrolled.pk,
+        community_id=enrolled.community_id,
+        value=Decimal(0),
+        people_helped=1,
+        on_time=True,
+        confirmed_at=dt.datetime(2026, 3, 9, 8, tzinfo=dt.UTC),
+    )
     by_cause = dict(Entry.objects.filter(member=enrolled).values_list("cause", "points"))
     assert by_cause == {Cause.SERVICE_HOURS: 6, Cause.LESSON: 5, Cause.CLAIM: 20}
     assert balance_of(enrolled.pk) == 31
 
 
 def test_resident_without_member_and_org_claim_are_ignored(enrolled: Any) -> None:
-    _attend_none = publish("activities.lesson_completed", completion_id=9, lesson_id=1,
-                           course_id=1, member_id=None, community_id=1, on=DAY)  # fmt: skip
+    _attend_none = publish(
+        "activities.lesson_completed",
+        completion_id=9,
+        lesson_id=1,
+        course_id=1,
+        member_id=None,
+        community_id=1,
+        on=DAY,
+    )
     assert _attend_none == 1
-    publish("projects.claim_delivered", claim_id=6, item_id=1, kind="project", party_org_id=3,
-            member_id=None, community_id=1, value=Decimal(0), people_helped=1, on_time=True,
-            confirmed_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC))  # fmt: skip
+    publish(
+        "projects.claim_delivered",
+        claim_id=6,
+        item_id=1,
+        kind="project",
+        party_org_id=3,
+        member_id=None,
+        community_id=1,
+        value=Decimal(0),
+        people_helped=1,
+        on_time=True,
+        confirmed_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
+    )
     assert Entry.objects.count() == 0
 
 
@@ -72,9 +112,17 @@ def test_period_cap_trims_then_stops(enrolled: Any) -> None:
 
 
 def test_event_kind_rule_wins(enrolled: Any, tree: Any) -> None:
-    services.rule_create(tree.street_a, actor=None, data={
-        "cause": Cause.ATTENDANCE, "event_kind": "三会一课", "name": "三会一课", "points": 3,
-        "valid_from": dt.date(2020, 1, 1)})  # fmt: skip
+    services.rule_create(
+        tree.street_a,
+        actor=None,
+        data={
+            "cause": Cause.ATTENDANCE,
+            "event_kind": "三会一课",
+            "name": "三会一课",
+            "points": 3,
+            "valid_from": dt.date(2020, 1, 1),
+        },
+    )
     _attend(enrolled, 1, kind="三会一课")
     _attend(enrolled, 2, kind="志愿活动")
     assert sorted(Entry.objects.values_list("points", flat=True)) == [3, 10]

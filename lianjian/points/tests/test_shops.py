@@ -75,8 +75,9 @@ def test_no_agreement_with_the_card_community(card: Any, tree: Any) -> None:
 def test_only_businesses_join(tree: Any) -> None:
     unit = make_unit(region=tree.community_a1, name="街道卫生院", kind="institution")
     with pytest.raises(services.PointsError, match="个体工商户"):
-        services_shops.merchant_join(unit, actor=None, data={"shop_address": "x",
-                                                             "contact_name": "y"})  # fmt: skip
+        services_shops.merchant_join(
+            unit, actor=None, data={"shop_address": "x", "contact_name": "y"}
+        )
 
 
 def test_agreement_discounts_checked(tree: Any) -> None:
@@ -85,6 +86,11 @@ def test_agreement_discounts_checked(tree: Any) -> None:
 
     with pytest.raises(services.PointsError, match="0 到 10"):
         services_shops.agreement_sign(
-            merchant, tree.org_a1, actor=None, starts_on=dt.date(2027, 1, 1),
-            ends_on=dt.date(2027, 12, 31), gold_discount="0", silver_discount="9",
-        )  # fmt: skip
+            merchant,
+            tree.org_a1,
+            actor=None,
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 12, 31),
+            gold_discount="0",
+            silver_discount="9",
+        )

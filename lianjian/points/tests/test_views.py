@@ -19,8 +19,9 @@ def world(enrolled: Any, tree: Any, personas: Any) -> Any:
     return card, merchant
 
 
-def test_member_card_merchant_redeem_member_history(world: Any, client_for: Any,
-                                                    personas: Any, tree: Any) -> None:  # fmt: skip
+def test_member_card_merchant_redeem_member_history(
+    world: Any, client_for: Any, personas: Any, tree: Any
+) -> None:
     card, merchant = world
     member = client_for(personas.member)
     page = member.get("/points/me/").content.decode()
@@ -32,8 +33,9 @@ def test_member_card_merchant_redeem_member_history(world: Any, client_for: Any,
         assert not secret or secret not in check
     key = "k-123"
     for _ in range(2):  # a double tap records once
-        r = shopkeeper.post("/points/shop/redeem/", {"token": card.token, "request_key": key,
-                                                     "amount": "50"})  # fmt: skip
+        r = shopkeeper.post(
+            "/points/shop/redeem/", {"token": card.token, "request_key": key, "amount": "50"}
+        )
         assert r.status_code == 302
     assert Redemption.objects.count() == 1
     history = member.get("/points/me/").content.decode()
@@ -57,20 +59,51 @@ def test_enrol_needs_agreement(tree: Any, personas: Any, programme: Any, client_
     assert Enrolment.objects.get(member=tree.member_a1).consent_version
 
 
-PAGES = ["/points/", "/points/rules/", "/points/certify/", "/points/cards/",
-         "/points/merchants/", "/points/export/cards.xlsx", "/points/me/", "/points/shop/"]  # fmt: skip
+PAGES = [
+    "/points/",
+    "/points/rules/",
+    "/points/certify/",
+    "/points/cards/",
+    "/points/merchants/",
+    "/points/export/cards.xlsx",
+    "/points/me/",
+    "/points/shop/",
+]
 ALLOWED = {
-    "district_admin": {"/points/", "/points/rules/", "/points/cards/", "/points/merchants/",
-                       "/points/export/cards.xlsx"},
-    "street_staff": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
-                     "/points/merchants/", "/points/export/cards.xlsx"},
-    "secretary_a1": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
-                     "/points/merchants/", "/points/export/cards.xlsx"},
+    "district_admin": {
+        "/points/",
+        "/points/rules/",
+        "/points/cards/",
+        "/points/merchants/",
+        "/points/export/cards.xlsx",
+    },
+    "street_staff": {
+        "/points/",
+        "/points/rules/",
+        "/points/certify/",
+        "/points/cards/",
+        "/points/merchants/",
+        "/points/export/cards.xlsx",
+    },
+    "secretary_a1": {
+        "/points/",
+        "/points/rules/",
+        "/points/certify/",
+        "/points/cards/",
+        "/points/merchants/",
+        "/points/export/cards.xlsx",
+    },
     "member": {"/points/me/"},
-    "secretary_a2": {"/points/", "/points/rules/", "/points/certify/", "/points/cards/",
-                     "/points/merchants/", "/points/export/cards.xlsx"},
+    "secretary_a2": {
+        "/points/",
+        "/points/rules/",
+        "/points/certify/",
+        "/points/cards/",
+        "/points/merchants/",
+        "/points/export/cards.xlsx",
+    },
     "merchant": {"/points/shop/"},
-}  # fmt: skip
+}
 
 
 def test_permission_matrix(world: Any, personas: Any, client_for: Any) -> None:
