@@ -64,6 +64,12 @@ def _demo_figures() -> tuple[Any, ...]:
     return FIGURES
 
 
+def _ledger_kind() -> Any:
+    from lianjian.points.ledger_kind import KIND
+
+    return KIND
+
+
 def _enqueue_expiry() -> None:
     from lianjian.points.tasks import points_expire_task
 
@@ -128,6 +134,7 @@ REGISTRY = AppRegistry(
         "projects.claim_delivered": _handler("on_claim_delivered"),
     },
     extensions={
+        "ledger.kinds": (_ledger_kind(),),
         "core.periodic": (Periodic("points_expire", 86400, _enqueue_expiry),),
         "core.audit_labels": (AUDIT_LABELS,),
         "portal.demo_figures": _demo_figures(),

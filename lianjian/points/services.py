@@ -478,3 +478,37 @@ def on_claim_delivered(**p: Any) -> Entry | None:
 
 
 __all__ = ["RULE_CAUSES", "PointsError"]
+
+
+@transaction.atomic
+def import_entry(
+    member: Member,
+    *,
+    points: int,
+    voucher: str,
+    reason: str,
+    actor: Any,
+    on: dt.date | None = None,
+) -> Entry | None:
+    """One row of an imported points ledger; the voucher keys it (a re-import adds nothing)."""
+    if points > 0 and not is_enrolled(member.pk):
+        raise PointsError("该党员未参加积分计划或已退出")
+    _locked_balance(member)
+    return _write(
+        member,
+        points,
+        cause=Cause.IMPORT,
+        cause_id=voucher,
+        on=on or timezone.localdate(),
+        actor=actor,
+        note=(reason or "台账导入")[:200],
+    )
+
+
+def audit_import(actor: Any, created: int, source: str) -> None:
+    audit_record(
+        "points.import",
+        user=actor,
+        object_type="points.entry",
+        detail={"created": created, "source": source[:200]},
+    )

@@ -232,5 +232,3 @@ def redeem(
         return Redemption.objects.get(merchant=merchant, request_key=key), False
     audit_record("points.redeem", user=actor, obj=redemption, detail={"merchant": merchant.pk})
     return redemption, True
-
-
