@@ -268,7 +268,7 @@ class CardEvent(models.Model):
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=16, choices=Action.choices)
-    tier = models.CharField("等级", max_length=8, blank=True)
+    tier = models.CharField("等级", max_length=8, choices=Tier.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

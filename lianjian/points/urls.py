@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.points import views, views_phone
+from lianjian.points import views, views_phone, views_shops
 
 app_name = "points"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("cards/", views.cards, name="cards"),
     path("cards/<int:pk>/<str:action>/", views.card_action, name="card_action"),
     path("merchants/", views.merchants, name="merchants"),
+    path("merchants/join/", views_shops.merchant_join, name="merchant_join"),
+    path("merchants/agreements/", views_shops.agreement_sign, name="agreement_sign"),
     path("export/<str:kind>.xlsx", views.export, name="export"),
     path("me/", views_phone.me, name="me"),
     path("me/consent/", views_phone.consent, name="consent"),

@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lianjian.core.periods import parse_day, parse_period, year_start
-from lianjian.core.permissions import require_perm, user_has_perm
+from lianjian.core.permissions import require_perm, user_has_any_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
 from lianjian.points import access, selectors, services, services_cards
-from lianjian.points.models import CapPeriod, Cause
+from lianjian.points.models import CapPeriod, Cause, Merchant
 from lianjian.points.services import PointsError
 
 
@@ -197,6 +197,9 @@ def merchants(request: HttpRequest) -> HttpResponse:
             "merchants": shops,
             "report": selectors.merchant_report(request.user),
             "uses": selectors.redemptions_per_merchant(request.user),
+            "can_manage": user_has_perm(request.user, "points.manage"),
+            "can_sign": user_has_any_perm(request.user, "points.manage|points.certify"),
+            "categories": Merchant.Category.choices,
         },
     )
 

@@ -57,6 +57,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "tier_name": services_cards.tier_name(card.tier, scheme) if card else "",
             "qr": qr_data_uri(card.token) if card and enrolment and enrolment.active else "",
             "uses": selectors.card_uses_of(member.pk),
+            "card_events": selectors.card_events_of(card)[:20] if card else [],
         },
     )
 

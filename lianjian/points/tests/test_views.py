@@ -125,3 +125,38 @@ def test_staff_scope(world: Any, personas: Any, client_for: Any) -> None:
 
 def test_merchant_without_shop_gets_404(tree: Any, personas: Any, client_for: Any) -> None:
     assert client_for(personas.merchant).get("/points/shop/").status_code == 404
+
+
+def test_street_brings_a_shop_in_and_secretary_signs(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    from lianjian.orgs.tests.factories import make_unit
+    from lianjian.points.models import Agreement, Merchant
+
+    unit = make_unit(region=tree.community_a1, name="虹储早餐店", kind="individual_business")
+    street = client_for(personas.street_staff)
+    street.post(
+        "/points/merchants/join/",
+        {
+            "unit_id": unit.pk,
+            "shop_address": "虹储路3号",
+            "category": "catering",
+            "contact_name": "老板",
+        },
+    )
+    merchant = Merchant.objects.get(unit=unit)
+    secretary = client_for(personas.secretary_a1)
+    body = {
+        "merchant_id": merchant.pk,
+        "party_org_id": tree.org_a1.pk,
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-12-31",
+        "gold_discount": "8",
+        "silver_discount": "9",
+    }
+    secretary.post("/points/merchants/agreements/", body)
+    assert Agreement.objects.filter(merchant=merchant, party_org=tree.org_a1).count() == 1
+    other = client_for(personas.secretary_a2)
+    r = other.post("/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"})
+    assert r.status_code == 404  # 虹储's organization is outside 虹仙's scope
+    assert "虹储早餐店" in street.get("/points/merchants/").content.decode()
