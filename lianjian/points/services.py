@@ -126,7 +126,7 @@ def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     out["period_cap"] = int(cap) if cap not in (None, "") else None
     if out["period_cap"] is not None and out["period_cap"] <= 0:
         raise PointsError("周期上限须为正整数")
-    out.setdefault("cap_period", CapPeriod.YEAR)
+    out["cap_period"] = out.get("cap_period") or CapPeriod.YEAR
     if out["cap_period"] not in CapPeriod.values:
         raise PointsError("上限周期无效")
     out["valid_from"] = out.get("valid_from") or timezone.localdate()

@@ -20,7 +20,7 @@ from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
 from lianjian.points import access, selectors, services, services_cards
-from lianjian.points.models import CapPeriod, Cause, Merchant
+from lianjian.points.models import CapPeriod, Cause, Merchant, Scheme
 from lianjian.points.services import PointsError
 
 
@@ -59,6 +59,8 @@ def rules(request: HttpRequest) -> HttpResponse:
         if not can_manage:
             return redirect("points:rules")
         streets = regions_visible_to(request.user, "points.manage").filter(level="street")
+        if request.POST.get("scheme"):
+            return _scheme_save(request, streets)
         data: dict[str, Any] = {k: request.POST.get(k) for k in services.RULE_FIELDS}
         try:
             data["valid_from"] = parse_day(data.get("valid_from"), "生效日期")
@@ -92,8 +94,37 @@ def rules(request: HttpRequest) -> HttpResponse:
             "causes": [c for c in Cause.choices if c[0] in services.RULE_CAUSES],
             "periods": CapPeriod.choices,
             "can_manage": can_manage,
+            "schemes": Scheme.objects.filter(
+                street_id__in=[
+                    r.pk
+                    for r in regions_visible_to(request.user, "points.report").filter(
+                        level="street"
+                    )[:200]
+                ]
+            ),
         },
     )
+
+
+def _scheme_save(request: HttpRequest, streets: Any) -> HttpResponse:
+    """A street's tier names and thresholds, and whether its points expire."""
+    try:
+        street = get_in_scope(streets, request.POST.get("street_id"), request=request)
+        fields: dict[str, Any] = {
+            "gold_name": str(request.POST.get("gold_name") or "金卡")[:20],
+            "silver_name": str(request.POST.get("silver_name") or "银卡")[:20],
+            "gold_threshold": int(str(request.POST.get("gold_threshold") or "100")),
+            "silver_threshold": int(str(request.POST.get("silver_threshold") or "50")),
+            "expiry_enabled": request.POST.get("expiry_enabled") == "1",
+            "expiry_days": int(str(request.POST.get("expiry_days") or "365")),
+        }
+        if min(fields["gold_threshold"], fields["silver_threshold"], fields["expiry_days"]) < 1:
+            raise PointsError("门槛和有效天数须为正整数")
+        services.scheme_save(street, actor=request.user, **fields)
+        messages.success(request, "积分方案已保存")
+    except (PointsError, ValueError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, PointsError) else "请填写整数")
+    return redirect("points:rules")
 
 
 @require_perm("points.certify")

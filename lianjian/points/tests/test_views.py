@@ -160,3 +160,45 @@ def test_street_brings_a_shop_in_and_secretary_signs(
     r = other.post("/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"})
     assert r.status_code == 404  # 虹储's organization is outside 虹仙's scope
     assert "虹储早餐店" in street.get("/points/merchants/").content.decode()
+
+
+def test_street_edits_scheme_and_rules(tree: Any, personas: Any, client_for: Any) -> None:
+    from lianjian.points.models import Rule, Scheme
+
+    street = client_for(personas.street_staff)
+    street.post(
+        "/points/rules/",
+        {
+            "scheme": "1",
+            "street_id": tree.street_a.pk,
+            "gold_name": "红色金卡",
+            "gold_threshold": "200",
+            "silver_threshold": "80",
+            "expiry_enabled": "1",
+        },
+    )
+    scheme = Scheme.objects.get(street=tree.street_a)
+    assert (scheme.gold_name, scheme.gold_threshold, scheme.expiry_enabled) == (
+        "红色金卡",
+        200,
+        True,
+    )
+    street.post(
+        "/points/rules/",
+        {
+            "street_id": tree.street_a.pk,
+            "cause": "lesson",
+            "name": "微党课",
+            "points": "3",
+            "valid_from": "2026-01-01",
+        },
+    )
+    rule = Rule.objects.get(name="微党课")
+    street.post("/points/rules/", {"rule_id": rule.pk, "points": "4"})
+    assert list(Rule.objects.order_by("pk").values_list("points", flat=True)) == [3, 4]
+    secretary = client_for(personas.secretary_a1)
+    secretary.post(
+        "/points/rules/",
+        {"street_id": tree.street_a.pk, "cause": "lesson", "name": "越权", "points": "3"},
+    )
+    assert not Rule.objects.filter(name="越权").exists()
