@@ -440,9 +440,14 @@ def _award_cause(
     if isinstance(on, dt.datetime):
         on = timezone.localtime(on).date()
     rule = rule_for(member.street_id, cause, on, kind)
-    if rule is None:
+    if rule is None or cause_id in (None, ""):
         return None
-    return award(member, cause=cause, cause_id=cause_id, on=on, rule=rule, units=units)
+    try:
+        # a savepoint: a refused award never takes the publisher's fact down with it
+        with transaction.atomic():
+            return award(member, cause=cause, cause_id=cause_id, on=on, rule=rule, units=units)
+    except PointsError:
+        return None
 
 
 def on_attendance_confirmed(**p: Any) -> Entry | None:
@@ -450,7 +455,7 @@ def on_attendance_confirmed(**p: Any) -> Entry | None:
     return _award_cause(
         p.get("member_id"),
         Cause.ATTENDANCE,
-        p["attendance_id"],
+        p.get("attendance_id"),
         p.get("on"),
         kind=str(p.get("event_kind") or ""),
     )
@@ -461,20 +466,20 @@ def on_hours_verified(**p: Any) -> Entry | None:
     return _award_cause(
         p.get("member_id"),
         Cause.SERVICE_HOURS,
-        p["record_id"],
+        p.get("record_id"),
         p.get("on"),
         units=Decimal(str(p.get("hours") or 0)),
     )
 
 
 def on_lesson_completed(**p: Any) -> Entry | None:
-    return _award_cause(p.get("member_id"), Cause.LESSON, p["completion_id"], p.get("on"))
+    return _award_cause(p.get("member_id"), Cause.LESSON, p.get("completion_id"), p.get("on"))
 
 
 def on_claim_delivered(**p: Any) -> Entry | None:
     """`projects.claim_delivered`: a member's own claim (an organization's claim earns no
     member points)."""
-    return _award_cause(p.get("member_id"), Cause.CLAIM, p["claim_id"], p.get("confirmed_at"))
+    return _award_cause(p.get("member_id"), Cause.CLAIM, p.get("claim_id"), p.get("confirmed_at"))
 
 
 __all__ = ["RULE_CAUSES", "PointsError"]

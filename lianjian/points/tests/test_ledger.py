@@ -184,3 +184,31 @@ def test_points_check_finds_a_drift(enrolled: Any) -> None:
     with pytest.raises(SystemExit):
         call_command("points_check", stdout=StringIO())
     assert services.check_balances() == [(enrolled.pk, 99, 10)]
+
+
+def test_a_refused_award_never_breaks_the_publisher(enrolled: Any, tree: Any) -> None:
+    services.rule_create(
+        tree.street_a,
+        actor=None,
+        data={
+            "cause": Cause.LESSON,
+            "name": "缺课扣分",
+            "points": -5,
+            "valid_from": dt.date(2020, 1, 1),
+        },
+    )
+    # balance 0: the deduction is refused quietly; a malformed payload is ignored
+    assert (
+        publish(
+            "activities.lesson_completed",
+            completion_id=1,
+            lesson_id=1,
+            course_id=1,
+            member_id=enrolled.pk,
+            community_id=1,
+            on=DAY,
+        )
+        == 1
+    )
+    publish("activities.lesson_completed", member_id=enrolled.pk, on=DAY)
+    assert Entry.objects.count() == 0
