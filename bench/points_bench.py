@@ -4,7 +4,7 @@ Seeds a city-scale ledger (default 10,000,000 entries over 200,000 enrolled memb
 10 districts x 5 streets x 8 communities, about a fifth holding a card) under districts
 "积分基准区…" of the database named by DATABASE_URL, then prints p50/p95 of
 
-- the member's page `/points/me/` (balance, the latest 50 entries with their cause, the
+- the member's page `/points/me/` (balance, the latest 30 entries with their cause, the
   card and its QR, the card's uses) — target p95 <= 100 ms;
 - the street's tier report `/api/v1/points/report/tiers` (cards by tier per community)
   — target p95 <= 100 ms.

@@ -16,7 +16,7 @@ def balance_of(member_id: int) -> int:
     return Balance.objects.filter(member_id=member_id).values_list("points", flat=True).first() or 0
 
 
-def history_of(member_id: int, limit: int = 50) -> QuerySet[Entry]:
+def history_of(member_id: int, limit: int = 30) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(member_id=member_id)
         .order_by("-created_at", "-pk")
