@@ -29,6 +29,7 @@ from lianjian.notices import demo as notices_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
+from lianjian.points import demo as points_demo
 from lianjian.projects import demo as projects_demo
 from lianjian.visits import demo as visits_demo
 
@@ -82,6 +83,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
     ("notices", notices_demo.build),
+    ("points", points_demo.build),
 ]
 
 
