@@ -23,7 +23,8 @@ from django.utils import timezone
 from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.core.roles import Role
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
-from lianjian.orgs.services import id_number_index, member_bulk_upsert, unit_bulk_upsert
+from lianjian.orgs.services import id_number_index
+from lianjian.orgs.services_bulk import member_bulk_upsert, unit_bulk_upsert
 from lianjian.points import services, services_cards
 from lianjian.points.models import Agreement, Balance, Cause, Enrolment, Entry, Merchant, Rule
 
