@@ -220,7 +220,7 @@ def _year(request: HttpRequest, user: Any) -> int:
 
 
 @require_perm(access.REPORT)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: HttpRequest) -> HttpResponse | FileResponse:
     user = request.user
     year = _year(request, user)
     by = request.GET.get("by", "street")
@@ -244,7 +244,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(access.REPORT)
-def report_drill(request: HttpRequest) -> HttpResponse:
+def report_drill(request: HttpRequest) -> HttpResponse | FileResponse:
     user = request.user
     year = _year(request, user)
     by, key = request.GET.get("by", "street"), request.GET.get("key", "")[:32]
