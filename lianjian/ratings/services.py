@@ -208,6 +208,26 @@ def scheme_publish(scheme: Scheme, *, actor: Any = None) -> Scheme:
     return scheme
 
 
+@transaction.atomic
+def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None) -> Scheme:
+    """A whole scheme from one description (the API's body): all of it or nothing."""
+    scheme = scheme_create(
+        district=district,
+        year=data["year"],
+        name=data["name"],
+        thresholds={k: data[k] for k in ("good_min", "fair_min", "average_min") if k in data},
+        stars={s["stars"]: s["min_score"] for s in data.get("stars") or ()},
+        actor=actor,
+    )
+    for i, g in enumerate(data.get("groups") or (), start=1):
+        group = group_add(scheme, name=g["name"], weight=g["weight"], order=i, actor=actor)
+        for j, c in enumerate(g.get("criteria") or (), start=1):
+            criterion_add(group, order=j, actor=actor, **c)
+    if data.get("publish"):
+        scheme = scheme_publish(scheme, actor=actor)
+    return scheme
+
+
 # ---------------------------------------------------------------- totals
 
 
