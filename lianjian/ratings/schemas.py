@@ -41,7 +41,7 @@ RatedOrgType = TypeAliasType(
 Year = Annotated[int, Field(ge=2000, le=2100), WHOLE]
 Score = Annotated[float, Field(ge=0, le=100)]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE]
-Dimension = TypeAliasType("RatingDimension", Literal["district", "street", "org_type"])
+RatingDimension = TypeAliasType("RatingDimension", Literal["district", "street", "org_type"])
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -337,4 +337,4 @@ class TrendOut(Schema):
 
 class ReportFilters(Schema):
     year: Year
-    by: Dimension = "street"
+    by: RatingDimension = "street"

@@ -83,7 +83,7 @@ def test_workflow_through_the_api(personas: Any, tree: Any, rnd: Any, client_for
     ids = _ids(rnd)
     rating = Rating.objects.get(round=rnd, party_org=tree.org_building)
     org = client_for(personas.unit_admin)
-    body = {
+    body: dict[str, Any] = {
         "scores": [
             {"criterion_id": ids["组织生活"], "score": 10, "evidence_text": "记录"},
             {"criterion_id": ids["党员教育"], "score": 10},
@@ -117,7 +117,7 @@ def test_workflow_through_the_api(personas: Any, tree: Any, rnd: Any, client_for
 
 def test_scheme_create_open_and_refusals(personas: Any, tree: Any, client_for: Any) -> None:
     c = client_for(personas.district_admin)
-    body = {
+    body: dict[str, Any] = {
         "year": 2027,
         "name": "2027年度分类定级",
         "stars": [{"stars": 5, "min_score": 95}],
