@@ -231,16 +231,30 @@ def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None
 # ---------------------------------------------------------------- totals
 
 
-def total_of(scheme: Scheme, scores: Mapping[int, Decimal | None]) -> Decimal:
+Structure = list[tuple[Decimal, list[tuple[int, Decimal]]]]
+
+
+def scheme_structure(scheme: Scheme) -> Structure:
+    """Each group's weight with its criteria's ids and maximum scores (read once)."""
+    return [
+        (g.weight, [(c.pk, c.max_score) for c in g.criteria.all()])
+        for g in scheme.groups.prefetch_related("criteria")
+    ]
+
+
+def total_from(structure: Structure, scores: Mapping[int, Decimal | None]) -> Decimal:
     """The 100-point total: each group's weight times its share of its criteria's max."""
     total = Decimal(0)
-    for group in scheme.groups.all():
-        crits = list(group.criteria.all())
-        top = sum((c.max_score for c in crits), Decimal(0))
-        got = sum((scores.get(c.pk) or Decimal(0) for c in crits), Decimal(0))
+    for weight, crits in structure:
+        top = sum((m for _, m in crits), Decimal(0))
+        got = sum((scores.get(pk) or Decimal(0) for pk, _ in crits), Decimal(0))
         if top:
-            total += group.weight * got / top
+            total += weight * got / top
     return total.quantize(ONE_DECIMAL)
+
+
+def total_of(scheme: Scheme, scores: Mapping[int, Decimal | None]) -> Decimal:
+    return total_from(scheme_structure(scheme), scores)
 
 
 def stars_for(scheme: Scheme, total: Decimal) -> int:
