@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from lianjian.core.rates import percent
-from lianjian.orgs.models import PartyOrg, Region
+from lianjian.orgs.models import PartyOrg
 from lianjian.ratings import access
 from lianjian.ratings.models import GRADE_ORDER, Grade, Rating, RatingStatus, Round
 from lianjian.ratings.workflow import CONFIRM, LOCKED, REVIEW, SELF_ASSESS, SELF_EDITABLE
@@ -110,12 +110,11 @@ class Distribution:
     all: DistributionRow
 
 
-def _labels(by: str, keys: list[Any]) -> dict[Any, str]:
+def _label(by: str, row: Mapping[str, Any]) -> str:
     if by == "org_type":
-        return {k: ORG_TYPE_LABELS.get(k, k or "未分类") for k in keys}
-    names = dict(Region.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
-    missing = "区直属" if by == "street" else "—"
-    return {k: names.get(k, missing) for k in keys}
+        key = row["org_type"]
+        return str(ORG_TYPE_LABELS.get(key, key or "未分类"))
+    return str(row[f"{by}__name"] or ("区直属" if by == "street" else "—"))
 
 
 def grade_distribution(
@@ -129,8 +128,10 @@ def grade_distribution(
     if extra is not None:
         qs = qs.filter(extra)
     locked = Q(status__in=LOCKED)
+    # street and district names come in the same grouped query (one statement, P3)
+    named = [] if by == "org_type" else [f"{by}__name"]
     rows = (
-        qs.values(column, "grade")
+        qs.values(column, *named, "grade")
         .annotate(
             n=Count("pk"),
             rated=Count("pk", filter=locked),
@@ -142,16 +143,13 @@ def grade_distribution(
     everything = DistributionRow(key=None, label="合计")
     for row in rows:
         key = row[column]
-        group = groups.setdefault(key, DistributionRow(key=key, label=""))
+        group = groups.setdefault(key, DistributionRow(key=key, label=_label(by, row)))
         for target in (group, everything):
             target.total += row["n"]
             target.rated += row["rated"]
             target.five_star += row["five"]
             if row["grade"] and row["rated"]:
                 target.counts[row["grade"]] = target.counts.get(row["grade"], 0) + row["rated"]
-    labels = _labels(by, list(groups))
-    for key, group in groups.items():
-        group.label = labels[key]
     ordered = sorted(groups.values(), key=lambda g: (-g.total, g.label))
     return Distribution(year=year, by=by, rows=ordered, all=everything)
 
