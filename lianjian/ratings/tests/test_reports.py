@@ -118,3 +118,35 @@ def test_pages_walk_the_workflow(personas: Any, tree: Any, client_for: Any) -> N
     resp = org.post(f"/ratings/ratings/{rating.pk}/self/", {"action": "save"}, follow=True)
     assert "锁定" in resp.content.decode()
     assert client_for(personas.member).get("/ratings/").status_code == 403
+
+
+def test_home_cards_and_list_budget(
+    personas: Any, tree: Any, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    from lianjian.ratings import flow
+    from lianjian.ratings.registry import REGISTRY
+
+    rnd = open_round(tree, 2026)
+    cards = {c.key: c for c in REGISTRY.cards}
+    due = cards["ratings.self"].compute(personas.unit_admin)
+    assert due is not None and due.value == 1 and due.url == "/ratings/?queue=self"
+    assert cards["ratings.review"].compute(personas.street_staff) is None
+    rating = Rating.objects.get(round=rnd, party_org=tree.org_building)
+    ids = {c.name: c.pk for c in rnd.scheme.criteria.all()}
+    flow.self_assessment_save(
+        rating,
+        scores={
+            ids["组织生活"]: {"score": 9, "evidence_text": "记录"},
+            ids["党员教育"]: {"score": 9},
+        },
+        actor=personas.unit_admin,
+    )
+    flow.rating_submit(rating, actor=personas.unit_admin)
+    waiting = cards["ratings.review"].compute(personas.street_staff)
+    assert waiting is not None and waiting.value == 1
+    assert cards["ratings.self"].compute(personas.unit_admin) is None
+    assert cards["ratings.confirm"].compute(personas.district_admin) is None
+    c = client_for(personas.district_admin)
+    c.get("/ratings/")
+    with django_assert_max_num_queries(12):
+        assert c.get("/ratings/?year=2026").status_code == 200
