@@ -228,6 +228,41 @@ def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None
     return scheme
 
 
+@transaction.atomic
+def scheme_copy(scheme: Scheme, *, year: int, actor: Any = None) -> Scheme:
+    """Next year's draft from this one: the same thresholds, stars, groups and criteria."""
+    data: dict[str, Any] = {
+        "year": year,
+        "name": scheme.name.replace(str(scheme.year), str(year))
+        if str(scheme.year) in scheme.name
+        else f"{scheme.name}（{year}）",
+        "good_min": scheme.good_min,
+        "fair_min": scheme.fair_min,
+        "average_min": scheme.average_min,
+        "stars": [{"stars": s.stars, "min_score": s.min_score} for s in scheme.star_levels.all()],
+        "groups": [
+            {
+                "name": g.name,
+                "weight": g.weight,
+                "criteria": [
+                    {
+                        "name": c.name,
+                        "max_score": c.max_score,
+                        "method": c.method,
+                        "indicator": c.indicator,
+                        "target": c.target,
+                        "description": c.description,
+                        "evidence_required": c.evidence_required,
+                    }
+                    for c in g.criteria.all()
+                ],
+            }
+            for g in scheme.groups.prefetch_related("criteria")
+        ],
+    }
+    return scheme_build(district=scheme.district, data=data, actor=actor)
+
+
 # ---------------------------------------------------------------- totals
 
 

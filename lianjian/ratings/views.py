@@ -280,6 +280,12 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("action") == "publish":
                 services.scheme_publish(scheme, actor=request.user)
                 messages.success(request, "方案已发布")
+            elif request.POST.get("action") == "copy":
+                raw = request.POST.get("year", "")
+                year = int(raw) if raw.isdigit() and len(raw) == 4 else 0
+                copy = services.scheme_copy(scheme, year=year, actor=request.user)
+                messages.success(request, f"已复制为{copy.year}年度方案（草稿）")
+                return redirect("ratings:scheme", pk=copy.pk)
             elif request.POST.get("action") == "open":
                 rnd = services.round_open(
                     scheme,

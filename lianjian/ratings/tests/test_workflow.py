@@ -182,3 +182,23 @@ def test_grade_thresholds(tree: Any) -> None:
     assert scheme.grade_for(Decimal("59.9")) == Grade.POOR
     assert services.stars_for(scheme, Decimal("95")) == 5
     assert services.stars_for(scheme, Decimal("79.9")) == 0
+
+
+def test_scheme_copy_to_next_year(personas: Any, tree: Any, client_for: Any) -> None:
+    scheme = make_scheme(tree.district, 2026)
+    c = client_for(personas.district_admin)
+    resp = c.post(f"/ratings/schemes/{scheme.pk}/", {"action": "copy", "year": "2027"})
+    assert resp.status_code == 302
+    copy = services.Scheme.objects.get(district=tree.district, year=2027)
+    assert copy.status == "draft" and copy.name == "2027年度两新组织党组织分类定级"
+    assert [c.name for c in copy.criteria.all()] == [c.name for c in scheme.criteria.all()]
+    assert list(copy.star_levels.values_list("stars", "min_score")) == list(
+        scheme.star_levels.values_list("stars", "min_score")
+    )
+    again = c.post(
+        f"/ratings/schemes/{scheme.pk}/", {"action": "copy", "year": "2027"}, follow=True
+    )
+    assert "已有评定方案" in again.content.decode()
+    assert (
+        client_for(personas.street_staff).get(f"/ratings/schemes/{scheme.pk}/").status_code == 403
+    )
