@@ -64,3 +64,32 @@ def test_liangxin_scope_takes_orgs_covering_a_liangxin_unit(tree: Any) -> None:
     orgs = set(services.orgs_in_scope(tree.district, Round.Scope.LIANGXIN))
     assert orgs == {tree.org_building}
     assert tree.org_a1 in set(services.orgs_in_scope(tree.district, Round.Scope.ALL))
+
+
+def test_needs_on_time_share_per_covering_org(tree: Any) -> None:
+    from django.utils import timezone
+
+    from lianjian.needs.models import Need
+
+    now = timezone.now()
+    day = dt.timedelta(days=1)
+
+    def need(code: str, replied: Any, deadline: Any) -> None:
+        Need.objects.create(
+            tracking_code=code,
+            channel="window",
+            text="需要党建指导",
+            region=tree.building_a,
+            unit=tree.unit_building,
+            deadline=deadline,
+            replied_at=replied,
+        )
+
+    need("R1", now - day, now)  # answered before its deadline
+    need("R2", now, now - day)  # answered late
+    need("R3", None, now + day)  # not answered yet
+    need("R4", now - day, now)
+    year = timezone.localdate().year
+    ids = [tree.org_building.pk, tree.org_a1.pk]
+    assert indicators.needs_on_time(ids, year) == {tree.org_building.pk: 50.0}
+    assert indicators.needs_on_time(ids, year - 1) == {}
