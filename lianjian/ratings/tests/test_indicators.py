@@ -93,3 +93,22 @@ def test_needs_on_time_share_per_covering_org(tree: Any) -> None:
     ids = [tree.org_building.pk, tree.org_a1.pk]
     assert indicators.needs_on_time(ids, year) == {tree.org_building.pk: 50.0}
     assert indicators.needs_on_time(ids, year - 1) == {}
+
+
+def test_meetings_attended_counts_held_meetings_of_covered_units(tree: Any) -> None:
+    from django.utils import timezone
+
+    from lianjian.alliances.services import meetings as meeting_services
+    from lianjian.alliances.tests.factories import make_world, schedule
+
+    world = make_world(tree)
+    meeting_services.meeting_hold(world.meeting)
+    meeting_services.attendance_mark(world.meeting, unit=tree.unit_building)
+    meeting_services.attendance_mark(world.meeting, unit=tree.unit_a1)
+    # a meeting only scheduled counts for nobody, even with a unit marked present
+    later = schedule(world.body, title="第二次联席会议")
+    meeting_services.attendance_mark(later, unit=tree.unit_building)
+    year = timezone.localdate().year
+    ids = [tree.org_building.pk, tree.org_a1.pk]
+    # unit_a1 is covered by no organization: its presence counts for none
+    assert indicators.meetings_attended(ids, year) == {tree.org_building.pk: 1.0}
