@@ -42,6 +42,19 @@ def _demo_figures() -> tuple[Any, ...]:
     return FIGURES
 
 
+AUDIT_LABELS = {
+    "rating.scheme_create": "制定评定方案",
+    "rating.group_add": "新增指标分组",
+    "rating.criterion_add": "新增评定指标",
+    "rating.scheme_publish": "发布评定方案",
+    "rating.round_open": "开始年度定级",
+    "rating.self_save": "保存定级自评",
+    "rating.evidence_add": "上传定级佐证",
+    "rating.move": "定级流转",
+    "rating.export": "导出定级统计",
+    "rating.demo_build": "生成定级演示数据",
+}
+
 REGISTRY = AppRegistry(
     label="ratings",
     order=480,
@@ -89,5 +102,8 @@ REGISTRY = AppRegistry(
     ),
     urls=(("ratings/", "lianjian.ratings.urls"),),
     api_routers=_api_routers,
-    extensions={"portal.demo_figures": _demo_figures()},
+    extensions={
+        "portal.demo_figures": _demo_figures(),
+        "core.audit_labels": (AUDIT_LABELS,),
+    },
 )
