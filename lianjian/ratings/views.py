@@ -239,8 +239,34 @@ def report(request: HttpRequest) -> HttpResponse | FileResponse:
             "grades": [g.label for g in selectors.GRADE_ORDER],
             "five_star": selectors.five_star_orgs(user, year)[:50],
             "trend": selectors.year_over_year(user),
+            "chart": _chart(dist),
         },
     )
+
+
+GRADE_COLOURS = ("#1a7f37", "#7cb342", "#e08a00", "#b00020")
+
+
+def _chart(dist: selectors.Distribution) -> dict[str, Any]:
+    """A stacked bar per group of the confirmed grades (ECharts option, drawn by core's app.js)."""
+    rows = dist.rows[:30]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [g.label for g in selectors.GRADE_ORDER]},
+        "grid": {"left": 40, "right": 20, "bottom": 80},
+        "xAxis": {"type": "category", "data": [r.label for r in rows], "axisLabel": {"rotate": 30}},
+        "yAxis": {"type": "value", "name": "党组织（个）"},
+        "series": [
+            {
+                "name": g.label,
+                "type": "bar",
+                "stack": "grade",
+                "itemStyle": {"color": colour},
+                "data": [r.counts.get(g, 0) for r in rows],
+            }
+            for g, colour in zip(selectors.GRADE_ORDER, GRADE_COLOURS, strict=True)
+        ],
+    }
 
 
 @require_perm(access.REPORT)

@@ -67,6 +67,8 @@ def test_report_page_drill_and_excel(personas: Any, tree: Any, client_for: Any) 
     c = client_for(personas.district_admin)
     page = c.get("/ratings/report/?year=2026&by=street")
     assert page.status_code == 200 and "66.7%" in page.content.decode()
+    assert 'data-chart="ratings-chart"' in page.content.decode()
+    assert page.context["chart"]["series"][0]["data"] == [1, 0]  # 好: 虹桥 1, 程家桥 0
     book = c.get("/ratings/report/?year=2026&by=org_type&format=xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(book.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
