@@ -168,6 +168,7 @@ class RatingFilters(Schema):
     grade: RatingGrade | None = None
     org_type: RatedOrgType | None = None
     street: Id | None = Field(None, description="街道 id")
+    party_org: Id | None = Field(None, description="党组织 id（查看其历年定级）")
     q: str | None = Field(None, max_length=50, description="党组织名称")
     queue: Literal["self", "review", "confirm"] | None = Field(
         None, description="待办：待自评、待审核、待确认"

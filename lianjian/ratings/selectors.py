@@ -33,6 +33,9 @@ def ratings_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Rating]:
         value = str(filters.get(key) or "").strip()
         if value:
             qs = qs.filter(**{key: value})
+    org = str(filters.get("party_org") or "").strip()
+    if org.isdigit() and len(org) < 19:
+        qs = qs.filter(party_org_id=int(org))  # an organization's history across the years
     street = str(filters.get("street") or "").strip()
     if street.isdigit():
         qs = qs.filter(street_id=int(street))

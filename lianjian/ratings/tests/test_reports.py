@@ -52,6 +52,8 @@ def test_distribution_share_five_star_and_trend(personas: Any, tree: Any) -> Non
     assert [r.party_org.name for r in selectors.five_star_orgs(personas.district_admin, 2026)] == [
         "东银中心楼宇联合党支部"
     ]
+    history = selectors.ratings_filtered(personas.unit_admin, {"party_org": tree.org_building.pk})
+    assert [(r.year, r.grade) for r in history] == [(2026, Grade.GOOD), (2025, Grade.AVERAGE)]
     trend = selectors.year_over_year(personas.district_admin)
     assert [(t.year, t.share, t.change) for t in trend] == [(2025, 0.0, None), (2026, 66.7, 66.7)]
 
