@@ -31,6 +31,7 @@ from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
 from lianjian.points import demo as points_demo
 from lianjian.projects import demo as projects_demo
+from lianjian.ratings import demo as ratings_demo
 from lianjian.visits import demo as visits_demo
 
 DEMO_USER_PREFIX = "demo_"
@@ -84,6 +85,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("jobs", jobs_demo.build),
     ("notices", notices_demo.build),
     ("points", points_demo.build),
+    ("ratings", ratings_demo.build),
 ]
 
 
