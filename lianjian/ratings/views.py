@@ -20,7 +20,7 @@ from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.access import get_in_scope
 from lianjian.ratings import access, exports, flow, selectors, services, workflow
-from lianjian.ratings.models import Evidence, Grade, Method, RatingStatus, Round
+from lianjian.ratings.models import GRADE_ORDER, Evidence, Grade, Method, RatingStatus, Round
 from lianjian.ratings.services import RatingError
 
 PAGE_SIZE = 30
@@ -236,7 +236,7 @@ def report(request: HttpRequest) -> HttpResponse | FileResponse:
             "by": dist.by,
             "dimensions": selectors.DIMENSIONS.items(),
             "years": selectors.years_rated(user),
-            "grades": [g.label for g in selectors.GRADE_ORDER],
+            "grades": [g.label for g in GRADE_ORDER],
             "five_star": selectors.five_star_orgs(user, year)[:50],
             "trend": selectors.year_over_year(user),
             "chart": _chart(dist),
@@ -252,7 +252,7 @@ def _chart(dist: selectors.Distribution) -> dict[str, Any]:
     rows = dist.rows[:30]
     return {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [g.label for g in selectors.GRADE_ORDER]},
+        "legend": {"data": [g.label for g in GRADE_ORDER]},
         "grid": {"left": 40, "right": 20, "bottom": 80},
         "xAxis": {"type": "category", "data": [r.label for r in rows], "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value", "name": "党组织（个）"},
@@ -264,7 +264,7 @@ def _chart(dist: selectors.Distribution) -> dict[str, Any]:
                 "itemStyle": {"color": colour},
                 "data": [r.counts.get(g, 0) for r in rows],
             }
-            for g, colour in zip(selectors.GRADE_ORDER, GRADE_COLOURS, strict=True)
+            for g, colour in zip(GRADE_ORDER, GRADE_COLOURS, strict=True)
         ],
     }
 

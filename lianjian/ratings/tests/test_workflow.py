@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lianjian.core.notifications import Notification
+from lianjian.core.models import Notification
 from lianjian.ratings import flow, services, workflow
-from lianjian.ratings.models import Grade, Rating, RatingEvent, RatingStatus
+from lianjian.ratings.models import Grade, Rating, RatingEvent, RatingStatus, Scheme
 from lianjian.ratings.services import RatingError
 from lianjian.ratings.tests.factories import make_scheme, manual_ids, open_round
 
@@ -189,7 +189,7 @@ def test_scheme_copy_to_next_year(personas: Any, tree: Any, client_for: Any) -> 
     c = client_for(personas.district_admin)
     resp = c.post(f"/ratings/schemes/{scheme.pk}/", {"action": "copy", "year": "2027"})
     assert resp.status_code == 302
-    copy = services.Scheme.objects.get(district=tree.district, year=2027)
+    copy = Scheme.objects.get(district=tree.district, year=2027)
     assert copy.status == "draft" and copy.name == "2027年度两新组织党组织分类定级"
     assert [c.name for c in copy.criteria.all()] == [c.name for c in scheme.criteria.all()]
     assert list(copy.star_levels.values_list("stars", "min_score")) == list(
