@@ -172,7 +172,7 @@ def jobs_objects(side: Side) -> dict[str, list[int]]:
 
 
 def projects_objects(side: Side) -> dict[str, list[int]]:
-    from lianjian.projects import services
+    from lianjian.projects import services, services_pairs
     from lianjian.projects.tests.factories import make_item, register_member, register_org
 
     item = make_item(side.community)
@@ -180,7 +180,19 @@ def projects_objects(side: Side) -> dict[str, list[int]]:
     mine = register_member(side.member, side.community)
     org = register_org(side.org, side.community)
     claim = services.claim_create(make_item(side.community), registration=mine)
-    return {"item_id": [item.pk], "claim_id": [claim.pk], "registration_id": [mine.pk, org.pk]}
+    pair = services_pairs.pair_create(
+        registration=org,
+        household_name="周阿姨",
+        people=2,
+        consent=True,
+        started_on=dt.date(2025, 3, 1),
+    )
+    return {
+        "item_id": [item.pk],
+        "claim_id": [claim.pk],
+        "registration_id": [mine.pk, org.pk],
+        "pair_id": [pair.pk],
+    }
 
 
 def alliances_objects(side: Side) -> dict[str, list[int]]:
@@ -247,6 +259,26 @@ def alliances_objects(side: Side) -> dict[str, list[int]]:
     }
 
 
+def ratings_objects(side: Side) -> dict[str, list[int]]:
+    """A scheme of the district with a round rating the side's organization. Schemes are
+    the district's: the sibling side's scheme is another district's (虹桥's staff may read
+    their own district's schemes), its rating one of 长宁区's other street."""
+    from lianjian.orgs.models import Region
+    from lianjian.orgs.services import region_create
+    from lianjian.ratings import services
+    from lianjian.ratings.models import Round
+    from lianjian.ratings.tests.factories import make_scheme
+
+    district = Region.objects.get(pk=side.street.ancestor_ids()["district_id"])
+    own = make_scheme(district, 2026 if side.suffix == "a" else 2025)
+    rnd = services.round_open(own, orgs=[side.org], scope=Round.Scope.ALL)
+    rating = rnd.ratings.get(party_org=side.org)
+    if side.suffix == "a":
+        return {"scheme_id": [own.pk], "rating_id": [rating.pk]}
+    elsewhere = region_create(name="徐汇区", level=Region.Level.DISTRICT)
+    return {"scheme_id": [make_scheme(elsewhere, 2026).pk], "rating_id": [rating.pk]}
+
+
 # Every app's builder, called once per side. A new app with object routes appends its own.
 BUILDERS: list[Builder] = [
     orgs_objects,
@@ -254,6 +286,7 @@ BUILDERS: list[Builder] = [
     jobs_objects,
     projects_objects,
     alliances_objects,
+    ratings_objects,
 ]
 
 
