@@ -332,6 +332,84 @@ BODIES.update(
         },
     }
 )
+# Bodies of the points, ratings and projects pairs routes; ratings' fresh schemes are of
+# a year the world has none of.
+RATING_YEAR = 2027
+BODIES.update(
+    {
+        "points_me": lambda m, w, t: _no_arguments(_card_token(t)),  # a card to read
+        "points_consent": lambda m, w, t: {"body": m.ConsentIn(agree=True)},
+        "points_verify": lambda m, w, t: {"token": _shop_and_card(t)},
+        "points_redeem": lambda m, w, t: {
+            "body": m.RedeemIn(token=_shop_and_card(t), request_key="genclient-1", amount="20")
+        },
+        "points_rules_create": lambda m, w, t: {
+            "body": m.RuleIn(street_id=t.street_a.pk, cause="lesson", name="微党课", points=2)
+        },
+        "points_certify": lambda m, w, t: {
+            "body": m.CertifyIn(
+                community_id=t.community_a1.pk, start=TODAY - dt.timedelta(days=30), end=TODAY
+            )
+        },
+        "points_adjust": lambda m, w, t: {
+            "body": m.AdjustIn(member_id=_enrolled(t), points=5, reason="补录活动积分")
+        },
+        "ratings_schemes_create": lambda m, w, t: {
+            "body": m.SchemeIn(
+                year=RATING_YEAR + 1,
+                name="2028年度分类定级",
+                groups=[
+                    m.GroupIn(
+                        name="组织建设",
+                        weight=100,
+                        criteria=[m.CriterionIn(name="组织生活", max_score=10)],
+                    )
+                ],
+                publish=True,
+            )
+        },
+        "ratings_schemes_publish": lambda m, w, t: {"scheme_id": _scheme(t, publish=False)},
+        "ratings_round_open": lambda m, w, t: {
+            "scheme_id": _scheme(t, publish=True),
+            "body": m.RoundIn(scope=m.RoundScope.ALL),
+        },
+        "ratings_self_assess": lambda m, w, t: {
+            "rating_id": _rating(t, "pending"),
+            "body": m.SelfAssessmentIn(
+                scores=[
+                    m.SelfScoreIn(criterion_id=c, score=10, evidence_text="会议记录")
+                    for c in _manual_criteria(t)
+                ],
+                summary="全年组织生活正常",
+                submit=True,
+            ),
+        },
+        "ratings_review": lambda m, w, t: {
+            "rating_id": _rating(t, "submitted"),
+            "body": m.ReviewIn(comment="同意"),
+        },
+        "ratings_confirm": lambda m, w, t: {
+            "rating_id": _rating(t, "reviewed"),
+            "body": m.ConfirmIn(decision=m.ConfirmInDecision.CONFIRM),
+        },
+        "ratings_appeal": lambda m, w, t: {
+            "rating_id": _rating(t, "confirmed"),
+            "body": m.AppealIn(reason="覆盖单位数统计有误，请复核"),
+        },
+        "projects_pairs_create": lambda m, w, t: {
+            "body": m.PairIn(
+                registration=_pair_registration(w),
+                household_name="王阿婆",
+                consent=True,
+                started_on=dt.date(2025, 6, 1),
+            )
+        },
+        "projects_pairs_visit": lambda m, w, t: {
+            "body": m.PairVisitIn(visited_on=TODAY, note="上门送米送油", value="100")
+        },
+        "projects_pairs_end": lambda m, w, t: {"body": m.PairEndIn(ended_on=TODAY)},
+    }
+)
 # username of the persona each operation is for (the street staff of 虹桥街道 otherwise):
 # `member` is the Party member 陈一, recruiter_a and resident_a are `fuzz_world`'s
 PERSONA_OF: dict[str, str] = {
@@ -350,6 +428,18 @@ PERSONA_OF: dict[str, str] = {
         ),
         "member",
     ),
+    **dict.fromkeys(("points_me", "points_consent"), "member"),
+    **dict.fromkeys(("points_verify", "points_redeem"), "merchant"),
+    **dict.fromkeys(
+        (
+            "ratings_schemes_create",
+            "ratings_schemes_publish",
+            "ratings_round_open",
+            "ratings_confirm",
+        ),
+        "district_admin",
+    ),
+    **dict.fromkeys(("ratings_self_assess", "ratings_appeal"), "unit_admin"),
     **dict.fromkeys(
         (
             "jobs_postings_create",
@@ -492,6 +582,80 @@ def _pending_resume(tree: Any) -> int:
     )
     grant_add(user, Role.MEMBER, region=tree.community_a1)
     return int(make_resume(user, tree.community_a1, approved=False).pk)
+
+
+def _enrolled(tree: Any) -> int:
+    from lianjian.points import services
+
+    services.scheme_save(tree.street_a, actor=None, gold_threshold=100, silver_threshold=50)
+    services.enrol(tree.member_a1, actor=None)
+    return int(tree.member_a1.pk)
+
+
+def _card_token(tree: Any) -> str:
+    """陈一 (the member persona) enrolled, with a silver card certified today."""
+    from lianjian.points.tests.factories import certified_card
+
+    _enrolled(tree)
+    return str(certified_card(tree.member_a1, 60, tree.community_a1).token)
+
+
+def _shop_and_card(tree: Any) -> str:
+    """A shop kept by the merchant persona, bound to 陈一's organization; 陈一's card token."""
+    from lianjian.accounts.models import User
+    from lianjian.points.tests.factories import shop
+
+    shop(tree.community_a1, tree.org_a1, keeper=User.objects.get(username="merchant"))
+    return _card_token(tree)
+
+
+def _scheme(tree: Any, *, publish: bool) -> int:
+    """A scheme of the district without a round (the world's 2026 one has its round)."""
+    from lianjian.ratings.tests.factories import make_scheme
+
+    return int(make_scheme(tree.district, RATING_YEAR, publish=publish).pk)
+
+
+def _rating(tree: Any, status: str) -> int:
+    """A fresh rating of the building branch (the unit admin's) moved on to `status`."""
+    from lianjian.ratings import flow, services
+    from lianjian.ratings.models import Rating, Round, Scheme
+
+    scheme = Scheme.objects.get(pk=_scheme(tree, publish=True))
+    rnd = services.round_open(scheme, orgs=[tree.org_building], scope=Round.Scope.ALL)
+    rating = Rating.objects.get(round=rnd)
+    steps = ["submitted", "reviewed", "confirmed"]
+    for step in steps[: steps.index(status) + 1] if status in steps else []:
+        if step == "submitted":
+            scores = {c: {"score": 10, "evidence_text": "记录"} for c in _manual_criteria(tree)}
+            flow.self_assessment_save(rating, scores=scores)
+            rating = flow.rating_submit(rating)
+        elif step == "reviewed":
+            rating = flow.rating_review(rating, comment="同意")
+        else:
+            rating = flow.rating_confirm(rating)
+    return int(rating.pk)
+
+
+def _manual_criteria(tree: Any) -> list[int]:
+    """The hand-scored criteria of the district's `RATING_YEAR` scheme."""
+    from lianjian.ratings.models import Criterion, Method
+
+    criteria = Criterion.objects.filter(
+        scheme__district=tree.district, scheme__year=RATING_YEAR, method=Method.MANUAL
+    )
+    return list(criteria.order_by("pk").values_list("pk", flat=True))
+
+
+def _no_arguments(_built: Any) -> dict[str, Any]:
+    """For a route that takes nothing but reads what its helper built."""
+    return {}
+
+
+def _pair_registration(world: FuzzWorld) -> int:
+    from lianjian.projects.models import Pair
+
+    return int(Pair.objects.get(pk=world.in_scope["pair_id"]).registration_id)
 
 
 def _multipart_model(models: Any, operation: str) -> Any:
