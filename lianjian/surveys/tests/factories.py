@@ -64,3 +64,16 @@ def unit_survey(tree: Any, staff: Any, **kw: Any) -> Any:
 def open_unit_survey(tree: Any, staff: Any, **kw: Any) -> Any:
     survey = unit_survey(tree, staff, **kw)
     return services.survey_open(survey, actor=staff)
+
+
+def unit_admin(unit: Any, username: str) -> Any:
+    """A unit admin answering for `unit`: a UNIT_ADMIN grant on it."""
+    from lianjian.accounts.models import User
+    from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
+
+    user = User(username=username, display_name=username, must_change_password=False)
+    user.set_password("Persona-pass-1")
+    user.save()
+    grant_add(user, Role.UNIT_ADMIN, unit=unit)
+    return user
