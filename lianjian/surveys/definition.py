@@ -76,11 +76,16 @@ def _bound(raw: Any, where: str, label: str) -> float | None:
         raise SurveyError(f"{where}的{label}应为数字", "definition") from None
 
 
-def clean_definition(raw: Any) -> dict[str, Any]:
-    """The definition as stored, or `SurveyError` naming the first problem."""
+def clean_definition(raw: Any, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The definition as stored, or `SurveyError` naming the first problem.
+
+    `allow_empty`: a draft being built may have no question yet.
+    """
     if not isinstance(raw, Mapping):
         raise SurveyError("问卷定义格式不正确", "definition")
     questions = raw.get("questions")
+    if allow_empty and questions in (None, []):
+        return {"questions": []}
     if not isinstance(questions, list) or not questions:
         raise SurveyError("问卷至少需要一道题", "definition")
     if len(questions) > MAX_QUESTIONS:

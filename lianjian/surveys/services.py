@@ -92,8 +92,8 @@ def survey_create(
     schedule: Any = None,
     quarter: str = "",
 ) -> Survey:
-    """A draft survey with its first version."""
-    clean = clean_definition(definition)
+    """A draft survey with its first version (which may have no question yet)."""
+    clean = clean_definition(definition, allow_empty=True)
     _window(opens_at, closes_at)
     fields = _audience_fields(region, audience, unit_kinds, industries, target_area, unit_ids)
     with transaction.atomic():
@@ -130,7 +130,7 @@ def survey_define(
     """Change the questions: in place while nobody has answered, else as a new version."""
     if survey.status == Survey.Status.CLOSED:
         raise SurveyError("问卷已结束，不能修改", "definition")
-    clean = clean_definition(definition)
+    clean = clean_definition(definition, allow_empty=survey.status == Survey.Status.DRAFT)
     with transaction.atomic():
         version = SurveyVersion.objects.select_for_update().filter(survey=survey).first()
         assert version is not None
@@ -181,6 +181,8 @@ def survey_open(survey: Survey, *, actor: Any, request: Any = None) -> Survey:
     if survey.status != Survey.Status.DRAFT:
         raise SurveyError("只有草稿状态的问卷可以发布", "status")
     now = timezone.now()
+    if not current_version(survey).definition.get("questions"):
+        raise SurveyError("问卷还没有题目", "definition")
     if survey.closes_at and survey.closes_at <= now:
         raise SurveyError("截止时间已过，请先修改截止时间", "closes_at")
     with transaction.atomic():
