@@ -86,14 +86,14 @@ def unit_admin_users(unit_ids: list[int]) -> dict[int, list[Any]]:
         "user", "party_org"
     )
     for g in grants.filter(unit_id__in=unit_ids):
-        out[g.unit_id].append(g.user)
-    org_grants = list(grants.filter(party_org__isnull=False))
-    if org_grants:
+        out[int(g.unit_id or 0)].append(g.user)
+    org_paths = [(g.user, g.party_org.path) for g in grants if g.party_org is not None]
+    if org_paths:
         links = OrgUnitCoverage.objects.filter(
             unit_id__in=unit_ids, until__isnull=True
         ).values_list("unit_id", "party_org__path")
         for unit_id, path in links:
-            for g in org_grants:
-                if path.startswith(g.party_org.path) and g.user not in out[unit_id]:
-                    out[unit_id].append(g.user)
+            for user, org_path in org_paths:
+                if path.startswith(org_path) and user not in out[unit_id]:
+                    out[unit_id].append(user)
     return out

@@ -48,19 +48,31 @@ def _error(err: SurveyError, status: int = 400) -> Any:
 
 def _detail(survey: Survey) -> dict[str, Any]:
     version = services.current_version(survey)
-    return {**SurveyOut.from_orm(survey).model_dump(), "intro": survey.intro,
-            "version": version.number, "definition": version.definition}
+    return {
+        **SurveyOut.from_orm(survey).model_dump(),
+        "intro": survey.intro,
+        "version": version.number,
+        "definition": version.definition,
+    }
 
 
-@router.get("/surveys/surveys", response={200: list[SurveyOut], **READ_ERRORS},
-            operation_id="surveys_list", summary="范围内的问卷（最近 200 份）")
+@router.get(
+    "/surveys/surveys",
+    response={200: list[SurveyOut], **READ_ERRORS},
+    operation_id="surveys_list",
+    summary="范围内的问卷（最近 200 份）",
+)
 def surveys_list(request: HttpRequest) -> Any:
     ensure_perm(request, access.REPORT)
     return list(access.surveys_visible_to(request.user)[:200])
 
 
-@router.post("/surveys/surveys", response={201: SurveyDetailOut, **WRITE_ERRORS},
-             operation_id="surveys_create", summary="新建问卷（草稿）")
+@router.post(
+    "/surveys/surveys",
+    response={201: SurveyDetailOut, **WRITE_ERRORS},
+    operation_id="surveys_create",
+    summary="新建问卷（草稿）",
+)
 def surveys_create(request: HttpRequest, payload: SurveyIn) -> Any:
     ensure_perm(request, access.MANAGE)
     from lianjian.orgs.access import regions_visible_to
@@ -78,48 +90,74 @@ def surveys_create(request: HttpRequest, payload: SurveyIn) -> Any:
             return Status(404, {"detail": "区域不存在或不在您的范围内", "field": "target_area_id"})
     try:
         survey = services.survey_create(
-            actor=request.user, request=request, region=region, title=payload.title,
-            audience=payload.audience, intro=payload.intro, definition=payload.definition,
-            anonymous=payload.anonymous, login_required=payload.login_required,
-            opens_at=payload.opens_at, closes_at=payload.closes_at,
-            unit_kinds=payload.unit_kinds, industries=payload.industries,
-            target_area=area, unit_ids=payload.unit_ids,
+            actor=request.user,
+            request=request,
+            region=region,
+            title=payload.title,
+            audience=payload.audience,
+            intro=payload.intro,
+            definition=payload.definition,
+            anonymous=payload.anonymous,
+            login_required=payload.login_required,
+            opens_at=payload.opens_at,
+            closes_at=payload.closes_at,
+            unit_kinds=payload.unit_kinds,
+            industries=payload.industries,
+            target_area=area,
+            unit_ids=payload.unit_ids,
         )
     except SurveyError as exc:
         return _error(exc)
     return Status(201, _detail(survey))
 
 
-@router.get("/surveys/surveys/{survey_id}", response={200: SurveyDetailOut, **READ_ERRORS},
-            operation_id="surveys_get", summary="问卷详情与当前题目")
+@router.get(
+    "/surveys/surveys/{survey_id}",
+    response={200: SurveyDetailOut, **READ_ERRORS},
+    operation_id="surveys_get",
+    summary="问卷详情与当前题目",
+)
 def surveys_get(request: HttpRequest, survey_id: PathId) -> Any:
     ensure_perm(request, access.REPORT)
     return _detail(access.get_survey_for_user(request.user, survey_id))
 
 
-@router.put("/surveys/surveys/{survey_id}/definition", response={200: VersionOut, **WRITE_ERRORS},
-            operation_id="surveys_define", summary="修改题目（已有答卷时另存为新版本）")
+@router.put(
+    "/surveys/surveys/{survey_id}/definition",
+    response={200: VersionOut, **WRITE_ERRORS},
+    operation_id="surveys_define",
+    summary="修改题目（已有答卷时另存为新版本）",
+)
 def surveys_define(request: HttpRequest, survey_id: PathId, payload: DefinitionIn) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
-        version = services.survey_define(survey, payload.definition, actor=request.user,
-                                         request=request)
+        version = services.survey_define(
+            survey, payload.definition, actor=request.user, request=request
+        )
     except SurveyError as exc:
         return _error(exc)
     return {"version": version.number, "frozen": version.frozen}
 
 
-@router.get("/surveys/surveys/{survey_id}/results", response={200: ResultsOut, **READ_ERRORS},
-            operation_id="surveys_results", summary="统计结果（您范围内的答卷）")
+@router.get(
+    "/surveys/surveys/{survey_id}/results",
+    response={200: ResultsOut, **READ_ERRORS},
+    operation_id="surveys_results",
+    summary="统计结果（您范围内的答卷）",
+)
 def surveys_results(request: HttpRequest, survey_id: PathId) -> Any:
     ensure_perm(request, access.REPORT)
     survey = access.get_survey_for_user(request.user, survey_id)
     return selectors.results(survey, request.user)
 
 
-@router.get("/surveys/surveys/{survey_id}/crosstab", response={200: CrosstabOut, **READ_ERRORS},
-            operation_id="surveys_crosstab", summary="交叉分析：两道题，或一道题与单位属性")
+@router.get(
+    "/surveys/surveys/{survey_id}/crosstab",
+    response={200: CrosstabOut, **READ_ERRORS},
+    operation_id="surveys_crosstab",
+    summary="交叉分析：两道题，或一道题与单位属性",
+)
 def surveys_crosstab(request: HttpRequest, survey_id: PathId, row: str, col: str) -> Any:
     ensure_perm(request, access.REPORT)
     survey = access.get_survey_for_user(request.user, survey_id)
@@ -129,22 +167,36 @@ def surveys_crosstab(request: HttpRequest, survey_id: PathId, row: str, col: str
         return Status(400, {"detail": str(exc), "field": "col"})
 
 
-@router.post("/surveys/surveys/{survey_id}/needs", response={200: CountOut, **WRITE_ERRORS},
-             operation_id="surveys_needs_raise", summary="据答卷向需求通道提出需求")
+@router.post(
+    "/surveys/surveys/{survey_id}/needs",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_needs_raise",
+    summary="据答卷向需求通道提出需求",
+)
 def surveys_needs_raise(request: HttpRequest, survey_id: PathId, payload: NeedsRaiseIn) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
-        out = actions.needs_raise(survey, actor=request.user, request=request,
-                                  question_key=payload.question, option=payload.option,
-                                  contact_phone=payload.contact_phone, note=payload.note)
+        out = actions.needs_raise(
+            survey,
+            actor=request.user,
+            request=request,
+            question_key=payload.question,
+            option=payload.option,
+            contact_phone=payload.contact_phone,
+            note=payload.note,
+        )
     except SurveyError as exc:
         return _error(exc)
     return {"count": out["created"]}
 
 
-@router.get("/surveys/inbox", response={200: list[SurveyOut], **READ_ERRORS},
-            operation_id="surveys_inbox", summary="待我（或本单位）填写的问卷")
+@router.get(
+    "/surveys/inbox",
+    response={200: list[SurveyOut], **READ_ERRORS},
+    operation_id="surveys_inbox",
+    summary="待我（或本单位）填写的问卷",
+)
 def surveys_inbox(request: HttpRequest) -> Any:
     ensure_perm(request, access.ANSWER)
     return list(selectors.surveys_to_answer(request.user)[:100])
@@ -162,27 +214,48 @@ def _sent_to(request: HttpRequest, survey_id: int, unit_id: int | None) -> tuple
         raise Http404 from None
 
 
-@router.get("/surveys/inbox/{survey_id}", response={200: AnswerFormOut, **READ_ERRORS},
-            operation_id="surveys_answer_form", summary="问卷题目与我的草稿")
+@router.get(
+    "/surveys/inbox/{survey_id}",
+    response={200: AnswerFormOut, **READ_ERRORS},
+    operation_id="surveys_answer_form",
+    summary="问卷题目与我的草稿",
+)
 def surveys_answer_form(request: HttpRequest, survey_id: PathId, unit_id: int | None = None) -> Any:
     ensure_perm(request, access.ANSWER)
     survey, who = _sent_to(request, survey_id, unit_id)
     draft = services.draft_of(survey, who["key"])
-    return {"survey": _detail(survey), "respondent": who["name"],
-            "status": draft.status if draft else None, "answers": draft.answers if draft else {}}
+    return {
+        "survey": _detail(survey),
+        "respondent": who["name"],
+        "status": draft.status if draft else None,
+        "answers": draft.answers if draft else {},
+    }
 
 
-@router.post("/surveys/inbox/{survey_id}/response",
-             response={200: ResponseOut, 400: AnswerErrorsOut, 403: AnswerErrorsOut,
-                       404: AnswerErrorsOut, 409: AnswerErrorsOut},
-             operation_id="surveys_answer_save", summary="保存草稿或提交答卷")
+@router.post(
+    "/surveys/inbox/{survey_id}/response",
+    response={
+        200: ResponseOut,
+        400: AnswerErrorsOut,
+        403: AnswerErrorsOut,
+        404: AnswerErrorsOut,
+        409: AnswerErrorsOut,
+    },
+    operation_id="surveys_answer_save",
+    summary="保存草稿或提交答卷",
+)
 def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: ResponseIn) -> Any:
     ensure_perm(request, access.ANSWER)
     survey, who = _sent_to(request, survey_id, payload.unit_id)
     try:
         return services.response_save(
-            survey, respondent_key=who["key"], unit=who["unit"], user=request.user,
-            respondent_name=who["name"], answers=payload.answers, submit=payload.submit,
+            survey,
+            respondent_key=who["key"],
+            unit=who["unit"],
+            user=request.user,
+            respondent_name=who["name"],
+            answers=payload.answers,
+            submit=payload.submit,
             request=request,
         )
     except SurveyError as exc:
@@ -190,8 +263,12 @@ def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: Respon
 
 
 # last: `{op}` would take the paths of the routes above
-@router.post("/surveys/surveys/{survey_id}/{op}", response={200: CountOut, **WRITE_ERRORS},
-             operation_id="surveys_act", summary="发布（open）、结束（close）或催办（remind）")
+@router.post(
+    "/surveys/surveys/{survey_id}/{op}",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_act",
+    summary="发布（open）、结束（close）或催办（remind）",
+)
 def surveys_act(request: HttpRequest, survey_id: PathId, op: str) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)

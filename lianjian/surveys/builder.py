@@ -35,9 +35,13 @@ def question_from_form(data: Mapping[str, Any], existing: list[dict[str, Any]]) 
         "required": bool(data.get("required")),
     }
     if kind in ("single", "multiple", "matrix"):
-        q["options"] = [{"key": f"o{i}", "label": t} for i, t in enumerate(_lines(data.get("options")), 1)]
+        q["options"] = [
+            {"key": f"o{i}", "label": t} for i, t in enumerate(_lines(data.get("options")), 1)
+        ]
     if kind == "matrix":
-        q["rows"] = [{"key": f"r{i}", "label": t} for i, t in enumerate(_lines(data.get("rows")), 1)]
+        q["rows"] = [
+            {"key": f"r{i}", "label": t} for i, t in enumerate(_lines(data.get("rows")), 1)
+        ]
     if kind in ("scale", "number"):
         q["min"] = data.get("min") or (1 if kind == "scale" else None)
         q["max"] = data.get("max") or (5 if kind == "scale" else None)
@@ -46,8 +50,12 @@ def question_from_form(data: Mapping[str, Any], existing: list[dict[str, Any]]) 
         ref = next((e for e in existing if e["key"] == cond_q), None)
         if ref is None:
             raise SurveyError("显示条件引用的题目不存在", "show_if_question")
-        wanted = set(_lines(str(data.get("show_if_options") or "").replace("，", "\n").replace(",", "\n")))
-        keys = [o["key"] for o in ref.get("options", []) if o["label"] in wanted or o["key"] in wanted]
+        wanted = set(
+            _lines(str(data.get("show_if_options") or "").replace("，", "\n").replace(",", "\n"))
+        )
+        keys = [
+            o["key"] for o in ref.get("options", []) if o["label"] in wanted or o["key"] in wanted
+        ]
         if not keys:
             raise SurveyError("请填写显示条件的选项文字", "show_if_options")
         q["show_if"] = {"question": cond_q, "in": keys}

@@ -11,7 +11,9 @@ from typing import Any
 from lianjian.core.permissions import user_has_perm
 
 
-def _bar(title: str, names: list[str], values: list[Any], horizontal: bool = False) -> dict[str, Any]:
+def _bar(
+    title: str, names: list[str], values: list[Any], horizontal: bool = False
+) -> dict[str, Any]:
     category = {"type": "category", "data": names, "axisLabel": {"interval": 0}}
     value = {"type": "value", "minInterval": 1}
     return {
@@ -63,4 +65,6 @@ def needs_satisfaction(user: Any) -> dict[str, float | None]:
         return {}
     from lianjian.needs.stats import need_stats
 
-    return {str(r["label"]): r["satisfaction_rate"] for r in need_stats(user, dimension="department")}
+    return {
+        str(r["label"]): r["satisfaction_rate"] for r in need_stats(user, dimension="department")
+    }

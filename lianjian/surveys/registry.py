@@ -72,8 +72,14 @@ REGISTRY = AppRegistry(
         NavEntry("待填问卷", "surveys:inbox", "surveys.answer", order=65, surface="both"),
     ),
     cards=(
-        HomeCard("surveys.to_answer", "待填写的问卷", "surveys.answer", _to_answer_card,
-                 kind="todo", surface="both"),
+        HomeCard(
+            "surveys.to_answer",
+            "待填写的问卷",
+            "surveys.answer",
+            _to_answer_card,
+            kind="todo",
+            surface="both",
+        ),
         HomeCard("surveys.open", "收集中的问卷", "surveys.report", _open_card),
     ),
     notification_kinds=(

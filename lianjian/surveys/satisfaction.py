@@ -70,7 +70,9 @@ def template_definition(departments: list[str], items: list[str]) -> dict[str, A
                 "group": "item",
             }
         )
-    questions.append({"key": "advice", "kind": "text", "title": "您的意见和建议", "required": False})
+    questions.append(
+        {"key": "advice", "kind": "text", "title": "您的意见和建议", "required": False}
+    )
     return {"questions": questions}
 
 

@@ -22,7 +22,9 @@ from lianjian.surveys.models import Answer, Audience, Response, Survey, SurveyVe
 
 # the unit attributes a question can be crossed with
 ATTRIBUTES = {"industry": "所属行业", "community": "所在社区/功能区"}
-STOP_WORDS = frozenset("的 了 和 与 及 是 在 有 我们 希望 能 对 也 就 都 一些 进行 提供 更多".split())
+STOP_WORDS = frozenset(
+    "的 了 和 与 及 是 在 有 我们 希望 能 对 也 就 都 一些 进行 提供 更多".split()
+)
 TEXT_SAMPLE = 5000
 
 
@@ -111,8 +113,12 @@ def results(survey: Survey, user: Any, *, words: bool = True) -> dict[str, Any]:
         base = answered.get(key, 0)
         if q["kind"] in ("single", "multiple", "scale"):
             item["options"] = [
-                {"key": k, "label": label, "n": counts.get(("", k), 0),
-                 "share": percent(counts.get(("", k), 0), base)}
+                {
+                    "key": k,
+                    "label": label,
+                    "n": counts.get(("", k), 0),
+                    "share": percent(counts.get(("", k), 0), base),
+                }
                 for k, label in labels(q).items()
             ]
         if q["kind"] in ("scale", "number"):
@@ -124,7 +130,11 @@ def results(survey: Survey, user: Any, *, words: bool = True) -> dict[str, Any]:
                     "key": r["key"],
                     "label": r["label"],
                     "cells": [
-                        {"key": o["key"], "label": o["label"], "n": counts.get((r["key"], o["key"]), 0)}
+                        {
+                            "key": o["key"],
+                            "label": o["label"],
+                            "n": counts.get((r["key"], o["key"]), 0),
+                        }
                         for o in q["options"]
                     ],
                 }
@@ -155,9 +165,7 @@ def word_frequency(answers: QuerySet[Answer], top: int = 30) -> list[tuple[str, 
     return counter.most_common(top)
 
 
-def crosstab(
-    survey: Survey, user: Any, first: str, second: str
-) -> dict[str, Any]:
+def crosstab(survey: Survey, user: Any, first: str, second: str) -> dict[str, Any]:
     """Counts of respondents by the options of `first` (rows) and of `second` (columns).
 
     `second` is another choice/scale question's key or a unit attribute
@@ -194,9 +202,9 @@ def crosstab(
         if q2 is None or q2["kind"] not in ("single", "multiple", "scale") or second == first:
             raise ValueError("请选择另一道选择题、量表题或单位属性作为列")
         other = Answer.objects.filter(
-            survey=survey, question=second, response_id__in=answers.filter(question=first).values(
-                "response_id"
-            )
+            survey=survey,
+            question=second,
+            response_id__in=answers.filter(question=first).values("response_id"),
         )
         pairs: Counter[tuple[str, str]] = Counter()
         mine: dict[int, list[str]] = {}
@@ -225,7 +233,9 @@ def crosstab(
     }
 
 
-def respondents_with(survey: Survey, user: Any, question_key: str, option: str) -> QuerySet[Response]:
+def respondents_with(
+    survey: Survey, user: Any, question_key: str, option: str
+) -> QuerySet[Response]:
     """The submitted responses in scope that chose `option` for `question_key`."""
     ids = _answers(survey, user).filter(question=question_key, option=option).values("response_id")
     return access.responses_visible_to(user, survey).filter(pk__in=ids)

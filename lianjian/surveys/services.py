@@ -156,7 +156,7 @@ def audience_units(survey: Survey) -> Any:
         qs = qs.filter(kind__in=survey.unit_kinds)
     if survey.industries:
         qs = qs.filter(industry__in=survey.industries)
-    if survey.target_area_id:
+    if survey.target_area is not None:
         qs = qs.filter(region_grant_q(survey.target_area))
     return qs
 
@@ -412,9 +412,10 @@ def surveys_tick(now: dt.datetime | None = None) -> dict[str, int]:
     for survey in due.filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now)):
         last = survey.last_reminded_at or survey.opens_at
         if last is None or now - last >= dt.timedelta(days=survey.remind_every_days):
-            if survey.remind_every_days and Target.objects.filter(
-                survey=survey, answered=False
-            ).exists():
+            if (
+                survey.remind_every_days
+                and Target.objects.filter(survey=survey, answered=False).exists()
+            ):
                 survey_remind(survey, now=now)
                 reminded += 1
     started = schedules_run(timezone.localdate(now))

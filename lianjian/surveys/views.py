@@ -27,7 +27,7 @@ from lianjian.orgs.access import regions_visible_to, scope_q
 from lianjian.orgs.models import Region, UnitKind
 from lianjian.surveys import access, actions, builder, charts, selectors, services
 from lianjian.surveys.definition import KINDS, SurveyError
-from lianjian.surveys.models import Audience, Survey
+from lianjian.surveys.models import Audience
 
 EXPORT_RATE = (20, 3600)
 
@@ -73,8 +73,15 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             if region is None:
                 raise SurveyError("请选择发起单位", "region")
             area = None
-            if data.get("target_area"):
-                area = Region.objects.filter(pk=data.get("target_area")).first()
+            area_id = data.get("target_area", "")
+            if area_id:
+                area = (
+                    regions_visible_to(request.user, access.MANAGE)
+                    .filter(pk=int(area_id) if area_id.isdigit() else 0)
+                    .first()
+                )
+                if area is None:
+                    raise SurveyError("区域不存在或不在您的范围内", "target_area")
             survey = services.survey_create(
                 actor=request.user,
                 request=request,
@@ -120,7 +127,9 @@ def survey_build(request: HttpRequest, pk: int) -> HttpResponse:
             if op == "add":
                 definition = builder.with_question(version.definition, request.POST)
             elif op == "remove":
-                definition = builder.without_question(version.definition, request.POST.get("key", ""))
+                definition = builder.without_question(
+                    version.definition, request.POST.get("key", "")
+                )
             elif op in ("up", "down"):
                 definition = builder.moved(
                     version.definition, request.POST.get("key", ""), -1 if op == "up" else 1
@@ -148,7 +157,9 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = access.get_survey_for_user(request.user, pk)
     res = selectors.results(survey, request.user)
     version = selectors.latest_version(survey)
-    choice_qs = [q for q in version.definition["questions"] if q["kind"] in ("single", "multiple", "scale")]
+    choice_qs = [
+        q for q in version.definition["questions"] if q["kind"] in ("single", "multiple", "scale")
+    ]
     tab = None
     first, second = request.GET.get("row", ""), request.GET.get("col", "")
     if first and second:
@@ -171,7 +182,9 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "col": second,
             "public_url": public_url,
             "can_manage": user_has_perm(request.user, access.MANAGE)
-            and access.surveys_visible_to(request.user, access.MANAGE).filter(pk=survey.pk).exists(),
+            and access.surveys_visible_to(request.user, access.MANAGE)
+            .filter(pk=survey.pk)
+            .exists(),
             "links": survey.need_links.count(),
         },
     )
@@ -226,15 +239,21 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     version = selectors.latest_version(survey)
     questions = version.definition["questions"]
     headers = ["答卷编号", "填写单位/人", "所属行业", "提交时间", *[q["title"] for q in questions]]
-    responses = access.responses_visible_to(request.user, survey).select_related("unit").order_by("pk")
-    audit_record(
-        "survey.export", request=request, obj=survey, detail={"n": responses.count()}
+    responses = (
+        access.responses_visible_to(request.user, survey).select_related("unit").order_by("pk")
     )
+    audit_record("survey.export", request=request, obj=survey, detail={"n": responses.count()})
 
     def rows() -> Any:
         for r in responses.iterator(chunk_size=2000):
             who = r.unit.name if r.unit else mask(r.respondent_name, "name") or "匿名"
-            yield [r.pk, who, r.industry, r.submitted_at, *[_cell(q, r.answers.get(q["key"])) for q in questions]]
+            yield [
+                r.pk,
+                who,
+                r.industry,
+                r.submitted_at,
+                *[_cell(q, r.answers.get(q["key"])) for q in questions],
+            ]
 
     return xlsx_response(survey.title, headers, rows(), stamped("问卷答卷"))
 

@@ -80,9 +80,15 @@ def _form(
             messages.success(request, "草稿已保存，可稍后继续填写")
             return redirect(action_url)
     questions = [
-        {**q, "value": answers.get(q["key"]), "error": errors.get(q["key"]),
-         "hidden": not visible(q, answers),
-         "scale_values": list(range(int(q["min"]), int(q["max"]) + 1)) if q["kind"] == "scale" else []}
+        {
+            **q,
+            "value": answers.get(q["key"]),
+            "error": errors.get(q["key"]),
+            "hidden": not visible(q, answers),
+            "scale_values": list(range(int(q["min"]), int(q["max"]) + 1))
+            if q["kind"] == "scale"
+            else [],
+        }
         for q in version.definition["questions"]
     ]
     return render(
@@ -104,7 +110,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/inbox.html",
-        {"surveys": selectors.surveys_to_answer(request.user), "units": access.units_of(request.user)},
+        {
+            "surveys": selectors.surveys_to_answer(request.user),
+            "units": access.units_of(request.user),
+        },
     )
 
 
@@ -132,13 +141,18 @@ def public_answer(request: HttpRequest, token: str) -> HttpResponse:
     if survey is None or survey.status == Survey.Status.DRAFT:
         raise Http404
     if request.method == "POST":
-        limited = rate_limited(request, "surveys.submit", limit=SUBMIT_RATE[0], window=SUBMIT_RATE[1])
+        limited = rate_limited(
+            request, "surveys.submit", limit=SUBMIT_RATE[0], window=SUBMIT_RATE[1]
+        )
         if limited is not None:
             return limited
     new_key = None
     if request.user.is_authenticated and not survey.anonymous:
-        who = {"key": f"user:{request.user.pk}", "unit": None,
-               "name": getattr(request.user, "display_name", "")}
+        who = {
+            "key": f"user:{request.user.pk}",
+            "unit": None,
+            "name": getattr(request.user, "display_name", ""),
+        }
     elif request.user.is_authenticated:
         # anonymous survey, signed-in person: one answer each, under a key that names nobody
         digest = hmac.new(
@@ -154,5 +168,7 @@ def public_answer(request: HttpRequest, token: str) -> HttpResponse:
         who = {"key": f"anon:{key}", "unit": None, "name": ""}
     response = _form(request, survey, who, request.path)
     if new_key:
-        response.set_cookie(ANON_COOKIE, new_key, max_age=365 * 86400, httponly=True, samesite="Lax")
+        response.set_cookie(
+            ANON_COOKIE, new_key, max_age=365 * 86400, httponly=True, samesite="Lax"
+        )
     return response

@@ -6,208 +6,542 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0013_id_conflict'),
+        ("orgs", "0013_id_conflict"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SatisfactionSchedule',
+            name="SatisfactionSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(default='季度满意度测评', max_length=200, verbose_name='名称')),
-                ('departments', models.JSONField(default=list, verbose_name='被测评部门')),
-                ('items', models.JSONField(default=list, verbose_name='服务项目')),
-                ('audience', models.CharField(choices=[('units', '单位（每单位由管理员答一份）'), ('members', '党员'), ('public', '公开链接（扫码填写）')], default='units', max_length=16, verbose_name='发放对象')),
-                ('open_days', models.PositiveSmallIntegerField(default=20, verbose_name='填写天数')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.region', verbose_name='街道')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "title",
+                    models.CharField(default="季度满意度测评", max_length=200, verbose_name="名称"),
+                ),
+                ("departments", models.JSONField(default=list, verbose_name="被测评部门")),
+                ("items", models.JSONField(default=list, verbose_name="服务项目")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("units", "单位（每单位由管理员答一份）"),
+                            ("members", "党员"),
+                            ("public", "公开链接（扫码填写）"),
+                        ],
+                        default="units",
+                        max_length=16,
+                        verbose_name="发放对象",
+                    ),
+                ),
+                (
+                    "open_days",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="填写天数"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.region",
+                        verbose_name="街道",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '季度满意度测评计划',
+                "verbose_name": "季度满意度测评计划",
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200, verbose_name='问卷标题')),
-                ('intro', models.TextField(blank=True, verbose_name='说明')),
-                ('kind', models.CharField(choices=[('general', '调查问卷'), ('satisfaction', '季度满意度测评')], default='general', max_length=16, verbose_name='类型')),
-                ('audience', models.CharField(choices=[('units', '单位（每单位由管理员答一份）'), ('members', '党员'), ('public', '公开链接（扫码填写）')], max_length=16, verbose_name='发放对象')),
-                ('unit_kinds', models.JSONField(blank=True, default=list, verbose_name='单位类别')),
-                ('industries', models.JSONField(blank=True, default=list, verbose_name='行业')),
-                ('unit_ids', models.JSONField(blank=True, default=list, verbose_name='指定单位')),
-                ('anonymous', models.BooleanField(default=False, verbose_name='匿名填写')),
-                ('login_required', models.BooleanField(default=True, verbose_name='须登录填写')),
-                ('opens_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='截止时间')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('open', '收集中'), ('closed', '已结束')], db_index=True, default='draft', max_length=16, verbose_name='状态')),
-                ('public_token', models.CharField(editable=False, max_length=32, unique=True)),
-                ('remind_every_days', models.PositiveSmallIntegerField(default=3, verbose_name='催办间隔（天）')),
-                ('last_reminded_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('quarter', models.CharField(blank=True, max_length=7, verbose_name='季度')),
-                ('target_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('submitted_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='orgs.region', verbose_name='发起单位')),
-                ('schedule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='surveys', to='surveys.satisfactionschedule')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('target_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region', verbose_name='区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200, verbose_name="问卷标题")),
+                ("intro", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("general", "调查问卷"), ("satisfaction", "季度满意度测评")],
+                        default="general",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("units", "单位（每单位由管理员答一份）"),
+                            ("members", "党员"),
+                            ("public", "公开链接（扫码填写）"),
+                        ],
+                        max_length=16,
+                        verbose_name="发放对象",
+                    ),
+                ),
+                ("unit_kinds", models.JSONField(blank=True, default=list, verbose_name="单位类别")),
+                ("industries", models.JSONField(blank=True, default=list, verbose_name="行业")),
+                ("unit_ids", models.JSONField(blank=True, default=list, verbose_name="指定单位")),
+                ("anonymous", models.BooleanField(default=False, verbose_name="匿名填写")),
+                ("login_required", models.BooleanField(default=True, verbose_name="须登录填写")),
+                ("opens_at", models.DateTimeField(blank=True, null=True, verbose_name="开始时间")),
+                ("closes_at", models.DateTimeField(blank=True, null=True, verbose_name="截止时间")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("open", "收集中"), ("closed", "已结束")],
+                        db_index=True,
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("public_token", models.CharField(editable=False, max_length=32, unique=True)),
+                (
+                    "remind_every_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="催办间隔（天）"),
+                ),
+                ("last_reminded_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("quarter", models.CharField(blank=True, max_length=7, verbose_name="季度")),
+                ("target_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("submitted_count", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="orgs.region",
+                        verbose_name="发起单位",
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="surveys",
+                        to="surveys.satisfactionschedule",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "target_area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                        verbose_name="区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调查问卷',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "调查问卷",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('respondent_key', models.CharField(max_length=40)),
-                ('respondent_name', models.CharField(blank=True, max_length=200)),
-                ('industry', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '已提交')], default='draft', max_length=16)),
-                ('answers', models.JSONField(default=dict)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.region')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.unit')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("respondent_key", models.CharField(max_length=40)),
+                ("respondent_name", models.CharField(blank=True, max_length=200)),
+                ("industry", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("submitted", "已提交")],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.region",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='NeedLink',
+            name="NeedLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=32)),
-                ('option', models.CharField(blank=True, max_length=32)),
-                ('need_id', models.PositiveIntegerField()),
-                ('tracking_code', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='need_links', to='surveys.response')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='need_links', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=32)),
+                ("option", models.CharField(blank=True, max_length=32)),
+                ("need_id", models.PositiveIntegerField()),
+                ("tracking_code", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="need_links",
+                        to="surveys.response",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="need_links",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=32)),
-                ('row', models.CharField(blank=True, max_length=32)),
-                ('option', models.CharField(blank=True, max_length=32)),
-                ('number', models.FloatField(blank=True, null=True)),
-                ('text', models.TextField(blank=True)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='surveys.response')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=32)),
+                ("row", models.CharField(blank=True, max_length=32)),
+                ("option", models.CharField(blank=True, max_length=32)),
+                ("number", models.FloatField(blank=True, null=True)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="surveys.response",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SurveyVersion',
+            name="SurveyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('definition', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('frozen', models.BooleanField(default=False)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("definition", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("frozen", models.BooleanField(default=False)),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['survey', '-number'],
+                "ordering": ["survey", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='response',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveys.surveyversion'),
+            model_name="response",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="surveys.surveyversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('respondent_key', models.CharField(max_length=40)),
-                ('answered', models.BooleanField(default=False)),
-                ('reminded', models.PositiveSmallIntegerField(default=0)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='orgs.member')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='surveys.survey')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("respondent_key", models.CharField(max_length=40)),
+                ("answered", models.BooleanField(default=False)),
+                ("reminded", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="orgs.member",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="surveys.survey",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="orgs.unit",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['district', 'status'], name='surveys_district'),
+            model_name="survey",
+            index=models.Index(fields=["district", "status"], name="surveys_district"),
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['street', 'status'], name='surveys_street'),
+            model_name="survey",
+            index=models.Index(fields=["street", "status"], name="surveys_street"),
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['status', 'closes_at'], name='surveys_closing'),
+            model_name="survey",
+            index=models.Index(fields=["status", "closes_at"], name="surveys_closing"),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_at__isnull', True), ('closes_at__isnull', True), ('opens_at__lt', models.F('closes_at')), _connector='OR'), name='surveys_window'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens_at__isnull", True),
+                    ("closes_at__isnull", True),
+                    ("opens_at__lt", models.F("closes_at")),
+                    _connector="OR",
+                ),
+                name="surveys_window",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.UniqueConstraint(condition=models.Q(('schedule__isnull', False)), fields=('schedule', 'quarter'), name='surveys_one_per_quarter'),
+            model_name="survey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("schedule__isnull", False)),
+                fields=("schedule", "quarter"),
+                name="surveys_one_per_quarter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='needlink',
-            constraint=models.UniqueConstraint(fields=('response', 'question', 'option'), name='surveys_need_once'),
+            model_name="needlink",
+            constraint=models.UniqueConstraint(
+                fields=("response", "question", "option"), name="surveys_need_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='answer',
-            index=models.Index(fields=['survey', 'question', 'row', 'option'], name='surveys_ans_q'),
+            model_name="answer",
+            index=models.Index(
+                fields=["survey", "question", "row", "option"], name="surveys_ans_q"
+            ),
         ),
         migrations.AddIndex(
-            model_name='answer',
-            index=models.Index(fields=['response', 'question'], name='surveys_ans_resp'),
+            model_name="answer",
+            index=models.Index(fields=["response", "question"], name="surveys_ans_resp"),
         ),
         migrations.AddConstraint(
-            model_name='surveyversion',
-            constraint=models.UniqueConstraint(fields=('survey', 'number'), name='surveys_version_number'),
+            model_name="surveyversion",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "number"), name="surveys_version_number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['survey', 'status'], name='surveys_resp_status'),
+            model_name="response",
+            index=models.Index(fields=["survey", "status"], name="surveys_resp_status"),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('survey', 'respondent_key'), name='surveys_one_response'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "respondent_key"), name="surveys_one_response"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('submitted_at__isnull', False), _connector='OR'), name='surveys_submitted_at'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("submitted_at__isnull", False), _connector="OR"
+                ),
+                name="surveys_submitted_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['survey', 'answered'], name='surveys_target_open'),
+            model_name="target",
+            index=models.Index(fields=["survey", "answered"], name="surveys_target_open"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('survey', 'respondent_key'), name='surveys_target_once'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "respondent_key"), name="surveys_target_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__isnull', False), ('member__isnull', False), _connector='OR'), name='surveys_target_who'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unit__isnull", False), ("member__isnull", False), _connector="OR"
+                ),
+                name="surveys_target_who",
+            ),
         ),
     ]

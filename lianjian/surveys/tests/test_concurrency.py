@@ -31,8 +31,12 @@ def test_parallel_submissions_of_one_unit_keep_one_response(tree: Any, personas:
         try:
             barrier.wait()
             services.response_save(
-                survey, respondent_key=who["key"], unit=who["unit"], user=personas.unit_admin,
-                answers=GOOD, submit=True,
+                survey,
+                respondent_key=who["key"],
+                unit=who["unit"],
+                user=personas.unit_admin,
+                answers=GOOD,
+                submit=True,
             )
             outcome = "won"
         except SurveyError as exc:

@@ -32,13 +32,24 @@ def test_definition_is_cleaned_and_keeps_logic() -> None:
             {
                 "questions": [
                     {"key": "a", "kind": "text", "title": "x"},
-                    {"key": "b", "kind": "text", "title": "y", "show_if": {"question": "a", "in": ["x"]}},
+                    {
+                        "key": "b",
+                        "kind": "text",
+                        "title": "y",
+                        "show_if": {"question": "a", "in": ["x"]},
+                    },
                 ]
             },
             "第 2 题的显示条件须引用前面的单选或多选题",
         ),
-        ({"questions": [{"key": "a", "kind": "scale", "title": "x", "min": 5, "max": 1}]}, "第 1 题的最小值应小于最大值"),
-        ({"questions": [{"key": "a b", "kind": "text", "title": "x"}]}, "第 1 题的编号只能是 1–32 位字母、数字或下划线"),
+        (
+            {"questions": [{"key": "a", "kind": "scale", "title": "x", "min": 5, "max": 1}]},
+            "第 1 题的最小值应小于最大值",
+        ),
+        (
+            {"questions": [{"key": "a b", "kind": "text", "title": "x"}]},
+            "第 1 题的编号只能是 1–32 位字母、数字或下划线",
+        ),
     ],
 )
 def test_bad_definitions_are_refused_in_chinese(raw: dict, message: str) -> None:

@@ -21,13 +21,24 @@ def answered(tree: Any, personas: Any) -> Any:
     sets = {
         personas.unit_admin: {**GOOD, "advice": "希望增加法律咨询讲座"},
         a1: {"needs": ["party"], "size": "l", "sat": 5, "grid": {"r1": "good"}},
-        a2: {"needs": ["legal", "health"], "legal_detail": "知识产权", "size": "s", "sat": 2,
-             "advice": "法律咨询太少"},
+        a2: {
+            "needs": ["legal", "health"],
+            "legal_detail": "知识产权",
+            "size": "s",
+            "sat": 2,
+            "advice": "法律咨询太少",
+        },
     }
     for user, answers in sets.items():
         who = services.respondent_for(survey, user)
-        services.response_save(survey, respondent_key=who["key"], unit=who["unit"], user=user,
-                               answers=answers, submit=True)
+        services.response_save(
+            survey,
+            respondent_key=who["key"],
+            unit=who["unit"],
+            user=user,
+            answers=answers,
+            submit=True,
+        )
     return survey
 
 
@@ -65,8 +76,13 @@ def test_crosstab_of_two_questions_and_of_an_attribute(answered: Any, personas: 
 
 
 def test_needs_raised_from_answers_once(answered: Any, personas: Any, tree: Any) -> None:
-    out = actions.needs_raise(answered, actor=personas.street_staff, question_key="needs",
-                              option="legal", contact_phone="13800138000")
+    out = actions.needs_raise(
+        answered,
+        actor=personas.street_staff,
+        question_key="needs",
+        option="legal",
+        contact_phone="13800138000",
+    )
     assert out == {"created": 2}
     links = NeedLink.objects.filter(survey=answered)
     assert {link.response.unit_id for link in links} == {tree.unit_building.pk, tree.unit_a2.pk}
@@ -75,9 +91,19 @@ def test_needs_raised_from_answers_once(answered: Any, personas: Any, tree: Any)
     needs = need_rows([link.need_id for link in links])
     assert {n.channel for n in needs} == {"survey"}
     assert all("法律服务" in n.text for n in needs)
-    again = actions.needs_raise(answered, actor=personas.street_staff, question_key="needs",
-                                option="legal", contact_phone="13800138000")
+    again = actions.needs_raise(
+        answered,
+        actor=personas.street_staff,
+        question_key="needs",
+        option="legal",
+        contact_phone="13800138000",
+    )
     assert again == {"created": 0}
     with pytest.raises(SurveyError, match="请选择该题的一个选项"):
-        actions.needs_raise(answered, actor=personas.street_staff, question_key="needs",
-                            option="nope", contact_phone="13800138000")
+        actions.needs_raise(
+            answered,
+            actor=personas.street_staff,
+            question_key="needs",
+            option="nope",
+            contact_phone="13800138000",
+        )

@@ -34,7 +34,9 @@ def test_open_sends_to_every_unit_of_the_street(tree: Any, personas: Any) -> Non
     assert survey.status == Survey.Status.OPEN
     units = set(Target.objects.filter(survey=survey).values_list("unit_id", flat=True))
     assert units == {tree.unit_a1.pk, tree.unit_a2.pk, tree.unit_building.pk}
-    assert Notification.objects.filter(recipient=personas.unit_admin, kind="surveys.new").count() == 1
+    assert (
+        Notification.objects.filter(recipient=personas.unit_admin, kind="surveys.new").count() == 1
+    )
 
 
 def test_audience_by_area_and_list(tree: Any, personas: Any) -> None:
@@ -45,7 +47,9 @@ def test_audience_by_area_and_list(tree: Any, personas: Any) -> None:
     s = open_unit_survey(tree, personas.street_staff, unit_ids=[tree.unit_a2.pk])
     assert s.target_count == 1
     with pytest.raises(SurveyError, match="指定单位不在发起单位的辖区内"):
-        unit_survey(tree, personas.street_staff, region=tree.community_a1, unit_ids=[tree.unit_a2.pk])
+        unit_survey(
+            tree, personas.street_staff, region=tree.community_a1, unit_ids=[tree.unit_a2.pk]
+        )
 
 
 def test_unit_admin_answers_once_for_the_unit(tree: Any, personas: Any) -> None:
@@ -73,7 +77,8 @@ def test_draft_resumes_and_submit_validates(tree: Any, personas: Any) -> None:
     survey = open_unit_survey(tree, personas.street_staff)
     draft = _answer(survey, personas.unit_admin, {"sat": 2}, submit=False)
     assert draft.status == Response.Status.DRAFT
-    assert services.draft_of(survey, draft.respondent_key).answers == {"sat": 2}
+    resumed = services.draft_of(survey, draft.respondent_key)
+    assert resumed is not None and resumed.answers == {"sat": 2}
     with pytest.raises(SurveyError) as exc:
         _answer(survey, personas.unit_admin, {"sat": 2})
     assert exc.value.errors == {"needs": "此题为必答题", "size": "此题为必答题"}  # type: ignore[attr-defined]
@@ -99,7 +104,9 @@ def test_definition_frozen_once_answered_makes_a_new_version(tree: Any, personas
 def test_window_and_closing(tree: Any, personas: Any) -> None:
     now = timezone.now()
     survey = open_unit_survey(
-        tree, personas.street_staff, opens_at=now + dt.timedelta(days=1),
+        tree,
+        personas.street_staff,
+        opens_at=now + dt.timedelta(days=1),
         closes_at=now + dt.timedelta(days=5),
     )
     with pytest.raises(SurveyError, match="问卷尚未开始"):
@@ -149,8 +156,14 @@ def test_public_link_one_answer_per_person(tree: Any, personas: Any) -> None:
         services.respondent_for(survey, AnonymousUser())
     anon = unit_survey(tree, personas.street_staff, audience="public", anonymous=True)
     services.survey_open(anon, actor=personas.street_staff)
-    r = services.response_save(anon, respondent_key="anon:abc", answers=GOOD, submit=True,
-                               user=personas.member, respondent_name="陈一")
+    r = services.response_save(
+        anon,
+        respondent_key="anon:abc",
+        answers=GOOD,
+        submit=True,
+        user=personas.member,
+        respondent_name="陈一",
+    )
     assert r.user is None and r.respondent_name == ""  # anonymous keeps no name
 
 

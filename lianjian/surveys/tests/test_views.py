@@ -78,21 +78,40 @@ def test_detail_permission_matrix(
 
 def test_builder_adds_and_versions(tree: Any, personas: Any, client_for: Any) -> None:
     c = client_for(personas.street_staff)
-    r = c.post("/surveys/new/", {"title": "测试问卷", "region": tree.street_a.pk, "audience": "units"})
+    r = c.post(
+        "/surveys/new/", {"title": "测试问卷", "region": tree.street_a.pk, "audience": "units"}
+    )
     assert r.status_code == 302
     survey = Survey.objects.get(title="测试问卷")
     url = f"/surveys/{survey.pk}/build/"
-    c.post(url, {"op": "add", "title": "需要哪些服务", "kind": "multiple", "required": "1",
-                 "options": "党群服务\n法律服务"})
-    c.post(url, {"op": "add", "title": "法律服务内容", "kind": "text",
-                 "show_if_question": "q1", "show_if_options": "法律服务"})
+    c.post(
+        url,
+        {
+            "op": "add",
+            "title": "需要哪些服务",
+            "kind": "multiple",
+            "required": "1",
+            "options": "党群服务\n法律服务",
+        },
+    )
+    c.post(
+        url,
+        {
+            "op": "add",
+            "title": "法律服务内容",
+            "kind": "text",
+            "show_if_question": "q1",
+            "show_if_options": "法律服务",
+        },
+    )
     d = services.current_version(survey).definition
     assert d["questions"][1]["show_if"] == {"question": "q1", "in": ["o2"]}
     assert c.post(f"/surveys/{survey.pk}/open/").status_code == 302
     survey.refresh_from_db()
     who = services.respondent_for(survey, personas.unit_admin)
-    services.response_save(survey, respondent_key=who["key"], unit=who["unit"],
-                           answers={"q1": ["o1"]}, submit=True)
+    services.response_save(
+        survey, respondent_key=who["key"], unit=who["unit"], answers={"q1": ["o1"]}, submit=True
+    )
     c.post(url, {"op": "add", "title": "满意度", "kind": "scale"})
     assert SurveyVersion.objects.filter(survey=survey).count() == 2
 
@@ -100,8 +119,13 @@ def test_builder_adds_and_versions(tree: Any, personas: Any, client_for: Any) ->
 def test_export_is_masked_and_formula_safe(tree: Any, personas: Any, client_for: Any) -> None:
     survey = unit_survey(tree, personas.street_staff, audience="public")
     services.survey_open(survey, actor=personas.street_staff)
-    services.response_save(survey, respondent_key="user:1", answers={**GOOD, "advice": "=HYPERLINK(1)"},
-                           submit=True, respondent_name="陈一")
+    services.response_save(
+        survey,
+        respondent_key="user:1",
+        answers={**GOOD, "advice": "=HYPERLINK(1)"},
+        submit=True,
+        respondent_name="陈一",
+    )
     r = client_for(personas.street_staff).get(f"/surveys/{survey.pk}/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
