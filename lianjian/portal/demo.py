@@ -30,6 +30,7 @@ from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
 from lianjian.projects import demo as projects_demo
+from lianjian.surveys import demo as surveys_demo
 from lianjian.visits import demo as visits_demo
 
 DEMO_USER_PREFIX = "demo_"
@@ -82,6 +83,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
     ("notices", notices_demo.build),
+    ("surveys", surveys_demo.build),
 ]
 
 

@@ -108,7 +108,11 @@ def schedule_create(
 
 
 def schedule_send(
-    schedule: SatisfactionSchedule, quarter: str, *, opens_at: dt.datetime | None = None
+    schedule: SatisfactionSchedule,
+    quarter: str,
+    *,
+    opens_at: dt.datetime | None = None,
+    quiet: bool = False,
 ) -> Survey | None:
     """The quarter's evaluation, built and sent; None when it already exists."""
     from lianjian.surveys.services import survey_create, survey_open
@@ -132,7 +136,7 @@ def schedule_send(
                 schedule=schedule,
                 quarter=quarter,
             )
-            survey_open(survey, actor=schedule.created_by)
+            survey_open(survey, actor=schedule.created_by, now=opens_at, quiet=quiet)
     except IntegrityError:
         return None  # a concurrent tick sent it
     return survey

@@ -43,6 +43,17 @@ def surveys_to_answer(user: Any) -> QuerySet[Survey]:
     )
 
 
+def pending_targets(user: Any) -> list[Target]:
+    """Each (survey, unit or self) the user still has to answer, soonest deadline first."""
+    keys = access.respondent_keys(user)
+    surveys = surveys_to_answer(user)
+    return list(
+        Target.objects.filter(respondent_key__in=keys, answered=False, survey__in=surveys)
+        .select_related("survey__region", "unit")
+        .order_by("survey__closes_at", "survey_id", "unit_id")[:200]
+    )
+
+
 def open_surveys(user: Any) -> QuerySet[Survey]:
     return access.surveys_visible_to(user).filter(status=Survey.Status.OPEN)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -176,11 +176,18 @@ def _targets(survey: Survey) -> list[Target]:
     return []
 
 
-def survey_open(survey: Survey, *, actor: Any, request: Any = None) -> Survey:
-    """Send the survey: its audience is fixed now and told."""
+def survey_open(
+    survey: Survey,
+    *,
+    actor: Any,
+    request: Any = None,
+    now: dt.datetime | None = None,
+    quiet: bool = False,
+) -> Survey:
+    """Send the survey: its audience is fixed now and told (unless `quiet`: history replayed)."""
     if survey.status != Survey.Status.DRAFT:
         raise SurveyError("只有草稿状态的问卷可以发布", "status")
-    now = timezone.now()
+    now = now or timezone.now()
     if not current_version(survey).definition.get("questions"):
         raise SurveyError("问卷还没有题目", "definition")
     if survey.closes_at and survey.closes_at <= now:
@@ -196,7 +203,8 @@ def survey_open(survey: Survey, *, actor: Any, request: Any = None) -> Survey:
         audit_record(
             "survey.open", user=actor, request=request, obj=survey, detail={"n": len(targets)}
         )
-        _tell(survey, [t for t in targets], "surveys.new", f"请填写问卷：{survey.title}")
+        if not quiet:
+            _tell(survey, targets, "surveys.new", f"请填写问卷：{survey.title}")
     return survey
 
 
@@ -257,8 +265,12 @@ def respondent_for(survey: Survey, user: Any, *, unit_id: int | None = None) -> 
         targeted = set(
             Target.objects.filter(survey=survey, unit_id__in=ids).values_list("unit_id", flat=True)
         )
-        if unit_id is None and len(targeted) == 1:
-            unit_id = next(iter(targeted))
+        if unit_id is None and targeted:
+            # several units: the first that has not answered yet (the inbox names each)
+            open_ids = Target.objects.filter(
+                survey=survey, unit_id__in=targeted, answered=False
+            ).values_list("unit_id", flat=True)
+            unit_id = min(open_ids, default=min(targeted))
         if unit_id is None or unit_id not in targeted:
             raise SurveyError("您管理的单位不在本问卷的发放范围内", "unit")
         unit = Unit.objects.get(pk=unit_id)
@@ -420,3 +432,57 @@ def surveys_tick(now: dt.datetime | None = None) -> dict[str, int]:
                 reminded += 1
     started = schedules_run(timezone.localdate(now))
     return {"closed": closed, "reminded": reminded, "started": started}
+
+
+def responses_bulk_submit(
+    survey: Survey,
+    items: Sequence[tuple[str, Unit | None, Mapping[str, Any], dt.datetime]],
+    *,
+    batch: int = 2000,
+) -> int:
+    """Submitted responses in bulk (history imported from paper, the demo, the benchmark).
+
+    Each `(respondent_key, unit, answers, submitted_at)` is checked against the
+    current version like a submit; the unique constraint still holds.
+    """
+    version = current_version(survey)
+    done = 0
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        rows: list[Response] = []
+        cleaned: list[dict[str, Any]] = []
+        for key, unit, answers, at in chunk:
+            clean, errors = clean_answers(version.definition, answers)
+            if errors:
+                raise SurveyError(f"{key}：{next(iter(errors.values()))}", "answers")
+            cleaned.append(clean)
+            rows.append(
+                Response(
+                    survey=survey,
+                    respondent_key=key,
+                    status=Response.Status.SUBMITTED,
+                    answers=clean,
+                    submitted_at=at,
+                    **_response_defaults(survey, version, unit, None, unit.name if unit else ""),
+                )
+            )
+        with transaction.atomic():
+            created = Response.objects.bulk_create(rows)
+            Answer.objects.bulk_create(
+                [
+                    Answer(survey=survey, response=r, **row)
+                    for r, clean in zip(created, cleaned, strict=True)
+                    for row in answer_rows(version.definition, clean)
+                ],
+                batch_size=5000,
+            )
+            Target.objects.filter(
+                survey=survey, respondent_key__in=[r.respondent_key for r in created]
+            ).update(answered=True)
+            Survey.objects.filter(pk=survey.pk).update(
+                submitted_count=F("submitted_count") + len(created)
+            )
+        done += len(created)
+    SurveyVersion.objects.filter(pk=version.pk).update(frozen=True)
+    survey.refresh_from_db()
+    return done
