@@ -110,10 +110,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/inbox.html",
-        {
-            "surveys": selectors.surveys_to_answer(request.user),
-            "units": access.units_of(request.user),
-        },
+        {"targets": selectors.pending_targets(request.user)},
     )
 
 
