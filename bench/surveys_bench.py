@@ -154,6 +154,12 @@ def seed(answers: int) -> dict[str, Any]:
         Answer.objects.bulk_create(rows, batch_size=BATCH)
         made += len(rows)
     Survey.objects.filter(pk=survey.pk).update(submitted_count=n)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give soon
+            cursor.execute("ANALYZE surveys_answer")
+            cursor.execute("ANALYZE surveys_response")
     return {
         "survey": survey,
         "staff": staff,
