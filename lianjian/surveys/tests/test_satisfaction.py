@@ -25,7 +25,9 @@ def _rate_all(survey: Any, units: list[Any], scores: list[int]) -> None:
 
 def test_every_quarter_the_tick_sends_one_evaluation(tree: Any, personas: Any) -> None:
     schedule = satisfaction.schedule_create(
-        region=tree.street_a, departments=["民政科", "文体中心"], items=["午餐服务"],
+        region=tree.street_a,
+        departments=["民政科", "文体中心"],
+        items=["午餐服务"],
         actor=personas.street_staff,
     )
     with time_machine.travel(dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), tick=False):
@@ -45,7 +47,9 @@ def test_every_quarter_the_tick_sends_one_evaluation(tree: Any, personas: Any) -
 
 def test_department_trend_per_quarter(tree: Any, personas: Any) -> None:
     schedule = satisfaction.schedule_create(
-        region=tree.street_a, departments=["民政科", "文体中心"], items=["午餐服务"],
+        region=tree.street_a,
+        departments=["民政科", "文体中心"],
+        items=["午餐服务"],
         actor=personas.street_staff,
     )
     units = [tree.unit_a1, tree.unit_a2, tree.unit_building]
@@ -72,14 +76,17 @@ def test_department_trend_per_quarter(tree: Any, personas: Any) -> None:
 
 def test_schedule_refusals(tree: Any, personas: Any) -> None:
     with pytest.raises(SurveyError, match="须由街道设立"):
-        satisfaction.schedule_create(region=tree.community_a1, departments=["民政科"],
-                                     actor=personas.street_staff)
+        satisfaction.schedule_create(
+            region=tree.community_a1, departments=["民政科"], actor=personas.street_staff
+        )
     with pytest.raises(SurveyError, match="请至少填写一个被测评部门"):
-        satisfaction.schedule_create(region=tree.street_a, departments=[],
-                                     actor=personas.street_staff)
+        satisfaction.schedule_create(
+            region=tree.street_a, departments=[], actor=personas.street_staff
+        )
     with pytest.raises(SurveyError, match="被测评部门有重复"):
-        satisfaction.schedule_create(region=tree.street_a, departments=["民政科", "民政科"],
-                                     actor=personas.street_staff)
+        satisfaction.schedule_create(
+            region=tree.street_a, departments=["民政科", "民政科"], actor=personas.street_staff
+        )
 
 
 def test_satisfaction_page(tree: Any, personas: Any, client_for: Any) -> None:
