@@ -243,3 +243,25 @@ class SatisfactionSchedule(TimeStampedModel):
 
     class Meta:
         verbose_name = "季度满意度测评计划"
+
+
+class Tally(ScopedModel):
+    """Counts of the submitted answers per option and place, kept at submit (the results' read
+    model: a million answers read as a few hundred rows). `row="*", option="*"` counts the
+    respondents who answered the question; `total` sums the values of scale and number rows."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question = models.CharField(max_length=32)
+    row = models.CharField(max_length=32, blank=True)
+    option = models.CharField(max_length=32, blank=True)
+    # "district:street:community:area" ids: the one unique key whatever is null
+    place = models.CharField(max_length=80)
+    n = models.PositiveIntegerField(default=0)
+    total = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "question", "row", "option", "place"], name="surveys_tally_key"
+            )
+        ]

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from lianjian.core.rates import percent
@@ -20,7 +20,15 @@ from lianjian.orgs.access import scope_key, scope_q
 from lianjian.orgs.models import Region
 from lianjian.surveys import access
 from lianjian.surveys.definition import labels
-from lianjian.surveys.models import Answer, Audience, Response, Survey, SurveyVersion, Target
+from lianjian.surveys.models import (
+    Answer,
+    Audience,
+    Response,
+    Survey,
+    SurveyVersion,
+    Tally,
+    Target,
+)
 
 # the unit attributes a question can be crossed with
 ATTRIBUTES = {"industry": "所属行业", "community": "所在社区/功能区"}
@@ -91,28 +99,25 @@ def results(survey: Survey, user: Any, *, words: bool = True) -> dict[str, Any]:
     version = latest_version(survey)
     answers = _answers(survey, user)
     respondents = access.responses_visible_to(user, survey).count()
-    counted = (
-        answers.exclude(option="")
+    # the counts kept at submit (`Tally`), summed over the places in the reader's scope
+    tallies = (
+        Tally.objects.filter(scope_q(user, access.REPORT), survey=survey)
         .values("question", "row", "option")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("n"), total=Sum("total"))
         .order_by()
     )
     by_q: dict[str, dict[tuple[str, str], int]] = {}
-    for row in counted:
-        by_q.setdefault(row["question"], {})[(row["row"], row["option"])] = row["n"]
-    answered = dict(
-        answers.values("question")
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-        .values_list("question", "n")
-    )
-    means = dict(
-        answers.filter(number__isnull=False)
-        .values("question")
-        .annotate(m=Avg("number"))
-        .order_by()
-        .values_list("question", "m")
-    )
+    answered: dict[str, int] = {}
+    sums: dict[str, list[float]] = {}
+    for t in tallies:
+        if t["row"] == "*" and t["option"] == "*":
+            answered[t["question"]] = t["n"]
+            continue
+        by_q.setdefault(t["question"], {})[(t["row"], t["option"])] = t["n"]
+        acc = sums.setdefault(t["question"], [0, 0.0])
+        acc[0] += t["n"]
+        acc[1] += t["total"]
+    means = {k: v[1] / v[0] for k, v in sums.items() if v[0]}
     out = []
     for q in version.definition["questions"]:
         key = q["key"]

@@ -24,7 +24,15 @@ from lianjian.orgs.access import region_grant_q
 from lianjian.orgs.models import Member, Region, Unit, UnitKind
 from lianjian.surveys import access
 from lianjian.surveys.definition import SurveyError, answer_rows, clean_answers, clean_definition
-from lianjian.surveys.models import Answer, Audience, Response, Survey, SurveyVersion, Target
+from lianjian.surveys.models import (
+    Answer,
+    Audience,
+    Response,
+    Survey,
+    SurveyVersion,
+    Tally,
+    Target,
+)
 
 __all__ = ["SurveyError"]
 MAX_TITLE = 200
@@ -357,12 +365,9 @@ def _submit(
     response.status = Response.Status.SUBMITTED
     response.submitted_at = now or timezone.now()
     response.save()
-    Answer.objects.bulk_create(
-        [
-            Answer(survey=survey, response=response, **row)
-            for row in answer_rows(version.definition, clean)
-        ]
-    )
+    rows = answer_rows(version.definition, clean)
+    Answer.objects.bulk_create([Answer(survey=survey, response=response, **row) for row in rows])
+    tally_add(survey, [(response, rows)])
     if not version.frozen:
         SurveyVersion.objects.filter(pk=version.pk).update(frozen=True)
         version.frozen = True
@@ -468,14 +473,15 @@ def responses_bulk_submit(
             )
         with transaction.atomic():
             created = Response.objects.bulk_create(rows)
+            pairs = [
+                (r, answer_rows(version.definition, clean))
+                for r, clean in zip(created, cleaned, strict=True)
+            ]
             Answer.objects.bulk_create(
-                [
-                    Answer(survey=survey, response=r, **row)
-                    for r, clean in zip(created, cleaned, strict=True)
-                    for row in answer_rows(version.definition, clean)
-                ],
+                [Answer(survey=survey, response=r, **row) for r, answer in pairs for row in answer],
                 batch_size=5000,
             )
+            tally_add(survey, pairs)
             Target.objects.filter(
                 survey=survey, respondent_key__in=[r.respondent_key for r in created]
             ).update(answered=True)
@@ -486,3 +492,40 @@ def responses_bulk_submit(
     SurveyVersion.objects.filter(pk=version.pk).update(frozen=True)
     survey.refresh_from_db()
     return done
+
+
+PLACE_FIELDS = ("district_id", "street_id", "community_id", "area_id")
+
+
+def tally_add(survey: Survey, pairs: Sequence[tuple[Response, list[dict[str, Any]]]]) -> None:
+    """Add submitted answers to the results' counts (in the submit's transaction).
+
+    Each key is an increment by a conditional update, or a new row; a concurrent
+    first insert of the same key loses on the unique constraint and updates instead.
+    """
+    sums: dict[tuple[str, str, str, str], list[float]] = {}
+    places: dict[str, dict[str, Any]] = {}
+    for response, rows in pairs:
+        ids = {f: getattr(response, f) for f in PLACE_FIELDS}
+        place = ":".join(str(ids[f] or "") for f in PLACE_FIELDS)
+        places[place] = ids
+        seen: set[str] = set()
+        for row in rows:
+            q = row["question"]
+            if q not in seen:
+                seen.add(q)
+                sums.setdefault((q, "*", "*", place), [0, 0.0])[0] += 1
+            if row.get("option"):
+                cell = sums.setdefault((q, row.get("row", ""), row["option"], place), [0, 0.0])
+                cell[0] += 1
+                cell[1] += float(row.get("number") or 0)
+    for (q, r, o, place), (n, total) in sums.items():
+        key = {"survey": survey, "question": q, "row": r, "option": o, "place": place}
+        inc = {"n": F("n") + n, "total": F("total") + total}
+        if Tally.objects.filter(**key).update(**inc):
+            continue
+        try:
+            with transaction.atomic():
+                Tally.objects.create(**key, n=n, total=total, **places[place])
+        except IntegrityError:
+            Tally.objects.filter(**key).update(**inc)

@@ -107,3 +107,28 @@ def test_needs_raised_from_answers_once(answered: Any, personas: Any, tree: Any)
             option="nope",
             contact_phone="13800138000",
         )
+
+
+def test_tallies_agree_with_the_answer_rows(answered: Any, personas: Any) -> None:
+    from django.db.models import Count, Sum
+
+    from lianjian.surveys.models import Answer, Tally
+
+    rows = Answer.objects.filter(survey=answered).exclude(option="")
+    expected = {
+        (a["question"], a["row"], a["option"]): a["n"]
+        for a in rows.values("question", "row", "option").annotate(n=Count("id")).order_by()
+    }
+    kept = {
+        (t["question"], t["row"], t["option"]): t["n"]
+        for t in Tally.objects.filter(survey=answered)
+        .exclude(row="*")
+        .values("question", "row", "option")
+        .annotate(n=Sum("n"))
+        .order_by()
+    }
+    assert kept == expected
+    answered_sat = Tally.objects.filter(survey=answered, question="sat", row="*").aggregate(
+        n=Sum("n")
+    )["n"]
+    assert answered_sat == 3
