@@ -146,12 +146,13 @@ def seed(answers: int) -> dict[str, Any]:
             cleaned.append(clean)
             n += 1
         created = Response.objects.bulk_create(responses)
-        rows = [
-            Answer(survey=survey, response=r, **row)
+        pairs = [
+            (r, answer_rows(version.definition, clean))
             for r, clean in zip(created, cleaned, strict=True)
-            for row in answer_rows(version.definition, clean)
         ]
+        rows = [Answer(survey=survey, response=r, **row) for r, answer in pairs for row in answer]
         Answer.objects.bulk_create(rows, batch_size=BATCH)
+        services.tally_add(survey, pairs)  # what a submit keeps for the results
         made += len(rows)
     Survey.objects.filter(pk=survey.pk).update(submitted_count=n)
     from django.db import connection

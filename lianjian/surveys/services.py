@@ -519,7 +519,8 @@ def tally_add(survey: Survey, pairs: Sequence[tuple[Response, list[dict[str, Any
                 cell = sums.setdefault((q, row.get("row", ""), row["option"], place), [0, 0.0])
                 cell[0] += 1
                 cell[1] += float(row.get("number") or 0)
-    for (q, r, o, place), (n, total) in sums.items():
+    # one order for every transaction: concurrent submits lock the same rows in the same order
+    for (q, r, o, place), (n, total) in sorted(sums.items()):
         key = {"survey": survey, "question": q, "row": r, "option": o, "place": place}
         inc = {"n": F("n") + n, "total": F("total") + total}
         if Tally.objects.filter(**key).update(**inc):
