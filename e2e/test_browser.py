@@ -15,7 +15,13 @@ pytestmark = pytest.mark.browser
 
 
 def _shown(page: Any, stat: str) -> int:
-    return int(page.inner_text(f"#stat-{stat}").replace(",", ""))
+    """A figure of the organization summary (`#stat-…`) or of a home card (`#card-…`)."""
+    selector = (
+        f"#stat-{stat}"
+        if stat in {"units", "orgs", "members", "floating"}
+        else f"#card-{stat} .num"
+    )
+    return int(page.inner_text(selector).replace(",", ""))
 
 
 def _district_counts(server: DemoServer, name: str) -> dict[str, int]:

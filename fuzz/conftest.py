@@ -5,6 +5,15 @@ The API is served in-process by the project's own WSGI application; the only
 conftest, authenticated as the street staff of 虹桥街道 with a bearer token,
 and knows, for every object-id path parameter, one object inside that scope
 and the matching objects of the sibling street 程家桥街道.
+
+How an app adds its objects: write one builder `<app>_objects(side: Side)` below that
+creates, through the app's services or test factories, one object per id path parameter
+of its routes on the given side (its street, community, unit, Party organization, member
+and street staff), and returns `{"<param>_id": [pk, ...]}`; then append it to `BUILDERS`.
+`fuzz_world` calls each builder twice, for the caller's street (the first id becomes the
+in-scope one) and for the sibling street (every id is tried, and must answer 404/403).
+An operation whose path names a parameter no builder provides fails
+`test_sibling_street_objects_answer_404_and_change_nothing` with that parameter's name.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import datetime as dt
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +30,7 @@ import pytest
 from django.apps import apps
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 
 # Tables a refused request may legitimately touch: the audit trail records the
 # denial (S11), and token use stamps `last_used_at`.
@@ -77,96 +87,247 @@ def _keep_test_connection() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
+@dataclass
+class Side:
+    """One street of the fuzz world: the caller's (虹桥街道) or the sibling (程家桥街道)."""
+
+    suffix: str  # "a" or "b": keeps usernames and names unique
+    street: Any
+    community: Any
+    unit: Any  # a unit in `community`
+    units: list[Any]  # the units of the street (member units of its joint meeting)
+    org: Any  # a Party organization in `community`
+    member: Any  # a Party member of `org`
+    staff: Any  # the street staff of `street`
+
+
+# An app's builder: the objects of one side, as path parameter name -> ids (the first one
+# is the in-scope id on the caller's side; every id of the sibling side is tried).
+Builder = Callable[[Side], dict[str, list[int]]]
+
+
+def orgs_objects(side: Side) -> dict[str, list[int]]:
+    from lianjian.core.models import Notification
+    from lianjian.core.notifications import notify
+    from lianjian.ledger.jobs import job_reject
+    from lianjian.needs.services import need_submit
+    from lianjian.visits.services import visit_record
+
+    need = need_submit(
+        channel="hotline",
+        text="楼道灯坏了很久，晚上出行不便，希望尽快维修",
+        region=side.community,
+        submitter_kind="person",
+        submitter_name="赵女士",
+        contact_phone="13912345678",
+    )
+    visit = visit_record(
+        unit=side.unit,
+        visited_on=dt.date(2026, 3, 2),
+        visitors="钱干事",
+        findings="经营正常，希望对接党建指导员",
+    )
+    job = job_reject("units", user=side.staff, file_name=f"{side.suffix}.xlsx", size=1)
+    notify([side.staff], "新派单需求", "请办理", "/needs/", kind="needs")
+    notification = Notification.objects.filter(recipient=side.staff).latest("pk")
+    return {
+        "region_id": [side.community.pk, side.street.pk],
+        "unit_id": [side.unit.pk],
+        "org_id": [side.org.pk],
+        "member_id": [side.member.pk],
+        "need_id": [need.pk],
+        "visit_id": [visit.pk],
+        "job_id": [job.pk],
+        "notification_id": [notification.pk],
+    }
+
+
+def notices_objects(side: Side) -> dict[str, list[int]]:
+    from lianjian.notices.services import notice_publish
+
+    notice = notice_publish(actor=side.staff, title="通知", body="正文", region=side.street)
+    return {"notice_id": [notice.pk]}
+
+
+def jobs_objects(side: Side) -> dict[str, list[int]]:
+    from lianjian.accounts.models import User
+    from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
+    from lianjian.jobs.tests.factories import make_application, make_posting, make_resume, recruiter
+
+    resident = User.objects.create(
+        username=f"resident_{side.suffix}", display_name="居民", must_change_password=False
+    )
+    grant_add(resident, Role.MEMBER, region=side.community)
+    posting = make_posting(
+        side.unit, recruiter(side.unit, f"recruiter_{side.suffix}"), reviewer=side.staff
+    )
+    resume = make_resume(resident, side.community)
+    application = make_application(resume, posting)
+    return {
+        "posting_id": [posting.pk],
+        "resume_id": [resume.pk],
+        "application_id": [application.pk],
+    }
+
+
+def projects_objects(side: Side) -> dict[str, list[int]]:
+    from lianjian.projects import services, services_pairs
+    from lianjian.projects.tests.factories import make_item, register_member, register_org
+
+    item = make_item(side.community)
+    # the member's own registration claims (on the caller's side, the member persona 陈一)
+    mine = register_member(side.member, side.community)
+    org = register_org(side.org, side.community)
+    claim = services.claim_create(make_item(side.community), registration=mine)
+    pair = services_pairs.pair_create(
+        registration=org,
+        household_name="周阿姨",
+        people=2,
+        consent=True,
+        started_on=dt.date(2025, 3, 1),
+    )
+    return {
+        "item_id": [item.pk],
+        "claim_id": [claim.pk],
+        "registration_id": [mine.pk, org.pk],
+        "pair_id": [pair.pk],
+    }
+
+
+def alliances_objects(side: Side) -> dict[str, list[int]]:
+    from lianjian.alliances.models import Body
+    from lianjian.alliances.services import agreements, meetings, proposals, tasks
+    from lianjian.alliances.services import alliances as services
+
+    founded = dt.date(2024, 1, 10)
+    alliance = services.alliance_create(
+        name=f"{side.street.name}楼宇党建联盟",
+        level="street",
+        region=side.street,
+        founded_on=founded,
+        lead_unit=side.unit,
+        charter_text="党建共建、资源共享",
+    )
+    body = services.body_create(
+        name=f"{side.street.name}联席会议", kind=Body.Kind.STREET, region=side.street
+    )
+    services.body_members_add_many(body, side.units, joined_on=founded)
+    agreement = agreements.agreement_sign(
+        region=side.community,
+        party_org=side.org,
+        unit=side.unit,
+        title="共驻共建协议书",
+        signed_on=dt.date(2025, 1, 1),
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2027, 12, 31),
+        items=[("unit", "service", "提供活动场地")],
+    )
+
+    def propose(title: str) -> Any:
+        return proposals.proposal_create(
+            body=body,
+            unit=side.unit,
+            title=title,
+            content="建议各成员单位按轮班制定排班表",
+            category="governance",
+        )
+
+    # one proposal through a held meeting to a resolution and its task, one left submitted
+    meeting = meetings.meeting_schedule(
+        body, title="第一季度联席会议", scheduled_at=timezone.now(), place="街道党群服务中心"
+    )
+    adopted = proposals.proposal_accept(propose("楼宇职工参与垃圾分类排班"))
+    proposals.proposal_put_on_agenda(adopted, meeting=meeting)
+    for unit in side.units:
+        meetings.attendance_mark(meeting, unit=unit)
+    meetings.meeting_hold(meeting)
+    for unit in side.units:
+        proposals.vote_cast(adopted, unit=unit, choice_value="yes")
+    resolution = proposals.proposal_decide(adopted).resolution
+    task = tasks.task_assign(
+        resolution, title="制定排班表", due_on=timezone.localdate(), unit=side.unit
+    )
+    return {
+        "alliance_id": [alliance.pk],
+        "body_id": [body.pk],
+        "agreement_id": [agreement.pk],
+        "meeting_id": [meeting.pk],
+        "proposal_id": [propose("增设楼宇共享会议室").pk],
+        "resolution_id": [resolution.pk],
+        "task_id": [task.pk],
+    }
+
+
+def ratings_objects(side: Side) -> dict[str, list[int]]:
+    """A scheme of the district with a round rating the side's organization. Schemes are
+    the district's: the sibling side's scheme is another district's (虹桥's staff may read
+    their own district's schemes), its rating one of 长宁区's other street."""
+    from lianjian.orgs.models import Region
+    from lianjian.orgs.services import region_create
+    from lianjian.ratings import services
+    from lianjian.ratings.models import Round
+    from lianjian.ratings.tests.factories import make_scheme
+
+    district = Region.objects.get(pk=side.street.ancestor_ids()["district_id"])
+    own = make_scheme(district, 2026 if side.suffix == "a" else 2025)
+    rnd = services.round_open(own, orgs=[side.org], scope=Round.Scope.ALL)
+    rating = rnd.ratings.get(party_org=side.org)
+    if side.suffix == "a":
+        return {"scheme_id": [own.pk], "rating_id": [rating.pk]}
+    elsewhere = region_create(name="徐汇区", level=Region.Level.DISTRICT)
+    return {"scheme_id": [make_scheme(elsewhere, 2026).pk], "rating_id": [rating.pk]}
+
+
+# Every app's builder, called once per side. A new app with object routes appends its own.
+BUILDERS: list[Builder] = [
+    orgs_objects,
+    notices_objects,
+    jobs_objects,
+    projects_objects,
+    alliances_objects,
+    ratings_objects,
+]
+
+
 @pytest.fixture
 def fuzz_world(tree: Any, personas: Any) -> FuzzWorld:
     from lianjian.accounts.models import User
     from lianjian.accounts.services import grant_add, token_create
-    from lianjian.core.models import Notification
-    from lianjian.core.notifications import notify
     from lianjian.core.roles import Role
-    from lianjian.ledger.jobs import job_reject
-    from lianjian.needs.services import need_submit
-    from lianjian.notices.services import notice_publish
     from lianjian.orgs.tests.factories import make_unit
-    from lianjian.visits.services import visit_record
-
-    unit_b = make_unit(region=tree.community_b1, name="机场物流有限公司")
-
-    def need(region: Any) -> Any:
-        return need_submit(
-            channel="hotline",
-            text="楼道灯坏了很久，晚上出行不便，希望尽快维修",
-            region=region,
-            submitter_kind="person",
-            submitter_name="赵女士",
-            contact_phone="13912345678",
-        )
-
-    def visit(unit: Any) -> Any:
-        return visit_record(
-            unit=unit,
-            visited_on=dt.date(2026, 3, 2),
-            visitors="钱干事",
-            findings="经营正常，希望对接党建指导员",
-        )
 
     staff_b = User.objects.create(username="street_staff_b", display_name="程家桥工作人员")
     grant_add(staff_b, Role.STREET_STAFF, region=tree.street_b)
-
-    def notice(actor: Any, region: Any) -> int:
-        return int(notice_publish(actor=actor, title="通知", body="正文", region=region).pk)
-
-    def jobs_objects(unit: Any, community: Any, reviewer: Any, suffix: str) -> dict[str, int]:
-        from lianjian.jobs.tests.factories import (
-            make_application,
-            make_posting,
-            make_resume,
-            recruiter,
-        )
-
-        resident = User.objects.create(username=f"resident_{suffix}", display_name="居民")
-        grant_add(resident, Role.MEMBER, region=community)
-        posting = make_posting(unit, recruiter(unit, f"recruiter_{suffix}"), reviewer=reviewer)
-        resume = make_resume(resident, community)
-        application = make_application(resume, posting)
-        return {"posting_id": posting.pk, "resume_id": resume.pk, "application_id": application.pk}
-
-    jobs_a = jobs_objects(tree.unit_a1, tree.community_a1, personas.street_staff, "a")
-    jobs_b = jobs_objects(unit_b, tree.community_b1, staff_b, "b")
-
-    def notification(user: Any) -> int:
-        notify([user], "新派单需求", "请办理", "/needs/", kind="needs")
-        return int(Notification.objects.filter(recipient=user).latest("pk").pk)
-
-    return FuzzWorld(
-        token=token_create(personas.street_staff, "fuzz"),
-        in_scope={
-            "region_id": tree.community_a1.pk,
-            "unit_id": tree.unit_a1.pk,
-            "org_id": tree.org_a1.pk,
-            "member_id": tree.member_a1.pk,
-            "need_id": need(tree.community_a1).pk,
-            "visit_id": visit(tree.unit_a1).pk,
-            "job_id": job_reject(
-                "units", user=personas.street_staff, file_name="a.xlsx", size=1
-            ).pk,
-            "notice_id": notice(personas.street_staff, tree.street_a),
-            "notification_id": notification(personas.street_staff),
-            **jobs_a,
-        },
-        sibling={
-            "region_id": [tree.street_b.pk, tree.community_b1.pk],
-            "unit_id": [unit_b.pk],
-            "org_id": [tree.org_b1.pk],
-            "member_id": [tree.member_b1.pk],
-            "need_id": [need(tree.community_b1).pk],
-            "visit_id": [visit(unit_b).pk],
-            "job_id": [job_reject("units", user=staff_b, file_name="b.xlsx", size=1).pk],
-            "notice_id": [notice(staff_b, tree.street_b)],
-            "notification_id": [notification(staff_b)],
-            **{name: [pk] for name, pk in jobs_b.items()},
-        },
+    unit_b = make_unit(region=tree.community_b1, name="机场物流有限公司")
+    caller = Side(
+        suffix="a",
+        street=tree.street_a,
+        community=tree.community_a1,
+        unit=tree.unit_a1,
+        units=[tree.unit_a1, tree.unit_a2, tree.unit_building],
+        org=tree.org_a1,
+        member=tree.member_a1,
+        staff=personas.street_staff,
     )
+    sibling = Side(
+        suffix="b",
+        street=tree.street_b,
+        community=tree.community_b1,
+        unit=unit_b,
+        units=[unit_b],
+        org=tree.org_b1,
+        member=tree.member_b1,
+        staff=staff_b,
+    )
+    world = FuzzWorld(token=token_create(personas.street_staff, "fuzz"), in_scope={})
+    for build in BUILDERS:
+        for name, ids in build(caller).items():
+            assert name not in world.in_scope, f"{build.__name__}: {name} built twice"
+            world.in_scope[name] = ids[0]
+        for name, ids in build(sibling).items():
+            world.sibling[name] = ids
+    return world
 
 
 def database_digest() -> dict[str, str]:

@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
+from django.test import Client
 
 from fuzz.conftest import EXAMPLES, FuzzWorld
 from lianjian.wsgi import application
@@ -72,10 +73,6 @@ def _serve_until_done(server: WSGIServer, process: subprocess.Popen[bytes]) -> N
         server.handle_request()  # returns after `server.timeout` when nothing came
 
 
-@pytest.mark.xfail(
-    reason="after the last merges of this session: the new apps' routes have not been through the live schemathesis run; listed in the session note, to fix next",
-    strict=False,
-)
 def test_schemathesis_run_with_every_check_finds_nothing(
     peers: dict[str, str], tmp_path: Path
 ) -> None:
@@ -97,7 +94,11 @@ def test_schemathesis_run_with_every_check_finds_nothing(
     server = WSGIServer(("127.0.0.1", 0), _QuietHandler, ipv6=False)
     server.set_app(application)
     server.timeout = 0.2
-    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/openapi.json"
+    # The spec is read here, through the application, and handed over as a file: built on
+    # a busy machine it takes longer than schemathesis waits for it (10 s, not configurable).
+    spec = tmp_path / "openapi.json"
+    spec.write_bytes(Client().get("/api/v1/openapi.json").content)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
     command = [
         sys.executable,
         "-m",
@@ -106,6 +107,8 @@ def test_schemathesis_run_with_every_check_finds_nothing(
         str(CONFIG),
         "--no-color",
         "run",
+        str(spec),
+        "--url",
         url,
         "--checks",
         "all",

@@ -67,7 +67,7 @@ class SessionAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        if request.user.is_authenticated and not request.user.must_change_password:  # type: ignore[union-attr]
+        if request.user.is_authenticated and not request.user.must_change_password:
             return request.user
         return None
 
@@ -174,7 +174,7 @@ class LianjianAPI(NinjaAPI):
         return schema
 
     def validation_error_from_error_contexts(
-        self, error_contexts: list[ValidationErrorContext]
+        self, error_contexts: list[ValidationErrorContext[Any]]
     ) -> ValidationError:
         """Pydantic's errors with Chinese messages, each field named by its label."""
         errors: list[dict[str, Any]] = []

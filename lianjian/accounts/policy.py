@@ -47,4 +47,4 @@ def has_confirmed_device(user: Any) -> bool:
     """The token form of the second factor: a confirmed TOTP device."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())

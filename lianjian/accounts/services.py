@@ -171,7 +171,7 @@ def second_factor_reset(user: User, *, actor: Any, request: HttpRequest | None =
     if actor is not None and not user_has_perm(actor, "accounts.reset_otp"):
         raise AccountError("只有安全管理员可以重置双因素认证")
     _check_authority(actor, user, "重置双因素认证")
-    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed = int(TOTPDevice.objects.filter(user=user).delete()[0])
     StaticDevice.objects.filter(user=user).delete()
     auth_cache.invalidate_all()
     sessions = _destroy_sessions(user)
@@ -510,7 +510,7 @@ def user_unlock(user: User, *, actor: Any, request: HttpRequest | None = None) -
     """Release a django-axes lockout for this username (any IP); returns attempts cleared."""
     from axes.utils import reset
 
-    cleared = reset(username=normalize_username(user.username))  # as axes stored it
+    cleared = int(reset(username=normalize_username(user.username)))  # as axes stored it
     audit_record(
         "account.unlock",
         user=actor,

@@ -50,7 +50,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         # one query for the page: who is under a lockout now
         names = selectors.locked_usernames([u.username for u in page.object_list])
         for u in page.object_list:
-            u.is_locked = u.username.lower() in names  # type: ignore[attr-defined]
+            u.is_locked = u.username.lower() in names
     return render(
         request,
         "accounts/user_list.html",

@@ -158,4 +158,6 @@ def can_act_for(user: Any, unit_id: int | None, perm: str) -> bool:
 def may_manage(user: Any, obj: Any) -> bool:
     """Region staff holding alliances.manage over the row's place."""
     model = type(obj)
-    return model._default_manager.filter(scope_q(user, "alliances.manage"), pk=obj.pk).exists()
+    return bool(
+        model._default_manager.filter(scope_q(user, "alliances.manage"), pk=obj.pk).exists()
+    )

@@ -46,7 +46,7 @@ def _ref(request: HttpRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
         raise AllianceError(f"所选{label}不存在或不在您的管理范围内", field) from None
 
 
-def _err(err: AllianceError) -> Status:
+def _err(err: AllianceError) -> Status[dict[str, Any]]:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -13,7 +13,13 @@ DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class ModelChoice(forms.ModelChoiceField):
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+
+
+class ModelChoice(_ModelChoiceField):
     """A choice among rows already scoped by the view; a forged id is "not a valid choice"."""
 
     def __init__(self, queryset: Any, label: str, required: bool = True) -> None:

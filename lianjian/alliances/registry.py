@@ -6,8 +6,10 @@ from typing import Any
 
 from django.urls import reverse
 
+from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+from lianjian.needs.links import NeedLink
 
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -20,12 +22,11 @@ def _api_routers() -> list[Any]:
 
 
 def _not_met_card(user: Any) -> CardValue | None:
-    from lianjian.alliances import selectors
+    from lianjian.alliances import access, selectors
 
-    bodies = selectors.bodies_not_met(user)
-    count = bodies.count()
-    if not selectors.access.bodies_visible_to(user).exists():
+    if not access.bodies_visible_to(user).exists():
         return None
+    count = selectors.bodies_not_met(user).count()
     return CardValue(
         count,
         reverse("alliances:body_list") + "?not_met=1",
@@ -65,6 +66,17 @@ def _waiting_proposals_card(user: Any) -> CardValue | None:
     if not count:
         return None
     return CardValue(count, reverse("alliances:proposal_list") + "?status=submitted", "待受理")
+
+
+def _proposal_for_need(need: Any) -> str:
+    """The proposal form, filled in from the need (the form checks the need's scope)."""
+    return reverse("alliances:proposal_create") + f"?needs={need.pk}"
+
+
+def _enqueue_alliances_tick() -> None:
+    from lianjian.alliances.tasks import alliances_tick_task
+
+    alliances_tick_task.enqueue()
 
 
 def _alliance_tokens(user: Any) -> list[str]:
@@ -157,5 +169,12 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     extensions={
         "notices.audiences": [_alliance_tokens],
+        # a need's page offers to put it before a joint meeting (seed 003: 三联三共)
+        "needs.links": (
+            NeedLink("alliances.proposal", "提交联席会议", "alliances.propose", _proposal_for_need),
+        ),
+        # the daily tick (overdue tasks, bodies that have not met, agreements ending),
+        # queued by `lianjian start` beside the needs reminders; each step is idempotent
+        "core.periodic": (Periodic("alliances_tick", 24 * 3600, _enqueue_alliances_tick),),
     },
 )

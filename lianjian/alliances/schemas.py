@@ -22,9 +22,11 @@ from lianjian.alliances.models import (
 from lianjian.alliances.models.alliances import Cadence, Level, Position
 from lianjian.core.schemas import (
     LAX,
+    WHOLE,
     Id,
     InputSchema,
     IsoDate,
+    IsoDateTime,
     PageLimit,
     PageOffset,
     choices_schema,
@@ -152,6 +154,8 @@ class AllianceMemberOut(Schema):
 
     @staticmethod
     def resolve_unit_name(obj: Any) -> str:
+        if isinstance(obj, dict):  # a joint meeting's member, answered as a dict (no position)
+            return str(obj["unit_name"])
         return str(obj.unit.name)
 
 
@@ -188,7 +192,9 @@ class BodyIn(InputSchema):
     kind: BodyKind = Field(description="类型（联盟大会随联盟建立）")
     region: Id = Field(description="所在区域 id")
     cadence: BodyCadence = Field(Cadence.QUARTERLY, description="召开周期")
-    quorum_percent: int = Field(50, ge=1, le=100, description="法定到会比例（%）")
+    quorum_percent: Annotated[int, Field(ge=1, le=100), WHOLE] = Field(
+        50, description="法定到会比例（%）"
+    )
     majority: BodyMajority = Field(Body.Majority.SIMPLE, description="表决规则")
 
 
@@ -226,7 +232,7 @@ class MeetingFilters(PageQuery):
 
 class MeetingIn(InputSchema):
     title: str = Field(..., max_length=100, description="会议名称")
-    scheduled_at: dt.datetime = Field(description="会议时间（ISO 8601）")
+    scheduled_at: IsoDateTime = Field(description="会议时间（ISO 8601，须带时区）")
     place: str = Field(..., max_length=200, description="会议地点")
     period_start: IsoDate | None = Field(None, description="所属周期内的任一天")
     agenda: list[Annotated[str, Field(max_length=200)]] = Field(
@@ -368,7 +374,7 @@ class TaskIn(InputSchema):
 
 
 class TaskProgressIn(InputSchema):
-    percent: int = Field(..., ge=0, le=100, description="进度（%）")
+    percent: Annotated[int, Field(ge=0, le=100), WHOLE] = Field(description="进度（%）")
     text: str = Field(..., max_length=2000, description="进展说明")
     done: bool = Field(False, description="已完成，提请核验")
 

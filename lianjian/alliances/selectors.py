@@ -217,20 +217,17 @@ def bodies_not_met(user: Any, today: dt.date | None = None) -> QuerySet[Body]:
 
 
 def bodies_missed_last_period(user: Any, today: dt.date | None = None) -> int:
-    """How many active bodies missed their previous period entirely (overdue bodies)."""
+    """How many active bodies missed their previous period entirely (overdue bodies); one query."""
     day = today or timezone.localdate()
-    count = 0
+    q = Q(pk__in=[])
     for value in Cadence.values:
         start = cadence.period_start(day, value)
         prev = cadence.period_start(start - dt.timedelta(days=1), value)
-        met = Meeting.objects.filter(period_start=prev, status__in=HELD).values("body_id")
-        count += (
-            access.bodies_visible_to(user)
-            .filter(is_active=True, cadence=value, established_on__lt=prev)
-            .exclude(pk__in=met)
-            .count()
-        )
-    return count
+        met = Meeting.objects.filter(
+            period_start=prev, status__in=HELD, body__cadence=value
+        ).values("body_id")
+        q |= Q(cadence=value, established_on__lt=prev) & ~Q(pk__in=met)
+    return access.bodies_visible_to(user).filter(q, is_active=True).count()
 
 
 # ---------------------------------------------------------------- reports

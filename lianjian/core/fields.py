@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from lianjian.core import crypto
 
+if TYPE_CHECKING:
+    _TextField = models.TextField[str, str]
+else:
+    _TextField = models.TextField
 
-class EncryptedTextField(models.TextField):
+
+class EncryptedTextField(_TextField):
     """Encrypts on write, decrypts on read; the plaintext never reaches the database.
 
     `purpose` is authenticated data: a ciphertext copied into another column

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
@@ -62,7 +62,13 @@ def querystring_without_page(request: HttpRequest) -> str:
     return encoded + "&" if encoded else ""
 
 
-class CappedPaginator(Paginator):
+if TYPE_CHECKING:
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
+
+
+class CappedPaginator(_Paginator):
     """Pages of a newest-first list too long to count whole (a district's members or needs).
 
     The count stops `ahead` rows past the page shown (`capped`: the pager says

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 # WeasyPrint narrates every layout step at INFO: one line per step per file in the log
@@ -80,10 +80,8 @@ def render_pdf(
     return pdf
 
 
-def pdf_response(data: bytes, filename: str) -> Any:
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
     """A PDF download that is never cached or sniffed."""
-    from django.http import HttpResponse
-
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -79,7 +79,8 @@ def require_perm(perm: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             ensure_perm(request, perm)
-            return view(request, *args, **kwargs)
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
 
         wrapped.lianjian_permission = perm  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]

@@ -102,6 +102,24 @@ def _iso_date(value: Any) -> Any:
 # A date a client sends: in a body or a query string.
 IsoDate = Annotated[dt.date, LAX, BeforeValidator(_iso_date)]
 
+# RFC 3339's date-time, as the spec's `format: date-time` says: the offset is required.
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only an RFC 3339 date-time (or an aware datetime): pydantic alone reads `0` as 1970."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return value
+    raise ValueError("应为日期时间，格式如 2026-03-01T09:00:00+08:00")
+
+
+# A date and time a client sends in a body (a strict one reads no string as a datetime).
+IsoDateTime = Annotated[dt.datetime, LAX, BeforeValidator(_iso_datetime)]
+
 
 # An optional choice stored as "" when unset (a need's rating, a member's gender): null in the API.
 BlankAsNone = BeforeValidator(_blank_as_none)

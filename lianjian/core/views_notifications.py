@@ -22,7 +22,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for n in page.object_list:
-        n.safe_link = inbox.safe_link(n.link)  # type: ignore[attr-defined]
+        n.safe_link = inbox.safe_link(n.link)
     return render(
         request,
         "core/notifications/inbox.html",

@@ -97,9 +97,9 @@ class PostingIn(InputSchema):
     title: str = Field(..., max_length=100)
     description: str = Field(..., max_length=5000)
     category: JobCategory
-    openings: int = Field(..., ge=1, le=10_000)
-    pay_min: int = Field(..., ge=0, le=services.MAX_PAY)
-    pay_max: int = Field(..., ge=0, le=services.MAX_PAY)
+    openings: Annotated[int, Field(ge=1, le=10_000), WHOLE]
+    pay_min: Pay
+    pay_max: Pay
     hours: str = Field("", max_length=100)
     education: JobEducation = Education.ANY
     skills: str = Field("", max_length=300)
@@ -129,7 +129,7 @@ class ResumeIn(InputSchema):
     skills: str = Field("", max_length=300)
     experience: str = Field("", max_length=3000)
     wanted_category: JobCategory
-    wanted_pay: int = Field(0, ge=0, le=services.MAX_PAY)
+    wanted_pay: Pay = 0
 
 
 class ResumeOut(Schema):

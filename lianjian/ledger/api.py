@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from ninja.params.functions import File, Form, Query  # typed defaults with constraints
 from ninja.responses import Status
 from pydantic import create_model
 

@@ -23,7 +23,7 @@ LedgerKindChoice: Any = TextChoices(  # type: ignore[call-overload]
 )
 LedgerKind = TypeAliasType(
     "LedgerKind",
-    Annotated[LedgerKindChoice, LAX, choices_schema(LedgerKindChoice, "LedgerKind")],  # type: ignore[valid-type]
+    Annotated[LedgerKindChoice, LAX, choices_schema(LedgerKindChoice, "LedgerKind")],
 )
 ImportStatus = TypeAliasType(
     "ImportStatus",

@@ -5,8 +5,9 @@ every kind the registries declare (`lianjian.ledger.kinds`); the coverage pages 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,18 +46,21 @@ def _kind(request: HttpRequest, key: str, which: str) -> LedgerKind:
     return kind
 
 
-def kind_perm(which: str) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def kind_perm(which: str) -> Callable[[F], F]:
     """Declares a page opened by the import (or export) permission of some kind; each
     view checks it (`_kind`, `_own_job`): the kinds are read when the request comes."""
 
-    def decorator(view: Any) -> Any:
+    def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             ensure_perm(request, import_perms() if which == "import" else export_perms())
             return view(request, *args, **kwargs)
 
         wrapped.lianjian_permission = f"ledger.kinds:{which}"  # type: ignore[attr-defined]
-        return wrapped
+        return cast(F, wrapped)
 
     return decorator
 

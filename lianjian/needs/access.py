@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from lianjian.core.permissions import grants_with_perm
 from lianjian.core.roles import Role
 from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary, NeedTally
-from lianjian.orgs.access import get_in_scope, scope_q
+from lianjian.orgs.access import ScopeKey, get_in_scope, key_scope_q, scope_key, scope_q
 
 
 def department_ids_of(user: Any, perm: str = "needs.view") -> list[int]:
@@ -31,12 +31,25 @@ def department_ids_of(user: Any, perm: str = "needs.view") -> list[int]:
     return list(Department.objects.filter(key__in=keys).values_list("pk", flat=True))
 
 
-def need_scope_q(user: Any, perm: str = "needs.view", prefix: str = "") -> Q:
-    q = scope_q(user, perm, prefix=prefix)
-    dept_ids = department_ids_of(user, perm)
+# a needs scope as plain values (ADR 0012): the region/organization grants' scope key
+# and the handler's department ids; caches key on it, `key_need_scope_q` rebuilds the filter
+NeedScopeKey = tuple[ScopeKey, tuple[int, ...]]
+
+
+def need_scope_key(user: Any, perm: str = "needs.view") -> NeedScopeKey:
+    return scope_key(user, perm), tuple(sorted(department_ids_of(user, perm)))
+
+
+def key_need_scope_q(key: NeedScopeKey, prefix: str = "") -> Q:
+    places, dept_ids = key
+    q = key_scope_q(places, prefix=prefix)
     if dept_ids:
-        q |= Q(**{prefix + "department_id__in": dept_ids})
+        q |= Q(**{prefix + "department_id__in": list(dept_ids)})
     return q
+
+
+def need_scope_q(user: Any, perm: str = "needs.view", prefix: str = "") -> Q:
+    return key_need_scope_q(need_scope_key(user, perm), prefix=prefix)
 
 
 def needs_visible_to(user: Any, perm: str = "needs.view") -> QuerySet[Need]:

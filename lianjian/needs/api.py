@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
+from ninja.params.functions import Query as QueryParam  # a typed default with constraints
 
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
@@ -146,8 +147,8 @@ from lianjian.orgs.access import get_in_scope  # noqa: E402
 )
 def calendar_days(
     request: HttpRequest,
-    year: int = Query(..., ge=2000, le=2100, description="年份"),
-    region: int | None = Query(
+    year: int = QueryParam(..., ge=2000, le=2100, description="年份"),
+    region: int | None = QueryParam(
         None, ge=1, le=2**63 - 1, description="区、街道或社区 id；默认为本人所在的区或街道"
     ),
 ) -> Any:

@@ -54,6 +54,10 @@ def due_tomorrow(user: Any) -> CardValue:
     return _todo(user, {"due": tomorrow.isoformat()}, f"{tomorrow:%m月%d日}到期")
 
 
+def all_needs(user: Any) -> CardValue:
+    return CardValue(_count(user, {}), reverse("needs:list"), "含已办结")
+
+
 def open_needs(user: Any) -> CardValue:
     return CardValue(_count(user, {"open": "1"}), _list({"open": "1"}), "办理中（含待派单）")
 
@@ -63,7 +67,12 @@ def _percent(rate: float | None) -> str:
 
 
 def _totals(user: Any) -> dict[str, Any]:
-    return need_totals(need_stats(user, dimension="department"))
+    """The department totals, computed once per request for the two rate cards."""
+    cached: dict[str, Any] | None = getattr(user, "_needs_card_totals", None)
+    if cached is None:
+        cached = need_totals(need_stats(user, dimension="department"))
+        user._needs_card_totals = cached
+    return cached
 
 
 def on_time_rate(user: Any) -> CardValue:

@@ -120,6 +120,7 @@ REGISTRY = AppRegistry(
         ),
         HomeCard("needs.due_tomorrow", "明日到期", "needs.handle", cards.due_tomorrow, "todo", 13),
         HomeCard("needs.overdue", "已超期需求", "needs.view", cards.overdue, "todo", 14),
+        HomeCard("needs.total", "需求总数", "needs.view", cards.all_needs, "kpi", 39),
         HomeCard("needs.open", "办理中的需求", "needs.view", cards.open_needs, "kpi", 40),
         HomeCard("needs.on_time", "按时答复率", "needs.stats", cards.on_time_rate, "kpi", 41),
         HomeCard("needs.satisfaction", "满意率", "needs.stats", cards.satisfaction_rate, "kpi", 42),

@@ -18,8 +18,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from lianjian.core.gcpause import gc_paused
+from lianjian.core.rates import percent
 from lianjian.core.statements import Statement, fetch_dicts, with_value
-from lianjian.needs.access import department_ids_of, need_scope_q, summaries_visible_to
+from lianjian.needs.access import (
+    NeedScopeKey,
+    department_ids_of,
+    key_need_scope_q,
+    need_scope_key,
+    summaries_visible_to,
+)
 from lianjian.needs.models import (
     AWAITING_REPLY,
     Category,
@@ -74,10 +81,6 @@ def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
         return {k: Channel(k).label for k in keys if k in Channel.values}
     model = LABEL_MODELS[dimension]
     return {pk: name for pk, name in model.objects.filter(pk__in=keys).values_list("pk", "name")}
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 # as_of this close to now reads the summaries; further back folds the history
@@ -137,16 +140,16 @@ def need_stats(
                 "received": t["received"],
                 "replied": t["replied"],
                 "on_time": t["on_time"],
-                "on_time_rate": _rate(t["on_time"], t["replied"]),
+                "on_time_rate": percent(t["on_time"], t["replied"]),
                 "overdue": t["overdue"],
                 "avg_reply_hours": round(int(t["seconds"]) / t["timed"] / 3600, 1)
                 if t["timed"]
                 else None,
                 "rated": t["rated"],
                 "satisfied": t["satisfied"],
-                "satisfaction_rate": _rate(t["satisfied"], t["rated"]),
+                "satisfaction_rate": percent(t["satisfied"], t["rated"]),
                 "reopened": t["reopened"],
-                "reopen_rate": _rate(t["reopened"], t["replied"]),
+                "reopen_rate": percent(t["reopened"], t["replied"]),
             }
         )
     # the key breaks ties (two streets' categories share names), whichever path built the rows
@@ -163,14 +166,16 @@ _AS_OF = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
 @lru_cache(maxsize=1024)
-def _all_time_sql(dimension: str, scope: Q) -> tuple[Statement, Statement] | None:
+def _all_time_sql(dimension: str, scope_key: NeedScopeKey) -> tuple[Statement, Statement] | None:
     """The two all-time statements for a dimension and a scope, compiled once per process.
 
     Building and compiling them for every call cost about as much as
     PostgreSQL takes to answer them for a street (P3: no more than 2x the same
-    SQL by hand). Keyed by the scope filter's value, so users with the same
-    grants share an entry. None when the scope matches nothing.
+    SQL by hand). Keyed by the scope as plain values (ADR 0012), so users with
+    the same grants share an entry whatever their kind. None when the scope
+    matches nothing.
     """
+    scope = key_need_scope_q(scope_key)
     key = DIMENSIONS[dimension]
     label = _label_subquery(dimension, key)
     tallies = (
@@ -205,7 +210,7 @@ def _tally_all_time(user: Any, dimension: str, as_of: dt.datetime) -> dict[Any, 
     """Everything to date: the few tally rows in scope, plus overdue from the summaries."""
     key = DIMENSIONS[dimension]
     # the scope chokepoint's filter (`tallies_visible_to`, `summaries_visible_to`)
-    statements = _all_time_sql(dimension, need_scope_q(user, "needs.stats"))
+    statements = _all_time_sql(dimension, need_scope_key(user, "needs.stats"))
     if statements is None:
         return {}
     tally_sql, overdue_sql = statements
@@ -246,7 +251,7 @@ def _tally_window(
     statement of its own: one range each, where an OR would read every row.
     """
     key = DIMENSIONS[dimension]
-    statements = _all_time_sql(dimension, need_scope_q(user, "needs.stats"))
+    statements = _all_time_sql(dimension, need_scope_key(user, "needs.stats"))
     if statements is None:
         return {}
     summaries = summaries_visible_to(user)
@@ -481,7 +486,7 @@ def need_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         f: sum(r[f] for r in rows)
         for f in ("received", "replied", "on_time", "overdue", "rated", "satisfied", "reopened")
     }
-    total["on_time_rate"] = _rate(total["on_time"], total["replied"])
-    total["satisfaction_rate"] = _rate(total["satisfied"], total["rated"])
-    total["reopen_rate"] = _rate(total["reopened"], total["replied"])
+    total["on_time_rate"] = percent(total["on_time"], total["replied"])
+    total["satisfaction_rate"] = percent(total["satisfied"], total["rated"])
+    total["reopen_rate"] = percent(total["reopened"], total["replied"])
     return total

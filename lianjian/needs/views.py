@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
+from lianjian.core.periods import month_start, parse_period, period_bounds
 from lianjian.core.permissions import public, require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.needs import listing, selectors, services, stats
@@ -36,6 +37,7 @@ from lianjian.needs.forms import (
     StaffNeedForm,
     TrackForm,
 )
+from lianjian.needs.links import need_links
 from lianjian.needs.models import (
     Category,
     Channel,
@@ -150,6 +152,8 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "service_items": ServiceItem.objects.filter(street_id=street_id, is_active=True),
         "ratings": Rating.choices,
         "duplicates": need.duplicates.all(),
+        # what other apps offer for this need (`needs.links`: a joint meeting's proposal…)
+        "links": need_links(request.user, need),
     }
     return render(request, "needs/need_detail.html", context)
 
@@ -437,21 +441,16 @@ def public_track_detail(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------- statistics
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
-    today = timezone.localdate()
-    start_d = _date(request.GET.get("start")) or today.replace(day=1)
-    end_d = _date(request.GET.get("end")) or today
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(start_d, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(end_d, dt.time.max, tzinfo=tz)
-    return start_d, end_d, start, min(end, timezone.now())
-
-
-def _date(value: Any) -> dt.date | None:
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime, str]:
+    """The stats period (this month by default, `core.periods`), and the message when the
+    query's dates were malformed or reversed (the page then shows the default period)."""
+    error = ""
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+        start_d, end_d = parse_period(request.GET, default_start=month_start)
+    except ValueError as exc:
+        start_d, end_d = parse_period({}, default_start=month_start)
+        error = str(exc)
+    return start_d, end_d, *period_bounds(start_d, end_d), error
 
 
 STATS_DIMENSIONS = [
@@ -467,9 +466,10 @@ def _stats(request: HttpRequest) -> dict[str, Any]:
     dimension = request.GET.get("by", "department")
     if dimension not in stats.DIMENSIONS:
         dimension = "department"
-    start_d, end_d, start, end = _period(request)
+    start_d, end_d, start, end, period_error = _period(request)
     rows = stats.need_stats(request.user, dimension=dimension, start=start, end=end, as_of=end)
     return {
+        "period_error": period_error,
         "rows": rows,
         "totals": stats.need_totals(rows),
         "dimension": dimension,

@@ -18,6 +18,7 @@ from lianjian.core.schemas import (
     Id,
     IdempotencyKey,
     InputSchema,
+    IsoDateTime,
     PageLimit,
     PageOffset,
     PathId,
@@ -64,8 +65,8 @@ class NoticeIn(InputSchema):
     body: str = Field(min_length=1, max_length=20000)
     region: Id = Field(description="发布范围（区域 id）")
     orgs: list[Id] = Field(default_factory=list, max_length=50, description="限定党组织 id")
-    publish_at: dt.datetime | None = None
-    expire_at: dt.datetime | None = None
+    publish_at: IsoDateTime | None = None
+    expire_at: IsoDateTime | None = None
     pinned: bool = False
 
 

@@ -127,7 +127,7 @@ def _scoped_choice(
     required: bool = True,
     *,
     widget: PickerWidget | None = None,
-) -> forms.ModelChoiceField:
+) -> forms.ModelChoiceField[Any]:
     return forms.ModelChoiceField(
         queryset=queryset,
         label=label,
@@ -346,7 +346,7 @@ class MemberForm(forms.Form):
             for name in ("id_number", "mobile"):
                 field = self.fields[name]
                 field.required = False
-                current = mask(getattr(instance, name), name)  # type: ignore[arg-type]
+                current = mask(getattr(instance, name), name)
                 field.help_text = f"当前：{current or '未填写'}；留空表示不修改"
 
     # 流动党员 without 流入/流出地, a join date before 18: `orgs.validation`, via the services

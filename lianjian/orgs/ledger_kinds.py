@@ -36,7 +36,7 @@ from lianjian.core.ledger_kinds import (
     WriteRefused,
 )
 from lianjian.core.normalize import as_code, as_label, as_text
-from lianjian.orgs import conflicts, ledger_export, selectors, services, validation
+from lianjian.orgs import conflicts, ledger_export, selectors, services, services_bulk, validation
 from lianjian.orgs import ledger_columns as columns
 from lianjian.orgs.access import (
     members_visible_to,
@@ -175,7 +175,9 @@ class _UnitPlan(_Plan):
 
     def write(self, user: Any, source: str) -> tuple[int, int]:
         with _refused():
-            return services.unit_bulk_upsert(self.creates, self.updates, actor=user, source=source)
+            return services_bulk.unit_bulk_upsert(
+                self.creates, self.updates, actor=user, source=source
+            )
 
 
 class _MemberPlan(_Plan):
@@ -316,7 +318,7 @@ class _MemberPlan(_Plan):
 
     def write(self, user: Any, source: str) -> tuple[int, int]:
         with _refused():
-            return services.member_bulk_upsert(
+            return services_bulk.member_bulk_upsert(
                 self.creates, self.updates, actor=user, source=source
             )
 

@@ -38,7 +38,8 @@ def _ranked(qs: QuerySet[Any], text: str, field: str = "name") -> QuerySet[Any]:
         default=Value(1),
         output_field=IntegerField(),
     )
-    return qs.annotate(_rank=starts).order_by("_rank", *qs.query.order_by)
+    ranked: QuerySet[Any] = qs.annotate(_rank=starts).order_by("_rank", *qs.query.order_by)
+    return ranked
 
 
 def units_matching(qs: QuerySet[Any], text: str) -> list[Choice]:

@@ -24,8 +24,9 @@ def _member_mobile(user: Any) -> str:
 
 def _api_routers() -> list[Any]:
     from lianjian.orgs.api import router
+    from lianjian.orgs.api_members import router as members_router
 
-    return [router]
+    return [router, members_router]
 
 
 REGISTRY = AppRegistry(

@@ -306,7 +306,7 @@ class MemberFilters(Paging):
 class MemberSearchIn(MemberFilters):
     model_config = ConfigDict(extra="forbid", strict=True)  # a body, unlike the filters
 
-    q: str = Field(  # type: ignore[assignment]
+    q: str = Field(
         ...,
         min_length=1,
         max_length=64,

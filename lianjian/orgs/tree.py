@@ -57,11 +57,12 @@ class TreeLevel:
 def _roots(visible: QuerySet[Any], steplen: int) -> QuerySet[Any]:
     """Visible nodes whose parent is not visible: where the user's tree starts."""
     parent_length = (F("depth") - 1) * steplen
-    return (
+    roots: QuerySet[Any] = (
         visible.annotate(parent_path=Substr("path", 1, parent_length))
         .exclude(parent_path__in=visible.values("path"))
         .order_by("sort_key", "path")
     )
+    return roots
 
 
 def _children(visible: QuerySet[Any], node: Any) -> QuerySet[Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.orgs import views, views_conflicts, views_coverage_pdf, views_tree
+from lianjian.orgs import views, views_conflicts, views_coverage_pdf, views_members, views_tree
 
 app_name = "orgs"
 urlpatterns = [
@@ -28,11 +28,11 @@ urlpatterns = [
     path("party-orgs/<int:pk>/edit/", views.partyorg_edit, name="partyorg_edit"),
     path("party-orgs/<int:pk>/deactivate/", views.partyorg_deactivate, name="partyorg_deactivate"),
     path("coverage/pdf/", views_coverage_pdf.coverage_pdf, name="coverage_pdf"),
-    path("members/", views.member_list, name="member_list"),
-    path("members/new/", views.member_create, name="member_create"),
-    path("members/<int:pk>/", views.member_detail, name="member_detail"),
-    path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
-    path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
-    path("members/<int:pk>/unmask/", views.member_unmask, name="member_unmask"),
+    path("members/", views_members.member_list, name="member_list"),
+    path("members/new/", views_members.member_create, name="member_create"),
+    path("members/<int:pk>/", views_members.member_detail, name="member_detail"),
+    path("members/<int:pk>/edit/", views_members.member_edit, name="member_edit"),
+    path("members/<int:pk>/deactivate/", views_members.member_deactivate, name="member_deactivate"),
+    path("members/<int:pk>/unmask/", views_members.member_unmask, name="member_unmask"),
     path("conflicts/", views_conflicts.conflict_list, name="conflict_list"),
 ]

@@ -29,7 +29,9 @@ from lianjian.notices import demo as notices_demo
 from lianjian.orgs import coverage_demo
 from lianjian.orgs import demo as orgs_demo
 from lianjian.orgs.models import Member, Unit
+from lianjian.points import demo as points_demo
 from lianjian.projects import demo as projects_demo
+from lianjian.ratings import demo as ratings_demo
 from lianjian.surveys import demo as surveys_demo
 from lianjian.visits import demo as visits_demo
 
@@ -83,6 +85,8 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
     ("notices", notices_demo.build),
+    ("points", points_demo.build),
+    ("ratings", ratings_demo.build),
     ("surveys", surveys_demo.build),
 ]
 

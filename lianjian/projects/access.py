@@ -15,11 +15,20 @@ from django.db.models import Q, QuerySet
 
 from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.access import NOTHING, get_in_scope, scope_q
-from lianjian.orgs.models import Member, PartyOrg
-from lianjian.projects.models import Claim, Item, ItemStatus, Photo, Registration, RegStatus
+from lianjian.orgs.models import Member, PartyOrg, Region
+from lianjian.projects.models import (
+    Claim,
+    Item,
+    ItemStatus,
+    Pair,
+    Photo,
+    Registration,
+    RegStatus,
+)
 
 MANAGE = "projects.manage"
 CLAIM = "projects.claim"
+REPORT = "projects.report"
 
 
 def member_of(user: Any) -> Member | None:
@@ -37,12 +46,12 @@ def orgs_acting_for(user: Any) -> QuerySet[PartyOrg]:
     return PartyOrg.objects.filter(q, is_active=True)
 
 
-def _acting_q(user: Any) -> Q:
-    """The registrant columns a claimant acts for, as id lists read once per request:
+def _acting_ids(user: Any) -> tuple[list[int], list[int]]:
+    """The organizations and member rows a claimant acts for, read once per request:
     a unit admin's organizations (a few) and their own member row."""
     grants = grants_with_perm(user, CLAIM)
     if not grants:
-        return NOTHING
+        return [], []
     cached = getattr(user, "_projects_acting", None)
     if cached is None:
         paths = [g.party_org.path for g in grants if g.party_org_id]
@@ -55,7 +64,14 @@ def _acting_q(user: Any) -> Q:
         member_ids = list(Member.objects.filter(user_id=user.pk).values_list("pk", flat=True))
         cached = (org_ids, member_ids)
         user._projects_acting = cached
-    org_ids, member_ids = cached
+    return cached
+
+
+def _acting_q(user: Any) -> Q:
+    """The registrant columns a claimant acts for."""
+    org_ids, member_ids = _acting_ids(user)
+    if not org_ids and not member_ids:
+        return NOTHING
     return Q(party_org_id__in=org_ids) | Q(member_id__in=member_ids)
 
 
@@ -142,3 +158,63 @@ def get_photo_for_user(user: Any, token: str) -> Photo | None:
     if not claims_visible_to(user).filter(pk=photo.progress.claim_id).exists():
         return None
     return photo
+
+
+# ---------------------------------------------------------------- 帮扶对子
+#
+# A pair is seen by its unit (the unit admin acting for the pair's Party
+# organization) and by the region staff in scope (manage or report); it is
+# changed (visits, end) by its unit and by the staff who manage its community.
+# The household's name and note are personal data: in full for the pair's unit
+# and the staff of the pair's own community, masked for the street and district.
+
+
+def _pair_org_q(user: Any) -> Q:
+    org_ids, _ = _acting_ids(user)
+    return Q(party_org_id__in=org_ids) if org_ids else NOTHING
+
+
+def pairs_visible_to(user: Any) -> QuerySet[Pair]:
+    q = scope_q(user, MANAGE) | scope_q(user, REPORT) | _pair_org_q(user)
+    return Pair.objects.filter(q)
+
+
+def pairs_writable_by(user: Any) -> QuerySet[Pair]:
+    return Pair.objects.filter(scope_q(user, MANAGE) | _pair_org_q(user))
+
+
+def get_pair_for_user(user: Any, pk: Any, request: Any = None) -> Pair:
+    qs = pairs_visible_to(user).select_related("region", "party_org")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_writable_pair(user: Any, pk: Any, request: Any = None) -> Pair:
+    qs = pairs_writable_by(user).select_related("region", "party_org")
+    return get_in_scope(qs, pk, user=user, request=request)
+
+
+def pair_registrations(user: Any) -> QuerySet[Registration]:
+    """Approved registrations of co-building units a pair may be created under: the
+    user's own organizations', and those in the communities the user manages."""
+    org_ids, _ = _acting_ids(user)
+    q = scope_q(user, MANAGE)
+    if org_ids:
+        q |= Q(party_org_id__in=org_ids)
+    return Registration.objects.filter(
+        q, status=RegStatus.APPROVED, party_org__isnull=False
+    ).select_related("party_org", "region")
+
+
+class PersonalReach:
+    """Who may read a pair's household in full: the pair's unit, the community's staff."""
+
+    def __init__(self, user: Any) -> None:
+        self.org_ids = set(_acting_ids(user)[0])
+        self.community_ids = {
+            g.region_id
+            for g in grants_with_perm(user, MANAGE)
+            if g.region_id and g.region.level == Region.Level.COMMUNITY
+        }
+
+    def sees(self, pair: Pair) -> bool:
+        return pair.party_org_id in self.org_ids or pair.community_id in self.community_ids

@@ -47,7 +47,7 @@ READ: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-def _bad(err: ProjectError) -> Status:
+def _bad(err: ProjectError) -> Status[dict[str, Any]]:
     return Status(400, {"detail": err.message, "field": err.field})
 
 

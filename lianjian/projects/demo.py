@@ -26,7 +26,7 @@ from django.utils import timezone
 from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
 from lianjian.orgs.services import party_org_create, unit_create
-from lianjian.projects import services, services_delivery, services_reg
+from lianjian.projects import services, services_delivery, services_pairs, services_reg
 from lianjian.projects.models import (
     Claim,
     ClaimStatus,
@@ -164,6 +164,24 @@ def _changning(ctx: DemoContext) -> dict[str, Any]:
         ),
         approve=True,
     )
+    # 帮扶对子: the building's joint branch helps an elderly resident of 虹储 (demo_dongyin
+    # reads the household in full, as demo_hongchu does; demo_street sees it masked)
+    joint_pair = services_pairs.pair_create(
+        registration=reg_joint,
+        household_name=ctx.people.name(),
+        people=2,
+        consent=True,
+        started_on=today - dt.timedelta(days=90),
+        household_note="高龄独居，行动不便",
+    )
+    for days, note, value in (
+        (80, "上门看望，送米面油", "300"),
+        (50, "陪同就医", "0"),
+        (20, "修缮房屋", "1200"),
+    ):
+        services_pairs.pair_visit_log(
+            joint_pair, visited_on=today - dt.timedelta(days=days), note=note, value=value
+        )
     # a second resident member asks to register: the secretary's to-do
     services_reg.registration_submit(region=hongchu, member=cn["hongchu_members"][1], skills="书法")
     wishes = [

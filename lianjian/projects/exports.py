@@ -22,7 +22,7 @@ def _row(r: Row) -> list[Any]:
         r.claimed,
         r.delivered,
         r.confirmed,
-        "" if rate is None else round(rate * 100, 1),
+        "" if rate is None else rate,
         float(r.value),
         r.people,
         r.problems_solved,

@@ -106,3 +106,41 @@ class RegisterForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=200)
+
+
+PAIR_CONSENT_TEXT = (
+    "帮扶对象（或其家属）已知悉并同意：本单位与社区登记其姓名、家庭人数和困难情况，"
+    "仅用于本帮扶对子的结对帮扶；结对结束时困难情况随即删除，本人可随时要求结束。"
+)
+
+
+class PairForm(forms.Form):
+    registration = forms.TypedChoiceField(label="结对单位（已报到）", coerce=int)
+    household_name = forms.CharField(label="帮扶对象", max_length=50)
+    people = forms.IntegerField(label="家庭人数", min_value=1, max_value=50, initial=1)
+    started_on = forms.DateField(label="结对日期", widget=_DATE)
+    household_note = forms.CharField(
+        label="困难情况（可选，仅结对单位和所在社区可见）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        required=False,
+    )
+    consent = forms.BooleanField(label=PAIR_CONSENT_TEXT, required=False)
+
+    def __init__(self, registrations: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["registration"].choices = registrations  # type: ignore[attr-defined]
+
+
+class PairVisitForm(forms.Form):
+    visited_on = forms.DateField(label="帮扶日期", widget=_DATE)
+    note = forms.CharField(
+        label="帮扶内容", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    value = forms.DecimalField(
+        label="价值（元）", min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+
+
+class PairEndForm(forms.Form):
+    ended_on = forms.DateField(label="结束日期", widget=_DATE)

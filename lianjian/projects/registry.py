@@ -13,8 +13,9 @@ _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETAR
 
 def _api_routers() -> list[Any]:
     from lianjian.projects.api import router
+    from lianjian.projects.api_pairs import router as pairs_router
 
-    return [router]
+    return [router, pairs_router]
 
 
 def _to_confirm(user: Any) -> CardValue | None:
@@ -86,6 +87,13 @@ REGISTRY = AppRegistry(
         ),
         NavEntry("认领统计", "projects:report", "projects.report", order=46),
         NavEntry("我的认领", "projects:phone", "projects.claim", order=47, surface="both"),
+        NavEntry(
+            "帮扶对子",
+            "projects:pairs",
+            "projects.view",
+            order=48,
+            active_prefixes=("/projects/pairs/",),
+        ),
     ),
     cards=(
         HomeCard("projects.to_confirm", "待确认交付", "projects.manage", _to_confirm, kind="todo"),

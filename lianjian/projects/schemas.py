@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, WithJsonSchema
 from typing_extensions import TypeAliasType
 
 from lianjian.core.masking import mask
 from lianjian.core.schemas import (
     LAX,
+    WHOLE,
     Count,
     Id,
     InputSchema,
@@ -38,9 +42,49 @@ ProjectRegStatus = TypeAliasType(
 ProjectValueKind = TypeAliasType(
     "ProjectValueKind", Annotated[ValueKind, LAX, choices_schema(ValueKind, "ProjectValueKind")]
 )
+YUAN_MAX = Decimal("99999999.99")
+_YUAN_TEXT = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+_YUAN_MESSAGE = "应为金额（元），最多两位小数"
+
+
+def _yuan(value: Any) -> Any:
+    """Yuan with cents, as the schema below says: a number of cents, or its decimal string.
+
+    A JSON number is a float: 0.57 arrives as 0.5700000000000001 and still counts as cents.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(_YUAN_MESSAGE)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value * 100 - round(value * 100)) > 1e-6:
+            raise ValueError(_YUAN_MESSAGE)
+        return Decimal(f"{value:.2f}")
+    if isinstance(value, str) and re.fullmatch(_YUAN_TEXT, value):
+        return Decimal(value)
+    raise ValueError(_YUAN_MESSAGE)
+
+
 # yuan with cents, as a JSON number or a decimal string
-Yuan = Annotated[Decimal, LAX, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2)]
-Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+Yuan = Annotated[
+    Decimal,
+    LAX,
+    Field(ge=0, le=YUAN_MAX, decimal_places=2),
+    BeforeValidator(_yuan),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(YUAN_MAX), "multipleOf": 0.01},
+                {"type": "string", "pattern": _YUAN_TEXT},
+            ]
+        }
+    ),
+]
+# control characters (NUL among them) are refused by the API's input guard, whose pattern
+# the spec gives every plain string
+Text = Annotated[str, Field(max_length=2000)]
 
 
 class ItemFilters(Schema):
@@ -122,7 +166,7 @@ class ItemIn(InputSchema):
     beneficiary_count: Count = Field(0, ge=0, description="受益人数")
     estimated_value: Yuan = Field(Decimal("0"), description="预估价值（元）")
     wanted_by: IsoDate | None = Field(None, description="期望完成日期")
-    capacity: Annotated[int, Field(ge=1, le=500)] = Field(1, description="认领名额")
+    capacity: Annotated[int, Field(ge=1, le=500), WHOLE] = Field(1, description="认领名额")
     beneficiaries: list[BeneficiaryIn] = Field([], max_length=20, description="具名受益人")
     publish: bool = Field(True, description="立即发布")
 
@@ -176,7 +220,7 @@ class ClaimFilters(Schema):
 
 class ProgressIn(InputSchema):
     text: Text = Field(description="进展情况")
-    percent: Annotated[int, Field(ge=0, le=100)] = Field(description="完成进度（%）")
+    percent: Annotated[int, Field(ge=0, le=100), WHOLE] = Field(description="完成进度（%）")
 
 
 class DeliverIn(InputSchema):
@@ -238,7 +282,9 @@ class ReportRowOut(Schema):
     claimed: int
     delivered: int
     confirmed: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="按时交付率（百分比，一位小数；尚无确认时为 null）"
+    )
     value: float
     people: int
     problems_solved: int
@@ -257,6 +303,72 @@ class UnitRowOut(Schema):
     name: str
     claimed: int
     confirmed: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="按时交付率（百分比，一位小数；尚无确认时为 null）"
+    )
     value: float
     people: int
+
+
+# ---------------------------------------------------------------- 帮扶对子
+
+
+class PairFilters(Schema):
+    limit: PageLimit = Field(20, description="每页条数")
+    offset: PageOffset = Field(0, description="跳过的条数")
+    community: Id | None = Field(None, description="社区 id")
+    state: Literal["active", "ended"] | None = Field(
+        None, description="active：帮扶中；ended：已结束"
+    )
+
+
+class PairIn(InputSchema):
+    registration: Id = Field(description="结对单位在该社区的报到 id（已通过审核的党组织报到）")
+    household_name: str = Field(..., max_length=50, description="帮扶对象（户主或联系人）")
+    people: Annotated[int, Field(ge=1, le=50)] = Field(1, description="家庭人数")
+    consent: bool = Field(description="帮扶对象已同意登记（必须为 true）")
+    started_on: IsoDate = Field(description="结对日期")
+    household_note: Text = Field("", description="困难情况（仅结对单位和所在社区可见）")
+
+
+class PairVisitIn(InputSchema):
+    visited_on: IsoDate = Field(description="帮扶日期（不早于结对日期，不晚于今天）")
+    note: Text = Field(description="帮扶内容")
+    value: Yuan = Field(Decimal("0"), description="价值（元）")
+
+
+class PairEndIn(InputSchema):
+    ended_on: IsoDate = Field(description="结束日期")
+
+
+class PairVisitOut(Schema):
+    id: int
+    visited_on: dt.date
+    note: str
+    value: float
+
+
+class PairOut(Schema):
+    id: int
+    registration_id: int
+    party_org_id: int
+    party_org_name: str
+    community_id: int | None
+    community_name: str
+    household_name: str = Field(description="帮扶对象（无权查看者为脱敏姓名）")
+    household_visible: bool = Field(description="是否可查看帮扶对象的完整信息")
+    people: int
+    started_on: dt.date
+    ended_on: dt.date | None
+    visit_count: int
+    visit_value: float = Field(description="帮扶价值合计（元）")
+
+
+class PairDetailOut(PairOut):
+    household_note: str = Field(description="困难情况（无权查看者为脱敏占位）")
+    visits: list[PairVisitOut]
+
+
+class PairPage(Schema):
+    items: list[PairOut]
+    count: int

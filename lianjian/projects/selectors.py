@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from lianjian.core.permissions import grants_with_perm
+from lianjian.core.rates import percent
 from lianjian.orgs.access import NOTHING, scope_q
 from lianjian.orgs.models import Member, PartyOrg, Region
 from lianjian.projects import access
@@ -169,7 +170,8 @@ class Row:
 
     @property
     def on_time_rate(self) -> float | None:
-        return round(self.on_time / self.confirmed, 4) if self.confirmed else None
+        """Percent with one decimal (`core.rates`), None before any confirmation."""
+        return percent(self.on_time, self.confirmed)
 
 
 @dataclass
@@ -329,7 +331,8 @@ class RegRow:
 
     @property
     def rate(self) -> float | None:
-        return round(self.members / self.residents, 4) if self.residents else None
+        """Members reported per member living there, in percent (`core.rates`)."""
+        return percent(self.members, self.residents)
 
 
 def registration_report(user: Any, region: Region | None = None) -> list[RegRow]:

@@ -22,6 +22,13 @@ def _past_date(value: Any, field: str, label: str) -> dt.date:
     return value
 
 
+def _lock_open(pair: Pair) -> None:
+    """Lock the pair's row; an ended pair takes no more visits and cannot end twice."""
+    ended_on = Pair.objects.select_for_update().values_list("ended_on", flat=True).get(pk=pair.pk)
+    if ended_on is not None or pair.ended_on is not None:
+        raise ProjectError("该帮扶对子已结束", "pair")
+
+
 @transaction.atomic
 def pair_create(
     *,
@@ -66,8 +73,7 @@ def pair_visit_log(
     actor: Any = None,
     request: HttpRequest | None = None,
 ) -> PairVisit:
-    if pair.ended_on is not None:
-        raise ProjectError("该帮扶对子已结束", "pair")
+    _lock_open(pair)
     day = _past_date(visited_on, "visited_on", "帮扶日期")
     if day < pair.started_on:
         raise ProjectError("帮扶日期不能早于结对日期", "visited_on")
@@ -83,12 +89,19 @@ def pair_visit_log(
 
 
 @transaction.atomic
-def pair_end(pair: Pair, *, ended_on: dt.date, actor: Any = None) -> Pair:
+def pair_end(
+    pair: Pair,
+    *,
+    ended_on: dt.date,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> Pair:
+    _lock_open(pair)
     day = _past_date(ended_on, "ended_on", "结束日期")
     if day < pair.started_on:
         raise ProjectError("结束日期不能早于结对日期", "ended_on")
     pair.ended_on = day
     pair.household_note = ""  # processing ends with the pairing
     pair.save(update_fields=["ended_on", "household_note", "updated_at"])
-    audit_record("project.pair_end", user=actor, obj=pair)
+    audit_record("project.pair_end", user=actor, request=request, obj=pair)
     return pair

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.projects import views, views_phone
+from lianjian.projects import views, views_pairs, views_phone
 
 app_name = "projects"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("registrations/<int:pk>/decide/", views.registration_decide, name="registration_decide"),
     path("report/", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
+    path("pairs/", views_pairs.pair_list, name="pairs"),
+    path("pairs/new/", views_pairs.pair_create, name="pair_create"),
+    path("pairs/<int:pk>/", views_pairs.pair_detail, name="pair_detail"),
+    path("pairs/<int:pk>/visits/", views_pairs.pair_visit, name="pair_visit"),
+    path("pairs/<int:pk>/end/", views_pairs.pair_end, name="pair_end"),
     path("photos/<str:token>/", views.photo, name="photo"),
     path("m/", views_phone.phone_home, name="phone"),
     path("m/register/", views_phone.phone_register, name="phone_register"),

@@ -192,11 +192,22 @@ def _park_surveys(ctx: DemoContext, rng: random.Random) -> int:
     answering = units[:RESPONSES]
     opened = timezone.now() - dt.timedelta(days=60)
     made = 0
-    for title, definition, answers_of in (
-        ("入园企业情况调查表", INFO_DEFINITION, lambda i, u: _info_answers(u, rng)),
-        ("园区企业党建情况调查表", PARTY_DEFINITION, lambda i, u: _party_answers(rng)),
-        (NEEDS_TITLE, NEEDS_DEFINITION, lambda i, u: _needs_answers(i, rng)),
-    ):
+
+    def info(i: int, u: Unit) -> dict[str, Any]:
+        return _info_answers(u, rng)
+
+    def party(i: int, u: Unit) -> dict[str, Any]:
+        return _party_answers(rng)
+
+    def needs(i: int, u: Unit) -> dict[str, Any]:
+        return _needs_answers(i, rng)
+
+    plan: tuple[tuple[str, dict[str, Any], Callable[[int, Unit], dict[str, Any]]], ...] = (
+        ("入园企业情况调查表", INFO_DEFINITION, info),
+        ("园区企业党建情况调查表", PARTY_DEFINITION, party),
+        (NEEDS_TITLE, NEEDS_DEFINITION, needs),
+    )
+    for title, definition, answers_of in plan:
         survey = services.survey_create(
             actor=actor,
             region=street,

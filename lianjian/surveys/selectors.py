@@ -180,7 +180,7 @@ def _cached_words(
     if found is None:
         found = word_frequency(answers.filter(question=key))
         cache.set(cache_key, found, 3600)
-    return [tuple(pair) for pair in found]  # type: ignore[misc]
+    return [(str(word), int(n)) for word, n in found]
 
 
 def word_frequency(answers: QuerySet[Answer], top: int = 30) -> list[tuple[str, int]]:

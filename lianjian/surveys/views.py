@@ -27,7 +27,7 @@ from lianjian.orgs.access import regions_visible_to, scope_q
 from lianjian.orgs.models import Region, UnitKind
 from lianjian.surveys import access, actions, builder, charts, selectors, services
 from lianjian.surveys.definition import KINDS, SurveyError
-from lianjian.surveys.models import Audience
+from lianjian.surveys.models import Audience, SatisfactionSchedule
 
 EXPORT_RATE = (20, 3600)
 
@@ -281,7 +281,7 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     needs_rates = charts.needs_satisfaction(request.user)
     for line in trend["lines"]:
         line["needs_rate"] = needs_rates.get(line["name"])
-    schedules = sat.SatisfactionSchedule.objects.filter(
+    schedules = SatisfactionSchedule.objects.filter(
         region__in=regions_visible_to(request.user, access.REPORT)
     )
     return render(

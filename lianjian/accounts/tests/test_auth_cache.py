@@ -119,7 +119,7 @@ def test_a_unit_import_invalidates_at_once(personas, tree, cached, write):
     """ADR 0004: bulk writes of units (`bulk_update`, COPY) send no post_save, yet grants
     read a unit's region; `unit_bulk_upsert` must still end every cached entry."""
     from lianjian.orgs.models import Unit, UnitKind
-    from lianjian.orgs.services import unit_bulk_upsert
+    from lianjian.orgs.services_bulk import unit_bulk_upsert
 
     key = token_create(personas.street_staff, "sync")
     assert token_user(key) is not None

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lianjian.accounts.models import ApiToken
-from lianjian.core.audit import AuditEvent
+from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Unit
 
 API = "/api/v1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from lianjian.core.notifications import LoggingBackend
+from lianjian.core.notify_backends import LoggingBackend
 
 
 def test_logging_backend_masks_sms_recipient(caplog):

@@ -488,7 +488,8 @@ def test_text_starting_with_equals_is_not_a_formula(tree: Any, personas: Any) ->
 
 def test_bulk_insert_stamps_rows_and_a_taken_code_writes_nothing(tree: Any, personas: Any) -> None:
     """The bulk write (COPY on PostgreSQL) keeps the unique constraint as the backstop."""
-    from lianjian.orgs.services import RegistryError, unit_bulk_upsert
+    from lianjian.orgs.errors import RegistryError
+    from lianjian.orgs.services_bulk import unit_bulk_upsert
 
     taken = Unit.objects.filter(credit_code__isnull=False).first()
     assert taken is not None

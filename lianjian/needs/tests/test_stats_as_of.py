@@ -262,3 +262,26 @@ def test_past_date_fold_runs_with_the_collector_paused(
     past = timezone.now() - dt.timedelta(days=30)
     stats.need_stats(personas.district_admin, dimension="department", as_of=past)
     assert seen == [False] and gc.isenabled()
+
+
+def test_all_time_statements_are_shared_by_users_with_the_same_grants(
+    world: Any, personas: Any, submit: Any
+) -> None:
+    """The cache key is the scope as plain values (ADR 0012): a second handler of the same
+    department, with a grant row of its own, reuses the first one's statements."""
+    from lianjian.accounts.models import User
+    from lianjian.accounts.services import grant_add
+    from lianjian.core.roles import Role
+
+    need = submit()
+    S.need_dispatch(
+        need.pk, actor=personas.street_staff, category=world.charity, department=world.civil
+    )
+    colleague = User.objects.create_user("civil_colleague", password="x-Strong-Pass-1")
+    grant_add(colleague, Role.DEPT_HANDLER, department_key=world.civil.key)
+    stats._all_time_sql.cache_clear()
+    first = stats.need_stats(personas.dept_handler, dimension="department")
+    second = stats.need_stats(User.objects.get(pk=colleague.pk), dimension="department")
+    assert first == second and [r["received"] for r in first] == [1]
+    cache = stats._all_time_sql.cache_info()
+    assert (cache.hits, cache.misses) == (1, 1)

@@ -325,6 +325,29 @@ def test_stats_page_and_export(
     assert client_for(personas.member).get("/needs/stats/").status_code == 403
 
 
+def test_stats_period_malformed_or_reversed_says_so_and_shows_this_month(
+    personas: Any, client_for: Any, world: Any
+) -> None:
+    """A typed URL with a bad day is not silently replaced by the default period."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    c = client_for(personas.street_staff)
+    first = timezone.localdate().replace(day=1).isoformat()
+    for query, message in (
+        ("start=2025-13-01", "开始日期格式应为 YYYY-MM-DD"),
+        ("start=2025-06-01&end=2025-05-01", "开始日期不能晚于结束日期"),
+    ):
+        page = c.get(f"/needs/stats/?{query}")
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert message in body and f'name="start" value="{first}"' in body
+    fine = c.get("/needs/stats/?start=2025-05-01&end=2025-06-01").content.decode()
+    assert "msg-error" not in fine and 'value="2025-05-01"' in fine
+    assert dt.date.fromisoformat(first).day == 1
+
+
 def test_config_pages_permissions(personas: Any, client_for: Any, world: Any, tree: Any) -> None:
     staff = client_for(personas.street_staff)
     assert staff.get("/needs/config/").status_code == 200

@@ -45,7 +45,7 @@ def links_alive(
     )
 
 
-def _flag(q: Q) -> ExpressionWrapper:
+def _flag(q: Q) -> ExpressionWrapper[Q]:
     return ExpressionWrapper(q, output_field=BooleanField())
 
 
@@ -140,7 +140,10 @@ def with_liaison(qs: QuerySet[Unit]) -> QuerySet[Unit]:
 
 
 def tallied(qs: QuerySet[Unit], *extra: str) -> QuerySet[Unit, dict[str, Any]]:
-    return with_liaison(qs).order_by().values(*FLAGS, *extra).annotate(n=Count("pk"))
+    rows: QuerySet[Unit, dict[str, Any]] = (
+        with_liaison(qs).order_by().values(*FLAGS, *extra).annotate(n=Count("pk"))
+    )
+    return rows
 
 
 def tally(qs: QuerySet[Unit], *extra: str) -> list[dict[str, Any]]:

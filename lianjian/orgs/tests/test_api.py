@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import Client
 from openapi_spec_validator import validate
 
-from lianjian.core.audit import AuditEvent
 from lianjian.core.masking import mask
+from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.tests.factories import (
     make_credit_code,
@@ -815,10 +815,6 @@ def test_docs_page_uses_only_local_assets(client):
     assert "default-src 'self'" in csp and "http" not in csp
 
 
-@pytest.mark.xfail(
-    reason="after the last merges of this session: the residence field became a type-ahead picker, so the page no longer lists region names; listed in the session note, to fix next",
-    strict=False,
-)
 def test_unit_admin_records_where_a_member_lives_anywhere_in_the_district(
     personas: Any, tree: Any, client_for: Any
 ) -> None:
@@ -856,9 +852,13 @@ def test_unit_admin_records_where_a_member_lives_anywhere_in_the_district(
     )
     assert r.status_code == 400 and "不在您的管理范围内" in r.json()["detail"]
     assert registry_state() == before
-    # the page offers the same choices
+    # the page's residence picker offers the same choices: the district's communities only
     page = c.get("/orgs/members/new/").content.decode()
-    assert tree.community_b1.name in page and far.name not in page
+    assert "/pick/orgs.residence/" in page
+    found = c.get("/pick/orgs.residence/", {"q": "居民区", "perm": "orgs.change_member"})
+    assert found.status_code == 200
+    options = found.content.decode()
+    assert tree.community_b1.name in options and far.name not in options
 
 
 def test_member_search_by_number_travels_in_the_body_not_the_url(personas, tree, client_for):

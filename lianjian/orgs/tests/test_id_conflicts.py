@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from lianjian.core.audit import AuditEvent
+from lianjian.core.models import AuditEvent
 from lianjian.ledger.importer import import_ledger
 from lianjian.ledger.jobs import job_submit
 from lianjian.ledger.models import ImportJob

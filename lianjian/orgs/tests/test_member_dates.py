@@ -14,11 +14,11 @@ from lianjian.orgs import coverage
 from lianjian.orgs.models import Member, Unit
 from lianjian.orgs.services import (
     ALWAYS,
-    member_bulk_upsert,
     member_deactivate,
     member_update,
     unit_member_dates_refresh,
 )
+from lianjian.orgs.services_bulk import member_bulk_upsert
 from lianjian.orgs.tests.factories import make_id_number, make_member, make_unit
 
 D = dt.date

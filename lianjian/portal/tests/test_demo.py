@@ -178,3 +178,5 @@ def test_the_start_ticker_queues_retention_once_a_day(settings: Any) -> None:
     paths = list(DBTaskResult.objects.values_list("task_path", flat=True))
     assert paths.count("lianjian.core.tasks.retention_task") == 2  # the first tick, a day later
     assert paths.count("lianjian.needs.tasks.needs_tick_task") == RETENTION_EVERY_TICKS + 1
+    # the apps' own periodic tasks (`core.periodic`): the alliances tick once a day too
+    assert paths.count("lianjian.alliances.tasks.alliances_tick_task") == 2

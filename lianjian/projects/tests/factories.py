@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from lianjian.orgs.models import Member, PartyOrg, Region
-from lianjian.projects import services, services_reg
-from lianjian.projects.models import Item, Kind, Registration
+from lianjian.projects import services, services_pairs, services_reg
+from lianjian.projects.models import Item, Kind, Pair, Registration
 
 
 def make_item(region: Region, kind: str = Kind.WISH, publish: bool = True, **kw: Any) -> Item:
@@ -41,3 +42,41 @@ def register_member(member: Member, region: Region, approve: bool = True) -> Reg
     if approve:
         reg = services_reg.registration_decide(reg, approve=True)
     return reg
+
+
+# ---------------------------------------------------------------- 帮扶对子
+
+EVERYONE = (
+    "district_admin",
+    "street_staff",
+    "secretary_a1",
+    "secretary_a2",
+    "unit_admin",
+    "dept_handler",
+    "member",
+    "merchant",
+    "outsider",
+    "audit_admin",
+    "security_admin",
+)
+VIEWERS = {"district_admin", "street_staff", "secretary_a1", "secretary_a2", "unit_admin", "member"}
+IN_SCOPE = {"district_admin", "street_staff", "secretary_a1", "unit_admin"}
+
+
+@dataclass
+class PairWorld:
+    reg: Registration  # the unit admin's organization, registered at 虹储
+    pair: Pair  # its pair with 周家 in 虹储, with a note
+    pair_b: Pair  # a pair in the sibling street's community (机场新村)
+
+
+def make_pair(reg: Registration, name: str = "周家", note: str = "母亲重病", **kw: Any) -> Pair:
+    data: dict[str, Any] = {
+        "household_name": name,
+        "people": 3,
+        "consent": True,
+        "started_on": timezone.localdate() - dt.timedelta(days=30),
+        "household_note": note,
+    }
+    data.update(kw)
+    return services_pairs.pair_create(registration=reg, **data)

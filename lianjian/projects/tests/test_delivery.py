@@ -236,7 +236,7 @@ def test_reports_count_confirmed_deliveries_not_claims(tree: Any, personas: Any)
     rows = {r.name: r for r in report.rows}
     a1 = rows["虹储居民区"]
     assert (a1.published, a1.claimed, a1.delivered, a1.confirmed) == (4, 4, 1, 1)
-    assert a1.value == 50000 and a1.people == 12 and a1.on_time_rate == 1.0
+    assert a1.value == 50000 and a1.people == 12 and a1.on_time_rate == 100.0
     assert report.total.value == 50300 and report.total.people == 13
     ranking = selectors.unit_report(personas.street_staff, start, end)
     assert ranking[0].key == big.pk and ranking[0].value == 50000

@@ -104,3 +104,28 @@ def test_demo_logins_see_their_pages(built: None) -> None:
     unit = Client()
     unit.force_login(_user("dongyin"))
     assert "垃圾箱房改造" in unit.get("/projects/m/").content.decode()
+
+
+def test_demo_logins_see_the_pairs(built: None) -> None:
+    def login(name: str) -> Client:
+        c = Client()
+        c.force_login(_user(name))
+        return c
+
+    pair = Pair.objects.get(community__name="虹储居民区")
+    assert pair.visits.count() == 3
+    for name in ("dongyin", "hongchu"):
+        page = login(name).get("/projects/pairs/").content.decode()
+        assert pair.household_name in page and "1500.00" in page, name
+        detail = login(name).get(f"/projects/pairs/{pair.pk}/").content.decode()
+        assert "高龄独居" in detail and "修缮房屋" in detail, name
+    street = login("street").get(f"/projects/pairs/{pair.pk}/").content.decode()
+    assert pair.household_name not in street and "高龄独居" not in street
+    assert login("hongxian").get(f"/projects/pairs/{pair.pk}/").status_code == 404
+    yantai = login("yantai")
+    listed = yantai.get("/api/v1/projects/pairs?limit=100").json()
+    assert listed["count"] == 12 and not any(p["household_visible"] for p in listed["items"])
+    assert sum(p["visit_count"] for p in listed["items"]) >= 12
+    haixin = Region.objects.get(name="海信社区")
+    page = yantai.get(f"/projects/pairs/?community={haixin.pk}").content.decode()
+    assert "共 12 个帮扶对子" in page

@@ -103,3 +103,38 @@ def test_parallel_hard_problems_one_per_unit(tree: Any) -> None:
             )
             == 1
         )
+
+
+def test_parallel_ends_and_visits_of_a_pair(tree: Any) -> None:
+    """One end wins; no visit is logged once the pair has ended (the row lock)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lianjian.projects import services_pairs
+    from lianjian.projects.models import Pair, PairVisit
+
+    today = timezone.localdate()
+    reg = register_org(tree.org_a1, tree.community_a1)
+    for _ in range(ROUNDS):
+        pair = services_pairs.pair_create(
+            registration=reg,
+            household_name="周家",
+            people=3,
+            consent=True,
+            started_on=today - dt.timedelta(days=5),
+        )
+        fresh = [Pair.objects.get(pk=pair.pk) for _ in range(PARALLEL)]
+        calls: list[Callable[[], Any]] = [
+            functools.partial(services_pairs.pair_end, p, ended_on=today) for p in fresh[:8]
+        ] + [
+            functools.partial(services_pairs.pair_visit_log, p, visited_on=today, note="看望")
+            for p in fresh[8:]
+        ]
+        results = _race(calls)
+        assert not [r for r in results if r.startswith("error")], results
+        ended = Pair.objects.get(pk=pair.pk)
+        visits = PairVisit.objects.filter(pair=pair)
+        assert results.count("won") == 1 + visits.count()
+        assert ended.ended_on == today
+        assert all(v.created_at <= ended.updated_at for v in visits)

@@ -74,6 +74,6 @@ def test_registration_report_counts_registered_and_resident_members(
     rows = {r.name: r for r in selectors.registration_report(personas.street_staff)}
     a1 = rows["虹储居民区"]
     assert (a1.orgs, a1.members, a1.residents) == (1, 1, 2)
-    assert a1.rate == 0.5
+    assert a1.rate == 50.0
     assert "机场新村居民区" not in rows  # another street
     assert Registration.objects.count() == 3

@@ -16,7 +16,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from lianjian.alliances.tasks import alliances_tick, alliances_tick_task
+        from lianjian.alliances.services.tasks import alliances_tick
+        from lianjian.alliances.tasks import alliances_tick_task
 
         if options["enqueue"]:
             result = alliances_tick_task.enqueue()

@@ -136,7 +136,7 @@ class Command(BaseCommand):
                 "运行 `lianjian demo` 可重建演示数据。"
             )
         addr = options["addr"]
-        stop_background = (
+        stop_background: Callable[[], None] = (
             (lambda: None) if options["no_worker"] else start_background(say=self.stdout.write)
         )
         # `kill` (SIGTERM) must stop the worker too, as Ctrl+C does
