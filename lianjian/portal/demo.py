@@ -32,6 +32,7 @@ from lianjian.orgs.models import Member, Unit
 from lianjian.points import demo as points_demo
 from lianjian.projects import demo as projects_demo
 from lianjian.ratings import demo as ratings_demo
+from lianjian.surveys import demo as surveys_demo
 from lianjian.visits import demo as visits_demo
 
 DEMO_USER_PREFIX = "demo_"
@@ -86,6 +87,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("notices", notices_demo.build),
     ("points", points_demo.build),
     ("ratings", ratings_demo.build),
+    ("surveys", surveys_demo.build),
 ]
 
 

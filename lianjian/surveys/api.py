@@ -1,0 +1,286 @@
+"""Surveys API routes (`/api/v1/surveys/…`): the same rules as the pages.
+
+Role permission first (403), then the survey through `surveys.access` (404
+outside scope), then the service; a `SurveyError` is a 400 naming its field
+(and, for answers, each question's problem).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from lianjian.core.permissions import ensure_perm
+from lianjian.core.schemas import PathId
+from lianjian.orgs.models import Region
+from lianjian.surveys import access, actions, selectors, services
+from lianjian.surveys.definition import SurveyError
+from lianjian.surveys.models import Audience, Survey
+from lianjian.surveys.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AnswerErrorsOut,
+    AnswerFormOut,
+    CountOut,
+    CrosstabOut,
+    DefinitionIn,
+    NeedsRaiseIn,
+    ResponseIn,
+    ResponseOut,
+    ResultsOut,
+    SurveyDetailOut,
+    SurveyIn,
+    SurveyOut,
+    VersionOut,
+)
+
+router = Router(tags=["问卷调查"])
+
+
+def _error(err: SurveyError, status: int = 400) -> Any:
+    body: dict[str, Any] = {"detail": err.message, "field": err.field}
+    if getattr(err, "errors", None):
+        body["errors"] = err.errors  # type: ignore[attr-defined]
+    return Status(status, body)
+
+
+def _detail(survey: Survey) -> dict[str, Any]:
+    version = services.current_version(survey)
+    return {
+        **SurveyOut.from_orm(survey).model_dump(),
+        "intro": survey.intro,
+        "version": version.number,
+        "definition": version.definition,
+    }
+
+
+@router.get(
+    "/surveys/surveys",
+    response={200: list[SurveyOut], **READ_ERRORS},
+    operation_id="surveys_list",
+    summary="范围内的问卷（最近 200 份）",
+)
+def surveys_list(request: HttpRequest) -> Any:
+    ensure_perm(request, access.REPORT)
+    return list(access.surveys_visible_to(request.user)[:200])
+
+
+@router.post(
+    "/surveys/surveys",
+    response={201: SurveyDetailOut, **WRITE_ERRORS},
+    operation_id="surveys_create",
+    summary="新建问卷（草稿）",
+)
+def surveys_create(request: HttpRequest, payload: SurveyIn) -> Any:
+    ensure_perm(request, access.MANAGE)
+    from lianjian.orgs.access import regions_visible_to
+
+    regions = regions_visible_to(request.user, access.MANAGE)
+    region = regions.filter(
+        pk=payload.region_id, level__in=[Region.Level.DISTRICT, Region.Level.STREET]
+    ).first()
+    if region is None:
+        return Status(404, {"detail": "发起单位不存在或不在您的范围内", "field": "region_id"})
+    area = None
+    if payload.target_area_id:
+        area = regions.filter(pk=payload.target_area_id).first()
+        if area is None:
+            return Status(404, {"detail": "区域不存在或不在您的范围内", "field": "target_area_id"})
+    try:
+        survey = services.survey_create(
+            actor=request.user,
+            request=request,
+            region=region,
+            title=payload.title,
+            audience=payload.audience,
+            intro=payload.intro,
+            definition=payload.definition,
+            anonymous=payload.anonymous,
+            login_required=payload.login_required,
+            opens_at=payload.opens_at,
+            closes_at=payload.closes_at,
+            unit_kinds=payload.unit_kinds,
+            industries=payload.industries,
+            target_area=area,
+            unit_ids=payload.unit_ids,
+        )
+    except SurveyError as exc:
+        return _error(exc)
+    return Status(201, _detail(survey))
+
+
+@router.get(
+    "/surveys/surveys/{survey_id}",
+    response={200: SurveyDetailOut, **READ_ERRORS},
+    operation_id="surveys_get",
+    summary="问卷详情与当前题目",
+)
+def surveys_get(request: HttpRequest, survey_id: PathId) -> Any:
+    ensure_perm(request, access.REPORT)
+    return _detail(access.get_survey_for_user(request.user, survey_id))
+
+
+@router.put(
+    "/surveys/surveys/{survey_id}/definition",
+    response={200: VersionOut, **WRITE_ERRORS},
+    operation_id="surveys_define",
+    summary="修改题目（已有答卷时另存为新版本）",
+)
+def surveys_define(request: HttpRequest, survey_id: PathId, payload: DefinitionIn) -> Any:
+    ensure_perm(request, access.MANAGE)
+    survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
+    try:
+        version = services.survey_define(
+            survey, payload.definition, actor=request.user, request=request
+        )
+    except SurveyError as exc:
+        return _error(exc)
+    return {"version": version.number, "frozen": version.frozen}
+
+
+@router.get(
+    "/surveys/surveys/{survey_id}/results",
+    response={200: ResultsOut, **READ_ERRORS},
+    operation_id="surveys_results",
+    summary="统计结果（您范围内的答卷）",
+)
+def surveys_results(request: HttpRequest, survey_id: PathId) -> Any:
+    ensure_perm(request, access.REPORT)
+    survey = access.get_survey_for_user(request.user, survey_id)
+    return selectors.results(survey, request.user)
+
+
+@router.get(
+    "/surveys/surveys/{survey_id}/crosstab",
+    response={200: CrosstabOut, **READ_ERRORS},
+    operation_id="surveys_crosstab",
+    summary="交叉分析：两道题，或一道题与单位属性",
+)
+def surveys_crosstab(request: HttpRequest, survey_id: PathId, row: str, col: str) -> Any:
+    ensure_perm(request, access.REPORT)
+    survey = access.get_survey_for_user(request.user, survey_id)
+    try:
+        return selectors.crosstab(survey, request.user, row[:32], col[:32])
+    except ValueError as exc:
+        return Status(400, {"detail": str(exc), "field": "col"})
+
+
+@router.post(
+    "/surveys/surveys/{survey_id}/needs",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_needs_raise",
+    summary="据答卷向需求通道提出需求",
+)
+def surveys_needs_raise(request: HttpRequest, survey_id: PathId, payload: NeedsRaiseIn) -> Any:
+    ensure_perm(request, access.MANAGE)
+    survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
+    try:
+        out = actions.needs_raise(
+            survey,
+            actor=request.user,
+            request=request,
+            question_key=payload.question,
+            option=payload.option,
+            contact_phone=payload.contact_phone,
+            note=payload.note,
+        )
+    except SurveyError as exc:
+        return _error(exc)
+    return {"count": out["created"]}
+
+
+@router.get(
+    "/surveys/inbox",
+    response={200: list[SurveyOut], **READ_ERRORS},
+    operation_id="surveys_inbox",
+    summary="待我（或本单位）填写的问卷",
+)
+def surveys_inbox(request: HttpRequest) -> Any:
+    ensure_perm(request, access.ANSWER)
+    return list(selectors.surveys_to_answer(request.user)[:100])
+
+
+def _sent_to(request: HttpRequest, survey_id: int, unit_id: int | None) -> tuple[Survey, Any]:
+    from django.http import Http404
+
+    survey = Survey.objects.filter(pk=survey_id).exclude(audience=Audience.PUBLIC).first()
+    if survey is None or survey.status == Survey.Status.DRAFT:
+        raise Http404
+    try:
+        return survey, services.respondent_for(survey, request.user, unit_id=unit_id)
+    except SurveyError:
+        raise Http404 from None
+
+
+@router.get(
+    "/surveys/inbox/{survey_id}",
+    response={200: AnswerFormOut, **READ_ERRORS},
+    operation_id="surveys_answer_form",
+    summary="问卷题目与我的草稿",
+)
+def surveys_answer_form(request: HttpRequest, survey_id: PathId, unit_id: int | None = None) -> Any:
+    ensure_perm(request, access.ANSWER)
+    survey, who = _sent_to(request, survey_id, unit_id)
+    draft = services.draft_of(survey, who["key"])
+    return {
+        "survey": _detail(survey),
+        "respondent": who["name"],
+        "status": draft.status if draft else None,
+        "answers": draft.answers if draft else {},
+    }
+
+
+@router.post(
+    "/surveys/inbox/{survey_id}/response",
+    response={
+        200: ResponseOut,
+        400: AnswerErrorsOut,
+        403: AnswerErrorsOut,
+        404: AnswerErrorsOut,
+        409: AnswerErrorsOut,
+    },
+    operation_id="surveys_answer_save",
+    summary="保存草稿或提交答卷",
+)
+def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: ResponseIn) -> Any:
+    ensure_perm(request, access.ANSWER)
+    survey, who = _sent_to(request, survey_id, payload.unit_id)
+    try:
+        return services.response_save(
+            survey,
+            respondent_key=who["key"],
+            unit=who["unit"],
+            user=request.user,
+            respondent_name=who["name"],
+            answers=payload.answers,
+            submit=payload.submit,
+            request=request,
+        )
+    except SurveyError as exc:
+        return _error(exc, 409 if "已提交过" in exc.message else 400)
+
+
+# last: `{op}` would take the paths of the routes above
+@router.post(
+    "/surveys/surveys/{survey_id}/{op}",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_act",
+    summary="发布（open）、结束（close）或催办（remind）",
+)
+def surveys_act(request: HttpRequest, survey_id: PathId, op: str) -> Any:
+    ensure_perm(request, access.MANAGE)
+    survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
+    try:
+        if op == "open":
+            services.survey_open(survey, actor=request.user, request=request)
+            return {"count": survey.target_count}
+        if op == "close":
+            services.survey_close(survey, actor=request.user, request=request)
+            return {"count": survey.submitted_count}
+        if op == "remind":
+            return {"count": services.survey_remind(survey, actor=request.user, request=request)}
+    except SurveyError as exc:
+        return _error(exc, 409 if exc.field == "status" else 400)
+    return Status(404, {"detail": "无此操作", "field": "op"})

@@ -1,0 +1,151 @@
+"""Schemas of the surveys API (`surveys/api.py`): bodies and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from lianjian.core.schemas import ErrorOut, InputSchema
+
+READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class SurveyOut(Schema):
+    id: int
+    title: str
+    kind: str = Field(description="general 调查问卷 / satisfaction 季度满意度测评")
+    audience: str = Field(description="units 单位 / members 党员 / public 公开链接")
+    status: str = Field(description="draft 草稿 / open 收集中 / closed 已结束")
+    region_id: int
+    anonymous: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    target_count: int = Field(description="发放对象数（公开链接为 0）")
+    submitted_count: int = Field(description="已提交份数（全部范围）")
+
+
+class SurveyDetailOut(SurveyOut):
+    intro: str
+    version: int = Field(description="当前题目版本号")
+    definition: dict[str, Any] = Field(description="题目定义 {questions: [...]}")
+
+
+class SurveyIn(InputSchema):
+    title: str = Field(max_length=200)
+    region_id: int = Field(ge=1, description="发起单位（区或街道）")
+    audience: str = Field(description="units / members / public")
+    intro: str = Field("", max_length=5000)
+    definition: dict[str, Any] = Field(default_factory=dict, description="题目定义，可先为空")
+    anonymous: bool = False
+    login_required: bool = True
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    unit_kinds: list[str] = Field(default_factory=list, max_length=20)
+    industries: list[str] = Field(default_factory=list, max_length=50)
+    target_area_id: int | None = Field(None, ge=1)
+    unit_ids: list[int] = Field(default_factory=list, max_length=5000)
+
+
+class DefinitionIn(InputSchema):
+    definition: dict[str, Any]
+
+
+class VersionOut(Schema):
+    version: int
+    frozen: bool
+
+
+class CountOut(Schema):
+    count: int
+
+
+class OptionOut(Schema):
+    key: str
+    label: str
+    n: int
+    share: float | None = Field(description="占作答人数的百分比（一位小数）")
+
+
+class CellOut(Schema):
+    key: str
+    label: str
+    n: int
+
+
+class MatrixRowOut(Schema):
+    key: str
+    label: str
+    cells: list[CellOut]
+
+
+class QuestionResultOut(Schema):
+    key: str
+    kind: str
+    title: str
+    answered: int
+    options: list[OptionOut] | None = None
+    mean: float | None = None
+    rows: list[MatrixRowOut] | None = None
+    words: list[tuple[str, int]] | None = None
+
+
+class RateOut(Schema):
+    targets: int | None
+    submitted: int
+    rate: float | None = Field(description="回收率（百分比，一位小数）")
+
+
+class ResultsOut(Schema):
+    version: int
+    respondents: int
+    rate: RateOut
+    questions: list[QuestionResultOut]
+
+
+class CrosstabRowOut(Schema):
+    key: str
+    label: str
+    cells: list[int]
+    total: int
+
+
+class CrosstabOut(Schema):
+    row_title: str
+    col_title: str
+    columns: list[str]
+    rows: list[CrosstabRowOut]
+
+
+class NeedsRaiseIn(InputSchema):
+    question: str = Field(max_length=32)
+    option: str = Field(max_length=32)
+    contact_phone: str = Field(max_length=20)
+    note: str = Field("", max_length=500)
+
+
+class AnswerFormOut(Schema):
+    survey: SurveyDetailOut
+    respondent: str
+    status: str | None = Field(description="无答卷为 null；draft 草稿 / submitted 已提交")
+    answers: dict[str, Any]
+
+
+class ResponseIn(InputSchema):
+    answers: dict[str, Any]
+    submit: bool = False
+    unit_id: int | None = Field(None, ge=1, description="管理多个单位时，代哪个单位填写")
+
+
+class ResponseOut(Schema):
+    id: int
+    status: str
+    submitted_at: dt.datetime | None
+
+
+class AnswerErrorsOut(Schema):
+    detail: str
+    field: str | None = None
+    errors: dict[str, str] = Field(default_factory=dict, description="题目编号 → 错误说明")
