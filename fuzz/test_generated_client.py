@@ -410,6 +410,49 @@ BODIES.update(
         "projects_pairs_end": lambda m, w, t: {"body": m.PairEndIn(ended_on=TODAY)},
     }
 )
+# Bodies of the surveys routes: the world has no survey, each call builds its own (the
+# street staff's, sent to the units of 虹桥街道; the unit admin answers for 东银科技).
+BODIES.update(
+    {
+        "surveys_create": lambda m, w, t: {
+            "body": m.SurveyIn(
+                title="园区企业需求调查问卷",
+                region_id=t.street_a.pk,
+                audience="units",
+                definition=m.SurveyInDefinition.from_dict(_survey_definition()),
+            )
+        },
+        "surveys_define": lambda m, w, t: {
+            "survey_id": _survey(t),
+            "body": m.DefinitionIn(
+                definition=m.DefinitionInDefinition.from_dict(_survey_definition())
+            ),
+        },
+        "surveys_act": lambda m, w, t: {"survey_id": _survey(t), "op": "open"},
+        "surveys_get": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
+        "surveys_results": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
+        "surveys_crosstab": lambda m, w, t: {
+            "survey_id": _survey(t, answered=True),
+            "row": "needs",
+            "col": "industry",
+        },
+        "surveys_needs_raise": lambda m, w, t: {
+            "survey_id": _survey(t, answered=True),
+            "body": m.NeedsRaiseIn(question="needs", option="legal", contact_phone="13800138000"),
+        },
+        "surveys_inbox": lambda m, w, t: _no_arguments(_survey(t, opened=True)),
+        "surveys_answer_form": lambda m, w, t: {
+            "survey_id": _survey(t, opened=True),
+            "unit_id": t.unit_building.pk,
+        },
+        "surveys_answer_save": lambda m, w, t: {
+            "survey_id": _survey(t, opened=True),
+            "body": m.ResponseIn(
+                answers=m.ResponseInAnswers.from_dict(_survey_answers()), submit=True
+            ),
+        },
+    }
+)
 # username of the persona each operation is for (the street staff of 虹桥街道 otherwise):
 # `member` is the Party member 陈一, recruiter_a and resident_a are `fuzz_world`'s
 PERSONA_OF: dict[str, str] = {
@@ -439,7 +482,11 @@ PERSONA_OF: dict[str, str] = {
         ),
         "district_admin",
     ),
-    **dict.fromkeys(("ratings_self_assess", "ratings_appeal"), "unit_admin"),
+    **dict.fromkeys(
+        ("ratings_self_assess", "ratings_appeal", "surveys_inbox", "surveys_answer_form"),
+        "unit_admin",
+    ),
+    "surveys_answer_save": "unit_admin",
     **dict.fromkeys(
         (
             "jobs_postings_create",
@@ -656,6 +703,44 @@ def _pair_registration(world: FuzzWorld) -> int:
     from lianjian.projects.models import Pair
 
     return int(Pair.objects.get(pk=world.in_scope["pair_id"]).registration_id)
+
+
+def _survey_definition() -> dict[str, Any]:
+    from lianjian.surveys.tests.factories import DEFINITION
+
+    return dict(DEFINITION)
+
+
+def _survey_answers() -> dict[str, Any]:
+    from lianjian.surveys.tests.factories import GOOD
+
+    return dict(GOOD)
+
+
+def _survey(tree: Any, *, opened: bool = False, answered: bool = False) -> int:
+    """The street staff's survey to the units of 虹桥街道: a draft, open, or open with the
+    unit admin's answer for 东银科技 submitted."""
+    from lianjian.accounts.models import User
+    from lianjian.surveys import services
+    from lianjian.surveys.tests.factories import open_unit_survey, unit_survey
+
+    staff = User.objects.get(username="street_staff")
+    if not (opened or answered):
+        return int(unit_survey(tree, staff).pk)
+    survey = open_unit_survey(tree, staff)
+    if answered:
+        admin = User.objects.get(username="unit_admin")
+        who = services.respondent_for(survey, admin)
+        services.response_save(
+            survey,
+            respondent_key=who["key"],
+            unit=who["unit"],
+            user=admin,
+            respondent_name=who["name"],
+            answers=_survey_answers(),
+            submit=True,
+        )
+    return int(survey.pk)
 
 
 def _multipart_model(models: Any, operation: str) -> Any:
