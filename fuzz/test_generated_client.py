@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fuzz import client_bodies
 from fuzz.conftest import FuzzWorld
 from lianjian.wsgi import application
 
@@ -332,127 +333,6 @@ BODIES.update(
         },
     }
 )
-# Bodies of the points, ratings and projects pairs routes; ratings' fresh schemes are of
-# a year the world has none of.
-RATING_YEAR = 2027
-BODIES.update(
-    {
-        "points_me": lambda m, w, t: _no_arguments(_card_token(t)),  # a card to read
-        "points_consent": lambda m, w, t: {"body": m.ConsentIn(agree=True)},
-        "points_verify": lambda m, w, t: {"token": _shop_and_card(t)},
-        "points_redeem": lambda m, w, t: {
-            "body": m.RedeemIn(token=_shop_and_card(t), request_key="genclient-1", amount="20")
-        },
-        "points_rules_create": lambda m, w, t: {
-            "body": m.RuleIn(street_id=t.street_a.pk, cause="lesson", name="微党课", points=2)
-        },
-        "points_certify": lambda m, w, t: {
-            "body": m.CertifyIn(
-                community_id=t.community_a1.pk, start=TODAY - dt.timedelta(days=30), end=TODAY
-            )
-        },
-        "points_adjust": lambda m, w, t: {
-            "body": m.AdjustIn(member_id=_enrolled(t), points=5, reason="补录活动积分")
-        },
-        "ratings_schemes_create": lambda m, w, t: {
-            "body": m.SchemeIn(
-                year=RATING_YEAR + 1,
-                name="2028年度分类定级",
-                groups=[
-                    m.GroupIn(
-                        name="组织建设",
-                        weight=100,
-                        criteria=[m.CriterionIn(name="组织生活", max_score=10)],
-                    )
-                ],
-                publish=True,
-            )
-        },
-        "ratings_schemes_publish": lambda m, w, t: {"scheme_id": _scheme(t, publish=False)},
-        "ratings_round_open": lambda m, w, t: {
-            "scheme_id": _scheme(t, publish=True),
-            "body": m.RoundIn(scope=m.RoundScope.ALL),
-        },
-        "ratings_self_assess": lambda m, w, t: {
-            "rating_id": _rating(t, "pending"),
-            "body": m.SelfAssessmentIn(
-                scores=[
-                    m.SelfScoreIn(criterion_id=c, score=10, evidence_text="会议记录")
-                    for c in _manual_criteria(t)
-                ],
-                summary="全年组织生活正常",
-                submit=True,
-            ),
-        },
-        "ratings_review": lambda m, w, t: {
-            "rating_id": _rating(t, "submitted"),
-            "body": m.ReviewIn(comment="同意"),
-        },
-        "ratings_confirm": lambda m, w, t: {
-            "rating_id": _rating(t, "reviewed"),
-            "body": m.ConfirmIn(decision=m.ConfirmInDecision.CONFIRM),
-        },
-        "ratings_appeal": lambda m, w, t: {
-            "rating_id": _rating(t, "confirmed"),
-            "body": m.AppealIn(reason="覆盖单位数统计有误，请复核"),
-        },
-        "projects_pairs_create": lambda m, w, t: {
-            "body": m.PairIn(
-                registration=_pair_registration(w),
-                household_name="王阿婆",
-                consent=True,
-                started_on=dt.date(2025, 6, 1),
-            )
-        },
-        "projects_pairs_visit": lambda m, w, t: {
-            "body": m.PairVisitIn(visited_on=TODAY, note="上门送米送油", value="100")
-        },
-        "projects_pairs_end": lambda m, w, t: {"body": m.PairEndIn(ended_on=TODAY)},
-    }
-)
-# Bodies of the surveys routes: the world has no survey, each call builds its own (the
-# street staff's, sent to the units of 虹桥街道; the unit admin answers for 东银科技).
-BODIES.update(
-    {
-        "surveys_create": lambda m, w, t: {
-            "body": m.SurveyIn(
-                title="园区企业需求调查问卷",
-                region_id=t.street_a.pk,
-                audience="units",
-                definition=m.SurveyInDefinition.from_dict(_survey_definition()),
-            )
-        },
-        "surveys_define": lambda m, w, t: {
-            "survey_id": _survey(t),
-            "body": m.DefinitionIn(
-                definition=m.DefinitionInDefinition.from_dict(_survey_definition())
-            ),
-        },
-        "surveys_act": lambda m, w, t: {"survey_id": _survey(t), "op": "open"},
-        "surveys_get": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
-        "surveys_results": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
-        "surveys_crosstab": lambda m, w, t: {
-            "survey_id": _survey(t, answered=True),
-            "row": "needs",
-            "col": "industry",
-        },
-        "surveys_needs_raise": lambda m, w, t: {
-            "survey_id": _survey(t, answered=True),
-            "body": m.NeedsRaiseIn(question="needs", option="legal", contact_phone="13800138000"),
-        },
-        "surveys_inbox": lambda m, w, t: _no_arguments(_survey(t, opened=True)),
-        "surveys_answer_form": lambda m, w, t: {
-            "survey_id": _survey(t, opened=True),
-            "unit_id": t.unit_building.pk,
-        },
-        "surveys_answer_save": lambda m, w, t: {
-            "survey_id": _survey(t, opened=True),
-            "body": m.ResponseIn(
-                answers=m.ResponseInAnswers.from_dict(_survey_answers()), submit=True
-            ),
-        },
-    }
-)
 # username of the persona each operation is for (the street staff of 虹桥街道 otherwise):
 # `member` is the Party member 陈一, recruiter_a and resident_a are `fuzz_world`'s
 PERSONA_OF: dict[str, str] = {
@@ -471,22 +351,6 @@ PERSONA_OF: dict[str, str] = {
         ),
         "member",
     ),
-    **dict.fromkeys(("points_me", "points_consent"), "member"),
-    **dict.fromkeys(("points_verify", "points_redeem"), "merchant"),
-    **dict.fromkeys(
-        (
-            "ratings_schemes_create",
-            "ratings_schemes_publish",
-            "ratings_round_open",
-            "ratings_confirm",
-        ),
-        "district_admin",
-    ),
-    **dict.fromkeys(
-        ("ratings_self_assess", "ratings_appeal", "surveys_inbox", "surveys_answer_form"),
-        "unit_admin",
-    ),
-    "surveys_answer_save": "unit_admin",
     **dict.fromkeys(
         (
             "jobs_postings_create",
@@ -512,6 +376,8 @@ PERSONA_OF: dict[str, str] = {
         "resident_a",
     ),
 }
+BODIES.update(client_bodies.BODIES)
+PERSONA_OF.update(client_bodies.PERSONA_OF)
 
 
 def _posting_in(models: Any) -> Any:
@@ -629,118 +495,6 @@ def _pending_resume(tree: Any) -> int:
     )
     grant_add(user, Role.MEMBER, region=tree.community_a1)
     return int(make_resume(user, tree.community_a1, approved=False).pk)
-
-
-def _enrolled(tree: Any) -> int:
-    from lianjian.points import services
-
-    services.scheme_save(tree.street_a, actor=None, gold_threshold=100, silver_threshold=50)
-    services.enrol(tree.member_a1, actor=None)
-    return int(tree.member_a1.pk)
-
-
-def _card_token(tree: Any) -> str:
-    """陈一 (the member persona) enrolled, with a silver card certified today."""
-    from lianjian.points.tests.factories import certified_card
-
-    _enrolled(tree)
-    return str(certified_card(tree.member_a1, 60, tree.community_a1).token)
-
-
-def _shop_and_card(tree: Any) -> str:
-    """A shop kept by the merchant persona, bound to 陈一's organization; 陈一's card token."""
-    from lianjian.accounts.models import User
-    from lianjian.points.tests.factories import shop
-
-    shop(tree.community_a1, tree.org_a1, keeper=User.objects.get(username="merchant"))
-    return _card_token(tree)
-
-
-def _scheme(tree: Any, *, publish: bool) -> int:
-    """A scheme of the district without a round (the world's 2026 one has its round)."""
-    from lianjian.ratings.tests.factories import make_scheme
-
-    return int(make_scheme(tree.district, RATING_YEAR, publish=publish).pk)
-
-
-def _rating(tree: Any, status: str) -> int:
-    """A fresh rating of the building branch (the unit admin's) moved on to `status`."""
-    from lianjian.ratings import flow, services
-    from lianjian.ratings.models import Rating, Round, Scheme
-
-    scheme = Scheme.objects.get(pk=_scheme(tree, publish=True))
-    rnd = services.round_open(scheme, orgs=[tree.org_building], scope=Round.Scope.ALL)
-    rating = Rating.objects.get(round=rnd)
-    steps = ["submitted", "reviewed", "confirmed"]
-    for step in steps[: steps.index(status) + 1] if status in steps else []:
-        if step == "submitted":
-            scores = {c: {"score": 10, "evidence_text": "记录"} for c in _manual_criteria(tree)}
-            flow.self_assessment_save(rating, scores=scores)
-            rating = flow.rating_submit(rating)
-        elif step == "reviewed":
-            rating = flow.rating_review(rating, comment="同意")
-        else:
-            rating = flow.rating_confirm(rating)
-    return int(rating.pk)
-
-
-def _manual_criteria(tree: Any) -> list[int]:
-    """The hand-scored criteria of the district's `RATING_YEAR` scheme."""
-    from lianjian.ratings.models import Criterion, Method
-
-    criteria = Criterion.objects.filter(
-        scheme__district=tree.district, scheme__year=RATING_YEAR, method=Method.MANUAL
-    )
-    return list(criteria.order_by("pk").values_list("pk", flat=True))
-
-
-def _no_arguments(_built: Any) -> dict[str, Any]:
-    """For a route that takes nothing but reads what its helper built."""
-    return {}
-
-
-def _pair_registration(world: FuzzWorld) -> int:
-    from lianjian.projects.models import Pair
-
-    return int(Pair.objects.get(pk=world.in_scope["pair_id"]).registration_id)
-
-
-def _survey_definition() -> dict[str, Any]:
-    from lianjian.surveys.tests.factories import DEFINITION
-
-    return dict(DEFINITION)
-
-
-def _survey_answers() -> dict[str, Any]:
-    from lianjian.surveys.tests.factories import GOOD
-
-    return dict(GOOD)
-
-
-def _survey(tree: Any, *, opened: bool = False, answered: bool = False) -> int:
-    """The street staff's survey to the units of 虹桥街道: a draft, open, or open with the
-    unit admin's answer for 东银科技 submitted."""
-    from lianjian.accounts.models import User
-    from lianjian.surveys import services
-    from lianjian.surveys.tests.factories import open_unit_survey, unit_survey
-
-    staff = User.objects.get(username="street_staff")
-    if not (opened or answered):
-        return int(unit_survey(tree, staff).pk)
-    survey = open_unit_survey(tree, staff)
-    if answered:
-        admin = User.objects.get(username="unit_admin")
-        who = services.respondent_for(survey, admin)
-        services.response_save(
-            survey,
-            respondent_key=who["key"],
-            unit=who["unit"],
-            user=admin,
-            respondent_name=who["name"],
-            answers=_survey_answers(),
-            submit=True,
-        )
-    return int(survey.pk)
 
 
 def _multipart_model(models: Any, operation: str) -> Any:

@@ -495,14 +495,14 @@ class UnitReportOut(Schema):
     attendance_rate: float | None
 
 
-class CountOut(Schema):
+class KeyCountOut(Schema):
     key: str
     count: int
 
 
 class ProposalReportOut(Schema):
-    by_status: list[CountOut]
-    by_source: list[CountOut]
+    by_status: list[KeyCountOut]
+    by_source: list[KeyCountOut]
     resolutions: int
     implemented: int
     implemented_on_time: int

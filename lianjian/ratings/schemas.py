@@ -239,7 +239,7 @@ class ScoreOut(Schema):
         return [f"/ratings/evidence/{f.token}/" for f in obj.files.all()]
 
 
-class EventOut(Schema):
+class RatingEventOut(Schema):
     from_status: str
     to_status: str
     actor_name: str
@@ -252,7 +252,7 @@ class RatingDetailOut(RatingOut):
     review_comment: str
     appeal_reason: str
     scores: list[ScoreOut]
-    events: list[EventOut]
+    events: list[RatingEventOut]
 
     @staticmethod
     def resolve_scores(obj: Any) -> list[Any]:
