@@ -188,7 +188,9 @@ BODIES.update(
             "booking_id": _booking(t),
             "body": m.BookingDecideIn(action=m.BookingDecideInAction.APPROVE),
         },
-        "activities_roster_slots": lambda m, w, t: {"roster_id": _slot(t).roster_id},
+        "activities_roster_slots": lambda m, w, t: {
+            "roster_id": _no_arguments(_volunteer(t)) or _slot(t).roster_id
+        },
         "activities_slot_take": lambda m, w, t: {
             "slot_id": _no_arguments(_volunteer(t)) or _slot(t).pk
         },
