@@ -1,0 +1,48 @@
+"""Writes and workflows of activities, by flow (DESIGN: a package past ~600 lines)."""
+
+from lianjian.activities.services.attendance import (
+    checkin_by_scan,
+    checkin_by_staff,
+    checkin_by_token,
+    checkin_window,
+)
+from lianjian.activities.services.common import ActivityError
+from lianjian.activities.services.events import (
+    event_cancel,
+    event_close,
+    event_create,
+    event_publish,
+)
+from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
+from lianjian.activities.services.signups import signup_cancel, signup_create
+from lianjian.activities.services.volunteers import (
+    team_create,
+    team_member_add,
+    team_member_leave,
+    volunteer_join,
+    volunteer_register,
+    volunteer_withdraw,
+)
+
+__all__ = [
+    "ActivityError",
+    "checkin_by_scan",
+    "checkin_by_staff",
+    "checkin_by_token",
+    "checkin_window",
+    "event_cancel",
+    "event_close",
+    "event_create",
+    "event_publish",
+    "hours_adjust",
+    "hours_log",
+    "hours_verify",
+    "signup_cancel",
+    "signup_create",
+    "team_create",
+    "team_member_add",
+    "team_member_leave",
+    "volunteer_join",
+    "volunteer_register",
+    "volunteer_withdraw",
+]
