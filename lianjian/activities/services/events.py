@@ -17,11 +17,17 @@ from lianjian.core.notifications import notify
 from lianjian.orgs.models import PartyOrg, Region
 
 
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def _check_times(
     starts_at: Any, ends_at: Any, deadline: Any
 ) -> tuple[dt.datetime, dt.datetime, dt.datetime | None]:
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise ActivityError("请填写活动的开始和结束时间", "starts_at")
+    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
+    deadline = _aware(deadline) if isinstance(deadline, dt.datetime) else deadline
     if ends_at <= starts_at:
         raise ActivityError("结束时间应晚于开始时间", "ends_at")
     if ends_at - starts_at > dt.timedelta(days=7):
