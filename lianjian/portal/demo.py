@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.services import grant_add
+from lianjian.activities import demo as activities_demo
 from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
@@ -82,6 +83,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("ledger", coverage_demo.build),
     ("jobs", jobs_demo.build),
     ("notices", notices_demo.build),
+    ("activities", activities_demo.build),
 ]
 
 
