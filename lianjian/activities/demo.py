@@ -187,13 +187,16 @@ def _hongchu(ctx: DemoContext) -> dict[str, int]:
         day += dt.timedelta(days=10)
         n += 1
     verifier = ctx.objects.get("users.hongchu")
-    attended = _attend(
-        held, lambda e: rng.sample(by_team[e.organizer_team_id], min(15, len(by_team[e.organizer_team_id]))), verifier, rng
-    )  # fmt: skip
+
+    def crew(event: Event) -> list[Volunteer]:
+        pool = by_team[event.organizer_team_id or 0]
+        return rng.sample(pool, min(15, len(pool)))
+
+    attended = _attend(held, crew, verifier, rng)
     # 27 joint Party days of the two organizations the cross-appointed cadres serve
-    cadres = list(
-        Cadre.objects.filter(posts__party_org=org).filter(posts__party_org=joint).distinct()
-    ) or [None]
+    cadres: list[Cadre | None] = [
+        *Cadre.objects.filter(posts__party_org=org).filter(posts__party_org=joint).distinct()
+    ] or [None]
     party_days = []
     for i in range(JOINT_PARTY_DAYS):
         month = dt.date(2024, 1, 15) + dt.timedelta(days=int(i * 25.5))

@@ -181,7 +181,6 @@ class CommunityRowOut(Schema):
     teams: int
     volunteers: int
     in_teams: int
-    hours: Decimal
 
 
 class ReportOut(Schema):

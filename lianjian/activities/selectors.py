@@ -125,9 +125,10 @@ def teams_visible_to(user: Any) -> QuerySet[Team]:
 
 
 def community_report(user: Any) -> list[dict[str, Any]]:
-    """Per community in the user's scope: active teams and distinct active volunteers in teams.
+    """Per community in the user's scope: active teams, volunteers, and those serving in a team.
 
-    Two grouped counts on indexed scope columns, so the report stays fast at district scale.
+    Three grouped counts on indexed scope columns and no scan of attendance or hours, so
+    the report stays fast at district scale (bench/activities_bench.py).
     """
     q = scope_q(user, access.REPORT)
     teams = dict(
@@ -153,14 +154,6 @@ def community_report(user: Any) -> list[dict[str, Any]]:
         .annotate(n=Count("volunteer_id", distinct=True))
         .values_list("team__community_id", "n")
     )
-    hours = dict(
-        HoursRecord.objects.filter(
-            q, status=HoursRecord.Status.VERIFIED, on__year=timezone.localdate().year
-        )
-        .values("community_id")
-        .annotate(n=Sum("hours"))
-        .values_list("community_id", "n")
-    )
     ids = {k for k in (*teams, *volunteers) if k}
     names = dict(Region.objects.filter(pk__in=ids).values_list("pk", "name"))
     return sorted(
@@ -171,7 +164,6 @@ def community_report(user: Any) -> list[dict[str, Any]]:
                 "teams": teams.get(pk, 0),
                 "volunteers": volunteers.get(pk, 0),
                 "in_teams": in_teams.get(pk, 0),
-                "hours": hours.get(pk) or Decimal("0"),
             }
             for pk in ids
         ),
