@@ -17,10 +17,12 @@ from django.db.models import Q, QuerySet
 from lianjian.activities.models import (
     Attendance,
     Audience,
+    Booking,
     Event,
     HoursRecord,
     Signup,
     Team,
+    Venue,
     Volunteer,
 )
 from lianjian.alliances.models import AllianceMember
@@ -88,6 +90,24 @@ def attendance_managed_by(user: Any) -> QuerySet[Attendance]:
     return Attendance.objects.filter(
         scope_q(user, MANAGE, org_path_field="event__organizer_org__path")
     )
+
+
+def venues_managed_by(user: Any) -> QuerySet[Venue]:
+    """Venues whose bookings the user approves: in their regions, or their organizations'."""
+    return Venue.objects.filter(scope_q(user, MANAGE, org_path_field="owner_org__path"))
+
+
+def bookings_managed_by(user: Any) -> QuerySet[Booking]:
+    return Booking.objects.filter(scope_q(user, MANAGE, org_path_field="venue__owner_org__path"))
+
+
+def venues_bookable_by(user: Any) -> QuerySet[Venue]:
+    """Open venues of the user's district (organizers and members alike may ask)."""
+    region = home_region(user) if grants_with_perm(user, JOIN) else None
+    q = scope_q(user, MANAGE, org_path_field="owner_org__path")
+    if region is not None:
+        q |= Q(district_id=region.district_ref_id or region.pk)
+    return Venue.objects.filter(q, is_active=True)
 
 
 def may_manage(user: Any, event: Event) -> bool:

@@ -253,6 +253,22 @@ def _alliance_and_school(ctx: DemoContext) -> int:
                 audience=Audience.COMMUNITY, capacity=4, place="机场新村垃圾厢房",
             )  # fmt: skip
             made += 1
+    # two bookable venues (seed 000: shared Party-school and activity spaces)
+    committee = cn["committee"]
+    for name, region, owner, address, capacity in (
+        ("虹桥街道社区党校报告厅", cn["hq"], committee, "虹桥街道党群服务中心 3 楼", 120),
+        ("虹储居民区党群服务站活动室", cn["hongchu"], cn["hongchu_org"], "虹储小区 1 号楼底层", 30),
+    ):
+        venue = services.venue_create(
+            actor=None, name=name, region=region, owner_org=owner, address=address,
+            capacity=capacity, opens_at=dt.time(8, 30), closes_at=dt.time(21, 0),
+        )  # fmt: skip
+        start = _at(timezone.localdate() + dt.timedelta(days=2), 14)
+        booking = services.booking_request(
+            venue, actor=None, starts_at=start, ends_at=start + dt.timedelta(hours=2),
+            purpose="联盟成员单位支部联学", attendees=min(capacity, 25),
+        )  # fmt: skip
+        services.booking_decide(booking, actor=None, approve=True)
     for title, day in LECTURES:  # the community Party school, open to every alliance unit
         _event(
             ctx, day, 14, 2, kind=Kind.LECTURE, title=title, region=cn["hq"],

@@ -343,3 +343,79 @@ class HoursRecord(ScopedModel, TimeStampedModel):
                 condition=~Q(status="rejected") | ~Q(reason=""), name="act_hours_reject_reason"
             ),
         ]
+
+
+class Venue(ScopedModel, TimeStampedModel):
+    """A shared room or space, owned by a community or a unit's Party organization."""
+
+    name = models.CharField("场地名称", max_length=100)
+    region = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所在区域"
+    )
+    owner_org = models.ForeignKey(
+        "orgs.PartyOrg",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="管理党组织",
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    capacity = models.PositiveIntegerField("容纳人数")
+    opens_at = models.TimeField("开放时间")
+    closes_at = models.TimeField("关闭时间")
+    is_active = models.BooleanField("开放预约", default=True)
+
+    class Meta:
+        verbose_name = "共享场地"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="act_venue_hours"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="act_venue_capacity"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Booking(ScopedModel, TimeStampedModel):
+    """A request for a venue over a time range; approved ones never overlap.
+
+    On PostgreSQL an exclusion constraint (btree_gist, migration 0002) refuses
+    overlapping approved bookings of one venue; on every database the approval
+    locks the venue row and checks first (`services.booking_decide`)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"  # holds the venue for the range
+        REJECTED = "rejected", "未批准"
+        CANCELLED = "cancelled", "已取消"
+
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="bookings")
+    starts_at = models.DateTimeField("开始时间")
+    ends_at = models.DateTimeField("结束时间")
+    purpose = models.CharField("用途", max_length=200)
+    attendees = models.PositiveIntegerField("人数", default=1)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reason = models.CharField("审批意见", max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "场地预约"
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["venue", "status", "starts_at"], name="act_booking_venue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="act_booking_times"
+            ),
+        ]

@@ -70,6 +70,13 @@ REGISTRY = AppRegistry(
         ),
         NavEntry("时长审核", "activities:hours_queue", "activities.manage", order=71),
         NavEntry("志愿统计", "activities:report", "activities.report", order=72),
+        NavEntry(
+            "场地预约",
+            "activities:venues",
+            "activities.join|activities.manage",
+            order=73,
+            surface="both",
+        ),
     ),
     cards=(
         HomeCard(
@@ -99,6 +106,7 @@ REGISTRY = AppRegistry(
         NotificationKind("activities.waitlist_promoted", "候补递补成功", channels=("sms",)),
         NotificationKind("activities.reminder", "活动提醒", channels=("sms",)),
         NotificationKind("activities.hours_reviewed", "服务时长审核结果"),
+        NotificationKind("activities.booking_decided", "场地预约审批结果"),
     ),
     urls=(("activities/", "lianjian.activities.urls"),),
     api_routers=_api_routers,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.activities import views, views_phone
+from lianjian.activities import views, views_phone, views_venues
 
 app_name = "activities"
 urlpatterns = [
@@ -25,4 +25,6 @@ urlpatterns = [
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("hours/", views.hours_queue, name="hours_queue"),
     path("report/", views.report, name="report"),
+    path("venues/", views_venues.venues, name="venues"),
+    path("venues/<int:pk>/", views_venues.venue_detail, name="venue"),
 ]

@@ -15,6 +15,12 @@ from lianjian.activities.services.events import (
 )
 from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
 from lianjian.activities.services.signups import signup_cancel, signup_create
+from lianjian.activities.services.venues import (
+    booking_cancel,
+    booking_decide,
+    booking_request,
+    venue_create,
+)
 from lianjian.activities.services.volunteers import (
     team_create,
     team_member_add,
@@ -26,6 +32,9 @@ from lianjian.activities.services.volunteers import (
 
 __all__ = [
     "ActivityError",
+    "booking_cancel",
+    "booking_decide",
+    "booking_request",
     "checkin_by_scan",
     "checkin_by_staff",
     "checkin_by_token",
@@ -42,6 +51,7 @@ __all__ = [
     "team_create",
     "team_member_add",
     "team_member_leave",
+    "venue_create",
     "volunteer_join",
     "volunteer_register",
     "volunteer_withdraw",

@@ -172,3 +172,34 @@ def test_api_signup_waiting_and_errors(tree: Any, personas: Any, client_for: Any
     assert rep["volunteers"] == 2
     bad = _api(s, "post", "/activities/events", {"kind": "x", "title": "t"})
     assert bad.status_code == 422
+
+
+def test_venue_pages(tree: Any, personas: Any, client_for: Any) -> None:
+    import datetime as dt
+
+    from lianjian.activities import services
+    from lianjian.activities.models import Booking
+
+    venue = services.venue_create(
+        actor=None, name="活动室", region=tree.community_a1, owner_org=tree.org_a1, capacity=20,
+        opens_at=dt.time(8), closes_at=dt.time(21),
+    )  # fmt: skip
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    member = client_for(personas.member)
+    assert "活动室" in member.get("/activities/venues/").content.decode()
+    member.post(
+        f"/activities/venues/{venue.pk}/",
+        {"starts_at": f"{day}T09:00", "ends_at": f"{day}T10:00", "purpose": "学习", "attendees": 5},
+    )
+    booking = Booking.objects.get(venue=venue)
+    # the member may not approve; the sibling secretary cannot even see the venue's bookings
+    member.post(f"/activities/venues/{venue.pk}/", {"action": "approve", "booking": booking.pk})
+    other = client_for(personas.secretary_a2)
+    other.post(f"/activities/venues/{venue.pk}/", {"action": "approve", "booking": booking.pk})
+    booking.refresh_from_db()
+    assert booking.status == "pending"
+    owner = client_for(personas.secretary_a1)
+    owner.post(f"/activities/venues/{venue.pk}/", {"action": "approve", "booking": booking.pk})
+    booking.refresh_from_db()
+    assert booking.status == "approved"
+    assert "已批准" in member.get("/activities/venues/").content.decode()
