@@ -20,6 +20,7 @@ from lianjian.activities.models import (
     Booking,
     Event,
     HoursRecord,
+    Roster,
     Signup,
     Team,
     Venue,
@@ -108,6 +109,17 @@ def venues_bookable_by(user: Any) -> QuerySet[Venue]:
     if region is not None:
         q |= Q(district_id=region.district_ref_id or region.pk)
     return Venue.objects.filter(q, is_active=True)
+
+
+def rosters_visible_to(user: Any) -> QuerySet[Roster]:
+    """Organizers: rosters in their scope; volunteers: those of their community or teams."""
+    q = scope_q(user, MANAGE)
+    volunteer = volunteer_of(user) if grants_with_perm(user, JOIN) else None
+    if volunteer is not None and volunteer.withdrawn_at is None:
+        q |= Q(community_id=volunteer.community_id) | Q(
+            team_id__in=volunteer.memberships.filter(left_on__isnull=True).values("team_id")
+        )
+    return Roster.objects.filter(q)
 
 
 def may_manage(user: Any, event: Event) -> bool:

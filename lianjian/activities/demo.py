@@ -224,7 +224,7 @@ def _hongchu(ctx: DemoContext) -> dict[str, int]:
 
 
 def _alliance_and_school(ctx: DemoContext) -> int:
-    """The aviation alliance's actions, 机场新村's garbage-sorting team, the Party school."""
+    """The aviation alliance's actions, 机场新村's garbage-sorting roster, venues, the Party school."""
     cn = ctx.objects["changning"]
     alliance = ctx.objects.get("alliances", {}).get("alliance")
     made = 0
@@ -245,14 +245,17 @@ def _alliance_and_school(ctx: DemoContext) -> int:
         team = services.team_create(
             actor=None, region=jichang, name="机场新村垃圾分类志愿服务队", skills="垃圾分类值守"
         )
+        # seed 000: aviation staff cannot sort at the fixed hours, so they take slots
+        # around their shifts; this week and next, mornings and evenings, two stations
         today = timezone.localdate()
-        for offset in range(7):  # the duty before the aviation shifts, every morning this week
-            _event(
-                ctx, today + dt.timedelta(days=offset + 1), 7, 2, kind=Kind.SERVICE,
-                title="垃圾分类定时定点值守（早班）", region=jichang, organizer_team=team,
-                audience=Audience.COMMUNITY, capacity=4, place="机场新村垃圾厢房",
-            )  # fmt: skip
-            made += 1
+        roster = services.roster_create(
+            actor=None, name="机场新村垃圾分类定时定点值守排班表", region=jichang, team=team,
+            posts=["1号垃圾厢房", "2号垃圾厢房"],
+            days=[today + dt.timedelta(days=n) for n in range(14)],
+            times=[(dt.time(7, 0), dt.time(9, 0)), (dt.time(18, 0), dt.time(20, 0))],
+            capacity=2, description="航空企业职工可按航班排班认领早晚时段",
+        )  # fmt: skip
+        made += roster.slots.count()
     # two bookable venues (seed 000: shared Party-school and activity spaces)
     committee = cn["committee"]
     for name, region, owner, address, capacity in (
@@ -315,5 +318,5 @@ def build(ctx: DemoContext) -> None:
     ctx.summaries["activities"] = (
         f"虹储居民区志愿服务队 {counts['teams']} 支、志愿者 {counts['volunteers']} 名，"
         f"签到 {counts['attendance']} 人次；联组主题党日 {JOINT_PARTY_DAYS} 次；"
-        f"联盟、党校与值守活动 {others} 场"
+        f"联盟活动、党校讲座与值守班次共 {others} 个"
     )

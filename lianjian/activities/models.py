@@ -419,3 +419,69 @@ class Booking(ScopedModel, TimeStampedModel):
                 condition=Q(ends_at__gt=F("starts_at")), name="act_booking_times"
             ),
         ]
+
+
+class Roster(ScopedModel, TimeStampedModel):
+    """A duty roster (排班表): posts by day and time slot that volunteers take within capacity."""
+
+    name = models.CharField("排班表名称", max_length=100)
+    region = models.ForeignKey(
+        "orgs.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属社区"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="rosters"
+    )
+    description = models.TextField("说明", blank=True)
+    is_open = models.BooleanField("开放认领", default=True)
+
+    class Meta:
+        verbose_name = "排班表"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RosterSlot(models.Model):
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="slots")
+    post = models.CharField("岗位", max_length=100)
+    day = models.DateField("日期")
+    starts = models.TimeField("开始")
+    ends = models.TimeField("结束")
+    capacity = models.PositiveSmallIntegerField("人数", default=1)
+    taken = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "starts", "post", "id"]
+        indexes = [models.Index(fields=["roster", "day"], name="act_slot_roster_day")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="act_slot_times"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & Q(taken__lte=F("capacity")),
+                name="act_slot_capacity",
+            ),
+            models.UniqueConstraint(
+                fields=["roster", "post", "day", "starts"], name="act_slot_unique"
+            ),
+        ]
+
+
+class Shift(models.Model):
+    """A volunteer holding a slot; released shifts are kept for the record."""
+
+    slot = models.ForeignKey(RosterSlot, on_delete=models.CASCADE, related_name="shifts")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="shifts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["slot__day", "slot__starts", "id"]
+        indexes = [models.Index(fields=["volunteer", "released_at"], name="act_shift_volunteer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "volunteer"],
+                condition=Q(released_at__isnull=True),
+                name="act_shift_once",
+            )
+        ]

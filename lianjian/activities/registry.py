@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
@@ -40,6 +41,12 @@ def _to_verify_card(user: Any) -> CardValue | None:
     )
 
 
+def _enqueue_reminders() -> None:
+    from lianjian.activities.tasks import activities_reminders_task
+
+    activities_reminders_task.enqueue()
+
+
 def _demo_figures() -> tuple[Any, ...]:
     from lianjian.activities.demo import FIGURES
 
@@ -70,6 +77,13 @@ REGISTRY = AppRegistry(
         ),
         NavEntry("时长审核", "activities:hours_queue", "activities.manage", order=71),
         NavEntry("志愿统计", "activities:report", "activities.report", order=72),
+        NavEntry(
+            "值班排班",
+            "activities:rosters",
+            "activities.join|activities.manage",
+            order=74,
+            surface="both",
+        ),
         NavEntry(
             "场地预约",
             "activities:venues",
@@ -110,5 +124,9 @@ REGISTRY = AppRegistry(
     ),
     urls=(("activities/", "lianjian.activities.urls"),),
     api_routers=_api_routers,
-    extensions={"portal.demo_figures": _demo_figures()},
+    # the day-before duty reminders, once an hour
+    extensions={
+        "core.periodic": (Periodic("activities_reminders", 3600, _enqueue_reminders),),
+        "portal.demo_figures": _demo_figures(),
+    },
 )

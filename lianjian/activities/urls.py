@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.activities import views, views_phone, views_venues
+from lianjian.activities import views, views_phone, views_rosters, views_venues
 
 app_name = "activities"
 urlpatterns = [
@@ -25,6 +25,8 @@ urlpatterns = [
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("hours/", views.hours_queue, name="hours_queue"),
     path("report/", views.report, name="report"),
+    path("rosters/", views_rosters.rosters, name="rosters"),
+    path("rosters/<int:pk>/", views_rosters.roster_detail, name="roster"),
     path("venues/", views_venues.venues, name="venues"),
     path("venues/<int:pk>/", views_venues.venue_detail, name="venue"),
 ]

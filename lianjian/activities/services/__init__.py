@@ -14,6 +14,13 @@ from lianjian.activities.services.events import (
     event_publish,
 )
 from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
+from lianjian.activities.services.rosters import (
+    roster_create,
+    shift_release,
+    shift_swap,
+    shift_take,
+    shifts_remind,
+)
 from lianjian.activities.services.signups import signup_cancel, signup_create
 from lianjian.activities.services.venues import (
     booking_cancel,
@@ -46,6 +53,11 @@ __all__ = [
     "hours_adjust",
     "hours_log",
     "hours_verify",
+    "roster_create",
+    "shift_release",
+    "shift_swap",
+    "shift_take",
+    "shifts_remind",
     "signup_cancel",
     "signup_create",
     "team_create",

@@ -19,7 +19,9 @@ def make_volunteer(region: Any, user: Any = None, member: Any = None, name: str 
     if user is None:
         from lianjian.accounts.models import User
 
-        user = User.objects.create(username=f"vol{n}", display_name=f"志愿者{n}")
+        user = User.objects.create(
+            username=f"vol{n}", display_name=f"志愿者{n}", must_change_password=False
+        )
     return services.volunteer_join(
         user=user, region=region, name=name or f"志愿者{n}", member=member, consent=True
     )
