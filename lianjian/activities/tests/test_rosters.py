@@ -64,6 +64,7 @@ def test_roster_page_take_and_print(tree: Any, personas: Any, client_for: Any) -
     )
     assert member.get(f"/activities/rosters/{roster.pk}/").status_code == 404
     v = make_volunteer(tree.community_b1)
+    assert v.user is not None
     c = client_for(v.user)
     from lianjian.accounts.services import grant_add
     from lianjian.core.roles import Role
