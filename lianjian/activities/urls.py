@@ -14,6 +14,8 @@ urlpatterns = [
     path("checkin/<str:token>/", views_phone.checkin, name="checkin"),
     path("me/qr/", views_phone.my_qr, name="my_qr"),
     path("me/hours/", views_phone.my_hours, name="my_hours"),
+    path("me/calendar.ics", views_phone.my_ics, name="my_ics"),
+    path("calendar/", views_phone.month, name="calendar"),
     path("me/hours/log/", views_phone.log_hours, name="log_hours"),
     # organizers and staff
     path("events/", views.events, name="events"),

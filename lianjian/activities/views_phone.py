@@ -6,6 +6,7 @@ Thin views: reads from `selectors`/`access`, writes through `services`; an
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import segno
@@ -231,3 +232,34 @@ def log_hours(request: HttpRequest) -> HttpResponse:
         except ActivityError as err:
             form.add_error(err.field if err.field in form.fields else None, err.message)
     return render(request, "activities/phone_log.html", {"form": form})
+
+
+@never_cache
+@require_perm(JOIN)
+def my_ics(request: HttpRequest) -> HttpResponse:
+    """The member's sign-ups as an .ics file for the phone's calendar."""
+    from lianjian.activities.calendar import ics_for
+
+    response = HttpResponse(
+        ics_for(request.user, request.get_host()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-activities.ics"'
+    return response
+
+
+@require_perm(f"{JOIN}|activities.manage")
+def month(request: HttpRequest) -> HttpResponse:
+    from lianjian.activities.calendar import month_bounds, month_grid
+
+    first, nxt = month_bounds(request.GET.get("month", "")[:7])
+    prev = (first - dt.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "activities/calendar.html",
+        {
+            "weeks": month_grid(request.user, first, nxt),
+            "first": first,
+            "prev": f"{prev:%Y-%m}",
+            "next": f"{nxt:%Y-%m}",
+        },
+    )

@@ -203,3 +203,30 @@ def test_venue_pages(tree: Any, personas: Any, client_for: Any) -> None:
     booking.refresh_from_db()
     assert booking.status == "approved"
     assert "已批准" in member.get("/activities/venues/").content.decode()
+
+
+def test_ics_and_month_calendar(tree: Any, personas: Any, client_for: Any) -> None:
+    from lianjian.activities import services
+
+    event = make_event(tree.community_a1, title="重阳节敬老活动,含茶话会;合影")
+    v = services.volunteer_join(
+        user=personas.member, region=tree.community_a1, name="陈一", consent=True
+    )
+    services.signup_create(event, v)
+    member = client_for(personas.member)
+    r = member.get("/activities/me/calendar.ics")
+    assert r["Content-Type"].startswith("text/calendar")
+    body = r.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert "SUMMARY:重阳节敬老活动\\,含茶话会\\;合影" in body.replace("\r\n ", "")
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    month = timezone.localtime(event.starts_at).strftime("%Y-%m")
+    page = member.get(f"/activities/calendar/?month={month}").content.decode()
+    assert "重阳节敬老活动" in page
+    assert (
+        "重阳节敬老活动"
+        not in client_for(personas.secretary_a2)
+        .get(f"/activities/calendar/?month={month}")
+        .content.decode()
+    )
+    assert client_for(personas.member).get("/activities/calendar/?month=bad").status_code == 200
