@@ -55,6 +55,13 @@ LECTURES = (
 )
 
 
+E_LESSON = (
+    "党章总纲指出，中国共产党始终代表中国最广大人民的根本利益。\n"
+    "本课用五分钟回顾“全心全意为人民服务”的由来，并请大家想一想：\n"
+    "在楼宇、园区和社区里，我们的支部能为群众办成哪一件实事？"
+)
+
+
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
@@ -272,12 +279,25 @@ def _alliance_and_school(ctx: DemoContext) -> int:
             purpose="联盟成员单位支部联学", attendees=min(capacity, 25),
         )  # fmt: skip
         services.booking_decide(booking, actor=None, approve=True)
-    for title, day in LECTURES:  # the community Party school, open to every alliance unit
-        _event(
-            ctx, day, 14, 2, kind=Kind.LECTURE, title=title, region=cn["hq"],
-            organizer_org=cn["committee"], audience=Audience.PUBLIC, place="虹桥街道社区党校",
+    # the community Party school, open to every alliance unit: seed 000's two lectures and
+    # seed 002's 5-minute e-lesson (携程党委“5分钟电子党课”)
+    course = services.course_create(
+        actor=None, title="虹桥街道社区党校·联盟成员单位专题课程", organizer_org=cn["committee"],
+        description="社区党校资源向联盟成员单位开放，党员不出社区门就能分享党员教育资源",
+    )  # fmt: skip
+    for title, day in LECTURES:
+        teacher = "李仁杰" if "李仁杰" in title else "周东华"
+        lesson = services.lecture_add(
+            course, actor=None, title=title, teacher=teacher, starts_at=_at(day, 14),
+            minutes=120, place="虹桥街道社区党校报告厅",
         )  # fmt: skip
+        Event.objects.filter(pk=lesson.event_id).update(status=Event.Status.DONE)
         made += 1
+    services.e_lesson_add(
+        course, actor=None, title="5分钟电子党课：党章里的“为人民服务”", teacher="社区党校",
+        minutes=5, body=E_LESSON,
+    )  # fmt: skip
+    made += 1
     return made
 
 

@@ -11,7 +11,7 @@ for a resident who is not a Party member.
     `member_id`, `community_id`, `hours` (Decimal), `on` (date). Once per record.
 `activities.lesson_completed` — a Party-school lesson was completed:
     `completion_id`, `lesson_id`, `course_id`, `member_id`, `community_id`, `on`.
-    (Reserved: the Party school is not built yet.)
+    Once per member and lesson (check-in at a lecture, or finishing an e-lesson).
 """
 
 ATTENDANCE_CONFIRMED = "activities.attendance_confirmed"

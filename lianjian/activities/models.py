@@ -485,3 +485,7 @@ class Shift(models.Model):
                 name="act_shift_once",
             )
         ]
+
+
+# the Party school lives in its own module (models.py stays under ~600 lines)
+from lianjian.activities.models_school import Completion, Course, Lesson  # noqa: E402, F401

@@ -78,6 +78,14 @@ REGISTRY = AppRegistry(
         NavEntry("时长审核", "activities:hours_queue", "activities.manage", order=71),
         NavEntry("志愿统计", "activities:report", "activities.report", order=72),
         NavEntry(
+            "社区党校",
+            "activities:school",
+            "activities.join|activities.manage",
+            order=75,
+            surface="both",
+        ),
+        NavEntry("党校学习统计", "activities:school_report", "activities.report", order=76),
+        NavEntry(
             "值班排班",
             "activities:rosters",
             "activities.join|activities.manage",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.activities import views, views_phone, views_rosters, views_venues
+from lianjian.activities import views, views_phone, views_rosters, views_school, views_venues
 
 app_name = "activities"
 urlpatterns = [
@@ -27,6 +27,10 @@ urlpatterns = [
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("hours/", views.hours_queue, name="hours_queue"),
     path("report/", views.report, name="report"),
+    path("school/", views_school.school, name="school"),
+    path("school/lessons/<int:pk>/", views_school.lesson, name="lesson"),
+    path("school/lessons/<int:pk>/video/", views_school.lesson_video, name="lesson_video"),
+    path("school/report/", views_school.school_report, name="school_report"),
     path("rosters/", views_rosters.rosters, name="rosters"),
     path("rosters/<int:pk>/", views_rosters.roster_detail, name="roster"),
     path("venues/", views_venues.venues, name="venues"),

@@ -21,6 +21,12 @@ from lianjian.activities.services.rosters import (
     shift_take,
     shifts_remind,
 )
+from lianjian.activities.services.school import (
+    course_create,
+    e_lesson_add,
+    e_lesson_complete,
+    lecture_add,
+)
 from lianjian.activities.services.signups import signup_cancel, signup_create
 from lianjian.activities.services.venues import (
     booking_cancel,
@@ -46,6 +52,9 @@ __all__ = [
     "checkin_by_staff",
     "checkin_by_token",
     "checkin_window",
+    "course_create",
+    "e_lesson_add",
+    "e_lesson_complete",
     "event_cancel",
     "event_close",
     "event_create",
@@ -53,6 +62,7 @@ __all__ = [
     "hours_adjust",
     "hours_log",
     "hours_verify",
+    "lecture_add",
     "roster_create",
     "shift_release",
     "shift_swap",

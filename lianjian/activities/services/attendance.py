@@ -79,6 +79,10 @@ def _attend(event: Event, volunteer: Volunteer, method: str, actor: Any) -> Atte
         obj=row,
         detail={"event": event.pk, "method": method},
     )
+    if event.kind == "lecture":
+        from lianjian.activities.services.school import lesson_complete_on_checkin
+
+        lesson_complete_on_checkin(event, volunteer)
     publish(
         domain_events.ATTENDANCE_CONFIRMED,
         attendance_id=row.pk,
