@@ -291,7 +291,7 @@ def _alliance_and_school(ctx: DemoContext) -> int:
             course, actor=None, title=title, teacher=teacher, starts_at=_at(day, 14),
             minutes=120, place="虹桥街道社区党校报告厅",
         )  # fmt: skip
-        Event.objects.filter(pk=lesson.event_id).update(status=Event.Status.DONE)
+        Event.objects.filter(lesson=lesson).update(status=Event.Status.DONE)
         made += 1
     services.e_lesson_add(
         course, actor=None, title="5分钟电子党课：党章里的“为人民服务”", teacher="社区党校",
