@@ -14,8 +14,9 @@ _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETAR
 
 def _api_routers() -> list[Any]:
     from lianjian.activities.api import router
+    from lianjian.activities.api_more import router as more
 
-    return [router]
+    return [router, more]
 
 
 def _upcoming_card(user: Any) -> CardValue | None:

@@ -36,6 +36,8 @@ HoursStatus = TypeAliasType(
     Annotated[HoursRecord.Status, LAX, choices_schema(HoursRecord.Status, "HoursStatus")],
 )
 Hours = Annotated[Decimal, LAX, Field(gt=0, le=24, decimal_places=1)]
+# a time a client sends as ISO 8601 text (JSON has no datetime type)
+IsoDateTime = Annotated[dt.datetime, LAX]
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
@@ -84,12 +86,12 @@ class EventIn(InputSchema):
     organizer_org_id: Id | None = Field(None, description="主办党组织")
     organizer_team_id: Id | None = Field(None, description="或：主办志愿服务队")
     joint_org_ids: list[Id] = Field([], max_length=20, description="联组党组织")
-    starts_at: dt.datetime = Field(description="开始时间（ISO 8601）")
-    ends_at: dt.datetime = Field(description="结束时间（ISO 8601）")
+    starts_at: IsoDateTime = Field(description="开始时间（ISO 8601）")
+    ends_at: IsoDateTime = Field(description="结束时间（ISO 8601）")
     place: str = Field("", max_length=200, description="地点")
     audience: EventAudience = Field(Audience.COMMUNITY, description="面向")
     capacity: Annotated[int, Field(ge=1, le=100000)] | None = Field(None, description="名额")
-    signup_deadline: dt.datetime | None = Field(None, description="报名截止")
+    signup_deadline: IsoDateTime | None = Field(None, description="报名截止")
     description: str = Field("", max_length=5000, description="活动内容")
     publish: bool = Field(True, description="立即发布")
 

@@ -172,6 +172,19 @@ def test_api_signup_waiting_and_errors(tree: Any, personas: Any, client_for: Any
     assert rep["volunteers"] == 2
     bad = _api(s, "post", "/activities/events", {"kind": "x", "title": "t"})
     assert bad.status_code == 422
+    made = _api(
+        s, "post", "/activities/events",
+        {"kind": "service", "title": "接口发布", "organizer_org_id": tree.org_a1.pk,
+         "starts_at": "2030-05-01T09:00:00+08:00", "ends_at": "2030-05-01T11:00:00", "capacity": 5},
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    assert made.json()["organizer"] == tree.org_a1.name
+    ended = _api(
+        s, "post", "/activities/events",
+        {"kind": "service", "title": "倒置", "organizer_org_id": tree.org_a1.pk,
+         "starts_at": "2030-05-01T09:00:00", "ends_at": "2030-05-01T08:00:00"},
+    )  # fmt: skip
+    assert ended.status_code == 400 and "结束时间" in ended.json()["detail"]
 
 
 def test_venue_pages(tree: Any, personas: Any, client_for: Any) -> None:
@@ -230,3 +243,49 @@ def test_ics_and_month_calendar(tree: Any, personas: Any, client_for: Any) -> No
         .content.decode()
     )
     assert client_for(personas.member).get("/activities/calendar/?month=bad").status_code == 200
+
+
+def test_api_bookings_rosters_lessons(tree: Any, personas: Any, client_for: Any) -> None:
+    import datetime as dt
+
+    from lianjian.activities import services
+
+    venue = services.venue_create(
+        actor=None, name="活动室", region=tree.community_a1, owner_org=tree.org_a1, capacity=20,
+        opens_at=dt.time(8), closes_at=dt.time(21),
+    )  # fmt: skip
+    m = client_for(personas.member)
+    assert [v["name"] for v in _api(m, "get", "/activities/venues").json()] == ["活动室"]
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    body = {"starts_at": f"{day}T09:00:00", "ends_at": f"{day}T10:00:00", "purpose": "学习"}
+    r = _api(m, "post", f"/activities/venues/{venue.pk}/bookings", body)
+    assert r.status_code == 201, r.content
+    bid = r.json()["id"]
+    assert (
+        _api(m, "post", f"/activities/bookings/{bid}/decide", {"action": "approve"}).status_code
+        == 403
+    )
+    s2 = client_for(personas.secretary_a2)
+    assert (
+        _api(s2, "post", f"/activities/bookings/{bid}/decide", {"action": "approve"}).status_code
+        == 404
+    )
+    s1 = client_for(personas.secretary_a1)
+    r = _api(s1, "post", f"/activities/bookings/{bid}/decide", {"action": "approve"})
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    r = _api(m, "post", f"/activities/venues/{venue.pk}/bookings", body)
+    assert r.status_code == 409 and "已被预约" in r.json()["detail"]
+    roster = services.roster_create(
+        actor=None, name="值守", region=tree.community_a1, posts=["1号"],
+        days=[timezone.localdate() + dt.timedelta(days=1)], times=[(dt.time(7), dt.time(9))],
+    )  # fmt: skip
+    services.volunteer_join(
+        user=personas.member, region=tree.community_a1, name="陈一", consent=True
+    )
+    slots = _api(m, "get", f"/activities/rosters/{roster.pk}/slots").json()
+    r = _api(m, "post", f"/activities/slots/{slots[0]['id']}/take")
+    assert r.status_code == 200
+    again = _api(m, "post", f"/activities/slots/{slots[0]['id']}/take")
+    assert again.status_code == 409 and "已" in again.json()["detail"]
+    assert _api(m, "post", f"/activities/shifts/{r.json()['id']}/release").status_code == 200
+    assert _api(s2, "get", f"/activities/rosters/{roster.pk}/slots").status_code == 404
