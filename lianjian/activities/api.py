@@ -17,7 +17,8 @@ from lianjian.activities.access import JOIN, MANAGE, REPORT
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
-    AttendanceOut,
+    ActivitiesReportOut,
+    ActivityAttendanceOut,
     CheckinIn,
     EventFilters,
     EventIn,
@@ -29,7 +30,6 @@ from lianjian.activities.schemas import (
     HoursVerifyIn,
     JoinIn,
     MyHoursOut,
-    ReportOut,
     ScanIn,
     SignupOut,
     VolunteerOut,
@@ -173,7 +173,7 @@ def activities_signup_cancel(request: HttpRequest, event_id: PathId) -> Any:
 
 @router.post(
     "/activities/checkin",
-    response={200: AttendanceOut, **WRITE_ERRORS},
+    response={200: ActivityAttendanceOut, **WRITE_ERRORS},
     operation_id="activities_checkin",
     summary="扫活动码签到（活动前后 30 分钟内，每人一次）",
 )
@@ -187,7 +187,7 @@ def activities_checkin(request: HttpRequest, payload: CheckinIn) -> Any:
 
 @router.post(
     "/activities/events/{event_id}/scan",
-    response={200: AttendanceOut, **WRITE_ERRORS},
+    response={200: ActivityAttendanceOut, **WRITE_ERRORS},
     operation_id="activities_scan",
     summary="组织者扫志愿者个人码签到",
 )
@@ -311,7 +311,7 @@ def activities_hours_verify(request: HttpRequest, record_id: PathId, payload: Ho
 
 @router.get(
     "/activities/report",
-    response={200: ReportOut, **READ_ERRORS},
+    response={200: ActivitiesReportOut, **READ_ERRORS},
     operation_id="activities_report",
     summary="各社区志愿服务队与志愿者统计",
 )

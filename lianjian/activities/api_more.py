@@ -11,7 +11,13 @@ from ninja import Field, Router, Schema, Status
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
 from lianjian.activities.models import Lesson, RosterSlot, Shift
-from lianjian.activities.schemas import READ_ERRORS, WRITE_ERRORS, IsoDateTime
+from lianjian.activities.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    BookingStatus,
+    CompletionVia,
+    IsoDateTime,
+)
 from lianjian.activities.services import ActivityError
 from lianjian.activities.views_school import _courses
 from lianjian.core.permissions import ensure_perm
@@ -47,11 +53,11 @@ class BookingOut(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     purpose: str
-    status: str = Field(description="pending 待审批 / approved / rejected / cancelled")
+    status: BookingStatus = Field(description="pending 待审批 / approved / rejected / cancelled")
     reason: str
 
 
-class DecideIn(InputSchema):
+class BookingDecideIn(InputSchema):
     action: Literal["approve", "reject"] = Field(description="批准或不批准")
     reason: str = Field("", max_length=200, description="不批准的原因（必填）")
 
@@ -75,7 +81,7 @@ class ShiftOut(Schema):
 class CompletionOut(Schema):
     id: int
     lesson_id: int
-    via: str
+    via: CompletionVia
     at: dt.datetime
 
 
@@ -125,7 +131,9 @@ def activities_booking_request(request: HttpRequest, venue_id: PathId, payload: 
     operation_id="activities_booking_decide",
     summary="审批场地预约（同一时段只批准一个）",
 )
-def activities_booking_decide(request: HttpRequest, booking_id: PathId, payload: DecideIn) -> Any:
+def activities_booking_decide(
+    request: HttpRequest, booking_id: PathId, payload: BookingDecideIn
+) -> Any:
     ensure_perm(request, MANAGE)
     booking = get_in_scope(access.bookings_managed_by(request.user), booking_id, user=request.user)
     try:

@@ -9,7 +9,16 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
 
-from lianjian.activities.models import Audience, Event, HoursRecord, Kind, Signup
+from lianjian.activities.models import (
+    Attendance,
+    Audience,
+    Booking,
+    Completion,
+    Event,
+    HoursRecord,
+    Kind,
+    Signup,
+)
 from lianjian.core.schemas import (
     LAX,
     ErrorOut,
@@ -34,6 +43,18 @@ SignupStatus = TypeAliasType(
 HoursStatus = TypeAliasType(
     "HoursStatus",
     Annotated[HoursRecord.Status, LAX, choices_schema(HoursRecord.Status, "HoursStatus")],
+)
+ActivityCheckinMethod = TypeAliasType(
+    "ActivityCheckinMethod",
+    Annotated[Attendance.Method, LAX, choices_schema(Attendance.Method, "ActivityCheckinMethod")],
+)
+BookingStatus = TypeAliasType(
+    "BookingStatus",
+    Annotated[Booking.Status, LAX, choices_schema(Booking.Status, "BookingStatus")],
+)
+CompletionVia = TypeAliasType(
+    "CompletionVia",
+    Annotated[Completion.Via, LAX, choices_schema(Completion.Via, "CompletionVia")],
 )
 Hours = Annotated[Decimal, LAX, Field(gt=0, le=24, decimal_places=1)]
 # a time a client sends as ISO 8601 text (JSON has no datetime type)
@@ -110,11 +131,11 @@ class ScanIn(InputSchema):
     qr_token: str = Field(..., min_length=1, max_length=64, description="志愿者个人码")
 
 
-class AttendanceOut(Schema):
+class ActivityAttendanceOut(Schema):
     id: int
     event_id: int
     volunteer_id: int
-    method: str
+    method: ActivityCheckinMethod
     at: dt.datetime
 
 
@@ -185,7 +206,7 @@ class CommunityRowOut(Schema):
     in_teams: int
 
 
-class ReportOut(Schema):
+class ActivitiesReportOut(Schema):
     communities: list[CommunityRowOut]
     teams: int
     volunteers: int
