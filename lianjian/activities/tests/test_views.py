@@ -289,3 +289,10 @@ def test_api_bookings_rosters_lessons(tree: Any, personas: Any, client_for: Any)
     assert again.status_code == 409 and "已" in again.json()["detail"]
     assert _api(m, "post", f"/activities/shifts/{r.json()['id']}/release").status_code == 200
     assert _api(s2, "get", f"/activities/rosters/{roster.pk}/slots").status_code == 404
+
+
+def test_fuzz_objects_helper(tree: Any) -> None:
+    from lianjian.activities.tests.fuzz_objects import activities_objects
+
+    ids = activities_objects(tree.community_b1, tree.org_b1, "b")
+    assert len(ids) == 8 and all(v > 0 for v in ids.values())
