@@ -294,6 +294,13 @@ def surveys_objects(side: Side) -> dict[str, list[int]]:
     return {"survey_id": [services.survey_open(survey, actor=side.staff).pk]}
 
 
+def activities_objects(side: Side) -> dict[str, list[int]]:
+    """An event with a sign-up and hours, a venue with a booking, a roster, a lesson."""
+    from lianjian.activities.tests.fuzz_objects import activities_objects as build
+
+    return {name: [pk] for name, pk in build(side.community, side.org, side.suffix).items()}
+
+
 # Every app's builder, called once per side. A new app with object routes appends its own.
 BUILDERS: list[Builder] = [
     orgs_objects,
@@ -303,6 +310,7 @@ BUILDERS: list[Builder] = [
     alliances_objects,
     ratings_objects,
     surveys_objects,
+    activities_objects,
 ]
 
 

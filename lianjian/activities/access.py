@@ -62,7 +62,7 @@ def home_region(user: Any) -> Region | None:
         if grant.region_id:
             return grant.region  # type: ignore[no-any-return]
     if member is not None:
-        return member.party_org.region  # type: ignore[no-any-return]
+        return member.party_org.region
     return None
 
 

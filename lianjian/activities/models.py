@@ -487,5 +487,8 @@ class Shift(models.Model):
         ]
 
 
-# the Party school lives in its own module (models.py stays under ~600 lines)
-from lianjian.activities.models_school import Completion, Course, Lesson  # noqa: E402, F401
+# the Party school lives in its own module (models.py stays under ~600 lines); its models
+# are re-exported here, where Django and the app's modules look for them
+from lianjian.activities.models_school import Completion as Completion  # noqa: E402
+from lianjian.activities.models_school import Course as Course  # noqa: E402
+from lianjian.activities.models_school import Lesson as Lesson  # noqa: E402

@@ -128,7 +128,7 @@ def test_checkin_window_once_and_hours(tree: Any) -> None:
         try:
             services.checkin_by_token(token, v, actor=None)
         finally:
-            core_events.subscribers = original  # type: ignore[assignment]
+            core_events.subscribers = original
         with pytest.raises(ActivityError, match="已签到"):
             services.checkin_by_token(token, v, actor=None)
         # the organizer scans a walk-in's personal code
