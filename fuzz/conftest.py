@@ -279,6 +279,28 @@ def ratings_objects(side: Side) -> dict[str, list[int]]:
     return {"scheme_id": [make_scheme(elsewhere, 2026).pk], "rating_id": [rating.pk]}
 
 
+def surveys_objects(side: Side) -> dict[str, list[int]]:
+    """An open questionnaire of the side's street, sent to its units."""
+    from lianjian.surveys import services
+    from lianjian.surveys.tests.factories import DEFINITION
+
+    survey = services.survey_create(
+        actor=side.staff,
+        region=side.street,
+        title=f"{side.street.name}企业需求调查问卷",
+        audience="units",
+        definition=DEFINITION,
+    )
+    return {"survey_id": [services.survey_open(survey, actor=side.staff).pk]}
+
+
+def activities_objects(side: Side) -> dict[str, list[int]]:
+    """An event with a sign-up and hours, a venue with a booking, a roster, a lesson."""
+    from lianjian.activities.tests.fuzz_objects import activities_objects as build
+
+    return {name: [pk] for name, pk in build(side.community, side.org, side.suffix).items()}
+
+
 # Every app's builder, called once per side. A new app with object routes appends its own.
 BUILDERS: list[Builder] = [
     orgs_objects,
@@ -287,6 +309,8 @@ BUILDERS: list[Builder] = [
     projects_objects,
     alliances_objects,
     ratings_objects,
+    surveys_objects,
+    activities_objects,
 ]
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.services import grant_add
+from lianjian.activities import demo as activities_demo
 from lianjian.alliances import demo as alliances_demo
 from lianjian.core.audit import audit_record, system_actor
 from lianjian.core.demo import DemoContext, DemoLogin, PeopleFactory, force_delete
@@ -88,6 +89,7 @@ BUILDERS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("points", points_demo.build),
     ("ratings", ratings_demo.build),
     ("surveys", surveys_demo.build),
+    ("activities", activities_demo.build),
 ]
 
 

@@ -262,14 +262,8 @@ def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: Respon
         return _error(exc, 409 if "已提交过" in exc.message else 400)
 
 
-# last: `{op}` would take the paths of the routes above
-@router.post(
-    "/surveys/surveys/{survey_id}/{op}",
-    response={200: CountOut, **WRITE_ERRORS},
-    operation_id="surveys_act",
-    summary="发布（open）、结束（close）或催办（remind）",
-)
-def surveys_act(request: HttpRequest, survey_id: PathId, op: str) -> Any:
+def _act(request: HttpRequest, survey_id: int, op: str) -> Any:
+    """Open, close or remind: the count the step reaches (units sent, answers, reminded)."""
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -279,8 +273,36 @@ def surveys_act(request: HttpRequest, survey_id: PathId, op: str) -> Any:
         if op == "close":
             services.survey_close(survey, actor=request.user, request=request)
             return {"count": survey.submitted_count}
-        if op == "remind":
-            return {"count": services.survey_remind(survey, actor=request.user, request=request)}
+        return {"count": services.survey_remind(survey, actor=request.user, request=request)}
     except SurveyError as exc:
         return _error(exc, 409 if exc.field == "status" else 400)
-    return Status(404, {"detail": "无此操作", "field": "op"})
+
+
+@router.post(
+    "/surveys/surveys/{survey_id}/open",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_open",
+    summary="发布问卷（向对象发送）：返回发送的对象数",
+)
+def surveys_open(request: HttpRequest, survey_id: PathId) -> Any:
+    return _act(request, survey_id, "open")
+
+
+@router.post(
+    "/surveys/surveys/{survey_id}/close",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_close",
+    summary="结束问卷：返回已提交的份数",
+)
+def surveys_close(request: HttpRequest, survey_id: PathId) -> Any:
+    return _act(request, survey_id, "close")
+
+
+@router.post(
+    "/surveys/surveys/{survey_id}/remind",
+    response={200: CountOut, **WRITE_ERRORS},
+    operation_id="surveys_remind",
+    summary="催办尚未填写的对象：返回提醒的人数",
+)
+def surveys_remind(request: HttpRequest, survey_id: PathId) -> Any:
+    return _act(request, survey_id, "remind")

@@ -3,14 +3,83 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
-from lianjian.core.schemas import ErrorOut, InputSchema
+from lianjian.core.input_guard import TEXT_PATTERN
+from lianjian.core.schemas import ErrorOut, Id, InputSchema
+from lianjian.surveys.definition import KINDS, MAX_QUESTIONS, MAX_TITLE
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    shape: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        shape["required"] = list(required)
+    return shape
+
+
+_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_]{1,32}$"}
+_CHOICES = {
+    "type": "array",
+    "maxItems": 100,
+    "items": _object({"key": _KEY, "label": {"type": "string", "maxLength": MAX_TITLE}}),
+}
+# What a definition holds (`surveys.definition.clean_definition` checks it and answers each
+# problem in Chinese): the schema documents it, so clients and the fuzz suite send its shape.
+DEFINITION_SCHEMA = _object(
+    {
+        "questions": {
+            "type": "array",
+            "maxItems": MAX_QUESTIONS,
+            "items": _object(
+                {
+                    "key": _KEY,
+                    "kind": {"type": "string", "enum": sorted(KINDS)},
+                    "title": {"type": "string", "maxLength": MAX_TITLE},
+                    "required": {"type": "boolean"},
+                    "options": _CHOICES,
+                    "rows": _CHOICES,
+                    "min": {"type": "number"},
+                    "max": {"type": "number"},
+                    "max_choices": {"type": "integer", "minimum": 1},
+                    "subject": {"type": "string", "maxLength": 100},
+                    "group": {"type": "string", "maxLength": 100},
+                    "show_if": _object(
+                        {"question": _KEY, "in": {"type": "array", "items": _KEY}},
+                        ("question", "in"),
+                    ),
+                },
+                ("kind", "title"),
+            ),
+        }
+    }
+)
+Definition = Annotated[dict[str, Any], WithJsonSchema(DEFINITION_SCHEMA)]
+# answers by question key: a choice's option key, several of them, a number, a text, or a
+# matrix's option per row (`surveys.definition.clean_answers` checks them against the survey)
+ANSWERS_SCHEMA = {
+    "type": "object",
+    "propertyNames": _KEY,
+    "maxProperties": MAX_QUESTIONS,
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": 5000, "pattern": TEXT_PATTERN},
+            {"type": "number"},
+            {"type": "array", "maxItems": 100, "items": _KEY},
+            {"type": "object", "propertyNames": _KEY, "additionalProperties": _KEY},
+        ]
+    },
+}
+Answers = Annotated[dict[str, Any], WithJsonSchema(ANSWERS_SCHEMA)]
 
 
 class SurveyOut(Schema):
@@ -35,22 +104,22 @@ class SurveyDetailOut(SurveyOut):
 
 class SurveyIn(InputSchema):
     title: str = Field(max_length=200)
-    region_id: int = Field(ge=1, description="发起单位（区或街道）")
+    region_id: Id = Field(description="发起单位（区或街道）")
     audience: str = Field(description="units / members / public")
     intro: str = Field("", max_length=5000)
-    definition: dict[str, Any] = Field(default_factory=dict, description="题目定义，可先为空")
+    definition: Definition = Field(default_factory=dict, description="题目定义，可先为空")
     anonymous: bool = False
     login_required: bool = True
     opens_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
     unit_kinds: list[str] = Field(default_factory=list, max_length=20)
     industries: list[str] = Field(default_factory=list, max_length=50)
-    target_area_id: int | None = Field(None, ge=1)
-    unit_ids: list[int] = Field(default_factory=list, max_length=5000)
+    target_area_id: Id | None = None
+    unit_ids: list[Id] = Field(default_factory=list, max_length=5000)
 
 
 class DefinitionIn(InputSchema):
-    definition: dict[str, Any]
+    definition: Definition
 
 
 class VersionOut(Schema):
@@ -134,9 +203,9 @@ class AnswerFormOut(Schema):
 
 
 class ResponseIn(InputSchema):
-    answers: dict[str, Any]
+    answers: Answers
     submit: bool = False
-    unit_id: int | None = Field(None, ge=1, description="管理多个单位时，代哪个单位填写")
+    unit_id: Id | None = Field(None, description="管理多个单位时，代哪个单位填写")
 
 
 class ResponseOut(Schema):

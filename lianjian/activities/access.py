@@ -1,0 +1,180 @@
+"""Who sees which teams, events, attendance and hours (the scope chokepoint for activities).
+
+Organizers (district, street, community staff; unit admins for the Party
+organizations under their grant) see what lies in their grants through the
+ancestor ids or the organizer's tree path (`activities.manage`). A member or
+resident sees the published events open to them, and only their own
+sign-ups, attendance and hours. Detail fetches go through `get_in_scope`, so
+anything outside answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lianjian.activities.models import (
+    Attendance,
+    Audience,
+    Booking,
+    Event,
+    HoursRecord,
+    Roster,
+    Signup,
+    Team,
+    Venue,
+    Volunteer,
+)
+from lianjian.alliances.models import AllianceMember
+from lianjian.core.permissions import grants_with_perm
+from lianjian.orgs.access import NOTHING, scope_q
+from lianjian.orgs.models import Member, Region
+
+MANAGE = "activities.manage"
+JOIN = "activities.join"
+REPORT = "activities.report"
+
+
+def member_of(user: Any) -> Member | None:
+    if not getattr(user, "is_authenticated", False) or not grants_with_perm(user, JOIN):
+        return None
+    return Member.objects.filter(user_id=user.pk, is_active=True).first()
+
+
+def volunteer_of(user: Any) -> Volunteer | None:
+    """The user's own profile (withdrawn or not), cached on the user for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_activities_volunteer"):
+        user._activities_volunteer = (
+            Volunteer.objects.filter(user_id=user.pk).select_related("member").first()
+        )
+    return user._activities_volunteer  # type: ignore[no-any-return]
+
+
+def home_region(user: Any) -> Region | None:
+    """Where a member takes part: their residence, else the community their grant names."""
+    member = member_of(user)
+    if member is not None and member.residence_community_id:
+        return member.residence_community
+    for grant in grants_with_perm(user, JOIN):
+        if grant.region_id:
+            return grant.region  # type: ignore[no-any-return]
+    if member is not None:
+        return member.party_org.region
+    return None
+
+
+# ---------------------------------------------------------------- organizers
+
+
+def events_managed_by(user: Any) -> QuerySet[Event]:
+    return Event.objects.filter(scope_q(user, MANAGE, org_path_field="organizer_org__path"))
+
+
+def teams_managed_by(user: Any) -> QuerySet[Team]:
+    return Team.objects.filter(scope_q(user, MANAGE, org_path_field="party_org__path"))
+
+
+def volunteers_managed_by(user: Any) -> QuerySet[Volunteer]:
+    return Volunteer.objects.filter(scope_q(user, MANAGE, org_path_field="member__party_org__path"))
+
+
+def hours_managed_by(user: Any) -> QuerySet[HoursRecord]:
+    """Hours a user may verify: of volunteers in their regions, or of their organizations' events."""
+    q = scope_q(user, MANAGE, org_path_field="event__organizer_org__path")
+    return HoursRecord.objects.filter(q)
+
+
+def attendance_managed_by(user: Any) -> QuerySet[Attendance]:
+    return Attendance.objects.filter(
+        scope_q(user, MANAGE, org_path_field="event__organizer_org__path")
+    )
+
+
+def venues_managed_by(user: Any) -> QuerySet[Venue]:
+    """Venues whose bookings the user approves: in their regions, or their organizations'."""
+    return Venue.objects.filter(scope_q(user, MANAGE, org_path_field="owner_org__path"))
+
+
+def bookings_managed_by(user: Any) -> QuerySet[Booking]:
+    return Booking.objects.filter(scope_q(user, MANAGE, org_path_field="venue__owner_org__path"))
+
+
+def venues_bookable_by(user: Any) -> QuerySet[Venue]:
+    """Open venues of the user's district (organizers and members alike may ask)."""
+    region = home_region(user) if grants_with_perm(user, JOIN) else None
+    q = scope_q(user, MANAGE, org_path_field="owner_org__path")
+    if region is not None:
+        q |= Q(district_id=region.district_ref_id or region.pk)
+    return Venue.objects.filter(q, is_active=True)
+
+
+def rosters_visible_to(user: Any) -> QuerySet[Roster]:
+    """Organizers: rosters in their scope; volunteers: those of their community or teams."""
+    q = scope_q(user, MANAGE)
+    volunteer = volunteer_of(user) if grants_with_perm(user, JOIN) else None
+    if volunteer is not None and volunteer.withdrawn_at is None:
+        q |= Q(community_id=volunteer.community_id) | Q(
+            team_id__in=volunteer.memberships.filter(left_on__isnull=True).values("team_id")
+        )
+    return Roster.objects.filter(q)
+
+
+def may_manage(user: Any, event: Event) -> bool:
+    return events_managed_by(user).filter(pk=event.pk).exists()
+
+
+# ---------------------------------------------------------------- members
+
+
+def audience_q(volunteer: Volunteer | None, region: Region | None) -> Q:
+    """The published events a person may see and join (audience rules)."""
+    if region is None:
+        return NOTHING
+    q = Q(audience=Audience.PUBLIC, district_id=region.district_ref_id or region.pk)
+    community_id = region.pk if region.level == Region.Level.COMMUNITY else None
+    if community_id:
+        q |= Q(audience=Audience.COMMUNITY, community_id=community_id)
+    member = volunteer.member if volunteer is not None else None
+    if member is not None:
+        q |= Q(audience=Audience.ORGS) & (
+            Q(organizers__party_org_id=member.party_org_id)
+            | Q(audience_orgs=member.party_org_id)
+            | Q(organizer_org_id=member.party_org_id)
+        )
+        if member.workplace_unit_id:
+            alliances = AllianceMember.objects.filter(
+                unit_id=member.workplace_unit_id, left_on__isnull=True
+            ).values("alliance_id")
+            q |= Q(audience=Audience.ALLIANCE, organizer_alliance_id__in=alliances)
+    if volunteer is not None:
+        teams = volunteer.memberships.filter(left_on__isnull=True).values("team_id")
+        q |= Q(audience=Audience.TEAM, organizer_team_id__in=teams)
+    return q
+
+
+def events_open_to(user: Any) -> QuerySet[Event]:
+    if not grants_with_perm(user, JOIN):
+        return Event.objects.none()
+    volunteer = volunteer_of(user)
+    base = Event.objects.filter(audience_q(volunteer, home_region(user))).values("pk")
+    q = Q(pk__in=base, status__in=[Event.Status.PUBLISHED, Event.Status.DONE])
+    if volunteer is not None:  # an event they signed up for stays theirs to see
+        q |= Q(pk__in=volunteer.signups.values("event_id")) & ~Q(status=Event.Status.DRAFT)
+    return Event.objects.filter(q)
+
+
+def signups_of(user: Any) -> QuerySet[Signup]:
+    volunteer = volunteer_of(user)
+    if volunteer is None:
+        return Signup.objects.none()
+    return Signup.objects.filter(volunteer=volunteer)
+
+
+def hours_of(user: Any) -> QuerySet[HoursRecord]:
+    volunteer = volunteer_of(user)
+    if volunteer is None:
+        return HoursRecord.objects.none()
+    return HoursRecord.objects.filter(volunteer=volunteer)

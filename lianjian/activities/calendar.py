@@ -1,0 +1,106 @@
+"""The month calendar of events and bookings in a user's scope, and the .ics of a member's sign-ups."""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from lianjian.activities import access
+from lianjian.activities.models import Booking, Event
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """`YYYY-MM` (default: this month) to its first day and the first day of the next."""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = dt.date(year, mon, 1)
+    except (ValueError, TypeError):
+        first = timezone.localdate().replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
+    """Weeks (Monday first) of (day, entries) for the month: events and approved bookings."""
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(nxt, dt.time.min))
+    events = (
+        (access.events_managed_by(user) | access.events_open_to(user))
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status="draft")
+        .distinct()
+    )
+    bookings = (access.bookings_managed_by(user) | Booking.objects.filter(
+        requested_by_id=getattr(user, "pk", None)
+    )).filter(Q(status="approved"), starts_at__gte=start, starts_at__lt=end).select_related(
+        "venue"
+    ).distinct()  # fmt: skip
+    by_day: dict[dt.date, list[Any]] = defaultdict(list)
+    for e in events.order_by("starts_at")[:500]:
+        by_day[timezone.localdate(e.starts_at)].append(("event", e))
+    for b in bookings.order_by("starts_at")[:500]:
+        by_day[timezone.localdate(b.starts_at)].append(("booking", b))
+    weeks = cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return [
+        [(day, by_day.get(day, []) if day.month == first.month else []) for day in week]
+        for week in weeks
+    ]
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> Iterable[str]:
+    """RFC 5545: lines of at most 75 octets, continued with a leading space."""
+    data = line.encode()
+    while len(data) > 75:
+        cut = 75
+        while (data[cut] & 0xC0) == 0x80:  # never inside a UTF-8 sequence
+            cut -= 1
+        yield data[:cut].decode()
+        data = b" " + data[cut:]
+    yield data.decode()
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics_for(user: Any, host: str) -> str:
+    """The member's confirmed and waiting sign-ups as an iCalendar file."""
+    signups = (
+        access.signups_of(user)
+        .filter(status__in=["confirmed", "waiting"])
+        .select_related("event__region")
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Lianjian//activities//ZH",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:我的活动",
+    ]
+    now = _stamp(timezone.now())
+    for s in signups.order_by("event__starts_at")[:500]:
+        e: Event = s.event
+        summary = e.title + ("（候补）" if s.status == "waiting" else "")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:activities-event-{e.pk}@{host}",
+            f"DTSTAMP:{now}",
+            f"DTSTART:{_stamp(e.starts_at)}",
+            f"DTEND:{_stamp(e.ends_at)}",
+            f"SUMMARY:{_escape(summary)}",
+            f"LOCATION:{_escape(e.place or e.region.name)}",
+            f"STATUS:{'CANCELLED' if e.status == 'cancelled' else 'CONFIRMED'}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(part + "\r\n" for line in lines for part in _fold(line))
