@@ -93,8 +93,9 @@ BODIES.update(
         "projects_pairs_end": lambda m, w, t: {"body": m.PairEndIn(ended_on=TODAY)},
     }
 )
-# Bodies of the surveys routes: the world has no survey, each call builds its own (the
-# street staff's, sent to the units of 虹桥街道; the unit admin answers for 东银科技).
+# Bodies of the surveys routes: the world's survey is open and unanswered; a call that
+# needs a draft or an answer builds its own (the street staff's, sent to the units of
+# 虹桥街道; the unit admin answers for 东银科技, not for the world's `unit_id`).
 BODIES.update(
     {
         "surveys_create": lambda m, w, t: {
@@ -111,8 +112,8 @@ BODIES.update(
                 definition=m.DefinitionInDefinition.from_dict(_survey_definition())
             ),
         },
-        "surveys_act": lambda m, w, t: {"survey_id": _survey(t), "op": "open"},
-        "surveys_get": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
+        "surveys_open": lambda m, w, t: {"survey_id": _survey(t)},
+        "surveys_close": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
         "surveys_results": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
         "surveys_crosstab": lambda m, w, t: {
             "survey_id": _survey(t, answered=True),
@@ -123,13 +124,8 @@ BODIES.update(
             "survey_id": _survey(t, answered=True),
             "body": m.NeedsRaiseIn(question="needs", option="legal", contact_phone="13800138000"),
         },
-        "surveys_inbox": lambda m, w, t: _no_arguments(_survey(t, opened=True)),
-        "surveys_answer_form": lambda m, w, t: {
-            "survey_id": _survey(t, opened=True),
-            "unit_id": t.unit_building.pk,
-        },
+        "surveys_answer_form": lambda m, w, t: {"unit_id": t.unit_building.pk},
         "surveys_answer_save": lambda m, w, t: {
-            "survey_id": _survey(t, opened=True),
             "body": m.ResponseIn(
                 answers=m.ResponseInAnswers.from_dict(_survey_answers()), submit=True
             ),
@@ -318,29 +314,28 @@ def _survey_answers() -> dict[str, Any]:
     return dict(GOOD)
 
 
-def _survey(tree: Any, *, opened: bool = False, answered: bool = False) -> int:
-    """The street staff's survey to the units of 虹桥街道: a draft, open, or open with the
-    unit admin's answer for 东银科技 submitted."""
+def _survey(tree: Any, *, answered: bool = False) -> int:
+    """The street staff's survey to the units of 虹桥街道: a draft, or open with the unit
+    admin's answer for 东银科技 submitted."""
     from lianjian.accounts.models import User
     from lianjian.surveys import services
     from lianjian.surveys.tests.factories import open_unit_survey, unit_survey
 
     staff = User.objects.get(username="street_staff")
-    if not (opened or answered):
+    if not answered:
         return int(unit_survey(tree, staff).pk)
     survey = open_unit_survey(tree, staff)
-    if answered:
-        admin = User.objects.get(username="unit_admin")
-        who = services.respondent_for(survey, admin)
-        services.response_save(
-            survey,
-            respondent_key=who["key"],
-            unit=who["unit"],
-            user=admin,
-            respondent_name=who["name"],
-            answers=_survey_answers(),
-            submit=True,
-        )
+    admin = User.objects.get(username="unit_admin")
+    who = services.respondent_for(survey, admin)
+    services.response_save(
+        survey,
+        respondent_key=who["key"],
+        unit=who["unit"],
+        user=admin,
+        respondent_name=who["name"],
+        answers=_survey_answers(),
+        submit=True,
+    )
     return int(survey.pk)
 
 
