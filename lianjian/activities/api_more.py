@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -21,7 +21,7 @@ from lianjian.activities.schemas import (
 from lianjian.activities.services import ActivityError
 from lianjian.activities.views_school import _courses
 from lianjian.core.permissions import ensure_perm
-from lianjian.core.schemas import InputSchema, PathId
+from lianjian.core.schemas import WHOLE, InputSchema, PathId
 from lianjian.orgs.access import get_in_scope
 
 router = Router(tags=["活动志愿：场地、排班与党校"])
@@ -44,7 +44,7 @@ class BookingIn(InputSchema):
     starts_at: IsoDateTime = Field(description="开始时间（ISO 8601）")
     ends_at: IsoDateTime = Field(description="结束时间（ISO 8601）")
     purpose: str = Field(..., min_length=1, max_length=200, description="用途")
-    attendees: int = Field(1, ge=1, le=100000, description="人数")
+    attendees: Annotated[int, WHOLE] = Field(1, ge=1, le=100000, description="人数")
 
 
 class BookingOut(Schema):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 from typing_extensions import TypeAliasType
 
 from lianjian.activities.models import (
@@ -21,6 +22,7 @@ from lianjian.activities.models import (
 )
 from lianjian.core.schemas import (
     LAX,
+    WHOLE,
     ErrorOut,
     Id,
     InputSchema,
@@ -56,7 +58,13 @@ CompletionVia = TypeAliasType(
     "CompletionVia",
     Annotated[Completion.Via, LAX, choices_schema(Completion.Via, "CompletionVia")],
 )
-Hours = Annotated[Decimal, LAX, Field(gt=0, le=24, decimal_places=1)]
+# hours in tenths (0.1–24), as the spec says: a number of 0.1 steps
+Hours = Annotated[
+    Decimal,
+    LAX,
+    Field(gt=0, le=24, decimal_places=1),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24, "multipleOf": 0.1}),
+]
 # a time a client sends as ISO 8601 text (JSON has no datetime type)
 IsoDateTime = Annotated[dt.datetime, LAX]
 
@@ -111,7 +119,7 @@ class EventIn(InputSchema):
     ends_at: IsoDateTime = Field(description="结束时间（ISO 8601）")
     place: str = Field("", max_length=200, description="地点")
     audience: EventAudience = Field(Audience.COMMUNITY, description="面向")
-    capacity: Annotated[int, Field(ge=1, le=100000)] | None = Field(None, description="名额")
+    capacity: Annotated[int, Field(ge=1, le=100000), WHOLE] | None = Field(None, description="名额")
     signup_deadline: IsoDateTime | None = Field(None, description="报名截止")
     description: str = Field("", max_length=5000, description="活动内容")
     publish: bool = Field(True, description="立即发布")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from typing_extensions import TypeAliasType
 
-from lianjian.core.schemas import ErrorOut, Id, InputSchema, IsoDate
+from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, IsoDate, choices_schema
+from lianjian.points.models import Card
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
@@ -26,10 +28,15 @@ class EntryOut(Schema):
         return str(obj.get_cause_display())
 
 
+CardStatus = TypeAliasType(
+    "CardStatus", Annotated[Card.Status, LAX, choices_schema(Card.Status, "CardStatus")]
+)
+
+
 class CardOut(Schema):
     tier: str
     tier_name: str
-    status: str
+    status: CardStatus
     valid_until: dt.date
     token: str = Field(description="二维码内容：随机令牌，可更换")
 

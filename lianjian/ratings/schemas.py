@@ -20,7 +20,7 @@ from lianjian.core.schemas import (
     choices_schema,
 )
 from lianjian.orgs.models import PartyOrg
-from lianjian.ratings.models import Grade, Method, RatingStatus, Round
+from lianjian.ratings.models import Grade, Method, RatingStatus, Round, Scheme
 
 RatingGrade = TypeAliasType(
     "RatingGrade", Annotated[Grade, LAX, choices_schema(Grade, "RatingGrade")]
@@ -41,6 +41,13 @@ RatedOrgType = TypeAliasType(
 Year = Annotated[int, Field(ge=2000, le=2100), WHOLE]
 Score = Annotated[float, Field(ge=0, le=100)]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE]
+SchemeStatus = TypeAliasType(
+    "SchemeStatus",
+    Annotated[Scheme.Status, LAX, choices_schema(Scheme.Status, "SchemeStatus")],
+)
+RoundStatus = TypeAliasType(
+    "RoundStatus", Annotated[Round.Status, LAX, choices_schema(Round.Status, "RoundStatus")]
+)
 RatingDimension = TypeAliasType("RatingDimension", Literal["district", "street", "org_type"])
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -121,7 +128,7 @@ class SchemeOut(Schema):
     district_id: int
     year: int
     name: str
-    status: str
+    status: SchemeStatus
     good_min: float
     fair_min: float
     average_min: float
@@ -149,7 +156,7 @@ class RoundOut(Schema):
     year: int
     name: str
     scope: RoundScope
-    status: str
+    status: RoundStatus
     ratings: int
 
     @staticmethod
@@ -180,7 +187,7 @@ class RatingOut(Schema):
     year: int
     party_org_id: int
     party_org_name: str
-    org_type: str
+    org_type: RatedOrgType
     street_id: int | None
     status: RatingState
     self_total: float | None
@@ -208,7 +215,7 @@ class RatingPage(Schema):
 class ScoreOut(Schema):
     criterion_id: int
     name: str
-    group: str
+    group_name: str = Field(description="所属指标组")
     method: CriterionMethod
     max_score: float
     value: float | None
@@ -223,7 +230,7 @@ class ScoreOut(Schema):
         return str(obj.criterion.name)
 
     @staticmethod
-    def resolve_group(obj: Any) -> str:
+    def resolve_group_name(obj: Any) -> str:
         return str(obj.criterion.group.name)
 
     @staticmethod
@@ -322,7 +329,7 @@ class DistributionRowOut(Schema):
 
 class DistributionOut(Schema):
     year: int
-    by: str
+    by: RatingDimension
     rows: list[DistributionRowOut]
     all: DistributionRowOut
 

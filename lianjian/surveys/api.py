@@ -11,9 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.params.functions import Query as QueryParam
 
 from lianjian.core.permissions import ensure_perm
-from lianjian.core.schemas import PathId
+from lianjian.core.schemas import BIGINT_MAX, ErrorOut, PathId
 from lianjian.orgs.models import Region
 from lianjian.surveys import access, actions, selectors, services
 from lianjian.surveys.definition import SurveyError
@@ -42,7 +43,8 @@ router = Router(tags=["问卷调查"])
 def _error(err: SurveyError, status: int = 400) -> Any:
     body: dict[str, Any] = {"detail": err.message, "field": err.field}
     if getattr(err, "errors", None):
-        body["errors"] = err.errors  # type: ignore[attr-defined]
+        errors: dict[str, str] = err.errors  # type: ignore[attr-defined]
+        body["errors"] = [{"question": k, "message": v} for k, v in errors.items()]
     return Status(status, body)
 
 
@@ -220,7 +222,13 @@ def _sent_to(request: HttpRequest, survey_id: int, unit_id: int | None) -> tuple
     operation_id="surveys_answer_form",
     summary="问卷题目与我的草稿",
 )
-def surveys_answer_form(request: HttpRequest, survey_id: PathId, unit_id: int | None = None) -> Any:
+def surveys_answer_form(
+    request: HttpRequest,
+    survey_id: PathId,
+    unit_id: int | None = QueryParam(
+        None, ge=1, le=BIGINT_MAX, description="管理多个单位时，代哪个单位填写"
+    ),
+) -> Any:
     ensure_perm(request, access.ANSWER)
     survey, who = _sent_to(request, survey_id, unit_id)
     draft = services.draft_of(survey, who["key"])
@@ -236,10 +244,11 @@ def surveys_answer_form(request: HttpRequest, survey_id: PathId, unit_id: int | 
     "/surveys/inbox/{survey_id}/response",
     response={
         200: ResponseOut,
-        400: AnswerErrorsOut,
-        403: AnswerErrorsOut,
-        404: AnswerErrorsOut,
-        409: AnswerErrorsOut,
+        # a refused answer names each question's problem (`errors`); other refusals don't
+        400: AnswerErrorsOut | ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
     },
     operation_id="surveys_answer_save",
     summary="保存草稿或提交答卷",

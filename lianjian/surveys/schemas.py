@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
+from typing_extensions import TypeAliasType
 
 from lianjian.core.input_guard import TEXT_PATTERN
-from lianjian.core.schemas import ErrorOut, Id, InputSchema
+from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, choices_schema
 from lianjian.surveys.definition import KINDS, MAX_QUESTIONS, MAX_TITLE
+from lianjian.surveys.models import Response, Survey
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -82,12 +84,24 @@ ANSWERS_SCHEMA = {
 Answers = Annotated[dict[str, Any], WithJsonSchema(ANSWERS_SCHEMA)]
 
 
+SurveyKind = TypeAliasType(
+    "SurveyKind", Annotated[str, LAX, choices_schema(Survey.Kind, "SurveyKind")]
+)
+SurveyStatus = TypeAliasType(
+    "SurveyStatus", Annotated[str, LAX, choices_schema(Survey.Status, "SurveyStatus")]
+)
+ResponseStatus = TypeAliasType(
+    "ResponseStatus", Annotated[str, LAX, choices_schema(Response.Status, "ResponseStatus")]
+)
+QuestionKind = Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(KINDS)})]
+
+
 class SurveyOut(Schema):
     id: int
     title: str
-    kind: str = Field(description="general 调查问卷 / satisfaction 季度满意度测评")
+    kind: SurveyKind
     audience: str = Field(description="units 单位 / members 党员 / public 公开链接")
-    status: str = Field(description="draft 草稿 / open 收集中 / closed 已结束")
+    status: SurveyStatus
     region_id: int
     anonymous: bool
     opens_at: dt.datetime | None
@@ -99,7 +113,7 @@ class SurveyOut(Schema):
 class SurveyDetailOut(SurveyOut):
     intro: str
     version: int = Field(description="当前题目版本号")
-    definition: dict[str, Any] = Field(description="题目定义 {questions: [...]}")
+    definition: Definition = Field(description="题目定义 {questions: [...]}")
 
 
 class SurveyIn(InputSchema):
@@ -150,15 +164,25 @@ class MatrixRowOut(Schema):
     cells: list[CellOut]
 
 
+class WordOut(Schema):
+    word: str
+    count: int
+
+
 class QuestionResultOut(Schema):
     key: str
-    kind: str
+    kind: QuestionKind
     title: str
     answered: int
     options: list[OptionOut] | None = None
     mean: float | None = None
     rows: list[MatrixRowOut] | None = None
-    words: list[tuple[str, int]] | None = None
+    words: list[WordOut] | None = Field(None, description="填空题的高频词（jieba 分词）")
+
+    @staticmethod
+    def resolve_words(obj: Any) -> list[dict[str, Any]] | None:
+        words = obj.get("words") if isinstance(obj, dict) else getattr(obj, "words", None)
+        return None if words is None else [{"word": w, "count": n} for w, n in words]
 
 
 class RateOut(Schema):
@@ -195,11 +219,50 @@ class NeedsRaiseIn(InputSchema):
     note: str = Field("", max_length=500)
 
 
+class RowChoiceOut(Schema):
+    row: str
+    option: str
+
+
+class AnswerOut(Schema):
+    """One question's saved answer: `value` (a text, or the chosen option's key), `values`
+    (several options), `number`, or `rows` (a matrix's option per row)."""
+
+    question: str
+    value: str | None = None
+    values: list[str] | None = None
+    number: float | None = None
+    rows: list[RowChoiceOut] | None = None
+
+
+def answers_out(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, given in answers.items():
+        item: dict[str, Any] = {"question": key}
+        if isinstance(given, bool) or given is None:
+            continue
+        if isinstance(given, (int, float)):
+            item["number"] = float(given)
+        elif isinstance(given, list):
+            item["values"] = [str(v) for v in given]
+        elif isinstance(given, dict):
+            item["rows"] = [{"row": str(r), "option": str(o)} for r, o in given.items()]
+        else:
+            item["value"] = str(given)
+        out.append(item)
+    return out
+
+
 class AnswerFormOut(Schema):
     survey: SurveyDetailOut
     respondent: str
-    status: str | None = Field(description="无答卷为 null；draft 草稿 / submitted 已提交")
-    answers: dict[str, Any]
+    status: ResponseStatus | None = Field(description="无答卷为 null")
+    answers: list[AnswerOut]
+
+    @staticmethod
+    def resolve_answers(obj: Any) -> list[dict[str, Any]]:
+        given = obj.get("answers") if isinstance(obj, dict) else getattr(obj, "answers", None)
+        return answers_out(given or {})
 
 
 class ResponseIn(InputSchema):
@@ -210,11 +273,16 @@ class ResponseIn(InputSchema):
 
 class ResponseOut(Schema):
     id: int
-    status: str
+    status: ResponseStatus
     submitted_at: dt.datetime | None
+
+
+class AnswerErrorOut(Schema):
+    question: str = Field(description="题目编号")
+    message: str
 
 
 class AnswerErrorsOut(Schema):
     detail: str
     field: str | None = None
-    errors: dict[str, str] = Field(default_factory=dict, description="题目编号 → 错误说明")
+    errors: list[AnswerErrorOut] = Field(default_factory=list, description="逐题的错误说明")

@@ -117,7 +117,7 @@ def checkin_by_scan(event: Event, qr_token: str, *, actor: Any) -> Attendance:
     """An organizer scanned a volunteer's personal code (walk-ins admitted)."""
     volunteer = Volunteer.objects.filter(qr_token=str(qr_token or "")[:64]).first()
     if volunteer is None:
-        raise ActivityError("个人码无效", "qr_token", 404)
+        raise ActivityError("个人码无效：请让志愿者重新打开“我的二维码”", "qr_token", 400)
     _check_window(event)
     return _attend(event, volunteer, Attendance.Method.SCAN, actor)
 
