@@ -45,7 +45,9 @@ def test_staff_create_define_open_and_read_results(
         {"answers": {"sat": 3}, "submit": True},
         content_type="application/json",
     )
-    assert r.status_code == 400 and r.json()["errors"]["needs"] == "此题为必答题"
+    assert r.status_code == 400
+    errors = {e["question"]: e["message"] for e in r.json()["errors"]}
+    assert errors["needs"] == "此题为必答题"
     r = admin.post(
         f"{API}/inbox/{sid}/response",
         {"answers": GOOD, "submit": True},
@@ -58,6 +60,10 @@ def test_staff_create_define_open_and_read_results(
         content_type="application/json",
     )
     assert again.status_code == 409
+    # the submitted answers read back as a typed list (each question's value by its kind)
+    saved = {a["question"]: a for a in admin.get(f"{API}/inbox/{sid}").json()["answers"]}
+    assert saved["needs"]["values"] == ["party", "legal"] and saved["size"]["value"] == "s"
+    assert saved["sat"]["number"] == 4
     res = c.get(f"{API}/surveys/{sid}/results").json()
     assert res["respondents"] == 1 and res["rate"]["rate"] == 33.3
     tab = c.get(f"{API}/surveys/{sid}/crosstab", {"row": "needs", "col": "industry"})
