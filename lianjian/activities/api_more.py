@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
@@ -31,13 +32,20 @@ def _error(err: ActivityError) -> Any:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 
+# a time of day as the API writes it ("08:00:00"); JSON Schema's "time" would want an offset
+Clock = Annotated[
+    dt.time,
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}),
+]
+
+
 class VenueOut(Schema):
     id: int
     name: str
     address: str
     capacity: int
-    opens_at: dt.time
-    closes_at: dt.time
+    opens_at: Clock
+    closes_at: Clock
 
 
 class BookingIn(InputSchema):
@@ -66,8 +74,8 @@ class SlotOut(Schema):
     id: int
     post: str
     day: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: Clock
+    ends: Clock
     capacity: int
     taken: int
 

@@ -49,8 +49,10 @@ class Lesson(models.Model):
     kind = models.CharField("形式", max_length=16, choices=Kind.choices)
     title = models.CharField("课题", max_length=100)
     teacher = models.CharField("主讲人", max_length=100, blank=True)
+    # a lecture is held as its event: deleting the event deletes the lecture (the check
+    # below forbids a lecture without one); e-lessons have none
     event = models.OneToOneField(
-        "activities.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="lesson"
+        "activities.Event", on_delete=models.CASCADE, null=True, blank=True, related_name="lesson"
     )
     body = models.TextField("内容", blank=True)
     minutes = models.PositiveSmallIntegerField("时长（分钟）", default=5)
