@@ -386,14 +386,14 @@ def test_demo_command_rebuilds_without_touching_audit_or_other_districts(
     assert audit_verify().ok
     # the trail names who wrote the demo rows, as it does for people: the build itself,
     # and the demo accounts on whose authority the work orders and notices were replayed
-    # (the needs and notices services check the acting account), for those rows only; an
+    # (the needs, notices, activities and surveys services check the acting account), for those rows only; an
     # app whose demo replays through its services as a demo account adds its code here
     rebuilt = AuditEvent.objects.filter(seq__gt=audit_rows)
     by_accounts = rebuilt.exclude(username="系统：演示数据")
     assert rebuilt.filter(username="系统：演示数据").exists()
     assert {u[:5] for u in by_accounts.values_list("username", flat=True)} == {"demo_"}
     replayed = {a.split(".")[0] for a in by_accounts.values_list("action", flat=True)}
-    assert "need" in replayed and replayed <= {"need", "notice"}, replayed
+    assert "need" in replayed and replayed <= {"need", "notice", "activity", "survey"}, replayed
     assert Region.objects.filter(pk=other.pk).exists()
     assert PartyOrg.objects.filter(pk=other_org.pk).exists()
     assert Member.objects.filter(pk=kept.pk, is_active=True).exists()
