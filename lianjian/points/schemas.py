@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
 
-from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, IsoDate, choices_schema
+from lianjian.core.schemas import (
+    LAX,
+    WHOLE,
+    ErrorOut,
+    Id,
+    InputSchema,
+    IsoDate,
+    choices_schema,
+)
 from lianjian.points.models import Card
 
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -124,8 +132,8 @@ class RuleIn(InputSchema):
     cause: str = Field(max_length=16)
     event_kind: str = Field("", max_length=32)
     name: str = Field(min_length=1, max_length=100)
-    points: int = Field(ge=-10000, le=10000)
-    period_cap: int | None = Field(None, ge=1, le=1000000)
+    points: Annotated[int, WHOLE] = Field(ge=-10000, le=10000)
+    period_cap: Annotated[int, Field(ge=1, le=1000000), WHOLE] | None = None
     cap_period: str = Field("year", max_length=8)
     valid_from: IsoDate | None = None
 
@@ -149,7 +157,7 @@ class CertificationOut(Schema):
 
 class AdjustIn(InputSchema):
     member_id: Id
-    points: int = Field(ge=-100000, le=100000)
+    points: Annotated[int, WHOLE] = Field(ge=-100000, le=100000)
     reason: str = Field(min_length=1, max_length=200)
 
 

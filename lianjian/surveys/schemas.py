@@ -10,7 +10,7 @@ from pydantic import WithJsonSchema
 from typing_extensions import TypeAliasType
 
 from lianjian.core.input_guard import TEXT_PATTERN
-from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, choices_schema
+from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, IsoDateTime, choices_schema
 from lianjian.surveys.definition import KINDS, MAX_QUESTIONS, MAX_TITLE
 from lianjian.surveys.models import Response, Survey
 
@@ -124,8 +124,8 @@ class SurveyIn(InputSchema):
     definition: Definition = Field(default_factory=dict, description="题目定义，可先为空")
     anonymous: bool = False
     login_required: bool = True
-    opens_at: dt.datetime | None = None
-    closes_at: dt.datetime | None = None
+    opens_at: IsoDateTime | None = None
+    closes_at: IsoDateTime | None = None
     unit_kinds: list[str] = Field(default_factory=list, max_length=20)
     industries: list[str] = Field(default_factory=list, max_length=50)
     target_area_id: Id | None = None
