@@ -166,6 +166,23 @@ def test_gunicorn_opens_no_control_socket() -> None:
     assert "from lianjian.gunicorn_conf import *" in (ROOT / "gunicorn.conf.py").read_text()
 
 
+def test_gunicorn_workers_fork_from_a_warm_master(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The master builds the URLconf before forking and hands no connection to the workers."""
+    from django.db import connections
+    from django.urls import clear_url_caches, get_resolver
+
+    from lianjian import gunicorn_conf
+
+    assert gunicorn_conf.preload_app is True
+    clear_url_caches()
+    assert "url_patterns" not in get_resolver().__dict__
+    closed: list[bool] = []
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
+    gunicorn_conf.when_ready(None)
+    assert closed == [True]
+    assert "url_patterns" in get_resolver().__dict__
+
+
 def test_the_first_run_shows_progress_while_installing(tmp_path: Path) -> None:
     """run.sh against a stand-in venv: a line before pip, pip not silenced, then the server."""
     (tmp_path / "scripts").mkdir()
