@@ -23,6 +23,7 @@ on SQLite as on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -30,11 +31,14 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import signals
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
+from django.db import close_old_connections
 from django.test import Client
 
 from fuzz.conftest import EXAMPLES, FuzzWorld
@@ -73,15 +77,26 @@ def _serve_until_done(server: WSGIServer, process: subprocess.Popen[bytes]) -> N
         server.handle_request()  # returns after `server.timeout` when nothing came
 
 
-@pytest.mark.xfail(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason=(
-        "on PostgreSQL the live server's request threads find their database connection "
-        "closed (psycopg OperationalError) once the spec has been fetched in-process; the "
-        "run itself is clean on SQLite, where CI runs it too (.ci/run); to fix next"
-    ),
-    strict=False,
-)
+@contextlib.contextmanager
+def _connection_kept() -> Iterator[None]:
+    """Keep the test's connection open across served requests, as Django's test client does.
+
+    The WSGI handler closes "old" connections when a request starts and finishes: once
+    CONN_MAX_AGE has passed, that closes the test's own connection inside its transaction.
+    SQLite's in-memory database ignores the close, PostgreSQL's does not (every request
+    after the first minute, CONN_MAX_AGE, failed with "the connection is closed"). Entered
+    only around the serving: Django's test client, which fetches the spec, connects the
+    receivers again after each of its requests.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 def test_schemathesis_run_with_every_check_finds_nothing(
     peers: dict[str, str], tmp_path: Path
 ) -> None:
@@ -148,7 +163,8 @@ def test_schemathesis_run_with_every_check_finds_nothing(
                 stderr=subprocess.STDOUT,
                 cwd=tmp_path,  # its cache stays there
             )
-            _serve_until_done(server, process)
+            with _connection_kept():
+                _serve_until_done(server, process)
     finally:
         server.server_close()
         request_log.setLevel(level)

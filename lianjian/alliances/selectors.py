@@ -141,6 +141,8 @@ def _held_first(meetings: Any, first: dt.date, last: dt.date) -> dict[tuple[int,
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if rows and all(isinstance(v, dt.date) for v in rows[0][1:]):  # PostgreSQL: dates already
+        return {(b, p): f for b, p, f in rows}
     return {(b, _day(p)): _day(f) for b, p, f in rows}
 
 
@@ -184,9 +186,14 @@ def cadence_report(
     by_street: dict[str, Counter[str]] = defaultdict(Counter)
     rows = []
     on_time, late, missed, due = (c.value for c in Compliance)
+    since_of: dict[tuple[dt.date, str], dt.date] = {}  # bodies share establishment dates
     for pk, name, kind, cad, street_id, established in bodies:
         row = BodyCadence(pk, name, kind, cad, street_id)
-        since = cadence.period_start(max(first, established), cad)
+        cells = row.cells
+        key = (max(first, established), cad)
+        since = since_of.get(key)
+        if since is None:
+            since = since_of[key] = cadence.period_start(*key)
         kind_counter, street_counter = by_kind[kind], by_street[streets.get(street_id, "区级")]
         for start, label, end in spans[cad]:
             if start < since:
@@ -196,7 +203,7 @@ def cadence_report(
                 state = on_time if held_on <= end else late
             else:
                 state = missed if day > end else due
-            row.cells.append((start, label, state, held_on))
+            cells.append((start, label, state, held_on))
             kind_counter[state] += 1
             street_counter[state] += 1
         rows.append(row)
@@ -307,21 +314,23 @@ def unit_task_report(user: Any, today: dt.date | None = None, limit: int = 500) 
         .values_list("unit_id")
         .annotate(n=Count("pk"))
     )
+    # expected attendance per unit: the held meetings of every body it is a current member
+    # of (an alliance's assembly: of the alliance); bodies by semi-join, not by id lists
     held_per_body = dict(held.order_by().values_list("body_id").annotate(n=Count("pk")))
+    held_bodies = held.values("body_id")
     expected: Counter[int] = Counter()
-    bodies = Body.objects.filter(pk__in=list(held_per_body)).values_list(
-        "pk", "kind", "alliance_id"
-    )
-    assembly = {pk: a for pk, kind, a in bodies if kind == Body.Kind.ASSEMBLY}
-    for body_id, unit_id in BodyMember.objects.filter(
-        body_id__in=[b for b in held_per_body if b not in assembly], left_on__isnull=True
-    ).values_list("body_id", "unit_id"):
+    for body_id, unit_id in (
+        BodyMember.objects.filter(body_id__in=held_bodies, left_on__isnull=True)
+        .exclude(body__kind=Body.Kind.ASSEMBLY)
+        .values_list("body_id", "unit_id")
+    ):
         expected[unit_id] += held_per_body[body_id]
-    by_alliance = {a: held_per_body[b] for b, a in assembly.items()}
-    for alliance_id, unit_id in AllianceMember.objects.filter(
-        alliance_id__in=list(by_alliance), left_on__isnull=True
-    ).values_list("alliance_id", "unit_id"):
-        expected[unit_id] += by_alliance[alliance_id]
+    for body_id, unit_id in AllianceMember.objects.filter(
+        alliance__bodies__kind=Body.Kind.ASSEMBLY,
+        alliance__bodies__in=held_bodies,
+        left_on__isnull=True,
+    ).values_list("alliance__bodies__id", "unit_id"):
+        expected[unit_id] += held_per_body[body_id]
     for unit_id, n in attended:
         rows.setdefault(unit_id, UnitRow(unit_id, "")).attended = n
     for unit_id, n in expected.items():
