@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def answered(tree: Any, personas: Any) -> Any:
     """虹桥街道's survey: 东银科技 and 虹仙便民超市 want legal services, 虹储物业 does not."""
     survey = open_unit_survey(tree, personas.street_staff)
-    sets = {
+    sets: dict[Any, dict[str, Any]] = {
         personas.unit_admin: GOOD,
         unit_admin(tree.unit_a1, "admin_a1"): {"needs": ["party"], "size": "l"},
         unit_admin(tree.unit_a2, "admin_a2"): {
