@@ -124,6 +124,19 @@ BODIES.update(
             "survey_id": _survey(t, answered=True),
             "body": m.NeedsRaiseIn(question="needs", option="legal", contact_phone="13800138000"),
         },
+        "surveys_proposals": lambda m, w, t: {"survey_id": _survey(t, answered=True)},
+        "surveys_proposal_file": lambda m, w, t: {
+            "survey_id": _survey(t, answered=True),
+            "body": m.ProposalFileIn(
+                question="needs",
+                option="legal",
+                body_id=w.in_scope["body_id"],
+                unit_id=t.unit_building.pk,
+                title="关于为园区企业提供法律服务的建议",
+                content="东银科技希望提供法律服务",
+                category=m.ProposalCategory.SERVICE,
+            ),
+        },
         "surveys_answer_form": lambda m, w, t: {"unit_id": t.unit_building.pk},
         "surveys_answer_save": lambda m, w, t: {
             "body": m.ResponseIn(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianjian.activities.indicators import INDICATORS
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
@@ -135,6 +136,7 @@ REGISTRY = AppRegistry(
     api_routers=_api_routers,
     # the day-before duty reminders, once an hour
     extensions={
+        "ratings.indicators": INDICATORS,
         "core.periodic": (Periodic("activities_reminders", 3600, _enqueue_reminders),),
         "portal.demo_figures": _demo_figures(),
     },

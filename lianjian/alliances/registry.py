@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from lianjian.alliances.indicators import INDICATORS
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
@@ -168,6 +169,8 @@ REGISTRY = AppRegistry(
     urls=(("alliances/", "lianjian.alliances.urls"),),
     api_routers=_api_routers,
     extensions={
+        # joint meetings attended, a figure of rating schemes (ADR 0018)
+        "ratings.indicators": INDICATORS,
         "notices.audiences": [_alliance_tokens],
         # a need's page offers to put it before a joint meeting (seed 003: 三联三共)
         "needs.links": (

@@ -2,11 +2,11 @@
 
 A rating scheme's computed criterion names an indicator by its key; the ratings app
 computes the indicator for every Party organization of a round and turns the value
-into a score (`value / target × max score`, capped at the max). The ratings app
-ships the indicators of the apps below it (joint meetings, needs, claims,
-coverage); an app that sits beside or above it (activities) contributes its own
-by declaring `extensions={"ratings.indicators": (Indicator(...),)}` in its
-registry, without editing ratings.
+into a score (`value / target × max score`, capped at the max). Every indicator is
+contributed by the app that owns its data (orgs, alliances, needs, projects,
+activities), from its own `indicators.py`, by declaring
+`extensions={"ratings.indicators": INDICATORS}` in its registry; ratings reads no
+other app's tables (ADR 0018).
 
 The type lives in core, below every app, so any app may contribute one.
 """

@@ -8,6 +8,7 @@ from lianjian.accounts.departments import DepartmentDirectory
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 from lianjian.needs import cards
+from lianjian.needs.indicators import INDICATORS
 from lianjian.needs.retention import RULES as RETENTION_RULES
 from lianjian.orgs.panels import UnitPanel
 
@@ -135,6 +136,8 @@ REGISTRY = AppRegistry(
     urls=(("needs/", "lianjian.needs.urls"),),
     api_routers=_api_routers,
     extensions={
+        # needs answered on time, a figure of rating schemes (ADR 0018)
+        "ratings.indicators": INDICATORS,
         "accounts.department_lookup": [
             DepartmentDirectory(
                 region_of=_department_region,

@@ -7,6 +7,7 @@ from typing import Any
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 from lianjian.orgs import cards
+from lianjian.orgs.indicators import INDICATORS
 from lianjian.orgs.ledger_kinds import KINDS as LEDGER_KINDS
 from lianjian.orgs.pickers import PICKERS
 from lianjian.orgs.retention import RULES as RETENTION_RULES
@@ -87,6 +88,8 @@ REGISTRY = AppRegistry(
     urls=(("orgs/", "lianjian.orgs.urls"),),
     api_routers=_api_routers,
     extensions={
+        # units covered, a figure of rating schemes (ADR 0018)
+        "ratings.indicators": INDICATORS,
         # what the registries keep and for how long (S17)
         "core.retention": RETENTION_RULES,
         "core.pickers": PICKERS,

@@ -7,6 +7,7 @@ from typing import Any
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+from lianjian.projects.indicators import INDICATORS
 
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -109,6 +110,8 @@ REGISTRY = AppRegistry(
     urls=(("projects/", "lianjian.projects.urls"),),
     api_routers=_api_routers,
     extensions={
+        # claims delivered, a figure of rating schemes (ADR 0018)
+        "ratings.indicators": INDICATORS,
         # overdue reminders, escalation and expiry once a day (`lianjian start`; cron in
         # production runs `lianjian projects_tick --enqueue`)
         "core.periodic": (Periodic("projects_tick", 86400, _enqueue_projects_tick),),

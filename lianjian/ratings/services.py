@@ -8,6 +8,7 @@ nothing written; each write shares its transaction with its audit row.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,11 +69,45 @@ def _text(value: Any, label: str, field: str, max_len: int, required: bool = Tru
 
 
 def _draft(scheme: Scheme) -> None:
-    if scheme.status != Scheme.Status.DRAFT:
+    """The one rule of every edit of a scheme: a draft, and no round started on it."""
+    if Round.objects.filter(scheme_id=scheme.pk).exists():
+        raise RatingError("本方案的评定已经开始，指标不能再修改", "scheme")
+    # the stored status, not the caller's copy, which may be stale (a form opened before)
+    status = Scheme.objects.filter(pk=scheme.pk).values_list("status", flat=True).first()
+    if (status or scheme.status) != Scheme.Status.DRAFT:
         raise RatingError("方案已发布，指标不能再修改", "scheme")
 
 
 # ---------------------------------------------------------------- schemes
+
+BOUNDS = (Decimal(0), Decimal(100))
+
+
+def _thresholds(t: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+    good = decimal_in(t.get("good_min"), "“好”最低分", "good_min", *BOUNDS)
+    fair = decimal_in(t.get("fair_min"), "“较好”最低分", "fair_min", *BOUNDS)
+    average = decimal_in(t.get("average_min"), "“一般”最低分", "average_min", *BOUNDS)
+    if not good > fair > average:
+        raise RatingError("等次分数线应满足：好 > 较好 > 一般", "good_min")
+    return good, fair, average
+
+
+def _stars_save(scheme: Scheme, stars: Mapping[int, Any]) -> None:
+    """Replace the scheme's star levels: level (1–5) -> minimum total; a blank drops one."""
+    levels: dict[int, Decimal] = {}
+    for level, minimum in stars.items():
+        if level not in range(1, 6):
+            raise RatingError("星级应为 1 到 5", "stars")
+        if minimum is None or str(minimum).strip() == "":
+            continue
+        levels[level] = decimal_in(minimum, "星级分数线", "stars", *BOUNDS)
+    ordered = [levels[k] for k in sorted(levels)]
+    if any(a > b for a, b in itertools.pairwise(ordered)):
+        raise RatingError("星级越高，分数线不能越低", "stars")
+    StarLevel.objects.filter(scheme=scheme).delete()
+    StarLevel.objects.bulk_create(
+        [StarLevel(scheme=scheme, stars=k, min_score=v) for k, v in sorted(levels.items())]
+    )
 
 
 @transaction.atomic
@@ -90,13 +125,9 @@ def scheme_create(
         raise RatingError("评定方案只能按区制定", "district")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise RatingError("年度应在 2000 到 2100 之间", "year")
-    t = {"good_min": 90, "fair_min": 75, "average_min": 60, **(thresholds or {})}
-    bounds = (Decimal(0), Decimal(100))
-    good = decimal_in(t["good_min"], "“好”最低分", "good_min", *bounds)
-    fair = decimal_in(t["fair_min"], "“较好”最低分", "fair_min", *bounds)
-    average = decimal_in(t["average_min"], "“一般”最低分", "average_min", *bounds)
-    if not good > fair > average:
-        raise RatingError("等次分数线应满足：好 > 较好 > 一般", "good_min")
+    good, fair, average = _thresholds(
+        {"good_min": 90, "fair_min": 75, "average_min": 60, **(thresholds or {})}
+    )
     if Scheme.objects.filter(district=district, year=year).exists():
         raise RatingError(f"{district.name}{year}年度已有评定方案", "year")
     scheme = Scheme.objects.create(
@@ -108,14 +139,7 @@ def scheme_create(
         average_min=average,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    for level, minimum in sorted((stars or {}).items()):
-        if level not in range(1, 6):
-            raise RatingError("星级应为 1 到 5", "stars")
-        StarLevel.objects.create(
-            scheme=scheme,
-            stars=level,
-            min_score=decimal_in(minimum, "星级分数线", "stars", *bounds),
-        )
+    _stars_save(scheme, stars or {})
     audit_record("rating.scheme_create", user=actor, obj=scheme, detail={"year": year})
     return scheme
 
@@ -157,6 +181,87 @@ def criterion_add(
     """A criterion of `group`: computed from an indicator, or scored by hand."""
     scheme = group.scheme
     _draft(scheme)
+    criterion = Criterion(
+        group=group,
+        scheme=scheme,
+        order=order,
+        **_criterion_fields(
+            name=name,
+            max_score=max_score,
+            method=method,
+            indicator=indicator,
+            target=target,
+            description=description,
+            evidence_required=evidence_required,
+        ),
+    )
+    try:
+        with transaction.atomic():
+            criterion.save()
+    except IntegrityError:
+        raise RatingError("本分组已有同名指标", "name") from None
+    audit_record("rating.criterion_add", user=actor, obj=criterion, detail={"group": group.pk})
+    return criterion
+
+
+@transaction.atomic
+def scheme_update(
+    scheme: Scheme,
+    *,
+    name: str,
+    thresholds: Mapping[str, Any],
+    stars: Mapping[int, Any],
+    actor: Any = None,
+) -> Scheme:
+    """A draft's name, grade thresholds and star levels (the whole set of stars)."""
+    scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    _draft(scheme)
+    scheme.name = _text(name, "方案名称", "name", 200)
+    scheme.good_min, scheme.fair_min, scheme.average_min = _thresholds(thresholds)
+    scheme.save(update_fields=["name", "good_min", "fair_min", "average_min", "updated_at"])
+    _stars_save(scheme, stars)
+    audit_record("rating.scheme_update", user=actor, obj=scheme)
+    return scheme
+
+
+@transaction.atomic
+def group_update(
+    group: CriterionGroup, *, name: str, weight: Any, order: int | None = None, actor: Any = None
+) -> CriterionGroup:
+    _draft(group.scheme)
+    group.name = _text(name, "分组名称", "name", 100)
+    group.weight = decimal_in(weight, "权重", "weight", Decimal("0.1"), Decimal(100))
+    if order is not None:
+        group.order = max(0, min(order, 999))
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        raise RatingError("同名分组已存在", "name") from None
+    audit_record("rating.group_update", user=actor, obj=group, detail={"scheme": group.scheme_id})
+    return group
+
+
+@transaction.atomic
+def group_remove(group: CriterionGroup, *, actor: Any = None) -> None:
+    """Drop a group of a draft, with its criteria."""
+    _draft(group.scheme)
+    audit_record("rating.group_remove", user=actor, obj=group, detail={"name": group.name})
+    group.delete()
+
+
+def _criterion_fields(
+    *,
+    name: str,
+    max_score: Any,
+    method: str,
+    indicator: str,
+    target: Any,
+    description: str,
+    evidence_required: bool,
+) -> dict[str, Any]:
+    """The checked fields of a criterion: an indicator from the documented list and the
+    value that earns full marks when computed, nothing of the kind when scored by hand."""
     if method not in Method.values:
         raise RatingError("评分方式不正确", "method")
     target_value: float | None = None
@@ -168,25 +273,58 @@ def criterion_add(
         )
     else:
         indicator = ""
-    criterion = Criterion(
-        group=group,
-        scheme=scheme,
-        name=_text(name, "指标名称", "name", 200),
-        description=_text(description, "评分说明", "description", 2000, required=False),
-        max_score=decimal_in(max_score, "满分", "max_score", Decimal("0.1"), Decimal(100)),
+    return {
+        "name": _text(name, "指标名称", "name", 200),
+        "description": _text(description, "评分说明", "description", 2000, required=False),
+        "max_score": decimal_in(max_score, "满分", "max_score", Decimal("0.1"), Decimal(100)),
+        "method": method,
+        "indicator": indicator,
+        "target": target_value,
+        "evidence_required": bool(evidence_required) and method == Method.MANUAL,
+    }
+
+
+@transaction.atomic
+def criterion_update(
+    criterion: Criterion,
+    *,
+    name: str,
+    max_score: Any,
+    method: str = Method.MANUAL,
+    indicator: str = "",
+    target: Any = None,
+    description: str = "",
+    evidence_required: bool = False,
+    actor: Any = None,
+) -> Criterion:
+    _draft(criterion.scheme)
+    fields = _criterion_fields(
+        name=name,
+        max_score=max_score,
         method=method,
         indicator=indicator,
-        target=target_value,
-        evidence_required=bool(evidence_required) and method == Method.MANUAL,
-        order=order,
+        target=target,
+        description=description,
+        evidence_required=evidence_required,
     )
+    for key, value in fields.items():
+        setattr(criterion, key, value)
     try:
         with transaction.atomic():
             criterion.save()
     except IntegrityError:
         raise RatingError("本分组已有同名指标", "name") from None
-    audit_record("rating.criterion_add", user=actor, obj=criterion, detail={"group": group.pk})
+    audit_record("rating.criterion_update", user=actor, obj=criterion)
     return criterion
+
+
+@transaction.atomic
+def criterion_remove(criterion: Criterion, *, actor: Any = None) -> None:
+    _draft(criterion.scheme)
+    audit_record(
+        "rating.criterion_remove", user=actor, obj=criterion, detail={"name": criterion.name}
+    )
+    criterion.delete()
 
 
 @transaction.atomic

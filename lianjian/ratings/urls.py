@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.ratings import views
+from lianjian.ratings import views, views_schemes
 
 app_name = "ratings"
 urlpatterns = [
@@ -13,6 +13,6 @@ urlpatterns = [
     path("evidence/<str:token>/", views.evidence_file, name="evidence"),
     path("report/", views.report, name="report"),
     path("report/organizations/", views.report_drill, name="drill"),
-    path("schemes/", views.scheme_list, name="schemes"),
-    path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+    path("schemes/", views_schemes.scheme_list, name="schemes"),
+    path("schemes/<int:pk>/", views_schemes.scheme_detail, name="scheme"),
 ]

@@ -17,10 +17,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lianjian.core.paging import querystring_without_page
-from lianjian.core.permissions import require_perm, user_has_perm
+from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope
-from lianjian.ratings import access, exports, flow, selectors, services, workflow
-from lianjian.ratings.models import GRADE_ORDER, Evidence, Grade, Method, RatingStatus, Round
+from lianjian.ratings import access, exports, flow, selectors, workflow
+from lianjian.ratings.models import GRADE_ORDER, Evidence, Grade, Method, RatingStatus
 from lianjian.ratings.services import RatingError
 
 PAGE_SIZE = 30
@@ -286,51 +286,4 @@ def report_drill(request: HttpRequest) -> HttpResponse | FileResponse:
         request,
         "ratings/drill.html",
         {"page": page, "year": year, "querystring_base": querystring_without_page(request)},
-    )
-
-
-# ---------------------------------------------------------------- schemes
-
-
-@require_perm(access.MANAGE)
-def scheme_list(request: HttpRequest) -> HttpResponse:
-    schemes = access.schemes_managed_by(request.user).select_related("district").order_by("-year")
-    return render(request, "ratings/schemes.html", {"schemes": schemes})
-
-
-@require_perm(access.MANAGE)
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scheme = access.get_managed_scheme(request.user, pk, request)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "publish":
-                services.scheme_publish(scheme, actor=request.user)
-                messages.success(request, "方案已发布")
-            elif request.POST.get("action") == "copy":
-                raw = request.POST.get("year", "")
-                year = int(raw) if raw.isdigit() and len(raw) == 4 else 0
-                copy = services.scheme_copy(scheme, year=year, actor=request.user)
-                messages.success(request, f"已复制为{copy.year}年度方案（草稿）")
-                return redirect("ratings:scheme", pk=copy.pk)
-            elif request.POST.get("action") == "open":
-                rnd = services.round_open(
-                    scheme,
-                    scope=request.POST.get("scope", Round.Scope.LIANGXIN),
-                    actor=request.user,
-                )
-                messages.success(request, f"已开始评定：{rnd.ratings.count()} 个党组织")
-        except RatingError as err:
-            messages.error(request, err.message)
-        return redirect("ratings:scheme", pk=pk)
-    return render(
-        request,
-        "ratings/scheme.html",
-        {
-            "scheme": scheme,
-            "groups": scheme.groups.prefetch_related("criteria"),
-            "stars": scheme.star_levels.all(),
-            "round": Round.objects.filter(scheme=scheme).first(),
-            "scopes": Round.Scope.choices,
-            "can_manage": user_has_perm(request.user, access.MANAGE),
-        },
     )

@@ -28,6 +28,8 @@ from lianjian.surveys.schemas import (
     CrosstabOut,
     DefinitionIn,
     NeedsRaiseIn,
+    ProposalFileIn,
+    ProposalLinkOut,
     ResponseIn,
     ResponseOut,
     ResultsOut,
@@ -191,6 +193,61 @@ def surveys_needs_raise(request: HttpRequest, survey_id: PathId, payload: NeedsR
     except SurveyError as exc:
         return _error(exc)
     return {"count": out["created"]}
+
+
+def _proposal_out(link: Any, created: bool = False) -> dict[str, Any]:
+    return {
+        "proposal_id": link.proposal_id,
+        "body_id": link.body_id,
+        "body_name": link.body.name,
+        "title": link.proposal.title,
+        "status": link.proposal.status,
+        "question": link.question,
+        "option": link.option,
+        "responses": link.responses.count(),
+        "created": created,
+    }
+
+
+@router.get(
+    "/surveys/surveys/{survey_id}/proposals",
+    response={200: list[ProposalLinkOut], **READ_ERRORS},
+    operation_id="surveys_proposals",
+    summary="据答卷向联席会议提出的议案",
+)
+def surveys_proposals(request: HttpRequest, survey_id: PathId) -> Any:
+    ensure_perm(request, access.REPORT)
+    survey = access.get_survey_for_user(request.user, survey_id)
+    links = survey.proposal_links.select_related("proposal", "body")[:100]
+    return [_proposal_out(link) for link in links]
+
+
+@router.post(
+    "/surveys/surveys/{survey_id}/proposals",
+    response={200: ProposalLinkOut, 201: ProposalLinkOut, **WRITE_ERRORS},
+    operation_id="surveys_proposal_file",
+    summary="据答卷向联席会议提出议案（同一选项、同一联席会议只提一次）",
+)
+def surveys_proposal_file(request: HttpRequest, survey_id: PathId, payload: ProposalFileIn) -> Any:
+    ensure_perm(request, access.MANAGE)
+    survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
+    try:
+        proposal, created = actions.proposal_file(
+            survey,
+            actor=request.user,
+            request=request,
+            question_key=payload.question,
+            option=payload.option,
+            body_id=payload.body_id,
+            unit_id=payload.unit_id,
+            title=payload.title,
+            content=payload.content,
+            category=payload.category,
+        )
+    except SurveyError as exc:
+        return _error(exc)
+    link = survey.proposal_links.select_related("proposal", "body").get(proposal=proposal)
+    return Status(201 if created else 200, _proposal_out(link, created))
 
 
 @router.get(

@@ -223,6 +223,33 @@ class NeedLink(models.Model):
         ]
 
 
+class ProposalLink(models.Model):
+    """A proposal (建议议案) filed to a joint-meeting body from the responses that chose one
+    option (linked back); one per survey, question, option and body, so a second click files
+    nothing twice. The proposal itself is written by the alliances proposal service."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="proposal_links")
+    question = models.CharField(max_length=32)
+    option = models.CharField(max_length=32)
+    body = models.ForeignKey("alliances.Body", on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(
+        "alliances.Proposal", on_delete=models.CASCADE, related_name="survey_links"
+    )
+    responses = models.ManyToManyField(Response, related_name="proposal_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "question", "option", "body"], name="surveys_proposal_once"
+            )
+        ]
+
+
 class SatisfactionSchedule(TimeStampedModel):
     """A street's quarterly satisfaction evaluation: the template sent every quarter."""
 

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import WithJsonSchema
 from typing_extensions import TypeAliasType
 
+from lianjian.alliances.schemas import ProposalCategory, ProposalStatus
 from lianjian.core.input_guard import TEXT_PATTERN
 from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, IsoDateTime, choices_schema
 from lianjian.surveys.definition import KINDS, MAX_QUESTIONS, MAX_TITLE
@@ -217,6 +218,33 @@ class NeedsRaiseIn(InputSchema):
     option: str = Field(max_length=32)
     contact_phone: str = Field(max_length=20)
     note: str = Field("", max_length=500)
+
+
+class ProposalFileIn(InputSchema):
+    """A proposal to a joint-meeting body from the responses that chose `option`."""
+
+    question: str = Field(max_length=32, description="题目编号")
+    option: str = Field(max_length=32, description="选项编号")
+    body_id: Id = Field(description="提交至联席会议 id")
+    unit_id: Id = Field(description="提出单位 id（该联席会议的成员单位）")
+    title: str = Field(max_length=100, description="议案标题")
+    content: str = Field(max_length=5000, description="议案内容")
+    category: ProposalCategory = Field(description="类别")
+
+
+class ProposalLinkOut(Schema):
+    """A proposal filed from this survey's answers; `created` is false when the same option
+    had been filed to the same body before (nothing new was written)."""
+
+    proposal_id: Id
+    body_id: Id
+    body_name: str
+    title: str
+    status: ProposalStatus
+    question: str
+    option: str
+    responses: int = Field(ge=0)
+    created: bool = False
 
 
 class RowChoiceOut(Schema):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("<int:pk>/", views.survey_detail, name="detail"),
     path("<int:pk>/build/", views.survey_build, name="build"),
+    path("<int:pk>/proposal/", views.survey_proposal, name="proposal"),
     path("<int:pk>/qr.svg", views.survey_qr, name="qr"),
     path("<int:pk>/export.xlsx", views.survey_export, name="export"),
     path("<int:pk>/<str:op>/", views.survey_action, name="action"),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.alliances.models import Proposal
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
 from lianjian.core.permissions import require_perm, user_has_perm
@@ -186,6 +187,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(pk=survey.pk)
             .exists(),
             "links": survey.need_links.count(),
+            "proposals": survey.proposal_links.select_related("proposal", "body")[:50],
         },
     )
 
@@ -220,6 +222,70 @@ def survey_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
     except SurveyError as exc:
         messages.error(request, exc.message)
     return redirect("surveys:detail", survey.pk)
+
+
+@require_perm(access.MANAGE)
+@require_http_methods(["GET", "POST"])
+def survey_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    """File a proposal to a joint meeting from the answers that chose one option: pick the
+    option (on the results page), then the body and the proposing member unit, edit the
+    suggested text, file once."""
+    survey = access.get_survey_for_user(request.user, pk, access.MANAGE)
+    data = request.POST if request.method == "POST" else request.GET
+    question_key, option = data.get("question", ""), data.get("option", "")
+    bodies = list(actions.proposal_bodies(request.user).order_by("name")[:200])
+    body = next((b for b in bodies if str(b.pk) == data.get("body", "")), None)
+    try:
+        draft = actions.proposal_draft(
+            survey, actor=request.user, question_key=question_key, option=option
+        )
+    except SurveyError as exc:
+        messages.error(request, exc.message)
+        return redirect("surveys:detail", survey.pk)
+    error = None
+    if request.method == "POST":
+        try:
+            proposal, created = actions.proposal_file(
+                survey,
+                actor=request.user,
+                request=request,
+                question_key=question_key,
+                option=option,
+                body_id=_int(data.get("body", "")),
+                unit_id=_int(data.get("unit", "")),
+                title=data.get("title", ""),
+                content=data.get("content", ""),
+                category=data.get("category", ""),
+            )
+        except SurveyError as exc:
+            error = exc.message
+        else:
+            if created:
+                messages.success(request, f"已向“{proposal.body}”提交议案“{proposal.title}”")
+            else:
+                messages.info(request, f"已就该选项向“{proposal.body}”提交过议案“{proposal.title}”")
+            return redirect("surveys:detail", survey.pk)
+    units = actions.proposal_units(body) if body else []
+    return render(
+        request,
+        "surveys/proposal.html",
+        {
+            "survey": survey,
+            "draft": draft,
+            "question": question_key,
+            "option": option,
+            "bodies": bodies,
+            "body": body,
+            "units": units,
+            "categories": Proposal.Category.choices,
+            "error": error,
+            "data": data if request.method == "POST" else {},
+        },
+    )
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 19 else 0
 
 
 @require_perm(access.REPORT)

@@ -1,4 +1,7 @@
-"""Computed criteria against hand-made fixtures, and contributed indicators."""
+"""Computed criteria against hand-made fixtures, and contributed indicators.
+
+The built-in figures are contributed by the apps owning their data (ADR 0018); the tests
+read them through the extension point, by key, as a scheme does."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from lianjian.orgs.tests.factories import make_unit
 from lianjian.ratings import indicators, services
 from lianjian.ratings.models import Method, Rating, Round
 from lianjian.ratings.tests.factories import make_scheme
+
+
+def _compute(key: str, ids: list[int], year: int) -> dict[int, float]:
+    return indicators.indicators()[key].compute(ids, year)
 
 
 def test_units_covered_counts_links_live_in_the_year(tree: Any) -> None:
@@ -26,22 +33,25 @@ def test_units_covered_counts_links_live_in_the_year(tree: Any) -> None:
         until=dt.date(2025, 6, 1),
     )
     ids = [tree.org_building.pk, tree.org_a1.pk]
-    assert indicators.units_covered(ids, 2026) == {tree.org_building.pk: 2.0}
+    assert _compute("orgs.units_covered", ids, 2026) == {tree.org_building.pk: 2.0}
     # the tree's own link starts today; only the ended one was live in 2025
-    assert indicators.units_covered(ids, 2025) == {tree.org_building.pk: 1.0}
-    assert indicators.claims_delivered(ids, 2026) == {}
-    assert indicators.meetings_attended(ids, 2026) == {}
+    assert _compute("orgs.units_covered", ids, 2025) == {tree.org_building.pk: 1.0}
+    assert _compute("projects.claims_delivered", ids, 2026) == {}
+    assert _compute("alliances.meetings_attended", ids, 2026) == {}
 
 
 def test_contributed_indicator_scores_a_round(tree: Any, monkeypatch: Any) -> None:
     held = Indicator(
-        "activities.held",
+        "tests.held",
         "开展活动次数",
         "次",
         lambda org_ids, year: {tree.org_a1.pk: 3.0, tree.org_b1.pk: 12.0},
     )
-    monkeypatch.setattr(indicators, "extension", lambda point: [held])
-    assert "activities.held" in indicators.indicators()
+    from lianjian.core.registry import extension
+
+    contributed = extension(indicators.EXTENSION_POINT)
+    monkeypatch.setattr(indicators, "extension", lambda point: [*contributed, held])
+    assert "tests.held" in indicators.indicators()
     scheme = make_scheme(tree.district, 2026, publish=False)
     group = scheme.groups.get(name="作用发挥")
     crit = services.criterion_add(
@@ -49,7 +59,7 @@ def test_contributed_indicator_scores_a_round(tree: Any, monkeypatch: Any) -> No
         name="活动",
         max_score=10,
         method=Method.COMPUTED,
-        indicator="activities.held",
+        indicator="tests.held",
         target=6,
     )
     scheme = services.scheme_publish(scheme)
@@ -91,8 +101,8 @@ def test_needs_on_time_share_per_covering_org(tree: Any) -> None:
     need("R4", now - day, now)
     year = timezone.localdate().year
     ids = [tree.org_building.pk, tree.org_a1.pk]
-    assert indicators.needs_on_time(ids, year) == {tree.org_building.pk: 50.0}
-    assert indicators.needs_on_time(ids, year - 1) == {}
+    assert _compute("needs.answered_on_time", ids, year) == {tree.org_building.pk: 50.0}
+    assert _compute("needs.answered_on_time", ids, year - 1) == {}
 
 
 def test_meetings_attended_counts_held_meetings_of_covered_units(tree: Any) -> None:
@@ -111,4 +121,48 @@ def test_meetings_attended_counts_held_meetings_of_covered_units(tree: Any) -> N
     year = timezone.localdate().year
     ids = [tree.org_building.pk, tree.org_a1.pk]
     # unit_a1 is covered by no organization: its presence counts for none
-    assert indicators.meetings_attended(ids, year) == {tree.org_building.pk: 1.0}
+    assert _compute("alliances.meetings_attended", ids, year) == {tree.org_building.pk: 1.0}
+
+
+def test_each_builtin_indicator_comes_from_the_app_owning_its_data() -> None:
+    from lianjian.core.registry import registries
+
+    owners = {
+        key: r.label
+        for r in registries()
+        for item in r.extensions.get(indicators.EXTENSION_POINT, ())
+        for key in [item.key]
+    }
+    assert owners == {
+        "orgs.units_covered": "orgs",
+        "alliances.meetings_attended": "alliances",
+        "needs.answered_on_time": "needs",
+        "projects.claims_delivered": "projects",
+        "activities.held": "activities",
+    }
+    # every key names its owner, and ratings contributes none of its own
+    assert all(key.split(".")[0] == app for key, app in owners.items())
+
+
+def test_activities_held_counts_ended_events_of_the_organizers(tree: Any) -> None:
+    from lianjian.activities.models import Event, EventOrganizer
+    from lianjian.activities.tests.factories import make_event
+
+    def held_on(event: Any, day: dt.datetime) -> None:
+        Event.objects.filter(pk=event.pk).update(starts_at=day, ends_at=day + dt.timedelta(hours=2))
+
+    june = dt.datetime(2025, 6, 1, 9, tzinfo=dt.UTC)
+    done = make_event(tree.community_a1, organizer_org=tree.org_a1)
+    held_on(done, june)
+    EventOrganizer.objects.get_or_create(event=done, party_org=tree.org_a2)  # 联组
+    second = make_event(tree.community_a1, organizer_org=tree.org_a1)
+    held_on(second, june + dt.timedelta(days=30))
+    make_event(tree.community_a1, organizer_org=tree.org_a1)  # in two days: not held yet
+    cancelled = make_event(tree.community_a1, organizer_org=tree.org_a1)
+    held_on(cancelled, june)
+    Event.objects.filter(pk=cancelled.pk).update(status=Event.Status.CANCELLED)
+    draft = make_event(tree.community_a1, organizer_org=tree.org_a1, publish=False)
+    held_on(draft, june)
+    ids = [tree.org_a1.pk, tree.org_a2.pk, tree.org_b1.pk]
+    assert _compute("activities.held", ids, 2025) == {tree.org_a1.pk: 2.0, tree.org_a2.pk: 1.0}
+    assert _compute("activities.held", ids, 2024) == {}
