@@ -67,6 +67,8 @@ PAGES = [
     "/points/merchants/",
     "/points/export/cards.xlsx",
     "/points/me/",
+    "/points/me/history/",
+    "/points/me/uses/",
     "/points/shop/",
 ]
 ALLOWED = {
@@ -93,7 +95,7 @@ ALLOWED = {
         "/points/merchants/",
         "/points/export/cards.xlsx",
     },
-    "member": {"/points/me/"},
+    "member": {"/points/me/", "/points/me/history/", "/points/me/uses/"},
     "secretary_a2": {
         "/points/",
         "/points/rules/",
