@@ -369,9 +369,7 @@ def reuse() -> dict[str, Any]:
     districts = list(Region.objects.filter(level="district", name__startswith=tag + "-"))
     streets = list(Region.objects.filter(district_ref__in=districts, level="street").order_by("pk"))
     ids = list(
-        Member.objects.filter(district__in=districts, user__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        Member.objects.filter(district__in=districts).order_by("pk").values_list("pk", flat=True)
     )
     return {"streets": streets, "member_ids": ids, "seconds": 0.0, "entries": Entry.objects.count()}
 
@@ -395,7 +393,9 @@ def _member_login(member_id: int, stamp: int, suffix: str) -> Any:
     from lianjian.core.roles import Role
     from lianjian.orgs.models import Member
 
-    member = Member.objects.select_related("party_org__region").get(pk=member_id)
+    member = Member.objects.select_related("party_org__region", "user").get(pk=member_id)
+    if member.user is not None:  # linked by an earlier run (--reuse)
+        return member.user
     user = User.objects.create(
         username=f"bench_member_{stamp}_{suffix}",
         display_name="基准党员",
@@ -489,6 +489,47 @@ def main() -> None:
         p50, p95 = timed(client, url, n)
         print(f"  {label:<52} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
     print(f"after: {_uptime()}")
+    # where a request's time goes: its statements, timed by the database driver's round trip
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    print("SQL of one request each (statements, their summed round trips as Django times them):")
+    for label, client, url in runs:
+        with CaptureQueriesContext(conn) as captured:
+            client.get(url)
+        ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
+        print(f"  {label:<52} {len(captured):3d} statements  {ms:6.1f} ms")
+    _plans(ids[0], last_before, ctx["streets"][3].pk)
+
+
+def _plans(member_id: int, before: int | None, street_id: int) -> None:
+    """The server's own time and plan for the history's last page and the tier report."""
+    from django.db.models import Count, Q
+
+    from lianjian.points import selectors
+    from lianjian.points.models import Card, Entry
+
+    qs = Entry.objects.filter(member_id=member_id)
+    at = qs.filter(pk=before).values_list("created_at", flat=True).first() if before else None
+    if at is not None:
+        qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(pk__lt=before))
+    history = qs.order_by("-created_at", "-pk").only(
+        "points", "cause", "note", "on", "created_at", "cause_id"
+    )[: selectors.HISTORY_PAGE + 1]
+    tiers = (
+        Card.objects.filter(street_id=street_id, status=Card.Status.ACTIVE)
+        .values("community_id")
+        .annotate(
+            gold=Count("pk", filter=Q(tier="gold")), silver=Count("pk", filter=Q(tier="silver"))
+        )
+    )
+    print("EXPLAIN ANALYZE (server time, no client round trip):")
+    for label, query in (("long history, last page", history), ("street tier report", tiers)):
+        sql, params = query.query.sql_with_params()
+        plan = [row[0] for row in _sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]
+        scans = [line.strip().split("  (")[0] for line in plan if " on " in line]
+        timing = [line.strip() for line in plan if line.startswith("Execution Time")]
+        print(f"  {label:<26} {timing[0] if timing else '?'}; {'; '.join(scans)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ browser's own camera (static/points/scan.js, BarcodeDetector where available).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -26,7 +27,11 @@ from lianjian.points.services import PointsError
 VERIFY_LIMIT = (30, 60)  # card checks per minute and merchant (S22: no token guessing)
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_data_uri(token: str) -> str:
+    """The card's QR as an SVG data URI; drawn once per token and process (segno is pure
+    Python: 5-50 ms a drawing, most of the member page's time in `bench/points_bench.py`).
+    A rotated token is a new key; the old drawing only ages out."""
     return str(segno.make(token, error="m").svg_data_uri(scale=6, border=2))
 
 

@@ -63,6 +63,7 @@ PAGES = [
     "/points/",
     "/points/rules/",
     "/points/certify/",
+    "/points/adjust/",
     "/points/cards/",
     "/points/merchants/",
     "/points/export/cards.xlsx",
@@ -83,6 +84,7 @@ ALLOWED = {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
@@ -91,6 +93,7 @@ ALLOWED = {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
@@ -100,6 +103,7 @@ ALLOWED = {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
@@ -159,8 +163,12 @@ def test_street_brings_a_shop_in_and_secretary_signs(
     secretary.post("/points/merchants/agreements/", body)
     assert Agreement.objects.filter(merchant=merchant, party_org=tree.org_a1).count() == 1
     other = client_for(personas.secretary_a2)
-    r = other.post("/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"})
-    assert r.status_code == 404  # 虹储's organization is outside 虹仙's scope
+    r = other.post(
+        "/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"}, follow=True
+    )
+    # 虹储's organization is outside 虹仙's scope: refused as if it did not exist
+    assert "在您的管理范围内找不到该" in r.content.decode()
+    assert Agreement.objects.filter(merchant=merchant).count() == 1
     assert "虹储早餐店" in street.get("/points/merchants/").content.decode()
 
 
