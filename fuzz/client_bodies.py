@@ -22,6 +22,9 @@ BODIES.update(
     {
         "points_me": lambda m, w, t: _no_arguments(_card_token(t)),  # a card to read
         "points_consent": lambda m, w, t: {"body": m.ConsentIn(agree=True)},
+        # a second page: the cursor is the newest of two entries
+        "points_my_entries": lambda m, w, t: {"limit": 1, "before": _two_entries(t)},
+        "points_my_uses": lambda m, w, t: _no_arguments(_card_token(t)),
         "points_verify": lambda m, w, t: {"token": _shop_and_card(t)},
         "points_redeem": lambda m, w, t: {
             "body": m.RedeemIn(token=_shop_and_card(t), request_key="genclient-1", amount="20")
@@ -204,7 +207,9 @@ BODIES.update(
 )
 # username of the persona each operation is for (the street staff of 虹桥街道 otherwise)
 PERSONA_OF: dict[str, str] = {
-    **dict.fromkeys(("points_me", "points_consent"), "member"),
+    **dict.fromkeys(
+        ("points_me", "points_consent", "points_my_entries", "points_my_uses"), "member"
+    ),
     **dict.fromkeys(("points_verify", "points_redeem"), "merchant"),
     **dict.fromkeys(
         (
@@ -247,6 +252,15 @@ def _enrolled(tree: Any) -> int:
     services.scheme_save(tree.street_a, actor=None, gold_threshold=100, silver_threshold=50)
     services.enrol(tree.member_a1, actor=None)
     return int(tree.member_a1.pk)
+
+
+def _two_entries(tree: Any) -> int:
+    """陈一 enrolled with two adjustments; the newer one's id (the cursor of page two)."""
+    from lianjian.points import services
+
+    _enrolled(tree)
+    services.adjust(tree.member_a1, points=3, reason="补录", actor=None)
+    return int(services.adjust(tree.member_a1, points=2, reason="补录", actor=None).pk)
 
 
 def _card_token(tree: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
@@ -24,6 +24,8 @@ from lianjian.points.schemas import (
     CertificationOut,
     CertifyIn,
     ConsentIn,
+    EntryPage,
+    HistoryQuery,
     MeOut,
     MerchantReportOut,
     RedeemIn,
@@ -31,6 +33,7 @@ from lianjian.points.schemas import (
     RuleIn,
     RuleOut,
     TierReportOut,
+    UsePage,
     VerifyOut,
 )
 from lianjian.points.services import PointsError
@@ -48,10 +51,23 @@ def _member(request: HttpRequest) -> Any:
     return access.member_of(request.user)
 
 
+def _use(u: Any) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "shop_name": u.merchant.shop_name,
+        "tier": u.tier,
+        "discount": u.discount,
+        "amount": u.amount,
+        "at": u.at,
+    }
+
+
 def _me(member: Any) -> dict[str, Any]:
     enrolment = Enrolment.objects.filter(member=member).first()
     card = services_cards.current_card(member.pk)
     scheme = services.scheme_of(member.street_id)
+    entries = selectors.history_page(member.pk)
+    uses = selectors.uses_page(member.pk)
     return {
         "enrolled": bool(enrolment and enrolment.active),
         "consent_version": enrolment.consent_version if enrolment else None,
@@ -65,18 +81,19 @@ def _me(member: Any) -> dict[str, Any]:
             "valid_until": card.valid_until,
             "token": card.token,
         },
-        "entries": list(selectors.history_of(member.pk)),
-        "uses": [
-            {
-                "shop_name": u.merchant.shop_name,
-                "tier": u.tier,
-                "discount": u.discount,
-                "amount": u.amount,
-                "at": u.at,
-            }
-            for u in selectors.card_uses_of(member.pk)
-        ],
+        "entries": entries.rows,
+        "entries_next_before": entries.next_before,
+        "uses": [_use(u) for u in uses.rows],
+        "uses_next_before": uses.next_before,
     }
+
+
+def _next(request: HttpRequest, before: int | None) -> str | None:
+    if before is None:
+        return None
+    params = request.GET.copy()
+    params["before"] = str(before)
+    return f"{request.path}?{params.urlencode()}"
 
 
 @router.get(
@@ -90,6 +107,50 @@ def points_me(request: HttpRequest) -> Any:
     if member is None:
         return Status(404, {"detail": "未关联党员信息"})
     return _me(member)
+
+
+@router.get(
+    "/points/me/entries",
+    response={200: EntryPage, **READ_ERRORS},
+    operation_id="points_my_entries",
+    summary="我的积分明细（分页，最新在前）",
+    description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
+)
+def points_my_entries(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
+    member = _member(request)
+    if member is None:
+        return Status(404, {"detail": "未关联党员信息"})
+    try:
+        page = selectors.history_page(member.pk, query.before, query.limit)
+    except selectors.BadCursor as err:
+        return Status(400, {"detail": str(err)})
+    return {
+        "items": page.rows,
+        "next_before": page.next_before,
+        "next": _next(request, page.next_before),
+    }
+
+
+@router.get(
+    "/points/me/uses",
+    response={200: UsePage, **READ_ERRORS},
+    operation_id="points_my_uses",
+    summary="我的用卡记录（分页，最新在前）",
+    description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
+)
+def points_my_uses(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
+    member = _member(request)
+    if member is None:
+        return Status(404, {"detail": "未关联党员信息"})
+    try:
+        page = selectors.uses_page(member.pk, query.before, query.limit)
+    except selectors.BadCursor as err:
+        return Status(400, {"detail": str(err)})
+    return {
+        "items": [_use(u) for u in page.rows],
+        "next_before": page.next_before,
+        "next": _next(request, page.next_before),
+    }
 
 
 @router.post(

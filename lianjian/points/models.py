@@ -157,7 +157,8 @@ class Entry(ScopedModel):
             models.CheckConstraint(condition=~Q(points=0), name="points_entry_nonzero"),
         ]
         indexes = [
-            models.Index(fields=["member", "-created_at"], name="points_entry_member_idx"),
+            # a member's history, newest first, paged by (time, id): the keyset's own order
+            models.Index(fields=["member", "-created_at", "-id"], name="points_entry_history_idx"),
             models.Index(fields=["community", "on"], name="points_entry_community_idx"),
             models.Index(fields=["street", "on", "cause"], name="points_entry_street_idx"),
         ]
@@ -377,5 +378,5 @@ class Redemption(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["merchant", "-at"], name="points_red_merchant_idx"),
-            models.Index(fields=["member", "-at"], name="points_red_member_idx"),
+            models.Index(fields=["member", "-at", "-id"], name="points_red_history_idx"),
         ]

@@ -70,6 +70,12 @@ def _ledger_kind() -> Any:
     return KIND
 
 
+def _pickers() -> list[Any]:
+    from lianjian.points.pickers import PICKERS
+
+    return PICKERS
+
+
 def _enqueue_expiry() -> None:
     from lianjian.points.tasks import points_expire_task
 
@@ -137,6 +143,7 @@ REGISTRY = AppRegistry(
         "ledger.kinds": (_ledger_kind(),),
         "core.periodic": (Periodic("points_expire", 86400, _enqueue_expiry),),
         "core.audit_labels": (AUDIT_LABELS,),
+        "core.pickers": _pickers(),
         "portal.demo_figures": _demo_figures(),
     },
 )

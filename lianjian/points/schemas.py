@@ -16,6 +16,7 @@ from lianjian.core.schemas import (
     Id,
     InputSchema,
     IsoDate,
+    PageLimit,
     choices_schema,
 )
 from lianjian.points.models import Card
@@ -25,10 +26,12 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429
 
 
 class EntryOut(Schema):
+    id: int
     points: int
     cause: str = Field(description="事由代码")
     cause_label: str
     on: dt.date
+    created_at: dt.datetime = Field(description="记入时间")
     note: str
 
     @staticmethod
@@ -50,6 +53,7 @@ class CardOut(Schema):
 
 
 class UseOut(Schema):
+    id: int
     shop_name: str
     tier: str
     discount: Decimal
@@ -62,8 +66,33 @@ class MeOut(Schema):
     consent_version: str | None
     balance: int
     card: CardOut | None
-    entries: list[EntryOut]
-    uses: list[UseOut]
+    entries: list[EntryOut] = Field(description="最新的积分明细（一页）")
+    entries_next_before: int | None = Field(
+        description="更早的明细：把它作为 /points/me/entries 的 before；空为没有更早的"
+    )
+    uses: list[UseOut] = Field(description="最新的用卡记录（一页）")
+    uses_next_before: int | None = Field(
+        description="更早的用卡记录：把它作为 /points/me/uses 的 before；空为没有更早的"
+    )
+
+
+class HistoryQuery(Schema):
+    limit: PageLimit = Field(30, description="每页条数（1–100，默认 30）")
+    before: Id | None = Field(
+        None, description="上一页的 next_before（取更早的记录）；不填为最新一页"
+    )
+
+
+class EntryPage(Schema):
+    items: list[EntryOut]
+    next_before: int | None = Field(description="下一页（更早）的 before；空为已到最早")
+    next: str | None = Field(description="下一页的地址")
+
+
+class UsePage(Schema):
+    items: list[UseOut]
+    next_before: int | None = Field(description="下一页（更早）的 before；空为已到最早")
+    next: str | None = Field(description="下一页的地址")
 
 
 class ConsentIn(InputSchema):

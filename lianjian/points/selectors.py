@@ -3,33 +3,86 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
 from lianjian.orgs.models import Region
 from lianjian.points import access
 from lianjian.points.models import Balance, Card, CardEvent, Cause, Entry, Redemption, Tier
+
+# rows per page of a member's history (phone page and API default)
+HISTORY_PAGE = 30
+USES_PAGE = 20
+BAD_CURSOR = "翻页参数无效，请从最新记录重新查看"
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 def balance_of(member_id: int) -> int:
     return Balance.objects.filter(member_id=member_id).values_list("points", flat=True).first() or 0
 
 
-def history_of(member_id: int, limit: int = 30) -> QuerySet[Entry]:
-    return (
-        Entry.objects.filter(member_id=member_id)
-        .order_by("-created_at", "-pk")
-        .only("points", "cause", "note", "on", "created_at", "cause_id")[:limit]
-    )
+class BadCursor(ValueError):
+    """A `before` that is not an id of this member's rows (Chinese message)."""
 
 
-def card_uses_of(member_id: int, limit: int = 20) -> QuerySet[Redemption]:
-    return (
-        Redemption.objects.filter(member_id=member_id)
-        .select_related("merchant")
-        .order_by("-at")[:limit]
+def parse_before(raw: Any) -> int | None:
+    """The `before` of a history URL: empty for the newest page, else a row id."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) < 19) or int(text) < 1:
+        raise BadCursor(BAD_CURSOR)
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One newest-first page; `next_before` is what the next (older) page passes as `before`."""
+
+    rows: list[Any]
+    next_before: int | None
+
+
+def _older(qs: QuerySet[_Row], field: str, before: int | None, limit: int) -> Page:
+    """Keyset paging on (`field`, id) descending: the thousandth page costs what the first does.
+
+    `before` is the id of the last row seen; its time is read back within `qs` (the
+    member's own rows), so an id of anyone else's row is refused like a malformed one.
+    """
+    if before is not None:
+        at = qs.filter(pk=before).values_list(field, flat=True).first()
+        if at is None:
+            raise BadCursor(BAD_CURSOR)
+        # the range bound lets the (member, time, id) index start at the cursor
+        qs = qs.filter(**{f"{field}__lte": at}).filter(Q(**{f"{field}__lt": at}) | Q(pk__lt=before))
+    rows = list(qs.order_by(f"-{field}", "-pk")[: limit + 1])
+    more = len(rows) > limit
+    return Page(rows[:limit], rows[limit - 1].pk if more else None)
+
+
+def history_page(member_id: int, before: int | None = None, limit: int = HISTORY_PAGE) -> Page:
+    """A page of the member's ledger, newest first (`Entry` rows with their cause)."""
+    qs = Entry.objects.filter(member_id=member_id).only(
+        "points", "cause", "note", "on", "created_at", "cause_id"
     )
+    return _older(qs, "created_at", before, limit)
+
+
+def history_of(member_id: int, limit: int = HISTORY_PAGE) -> list[Entry]:
+    return history_page(member_id, None, limit).rows
+
+
+def uses_page(member_id: int, before: int | None = None, limit: int = USES_PAGE) -> Page:
+    """A page of where the member's card was used, newest first."""
+    qs = Redemption.objects.filter(member_id=member_id).select_related("merchant")
+    return _older(qs, "at", before, limit)
+
+
+def card_uses_of(member_id: int, limit: int = USES_PAGE) -> list[Redemption]:
+    return uses_page(member_id, None, limit).rows
 
 
 def card_events_of(card: Card) -> QuerySet[CardEvent]:

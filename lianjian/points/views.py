@@ -12,16 +12,18 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.core.periods import parse_day, parse_period, year_start
 from lianjian.core.permissions import require_perm, user_has_any_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
-from lianjian.points import access, selectors, services, services_cards
-from lianjian.points.models import CapPeriod, Cause, Merchant, Scheme
+from lianjian.points import access, pickers, selectors, services, services_cards
+from lianjian.points.forms import AdjustForm, MerchantJoinForm, first_error
+from lianjian.points.models import CapPeriod, Cause, Scheme
 from lianjian.points.services import PointsError
+from lianjian.points.views_shops import agreement_form
 
 
 def _period(request: HttpRequest) -> tuple[Any, Any, str]:
@@ -160,21 +162,42 @@ def certify(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_perm("points.certify")
 def adjust(request: HttpRequest) -> HttpResponse:
-    try:
-        member = get_in_scope(
-            access.members_for(request.user), request.POST.get("member_id"), request=request
-        )
-        points = int(str(request.POST.get("points") or "0"))
-        services.adjust(
-            member, points=points, reason=str(request.POST.get("reason") or ""), actor=request.user
-        )
-        messages.success(request, "积分已调整")
-    except ValueError as exc:
-        messages.error(request, str(exc) if isinstance(exc, PointsError) else "积分须为整数")
-    return redirect("points:cards")
+    """A manual award or deduction with its reason (书记调整), through `services.adjust`."""
+    form = AdjustForm(access.members_for(request.user), request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            member = form.cleaned_data["member_id"]
+            try:
+                services.adjust(
+                    member,
+                    points=form.cleaned_data["points"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    f"已为 {member.name} 记入 {form.cleaned_data['points']:+d} 分，"
+                    f"当前余额 {selectors.balance_of(member.pk)} 分",
+                )
+                return redirect("points:adjust")
+            except PointsError as exc:
+                messages.error(request, str(exc))
+        else:
+            messages.error(request, first_error(form))
+    return render(
+        request,
+        "points/adjust.html",
+        {
+            "form": form,
+            "recent": access.entries_for(request.user, "points.certify")
+            .filter(cause=Cause.MANUAL)
+            .select_related("member", "actor")
+            .order_by("-created_at", "-pk")[:30],
+        },
+    )
 
 
 @require_perm("points.report")
@@ -216,6 +239,8 @@ def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_perm("points.report")
 def merchants(request: HttpRequest) -> HttpResponse:
+    can_manage = user_has_perm(request.user, "points.manage")
+    can_sign = user_has_any_perm(request.user, "points.manage|points.certify")
     shops = (
         access.merchants_for(request.user)
         .annotate(n_agreements=Count("agreements", distinct=True))
@@ -228,9 +253,12 @@ def merchants(request: HttpRequest) -> HttpResponse:
             "merchants": shops,
             "report": selectors.merchant_report(request.user),
             "uses": selectors.redemptions_per_merchant(request.user),
-            "can_manage": user_has_perm(request.user, "points.manage"),
-            "can_sign": user_has_any_perm(request.user, "points.manage|points.certify"),
-            "categories": Merchant.Category.choices,
+            "can_manage": can_manage,
+            "can_sign": can_sign,
+            "join_form": MerchantJoinForm(pickers.joinable_units(request.user))
+            if can_manage
+            else None,
+            "agreement_form": agreement_form(request) if can_sign else None,
         },
     )
 

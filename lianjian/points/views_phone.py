@@ -7,6 +7,7 @@ browser's own camera (static/points/scan.js, BarcodeDetector where available).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -26,7 +27,11 @@ from lianjian.points.services import PointsError
 VERIFY_LIMIT = (30, 60)  # card checks per minute and merchant (S22: no token guessing)
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_data_uri(token: str) -> str:
+    """The card's QR as an SVG data URI; drawn once per token and process (segno is pure
+    Python: 5-50 ms a drawing, most of the member page's time in `bench/points_bench.py`).
+    A rotated token is a new key; the old drawing only ages out."""
     return str(segno.make(token, error="m").svg_data_uri(scale=6, border=2))
 
 
@@ -44,6 +49,8 @@ def me(request: HttpRequest) -> HttpResponse:
     enrolment = Enrolment.objects.filter(member=member).first()
     card = services_cards.current_card(member.pk)
     scheme = services.scheme_of(member.street_id)
+    entries = selectors.history_page(member.pk)
+    uses = selectors.uses_page(member.pk)
     return render(
         request,
         "points/me.html",
@@ -52,12 +59,57 @@ def me(request: HttpRequest) -> HttpResponse:
             "enrolment": enrolment,
             "consent_version": services.CONSENT_VERSION,
             "balance": selectors.balance_of(member.pk),
-            "entries": selectors.history_of(member.pk),
+            "entries": entries.rows,
+            "entries_next": entries.next_before,
             "card": card,
             "tier_name": services_cards.tier_name(card.tier, scheme) if card else "",
             "qr": qr_data_uri(card.token) if card and enrolment and enrolment.active else "",
-            "uses": selectors.card_uses_of(member.pk),
+            "uses": uses.rows,
+            "uses_next": uses.next_before,
             "card_events": selectors.card_events_of(card)[:20] if card else [],
+        },
+    )
+
+
+def _paged(request: HttpRequest, read: Any, member_id: int) -> tuple[Any, str]:
+    """The page `?before=` asks for; a malformed or foreign cursor shows the newest page."""
+    try:
+        return read(member_id, selectors.parse_before(request.GET.get("before"))), ""
+    except selectors.BadCursor as exc:
+        return read(member_id, None), str(exc)
+
+
+@never_cache
+@require_perm("points.own")
+def history(request: HttpRequest) -> HttpResponse:
+    """Every change of the member's points, newest first, a page at a time."""
+    member = _member(request)
+    page, error = _paged(request, selectors.history_page, member.pk)
+    return render(
+        request,
+        "points/history.html",
+        {
+            "balance": selectors.balance_of(member.pk),
+            "page": page,
+            "first": not request.GET.get("before") or bool(error),
+            "cursor_error": error,
+        },
+    )
+
+
+@never_cache
+@require_perm("points.own")
+def uses(request: HttpRequest) -> HttpResponse:
+    """Where the member's card was used, newest first, a page at a time."""
+    member = _member(request)
+    page, error = _paged(request, selectors.uses_page, member.pk)
+    return render(
+        request,
+        "points/uses.html",
+        {
+            "page": page,
+            "first": not request.GET.get("before") or bool(error),
+            "cursor_error": error,
         },
     )
 

@@ -63,10 +63,13 @@ PAGES = [
     "/points/",
     "/points/rules/",
     "/points/certify/",
+    "/points/adjust/",
     "/points/cards/",
     "/points/merchants/",
     "/points/export/cards.xlsx",
     "/points/me/",
+    "/points/me/history/",
+    "/points/me/uses/",
     "/points/shop/",
 ]
 ALLOWED = {
@@ -81,6 +84,7 @@ ALLOWED = {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
@@ -89,15 +93,17 @@ ALLOWED = {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
     },
-    "member": {"/points/me/"},
+    "member": {"/points/me/", "/points/me/history/", "/points/me/uses/"},
     "secretary_a2": {
         "/points/",
         "/points/rules/",
         "/points/certify/",
+        "/points/adjust/",
         "/points/cards/",
         "/points/merchants/",
         "/points/export/cards.xlsx",
@@ -157,8 +163,12 @@ def test_street_brings_a_shop_in_and_secretary_signs(
     secretary.post("/points/merchants/agreements/", body)
     assert Agreement.objects.filter(merchant=merchant, party_org=tree.org_a1).count() == 1
     other = client_for(personas.secretary_a2)
-    r = other.post("/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"})
-    assert r.status_code == 404  # 虹储's organization is outside 虹仙's scope
+    r = other.post(
+        "/points/merchants/agreements/", {**body, "starts_on": "2026-02-01"}, follow=True
+    )
+    # 虹储's organization is outside 虹仙's scope: refused as if it did not exist
+    assert "在您的管理范围内找不到该" in r.content.decode()
+    assert Agreement.objects.filter(merchant=merchant).count() == 1
     assert "虹储早餐店" in street.get("/points/merchants/").content.decode()
 
 
