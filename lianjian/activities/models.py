@@ -232,6 +232,31 @@ class Event(ScopedModel, TimeStampedModel):
         return ""
 
 
+def event_photo_path(instance: EventPhoto, filename: str) -> str:
+    # never the uploaded name: our own token and the extension the bytes proved
+    return f"activities/events/{instance.event_id}/{instance.token}.{instance.extension}"
+
+
+class EventPhoto(models.Model):
+    """A photo of a held event, checked by `core.attachments` and served by its token."""
+
+    event = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=event_photo_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "活动照片"
+        ordering = ["created_at", "id"]
+
+
 class EventOrganizer(models.Model):
     """Each Party organization sharing an event (联组): the event counts for every one."""
 

@@ -12,6 +12,7 @@ from lianjian.activities.services.events import (
     event_close,
     event_create,
     event_publish,
+    event_report,
 )
 from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
 from lianjian.activities.services.rosters import (
@@ -59,6 +60,7 @@ __all__ = [
     "event_close",
     "event_create",
     "event_publish",
+    "event_report",
     "hours_adjust",
     "hours_log",
     "hours_verify",

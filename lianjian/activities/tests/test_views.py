@@ -156,7 +156,7 @@ def test_api_signup_waiting_and_errors(tree: Any, personas: Any, client_for: Any
     assert r.status_code == 201
     rid = r.json()["id"]
     assert (
-        _api(m, "post", f"/activities/hours/{rid}/verify", {"action": "verify"}).status_code == 403
+        _api(m, "post", f"/activities/hours/{rid}/verify", {"action": "verify"}).status_code == 404
     )
     s = client_for(personas.secretary_a1)
     r = _api(s, "post", f"/activities/hours/{rid}/verify", {"action": "reject"})
