@@ -177,6 +177,29 @@ BODIES.update(
             "body": m.HoursVerifyIn(action=m.HoursVerifyInAction.VERIFY),
         },
         "activities_venues_list": lambda m, w, t: _no_arguments(_venue(t)),
+        "activities_venue_create": lambda m, w, t: {
+            "body": m.VenueIn(
+                name="党群服务站",
+                region_id=t.community_a1.pk,
+                owner_org_id=t.org_a1.pk,
+                capacity=30,
+                opens_at="08:00",
+                closes_at="21:00",
+            )
+        },
+        "activities_venue_update": lambda m, w, t: {
+            "venue_id": _venue(t).pk,
+            "body": m.VenueUpdateIn(
+                name="党群活动室（二楼）", capacity=25, opens_at="08:30", closes_at="20:00"
+            ),
+        },
+        "activities_course_create": lambda m, w, t: {
+            "body": m.CourseIn(title="社区党校春季班", organizer_org_id=t.org_a1.pk)
+        },
+        "activities_course_update": lambda m, w, t: {
+            "course_id": _lesson_course(t),
+            "body": m.CourseUpdateIn(title="社区党校春季班", description="四讲"),
+        },
         "activities_booking_request": lambda m, w, t: {
             "venue_id": _venue(t).pk,
             "body": m.BookingIn(
@@ -448,6 +471,12 @@ def _shift(tree: Any) -> int:
     from lianjian.activities import services
 
     return int(services.shift_take(_slot(tree), _volunteer(tree)).pk)
+
+
+def _lesson_course(tree: Any) -> int:
+    from lianjian.activities import services
+
+    return int(services.course_create(actor=None, title="党课", organizer_org=tree.org_a1).pk)
 
 
 def _lesson(tree: Any) -> int:

@@ -18,6 +18,7 @@ from lianjian.activities.models import (
     Attendance,
     Audience,
     Booking,
+    Course,
     Event,
     EventPhoto,
     HoursRecord,
@@ -138,6 +139,11 @@ def attendance_managed_by(user: Any) -> QuerySet[Attendance]:
 def venues_managed_by(user: Any) -> QuerySet[Venue]:
     """Venues whose bookings the user approves: in their regions, or their organizations'."""
     return Venue.objects.filter(scope_q(user, MANAGE, org_path_field="owner_org__path"))
+
+
+def courses_managed_by(user: Any) -> QuerySet[Course]:
+    """Party-school courses the user edits: in their regions, or their organizations'."""
+    return Course.objects.filter(scope_q(user, MANAGE, org_path_field="organizer_org__path"))
 
 
 def bookings_managed_by(user: Any) -> QuerySet[Booking]:

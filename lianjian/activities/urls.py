@@ -1,6 +1,13 @@
 from django.urls import path
 
-from lianjian.activities import views, views_phone, views_rosters, views_school, views_venues
+from lianjian.activities import (
+    views,
+    views_manage,
+    views_phone,
+    views_rosters,
+    views_school,
+    views_venues,
+)
 
 app_name = "activities"
 urlpatterns = [
@@ -38,4 +45,8 @@ urlpatterns = [
     path("rosters/<int:pk>/", views_rosters.roster_detail, name="roster"),
     path("venues/", views_venues.venues, name="venues"),
     path("venues/<int:pk>/", views_venues.venue_detail, name="venue"),
+    path("venues/new/", views_manage.venue_new, name="venue_new"),
+    path("venues/<int:pk>/edit/", views_manage.venue_edit, name="venue_edit"),
+    path("school/courses/new/", views_manage.course_new, name="course_new"),
+    path("school/courses/<int:pk>/", views_manage.course_edit, name="course"),
 ]

@@ -24,6 +24,7 @@ from lianjian.activities.services.rosters import (
 )
 from lianjian.activities.services.school import (
     course_create,
+    course_update,
     e_lesson_add,
     e_lesson_complete,
     lecture_add,
@@ -34,6 +35,7 @@ from lianjian.activities.services.venues import (
     booking_decide,
     booking_request,
     venue_create,
+    venue_update,
 )
 from lianjian.activities.services.volunteers import (
     team_create,
@@ -54,6 +56,7 @@ __all__ = [
     "checkin_by_token",
     "checkin_window",
     "course_create",
+    "course_update",
     "e_lesson_add",
     "e_lesson_complete",
     "event_cancel",
@@ -76,6 +79,7 @@ __all__ = [
     "team_member_add",
     "team_member_leave",
     "venue_create",
+    "venue_update",
     "volunteer_join",
     "volunteer_register",
     "volunteer_withdraw",

@@ -295,4 +295,4 @@ def test_fuzz_objects_helper(tree: Any) -> None:
     from lianjian.activities.tests.fuzz_objects import activities_objects
 
     ids = activities_objects(tree.community_b1, tree.org_b1, "b")
-    assert len(ids) == 8 and all(v > 0 for v in ids.values())
+    assert len(ids) == 9 and all(v > 0 for v in ids.values())
