@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.params.functions import Query
 from pydantic import BeforeValidator, WithJsonSchema
+from typing_extensions import TypeAliasType
 
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
@@ -23,7 +25,7 @@ from lianjian.activities.schemas import (
 from lianjian.activities.services import ActivityError
 from lianjian.activities.views_school import _courses
 from lianjian.core.permissions import ensure_perm
-from lianjian.core.schemas import LAX, WHOLE, Id, InputSchema, PathId
+from lianjian.core.schemas import LAX, WHOLE, Id, InputSchema, IsoDate, PathId
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
 from lianjian.orgs.models import Region
 
@@ -131,19 +133,35 @@ class BookingDecideIn(InputSchema):
     reason: str = Field("", max_length=200, description="不批准的原因（必填）")
 
 
+SlotWeekday = TypeAliasType(
+    "SlotWeekday",
+    Annotated[
+        RosterSlot.Weekday,
+        WithJsonSchema(
+            {"title": "SlotWeekday", "type": "integer", "enum": list(RosterSlot.Weekday.values),
+             "description": "；".join(f"{v}：{label}" for v, label in RosterSlot.Weekday.choices)}
+        ),
+    ],
+)  # fmt: skip
+
+
 class SlotOut(Schema):
     id: int
     post: str
-    day: dt.date
+    day: dt.date | None = Field(description="按日期的班次：日期（每周循环的为空）")
+    weekday: SlotWeekday | None = Field(description="每周循环的班次：星期（0 为周一）")
+    from_day: dt.date | None = Field(description="每周循环：起始日期")
+    until_day: dt.date | None = Field(description="每周循环：截止日期（含）")
     starts: Clock
     ends: Clock
-    capacity: int
-    taken: int
+    capacity: int = Field(description="每次值班的人数")
+    taken: int = Field(description="按日期的班次：已认领人数（每周循环的按日期见排班表）")
 
 
 class ShiftOut(Schema):
     id: int
     slot_id: int
+    on: dt.date = Field(description="值班日期")
     released_at: dt.datetime | None
 
 
@@ -336,9 +354,13 @@ def activities_roster_slots(request: HttpRequest, roster_id: PathId) -> Any:
     "/activities/slots/{slot_id}/take",
     response={200: ShiftOut, **WRITE_ERRORS},
     operation_id="activities_slot_take",
-    summary="认领班次（在名额内）",
+    summary="认领班次（在名额内；每周循环的班次须给出值班日期 on）",
 )
-def activities_slot_take(request: HttpRequest, slot_id: PathId) -> Any:
+def activities_slot_take(
+    request: HttpRequest,
+    slot_id: PathId,
+    on: IsoDate | None = Query(None, description="每周循环的班次：值班日期（YYYY-MM-DD）"),  # noqa: B008
+) -> Any:
     ensure_perm(request, JOIN)
     slots = RosterSlot.objects.filter(roster__in=access.rosters_visible_to(request.user))
     slot = get_in_scope(slots.select_related("roster"), slot_id, user=request.user)
@@ -346,7 +368,7 @@ def activities_slot_take(request: HttpRequest, slot_id: PathId) -> Any:
     if volunteer is None:
         return Status(409, {"detail": "请先加入志愿服务", "field": None})
     try:
-        return services.shift_take(slot, volunteer, actor=request.user)
+        return services.shift_take(slot, volunteer, on=on, actor=request.user)
     except ActivityError as err:
         return _error(err)
 

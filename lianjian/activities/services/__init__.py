@@ -16,6 +16,7 @@ from lianjian.activities.services.events import (
 )
 from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
 from lianjian.activities.services.rosters import (
+    occurrences,
     roster_create,
     shift_release,
     shift_swap,
@@ -68,6 +69,7 @@ __all__ = [
     "hours_log",
     "hours_verify",
     "lecture_add",
+    "occurrences",
     "roster_create",
     "shift_release",
     "shift_swap",
