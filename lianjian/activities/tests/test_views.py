@@ -296,3 +296,23 @@ def test_fuzz_objects_helper(tree: Any) -> None:
 
     ids = activities_objects(tree.community_b1, tree.org_b1, "b")
     assert len(ids) == 9 and all(v > 0 for v in ids.values())
+
+
+def test_calendar_shows_alliance_meetings_in_scope(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    from lianjian.alliances.services import meetings as meeting_services
+    from lianjian.alliances.tests.factories import make_world, schedule
+
+    world = make_world(tree)  # the street joint meeting of 虹桥街道, a meeting today
+    when = timezone.now() + dt.timedelta(hours=1)
+    dropped = schedule(world.body, when, title="已取消的联席会议")
+    meeting_services.meeting_cancel(dropped, reason="改期")
+    month = timezone.localtime(world.meeting.scheduled_at).strftime("%Y-%m")
+    page = client_for(personas.street_staff).get(f"/activities/calendar/?month={month}")
+    text = page.content.decode()
+    assert world.meeting.title in text and f"/alliances/meetings/{world.meeting.pk}/" in text
+    assert "已取消的联席会议" not in text
+    # a community secretary of the street has no grant over the street's joint meeting
+    other = client_for(personas.secretary_a2).get(f"/activities/calendar/?month={month}")
+    assert world.meeting.title not in other.content.decode()
