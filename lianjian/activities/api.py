@@ -137,6 +137,12 @@ def activities_events_create(request: HttpRequest, payload: EventIn) -> Any:
     response={200: EventReportOut, **WRITE_ERRORS},
     operation_id="activities_event_report",
     summary="活动小结与照片（活动开始后填写；报名中的活动随之结束）",
+    # the form takes these two fields only (as JSON bodies refuse unknown fields)
+    openapi_extra={
+        "requestBody": {
+            "content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}
+        }
+    },
 )
 def activities_event_report(
     request: HttpRequest,
@@ -146,6 +152,11 @@ def activities_event_report(
 ) -> Any:
     ensure_perm(request, MANAGE)
     event = get_in_scope(access.events_managed_by(request.user), event_id, user=request.user)
+    unknown = sorted((set(request.POST) - {"summary"}) | (set(request.FILES) - {"photos"}))
+    if unknown:
+        return Status(
+            400, {"detail": "表单只接受 summary 和 photos 两项", "field": unknown[0][:50]}
+        )
     try:
         return services.event_report(
             event, actor=request.user, summary=summary, photos=photos or []
