@@ -1,6 +1,7 @@
 """End-to-end at phone size: an organizer publishes an event starting now; a member signs up,
 checks in through the event's QR page, logs extra hours; the organizer verifies both and the
-member's yearly total moves by exactly those hours."""
+member's yearly total moves by exactly those hours; the organizer's summary after the event
+shows on the member's phone."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def test_member_signs_up_checks_in_logs_hours_and_totals_move(
     organizer.click("form.stacked button[type=submit]")
     organizer.wait_for_load_state("networkidle")
     assert "活动已创建" in organizer.inner_text("body")
+    event_url = organizer.url
     checkin_url = organizer.get_attribute("#checkin-url", "href")
     assert checkin_url and "/activities/checkin/" in checkin_url
 
@@ -100,3 +102,12 @@ def test_member_signs_up_checks_in_logs_hours_and_totals_move(
     assert _total(member, demo_server) == before + Decimal("2.0") + Decimal("1.5")
     member.goto(demo_server.url + "/activities/me/hours/")
     assert "已认定" in member.inner_text("body")
+
+    # after the event the organizer writes its summary; the member reads it on the phone
+    organizer.goto(event_url)
+    organizer.fill("#summary", "端到端测试·清理河道两公里")
+    organizer.click("#event-report button[type=submit]")
+    organizer.wait_for_load_state("networkidle")
+    assert "活动小结和照片已保存" in organizer.inner_text("body")
+    member.goto(event_url.replace("/activities/events/", "/activities/m/events/"))
+    assert "端到端测试·清理河道两公里" in member.inner_text("#event-summary")

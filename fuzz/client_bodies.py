@@ -8,6 +8,7 @@ builds the objects one call needs inside that call's rolled-back transaction.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -164,6 +165,13 @@ BODIES.update(
             )
         },
         "activities_events_get": lambda m, w, t: {"event_id": _event(t).pk},
+        "activities_event_report": lambda m, w, t: {
+            "event_id": _event(t, held=True).pk,
+            "body": _multipart(m, "ActivitiesEventReport")(
+                summary="清理河道 2 公里",
+                photos=[m.File(payload=io.BytesIO(PNG), file_name="现场.png")],
+            ),
+        },
         "activities_signup": lambda m, w, t: _volunteering(t) | {"event_id": _event(t).pk},
         "activities_signup_cancel": lambda m, w, t: {"event_id": _signed_up(t).pk},
         "activities_checkin": lambda m, w, t: {
@@ -185,6 +193,29 @@ BODIES.update(
             "body": m.HoursVerifyIn(action=m.HoursVerifyInAction.VERIFY),
         },
         "activities_venues_list": lambda m, w, t: _no_arguments(_venue(t)),
+        "activities_venue_create": lambda m, w, t: {
+            "body": m.VenueIn(
+                name="党群服务站",
+                region_id=t.community_a1.pk,
+                owner_org_id=t.org_a1.pk,
+                capacity=30,
+                opens_at="08:00",
+                closes_at="21:00",
+            )
+        },
+        "activities_venue_update": lambda m, w, t: {
+            "venue_id": _venue(t).pk,
+            "body": m.VenueUpdateIn(
+                name="党群活动室（二楼）", capacity=25, opens_at="08:30", closes_at="20:00"
+            ),
+        },
+        "activities_course_create": lambda m, w, t: {
+            "body": m.CourseIn(title="社区党校春季班", organizer_org_id=t.org_a1.pk)
+        },
+        "activities_course_update": lambda m, w, t: {
+            "course_id": _lesson_course(t),
+            "body": m.CourseUpdateIn(title="社区党校春季班", description="四讲"),
+        },
         "activities_booking_request": lambda m, w, t: {
             "venue_id": _venue(t).pk,
             "body": m.BookingIn(
@@ -377,6 +408,17 @@ def _soon(*, days: int = 0, hours: int = 0, minutes: int = 0) -> dt.datetime:
     return day + dt.timedelta(days=days, hours=hours)
 
 
+# the smallest upload `core.attachments` takes for a PNG: its signature, then bytes
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _multipart(models: Any, operation: str) -> Any:
+    """The generated model of an operation's inline multipart body (`<Operation>…Params`)."""
+    names = [n for n in vars(models) if n.startswith(operation) and n.endswith("Params")]
+    assert len(names) == 1, f"multipart body model of {operation}: {names}"
+    return getattr(models, names[0])
+
+
 def _volunteer(tree: Any) -> Any:
     """陈一's volunteer profile (consent given)."""
     from lianjian.accounts.models import User
@@ -397,11 +439,14 @@ def _volunteering(tree: Any) -> dict[str, Any]:
     return {}
 
 
-def _event(tree: Any, *, soon: bool = False) -> Any:
-    """An event of 虹储居民区党总支: in two days, or starting in ten minutes (check-in open)."""
+def _event(tree: Any, *, soon: bool = False, held: bool = False) -> Any:
+    """An event of 虹储居民区党总支: in two days, starting in ten minutes (check-in open), or
+    started three hours ago (held: its summary and photos may be written)."""
     from lianjian.activities.tests.factories import make_event
 
     start = dt.timedelta(minutes=10) if soon else dt.timedelta(days=2)
+    if held:
+        start = -dt.timedelta(hours=3)
     return make_event(tree.community_a1, organizer_org=tree.org_a1, capacity=5, starts_in=start)
 
 
@@ -453,6 +498,12 @@ def _shift(tree: Any) -> int:
     from lianjian.activities import services
 
     return int(services.shift_take(_slot(tree), _volunteer(tree)).pk)
+
+
+def _lesson_course(tree: Any) -> int:
+    from lianjian.activities import services
+
+    return int(services.course_create(actor=None, title="党课", organizer_org=tree.org_a1).pk)
 
 
 def _lesson(tree: Any) -> int:

@@ -18,11 +18,14 @@ from lianjian.activities.models import (
     Attendance,
     Audience,
     Booking,
+    Course,
     Event,
+    EventPhoto,
     HoursRecord,
     Roster,
     Signup,
     Team,
+    TeamMembership,
     Venue,
     Volunteer,
 )
@@ -82,9 +85,49 @@ def volunteers_managed_by(user: Any) -> QuerySet[Volunteer]:
 
 
 def hours_managed_by(user: Any) -> QuerySet[HoursRecord]:
-    """Hours a user may verify: of volunteers in their regions, or of their organizations' events."""
+    """Hours an organizer manages: of volunteers in their regions, or of their organizations' events."""
     q = scope_q(user, MANAGE, org_path_field="event__organizer_org__path")
     return HoursRecord.objects.filter(q)
+
+
+def teams_led_by(user: Any) -> QuerySet[Team]:
+    """The teams whose leader is the user's own (consenting) volunteer profile."""
+    volunteer = volunteer_of(user)
+    if volunteer is None or volunteer.withdrawn_at is not None:
+        return Team.objects.none()
+    return Team.objects.filter(leader=volunteer).exclude(status=Team.Status.DISSOLVED)
+
+
+def _led_q(user: Any) -> Q:
+    """Hours a team leader verifies: logged for the team by its current members, or of
+    events the team organized; never the leader's own."""
+    volunteer = volunteer_of(user)
+    teams = teams_led_by(user)
+    if volunteer is None or not teams.exists():
+        return NOTHING
+    team_ids = teams.values("pk")
+    members = TeamMembership.objects.filter(team__in=team_ids, left_on__isnull=True).values(
+        "volunteer_id"
+    )
+    return (
+        Q(team_id__in=team_ids, volunteer_id__in=members) | Q(event__organizer_team_id__in=team_ids)
+    ) & ~Q(volunteer_id=volunteer.pk)
+
+
+def hours_verifiable_by(user: Any) -> QuerySet[HoursRecord]:
+    """The one rule of who verifies which hours (pages, API and `services.hours_verify`):
+    organizers in their scope, and team leaders for their teams."""
+    q = scope_q(user, MANAGE, org_path_field="event__organizer_org__path") | _led_q(user)
+    return HoursRecord.objects.filter(q)
+
+
+def may_verify_hours(user: Any, record: HoursRecord) -> bool:
+    return hours_verifiable_by(user).filter(pk=record.pk).exists()
+
+
+def verifies_hours(user: Any) -> bool:
+    """Whether the user has a verification queue at all (an organizer, or a team leader)."""
+    return bool(grants_with_perm(user, MANAGE)) or teams_led_by(user).exists()
 
 
 def attendance_managed_by(user: Any) -> QuerySet[Attendance]:
@@ -96,6 +139,11 @@ def attendance_managed_by(user: Any) -> QuerySet[Attendance]:
 def venues_managed_by(user: Any) -> QuerySet[Venue]:
     """Venues whose bookings the user approves: in their regions, or their organizations'."""
     return Venue.objects.filter(scope_q(user, MANAGE, org_path_field="owner_org__path"))
+
+
+def courses_managed_by(user: Any) -> QuerySet[Course]:
+    """Party-school courses the user edits: in their regions, or their organizations'."""
+    return Course.objects.filter(scope_q(user, MANAGE, org_path_field="organizer_org__path"))
 
 
 def bookings_managed_by(user: Any) -> QuerySet[Booking]:
@@ -178,3 +226,16 @@ def hours_of(user: Any) -> QuerySet[HoursRecord]:
     if volunteer is None:
         return HoursRecord.objects.none()
     return HoursRecord.objects.filter(volunteer=volunteer)
+
+
+def events_visible_to(user: Any) -> QuerySet[Event]:
+    """Events an organizer manages or a member may see (one row each)."""
+    return (events_managed_by(user) | events_open_to(user)).distinct()
+
+
+def get_event_photo_for_user(user: Any, token: str) -> EventPhoto | None:
+    """A photo of an event the user may see; None (a 404) for any other."""
+    photo = EventPhoto.objects.filter(token=str(token)[:32]).first()
+    if photo is None or not events_visible_to(user).filter(pk=photo.event_id).exists():
+        return None
+    return photo

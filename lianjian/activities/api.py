@@ -11,6 +11,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.params.functions import File, Form  # typed defaults with constraints
 
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
@@ -24,6 +26,7 @@ from lianjian.activities.schemas import (
     EventIn,
     EventOut,
     EventPage,
+    EventReportOut,
     HoursLogIn,
     HoursOut,
     HoursPage,
@@ -127,6 +130,39 @@ def activities_events_create(request: HttpRequest, payload: EventIn) -> Any:
     except ActivityError as err:
         return _error(err)
     return Status(201, event)
+
+
+@router.post(
+    "/activities/events/{event_id}/report",
+    response={200: EventReportOut, **WRITE_ERRORS},
+    operation_id="activities_event_report",
+    summary="活动小结与照片（活动开始后填写；报名中的活动随之结束）",
+    # the form takes these two fields only (as JSON bodies refuse unknown fields)
+    openapi_extra={
+        "requestBody": {
+            "content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}
+        }
+    },
+)
+def activities_event_report(
+    request: HttpRequest,
+    event_id: PathId,
+    summary: str = Form(None, max_length=5000, description="活动小结（不填则不改）"),
+    photos: list[UploadedFile] = File(None, description="活动照片（图片，每张 ≤ 5 MB）"),  # noqa: B008
+) -> Any:
+    ensure_perm(request, MANAGE)
+    event = get_in_scope(access.events_managed_by(request.user), event_id, user=request.user)
+    unknown = sorted((set(request.POST) - {"summary"}) | (set(request.FILES) - {"photos"}))
+    if unknown:
+        return Status(
+            400, {"detail": "表单只接受 summary 和 photos 两项", "field": unknown[0][:50]}
+        )
+    try:
+        return services.event_report(
+            event, actor=request.user, summary=summary, photos=photos or []
+        )
+    except ActivityError as err:
+        return _error(err)
 
 
 @router.post(
@@ -278,12 +314,12 @@ def activities_hours_log(request: HttpRequest, payload: HoursLogIn) -> Any:
     "/activities/hours/pending",
     response={200: HoursPage, **READ_ERRORS},
     operation_id="activities_hours_pending",
-    summary="待审核的服务时长",
+    summary="待审核的服务时长（组织者：管理范围内；队长：本队队员和本队活动的）",
 )
 def activities_hours_pending(
     request: HttpRequest, limit: PageLimit = 20, offset: PageOffset = 0
 ) -> Any:
-    ensure_perm(request, MANAGE)
+    ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = selectors.hours_to_verify(request.user)
     return {"items": list(qs[offset : offset + limit]), "count": qs.count()}
 
@@ -292,11 +328,11 @@ def activities_hours_pending(
     "/activities/hours/{record_id}/verify",
     response={200: HoursOut, **WRITE_ERRORS},
     operation_id="activities_hours_verify",
-    summary="认定或不通过服务时长（可调整时长）",
+    summary="认定或不通过服务时长（组织者或队长；可调整时长）",
 )
 def activities_hours_verify(request: HttpRequest, record_id: PathId, payload: HoursVerifyIn) -> Any:
-    ensure_perm(request, MANAGE)
-    record = get_in_scope(access.hours_managed_by(request.user), record_id, user=request.user)
+    ensure_perm(request, f"{JOIN}|{MANAGE}")
+    record = get_in_scope(access.hours_verifiable_by(request.user), record_id, user=request.user)
     try:
         return services.hours_verify(
             record,

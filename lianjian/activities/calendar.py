@@ -1,4 +1,5 @@
-"""The month calendar of events and bookings in a user's scope, and the .ics of a member's sign-ups."""
+"""The month calendar of events, bookings and alliance joint meetings in a user's scope, and the
+.ics of a member's sign-ups."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from lianjian.activities import access
 from lianjian.activities.models import Booking, Event
+from lianjian.alliances import selectors as alliance_selectors
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -27,7 +29,8 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 
 
 def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
-    """Weeks (Monday first) of (day, entries) for the month: events and approved bookings."""
+    """Weeks (Monday first) of (day, entries) for the month: events, approved bookings and
+    the joint meetings of the alliances in the user's scope, each day in time order."""
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(nxt, dt.time.min))
     events = (
@@ -46,11 +49,20 @@ def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.da
         by_day[timezone.localdate(e.starts_at)].append(("event", e))
     for b in bookings.order_by("starts_at")[:500]:
         by_day[timezone.localdate(b.starts_at)].append(("booking", b))
+    # joint meetings (联席会议) of the alliances in the user's scope, through its selector
+    for m in alliance_selectors.meetings_between(user, start, end)[:500]:
+        by_day[timezone.localdate(m.scheduled_at)].append(("meeting", m))
+    for entries in by_day.values():
+        entries.sort(key=lambda kx: _when(kx[1]))
     weeks = cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     return [
         [(day, by_day.get(day, []) if day.month == first.month else []) for day in week]
         for week in weeks
     ]
+
+
+def _when(x: Any) -> dt.datetime:
+    return x.scheduled_at if hasattr(x, "scheduled_at") else x.starts_at  # type: ignore[no-any-return]
 
 
 def _escape(text: str) -> str:

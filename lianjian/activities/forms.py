@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from lianjian.activities.models import Audience, Kind, Team
-from lianjian.orgs.models import PartyOrg
+from lianjian.orgs.models import PartyOrg, Region
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -63,3 +63,64 @@ class HoursLogForm(forms.Form):
     on = forms.DateField(label="服务日期", widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(label="时长（小时）", min_value=0.1, max_value=24, decimal_places=1)
     description = forms.CharField(label="服务内容", max_length=200)
+
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label="场地名称", max_length=100)
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        label="所在社区或街道（选了管理党组织可不填）",
+        queryset=Region.objects.none(),
+        required=False,
+    )
+    owner_org: forms.ModelChoiceField[PartyOrg] = forms.ModelChoiceField(
+        label="管理党组织（单位场地）", queryset=PartyOrg.objects.none(), required=False
+    )
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    capacity = forms.IntegerField(label="容纳人数", min_value=1, max_value=100000, initial=20)
+    opens_at = forms.TimeField(label="开放时间", widget=TIME, initial="08:00")
+    closes_at = forms.TimeField(label="关闭时间", widget=TIME, initial="21:00")
+    is_active = forms.BooleanField(label="开放预约", required=False, initial=True)
+
+    def __init__(self, *args: Any, regions: Any, orgs: Any, editing: bool = False, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        self.fields["owner_org"].queryset = orgs  # type: ignore[attr-defined]
+        if editing:  # a venue stays where it is
+            del self.fields["region"]
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label="课程名称", max_length=100)
+    organizer_org: forms.ModelChoiceField[PartyOrg] = forms.ModelChoiceField(
+        label="主办党组织", queryset=PartyOrg.objects.none()
+    )
+    description = forms.CharField(label="课程简介", widget=forms.Textarea, required=False)
+    is_open = forms.BooleanField(
+        label="对全区开放（各联盟单位党员都可学习）", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, orgs: Any, editing: bool = False, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["organizer_org"].queryset = orgs  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["organizer_org"]
+
+
+class LectureForm(forms.Form):
+    title = forms.CharField(label="讲座题目", max_length=100)
+    teacher = forms.CharField(label="主讲人", max_length=100)
+    starts_at = forms.DateTimeField(label="开始时间", widget=DATETIME, input_formats=DT_FORMATS)
+    minutes = forms.IntegerField(label="时长（分钟）", min_value=10, max_value=480, initial=90)
+    place = forms.CharField(label="地点", max_length=200)
+    capacity = forms.IntegerField(label="名额（不限请留空）", min_value=1, required=False)
+
+
+class ELessonForm(forms.Form):
+    title = forms.CharField(label="课题", max_length=100)
+    teacher = forms.CharField(label="主讲人", max_length=100, required=False)
+    body = forms.CharField(label="内容", widget=forms.Textarea, max_length=20000)
+    minutes = forms.IntegerField(label="时长（分钟）", min_value=1, max_value=60, initial=5)
+    video = forms.FileField(label="视频（MP4，可选，不超过 50 MB）", required=False)

@@ -14,6 +14,8 @@ for the last place cannot overfill it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -232,6 +234,31 @@ class Event(ScopedModel, TimeStampedModel):
         return ""
 
 
+def event_photo_path(instance: EventPhoto, filename: str) -> str:
+    # never the uploaded name: our own token and the extension the bytes proved
+    return f"activities/events/{instance.event_id}/{instance.token}.{instance.extension}"
+
+
+class EventPhoto(models.Model):
+    """A photo of a held event, checked by `core.attachments` and served by its token."""
+
+    event = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=event_photo_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "活动照片"
+        ordering = ["created_at", "id"]
+
+
 class EventOrganizer(models.Model):
     """Each Party organization sharing an event (联组): the event counts for every one."""
 
@@ -443,16 +470,36 @@ class Roster(ScopedModel, TimeStampedModel):
 
 
 class RosterSlot(models.Model):
+    """A post at a time range: on one date (dated), or every week on a weekday between two
+    dates (weekly recurring); each date it falls on is an occurrence with its own capacity."""
+
+    class Weekday(models.IntegerChoices):
+        MON = 0, "周一"
+        TUE = 1, "周二"
+        WED = 2, "周三"
+        THU = 3, "周四"
+        FRI = 4, "周五"
+        SAT = 5, "周六"
+        SUN = 6, "周日"
+
     roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="slots")
     post = models.CharField("岗位", max_length=100)
-    day = models.DateField("日期")
+    day = models.DateField("日期", null=True, blank=True)  # a dated slot
+    # a weekly recurring slot: its weekday, from and until (both included)
+    weekday = models.PositiveSmallIntegerField(
+        "每周", choices=Weekday.choices, null=True, blank=True
+    )
+    from_day = models.DateField("起始日期", null=True, blank=True)
+    until_day = models.DateField("截止日期", null=True, blank=True)
     starts = models.TimeField("开始")
     ends = models.TimeField("结束")
     capacity = models.PositiveSmallIntegerField("人数", default=1)
+    # a dated slot's holders (a conditional update); weekly occurrences count their shifts
+    # under the slot's row lock (`services.rosters`)
     taken = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["day", "starts", "post", "id"]
+        ordering = ["day", "weekday", "starts", "post", "id"]
         indexes = [models.Index(fields=["roster", "day"], name="act_slot_roster_day")]
         constraints = [
             models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="act_slot_times"),
@@ -460,27 +507,65 @@ class RosterSlot(models.Model):
                 condition=Q(capacity__gte=1) & Q(taken__lte=F("capacity")),
                 name="act_slot_capacity",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(day__isnull=False)
+                    & Q(weekday__isnull=True)
+                    & Q(from_day__isnull=True)
+                    & Q(until_day__isnull=True)
+                )
+                | (
+                    Q(day__isnull=True)
+                    & Q(weekday__gte=0)
+                    & Q(weekday__lte=6)
+                    & Q(from_day__isnull=False)
+                    & Q(until_day__gte=F("from_day"))
+                    & Q(taken=0)
+                ),
+                name="act_slot_dated_or_weekly",
+            ),
             models.UniqueConstraint(
                 fields=["roster", "post", "day", "starts"], name="act_slot_unique"
             ),
+            models.UniqueConstraint(
+                fields=["roster", "post", "weekday", "starts"],
+                condition=Q(day__isnull=True),
+                name="act_slot_weekly_unique",
+            ),
         ]
+
+    @property
+    def weekly(self) -> bool:
+        return self.day is None
+
+    def falls_on(self, on: dt.date) -> bool:
+        """Whether the slot has an occurrence on `on`."""
+        if self.day is not None:
+            return on == self.day
+        assert self.from_day is not None and self.until_day is not None
+        return self.from_day <= on <= self.until_day and on.weekday() == self.weekday
 
 
 class Shift(models.Model):
-    """A volunteer holding a slot; released shifts are kept for the record."""
+    """A volunteer holding one occurrence of a slot; released shifts are kept for the record."""
 
     slot = models.ForeignKey(RosterSlot, on_delete=models.CASCADE, related_name="shifts")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="shifts")
+    on = models.DateField("值班日期")  # the occurrence: a dated slot's day, or a week's date
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["slot__day", "slot__starts", "id"]
-        indexes = [models.Index(fields=["volunteer", "released_at"], name="act_shift_volunteer")]
+        ordering = ["on", "slot__starts", "id"]
+        indexes = [
+            models.Index(fields=["volunteer", "released_at"], name="act_shift_volunteer"),
+            models.Index(fields=["on", "released_at"], name="act_shift_on"),
+            models.Index(fields=["slot", "on"], name="act_shift_occurrence"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["slot", "volunteer"],
+                fields=["slot", "on", "volunteer"],
                 condition=Q(released_at__isnull=True),
                 name="act_shift_once",
             )

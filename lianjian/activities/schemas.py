@@ -16,6 +16,7 @@ from lianjian.activities.models import (
     Booking,
     Completion,
     Event,
+    EventPhoto,
     HoursRecord,
     Kind,
     Signup,
@@ -102,6 +103,27 @@ class EventOut(Schema):
     @staticmethod
     def resolve_organizer(obj: Event) -> str:
         return obj.organizer_name
+
+
+class EventPhotoOut(Schema):
+    url: str = Field(description="照片地址（有权查看该活动的用户可打开）")
+    content_type: str = Field(description="图片类型，如 image/jpeg")
+    size: int = Field(description="字节数")
+
+    @staticmethod
+    def resolve_url(obj: EventPhoto) -> str:
+        return f"/activities/photos/{obj.token}/"
+
+
+class EventReportOut(Schema):
+    id: int
+    status: EventStatus
+    summary: str = Field(description="活动小结")
+    photos: list[EventPhotoOut] = Field(description="活动照片")
+
+    @staticmethod
+    def resolve_photos(obj: Event) -> list[EventPhoto]:
+        return list(obj.photos.all())
 
 
 class EventPage(Schema):

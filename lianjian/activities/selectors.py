@@ -79,8 +79,9 @@ def year_total(user: Any, year: int | None = None) -> Decimal:
 
 
 def hours_to_verify(user: Any) -> QuerySet[HoursRecord]:
+    """Pending hours the user may verify: as an organizer, or as the leader of a team."""
     return (
-        access.hours_managed_by(user)
+        access.hours_verifiable_by(user)
         .filter(status=HoursRecord.Status.PENDING)
         .select_related("volunteer", "event", "team")
         .order_by("on", "id")

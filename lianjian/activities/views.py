@@ -10,18 +10,19 @@ from typing import Any
 
 import segno
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.activities import access, selectors, services
-from lianjian.activities.access import MANAGE, REPORT
+from lianjian.activities.access import JOIN, MANAGE, REPORT
 from lianjian.activities.forms import EventForm, TeamForm
 from lianjian.activities.models import Event, Volunteer
 from lianjian.activities.services import ActivityError
-from lianjian.core.permissions import require_perm
+from lianjian.core.permissions import grants_with_perm, require_perm
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
 from lianjian.orgs.models import Region
 
@@ -102,6 +103,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "rows": selectors.attendance_list(event),
             "organizers": event.organizers.select_related("party_org"),
+            "photos": event.photos.all(),
+            "held": event.starts_at <= timezone.now()
+            and event.status in (Event.Status.PUBLISHED, Event.Status.DONE),
             "qr": segno.make(url, error="m").svg_data_uri(scale=5),
             "checkin_url": url,
             "opens": opens,
@@ -141,6 +145,36 @@ def event_action(request: HttpRequest, pk: int) -> HttpResponse:
     except ActivityError as err:
         messages.error(request, err.message)
     return redirect("activities:event", event.pk)
+
+
+@require_POST
+@require_perm(MANAGE)
+def event_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organizer's summary and photos after the event (multipart form)."""
+    event = _event(request, pk)
+    try:
+        services.event_report(
+            event,
+            actor=request.user,
+            summary=request.POST.get("summary", ""),
+            photos=request.FILES.getlist("photos"),
+        )
+        messages.success(request, "活动小结和照片已保存")
+    except ActivityError as err:
+        messages.error(request, err.message)
+    return redirect("activities:event", event.pk)
+
+
+@require_perm(f"{JOIN}|{MANAGE}")
+def event_photo(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A photo of an event, for whoever may see the event (404 otherwise)."""
+    found = access.get_event_photo_for_user(request.user, token)
+    if found is None:
+        raise Http404("照片不存在")
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _int(raw: Any) -> int:
@@ -247,26 +281,49 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- hours and report
 
 
-@require_perm(MANAGE)
+def verify_posted(request: HttpRequest) -> None:
+    """Verify or reject the posted record: fetched through the one verification rule (404
+    outside it), decided by `services.hours_verify`."""
+    record = get_in_scope(
+        selectors.hours_to_verify(request.user), _int(request.POST.get("record")), user=request.user
+    )
+    try:
+        services.hours_verify(
+            record,
+            actor=request.user,
+            approve=request.POST.get("action") == "verify",
+            reason=request.POST.get("reason", ""),
+            hours=request.POST.get("hours") or None,
+        )
+        messages.success(request, "已审核")
+    except ActivityError as err:
+        messages.error(request, err.message)
+
+
+def ensure_verifier(request: HttpRequest) -> None:
+    """Organizers and team leaders have a queue; any other member is refused (403)."""
+    if not access.verifies_hours(request.user):
+        raise PermissionDenied("您不是组织者或志愿服务队队长")
+
+
+@require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
 def hours_queue(request: HttpRequest) -> HttpResponse:
-    qs = selectors.hours_to_verify(request.user)
+    ensure_verifier(request)
     if request.method == "POST":
-        record = get_in_scope(qs, _int(request.POST.get("record")), user=request.user)
-        try:
-            services.hours_verify(
-                record,
-                actor=request.user,
-                approve=request.POST.get("action") == "verify",
-                reason=request.POST.get("reason", ""),
-                hours=request.POST.get("hours") or None,
-            )
-            messages.success(request, "已审核")
-        except ActivityError as err:
-            messages.error(request, err.message)
+        verify_posted(request)
         return redirect("activities:hours_queue")
+    qs = selectors.hours_to_verify(request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/hours_queue.html", {"page": page})
+    return render(
+        request,
+        "activities/hours_queue.html",
+        {
+            "page": page,
+            "led": access.teams_led_by(request.user).order_by("name"),
+            "organizer": bool(grants_with_perm(request.user, MANAGE)),
+        },
+    )
 
 
 @require_perm(REPORT)

@@ -57,6 +57,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
             "events": [(e, status.get(e.pk, "")) for e in events],
             "year_total": selectors.year_total(request.user),
             "join_form": join_form,
+            "leads": access.teams_led_by(request.user).exists(),
         },
     )
 
@@ -113,7 +114,8 @@ def event_phone(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "activities/phone_event.html",
         {"event": event, "signup": signup, "attended": attended,
-         "volunteer": access.volunteer_of(request.user)},
+         "volunteer": access.volunteer_of(request.user),
+         "photos": event.photos.all() if event.status == Event.Status.DONE else []},
     )  # fmt: skip
 
 
@@ -208,6 +210,24 @@ def my_hours(request: HttpRequest) -> HttpResponse:
         request,
         "activities/phone_hours.html",
         {"records": records, "totals": selectors.my_totals(request.user)},
+    )
+
+
+@require_perm(JOIN)
+@require_http_methods(["GET", "POST"])
+def team_hours(request: HttpRequest) -> HttpResponse:
+    """A team leader verifies the hours of their team's members on a phone."""
+    from lianjian.activities.views import ensure_verifier, verify_posted
+
+    ensure_verifier(request)
+    if request.method == "POST":
+        verify_posted(request)
+        return redirect("activities:team_hours")
+    records = selectors.hours_to_verify(request.user)[:50]
+    return render(
+        request,
+        "activities/phone_team_hours.html",
+        {"records": records, "led": access.teams_led_by(request.user).order_by("name")},
     )
 
 

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from lianjian.activities import access, services
@@ -27,7 +29,18 @@ class RosterForm(forms.Form):
     )
     posts = forms.CharField(label="岗位（用逗号分隔）", max_length=500)
     first_day = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    days = forms.IntegerField(label="天数", min_value=1, max_value=62, initial=7)
+    days = forms.IntegerField(label="天数（按日期排班）", min_value=1, max_value=62, initial=7)
+    weekly = forms.BooleanField(label="每周循环（按星期排班，到截止日期为止）", required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="每周的哪几天",
+        choices=RosterSlot.Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    until_day = forms.DateField(
+        label="截止日期（每周循环）", widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
     times = forms.CharField(label="时段（如 07:00-09:00,18:00-20:00）", max_length=200)
     capacity = forms.IntegerField(label="每班人数", min_value=1, max_value=50, initial=1)
 
@@ -55,12 +68,17 @@ def rosters(request: HttpRequest) -> HttpResponse:
     form.fields["region"].queryset = communities  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        if d["weekly"]:
+            when: dict[str, Any] = {
+                "weekdays": d["weekdays"], "from_day": d["first_day"], "until_day": d["until_day"],
+            }  # fmt: skip
+        else:
+            when = {"days": [d["first_day"] + dt.timedelta(days=n) for n in range(d["days"])]}
         try:
             roster = services.roster_create(
                 actor=request.user, name=d["name"], region=d["region"],
                 posts=[p for p in d["posts"].replace("，", ",").split(",") if p.strip()],
-                days=[d["first_day"] + dt.timedelta(days=n) for n in range(d["days"])],
-                times=d["times"], capacity=d["capacity"],
+                times=d["times"], capacity=d["capacity"], **when,
             )  # fmt: skip
             messages.success(request, "排班表已发布")
             return redirect("activities:roster", roster.pk)
@@ -89,50 +107,87 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ActivityError("请先加入志愿服务")
             action = request.POST.get("action")
             slot = roster.slots.filter(pk=_int(request.POST.get("slot"))).first()
+            on = _date(request.POST.get("on"))
             mine = Shift.objects.filter(
                 volunteer=volunteer, released_at__isnull=True, slot__roster=roster,
                 pk=_int(request.POST.get("shift")),
             ).first()  # fmt: skip
             if action == "take" and slot is not None:
-                services.shift_take(slot, volunteer, actor=request.user)
+                services.shift_take(slot, volunteer, on=on, actor=request.user)
                 messages.success(request, "已认领班次，值班前一天会提醒您")
             elif action == "release" and mine is not None:
                 services.shift_release(mine, actor=request.user)
                 messages.success(request, "已释放班次")
             elif action == "swap" and mine is not None and slot is not None:
-                services.shift_swap(mine, slot, actor=request.user)
+                services.shift_swap(mine, slot, on=on, actor=request.user)
                 messages.success(request, "已换班")
             else:
                 raise ActivityError("未找到该班次")
         except ActivityError as err:
             messages.error(request, err.message)
-        return redirect("activities:roster", roster.pk)
+        week = request.POST.get("week", "")
+        suffix = f"?week={week}" if _date(week) else ""
+        return redirect(reverse("activities:roster", args=[roster.pk]) + suffix)
+    return render(request, "activities/roster_detail.html", _table(roster, volunteer, request.GET))
+
+
+def _date(raw: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(raw or "")[:10])
+    except ValueError:
+        return None
+
+
+def _table(roster: Roster, volunteer: Any, params: Any) -> dict[str, Any]:
+    """The roster as a printable table: every dated slot, and a weekly roster's chosen week
+    (Monday to Sunday; by default this week, or its first week if it starts later)."""
     slots = list(roster.slots.all())
-    holders: dict[int, list[Shift]] = {}
+    weekly = [s for s in slots if s.day is None]
+    monday = None
+    if weekly:
+        today = timezone.localdate()
+        first = min(s.from_day for s in weekly if s.from_day is not None)
+        asked = _date(params.get("week")) or max(today, first)
+        monday = asked - dt.timedelta(days=asked.weekday())
+    cells: list[tuple[dt.date, RosterSlot]] = [(s.day, s) for s in slots if s.day is not None]
+    if monday is not None:
+        sunday = monday + dt.timedelta(days=6)
+        cells += [(on, s) for s in weekly for on in services.occurrences(s, monday, sunday)]
+    holders: dict[tuple[int, dt.date], list[Shift]] = {}
     for shift in Shift.objects.filter(slot__roster=roster, released_at__isnull=True).select_related(
-        "volunteer"
+        "volunteer", "slot"
     ):
-        holders.setdefault(shift.slot_id, []).append(shift)
+        holders.setdefault((shift.slot_id, shift.on), []).append(shift)
     posts = sorted({s.post for s in slots})
-    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, RosterSlot]] = {}
-    for s in slots:
-        rows.setdefault((s.day, s.starts, s.ends), {})[s.post] = s
-    table = [
-        (key, [(cells.get(p), holders.get(cells[p].pk, []) if p in cells else []) for p in posts])
-        for key, cells in sorted(rows.items())
-    ]
-    my_shifts = [
-        sh for shifts in holders.values() for sh in shifts
-        if volunteer is not None and sh.volunteer_id == volunteer.pk
-    ]  # fmt: skip
-    return render(
-        request,
-        "activities/roster_detail.html",
-        {
-            "roster": roster,
-            "posts": posts,
-            "table": table,
-            "mine": my_shifts,
-            "volunteer": volunteer,
-        },
-    )
+    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, dict[str, Any]]] = {}
+    for on, s in cells:
+        held = holders.get((s.pk, on), [])
+        rows.setdefault((on, s.starts, s.ends), {})[s.post] = {
+            "slot": s, "on": on, "shifts": held, "taken": len(held),
+            "open": len(held) < s.capacity,
+        }  # fmt: skip
+    table = [(key, [row.get(p) for p in posts]) for key, row in sorted(rows.items())]
+    mine = sorted(
+        (
+            sh for shifts in holders.values() for sh in shifts
+            if volunteer is not None and sh.volunteer_id == volunteer.pk
+        ),
+        key=lambda sh: (sh.on, sh.slot.starts),
+    )  # fmt: skip
+    week = {}
+    if monday is not None:
+        week = {
+            "monday": monday,
+            "sunday": monday + dt.timedelta(days=6),
+            "prev": f"{monday - dt.timedelta(days=7):%Y-%m-%d}",
+            "next": f"{monday + dt.timedelta(days=7):%Y-%m-%d}",
+            "param": f"{monday:%Y-%m-%d}",
+        }
+    return {
+        "roster": roster,
+        "posts": posts,
+        "table": table,
+        "mine": mine,
+        "volunteer": volunteer,
+        "week": week,
+    }

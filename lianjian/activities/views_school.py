@@ -35,8 +35,22 @@ def school(request: HttpRequest) -> HttpResponse:
         if volunteer is not None
         else []
     )
-    courses = _courses(request).prefetch_related("lessons__event")[:30]
-    return render(request, "activities/school.html", {"courses": courses, "done": done})
+    courses = list(_courses(request).prefetch_related("lessons__event")[:30])
+    managed = set(
+        access.courses_managed_by(request.user)
+        .filter(pk__in=[c.pk for c in courses])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "activities/school.html",
+        {
+            "courses": courses,
+            "done": done,
+            "managed": managed,
+            "manages": bool(grants_with_perm(request.user, MANAGE)),
+        },
+    )
 
 
 @require_perm(f"{JOIN}|{MANAGE}")

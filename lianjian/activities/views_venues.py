@@ -17,7 +17,7 @@ from lianjian.activities.access import JOIN, MANAGE
 from lianjian.activities.forms import DATETIME, DT_FORMATS
 from lianjian.activities.models import Booking
 from lianjian.activities.services import ActivityError
-from lianjian.core.permissions import require_perm
+from lianjian.core.permissions import grants_with_perm, require_perm
 from lianjian.orgs.access import get_in_scope
 
 CALENDAR_DAYS = 14
@@ -46,6 +46,7 @@ def venues(request: HttpRequest) -> HttpResponse:
             "to_decide": access.bookings_managed_by(request.user)
             .filter(status=Booking.Status.PENDING)
             .select_related("venue")[:50],
+            "manages": bool(grants_with_perm(request.user, MANAGE)),
         },
     )
 

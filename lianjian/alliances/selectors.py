@@ -38,6 +38,18 @@ HELD = (Meeting.Status.HELD, Meeting.Status.APPROVED)
 # ---------------------------------------------------------------- lists
 
 
+def meetings_between(user: Any, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
+    """Meetings of the user's alliances scope scheduled in [start, end), cancelled ones left
+    out: for calendars (the activities calendar reads it)."""
+    return (
+        access.meetings_visible_to(user)
+        .filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("body")
+        .order_by("scheduled_at", "id")
+    )
+
+
 def proposals_filtered(user: Any, filters: dict[str, Any]) -> QuerySet[Proposal]:
     qs = access.proposals_visible_to(user).select_related("body", "unit")
     if filters.get("status"):

@@ -12,9 +12,11 @@ from lianjian.activities.services.events import (
     event_close,
     event_create,
     event_publish,
+    event_report,
 )
 from lianjian.activities.services.hours import hours_adjust, hours_log, hours_verify
 from lianjian.activities.services.rosters import (
+    occurrences,
     roster_create,
     shift_release,
     shift_swap,
@@ -23,6 +25,7 @@ from lianjian.activities.services.rosters import (
 )
 from lianjian.activities.services.school import (
     course_create,
+    course_update,
     e_lesson_add,
     e_lesson_complete,
     lecture_add,
@@ -33,6 +36,7 @@ from lianjian.activities.services.venues import (
     booking_decide,
     booking_request,
     venue_create,
+    venue_update,
 )
 from lianjian.activities.services.volunteers import (
     team_create,
@@ -53,16 +57,19 @@ __all__ = [
     "checkin_by_token",
     "checkin_window",
     "course_create",
+    "course_update",
     "e_lesson_add",
     "e_lesson_complete",
     "event_cancel",
     "event_close",
     "event_create",
     "event_publish",
+    "event_report",
     "hours_adjust",
     "hours_log",
     "hours_verify",
     "lecture_add",
+    "occurrences",
     "roster_create",
     "shift_release",
     "shift_swap",
@@ -74,6 +81,7 @@ __all__ = [
     "team_member_add",
     "team_member_leave",
     "venue_create",
+    "venue_update",
     "volunteer_join",
     "volunteer_register",
     "volunteer_withdraw",

@@ -6,12 +6,22 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from lianjian.activities.models import Audience, Event, EventOrganizer, Kind, Signup, Team
+from lianjian.activities.models import (
+    Audience,
+    Event,
+    EventOrganizer,
+    EventPhoto,
+    Kind,
+    Signup,
+    Team,
+)
 from lianjian.activities.services.common import ActivityError, located, text, token
 from lianjian.alliances.models import Alliance
+from lianjian.core.attachments import IMAGES, AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
 from lianjian.orgs.models import PartyOrg, Region
@@ -157,4 +167,59 @@ def event_close(event: Event, *, actor: Any, summary: str = "") -> Event:
     event.status = Event.Status.DONE
     event.save(update_fields=["summary", "status", "updated_at"])
     audit_record("activity.event_closed", user=actor, obj=event)
+    return event
+
+
+MAX_EVENT_PHOTOS = 9
+
+
+@transaction.atomic
+def event_report(
+    event: Event, *, actor: Any, summary: str | None = None, photos: Iterable[Any] = ()
+) -> Event:
+    """After the event: its written summary and photos (checked like every attachment).
+
+    Allowed once the event has started; a published event is closed by it (held), a
+    held one may have its summary rewritten and more photos added, up to
+    `MAX_EVENT_PHOTOS`."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status not in (Event.Status.PUBLISHED, Event.Status.DONE):
+        raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能写小结", status=409)
+    if event.starts_at > timezone.now():
+        raise ActivityError("活动尚未开始，举办后才能写小结、传照片", status=409)
+    already = event.photos.count()
+    try:
+        checked = check_attachments(
+            photos, max_files=max(0, MAX_EVENT_PHOTOS - already), accept=IMAGES
+        )
+    except AttachmentError as err:
+        raise ActivityError(
+            f"{err}（每个活动最多 {MAX_EVENT_PHOTOS} 张照片）" if "最多" in str(err) else str(err),
+            "photos",
+        ) from None
+    if summary is not None:
+        event.summary = text(summary, "活动小结", "summary", 5000, required=False)
+    if not event.summary and not checked and not already:
+        raise ActivityError("请填写活动小结或上传照片", "summary")
+    closed = event.status == Event.Status.PUBLISHED
+    event.status = Event.Status.DONE
+    event.save(update_fields=["summary", "status", "updated_at"])
+    for f in checked:
+        photo = EventPhoto(
+            event=event,
+            token=token(),
+            extension=f.extension,
+            content_type=f.content_type,
+            original_name=f.name,
+            size=len(f.data),
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        photo.file.save("upload", ContentFile(f.data), save=False)
+        photo.save()
+    audit_record(
+        "activity.event_reported",
+        user=actor,
+        obj=event,
+        detail={"photos": len(checked), "closed": closed},
+    )
     return event

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lianjian.activities import access
 from lianjian.activities import events as domain_events
 from lianjian.activities.models import HoursRecord, Team, Volunteer
 from lianjian.activities.services.common import (
@@ -87,14 +88,18 @@ def hours_verify(
     reason: str = "",
     hours: Any = None,
 ) -> HoursRecord:
+    """The organizer in scope or the team's leader (`access.hours_verifiable_by`) decides;
+    a system actor (None: demo, import) is not checked."""
     record = _locked_pending(record)
-    reason = text(reason, "不通过原因", "reason", 200, required=not approve)
-    if hours is not None and hours != "":
-        record.hours = round_hours(hours)
     if record.volunteer.user_id is not None and record.volunteer.user_id == getattr(
         actor, "pk", None
     ):
         raise ActivityError("不能审核自己的服务时长", status=403)
+    if actor is not None and not access.may_verify_hours(actor, record):
+        raise ActivityError("未找到该服务时长记录", status=404)
+    reason = text(reason, "不通过原因", "reason", 200, required=not approve)
+    if hours is not None and hours != "":
+        record.hours = round_hours(hours)
     record.status = HoursRecord.Status.VERIFIED if approve else HoursRecord.Status.REJECTED
     record.reason = "" if approve else reason
     record.verified_by = actor if getattr(actor, "pk", None) else None

@@ -27,16 +27,35 @@ from lianjian.orgs.models import PartyOrg
 
 @transaction.atomic
 def course_create(
-    *, actor: Any, title: str, organizer_org: PartyOrg, description: str = ""
+    *,
+    actor: Any,
+    title: str,
+    organizer_org: PartyOrg,
+    description: str = "",
+    is_open: bool = True,
 ) -> Course:
     course = Course.objects.create(
         title=text(title, "课程名称", "title", 100),
         region=organizer_org.region,
         organizer_org=organizer_org,
         description=text(description, "课程简介", "description", 5000, required=False),
+        is_open=is_open,
         **located(organizer_org.region),
     )
     audit_record("activity.course_created", user=actor, obj=course)
+    return course
+
+
+@transaction.atomic
+def course_update(
+    course: Course, *, actor: Any, title: str, description: str = "", is_open: bool = True
+) -> Course:
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    course.title = text(title, "课程名称", "title", 100)
+    course.description = text(description, "课程简介", "description", 5000, required=False)
+    course.is_open = is_open
+    course.save(update_fields=["title", "description", "is_open", "updated_at"])
+    audit_record("activity.course_updated", user=actor, obj=course)
     return course
 
 

@@ -35,8 +35,8 @@ def venue_create(
 ) -> Venue:
     if closes_at <= opens_at:
         raise ActivityError("关闭时间应晚于开放时间", "closes_at")
-    if capacity < 1:
-        raise ActivityError("容纳人数至少为 1", "capacity")
+    if capacity < 1 or capacity > 100000:
+        raise ActivityError("容纳人数应为 1 到 100000", "capacity")
     venue = Venue.objects.create(
         name=text(name, "场地名称", "name", 100),
         region=region,
@@ -48,6 +48,37 @@ def venue_create(
         **located(region),
     )
     audit_record("activity.venue_created", user=actor, obj=venue)
+    return venue
+
+
+@transaction.atomic
+def venue_update(
+    venue: Venue,
+    *,
+    actor: Any,
+    name: str,
+    capacity: int,
+    opens_at: dt.time,
+    closes_at: dt.time,
+    owner_org: PartyOrg | None = None,
+    address: str = "",
+    is_active: bool = True,
+) -> Venue:
+    """Edit a venue; it stays where it is (its scope ids never move with an edit)."""
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if closes_at <= opens_at:
+        raise ActivityError("关闭时间应晚于开放时间", "closes_at")
+    if capacity < 1 or capacity > 100000:
+        raise ActivityError("容纳人数应为 1 到 100000", "capacity")
+    before = {"name": venue.name, "capacity": venue.capacity, "is_active": venue.is_active}
+    venue.name = text(name, "场地名称", "name", 100)
+    venue.address = text(address, "地址", "address", 200, required=False)
+    venue.capacity = capacity
+    venue.opens_at, venue.closes_at = opens_at, closes_at
+    venue.owner_org = owner_org
+    venue.is_active = is_active
+    venue.save()
+    audit_record("activity.venue_updated", user=actor, obj=venue, detail={"before": before})
     return venue
 
 

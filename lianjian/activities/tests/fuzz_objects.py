@@ -56,4 +56,5 @@ def activities_objects(community: Any, org: Any, suffix: str) -> dict[str, int]:
         "slot_id": slot.pk,
         "shift_id": shift.pk,
         "lesson_id": lesson.pk,
+        "course_id": course.pk,
     }

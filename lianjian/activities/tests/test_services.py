@@ -207,3 +207,26 @@ def test_event_rules(tree: Any) -> None:
         )  # fmt: skip
     with pytest.raises(ActivityError, match="名额"):
         make_event(tree.community_a1, capacity=0)
+
+
+def test_community_report_counts_each_team_volunteer_once(tree: Any, personas: Any) -> None:
+    from lianjian.activities.models import Team
+
+    a = services.team_create(actor=None, region=tree.community_a1, name="护河队")
+    b = services.team_create(actor=None, region=tree.community_a1, name="助老队")
+    paused = services.team_create(actor=None, region=tree.community_a1, name="暂停队")
+    both, left, gone, idle, only_paused = (make_volunteer(tree.community_a1) for _ in range(5))
+    for team in (a, b):
+        services.team_member_add(team, both)
+    services.team_member_add(a, left)
+    services.team_member_leave(left.memberships.get(), actor=None)
+    services.team_member_add(b, gone)
+    services.volunteer_withdraw(gone, actor=None)
+    services.team_member_add(paused, only_paused)
+    Team.objects.filter(pk=paused.pk).update(status=Team.Status.PAUSED)
+    rows = {r["community_id"]: r for r in selectors.community_report(personas.street_staff)}
+    row = rows[tree.community_a1.pk]
+    # in two teams: once; left, withdrawn, or only in a paused team: not serving
+    assert (row["teams"], row["volunteers"], row["in_teams"]) == (2, 4, 1)
+    assert idle.withdrawn_at is None
+    assert selectors.community_report(personas.outsider) == []

@@ -156,7 +156,7 @@ def test_api_signup_waiting_and_errors(tree: Any, personas: Any, client_for: Any
     assert r.status_code == 201
     rid = r.json()["id"]
     assert (
-        _api(m, "post", f"/activities/hours/{rid}/verify", {"action": "verify"}).status_code == 403
+        _api(m, "post", f"/activities/hours/{rid}/verify", {"action": "verify"}).status_code == 404
     )
     s = client_for(personas.secretary_a1)
     r = _api(s, "post", f"/activities/hours/{rid}/verify", {"action": "reject"})
@@ -295,4 +295,24 @@ def test_fuzz_objects_helper(tree: Any) -> None:
     from lianjian.activities.tests.fuzz_objects import activities_objects
 
     ids = activities_objects(tree.community_b1, tree.org_b1, "b")
-    assert len(ids) == 8 and all(v > 0 for v in ids.values())
+    assert len(ids) == 9 and all(v > 0 for v in ids.values())
+
+
+def test_calendar_shows_alliance_meetings_in_scope(
+    tree: Any, personas: Any, client_for: Any
+) -> None:
+    from lianjian.alliances.services import meetings as meeting_services
+    from lianjian.alliances.tests.factories import make_world, schedule
+
+    world = make_world(tree)  # the street joint meeting of 虹桥街道, a meeting today
+    when = timezone.now() + dt.timedelta(hours=1)
+    dropped = schedule(world.body, when, title="已取消的联席会议")
+    meeting_services.meeting_cancel(dropped, reason="改期")
+    month = timezone.localtime(world.meeting.scheduled_at).strftime("%Y-%m")
+    page = client_for(personas.street_staff).get(f"/activities/calendar/?month={month}")
+    text = page.content.decode()
+    assert world.meeting.title in text and f"/alliances/meetings/{world.meeting.pk}/" in text
+    assert "已取消的联席会议" not in text
+    # a community secretary of the street has no grant over the street's joint meeting
+    other = client_for(personas.secretary_a2).get(f"/activities/calendar/?month={month}")
+    assert world.meeting.title not in other.content.decode()
