@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from django.db.models import TextChoices
 
+from lianjian.core.actors import Actor
 from lianjian.core.normalize import as_header, as_label
 
 ColumnType = Literal["text", "code", "int", "bool", "date", "enum", "ref"]
@@ -142,7 +143,7 @@ class KindPlan(Protocol):
 
     def build(self, rows: Rows, progress: Progress | None) -> None: ...
 
-    def write(self, user: Any, source: str) -> tuple[int, int]: ...
+    def write(self, user: Actor, source: str) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True)
