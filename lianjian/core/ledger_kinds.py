@@ -20,7 +20,6 @@ from typing import Any, Literal, Protocol
 
 from django.db.models import TextChoices
 
-from lianjian.core.actors import Actor
 from lianjian.core.normalize import as_header, as_label
 
 ColumnType = Literal["text", "code", "int", "bool", "date", "enum", "ref"]
@@ -143,7 +142,9 @@ class KindPlan(Protocol):
 
     def build(self, rows: Rows, progress: Progress | None) -> None: ...
 
-    def write(self, user: Actor, source: str) -> tuple[int, int]: ...
+    # `user` is the importing `User`, which the kinds above accounts take as such: a
+    # `write(user: User)` would not satisfy `write(user: Actor)` (ADR 0022, decision 4)
+    def write(self, user: Any, source: str) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True)
