@@ -24,11 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import Grant, User
 
 GENERATION_KEY = "lianjian:auth:generation"
 TOKEN_PREFIX = "lianjian:auth:token:"
@@ -40,8 +43,8 @@ class CachedAuth:
     """A user and their grants (and for a token, what it needs), as of `generation`."""
 
     generation: str
-    user: Any
-    grants: list[Any]
+    user: User
+    grants: list[Grant]
     token_pk: int | None = None
     last_used_at: dt.datetime | None = None
     # a token's expiry, checked on every hit (an entry may outlive the token by seconds)
@@ -72,7 +75,8 @@ def lookup(key: str) -> tuple[CachedAuth | None, str | None]:
     entry = found.get(key)
     if generation is None or not isinstance(entry, CachedAuth) or entry.generation != generation:
         return None, generation
-    entry.user._lianjian_grants = entry.grants
+    # as `core.permissions.user_grants` memoises them on the instance
+    cast("Any", entry.user)._lianjian_grants = entry.grants
     return entry, generation
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
@@ -13,15 +13,18 @@ from lianjian.accounts.selectors import (
 )
 from lianjian.core.registry import CardValue
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def locked_accounts(user: Any) -> CardValue:
+
+def locked_accounts(user: User) -> CardValue:
     """Accounts in the admin's reach under a login lockout now."""
     n = users_for_admin(user, locked="1").order_by().count()
     url = f"{reverse('accounts:user_list')}?locked=1"
     return CardValue(n, url, "连续登录失败被锁定，可在此解锁", "warn" if n else "normal")
 
 
-def expiring_passwords(user: Any) -> CardValue | None:
+def expiring_passwords(user: User) -> CardValue | None:
     """Accounts whose password must be changed within two weeks (None: no rotation)."""
     if password_expiring_q() is None:
         return None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import authenticate
@@ -10,6 +10,9 @@ from django.http import HttpRequest
 from lianjian.accounts.departments import department_names
 from lianjian.core.pickers import PickerWidget
 from lianjian.orgs.models import PartyOrg, Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 class LoginForm(forms.Form):
@@ -21,7 +24,7 @@ class LoginForm(forms.Form):
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
-        self.user: Any = None
+        self.user: User | None = None
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
@@ -41,7 +44,7 @@ class PasswordChangeForm(forms.Form):
     new_password = forms.CharField(label="新密码", widget=forms.PasswordInput)
     new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 

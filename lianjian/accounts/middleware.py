@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -13,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from lianjian.accounts.policy import account_refusal
+from lianjian.accounts.policy import account_refusal, session_verified
 
 _TOUCH_SECONDS = 60
 _EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password", "/accounts/otp")
@@ -52,8 +51,10 @@ class SessionPolicyMiddleware:
         """
         if request.path.startswith(_EXEMPT_PREFIXES):
             return None
-        user: Any = request.user
-        refusal = account_refusal(user, second_factor=user.is_verified)
+        user = request.user
+        if not user.is_authenticated:  # the caller checked; this tells the type checker
+            return None
+        refusal = account_refusal(user, second_factor=lambda: session_verified(user))
         if refusal is None:
             return None
         if refusal.code == "inactive":

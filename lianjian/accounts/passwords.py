@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def current_preset() -> Preset:
     return PRESETS[settings.PASSWORD_POLICY]
 
 
-def password_expired(user: Any) -> bool:
+def password_expired(user: User) -> bool:
     """True when the preset rotates passwords and this one is older than allowed."""
     days = current_preset().expiry_days
     changed = getattr(user, "password_changed_at", None)
@@ -90,7 +93,7 @@ def _name_forms(name: str) -> list[str]:
     return forms
 
 
-def _personal_values(user: Any) -> tuple[list[str], list[str]]:
+def _personal_values(user: User) -> tuple[list[str], list[str]]:
     """Names to keep out of the password, and phone/ID numbers (with their last 6 digits).
 
     The names are the username, the account's real name (`display_name`) and
@@ -116,7 +119,7 @@ def _personal_values(user: Any) -> tuple[list[str], list[str]]:
 class PolicyValidator:
     """Length, character classes, similarity to personal data, and history."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         preset = current_preset()
         errors: list[str] = []
         if len(password) < preset.min_length:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 
 from lianjian.accounts.passwords import password_expired
 from lianjian.core.permissions import is_staff_user
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ PASSWORD = Refusal("password", "请先修改初始密码或已过期的密码")
 SECOND_FACTOR = Refusal("second_factor", "请先完成双因素认证")
 
 
-def account_refusal(user: Any, *, second_factor: Callable[[], bool]) -> Refusal | None:
+def account_refusal(user: User, *, second_factor: Callable[[], bool]) -> Refusal | None:
     """Why `user` may not work now, or None. `second_factor` is asked only when it matters."""
     if not user.is_active:
         return INACTIVE
@@ -43,7 +46,16 @@ def account_refusal(user: Any, *, second_factor: Callable[[], bool]) -> Refusal 
     return None
 
 
-def has_confirmed_device(user: Any) -> bool:
+def session_verified(user: User) -> bool:
+    """The session form of the second factor: this session passed TOTP.
+
+    `OTPMiddleware` attaches `is_verified` to the request's user; the model
+    does not declare it.
+    """
+    return bool(user.is_verified())  # type: ignore[attr-defined]
+
+
+def has_confirmed_device(user: User) -> bool:
     """The token form of the second factor: a confirmed TOTP device."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

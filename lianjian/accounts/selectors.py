@@ -12,7 +12,6 @@ account ever disappears from every administrator's pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -29,7 +28,7 @@ NOTHING = Q(pk__in=[])
 ADMIN_PERMS = ("accounts.manage_users", "accounts.manage_grants", "accounts.unlock")
 
 
-def admin_regions(actor: Any, perm: str) -> QuerySet[Region]:
+def admin_regions(actor: User, perm: str) -> QuerySet[Region]:
     """Every region in the subtrees of the actor's region grants carrying `perm`."""
     q = NOTHING
     for grant in grants_with_perm(actor, perm):
@@ -38,11 +37,11 @@ def admin_regions(actor: Any, perm: str) -> QuerySet[Region]:
     return Region.objects.filter(q)
 
 
-def _covers_a_root(actor: Any, perm: str) -> bool:
+def _covers_a_root(actor: User, perm: str) -> bool:
     return any(g.region_id and g.region.depth == 1 for g in grants_with_perm(actor, perm))
 
 
-def users_visible_to(actor: Any, perm: str) -> QuerySet[User]:
+def users_visible_to(actor: User, perm: str) -> QuerySet[User]:
     regions = admin_regions(actor, perm)
     region_ids = regions.values("pk")
     q = (
@@ -58,7 +57,7 @@ def users_visible_to(actor: Any, perm: str) -> QuerySet[User]:
     return User.objects.filter(pk__in=matching).order_by("username")
 
 
-def department_in_actor_scope(actor: Any, key: str, perm: str = "accounts.manage_grants") -> bool:
+def department_in_actor_scope(actor: User, key: str, perm: str = "accounts.manage_grants") -> bool:
     """Does the department `key` lie in the actor's subtrees (False for an unknown key)."""
     region_id = department_region_id(key)
     return region_id is not None and admin_regions(actor, perm).filter(pk=region_id).exists()
@@ -102,7 +101,7 @@ def password_expiring_q() -> Q | None:
 
 
 def users_for_admin(
-    actor: Any, *, q: str = "", active: str = "", locked: str = "", expiring: str = ""
+    actor: User, *, q: str = "", active: str = "", locked: str = "", expiring: str = ""
 ) -> QuerySet[User]:
     """Accounts reached by any of the actor's admin duties, optionally filtered.
 
@@ -124,11 +123,11 @@ def users_for_admin(
     return users.order_by("username")
 
 
-def grantable_party_orgs(actor: Any, perm: str = "accounts.manage_grants") -> QuerySet[PartyOrg]:
+def grantable_party_orgs(actor: User, perm: str = "accounts.manage_grants") -> QuerySet[PartyOrg]:
     return PartyOrg.objects.filter(region__in=admin_regions(actor, perm).values("pk"))
 
 
-def grant_in_actor_scope(actor: Any, grant: Grant, perm: str = "accounts.manage_grants") -> bool:
+def grant_in_actor_scope(actor: User, grant: Grant, perm: str = "accounts.manage_grants") -> bool:
     """May `actor` revoke this grant: its target lies inside the actor's subtrees."""
     regions = admin_regions(actor, perm)
     if grant.region_id:

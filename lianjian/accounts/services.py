@@ -67,7 +67,7 @@ def user_create(
     *,
     username: str,
     display_name: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     home_region: Any = None,
     request: HttpRequest | None = None,
 ) -> tuple[User, str]:
@@ -102,7 +102,7 @@ def user_create(
 
 
 @transaction.atomic
-def password_change(user: User, new_password: str, *, request: Any = None) -> None:
+def password_change(user: User, new_password: str, *, request: HttpRequest | None = None) -> None:
     """Validate against the policy and history, store, and record the old hash."""
     validate_password(new_password, user)
     if user.password:
@@ -114,14 +114,14 @@ def password_change(user: User, new_password: str, *, request: Any = None) -> No
     audit_record("account.password_change", user=user, request=request, obj=user)
 
 
-def _check_authority(actor: Any, target: User, what: str) -> None:
+def _check_authority(actor: User | None, target: User, what: str) -> None:
     """An administrator acts on credentials only of accounts ranked below its own (`duties`).
 
     No actor is the operator on the server (`lianjian resetpassword`).
     """
     if actor is None:
         return
-    if getattr(actor, "pk", None) == target.pk:
+    if actor.pk == target.pk:
         raise AccountError(f"不能对自己的账户{what}")
     held = set(Grant.objects.filter(user=target).values_list("role", flat=True))
     if not duties.outranks({g.role for g in user_grants(actor)}, held):
@@ -129,7 +129,7 @@ def _check_authority(actor: Any, target: User, what: str) -> None:
 
 
 @transaction.atomic
-def password_reset(user: User, actor: Any, *, request: HttpRequest | None = None) -> str:
+def password_reset(user: User, actor: User | None, *, request: HttpRequest | None = None) -> str:
     """An administrator's reset: a new random one-time password, sessions and tokens ended (S3).
 
     The second factor stays: clearing it is the security administrator's
@@ -158,7 +158,9 @@ def password_reset(user: User, actor: Any, *, request: HttpRequest | None = None
 
 
 @transaction.atomic
-def second_factor_reset(user: User, *, actor: Any, request: HttpRequest | None = None) -> int:
+def second_factor_reset(
+    user: User, *, actor: User | None, request: HttpRequest | None = None
+) -> int:
     """The security administrator removes a user's TOTP devices (a lost phone); returns how many.
 
     The user enrols again at the next sign-in; their sessions end. Only the
@@ -198,7 +200,7 @@ def grant_add(
     user: User,
     role: str,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
     **target: Any,
 ) -> Grant:
@@ -256,7 +258,9 @@ def _place_of(grant: Grant) -> int | None:
 
 
 @transaction.atomic
-def grant_remove(grant: Grant, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+def grant_remove(
+    grant: Grant, *, actor: User | None = None, request: HttpRequest | None = None
+) -> None:
     revoked = _revoke_tokens(grant.user)
     audit_record(
         "grant.remove",
@@ -275,7 +279,7 @@ def grant_remove(grant: Grant, *, actor: Any = None, request: HttpRequest | None
 
 @transaction.atomic
 def grant_give(
-    actor: Any,
+    actor: User,
     user: User,
     role: str,
     *,
@@ -306,7 +310,7 @@ def grant_give(
 
 
 @transaction.atomic
-def grant_revoke(actor: Any, grant: Grant, *, request: HttpRequest | None = None) -> None:
+def grant_revoke(actor: User, grant: Grant, *, request: HttpRequest | None = None) -> None:
     """Revoke a grant whose target lies inside the actor's subtrees, never the actor's own."""
     from lianjian.accounts.selectors import grant_in_actor_scope
 
@@ -327,7 +331,7 @@ class AccountRefused(PermissionDenied):
 
 @transaction.atomic
 def token_issue(
-    user: User, name: str = "integration", *, actor: Any = None, days: int | None = None
+    user: User, name: str = "integration", *, actor: User | None = None, days: int | None = None
 ) -> tuple[str, ApiToken]:
     """Create a bearer token valid for `days` (default `API_TOKEN_DAYS`); the plain key is
     returned once and never stored, with the token row (its expiry)."""
@@ -349,7 +353,7 @@ def token_issue(
     return key, token
 
 
-def token_create(user: User, name: str = "integration", *, actor: Any = None) -> str:
+def token_create(user: User, name: str = "integration", *, actor: User | None = None) -> str:
     """Create a bearer token; the plain key is returned once and never stored."""
     return token_issue(user, name, actor=actor)[0]
 
@@ -483,7 +487,9 @@ def _destroy_sessions(user: User) -> int:
 
 
 @transaction.atomic
-def user_deactivate(user: User, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+def user_deactivate(
+    user: User, *, actor: User | None = None, request: HttpRequest | None = None
+) -> None:
     """Deactivation destroys the user's sessions and revokes tokens (S6).
 
     Like a reset, only on an account ranked below the actor's (`duties`).
@@ -506,7 +512,7 @@ def user_deactivate(user: User, *, actor: Any = None, request: HttpRequest | Non
 
 
 @transaction.atomic
-def user_unlock(user: User, *, actor: Any, request: HttpRequest | None = None) -> int:
+def user_unlock(user: User, *, actor: User, request: HttpRequest | None = None) -> int:
     """Release a django-axes lockout for this username (any IP); returns attempts cleared."""
     from axes.utils import reset
 

@@ -20,6 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lianjian.accounts import services
 from lianjian.accounts.forms import LoginForm, OtpForm, PasswordChangeForm
 from lianjian.accounts.passwords import password_expired
+from lianjian.accounts.policy import session_verified
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.accounts.services import normalize_username
 from lianjian.core.audit import audit_record
 from lianjian.core.input_guard import audit_refused_input
@@ -65,7 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Called by django-axes when username+IP is locked (S4); audited, 429 in Chinese."""
     audit_record(
         "auth.lockout",
@@ -90,28 +92,28 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @require_login
 @require_http_methods(["GET", "POST"])
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_change(request.user, form.cleaned_data["new_password"], request=request)  # type: ignore[arg-type]
-        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        services.password_change(request.user, form.cleaned_data["new_password"], request=request)
+        update_session_auth_hash(request, request.user)
         messages.success(request, "密码已修改")
         return redirect("portal:home")
-    forced = request.user.must_change_password or password_expired(request.user)  # type: ignore[union-attr]
+    forced = request.user.must_change_password or password_expired(request.user)
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
 @require_login
 @never_cache
 @require_http_methods(["GET", "POST"])
-def otp_setup_view(request: HttpRequest) -> HttpResponse:
+def otp_setup_view(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol a TOTP device: show the QR code, confirm with a first code.
 
     With a device already confirmed, only a session that passed it may enrol
     another: a stolen password alone must never get to bind a new device.
     """
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-    if has_device and not request.user.is_verified():  # type: ignore[union-attr]
+    if has_device and not session_verified(request.user):
         return redirect("accounts:otp_verify")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
@@ -136,8 +138,8 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 @require_login
 @never_cache
 @require_http_methods(["GET", "POST"])
-def otp_verify_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_verified():  # type: ignore[union-attr]
+def otp_verify_view(request: AuthenticatedRequest) -> HttpResponse:
+    if session_verified(request.user):
         return redirect("portal:home")
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:

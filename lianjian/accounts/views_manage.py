@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +24,7 @@ from lianjian.accounts import duties, selectors, services
 from lianjian.accounts.departments import department_names
 from lianjian.accounts.forms import GrantForm, UserCreateForm
 from lianjian.accounts.models import Grant, User
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_any_perm, require_perm, user_has_perm, user_roles
 from lianjian.orgs.access import get_in_scope
@@ -36,7 +37,7 @@ def _is_locked(user: User) -> bool:
 
 
 @require_any_perm(*ADMIN_PERMS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     active = request.GET.get("active", "")
     can_unlock = user_has_perm(request.user, "accounts.unlock")
@@ -67,7 +68,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("accounts.manage_users")
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     regions = selectors.admin_regions(request.user, "accounts.manage_users").order_by("path")
     form = UserCreateForm(regions, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -92,7 +93,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_any_perm(*ADMIN_PERMS)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     target = get_in_scope(
         selectors.users_for_admin(request.user), pk, user=request.user, request=request
     )
@@ -100,7 +101,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, target: User, grant_form: GrantForm | None, status: int = 200
+    request: AuthenticatedRequest, target: User, grant_form: GrantForm | None, status: int = 200
 ) -> HttpResponse:
     actor = request.user
     can_grant = user_has_perm(actor, "accounts.manage_grants") and actor.pk != target.pk
@@ -132,7 +133,7 @@ def _render_detail(
     )
 
 
-def _grant_form(actor: Any, data: Any = None) -> GrantForm:
+def _grant_form(actor: User, data: Any = None) -> GrantForm:
     regions = selectors.admin_regions(actor, "accounts.manage_grants").order_by("path")
     orgs = selectors.grantable_party_orgs(actor).order_by("path")
     return GrantForm(regions, orgs, data)
@@ -140,7 +141,7 @@ def _grant_form(actor: Any, data: Any = None) -> GrantForm:
 
 @require_perm("accounts.manage_grants")
 @require_POST
-def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     target = get_in_scope(
         selectors.users_visible_to(actor, "accounts.manage_grants"), pk, user=actor, request=request
@@ -161,7 +162,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("accounts.manage_grants")
 @require_POST
-def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     visible = selectors.users_visible_to(actor, "accounts.manage_grants")
     grant = get_in_scope(
@@ -181,7 +182,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("accounts.manage_users")
 @require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     target = get_in_scope(
         selectors.users_visible_to(actor, "accounts.manage_users"), pk, user=actor, request=request
@@ -198,7 +199,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("accounts.manage_users")
 @require_POST
-def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_password_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     target = get_in_scope(
         selectors.users_visible_to(actor, "accounts.manage_users"), pk, user=actor, request=request
@@ -220,7 +221,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("accounts.unlock")
 @require_POST
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def user_unlock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     target = get_in_scope(
         selectors.users_visible_to(actor, "accounts.unlock"), pk, user=actor, request=request
@@ -232,7 +233,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("accounts.reset_otp")
 @require_POST
-def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_otp_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The security administrator clears a lost second factor; the user enrols again."""
     actor = request.user
     target = get_in_scope(

@@ -9,9 +9,10 @@ else answers 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from lianjian.alliances.models import (
     Agreement,
@@ -28,10 +29,13 @@ from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.access import NOTHING, get_in_scope, scope_q
 from lianjian.orgs.models import OrgUnitCoverage, Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 VIEW = "alliances.view"
 
 
-def acting_unit_ids(user: Any, perm: str = VIEW) -> QuerySet[Unit, Any]:
+def acting_unit_ids(user: User, perm: str = VIEW) -> QuerySet[Unit, Any]:
     """Units a user acts for as a unit Party admin: unit grants and units its orgs cover."""
     q = NOTHING
     for grant in grants_with_perm(user, perm):
@@ -45,7 +49,7 @@ def acting_unit_ids(user: Any, perm: str = VIEW) -> QuerySet[Unit, Any]:
     return Unit.objects.filter(q).values("pk")
 
 
-def _member_of(user: Any, perm: str) -> tuple[Any, Any]:
+def _member_of(user: User, perm: str) -> tuple[Any, Any]:
     units = acting_unit_ids(user, perm)
     alliances = AllianceMember.objects.filter(unit_id__in=units, left_on__isnull=True).values(
         "alliance_id"
@@ -61,101 +65,113 @@ def _member_of(user: Any, perm: str) -> tuple[Any, Any]:
     return alliances, bodies
 
 
-def _has_unit_grant(user: Any, perm: str) -> bool:
+def _has_unit_grant(user: User, perm: str) -> bool:
     return any(g.unit_id or g.party_org_id for g in grants_with_perm(user, perm))
 
 
-def alliances_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Alliance]:
+def alliances_visible_to(user: User, perm: str = VIEW) -> QuerySet[Alliance]:
     q = scope_q(user, perm)
     if _has_unit_grant(user, perm):
         q |= Q(pk__in=_member_of(user, perm)[0])
     return Alliance.objects.filter(q)
 
 
-def bodies_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Body]:
+def bodies_visible_to(user: User, perm: str = VIEW) -> QuerySet[Body]:
     q = scope_q(user, perm)
     if _has_unit_grant(user, perm):
         q |= Q(pk__in=_member_of(user, perm)[1])
     return Body.objects.filter(q)
 
 
-def _by_body(user: Any, perm: str, field: str = "body_id") -> Q:
+def _by_body(user: User, perm: str, field: str = "body_id") -> Q:
     q = scope_q(user, perm)
     if _has_unit_grant(user, perm):
         q |= Q(**{f"{field}__in": _member_of(user, perm)[1]})
     return q
 
 
-def meetings_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Meeting]:
+def meetings_visible_to(user: User, perm: str = VIEW) -> QuerySet[Meeting]:
     return Meeting.objects.filter(_by_body(user, perm))
 
 
-def proposals_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Proposal]:
+def proposals_visible_to(user: User, perm: str = VIEW) -> QuerySet[Proposal]:
     return Proposal.objects.filter(_by_body(user, perm))
 
 
-def resolutions_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Resolution]:
+def resolutions_visible_to(user: User, perm: str = VIEW) -> QuerySet[Resolution]:
     return Resolution.objects.filter(_by_body(user, perm))
 
 
-def tasks_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Task]:
+def tasks_visible_to(user: User, perm: str = VIEW) -> QuerySet[Task]:
     q = _by_body(user, perm, "resolution__body_id")
     if _has_unit_grant(user, perm):
         q |= Q(unit_id__in=acting_unit_ids(user, perm))
     return Task.objects.filter(q)
 
 
-def agreements_visible_to(user: Any, perm: str = VIEW) -> QuerySet[Agreement]:
+def agreements_visible_to(user: User, perm: str = VIEW) -> QuerySet[Agreement]:
     q = scope_q(user, perm)
     if _has_unit_grant(user, perm):
         q |= Q(unit_id__in=acting_unit_ids(user, perm))
     return Agreement.objects.filter(q)
 
 
-def get_alliance_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Alliance:
+def get_alliance_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Alliance:
     return get_in_scope(alliances_visible_to(user, perm), pk, user=user, request=request)
 
 
-def get_body_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Body:
+def get_body_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Body:
     qs = bodies_visible_to(user, perm).select_related("alliance", "region")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def get_meeting_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Meeting:
+def get_meeting_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Meeting:
     qs = meetings_visible_to(user, perm).select_related("body")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def get_proposal_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Proposal:
+def get_proposal_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Proposal:
     qs = proposals_visible_to(user, perm).select_related("body", "unit", "meeting")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
 def get_resolution_for_user(
-    user: Any, pk: Any, perm: str = VIEW, request: Any = None
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
 ) -> Resolution:
     qs = resolutions_visible_to(user, perm).select_related("body", "meeting", "proposal")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def get_task_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Task:
+def get_task_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Task:
     qs = tasks_visible_to(user, perm).select_related("resolution__body", "unit", "department")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def get_agreement_for_user(user: Any, pk: Any, perm: str = VIEW, request: Any = None) -> Agreement:
+def get_agreement_for_user(
+    user: User, pk: Any, perm: str = VIEW, request: HttpRequest | None = None
+) -> Agreement:
     qs = agreements_visible_to(user, perm).select_related("unit", "party_org", "region")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def can_act_for(user: Any, unit_id: int | None, perm: str) -> bool:
+def can_act_for(user: User, unit_id: int | None, perm: str) -> bool:
     """The user may act (propose, check in, vote, report) for this unit with `perm`."""
     if unit_id is None:
         return False
     return acting_unit_ids(user, perm).filter(pk=unit_id).exists()
 
 
-def may_manage(user: Any, obj: Any) -> bool:
+def may_manage(user: User, obj: Any) -> bool:
     """Region staff holding alliances.manage over the row's place."""
     model = type(obj)
     return bool(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.alliances import access, selectors
 from lianjian.alliances import schemas as s
 from lianjian.alliances.models import Meeting
@@ -39,7 +40,7 @@ def _page(qs: Any, q: s.PageQuery) -> dict[str, Any]:
     return {"items": list(qs[q.offset : q.offset + q.limit]), "count": qs.count()}
 
 
-def _ref(request: HttpRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
+def _ref(request: AuthenticatedRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
     try:
         return get_in_scope(qs, pk, user=request.user, request=request)
     except Http404:
@@ -59,7 +60,7 @@ def _err(err: AllianceError) -> Status[dict[str, Any]]:
     operation_id="alliances_cadence_report",
     summary="联席会议召开情况（按周期、层级、街道）",
 )
-def cadence_report(request: HttpRequest, query: Query[s.CadenceQuery]) -> Any:
+def cadence_report(request: AuthenticatedRequest, query: Query[s.CadenceQuery]) -> Any:
     import datetime as dt
 
     ensure_perm(request, VIEW)
@@ -98,7 +99,7 @@ def cadence_report(request: HttpRequest, query: Query[s.CadenceQuery]) -> Any:
     operation_id="alliances_unit_report",
     summary="成员单位落实任务与到会率",
 )
-def unit_report(request: HttpRequest) -> Any:
+def unit_report(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, VIEW)
     return [
         {**r.__dict__, "attendance_rate": r.attendance_rate}
@@ -112,7 +113,7 @@ def unit_report(request: HttpRequest) -> Any:
     operation_id="alliances_proposal_report",
     summary="议案按状态、来源；决议落实",
 )
-def proposal_report(request: HttpRequest) -> Any:
+def proposal_report(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, VIEW)
     r = selectors.proposal_report(request.user)
     return {
@@ -133,7 +134,7 @@ def proposal_report(request: HttpRequest) -> Any:
     operation_id="alliances_bodies_list",
     summary="联席会议列表",
 )
-def bodies_list(request: HttpRequest, filters: Query[s.BodyFilters]) -> Any:
+def bodies_list(request: AuthenticatedRequest, filters: Query[s.BodyFilters]) -> Any:
     ensure_perm(request, VIEW)
     qs = (
         selectors.bodies_not_met(request.user)
@@ -149,7 +150,7 @@ def bodies_list(request: HttpRequest, filters: Query[s.BodyFilters]) -> Any:
     operation_id="alliances_bodies_get",
     summary="联席会议详情",
 )
-def bodies_get(request: HttpRequest, body_id: PathId) -> Any:
+def bodies_get(request: AuthenticatedRequest, body_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_body_for_user(request.user, body_id, request=request)
 
@@ -160,7 +161,7 @@ def bodies_get(request: HttpRequest, body_id: PathId) -> Any:
     operation_id="alliances_bodies_create",
     summary="新建联席会议",
 )
-def bodies_create(request: HttpRequest, payload: s.BodyIn) -> Any:
+def bodies_create(request: AuthenticatedRequest, payload: s.BodyIn) -> Any:
     ensure_perm(request, MANAGE)
     try:
         data = payload.dict()
@@ -180,7 +181,9 @@ def bodies_create(request: HttpRequest, payload: s.BodyIn) -> Any:
     operation_id="alliances_bodies_member_add",
     summary="添加联席会议成员单位",
 )
-def bodies_member_add(request: HttpRequest, body_id: PathId, payload: s.AllianceMemberIn) -> Any:
+def bodies_member_add(
+    request: AuthenticatedRequest, body_id: PathId, payload: s.AllianceMemberIn
+) -> Any:
     ensure_perm(request, MANAGE)
     body = access.get_body_for_user(request.user, body_id, MANAGE, request=request)
     try:
@@ -211,7 +214,7 @@ def bodies_member_add(request: HttpRequest, body_id: PathId, payload: s.Alliance
     operation_id="alliances_meetings_create",
     summary="安排会议",
 )
-def meetings_create(request: HttpRequest, body_id: PathId, payload: s.MeetingIn) -> Any:
+def meetings_create(request: AuthenticatedRequest, body_id: PathId, payload: s.MeetingIn) -> Any:
     ensure_perm(request, MANAGE)
     body = access.get_body_for_user(request.user, body_id, MANAGE, request=request)
     try:
@@ -234,7 +237,7 @@ def meetings_create(request: HttpRequest, body_id: PathId, payload: s.MeetingIn)
     operation_id="alliances_agreements_list",
     summary="共驻共建协议书列表",
 )
-def agreements_list(request: HttpRequest, filters: Query[s.AgreementFilters]) -> Any:
+def agreements_list(request: AuthenticatedRequest, filters: Query[s.AgreementFilters]) -> Any:
     ensure_perm(request, VIEW)
     qs = access.agreements_visible_to(request.user).prefetch_related("items")
     if filters.region:
@@ -250,7 +253,7 @@ def agreements_list(request: HttpRequest, filters: Query[s.AgreementFilters]) ->
     operation_id="alliances_agreements_get",
     summary="共建协议详情",
 )
-def agreements_get(request: HttpRequest, agreement_id: PathId) -> Any:
+def agreements_get(request: AuthenticatedRequest, agreement_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_agreement_for_user(request.user, agreement_id, request=request)
 
@@ -261,7 +264,7 @@ def agreements_get(request: HttpRequest, agreement_id: PathId) -> Any:
     operation_id="alliances_agreements_create",
     summary="登记共驻共建协议书",
 )
-def agreements_create(request: HttpRequest, payload: s.AgreementIn) -> Any:
+def agreements_create(request: AuthenticatedRequest, payload: s.AgreementIn) -> Any:
     ensure_perm(request, MANAGE)
     user = request.user
     try:
@@ -289,7 +292,7 @@ def agreements_create(request: HttpRequest, payload: s.AgreementIn) -> Any:
     operation_id="alliances_list",
     summary="党建联盟列表",
 )
-def alliances_list(request: HttpRequest, page: Query[s.PageQuery]) -> Any:
+def alliances_list(request: AuthenticatedRequest, page: Query[s.PageQuery]) -> Any:
     ensure_perm(request, VIEW)
     return _page(access.alliances_visible_to(request.user).order_by("pk"), page)
 
@@ -300,7 +303,7 @@ def alliances_list(request: HttpRequest, page: Query[s.PageQuery]) -> Any:
     operation_id="alliances_get",
     summary="联盟详情（含现行章程）",
 )
-def alliances_get(request: HttpRequest, alliance_id: PathId) -> Any:
+def alliances_get(request: AuthenticatedRequest, alliance_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     alliance = access.get_alliance_for_user(request.user, alliance_id, request=request)
     current, founding = selectors.member_counts([alliance.pk]).get(alliance.pk, (0, 0))
@@ -334,7 +337,7 @@ def alliances_get(request: HttpRequest, alliance_id: PathId) -> Any:
     operation_id="alliances_create",
     summary="新建党建联盟",
 )
-def alliances_create(request: HttpRequest, payload: s.AllianceIn) -> Any:
+def alliances_create(request: AuthenticatedRequest, payload: s.AllianceIn) -> Any:
     ensure_perm(request, MANAGE)
     user = request.user
     try:
@@ -365,7 +368,7 @@ def alliances_create(request: HttpRequest, payload: s.AllianceIn) -> Any:
     operation_id="alliances_members_list",
     summary="联盟成员单位",
 )
-def alliances_members(request: HttpRequest, alliance_id: PathId) -> Any:
+def alliances_members(request: AuthenticatedRequest, alliance_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     alliance = access.get_alliance_for_user(request.user, alliance_id, request=request)
     return list(alliance.members.select_related("unit").order_by("pk")[:2000])
@@ -378,7 +381,7 @@ def alliances_members(request: HttpRequest, alliance_id: PathId) -> Any:
     summary="添加联盟成员单位",
 )
 def alliances_member_add(
-    request: HttpRequest, alliance_id: PathId, payload: s.AllianceMemberIn
+    request: AuthenticatedRequest, alliance_id: PathId, payload: s.AllianceMemberIn
 ) -> Any:
     ensure_perm(request, MANAGE)
     alliance = access.get_alliance_for_user(request.user, alliance_id, MANAGE, request=request)
@@ -402,7 +405,7 @@ def alliances_member_add(
     operation_id="alliances_charters_list",
     summary="章程各版本（新版在前）",
 )
-def alliances_charters(request: HttpRequest, alliance_id: PathId) -> Any:
+def alliances_charters(request: AuthenticatedRequest, alliance_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     alliance = access.get_alliance_for_user(request.user, alliance_id, request=request)
     return list(alliance.charters.order_by("-version"))
@@ -414,7 +417,9 @@ def alliances_charters(request: HttpRequest, alliance_id: PathId) -> Any:
     operation_id="alliances_charters_adopt",
     summary="通过新版章程",
 )
-def alliances_charter_adopt(request: HttpRequest, alliance_id: PathId, payload: s.CharterIn) -> Any:
+def alliances_charter_adopt(
+    request: AuthenticatedRequest, alliance_id: PathId, payload: s.CharterIn
+) -> Any:
     ensure_perm(request, MANAGE)
     alliance = access.get_alliance_for_user(request.user, alliance_id, MANAGE, request=request)
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.alliances import access, selectors
 from lianjian.alliances import schemas as s
 from lianjian.alliances.api import ACT, MANAGE, PROPOSE, READ, VIEW, WRITE, _err, _page, _ref
@@ -32,7 +32,7 @@ router = Router(tags=["党建联盟与联席会议"])
     operation_id="alliances_meetings_list",
     summary="会议列表",
 )
-def meetings_list(request: HttpRequest, filters: Query[s.MeetingFilters]) -> Any:
+def meetings_list(request: AuthenticatedRequest, filters: Query[s.MeetingFilters]) -> Any:
     ensure_perm(request, VIEW)
     qs = access.meetings_visible_to(request.user).prefetch_related("agenda", "attendance")
     if filters.body:
@@ -48,7 +48,7 @@ def meetings_list(request: HttpRequest, filters: Query[s.MeetingFilters]) -> Any
     operation_id="alliances_meetings_get",
     summary="会议详情",
 )
-def meetings_get(request: HttpRequest, meeting_id: PathId) -> Any:
+def meetings_get(request: AuthenticatedRequest, meeting_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_meeting_for_user(request.user, meeting_id, request=request)
 
@@ -59,7 +59,9 @@ def meetings_get(request: HttpRequest, meeting_id: PathId) -> Any:
     operation_id="alliances_meetings_status",
     summary="召开、取消会议或审定纪要",
 )
-def meetings_status(request: HttpRequest, meeting_id: PathId, payload: s.MeetingActionIn) -> Any:
+def meetings_status(
+    request: AuthenticatedRequest, meeting_id: PathId, payload: s.MeetingActionIn
+) -> Any:
     ensure_perm(request, MANAGE)
     meeting = access.get_meeting_for_user(request.user, meeting_id, MANAGE, request=request)
     try:
@@ -84,7 +86,9 @@ def meetings_status(request: HttpRequest, meeting_id: PathId, payload: s.Meeting
     operation_id="alliances_meetings_minutes",
     summary="编写会议纪要（附件请在页面上传）",
 )
-def meetings_minutes(request: HttpRequest, meeting_id: PathId, payload: s.MinutesIn) -> Any:
+def meetings_minutes(
+    request: AuthenticatedRequest, meeting_id: PathId, payload: s.MinutesIn
+) -> Any:
     ensure_perm(request, MANAGE)
     meeting = access.get_meeting_for_user(request.user, meeting_id, MANAGE, request=request)
     try:
@@ -101,7 +105,9 @@ def meetings_minutes(request: HttpRequest, meeting_id: PathId, payload: s.Minute
     operation_id="alliances_meetings_attend",
     summary="登记到会（工作人员登记，或成员单位凭签到码签到）",
 )
-def meetings_attend(request: HttpRequest, meeting_id: PathId, payload: s.AttendanceIn) -> Any:
+def meetings_attend(
+    request: AuthenticatedRequest, meeting_id: PathId, payload: s.AttendanceIn
+) -> Any:
     ensure_perm(request, f"{MANAGE}|{ACT}")
     user = request.user
     meeting = access.get_meeting_for_user(user, meeting_id, request=request)
@@ -146,7 +152,7 @@ def meetings_attend(request: HttpRequest, meeting_id: PathId, payload: s.Attenda
     operation_id="alliances_proposals_list",
     summary="建议议案列表",
 )
-def proposals_list(request: HttpRequest, filters: Query[s.ProposalFilters]) -> Any:
+def proposals_list(request: AuthenticatedRequest, filters: Query[s.ProposalFilters]) -> Any:
     ensure_perm(request, VIEW)
     qs = selectors.proposals_filtered(
         request.user, filters.dict(exclude_none=True)
@@ -160,7 +166,7 @@ def proposals_list(request: HttpRequest, filters: Query[s.ProposalFilters]) -> A
     operation_id="alliances_proposals_get",
     summary="议案详情",
 )
-def proposals_get(request: HttpRequest, proposal_id: PathId) -> Any:
+def proposals_get(request: AuthenticatedRequest, proposal_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_proposal_for_user(request.user, proposal_id, request=request)
 
@@ -171,7 +177,7 @@ def proposals_get(request: HttpRequest, proposal_id: PathId) -> Any:
     operation_id="alliances_proposals_create",
     summary="提交建议议案",
 )
-def proposals_create(request: HttpRequest, payload: s.ProposalIn) -> Any:
+def proposals_create(request: AuthenticatedRequest, payload: s.ProposalIn) -> Any:
     ensure_perm(request, PROPOSE)
     user = request.user
     try:
@@ -209,7 +215,7 @@ def proposals_create(request: HttpRequest, payload: s.ProposalIn) -> Any:
     summary="议案状态变更（受理、不予受理、合并、列入议程、延期、计票）",
 )
 def proposals_transition(
-    request: HttpRequest, proposal_id: PathId, payload: s.ProposalActionIn
+    request: AuthenticatedRequest, proposal_id: PathId, payload: s.ProposalActionIn
 ) -> Any:
     ensure_perm(request, PROPOSE)
     user = request.user
@@ -254,7 +260,7 @@ def proposals_transition(
     operation_id="alliances_proposals_vote",
     summary="成员单位表决（每单位一票）",
 )
-def proposals_vote(request: HttpRequest, proposal_id: PathId, payload: s.VoteIn) -> Any:
+def proposals_vote(request: AuthenticatedRequest, proposal_id: PathId, payload: s.VoteIn) -> Any:
     ensure_perm(request, f"{MANAGE}|{ACT}")
     user = request.user
     proposal = access.get_proposal_for_user(user, proposal_id, request=request)
@@ -279,7 +285,7 @@ def proposals_vote(request: HttpRequest, proposal_id: PathId, payload: s.VoteIn)
     operation_id="alliances_resolutions_list",
     summary="决议列表",
 )
-def resolutions_list(request: HttpRequest, page: Query[s.PageQuery]) -> Any:
+def resolutions_list(request: AuthenticatedRequest, page: Query[s.PageQuery]) -> Any:
     ensure_perm(request, VIEW)
     return _page(access.resolutions_visible_to(request.user).order_by("-adopted_on", "-pk"), page)
 
@@ -290,7 +296,7 @@ def resolutions_list(request: HttpRequest, page: Query[s.PageQuery]) -> Any:
     operation_id="alliances_resolutions_get",
     summary="决议详情",
 )
-def resolutions_get(request: HttpRequest, resolution_id: PathId) -> Any:
+def resolutions_get(request: AuthenticatedRequest, resolution_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_resolution_for_user(request.user, resolution_id, request=request)
 
@@ -301,7 +307,7 @@ def resolutions_get(request: HttpRequest, resolution_id: PathId) -> Any:
     operation_id="alliances_tasks_assign",
     summary="分派落实任务",
 )
-def tasks_assign(request: HttpRequest, resolution_id: PathId, payload: s.TaskIn) -> Any:
+def tasks_assign(request: AuthenticatedRequest, resolution_id: PathId, payload: s.TaskIn) -> Any:
     ensure_perm(request, MANAGE)
     resolution = access.get_resolution_for_user(
         request.user, resolution_id, MANAGE, request=request
@@ -333,7 +339,7 @@ def tasks_assign(request: HttpRequest, resolution_id: PathId, payload: s.TaskIn)
     operation_id="alliances_tasks_list",
     summary="落实任务列表",
 )
-def tasks_list(request: HttpRequest, filters: Query[s.TaskFilters]) -> Any:
+def tasks_list(request: AuthenticatedRequest, filters: Query[s.TaskFilters]) -> Any:
     ensure_perm(request, VIEW)
     return _page(selectors.tasks_filtered(request.user, filters.dict(exclude_none=True)), filters)
 
@@ -344,7 +350,7 @@ def tasks_list(request: HttpRequest, filters: Query[s.TaskFilters]) -> Any:
     operation_id="alliances_tasks_get",
     summary="任务详情",
 )
-def tasks_get(request: HttpRequest, task_id: PathId) -> Any:
+def tasks_get(request: AuthenticatedRequest, task_id: PathId) -> Any:
     ensure_perm(request, VIEW)
     return access.get_task_for_user(request.user, task_id, request=request)
 
@@ -355,7 +361,9 @@ def tasks_get(request: HttpRequest, task_id: PathId) -> Any:
     operation_id="alliances_tasks_progress",
     summary="报告任务进展或完成",
 )
-def tasks_progress(request: HttpRequest, task_id: PathId, payload: s.TaskProgressIn) -> Any:
+def tasks_progress(
+    request: AuthenticatedRequest, task_id: PathId, payload: s.TaskProgressIn
+) -> Any:
     ensure_perm(request, f"{MANAGE}|{ACT}")
     task = access.get_task_for_user(request.user, task_id, request=request)
     try:
@@ -382,7 +390,7 @@ def tasks_progress(request: HttpRequest, task_id: PathId, payload: s.TaskProgres
     operation_id="alliances_tasks_review",
     summary="核验或退回任务",
 )
-def tasks_review(request: HttpRequest, task_id: PathId, payload: s.TaskActionIn) -> Any:
+def tasks_review(request: AuthenticatedRequest, task_id: PathId, payload: s.TaskActionIn) -> Any:
     ensure_perm(request, MANAGE)
     task = access.get_task_for_user(request.user, task_id, MANAGE, request=request)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 
 from lianjian.core.audit import audit_record
 from lianjian.ledger.exporter import stamp, write_workbook, xlsx_response
@@ -48,7 +48,7 @@ def _rows(agreements: Any) -> Any:
             ]
 
 
-def agreements_xlsx(agreements: Any, *, request: Any = None) -> FileResponse:
+def agreements_xlsx(agreements: Any, *, request: HttpRequest | None = None) -> FileResponse:
     rows = list(_rows(agreements[:5000]))
     audit_record("alliance.agreement_export", request=request, detail={"rows": len(rows)})
     handle = write_workbook([("共驻共建协议", HEADERS, rows)])

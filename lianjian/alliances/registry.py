@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
@@ -11,6 +11,9 @@ from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 from lianjian.needs.links import NeedLink
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -22,7 +25,7 @@ def _api_routers() -> list[Any]:
     return [api_meetings.router, api.router]
 
 
-def _not_met_card(user: Any) -> CardValue | None:
+def _not_met_card(user: User) -> CardValue | None:
     from lianjian.alliances import access, selectors
 
     if not access.bodies_visible_to(user).exists():
@@ -36,7 +39,7 @@ def _not_met_card(user: Any) -> CardValue | None:
     )
 
 
-def _missed_card(user: Any) -> CardValue | None:
+def _missed_card(user: User) -> CardValue | None:
     from lianjian.alliances import selectors
 
     count = selectors.bodies_missed_last_period(user)
@@ -45,7 +48,7 @@ def _missed_card(user: Any) -> CardValue | None:
     return CardValue(count, reverse("alliances:cadence"), "上一周期未召开", "danger")
 
 
-def _open_tasks_card(user: Any) -> CardValue | None:
+def _open_tasks_card(user: User) -> CardValue | None:
     from lianjian.alliances import selectors
 
     open_, overdue = selectors.open_tasks_count(user)
@@ -60,7 +63,7 @@ def _open_tasks_card(user: Any) -> CardValue | None:
     )
 
 
-def _waiting_proposals_card(user: Any) -> CardValue | None:
+def _waiting_proposals_card(user: User) -> CardValue | None:
     from lianjian.alliances import access
 
     count = access.proposals_visible_to(user, "alliances.manage").filter(status="submitted").count()
@@ -80,7 +83,7 @@ def _enqueue_alliances_tick() -> None:
     alliances_tick_task.enqueue()
 
 
-def _alliance_tokens(user: Any) -> list[str]:
+def _alliance_tokens(user: User) -> list[str]:
     """For `notices.audiences`: "alliance:<id>" for each alliance the user's unit belongs to
     (a unit grant, or a Party-organization grant covering a member unit)."""
     from django.db.models import Q

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -32,13 +32,16 @@ from lianjian.alliances.models.alliances import Cadence
 from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.models import Region, Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 HELD = (Meeting.Status.HELD, Meeting.Status.APPROVED)
 
 
 # ---------------------------------------------------------------- lists
 
 
-def meetings_between(user: Any, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
+def meetings_between(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
     """Meetings of the user's alliances scope scheduled in [start, end), cancelled ones left
     out: for calendars (the activities calendar reads it)."""
     return (
@@ -50,7 +53,7 @@ def meetings_between(user: Any, start: dt.datetime, end: dt.datetime) -> QuerySe
     )
 
 
-def proposals_filtered(user: Any, filters: dict[str, Any]) -> QuerySet[Proposal]:
+def proposals_filtered(user: User, filters: dict[str, Any]) -> QuerySet[Proposal]:
     qs = access.proposals_visible_to(user).select_related("body", "unit")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
@@ -64,7 +67,7 @@ def proposals_filtered(user: Any, filters: dict[str, Any]) -> QuerySet[Proposal]
 
 
 def tasks_filtered(
-    user: Any, filters: dict[str, Any], today: dt.date | None = None
+    user: User, filters: dict[str, Any], today: dt.date | None = None
 ) -> QuerySet[Task]:
     day = today or timezone.localdate()
     qs = access.tasks_visible_to(user).select_related("unit", "department", "resolution")
@@ -79,12 +82,12 @@ def tasks_filtered(
     return qs.order_by("due_on", "id")
 
 
-def bodies_for_proposal(user: Any) -> QuerySet[Body]:
+def bodies_for_proposal(user: User) -> QuerySet[Body]:
     """Bodies a user may address a proposal to: staff in scope, or their units' bodies."""
     return access.bodies_visible_to(user, "alliances.propose").filter(is_active=True)
 
 
-def units_for_proposal(user: Any, body: Body) -> QuerySet[Unit]:
+def units_for_proposal(user: User, body: Body) -> QuerySet[Unit]:
     """Member units of `body` the user may file for (unit admins: only their own)."""
     from lianjian.alliances.services.alliances import body_member_unit_ids
 
@@ -163,7 +166,7 @@ def _day(value: Any) -> dt.date:
 
 
 def cadence_report(
-    user: Any,
+    user: User,
     first: dt.date,
     last: dt.date,
     *,
@@ -222,7 +225,7 @@ def cadence_report(
     return CadenceReport(first, last, rows, dict(by_kind), dict(by_street))
 
 
-def bodies_not_met(user: Any, today: dt.date | None = None) -> QuerySet[Body]:
+def bodies_not_met(user: User, today: dt.date | None = None) -> QuerySet[Body]:
     """Active bodies with no meeting held yet for their current period (this quarter…)."""
     day = today or timezone.localdate()
     q = Q(pk__in=[])
@@ -235,7 +238,7 @@ def bodies_not_met(user: Any, today: dt.date | None = None) -> QuerySet[Body]:
     return access.bodies_visible_to(user).filter(q, is_active=True).order_by("kind", "name")
 
 
-def bodies_missed_last_period(user: Any, today: dt.date | None = None) -> int:
+def bodies_missed_last_period(user: User, today: dt.date | None = None) -> int:
     """How many active bodies missed their previous period entirely (overdue bodies); one query."""
     day = today or timezone.localdate()
     q = Q(pk__in=[])
@@ -261,7 +264,7 @@ class ProposalReport:
     implemented_on_time: int
 
 
-def proposal_report(user: Any) -> ProposalReport:
+def proposal_report(user: User) -> ProposalReport:
     qs = access.proposals_visible_to(user).order_by()
     by_status = dict(qs.values_list("status").annotate(n=Count("pk")))
     by_source = dict(qs.values_list("source").annotate(n=Count("pk")))
@@ -302,7 +305,7 @@ class UnitRow:
         return round(self.attended * 100 / self.expected, 1) if self.expected else None
 
 
-def unit_task_report(user: Any, today: dt.date | None = None, limit: int = 500) -> list[UnitRow]:
+def unit_task_report(user: User, today: dt.date | None = None, limit: int = 500) -> list[UnitRow]:
     """Per member unit: tasks open / done / overdue, and its meeting attendance rate."""
     day = today or timezone.localdate()
     tasks = (
@@ -355,7 +358,7 @@ def unit_task_report(user: Any, today: dt.date | None = None, limit: int = 500) 
     return ordered
 
 
-def open_tasks_count(user: Any, today: dt.date | None = None) -> tuple[int, int]:
+def open_tasks_count(user: User, today: dt.date | None = None) -> tuple[int, int]:
     """(open, overdue) tasks in the user's scope (unit admins: their units' tasks)."""
     day = today or timezone.localdate()
     qs = access.tasks_visible_to(user).order_by()

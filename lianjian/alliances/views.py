@@ -8,17 +8,18 @@ through `services`; an `AllianceError` lands on its form field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms as djforms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.alliances import access, cadence, forms, selectors
 from lianjian.alliances.exports import agreements_xlsx
 from lianjian.alliances.models import AgreementItem, Alliance, AllianceMember, Body
@@ -29,6 +30,9 @@ from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import party_orgs_visible_to, regions_visible_to, units_visible_to
 from lianjian.orgs.models import Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 MANAGE = "alliances.manage"
 VIEW = "alliances.view"
@@ -42,7 +46,7 @@ def form_errors(form: djforms.Form) -> str:
     return "；".join(str(e) for errs in form.errors.values() for e in errs)
 
 
-def _regions(user: Any) -> Any:
+def _regions(user: User) -> Any:
     return regions_visible_to(user, MANAGE).exclude(level=Region.Level.AREA).order_by("path")
 
 
@@ -50,7 +54,7 @@ def _regions(user: Any) -> Any:
 
 
 @require_perm(VIEW)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     alliances = list(
         access.alliances_visible_to(request.user).select_related("region", "lead_unit")
     )
@@ -69,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _alliance_form(
-    request: HttpRequest, data: Any = None, initial: Any = None
+    request: AuthenticatedRequest, data: Any = None, initial: Any = None
 ) -> forms.AllianceForm:
     user = request.user
     return forms.AllianceForm(
@@ -84,7 +88,7 @@ def _alliance_form(
 @never_cache
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def alliance_create(request: HttpRequest) -> HttpResponse:
+def alliance_create(request: AuthenticatedRequest) -> HttpResponse:
     form = _alliance_form(request, request.POST or None, {"founded_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +104,7 @@ def alliance_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alliance_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alliance = access.get_alliance_for_user(request.user, pk, request=request)
     can_manage = access.may_manage(request.user, alliance)
     members = alliance.members.select_related("unit").order_by("left_on", "position", "unit__name")
@@ -135,7 +139,7 @@ def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_POST
-def alliance_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def alliance_member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alliance = access.get_alliance_for_user(request.user, pk, MANAGE, request=request)
     form = forms.MemberForm(units_visible_to(request.user, MANAGE), request.POST)
     if form.is_valid():
@@ -153,7 +157,7 @@ def alliance_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_POST
-def alliance_member_leave(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def alliance_member_leave(request: AuthenticatedRequest, pk: int, member_id: int) -> HttpResponse:
     alliance = access.get_alliance_for_user(request.user, pk, MANAGE, request=request)
     member = alliance.members.filter(pk=member_id).first()
     if member is None:
@@ -170,7 +174,7 @@ def alliance_member_leave(request: HttpRequest, pk: int, member_id: int) -> Http
 @never_cache
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def charter_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+def charter_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alliance = access.get_alliance_for_user(request.user, pk, MANAGE, request=request)
     current = selectors.current_charter(alliance)
     meetings = access.meetings_visible_to(request.user).filter(
@@ -206,7 +210,7 @@ def charter_adopt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def body_list(request: HttpRequest) -> HttpResponse:
+def body_list(request: AuthenticatedRequest) -> HttpResponse:
     not_met = request.GET.get("not_met") == "1"
     qs = (
         selectors.bodies_not_met(request.user)
@@ -232,7 +236,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def body_create(request: HttpRequest) -> HttpResponse:
+def body_create(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.BodyForm(_regions(request.user), request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,7 +250,7 @@ def body_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def body_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     body = access.get_body_for_user(request.user, pk, request=request)
     today = timezone.localdate()
     can_manage = access.may_manage(request.user, body)
@@ -280,7 +284,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_POST
-def body_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def body_member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     body = access.get_body_for_user(request.user, pk, MANAGE, request=request)
     form = forms.BodyMemberForm(units_visible_to(request.user, MANAGE), request.POST)
     if form.is_valid():
@@ -295,7 +299,7 @@ def body_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def cadence_view(request: HttpRequest) -> HttpResponse:
+def cadence_view(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)
@@ -328,7 +332,7 @@ def cadence_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     from lianjian.alliances.models import Proposal
 
     proposals = selectors.proposal_report(request.user)
@@ -352,7 +356,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def agreement_list(request: HttpRequest) -> Any:
+def agreement_list(request: AuthenticatedRequest) -> Any:
     qs = access.agreements_visible_to(request.user).select_related("region", "unit", "party_org")
     region_id = request.GET.get("region", "")
     if region_id.isdigit():
@@ -377,7 +381,7 @@ def agreement_list(request: HttpRequest) -> Any:
 @never_cache
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def agreement_create(request: HttpRequest) -> HttpResponse:
+def agreement_create(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = forms.AgreementForm(
         regions_visible_to(user, MANAGE).filter(
@@ -402,7 +406,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = access.get_agreement_for_user(request.user, pk, request=request)
     return render(
         request,
@@ -420,7 +424,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_POST
-def agreement_item(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = access.get_agreement_for_user(request.user, pk, MANAGE, request=request)
     try:
         item_id = request.POST.get("item", "")

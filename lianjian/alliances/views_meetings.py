@@ -7,13 +7,14 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.alliances import access, forms, selectors
 from lianjian.alliances.models import Meeting, Proposal, Task, Vote
 from lianjian.alliances.services import meetings as meeting_services
@@ -30,7 +31,7 @@ PROPOSE = "alliances.propose"
 ACT = "alliances.act"
 
 
-def _done(request: HttpRequest, text: str) -> None:
+def _done(request: AuthenticatedRequest, text: str) -> None:
     messages.success(request, text)
 
 
@@ -40,7 +41,7 @@ def _done(request: HttpRequest, text: str) -> None:
 @never_cache
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest, body_id: int) -> HttpResponse:
+def meeting_create(request: AuthenticatedRequest, body_id: int) -> HttpResponse:
     body = access.get_body_for_user(request.user, body_id, MANAGE, request=request)
     form = forms.MeetingForm(request.POST or None, initial={"title": f"{body.name}会议"})
     if request.method == "POST" and form.is_valid():
@@ -64,7 +65,7 @@ def meeting_create(request: HttpRequest, body_id: int) -> HttpResponse:
     return render(request, "alliances/form.html", {"form": form, "title": f"安排会议：{body.name}"})
 
 
-def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
+def _meeting_context(request: AuthenticatedRequest, meeting: Meeting) -> dict[str, Any]:
     body = meeting.body
     day = meeting.held_on or timezone.localdate()
     member_ids = body_member_unit_ids(body, day)
@@ -106,20 +107,20 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
 
 
 @require_perm(VIEW)
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for_user(request.user, pk, request=request)
     return render(request, "alliances/meeting_detail.html", _meeting_context(request, meeting))
 
 
 @require_perm(VIEW)
-def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for_user(request.user, pk, request=request)
     context = _meeting_context(request, meeting)
     context["qr"] = ""
     return render(request, "alliances/meeting_print.html", context)
 
 
-def _unit(request: HttpRequest, meeting: Meeting, manage: bool) -> Unit:
+def _unit(request: AuthenticatedRequest, meeting: Meeting, manage: bool) -> Unit:
     raw = request.POST.get("unit", "")
     pk = int(raw) if raw.isdigit() and len(raw) < 19 else 0
     if manage:
@@ -133,7 +134,7 @@ def _unit(request: HttpRequest, meeting: Meeting, manage: bool) -> Unit:
 
 @require_perm(MANAGE)
 @require_POST
-def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_action(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for_user(request.user, pk, MANAGE, request=request)
     action = request.POST.get("action", "")
     user = request.user
@@ -181,7 +182,7 @@ def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(VIEW)
 @require_POST
-def meeting_vote(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_vote(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A vote recorded by staff for a unit, or cast by a unit's representative."""
     meeting = access.get_meeting_for_user(request.user, pk, request=request)
     manage = access.may_manage(request.user, meeting)
@@ -221,7 +222,7 @@ def meeting_vote(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm(ACT)
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest, token: str) -> HttpResponse:
+def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The page the meeting's QR code opens on a signed-in representative's phone."""
     meeting = access.meetings_visible_to(request.user, ACT).filter(checkin_token=token[:64]).first()
     if meeting is None:
@@ -259,7 +260,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def attachment(request: HttpRequest, pk: int, token: str) -> FileResponse:
+def attachment(request: AuthenticatedRequest, pk: int, token: str) -> FileResponse:
     meeting = access.get_meeting_for_user(request.user, pk, request=request)
     row = meeting.attachments.filter(token=token[:32]).first()
     if row is None:
@@ -273,7 +274,7 @@ def attachment(request: HttpRequest, pk: int, token: str) -> FileResponse:
 
 
 @require_perm(VIEW)
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "status", "source")}
     page = Paginator(selectors.proposals_filtered(request.user, filters), 20).get_page(
         request.GET.get("page")
@@ -292,7 +293,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _needs_from(request: HttpRequest) -> list[Any]:
+def _needs_from(request: AuthenticatedRequest) -> list[Any]:
     """Needs named in `?needs=1,2` that the user may see (the needs channel's own scope)."""
     raw = (request.GET.get("needs") or request.POST.get("needs") or "")[:500]
     ids = [int(x) for x in raw.split(",") if x.strip().isdigit() and len(x.strip()) < 19][:50]
@@ -306,7 +307,7 @@ def _needs_from(request: HttpRequest) -> list[Any]:
 @never_cache
 @require_perm(PROPOSE)
 @require_http_methods(["GET", "POST"])
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     bodies = selectors.bodies_for_proposal(user).order_by("name")
     raw_body = request.POST.get("body") or request.GET.get("body") or ""
@@ -358,7 +359,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = access.get_proposal_for_user(request.user, pk, request=request)
     can_manage = access.may_manage(request.user, proposal)
     meetings = (
@@ -390,7 +391,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(PROPOSE)
 @require_POST
-def proposal_action(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_action(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     proposal = access.get_proposal_for_user(user, pk, PROPOSE, request=request)
     action = request.POST.get("action", "")
@@ -426,7 +427,7 @@ def proposal_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def resolution_list(request: HttpRequest) -> HttpResponse:
+def resolution_list(request: AuthenticatedRequest) -> HttpResponse:
     qs = access.resolutions_visible_to(request.user).select_related("body", "proposal__unit")
     page = Paginator(qs.order_by("-adopted_on", "-pk"), 20).get_page(request.GET.get("page"))
     return render(
@@ -437,7 +438,7 @@ def resolution_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resolution_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resolution = access.get_resolution_for_user(request.user, pk, request=request)
     can_manage = access.may_manage(request.user, resolution)
     form = None
@@ -458,7 +459,7 @@ def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_POST
-def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def task_assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resolution = access.get_resolution_for_user(request.user, pk, MANAGE, request=request)
     units = Unit.objects.filter(pk__in=body_member_unit_ids(resolution.body))
     form = forms.TaskForm(units, request.POST)
@@ -476,7 +477,7 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip()[:20] for k in ("status", "overdue", "mine")}
     page = Paginator(selectors.tasks_filtered(request.user, filters), 20).get_page(
         request.GET.get("page")
@@ -495,7 +496,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = access.get_task_for_user(request.user, pk, request=request)
     return render(
         request,
@@ -517,7 +518,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(VIEW)
 @require_POST
-def task_action(request: HttpRequest, pk: int) -> HttpResponse:
+def task_action(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     task = access.get_task_for_user(user, pk, request=request)
     manage = access.may_manage(user, task)
@@ -560,7 +561,7 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(VIEW)
-def task_file(request: HttpRequest, pk: int, token: str) -> FileResponse:
+def task_file(request: AuthenticatedRequest, pk: int, token: str) -> FileResponse:
     task = access.get_task_for_user(request.user, pk, request=request)
     row = task.timeline.filter(token=token[:32]).exclude(token="").first()
     if row is None:
@@ -572,7 +573,7 @@ def task_file(request: HttpRequest, pk: int, token: str) -> FileResponse:
 
 
 @require_perm(ACT)
-def phone(request: HttpRequest) -> HttpResponse:
+def phone(request: AuthenticatedRequest) -> HttpResponse:
     """A unit admin's phone home: today's meetings, votes open, my tasks, file a proposal."""
     user = request.user
     today = timezone.localdate()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import WithJsonSchema
 from typing_extensions import TypeAliasType
 
 from lianjian.core import inbox
+from lianjian.core.actors import ActorRequest
 from lianjian.core.registry import notification_kinds
 from lianjian.core.schemas import ErrorOut, PageLimit, PageOffset, PathId
 
@@ -79,7 +79,7 @@ def _out(row: Any) -> dict[str, Any]:
     operation_id="notifications_list",
     summary="我的通知",
 )
-def notifications_list(request: HttpRequest, filters: Query[NotificationFilters]) -> Any:
+def notifications_list(request: ActorRequest, filters: Query[NotificationFilters]) -> Any:
     qs = inbox.notifications_of(request.user, unread=filters.unread)
     rows = qs[filters.offset : filters.offset + filters.limit]
     return {
@@ -95,7 +95,7 @@ def notifications_list(request: HttpRequest, filters: Query[NotificationFilters]
     operation_id="notifications_read",
     summary="标为已读",
 )
-def notifications_read(request: HttpRequest, notification_id: PathId) -> Any:
+def notifications_read(request: ActorRequest, notification_id: PathId) -> Any:
     return _out(inbox.notification_mark_read(request.user, notification_id))
 
 
@@ -105,5 +105,5 @@ def notifications_read(request: HttpRequest, notification_id: PathId) -> Any:
     operation_id="notifications_read_all",
     summary="全部标为已读",
 )
-def notifications_read_all(request: HttpRequest) -> Any:
+def notifications_read_all(request: ActorRequest) -> Any:
     return {"marked": inbox.notifications_mark_all_read(request.user)}

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from lianjian.core.actors import Viewer
 from lianjian.core.logging import redact
 from lianjian.core.models import AuditEvent, AuditHead
 
@@ -105,9 +106,9 @@ class AuditContextMiddleware:
             _SOURCE_IP.reset(token)
 
 
-def _scope_of(user: Any) -> str:
+def _scope_of(user: Viewer | None) -> str:
     """The acting user's grants, e.g. `street_staff@虹桥街道`: the scope the action ran under."""
-    if getattr(user, "pk", None) is None or not hasattr(user, "grants"):
+    if user is None or user.pk is None or not hasattr(user, "grants"):
         return ""
     grants = getattr(user, "_lianjian_grants", None)
     if grants is None:
@@ -165,7 +166,7 @@ def system_actor(name: str) -> Iterator[None]:
 def audit_record(
     action: str,
     *,
-    user: Any = None,
+    user: Viewer | None = None,
     request: HttpRequest | None = None,
     obj: Any = None,
     object_type: str = "",

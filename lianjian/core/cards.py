@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
+from lianjian.core.actors import Actor
 from lianjian.core.audit import audit_verify
 from lianjian.core.models import AuditEvent
 from lianjian.core.registry import CardValue
@@ -15,7 +15,7 @@ from lianjian.core.registry import CardValue
 DENIED_WINDOW_DAYS = 7
 
 
-def chain_status(user: Any) -> CardValue:
+def chain_status(user: Actor) -> CardValue:
     """Whether the audit chain still verifies from its first row to the signed head."""
     result = audit_verify()
     url = reverse("core:audit_list")
@@ -24,7 +24,7 @@ def chain_status(user: Any) -> CardValue:
     return CardValue("异常", url, f"第 {result.first_broken_seq} 条起：{result.reason}", "danger")
 
 
-def denied_recent(user: Any) -> CardValue:
+def denied_recent(user: Actor) -> CardValue:
     """Refused accesses (403s and out-of-scope fetches, `access.denied`) in the last week."""
     since = timezone.now() - dt.timedelta(days=DENIED_WINDOW_DAYS)
     # the audit list's own filter (action prefix), so the figure is the list's length

@@ -14,26 +14,27 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from lianjian.core.actors import Actor, Viewer
 from lianjian.core.models import Notification, NotificationPreference
 from lianjian.core.notifications import CHANNELS, channels_for
 from lianjian.core.registry import notification_kinds
 
 
-def notifications_of(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(recipient=user)
+def notifications_of(user: Actor, *, unread: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient_id=user.pk)
     if unread:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Viewer) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def notification_for_user(user: Any, pk: int) -> Notification:
-    found = Notification.objects.filter(pk=pk, recipient=user).first()
+def notification_for_user(user: Actor, pk: int) -> Notification:
+    found = Notification.objects.filter(pk=pk, recipient_id=user.pk).first()
     if found is None:
         raise Http404("未找到该通知")
     return found
@@ -46,7 +47,7 @@ def safe_link(link: str) -> str:
     return ""
 
 
-def notification_mark_read(user: Any, pk: int) -> Notification:
+def notification_mark_read(user: Actor, pk: int) -> Notification:
     """Mark one of the user's own notifications read (again: no change)."""
     row = notification_for_user(user, pk)
     if row.read_at is None:
@@ -55,13 +56,13 @@ def notification_mark_read(user: Any, pk: int) -> Notification:
     return row
 
 
-def notifications_mark_all_read(user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+def notifications_mark_all_read(user: Actor) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
-def preference_rows(user: Any) -> list[dict[str, Any]]:
+def preference_rows(user: Actor) -> list[dict[str, Any]]:
     """Each declared kind with the outside channels it offers and whether each is on."""
     kinds = [k for k in notification_kinds().values() if k.channels]
     rows = []
@@ -81,7 +82,7 @@ def preference_rows(user: Any) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def preferences_save(user: Any, chosen: set[tuple[str, str]]) -> int:
+def preferences_save(user: Actor, chosen: set[tuple[str, str]]) -> int:
     """Store the user's choice for every declared (kind, channel); returns how many are on."""
     count = 0
     for kind in notification_kinds().values():

@@ -142,6 +142,8 @@ class KindPlan(Protocol):
 
     def build(self, rows: Rows, progress: Progress | None) -> None: ...
 
+    # `user` is the importing `User`, which the kinds above accounts take as such: a
+    # `write(user: User)` would not satisfy `write(user: Actor)` (ADR 0022, decision 4)
     def write(self, user: Any, source: str) -> tuple[int, int]: ...
 
 

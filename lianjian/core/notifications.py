@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from lianjian.core.actors import Actor
 from lianjian.core.models import Delivery, Notification, NotificationPreference
 from lianjian.core.notify_backends import (  # noqa: F401 (the backends' public names)
     DeliveryError,
@@ -80,7 +81,7 @@ def channels_for(users: Sequence[Any], kind: str) -> dict[int, list[str]]:
     return out
 
 
-def user_address(user: Any, channel: str) -> str:
+def user_address(user: Actor, channel: str) -> str:
     if channel == "email":
         return str(user.email or "")
     for lookup in extension("core.user_mobile"):

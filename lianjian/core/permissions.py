@@ -10,44 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from lianjian.core.actors import Viewer
 from lianjian.core.registry import role_permissions
 from lianjian.core.roles import STAFF_ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def user_grants(user: Any) -> list[Any]:
+def user_grants(user: Viewer) -> list[Any]:
     """The user's grants, loaded once per request object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_lianjian_grants", None)
     if cached is None:
         cached = list(user.grants.select_related("region", "party_org", "unit"))
-        user._lianjian_grants = cached
+        # memoised on the instance: one query per request object
+        cast("Any", user)._lianjian_grants = cached
     return cached
 
 
-def user_roles(user: Any) -> set[str]:
+def user_roles(user: Viewer) -> set[str]:
     return {g.role for g in user_grants(user)}
 
 
-def user_has_perm(user: Any, perm: str) -> bool:
+def user_has_perm(user: Viewer, perm: str) -> bool:
     table = role_permissions()
     return any(perm in table.get(g.role, ()) for g in user_grants(user))
 
 
-def grants_with_perm(user: Any, perm: str) -> list[Any]:
+def grants_with_perm(user: Viewer, perm: str) -> list[Any]:
     table = role_permissions()
     return [g for g in user_grants(user) if perm in table.get(g.role, ())]
 
 
-def is_staff_user(user: Any) -> bool:
+def is_staff_user(user: Viewer) -> bool:
     return bool(user_roles(user) & STAFF_ROLES)
 
 
@@ -88,7 +90,7 @@ def require_perm(perm: str) -> Callable[[F], F]:
     return decorator
 
 
-def user_has_any_perm(user: Any, perms: str) -> bool:
+def user_has_any_perm(user: Viewer, perms: str) -> bool:
     """`perms` is one permission or alternatives joined by `|`."""
     return any(user_has_perm(user, p) for p in perms.split("|"))
 

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from django.apps import apps
 
+from lianjian.core.actors import Actor
+
 Surface = Literal["desk", "phone", "both"]
 
 
@@ -172,14 +174,14 @@ def _core_api_routers() -> list[Any]:
     return [router, notifications_router]
 
 
-def _chain_status(user: Any) -> CardValue:
+def _chain_status(user: Actor) -> CardValue:
     # imported when computed: this module loads before the models do
     from lianjian.core.cards import chain_status
 
     return chain_status(user)
 
 
-def _denied_recent(user: Any) -> CardValue:
+def _denied_recent(user: Actor) -> CardValue:
     from lianjian.core.cards import denied_recent
 
     return denied_recent(user)

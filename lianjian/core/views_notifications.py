@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianjian.core import inbox
+from lianjian.core.actors import ActorRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_login
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 30
 
 
 @require_login
-def inbox_page(request: HttpRequest) -> HttpResponse:
+def inbox_page(request: ActorRequest) -> HttpResponse:
     unread = request.GET.get("unread") == "1"
     page = Paginator(inbox.notifications_of(request.user, unread=unread), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -35,7 +36,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_login
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: ActorRequest, pk: int) -> HttpResponse:
     """Follow a notification to its object; opening it marks it read."""
     row = inbox.notification_mark_read(request.user, pk)
     return redirect(inbox.safe_link(row.link) or "core_notifications:inbox")
@@ -43,14 +44,14 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_login
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: ActorRequest, pk: int) -> HttpResponse:
     inbox.notification_mark_read(request.user, pk)
     return redirect("core_notifications:inbox")
 
 
 @require_login
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: ActorRequest) -> HttpResponse:
     n = inbox.notifications_mark_all_read(request.user)
     messages.success(request, f"已将 {n} 条通知标为已读")
     return redirect("core_notifications:inbox")
@@ -58,7 +59,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 @require_login
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: ActorRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = set()
         for value in request.POST.getlist("on"):

@@ -9,7 +9,7 @@ so anything outside answers 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -19,13 +19,16 @@ from lianjian.jobs.models import Application, Posting, Resume
 from lianjian.orgs.access import scope_q
 from lianjian.orgs.models import Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def recruiter_unit_ids(user: Any) -> list[int]:
+
+def recruiter_unit_ids(user: User) -> list[int]:
     """The enterprises a recruiter posts for: the units named by their `jobs.post` grants."""
     return [g.unit_id for g in grants_with_perm(user, "jobs.post") if g.unit_id]
 
 
-def recruiter_unit(user: Any) -> Unit | None:
+def recruiter_unit(user: User) -> Unit | None:
     """The enterprise a recruiter posts for (the first, if a grant names several)."""
     ids = recruiter_unit_ids(user)
     return Unit.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
@@ -40,48 +43,48 @@ def postings_live() -> QuerySet[Posting]:
     return Posting.objects.filter(live_q())
 
 
-def postings_of_recruiter(user: Any) -> QuerySet[Posting]:
+def postings_of_recruiter(user: User) -> QuerySet[Posting]:
     ids = recruiter_unit_ids(user)
     return Posting.objects.filter(unit_id__in=ids) if ids else Posting.objects.none()
 
 
-def postings_for_staff(user: Any, perm: str = "jobs.review") -> QuerySet[Posting]:
+def postings_for_staff(user: User, perm: str = "jobs.review") -> QuerySet[Posting]:
     return Posting.objects.filter(scope_q(user, perm))
 
 
-def resumes_for_staff(user: Any, perm: str = "jobs.review") -> QuerySet[Resume]:
+def resumes_for_staff(user: User, perm: str = "jobs.review") -> QuerySet[Resume]:
     return Resume.objects.filter(scope_q(user, perm))
 
 
-def applications_for_staff(user: Any, perm: str = "jobs.report") -> QuerySet[Application]:
+def applications_for_staff(user: User, perm: str = "jobs.report") -> QuerySet[Application]:
     return Application.objects.filter(scope_q(user, perm))
 
 
-def applications_of_recruiter(user: Any) -> QuerySet[Application]:
+def applications_of_recruiter(user: User) -> QuerySet[Application]:
     ids = recruiter_unit_ids(user)
     return Application.objects.filter(unit_id__in=ids) if ids else Application.objects.none()
 
 
-def applications_of_resident(user: Any) -> QuerySet[Application]:
+def applications_of_resident(user: User) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
     return Application.objects.filter(resume__user=user)
 
 
-def resume_of(user: Any) -> Resume | None:
+def resume_of(user: User) -> Resume | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Resume.objects.filter(user=user).first()
 
 
-def resumes_findable_by(user: Any) -> QuerySet[Resume]:
+def resumes_findable_by(user: User) -> QuerySet[Resume]:
     """Resumes a recruiter may see without an application: approved and opted in, nothing else."""
     if not recruiter_unit_ids(user):
         return Resume.objects.none()
     return Resume.objects.filter(status=Resume.Status.APPROVED, discoverable=True)
 
 
-def resident_region(user: Any) -> Any:
+def resident_region(user: User) -> Any:
     """The community a resident's `jobs.apply` grant names: where their resume is located."""
     for grant in grants_with_perm(user, "jobs.apply"):
         if grant.region_id:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import (
@@ -62,7 +62,7 @@ def _error(err: JobError) -> Any:
     operation_id="jobs_postings_list",
     summary="招聘中的岗位（离我近的在前）",
 )
-def jobs_postings_list(request: HttpRequest, filters: Query[PostingFilters]) -> Any:
+def jobs_postings_list(request: AuthenticatedRequest, filters: Query[PostingFilters]) -> Any:
     ensure_perm(request, "jobs.apply")
     params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
     qs = selectors.live_jobs(request.user, params)
@@ -75,7 +75,7 @@ def jobs_postings_list(request: HttpRequest, filters: Query[PostingFilters]) -> 
     operation_id="jobs_postings_get",
     summary="岗位详情",
 )
-def jobs_postings_get(request: HttpRequest, posting_id: PathId) -> Any:
+def jobs_postings_get(request: AuthenticatedRequest, posting_id: PathId) -> Any:
     ensure_perm(request, "jobs.apply|jobs.post")
     user = request.user
     qs = access.postings_live() | access.postings_of_recruiter(user)
@@ -88,7 +88,9 @@ def jobs_postings_get(request: HttpRequest, posting_id: PathId) -> Any:
     operation_id="jobs_my_postings",
     summary="本企业的岗位",
 )
-def jobs_my_postings(request: HttpRequest, limit: PageLimit = 20, offset: PageOffset = 0) -> Any:
+def jobs_my_postings(
+    request: AuthenticatedRequest, limit: PageLimit = 20, offset: PageOffset = 0
+) -> Any:
     ensure_perm(request, "jobs.post")
     qs = selectors.postings_of_recruiter(request.user)
     return {"items": list(qs[offset : offset + limit]), "count": qs.count()}
@@ -100,7 +102,7 @@ def jobs_my_postings(request: HttpRequest, limit: PageLimit = 20, offset: PageOf
     operation_id="jobs_postings_create",
     summary="发布岗位（草稿或提交审核）",
 )
-def jobs_postings_create(request: HttpRequest, payload: PostingIn) -> Any:
+def jobs_postings_create(request: AuthenticatedRequest, payload: PostingIn) -> Any:
     ensure_perm(request, "jobs.post")
     unit = access.recruiter_unit(request.user)
     data = payload.dict()
@@ -119,7 +121,9 @@ def jobs_postings_create(request: HttpRequest, payload: PostingIn) -> Any:
     operation_id="jobs_postings_update",
     summary="修改岗位（已上线的重新审核）",
 )
-def jobs_postings_update(request: HttpRequest, posting_id: PathId, payload: PostingIn) -> Any:
+def jobs_postings_update(
+    request: AuthenticatedRequest, posting_id: PathId, payload: PostingIn
+) -> Any:
     ensure_perm(request, "jobs.post")
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), posting_id, user=request.user, request=request
@@ -141,7 +145,9 @@ def jobs_postings_update(request: HttpRequest, posting_id: PathId, payload: Post
     operation_id="jobs_postings_close",
     summary="撤下岗位或标记已招满",
 )
-def jobs_postings_close(request: HttpRequest, posting_id: PathId, payload: PostingCloseIn) -> Any:
+def jobs_postings_close(
+    request: AuthenticatedRequest, posting_id: PathId, payload: PostingCloseIn
+) -> Any:
     ensure_perm(request, "jobs.post")
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), posting_id, user=request.user, request=request
@@ -158,7 +164,9 @@ def jobs_postings_close(request: HttpRequest, posting_id: PathId, payload: Posti
     operation_id="jobs_postings_review",
     summary="社区审核岗位",
 )
-def jobs_postings_review(request: HttpRequest, posting_id: PathId, payload: JobReviewIn) -> Any:
+def jobs_postings_review(
+    request: AuthenticatedRequest, posting_id: PathId, payload: JobReviewIn
+) -> Any:
     ensure_perm(request, "jobs.review")
     posting = get_in_scope(
         access.postings_for_staff(request.user), posting_id, user=request.user, request=request
@@ -178,7 +186,7 @@ def jobs_postings_review(request: HttpRequest, posting_id: PathId, payload: JobR
     summary="待审核岗位",
 )
 def jobs_review_postings(
-    request: HttpRequest, limit: PageLimit = 20, offset: PageOffset = 0
+    request: AuthenticatedRequest, limit: PageLimit = 20, offset: PageOffset = 0
 ) -> Any:
     ensure_perm(request, "jobs.review")
     qs, _ = selectors.review_queue(request.user)
@@ -194,7 +202,7 @@ def jobs_review_postings(
     operation_id="jobs_resume_get",
     summary="我的简历",
 )
-def jobs_resume_get(request: HttpRequest) -> Any:
+def jobs_resume_get(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "jobs.apply")
     resume = access.resume_of(request.user)
     if resume is None:
@@ -208,7 +216,7 @@ def jobs_resume_get(request: HttpRequest) -> Any:
     operation_id="jobs_resume_save",
     summary="保存简历并提交社区审核",
 )
-def jobs_resume_save(request: HttpRequest, payload: ResumeIn) -> Any:
+def jobs_resume_save(request: AuthenticatedRequest, payload: ResumeIn) -> Any:
     ensure_perm(request, "jobs.apply")
     region = access.resident_region(request.user)
     if region is None:
@@ -233,7 +241,7 @@ def jobs_resume_save(request: HttpRequest, payload: ResumeIn) -> Any:
     operation_id="jobs_resume_consent",
     summary="同意或撤回被企业查找",
 )
-def jobs_resume_consent(request: HttpRequest, payload: ResumeConsentIn) -> Any:
+def jobs_resume_consent(request: AuthenticatedRequest, payload: ResumeConsentIn) -> Any:
     ensure_perm(request, "jobs.apply")
     resume = access.resume_of(request.user)
     if resume is None:
@@ -254,7 +262,9 @@ def jobs_resume_consent(request: HttpRequest, payload: ResumeConsentIn) -> Any:
     operation_id="jobs_resumes_review",
     summary="社区审核简历",
 )
-def jobs_resumes_review(request: HttpRequest, resume_id: PathId, payload: JobReviewIn) -> Any:
+def jobs_resumes_review(
+    request: AuthenticatedRequest, resume_id: PathId, payload: JobReviewIn
+) -> Any:
     ensure_perm(request, "jobs.review")
     resume = get_in_scope(
         access.resumes_for_staff(request.user), resume_id, user=request.user, request=request
@@ -273,7 +283,7 @@ def jobs_resumes_review(request: HttpRequest, resume_id: PathId, payload: JobRev
     operation_id="jobs_suggestions",
     summary="为我推荐的岗位",
 )
-def jobs_suggestions(request: HttpRequest) -> Any:
+def jobs_suggestions(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "jobs.apply")
     return [
         {
@@ -295,7 +305,7 @@ def jobs_suggestions(request: HttpRequest) -> Any:
     operation_id="jobs_apply",
     summary="投递岗位",
 )
-def jobs_apply(request: HttpRequest, payload: JobApplyIn) -> Any:
+def jobs_apply(request: AuthenticatedRequest, payload: JobApplyIn) -> Any:
     ensure_perm(request, "jobs.apply")
     limited = rate_limited(request, "jobs.apply", limit=APPLY_RATE[0], window=APPLY_RATE[1])
     if limited is not None:
@@ -321,7 +331,7 @@ def jobs_apply(request: HttpRequest, payload: JobApplyIn) -> Any:
     operation_id="jobs_my_applications",
     summary="我的投递",
 )
-def jobs_my_applications(request: HttpRequest) -> Any:
+def jobs_my_applications(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "jobs.apply")
     return list(
         access.applications_of_resident(request.user)
@@ -336,7 +346,7 @@ def jobs_my_applications(request: HttpRequest) -> Any:
     operation_id="jobs_posting_applications",
     summary="本企业岗位收到的申请",
 )
-def jobs_posting_applications(request: HttpRequest, posting_id: PathId) -> Any:
+def jobs_posting_applications(request: AuthenticatedRequest, posting_id: PathId) -> Any:
     ensure_perm(request, "jobs.post")
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), posting_id, user=request.user, request=request
@@ -354,7 +364,7 @@ def jobs_posting_applications(request: HttpRequest, posting_id: PathId) -> Any:
     summary="推进求职申请（面试、录用、入职等）",
 )
 def jobs_application_move(
-    request: HttpRequest, application_id: PathId, payload: ApplicationMoveIn
+    request: AuthenticatedRequest, application_id: PathId, payload: ApplicationMoveIn
 ) -> Any:
     ensure_perm(request, "jobs.post")
     application = get_in_scope(
@@ -381,7 +391,7 @@ def jobs_application_move(
     operation_id="jobs_report",
     summary="招聘统计（各社区岗位、简历、申请、入职）",
 )
-def jobs_report(request: HttpRequest) -> Any:
+def jobs_report(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "jobs.report")
     data = selectors.report(request.user)
     return {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _REVIEWERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -17,7 +20,7 @@ def _api_routers() -> list[Any]:
     return [router]
 
 
-def _review_card(user: Any) -> CardValue | None:
+def _review_card(user: User) -> CardValue | None:
     from lianjian.jobs.selectors import review_queue
 
     postings, resumes = review_queue(user)
@@ -25,14 +28,14 @@ def _review_card(user: Any) -> CardValue | None:
     return CardValue(waiting, url="/jobs/review/", level="warn" if waiting else "normal")
 
 
-def _new_applications_card(user: Any) -> CardValue | None:
+def _new_applications_card(user: User) -> CardValue | None:
     from lianjian.jobs.access import applications_of_recruiter
 
     n = applications_of_recruiter(user).filter(stage="applied").count()
     return CardValue(n, url="/jobs/postings/", level="warn" if n else "normal")
 
 
-def _suggested_card(user: Any) -> CardValue | None:
+def _suggested_card(user: User) -> CardValue | None:
     from lianjian.jobs.selectors import suggested_jobs
 
     return CardValue(suggested_jobs(user).count(), url="/jobs/", hint="适合您的岗位")

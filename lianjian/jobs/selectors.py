@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
@@ -16,6 +16,9 @@ from lianjian.jobs import access
 from lianjian.jobs.models import Application, Category, Match, Posting, Resume
 from lianjian.orgs.access import LEVEL_FIELD, regions_visible_to
 from lianjian.orgs.models import Region, Unit
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 DISTANCES = {"community": "本社区", "street": "本街道", "district": "全区"}
 
@@ -27,7 +30,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def live_jobs(user: Any, params: Mapping[str, Any]) -> QuerySet[Posting]:
+def live_jobs(user: User, params: Mapping[str, Any]) -> QuerySet[Posting]:
     """Live postings for a resident: filtered by kind, pay, distance and text; nearest first.
 
     Distance is counted in the region tree from the resident's community: the
@@ -66,7 +69,7 @@ def live_jobs(user: Any, params: Mapping[str, Any]) -> QuerySet[Posting]:
     return qs.annotate(nearness=near).order_by("nearness", "-urgent", "-published_at", "-id")
 
 
-def postings_of_recruiter(user: Any, status: str = "") -> QuerySet[Posting]:
+def postings_of_recruiter(user: User, status: str = "") -> QuerySet[Posting]:
     qs = access.postings_of_recruiter(user).select_related("unit")
     if status in Posting.Status.values:
         qs = qs.filter(status=status)
@@ -77,7 +80,7 @@ def applications_to(posting: Posting) -> QuerySet[Application]:
     return posting.applications.select_related("resume").order_by("-id")
 
 
-def review_queue(user: Any) -> tuple[QuerySet[Posting], QuerySet[Resume]]:
+def review_queue(user: User) -> tuple[QuerySet[Posting], QuerySet[Resume]]:
     """What waits for the community's review in the user's scope, oldest first."""
     postings = access.postings_for_staff(user).filter(status=Posting.Status.SUBMITTED)
     resumes = access.resumes_for_staff(user).filter(status=Resume.Status.SUBMITTED)
@@ -86,7 +89,7 @@ def review_queue(user: Any) -> tuple[QuerySet[Posting], QuerySet[Resume]]:
     )
 
 
-def suggested_jobs(user: Any) -> QuerySet[Match]:
+def suggested_jobs(user: User) -> QuerySet[Match]:
     """Live postings that fit the resident's resume, best first."""
     resume = access.resume_of(user)
     if resume is None:
@@ -140,7 +143,7 @@ def _grouped(qs: QuerySet[Any], fields: list[str], **aggregates: Any) -> dict[in
     return out
 
 
-def _rows_of(user: Any, within: Region | None) -> tuple[list[Region], Q, list[str]]:
+def _rows_of(user: User, within: Region | None) -> tuple[list[Region], Q, list[str]]:
     """The report's rows: a district by street; a street by community and by the areas
     (buildings, parks) that hang under no community; else the user's own communities."""
     regions = regions_visible_to(user, "jobs.report")
@@ -157,7 +160,7 @@ def _rows_of(user: Any, within: Region | None) -> tuple[list[Region], Q, list[st
     return list(rows.order_by("path")), scope, ["community_id", "area_id"]
 
 
-def report(user: Any, within: Region | None = None) -> Report:
+def report(user: User, within: Region | None = None) -> Report:
     """Live postings, enterprises, residents, applications and hires per row region, and
     hires per enterprise, all counted from the rows in the user's scope."""
     if within is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,6 +29,9 @@ from lianjian.jobs.models import (
     Resume,
 )
 from lianjian.orgs.models import Region, Unit
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 # the text a resident agrees to when letting employers find the resume (S16)
 CONSENT_VERSION = "2026-12"
@@ -151,7 +154,7 @@ def _copy_location(row: Any, source: Any) -> None:
 
 @transaction.atomic
 def posting_save(
-    *, actor: Any, unit: Unit | None, data: Mapping[str, Any], posting: Posting | None = None
+    *, actor: User, unit: Unit | None, data: Mapping[str, Any], posting: Posting | None = None
 ) -> Posting:
     """Create or edit a posting of `unit`; an approved one goes back to review when edited."""
     if unit is None:
@@ -181,7 +184,7 @@ def posting_save(
 
 
 @transaction.atomic
-def posting_submit(posting: Posting, *, actor: Any) -> Posting:
+def posting_submit(posting: Posting, *, actor: User) -> Posting:
     posting = Posting.objects.select_for_update().get(pk=posting.pk)
     if posting.status not in (Posting.Status.DRAFT, Posting.Status.RETURNED):
         raise JobError(f"岗位当前为“{posting.get_status_display()}”，不能提交审核")
@@ -196,7 +199,7 @@ def posting_submit(posting: Posting, *, actor: Any) -> Posting:
 
 
 @transaction.atomic
-def posting_review(posting: Posting, *, actor: Any, approve: bool, comment: str = "") -> Posting:
+def posting_review(posting: Posting, *, actor: User, approve: bool, comment: str = "") -> Posting:
     """The community approves (the posting goes live) or returns it with a comment."""
     posting = Posting.objects.select_for_update().get(pk=posting.pk)
     if posting.status != Posting.Status.SUBMITTED:
@@ -237,7 +240,7 @@ def posting_review(posting: Posting, *, actor: Any, approve: bool, comment: str 
 
 
 @transaction.atomic
-def posting_close(posting: Posting, *, actor: Any, status: str) -> Posting:
+def posting_close(posting: Posting, *, actor: User, status: str) -> Posting:
     """The recruiter withdraws the posting or marks it filled; residents no longer see it."""
     if status not in (Posting.Status.WITHDRAWN, Posting.Status.FILLED):
         raise JobError("只能撤下岗位或标记为已招满", "status")
@@ -271,10 +274,10 @@ def expire_postings(today: dt.date | None = None) -> int:
 @transaction.atomic
 def resume_save(
     *,
-    actor: Any,
+    actor: User,
     region: Region,
     data: Mapping[str, Any],
-    user: Any = None,
+    user: User | None = None,
     resume: Resume | None = None,
 ) -> Resume:
     """A resident writes their resume (or community staff for a resident without an account).
@@ -318,7 +321,7 @@ def resume_save(
 
 
 @transaction.atomic
-def resume_review(resume: Resume, *, actor: Any, approve: bool, comment: str = "") -> Resume:
+def resume_review(resume: Resume, *, actor: User, approve: bool, comment: str = "") -> Resume:
     resume = Resume.objects.select_for_update().get(pk=resume.pk)
     if resume.status != Resume.Status.SUBMITTED:
         raise JobError(f"简历当前为“{resume.get_status_display()}”，不在待审核状态")
@@ -346,7 +349,7 @@ def resume_review(resume: Resume, *, actor: Any, approve: bool, comment: str = "
 
 
 @transaction.atomic
-def resume_set_discoverable(resume: Resume, *, actor: Any, discoverable: bool) -> Resume:
+def resume_set_discoverable(resume: Resume, *, actor: User, discoverable: bool) -> Resume:
     """Give or withdraw the consent to be found by employers (S16); withdrawal hides it at once."""
     resume = Resume.objects.select_for_update().get(pk=resume.pk)
     now = timezone.now()
@@ -369,7 +372,7 @@ def resume_set_discoverable(resume: Resume, *, actor: Any, discoverable: bool) -
 
 
 @transaction.atomic
-def resume_withdraw(resume: Resume, *, actor: Any) -> Resume:
+def resume_withdraw(resume: Resume, *, actor: User) -> Resume:
     """The resident takes the resume back: no employer sees it, open applications end."""
     resume = Resume.objects.select_for_update().get(pk=resume.pk)
     resume.status = Resume.Status.WITHDRAWN
@@ -390,7 +393,7 @@ def resume_withdraw(resume: Resume, *, actor: Any) -> Resume:
 
 
 @transaction.atomic
-def apply(*, resume: Resume, posting: Posting, actor: Any, note: str = "") -> Application:
+def apply(*, resume: Resume, posting: Posting, actor: User, note: str = "") -> Application:
     """Apply once to a live posting with an approved resume; the recruiter is told."""
     if resume.status != Resume.Status.APPROVED:
         raise JobError("简历通过社区审核后才能投递")
@@ -422,7 +425,7 @@ def apply(*, resume: Resume, posting: Posting, actor: Any, note: str = "") -> Ap
     return application
 
 
-def _move(application: Application, stage: str, actor: Any, note: str = "") -> Application:
+def _move(application: Application, stage: str, actor: User, note: str = "") -> Application:
     application.stage = stage
     if stage == Application.Stage.HIRED and application.hired_on is None:
         application.hired_on = timezone.localdate()
@@ -444,7 +447,7 @@ def _move(application: Application, stage: str, actor: Any, note: str = "") -> A
 def application_move(
     application: Application,
     *,
-    actor: Any,
+    actor: User,
     stage: str,
     note: str = "",
     hired_on: dt.date | None = None,
@@ -483,7 +486,7 @@ def application_move(
     return application
 
 
-def application_mark_viewed(application: Application, *, actor: Any) -> Application:
+def application_mark_viewed(application: Application, *, actor: User) -> Application:
     """Opening a new application moves it to 已查看, so the resident knows it was read."""
     if application.stage == Application.Stage.APPLIED:
         with transaction.atomic():
@@ -492,7 +495,7 @@ def application_mark_viewed(application: Application, *, actor: Any) -> Applicat
 
 
 @transaction.atomic
-def application_withdraw(application: Application, *, actor: Any) -> Application:
+def application_withdraw(application: Application, *, actor: User) -> Application:
     application = (
         Application.objects.select_for_update()
         .select_related("posting", "resume")

@@ -8,15 +8,16 @@ lands on its form field and nothing is written.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
@@ -26,6 +27,9 @@ from lianjian.jobs.forms import MoveForm, PostingForm, ResumeForm, ReviewForm
 from lianjian.jobs.models import Application, Category, Posting, Resume
 from lianjian.jobs.services import JobError
 from lianjian.orgs.access import get_in_scope
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 PAGE_SIZE = 20
 APPLY_RATE = (20, 3600)  # applications per resident an hour (S22)
@@ -40,7 +44,7 @@ def _show_error(form: forms.Form, err: JobError) -> None:
 
 
 @require_perm("jobs.apply")
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: AuthenticatedRequest) -> HttpResponse:
     filters = {
         k: request.GET.get(k, "").strip() for k in ("q", "category", "pay", "distance", "urgent")
     }
@@ -62,7 +66,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("jobs.apply")
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(
         access.postings_live().select_related("unit"), pk, user=request.user, request=request
     )
@@ -77,7 +81,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("jobs.apply")
-def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def job_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(access.postings_live(), pk, user=request.user, request=request)
     limited = rate_limited(request, "jobs.apply", limit=APPLY_RATE[0], window=APPLY_RATE[1])
     if limited is not None:
@@ -97,7 +101,7 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("jobs:mine")
 
 
-def _resume_initial(resume: Resume | None, user: Any) -> dict[str, Any]:
+def _resume_initial(resume: Resume | None, user: User) -> dict[str, Any]:
     if resume is None:
         return {"name": getattr(user, "display_name", "")}
     return {
@@ -114,7 +118,7 @@ def _resume_initial(resume: Resume | None, user: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.apply")
-def resume_edit(request: HttpRequest) -> HttpResponse:
+def resume_edit(request: AuthenticatedRequest) -> HttpResponse:
     resume = access.resume_of(request.user)
     region = access.resident_region(request.user)
     form = ResumeForm(request.POST or None, initial=_resume_initial(resume, request.user))
@@ -144,7 +148,7 @@ def resume_edit(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("jobs.apply")
-def resume_consent(request: HttpRequest) -> HttpResponse:
+def resume_consent(request: AuthenticatedRequest) -> HttpResponse:
     resume = access.resume_of(request.user)
     if resume is None:
         messages.error(request, "请先填写简历")
@@ -159,7 +163,7 @@ def resume_consent(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("jobs.apply")
-def resume_withdraw(request: HttpRequest) -> HttpResponse:
+def resume_withdraw(request: AuthenticatedRequest) -> HttpResponse:
     resume = access.resume_of(request.user)
     if resume is not None and resume.status != Resume.Status.WITHDRAWN:
         services.resume_withdraw(resume, actor=request.user)
@@ -168,14 +172,14 @@ def resume_withdraw(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("jobs.apply")
-def my_applications(request: HttpRequest) -> HttpResponse:
+def my_applications(request: AuthenticatedRequest) -> HttpResponse:
     qs = access.applications_of_resident(request.user).select_related("posting", "posting__unit")
     return render(request, "jobs/mine.html", {"applications": qs.order_by("-id")[:100]})
 
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.apply")
-def my_application(request: HttpRequest, pk: int) -> HttpResponse:
+def my_application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_in_scope(
         access.applications_of_resident(request.user).select_related("posting", "posting__unit"),
         pk,
@@ -205,7 +209,7 @@ def my_application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("jobs.post")
-def postings(request: HttpRequest) -> HttpResponse:
+def postings(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     page = Paginator(selectors.postings_of_recruiter(request.user, status), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -224,7 +228,7 @@ def postings(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.post")
-def posting_create(request: HttpRequest) -> HttpResponse:
+def posting_create(request: AuthenticatedRequest) -> HttpResponse:
     unit = access.recruiter_unit(request.user)
     form = PostingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -244,7 +248,7 @@ def posting_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.post")
-def posting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), pk, user=request.user, request=request
     )
@@ -266,7 +270,7 @@ def posting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("jobs.post")
-def posting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(
         access.postings_of_recruiter(request.user).select_related("unit"),
         pk,
@@ -286,7 +290,7 @@ def posting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("jobs.post")
-def posting_action(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_action(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(
         access.postings_of_recruiter(request.user), pk, user=request.user, request=request
     )
@@ -307,7 +311,7 @@ def posting_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.post")
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_in_scope(
         access.applications_of_recruiter(request.user).select_related("posting", "resume"),
         pk,
@@ -354,7 +358,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("jobs.review")
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedRequest) -> HttpResponse:
     postings_qs, resumes_qs = selectors.review_queue(request.user)
     return render(
         request,
@@ -368,7 +372,7 @@ def review(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, row: Any, service: Any) -> tuple[ReviewForm, bool]:
+def _decide(request: AuthenticatedRequest, row: Any, service: Any) -> tuple[ReviewForm, bool]:
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -388,7 +392,7 @@ def _decide(request: HttpRequest, row: Any, service: Any) -> tuple[ReviewForm, b
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.review")
-def review_posting(request: HttpRequest, pk: int) -> HttpResponse:
+def review_posting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posting = get_in_scope(
         access.postings_for_staff(request.user).select_related("unit"),
         pk,
@@ -407,7 +411,7 @@ def review_posting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("jobs.review")
-def review_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def review_resume(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resume = get_in_scope(
         access.resumes_for_staff(request.user), pk, user=request.user, request=request
     )
@@ -422,7 +426,7 @@ def review_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("jobs.report")
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     data = selectors.report(request.user)
     if request.GET.get("format") == "xlsx":
         return _report_xlsx(data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -13,6 +12,7 @@ from ninja.params.functions import File, Form, Query  # typed defaults with cons
 from ninja.responses import Status
 from pydantic import create_model
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import Id, IsoDate, PathId
 from lianjian.ledger.jobs import job_submit
@@ -59,7 +59,7 @@ class ImportErrorsOut(Schema):
     errors: list[ImportErrorOut]
 
 
-def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
+def _job_out(request: AuthenticatedRequest, job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "kind": job.kind,
@@ -84,7 +84,7 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     response={200: ImportJobOut, 202: ImportJobOut, 422: ImportJobOut, **ERRORS},
 )
 def import_file(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     kind: LedgerKind,
     file: UploadedFile = File(...),  # noqa: B008
     valid_only: bool = Form(False, description="仅导入有效行：跳过有错误的行，导入其余各行"),
@@ -118,7 +118,7 @@ def import_file(
     return Status(status, _job_out(request, job))
 
 
-def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
+def _own_job(request: AuthenticatedRequest, job_id: int) -> ImportJob:
     """The caller's own import job; anyone else's answers 404."""
     job = (
         ImportJob.objects.filter(pk=job_id, user_id=int(request.user.pk or 0))
@@ -134,14 +134,14 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 
 
 @router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
-def import_job(request: HttpRequest, job_id: PathId) -> Any:
+def import_job(request: AuthenticatedRequest, job_id: PathId) -> Any:
     ensure_perm(request, import_perms())
     return _job_out(request, _own_job(request, job_id))
 
 
 @router.get("/imports/jobs/{job_id}/errors", response={200: ImportErrorsOut, **ERRORS})
 def import_job_errors(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     job_id: PathId,
     offset: int = Query(0, ge=0, le=2**31, description="跳过的错误条数"),
     limit: int = Query(100, ge=1, le=1000, description="每页条数（1–1000，默认 100）"),
@@ -247,7 +247,7 @@ class LedgerCoverageOut(Schema):
 
 @router.get("/coverage", response={200: LedgerCoverageOut, **ERRORS})
 def coverage_json(
-    request: HttpRequest, region: Id | None = None, as_of: IsoDate | None = None
+    request: AuthenticatedRequest, region: Id | None = None, as_of: IsoDate | None = None
 ) -> Any:
     """Coverage report for a region subtree (default: the caller's widest) as of a date."""
     ensure_perm(request, coverage.PERM)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +33,9 @@ from lianjian.core.heartbeat import (
 from lianjian.ledger import exporter
 from lianjian.ledger.kinds import kind_for, kind_label
 from lianjian.ledger.models import ExportJob
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +84,9 @@ def purge_expired() -> int:
     )
 
 
-def export_submit(kind: str, params: Mapping[str, str], *, user: Any, total_rows: int) -> ExportJob:
+def export_submit(
+    kind: str, params: Mapping[str, str], *, user: User, total_rows: int
+) -> ExportJob:
     """Record the export and queue it for the worker."""
     purge_expired()
     job = ExportJob.objects.create(
@@ -146,7 +151,7 @@ def export_run(job_id: int) -> ExportJob:
     return job
 
 
-def export_retry(job_id: int, *, user: Any) -> ExportJob:
+def export_retry(job_id: int, *, user: User) -> ExportJob:
     """A new run of a failed export for its owner, with the same filters (scope applied again).
 
     Asked twice (a double click), the second answer is the run the first made.

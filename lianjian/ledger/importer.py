@@ -14,9 +14,10 @@ existing records and writes through that app's services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.http import HttpRequest
 
 from lianjian.core.audit import audit_record
 from lianjian.core.gcpause import gc_paused
@@ -34,6 +35,9 @@ from lianjian.ledger.cells import read_cell
 from lianjian.ledger.kinds import kind_for
 from lianjian.ledger.reader import Sheet, read_ledger
 from lianjian.ledger.safety import LedgerFileError
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 @dataclass
@@ -80,9 +84,9 @@ def import_ledger(
     kind: str,
     data: bytes,
     *,
-    user: Any,
+    user: User,
     file_name: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
     progress: Progress | None = None,
     valid_only: bool = False,
 ) -> ImportOutcome:
@@ -107,9 +111,9 @@ def _import(
     kind: str,
     data: bytes,
     *,
-    user: Any,
+    user: User,
     file_name: str,
-    request: Any,
+    request: HttpRequest | None,
     progress: Progress | None,
     valid_only: bool,
 ) -> ImportOutcome:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.core.heartbeat import (
@@ -33,6 +34,9 @@ from lianjian.ledger.importer import RowError, import_ledger
 from lianjian.ledger.models import ImportJob
 from lianjian.ledger.report import error_report
 from lianjian.ledger.safety import LedgerFileError, check_upload, too_large_message
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,7 @@ def _broke_off(job: ImportJob, exc: BaseException) -> ImportJob:
     return job
 
 
-def job_run(job_id: int, request: Any = None) -> ImportJob:
+def job_run(job_id: int, request: HttpRequest | None = None) -> ImportJob:
     """Import a stored job's file; records the outcome (and error report) on the job."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.is_done:
@@ -129,7 +133,7 @@ def job_run(job_id: int, request: Any = None) -> ImportJob:
     return job
 
 
-def _dispatch(job: ImportJob, request: Any) -> ImportJob:
+def _dispatch(job: ImportJob, request: HttpRequest | None) -> ImportJob:
     """Import now if small (or refused), else enqueue it for the worker."""
     try:
         check_upload(bytes(job.content or b""))
@@ -169,9 +173,9 @@ def job_submit(
     kind: str,
     data: bytes,
     *,
-    user: Any,
+    user: User,
     file_name: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
     valid_only: bool = False,
 ) -> ImportJob:
     """Create the job; import now if small, else enqueue it for the worker."""
@@ -186,7 +190,7 @@ def job_submit(
     return _dispatch(job, request)
 
 
-def job_retry(job_id: int, *, user: Any, request: Any = None) -> ImportJob:
+def job_retry(job_id: int, *, user: User, request: HttpRequest | None = None) -> ImportJob:
     """A new run of a broken-off job's upload, for its owner; the old job gives the upload up.
 
     Asked twice (a double click), the second answer is the run the first made.
@@ -227,7 +231,7 @@ def purge_kept_uploads() -> int:
     )
 
 
-def job_reject(kind: str, *, user: Any, file_name: str, size: int) -> ImportJob:
+def job_reject(kind: str, *, user: User, file_name: str, size: int) -> ImportJob:
     """Record an upload refused for its size before its body was read."""
     message = too_large_message(size)
     return ImportJob.objects.create(

@@ -10,11 +10,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.ledger_kinds import LedgerKind
 from lianjian.core.permissions import ensure_perm, user_has_any_perm
@@ -28,11 +29,11 @@ from lianjian.ledger.models import ExportJob, ImportJob
 EXPORT_LIMIT = 20  # exports per user per minute (S22)
 
 
-def _uid(request: HttpRequest) -> int:
+def _uid(request: AuthenticatedRequest) -> int:
     return int(request.user.pk or 0)
 
 
-def _kind(request: HttpRequest, key: str, which: str) -> LedgerKind:
+def _kind(request: AuthenticatedRequest, key: str, which: str) -> LedgerKind:
     """The declared kind `key`, for a user holding its import (or export) permission.
 
     Called by `kind_perm` views: who holds none of the kinds' permissions was
@@ -55,7 +56,7 @@ def kind_perm(which: str) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Any:
             ensure_perm(request, import_perms() if which == "import" else export_perms())
             return view(request, *args, **kwargs)
 
@@ -65,7 +66,7 @@ def kind_perm(which: str) -> Callable[[F], F]:
     return decorator
 
 
-def _own_job(request: HttpRequest, model: Any, pk: int, what: str) -> Any:
+def _own_job(request: AuthenticatedRequest, model: Any, pk: int, what: str) -> Any:
     """A user sees only their own import and export jobs; others answer 404 (audited)."""
     job = model.objects.filter(pk=pk, user_id=_uid(request)).first()
     if job is None:
@@ -84,7 +85,7 @@ def _own_job(request: HttpRequest, model: Any, pk: int, what: str) -> Any:
     return job
 
 
-def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+def _job_for(request: AuthenticatedRequest, pk: int) -> ImportJob:
     job: ImportJob = _own_job(request, ImportJob, pk, "导入任务")
     return job
 
@@ -93,7 +94,7 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 
 
 @kind_perm("import")
-def ledger_home(request: HttpRequest) -> HttpResponse:
+def ledger_home(request: AuthenticatedRequest) -> HttpResponse:
     jobs = ImportJob.objects.filter(user_id=_uid(request)).defer("content", "error_report")[:20]
     exports = ExportJob.objects.filter(user_id=_uid(request)).defer("content")[:10]
     offered = [
@@ -107,7 +108,7 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
 
 
 @kind_perm("import")
-def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
+def import_template(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     declared = _kind(request, kind, "import")
     return exporter.xlsx_response(
         exporter.import_template(declared), f"{declared.label}台账导入模板.xlsx"
@@ -116,7 +117,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponseBase:
 
 @kind_perm("import")
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+def import_upload(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     declared = _kind(request, kind, "import")
     context: dict[str, Any] = {
         "kind": kind,
@@ -146,7 +147,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @kind_perm("import")
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     template = "ledger/_job_status.html" if request.headers.get("HX-Request") else "ledger/job.html"
     return render(
@@ -155,7 +156,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @kind_perm("import")
-def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
+def job_errors(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job = _job_for(request, pk)
     if not job.error_report:
         raise Http404("该任务没有错误报告")
@@ -169,7 +170,7 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @kind_perm("export")
 @require_http_methods(["GET", "POST"])
-def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
+def export_list(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     """Export a filtered list (same filters as the list pages). Full personal data only
     by POST with a reason, for a holder of the kind's `unmask_perm`; each export is audited."""
     declared = _kind(request, kind, "export")
@@ -241,7 +242,7 @@ def export_list(request: HttpRequest, kind: str) -> HttpResponseBase:
 
 
 @kind_perm("export")
-def export_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def export_job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
     template = (
         "ledger/_export_status.html"
@@ -252,7 +253,7 @@ def export_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @kind_perm("export")
-def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def export_job_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job: ExportJob = _own_job(request, ExportJob, pk, "导出任务")
     if job.status != ExportJob.Status.SUCCEEDED or not job.content or is_expired(job):
         raise Http404("该导出文件不存在或已过期")

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
@@ -27,7 +28,7 @@ from lianjian.orgs.ledger_columns import UNIT_COLUMNS
 from lianjian.orgs.ledger_export import unit_rows
 
 
-def _coverage_args(request: HttpRequest) -> tuple[Any, Any]:
+def _coverage_args(request: AuthenticatedRequest) -> tuple[Any, Any]:
     region = coverage.region_for(request.user, request.GET.get("region"), request=request)
     try:
         as_of = coverage.parse_as_of(request.GET.get("as_of"))
@@ -38,7 +39,7 @@ def _coverage_args(request: HttpRequest) -> tuple[Any, Any]:
 
 
 @require_perm("orgs.view_coverage")
-def coverage_page(request: HttpRequest) -> HttpResponse:
+def coverage_page(request: AuthenticatedRequest) -> HttpResponse:
     region, as_of = _coverage_args(request)
     report = coverage.coverage_report(request.user, region, as_of)
     trend = coverage.coverage_trend(request.user, region, as_of)
@@ -73,7 +74,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _drill_args(request: HttpRequest) -> tuple[Any, Any, str, str, str]:
+def _drill_args(request: AuthenticatedRequest) -> tuple[Any, Any, str, str, str]:
     region, as_of = _coverage_args(request)
     figure = request.GET.get("figure", "")
     if not coverage.figure_label(figure):
@@ -82,7 +83,7 @@ def _drill_args(request: HttpRequest) -> tuple[Any, Any, str, str, str]:
 
 
 @require_perm("orgs.view_coverage")
-def coverage_units(request: HttpRequest) -> HttpResponse:
+def coverage_units(request: AuthenticatedRequest) -> HttpResponse:
     region, as_of, figure, by, key = _drill_args(request)
     qs = coverage.figure_units(request.user, region, as_of, figure, by, key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -103,7 +104,7 @@ def coverage_units(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("orgs.view_coverage")
-def coverage_units_export(request: HttpRequest) -> HttpResponseBase:
+def coverage_units_export(request: AuthenticatedRequest) -> HttpResponseBase:
     limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
     if limited is not None:
         return limited
@@ -128,7 +129,7 @@ def coverage_units_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_perm("orgs.view_coverage")
-def coverage_export(request: HttpRequest) -> HttpResponseBase:
+def coverage_export(request: AuthenticatedRequest) -> HttpResponseBase:
     limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
     if limited is not None:
         return limited

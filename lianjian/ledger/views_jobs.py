@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.ratelimit import rate_limited
 from lianjian.ledger.export_jobs import ExportRetryRefused, export_retry
@@ -19,7 +19,7 @@ from lianjian.ledger.views import EXPORT_LIMIT, _own_job, kind_perm
 
 @kind_perm("import")
 @require_POST
-def import_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
+def import_job_retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """A new run of the same upload; the page of the new run follows."""
     job: ImportJob = _own_job(request, ImportJob, pk, "导入任务")
     try:
@@ -38,7 +38,7 @@ def import_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @kind_perm("export")
 @require_POST
-def export_job_retry(request: HttpRequest, pk: int) -> HttpResponseBase:
+def export_job_retry(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """A new run with the same filters, counted against the export rate limit (S22)."""
     limited = rate_limited(request, "export", limit=EXPORT_LIMIT, window=60)
     if limited is not None:

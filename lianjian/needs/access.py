@@ -9,17 +9,21 @@ need, its events, summary and tallies alike — is empty until dispatch.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from lianjian.core.permissions import grants_with_perm
 from lianjian.core.roles import Role
 from lianjian.needs.models import Department, Need, NeedEvent, NeedSummary, NeedTally
 from lianjian.orgs.access import ScopeKey, get_in_scope, key_scope_q, scope_key, scope_q
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def department_ids_of(user: Any, perm: str = "needs.view") -> list[int]:
+
+def department_ids_of(user: User, perm: str = "needs.view") -> list[int]:
     """Departments whose handler grants give `user` the permission."""
     keys = [
         g.department_key
@@ -36,7 +40,7 @@ def department_ids_of(user: Any, perm: str = "needs.view") -> list[int]:
 NeedScopeKey = tuple[ScopeKey, tuple[int, ...]]
 
 
-def need_scope_key(user: Any, perm: str = "needs.view") -> NeedScopeKey:
+def need_scope_key(user: User, perm: str = "needs.view") -> NeedScopeKey:
     return scope_key(user, perm), tuple(sorted(department_ids_of(user, perm)))
 
 
@@ -48,15 +52,15 @@ def key_need_scope_q(key: NeedScopeKey, prefix: str = "") -> Q:
     return q
 
 
-def need_scope_q(user: Any, perm: str = "needs.view", prefix: str = "") -> Q:
+def need_scope_q(user: User, perm: str = "needs.view", prefix: str = "") -> Q:
     return key_need_scope_q(need_scope_key(user, perm), prefix=prefix)
 
 
-def needs_visible_to(user: Any, perm: str = "needs.view") -> QuerySet[Need]:
+def needs_visible_to(user: User, perm: str = "needs.view") -> QuerySet[Need]:
     return Need.objects.filter(need_scope_q(user, perm))
 
 
-def need_events_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedEvent]:
+def need_events_visible_to(user: User, perm: str = "needs.stats") -> QuerySet[NeedEvent]:
     """Events for statistics: region scope on the event's own ancestor ids, or the department."""
     q = scope_q(user, perm)
     dept_ids = department_ids_of(user, perm)
@@ -65,21 +69,23 @@ def need_events_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[Nee
     return NeedEvent.objects.filter(q)
 
 
-def summaries_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedSummary]:
+def summaries_visible_to(user: User, perm: str = "needs.stats") -> QuerySet[NeedSummary]:
     """Need summaries for statistics: the same scope as the needs themselves."""
     return NeedSummary.objects.filter(need_scope_q(user, perm))
 
 
-def tallies_visible_to(user: Any, perm: str = "needs.stats") -> QuerySet[NeedTally]:
+def tallies_visible_to(user: User, perm: str = "needs.stats") -> QuerySet[NeedTally]:
     """All-time tallies for statistics: the same scope, on the tally's own ancestor ids."""
     return NeedTally.objects.filter(need_scope_q(user, perm))
 
 
-def get_need_for_user(user: Any, pk: Any, perm: str = "needs.view", request: Any = None) -> Need:
+def get_need_for_user(
+    user: User, pk: Any, perm: str = "needs.view", request: HttpRequest | None = None
+) -> Need:
     return get_in_scope(needs_visible_to(user, perm), pk, user=user, request=request)
 
 
-def streets_configurable_by(user: Any) -> list[int]:
+def streets_configurable_by(user: User) -> list[int]:
     """Street ids whose needs configuration `user` may edit (street or district grants)."""
     from lianjian.orgs.models import Region
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Status
 from ninja.params.functions import Query as QueryParam  # a typed default with constraints
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import IdempotencyKey, PathId
@@ -38,7 +39,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: Erro
     "同一个键配上不同的内容答复 422。",
 )
 def needs_create(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     response: HttpResponse,
     payload: NeedIn,
     idempotency_key: IdempotencyKey = None,
@@ -78,7 +79,7 @@ def needs_create(
 @router.get(
     "/needs", response={200: NeedPage, **ERRORS}, operation_id="needs_list", summary="需求列表"
 )
-def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
+def needs_list(request: AuthenticatedRequest, filters: Query[NeedFilters]) -> Any:
     ensure_perm(request, "needs.view")
     if filters.q:
         limit, window = selectors.NEED_SEARCH_RATE
@@ -100,7 +101,7 @@ def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     operation_id="needs_stats",
     summary="需求统计（按部门、类别、街道、社区或渠道）",
 )
-def needs_stats(request: HttpRequest, by: StatsBy = "department") -> Any:
+def needs_stats(request: AuthenticatedRequest, by: StatsBy = "department") -> Any:
     ensure_perm(request, "needs.stats")
     if by not in stats.DIMENSIONS:
         return Status(400, {"detail": "分组维度无效", "field": "by"})
@@ -113,7 +114,7 @@ def needs_stats(request: HttpRequest, by: StatsBy = "department") -> Any:
     operation_id="needs_get",
     summary="需求详情",
 )
-def needs_get(request: HttpRequest, need_id: PathId) -> Any:
+def needs_get(request: AuthenticatedRequest, need_id: PathId) -> Any:
     ensure_perm(request, "needs.view")
     need = get_need_for_user(request.user, need_id, request=request)
     return _need_out(need.pk)
@@ -146,7 +147,7 @@ from lianjian.orgs.access import get_in_scope  # noqa: E402
     summary="工作日历：某年与周一至周五不同的日期（国家安排加本区、本街道设置）",
 )
 def calendar_days(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     year: int = QueryParam(..., ge=2000, le=2100, description="年份"),
     region: int | None = QueryParam(
         None, ge=1, le=2**63 - 1, description="区、街道或社区 id；默认为本人所在的区或街道"

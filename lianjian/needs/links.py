@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.permissions import user_has_any_perm
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 POINT = "needs.links"
 
@@ -33,7 +36,7 @@ class NeedLink:
     order: int = 500
 
 
-def need_links(user: Any, need: Any) -> list[tuple[str, str]]:
+def need_links(user: User, need: Any) -> list[tuple[str, str]]:
     """(label, url) of the links `user` may follow from `need`'s page."""
     from lianjian.core.registry import extension
 

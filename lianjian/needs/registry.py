@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.accounts.departments import DepartmentDirectory
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry, NotificationKind
@@ -11,6 +11,11 @@ from lianjian.needs import cards
 from lianjian.needs.indicators import INDICATORS
 from lianjian.needs.retention import RULES as RETENTION_RULES
 from lianjian.orgs.panels import UnitPanel
+
+if TYPE_CHECKING:
+    # registries load before the models do
+    from lianjian.accounts.requests import AuthenticatedRequest
+    from lianjian.orgs.models import Unit
 
 _DISTRICT = Role.DISTRICT_ADMIN
 _STREET = Role.STREET_STAFF
@@ -59,7 +64,7 @@ def _department_names(keys: list[str]) -> dict[str, str]:
     return dict(Department.objects.filter(key__in=keys).values_list("key", "name"))
 
 
-def _unit_needs(request: Any, unit: Any) -> str:
+def _unit_needs(request: AuthenticatedRequest, unit: Unit) -> str:
     """The needs section of a unit's page (`orgs.unit_panels`): what it asked for."""
     from django.template.loader import render_to_string
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -28,9 +28,12 @@ from lianjian.needs.models import (
 )
 from lianjian.orgs.models import Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 def needs_filtered(
-    user: Any, params: Mapping[str, Any], perm: str = "needs.view"
+    user: User, params: Mapping[str, Any], perm: str = "needs.view"
 ) -> QuerySet[Need]:
     qs = needs_visible_to(user, perm)
     text = str(params.get("q") or "").strip()
@@ -119,7 +122,7 @@ def need_rows(ids: list[int]) -> list[Need]:
     return list(rows.order_by("-id"))
 
 
-def needs_overdue(user: Any, now: dt.datetime | None = None) -> QuerySet[Need]:
+def needs_overdue(user: User, now: dt.datetime | None = None) -> QuerySet[Need]:
     return needs_visible_to(user).filter(
         status__in=AWAITING_REPLY, deadline__lt=now or timezone.now()
     )
@@ -157,7 +160,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def similar_open_needs(
-    user: Any,
+    user: User,
     *,
     text: str,
     region: Region | None,
@@ -187,7 +190,7 @@ def similar_open_needs(
     return scored[:limit]
 
 
-def status_counts(user: Any) -> dict[str, int]:
+def status_counts(user: User) -> dict[str, int]:
     rows = needs_visible_to(user).values("status").annotate(n=Count("id")).order_by()
     counts = {s: 0 for s in Status.values}
     counts.update({r["status"]: r["n"] for r in rows})
@@ -211,7 +214,7 @@ def department_handlers(department: Department) -> list[Any]:
     )
 
 
-def needs_submitted_by(user: Any, limit: int = 20) -> list[Need]:
+def needs_submitted_by(user: User, limit: int = 20) -> list[Need]:
     """The needs this account submitted itself, newest first (the phone home's list)."""
     if not getattr(user, "is_authenticated", False):
         return []

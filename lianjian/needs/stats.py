@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -40,6 +40,9 @@ from lianjian.needs.models import (
 from lianjian.needs.summary import COUNTED_ACTIONS, EVENT_FOLD_FIELDS, SummaryState, fold
 from lianjian.orgs.access import scope_q
 from lianjian.orgs.models import Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 DIMENSIONS = {
     "department": "department_id",
@@ -93,7 +96,7 @@ SUMS = (*FIGURES, "seconds", "timed")
 
 
 def need_stats(
-    user: Any,
+    user: User,
     *,
     dimension: str = "department",
     start: dt.datetime | None = None,
@@ -206,7 +209,7 @@ def _all_time_sql(dimension: str, scope_key: NeedScopeKey) -> tuple[Statement, S
         return None
 
 
-def _tally_all_time(user: Any, dimension: str, as_of: dt.datetime) -> dict[Any, dict[str, Any]]:
+def _tally_all_time(user: User, dimension: str, as_of: dt.datetime) -> dict[Any, dict[str, Any]]:
     """Everything to date: the few tally rows in scope, plus overdue from the summaries."""
     key = DIMENSIONS[dimension]
     # the scope chokepoint's filter (`tallies_visible_to`, `summaries_visible_to`)
@@ -233,7 +236,7 @@ def _add_overdue(
 
 
 def _tally_window(
-    user: Any,
+    user: User,
     dimension: str,
     received_at: str,
     start: dt.datetime,
@@ -311,7 +314,7 @@ def _tally_summaries(
 # collection landing inside it cost ~30 ms, one call in ~16 (gcpause)
 @gc_paused()
 def _tally_history(
-    user: Any,
+    user: User,
     dimension: str,
     received_at: str,
     start: dt.datetime | None,
@@ -415,7 +418,7 @@ def _event_rows(qs: QuerySet[NeedEvent]) -> list[Any]:
 
 
 def states_as_of(
-    user: Any, as_of: dt.datetime, perm: str = "needs.stats", *, changed_only: bool = False
+    user: User, as_of: dt.datetime, perm: str = "needs.stats", *, changed_only: bool = False
 ) -> list[SummaryState]:
     """Each need in scope as its history stood at `as_of` (the fold `NeedSummary` keeps).
 

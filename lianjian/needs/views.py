@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.periods import month_start, parse_period, period_bounds
@@ -86,7 +87,7 @@ def _region_choices(qs: QuerySet[Region]) -> list[tuple[int, str]]:
 
 
 @require_perm("needs.view")
-def need_list(request: HttpRequest) -> HttpResponse:
+def need_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = listing.list_filters(request.GET)
     if filters["q"]:
         limit, window = selectors.NEED_SEARCH_RATE
@@ -121,13 +122,13 @@ def need_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _capabilities(request: HttpRequest, need: Need) -> dict[str, bool]:
+def _capabilities(request: AuthenticatedRequest, need: Need) -> dict[str, bool]:
     """What the page offers: `services.capabilities`, the rule the services enforce."""
     return services.capabilities(request.user, need)
 
 
 @require_perm("needs.view")
-def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def need_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     need = get_need_for_user(request.user, pk, request=request)
     can = _capabilities(request, need)
     offered = [a for a in services.USER_ACTIONS if can[a]]
@@ -160,7 +161,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("needs.view")
-def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def need_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     need = get_need_for_user(request.user, pk, request=request)
     post = request.POST
     version = _int(post.get("version")) or None
@@ -252,7 +253,7 @@ def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("needs.intake")
-def need_intake(request: HttpRequest) -> HttpResponse:
+def need_intake(request: AuthenticatedRequest) -> HttpResponse:
     regions = _region_choices(regions_visible_to(request.user, "needs.intake"))
     units = list(
         units_visible_to(request.user, "needs.intake")
@@ -441,7 +442,9 @@ def public_track_detail(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------- statistics
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime, str]:
+def _period(
+    request: AuthenticatedRequest,
+) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime, str]:
     """The stats period (this month by default, `core.periods`), and the message when the
     query's dates were malformed or reversed (the page then shows the default period)."""
     error = ""
@@ -462,7 +465,7 @@ STATS_DIMENSIONS = [
 ]
 
 
-def _stats(request: HttpRequest) -> dict[str, Any]:
+def _stats(request: AuthenticatedRequest) -> dict[str, Any]:
     dimension = request.GET.get("by", "department")
     if dimension not in stats.DIMENSIONS:
         dimension = "department"
@@ -481,7 +484,7 @@ def _stats(request: HttpRequest) -> dict[str, Any]:
 
 
 @require_perm("needs.stats")
-def need_stats(request: HttpRequest) -> HttpResponse:
+def need_stats(request: AuthenticatedRequest) -> HttpResponse:
     ctx = _stats(request)
     rows = ctx["rows"][:15]
     ctx["chart"] = {
@@ -514,7 +517,7 @@ def need_stats(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("needs.stats")
-def need_stats_export(request: HttpRequest) -> HttpResponseBase:
+def need_stats_export(request: AuthenticatedRequest) -> HttpResponseBase:
     limited = rate_limited(request, "needs.export", limit=20, window=60)
     if limited is not None:
         return limited
@@ -553,7 +556,7 @@ def _attachment_response(attachment: NeedAttachment, code: str) -> HttpResponseB
 
 
 @require_perm("needs.view")
-def attachment_download(request: HttpRequest, token: str) -> HttpResponseBase:
+def attachment_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """Staff download: only for users who may see the need (404, audited, otherwise)."""
     from lianjian.core.audit import audit_record
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.needs import selectors, services
 from lianjian.needs.access import department_ids_of, streets_configurable_by
@@ -36,7 +37,7 @@ from lianjian.orgs.models import Region
 # ---------------------------------------------------------------- configuration
 
 
-def _config_street(request: HttpRequest) -> tuple[Region, list[Region]]:
+def _config_street(request: AuthenticatedRequest) -> tuple[Region, list[Region]]:
     ids = streets_configurable_by(request.user)
     streets = list(Region.objects.filter(pk__in=ids).order_by("name"))
     if not streets:
@@ -48,7 +49,7 @@ def _config_street(request: HttpRequest) -> tuple[Region, list[Region]]:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("needs.configure")
-def need_config(request: HttpRequest) -> HttpResponse:
+def need_config(request: AuthenticatedRequest) -> HttpResponse:
     street, streets = _config_street(request)
     departments = list(Department.objects.filter(street=street))
     dept_choices = [("", "—")] + [(d.pk, d.name) for d in departments]
@@ -166,7 +167,7 @@ def need_config(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("needs.view")
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedRequest) -> HttpResponse:
     from lianjian.orgs.access import scope_q
 
     items = (
@@ -229,7 +230,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- configuration: edit pages
 
 
-def _configurable(request: HttpRequest, model: Any, pk: int) -> Any:
+def _configurable(request: AuthenticatedRequest, model: Any, pk: int) -> Any:
     """A department or category of a street the user configures; 404 (audited) otherwise."""
     from lianjian.orgs.access import get_in_scope
 
@@ -239,7 +240,7 @@ def _configurable(request: HttpRequest, model: Any, pk: int) -> Any:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("needs.configure")
-def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def department_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     department = _configurable(request, Department, pk)
     back = f"{reverse('needs:department_edit', args=[department.pk])}"
     form = DepartmentEditForm(
@@ -281,7 +282,7 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("needs.configure")
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def category_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     category = _configurable(request, Category, pk)
     departments = list(Department.objects.filter(street_id=category.street_id).order_by("name"))
     form = CategoryEditForm(

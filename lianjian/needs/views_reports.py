@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
 from lianjian.core.pdf import pdf_response, render_pdf
@@ -44,7 +45,7 @@ def _workorder_context(need: Need) -> dict[str, Any]:
     }
 
 
-def _need(request: HttpRequest, pk: int) -> Need:
+def _need(request: AuthenticatedRequest, pk: int) -> Need:
     need = get_need_for_user(request.user, pk, request=request)
     return (
         Need.objects.select_related("category", "department", "region", "unit")
@@ -55,14 +56,14 @@ def _need(request: HttpRequest, pk: int) -> Need:
 
 @require_safe
 @require_perm("needs.view")
-def need_print(request: HttpRequest, pk: int) -> HttpResponse:
+def need_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The work order laid out for paper; the print stylesheet drops the page around it."""
     return render(request, "needs/workorder.html", _workorder_context(_need(request, pk)))
 
 
 @require_safe
 @require_perm("needs.view")
-def need_workorder_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+def need_workorder_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     limited = rate_limited(request, "needs.export", limit=EXPORT_RATE[0], window=EXPORT_RATE[1])
     if limited is not None:
         return limited
@@ -74,7 +75,7 @@ def need_workorder_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_safe
 @require_perm("needs.stats")
-def need_stats_pdf(request: HttpRequest) -> HttpResponseBase:
+def need_stats_pdf(request: AuthenticatedRequest) -> HttpResponseBase:
     from lianjian.needs.views import _stats
 
     limited = rate_limited(request, "needs.export", limit=EXPORT_RATE[0], window=EXPORT_RATE[1])
@@ -92,7 +93,7 @@ def need_stats_pdf(request: HttpRequest) -> HttpResponseBase:
 
 @require_safe
 @require_perm("needs.view")
-def need_list_export(request: HttpRequest) -> HttpResponseBase:
+def need_list_export(request: AuthenticatedRequest) -> HttpResponseBase:
     """The list's needs as they are filtered and sorted now, as an Excel file."""
     from lianjian.ledger.exporter import stamp, write_workbook, xlsx_response
 

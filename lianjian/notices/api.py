@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from typing_extensions import TypeAliasType
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import (
     LAX,
@@ -103,7 +103,7 @@ def _out(n: Notice, is_read: bool | None = None) -> dict[str, Any]:
     }
 
 
-def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> Notice:
+def _get(request: AuthenticatedRequest, pk: int, *, manage: bool = False) -> Notice:
     notice = selectors.notice_for_user(request.user, pk)
     if notice is None or (manage and not selectors.may_manage(request.user, notice)):
         raise HttpError(404, "未找到该通知")
@@ -116,7 +116,7 @@ def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> Notice:
     operation_id="notices_list",
     summary="我收到的通知公告",
 )
-def notices_list(request: HttpRequest, filters: Query[NoticeFilters]) -> Any:
+def notices_list(request: AuthenticatedRequest, filters: Query[NoticeFilters]) -> Any:
     ensure_perm(request, "notices.view")
     qs = selectors.notices_for(request.user, unread=filters.unread).prefetch_related("attachments")
     rows = qs[filters.offset : filters.offset + filters.limit]
@@ -129,7 +129,7 @@ def notices_list(request: HttpRequest, filters: Query[NoticeFilters]) -> Any:
     operation_id="notices_detail",
     summary="通知详情（记为已读）",
 )
-def notices_detail(request: HttpRequest, notice_id: PathId) -> Any:
+def notices_detail(request: AuthenticatedRequest, notice_id: PathId) -> Any:
     ensure_perm(request, "notices.view")
     notice = _get(request, notice_id)
     services.notice_mark_read(notice, user=request.user)
@@ -143,7 +143,7 @@ def notices_detail(request: HttpRequest, notice_id: PathId) -> Any:
     summary="发布通知（支持 Idempotency-Key 重试）",
 )
 def notices_publish(
-    request: HttpRequest, payload: NoticeIn, idempotency_key: IdempotencyKey = None
+    request: AuthenticatedRequest, payload: NoticeIn, idempotency_key: IdempotencyKey = None
 ) -> Any:
     ensure_perm(request, "notices.publish")
     region = get_region_for_user(request.user, payload.region, "notices.publish", request=request)
@@ -175,7 +175,7 @@ def notices_publish(
     operation_id="notices_pin",
     summary="置顶或取消置顶",
 )
-def notices_pin(request: HttpRequest, notice_id: PathId, payload: PinIn) -> Any:
+def notices_pin(request: AuthenticatedRequest, notice_id: PathId, payload: PinIn) -> Any:
     ensure_perm(request, "notices.publish")
     notice = _get(request, notice_id, manage=True)
     return _out(services.notice_set_pinned(notice, actor=request.user, pinned=payload.pinned))
@@ -187,7 +187,7 @@ def notices_pin(request: HttpRequest, notice_id: PathId, payload: PinIn) -> Any:
     operation_id="notices_withdraw",
     summary="撤回通知",
 )
-def notices_withdraw(request: HttpRequest, notice_id: PathId) -> Any:
+def notices_withdraw(request: AuthenticatedRequest, notice_id: PathId) -> Any:
     ensure_perm(request, "notices.publish")
     notice = _get(request, notice_id, manage=True)
     return _out(services.notice_withdraw(notice, actor=request.user, request=request))
@@ -199,7 +199,7 @@ def notices_withdraw(request: HttpRequest, notice_id: PathId) -> Any:
     operation_id="notices_receipts",
     summary="阅读情况（按党组织）",
 )
-def notices_receipts(request: HttpRequest, notice_id: PathId) -> Any:
+def notices_receipts(request: AuthenticatedRequest, notice_id: PathId) -> Any:
     ensure_perm(request, "notices.publish")
     notice = _get(request, notice_id, manage=True)
     rows, recipients, read = selectors.receipts(notice)

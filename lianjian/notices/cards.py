@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 from lianjian.core.registry import CardValue
 from lianjian.notices.selectors import notices_for
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def unread_notices(user: Any) -> CardValue:
+
+def unread_notices(user: User) -> CardValue:
     unread = notices_for(user, unread=True)
     n = unread.count()
     latest = unread.values_list("title", flat=True).first()

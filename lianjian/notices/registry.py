@@ -7,10 +7,13 @@ to); a notice addressed to a token reaches those users wherever they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import PHONE_ROLES, STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _PUBLISHERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF)
 _READERS = tuple(sorted(STAFF_ROLES | PHONE_ROLES))
@@ -22,7 +25,7 @@ def _api_routers() -> list[Any]:
     return [router]
 
 
-def _unread(user: Any) -> CardValue | None:
+def _unread(user: User) -> CardValue | None:
     from lianjian.notices.cards import unread_notices
 
     return unread_notices(user)

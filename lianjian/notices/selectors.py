@@ -11,7 +11,7 @@ the live notices addressed to a region at or above their places.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -26,18 +26,19 @@ from lianjian.orgs.models import Member, PartyOrg, Region
 PUBLISH = "notices.publish"
 
 
-def _member(user: Any) -> Member | None:
+def _member(user: User) -> Member | None:
     if not hasattr(user, "_lianjian_notice_member"):
-        user._lianjian_notice_member = (
+        # memoised on the instance: one lookup per request
+        cast("Any", user)._lianjian_notice_member = (
             Member.objects.filter(user_id=user.pk, is_active=True)
             .select_related("party_org__region", "residence_community")
             .first()
         )
-    found: Member | None = user._lianjian_notice_member
+    found: Member | None = getattr(user, "_lianjian_notice_member")  # noqa: B009
     return found
 
 
-def places_of(user: Any) -> list[Region]:
+def places_of(user: User) -> list[Region]:
     """The regions the user's grants and member record place them in."""
     places: list[Region] = []
     for g in user_grants(user):
@@ -55,7 +56,7 @@ def places_of(user: Any) -> list[Region]:
     return places
 
 
-def orgs_of(user: Any) -> set[int]:
+def orgs_of(user: User) -> set[int]:
     ids = {g.party_org_id for g in user_grants(user) if g.party_org_id}
     member = _member(user)
     if member is not None:
@@ -63,7 +64,7 @@ def orgs_of(user: Any) -> set[int]:
     return ids
 
 
-def _units_of(user: Any) -> set[int]:
+def _units_of(user: User) -> set[int]:
     ids = {g.unit_id for g in user_grants(user) if g.unit_id}
     member = _member(user)
     if member is not None and member.workplace_unit_id:
@@ -71,7 +72,7 @@ def _units_of(user: Any) -> set[int]:
     return ids
 
 
-def audience_tokens(user: Any) -> set[str]:
+def audience_tokens(user: User) -> set[str]:
     """The audience tokens the user belongs to. An item of `notices.audiences` is either a
     callable `user -> tokens` or a source with `key` and `units(id) -> unit ids` (alliances'
     `AudienceSource`): its tokens "<key>:<id>" on notices reach the accounts of those units."""
@@ -102,7 +103,7 @@ def _live(now: Any = None) -> QuerySet[Notice]:
     )
 
 
-def _addressed_q(user: Any) -> Q:
+def _addressed_q(user: User) -> Q:
     region_ids: set[int] = set()
     for place in places_of(user):
         region_ids.add(place.pk)
@@ -118,7 +119,7 @@ def _addressed_q(user: Any) -> Q:
     return q
 
 
-def notices_for(user: Any, *, unread: bool = False) -> QuerySet[Notice]:
+def notices_for(user: User, *, unread: bool = False) -> QuerySet[Notice]:
     """The live notices addressed to the user, pinned first, with `is_read`."""
     if not getattr(user, "is_authenticated", False):
         return Notice.objects.none()
@@ -130,7 +131,7 @@ def notices_for(user: Any, *, unread: bool = False) -> QuerySet[Notice]:
     return qs.select_related("region", "publisher").order_by("-pinned", "-publish_at", "-id")
 
 
-def notices_managed_by(user: Any) -> QuerySet[Notice]:
+def notices_managed_by(user: User) -> QuerySet[Notice]:
     """Every notice (any status) the user may pin, withdraw and read receipts of."""
     return (
         Notice.objects.filter(Q(publisher_id=user.pk) | scope_q(user, PUBLISH))
@@ -139,7 +140,7 @@ def notices_managed_by(user: Any) -> QuerySet[Notice]:
     )
 
 
-def may_manage(user: Any, notice: Notice) -> bool:
+def may_manage(user: User, notice: Notice) -> bool:
     return notices_managed_by(user).filter(pk=notice.pk).exists()
 
 
@@ -197,7 +198,7 @@ def receipts(notice: Notice) -> tuple[list[OrgReceipt], int, int]:
     return ordered, len(org_of), len(read & set(org_of))
 
 
-def notice_for_user(user: Any, pk: int) -> Notice | None:
+def notice_for_user(user: User, pk: int) -> Notice | None:
     """A notice the user receives or manages (None: 404 for the caller)."""
     found = notices_for(user).filter(pk=pk).first()
     if found is None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.core.attachments import AttachmentError, check_attachments
@@ -19,6 +20,9 @@ from lianjian.notices.models import Notice, NoticeAttachment, NoticeAudience, No
 from lianjian.notices.selectors import PUBLISH, may_manage, orgs_of, recipients_of
 from lianjian.orgs.access import regions_visible_to
 from lianjian.orgs.models import PartyOrg, Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 MAX_TITLE = 120
 MAX_BODY = 20_000
@@ -38,7 +42,7 @@ def _link(notice: Notice) -> str:
 @transaction.atomic
 def notice_publish(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     body: str,
     region: Region,
@@ -49,7 +53,7 @@ def notice_publish(
     attachments: Iterable[Any] = (),
     audiences: Iterable[str] = (),
     idempotency_key: str | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Notice:
     """Publish to `region`'s subtree (inside the actor's scope), optionally narrowed to
     organizations there; recipients are notified in-app when it is live."""
@@ -126,13 +130,15 @@ def notice_publish(
     return notice
 
 
-def _managed(actor: Any, notice: Notice) -> None:
+def _managed(actor: User, notice: Notice) -> None:
     if not may_manage(actor, notice):
         raise NoticeError("您不能管理这条通知")
 
 
 @transaction.atomic
-def notice_set_pinned(notice: Notice, *, actor: Any, pinned: bool, request: Any = None) -> Notice:
+def notice_set_pinned(
+    notice: Notice, *, actor: User, pinned: bool, request: HttpRequest | None = None
+) -> Notice:
     _managed(actor, notice)
     if notice.pinned != pinned:
         notice.pinned = pinned
@@ -144,7 +150,7 @@ def notice_set_pinned(notice: Notice, *, actor: Any, pinned: bool, request: Any 
 
 
 @transaction.atomic
-def notice_withdraw(notice: Notice, *, actor: Any, request: Any = None) -> Notice:
+def notice_withdraw(notice: Notice, *, actor: User, request: HttpRequest | None = None) -> Notice:
     _managed(actor, notice)
     if notice.status != Notice.Status.WITHDRAWN:
         notice.status = Notice.Status.WITHDRAWN
@@ -154,7 +160,7 @@ def notice_withdraw(notice: Notice, *, actor: Any, request: Any = None) -> Notic
     return notice
 
 
-def notice_mark_read(notice: Notice, *, user: Any) -> bool:
+def notice_mark_read(notice: Notice, *, user: User) -> bool:
     """Record the first reading (True) — again: nothing changes (False)."""
     if notice.status != Notice.Status.PUBLISHED:
         return False

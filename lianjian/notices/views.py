@@ -7,10 +7,11 @@ import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.notices import selectors, services
@@ -23,7 +24,7 @@ PAGE_SIZE = 20
 REGION_LEVELS = (Region.Level.DISTRICT, Region.Level.STREET, Region.Level.COMMUNITY)
 
 
-def _get(request: HttpRequest, pk: int) -> Notice:
+def _get(request: AuthenticatedRequest, pk: int) -> Notice:
     notice = selectors.notice_for_user(request.user, pk)
     if notice is None:
         raise Http404("未找到该通知")
@@ -31,7 +32,7 @@ def _get(request: HttpRequest, pk: int) -> Notice:
 
 
 @require_perm("notices.view")
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: AuthenticatedRequest) -> HttpResponse:
     unread = request.GET.get("unread") == "1"
     qs = selectors.notices_for(request.user, unread=unread)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -49,7 +50,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("notices.publish")
-def notice_manage(request: HttpRequest) -> HttpResponse:
+def notice_manage(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.notices_managed_by(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -61,7 +62,7 @@ def notice_manage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("notices.view")
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notice = _get(request, pk)
     services.notice_mark_read(notice, user=request.user)
     return render(
@@ -77,7 +78,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("notices.publish")
 @require_http_methods(["GET", "POST"])
-def notice_create(request: HttpRequest) -> HttpResponse:
+def notice_create(request: AuthenticatedRequest) -> HttpResponse:
     regions = region_choices(request.user, selectors.PUBLISH, REGION_LEVELS)
     orgs = party_org_choices(request.user, selectors.PUBLISH, parents_only=True)
     form = NoticeForm(regions, orgs, request.POST or None, request.FILES or None)
@@ -108,7 +109,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("notices.publish")
-def notice_receipts(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_receipts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notice = _get(request, pk)
     if not selectors.may_manage(request.user, notice):
         raise Http404("未找到该通知")
@@ -120,7 +121,7 @@ def notice_receipts(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _manage_action(request: HttpRequest, pk: int) -> Notice:
+def _manage_action(request: AuthenticatedRequest, pk: int) -> Notice:
     notice = _get(request, pk)
     if not selectors.may_manage(request.user, notice):
         raise Http404("未找到该通知")
@@ -129,7 +130,7 @@ def _manage_action(request: HttpRequest, pk: int) -> Notice:
 
 @require_perm("notices.publish")
 @require_POST
-def notice_pin(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_pin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notice = _manage_action(request, pk)
     pinned = request.POST.get("pinned") == "1"
     services.notice_set_pinned(notice, actor=request.user, pinned=pinned, request=request)
@@ -139,7 +140,7 @@ def notice_pin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("notices.publish")
 @require_POST
-def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notice = _manage_action(request, pk)
     services.notice_withdraw(notice, actor=request.user, request=request)
     messages.success(request, "通知已撤回，接收人不再看到")
@@ -147,7 +148,7 @@ def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("notices.view")
-def attachment_download(request: HttpRequest, token: str) -> HttpResponseBase:
+def attachment_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     attachment = NoticeAttachment.objects.filter(token=token[:32]).first()
     if attachment is None:
         raise Http404("附件不存在")

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
+from lianjian.core.actors import Viewer
 from lianjian.core.audit import audit_record
 from lianjian.core.permissions import grants_with_perm
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
@@ -42,7 +43,7 @@ def region_grant_q(region: Region, prefix: str = "") -> Q:
     return Q(**{prefix + LEVEL_FIELD[Region.Level(region.level)]: region.pk})
 
 
-def scope_key(user: Any, perm: str) -> ScopeKey:
+def scope_key(user: Viewer, perm: str) -> ScopeKey:
     """The grants of `user` whose role carries `perm`, as plain values (see `ScopeKey`)."""
     places: set[ScopePlace] = set()
     for grant in grants_with_perm(user, perm):
@@ -56,7 +57,7 @@ def scope_key(user: Any, perm: str) -> ScopeKey:
 
 
 def scope_q(
-    user: Any,
+    user: Viewer,
     perm: str,
     *,
     prefix: str = "",
@@ -109,7 +110,7 @@ def party_org_reach_q(key: ScopeKey, unit_field: str) -> Q:
     return q
 
 
-def regions_visible_to(user: Any, perm: str = "orgs.view_region") -> QuerySet[Region]:
+def regions_visible_to(user: Viewer, perm: str = "orgs.view_region") -> QuerySet[Region]:
     q = NOTHING
     for grant in grants_with_perm(user, perm):
         if not grant.region_id:
@@ -126,7 +127,7 @@ def regions_visible_to(user: Any, perm: str = "orgs.view_region") -> QuerySet[Re
     return Region.objects.filter(q)
 
 
-def residence_regions_for(user: Any, perm: str = "orgs.change_member") -> QuerySet[Region]:
+def residence_regions_for(user: Viewer, perm: str = "orgs.change_member") -> QuerySet[Region]:
     """Regions a member's residence may name when `user` records the member with `perm`.
 
     The user's own regions, and for a Party-organization grant (a building or
@@ -141,7 +142,7 @@ def residence_regions_for(user: Any, perm: str = "orgs.change_member") -> QueryS
     return Region.objects.filter(q)
 
 
-def unit_scope_q(user: Any, perm: str = "orgs.view_unit") -> Q:
+def unit_scope_q(user: Viewer, perm: str = "orgs.view_unit") -> Q:
     """The units filter of `units_visible_to`."""
     return key_unit_scope_q(scope_key(user, perm))
 
@@ -151,11 +152,11 @@ def key_unit_scope_q(key: ScopeKey) -> Q:
     return key_scope_q(key, unit_field="pk") | party_org_reach_q(key, "pk")
 
 
-def units_visible_to(user: Any, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
+def units_visible_to(user: Viewer, perm: str = "orgs.view_unit") -> QuerySet[Unit]:
     return Unit.objects.filter(unit_scope_q(user, perm))
 
 
-def party_orgs_visible_to(user: Any, perm: str = "orgs.view_partyorg") -> QuerySet[PartyOrg]:
+def party_orgs_visible_to(user: Viewer, perm: str = "orgs.view_partyorg") -> QuerySet[PartyOrg]:
     q = scope_q(user, perm, org_path_field="path")
     for grant in grants_with_perm(user, perm):
         if grant.unit_id:
@@ -165,13 +166,19 @@ def party_orgs_visible_to(user: Any, perm: str = "orgs.view_partyorg") -> QueryS
     return PartyOrg.objects.filter(q)
 
 
-def members_visible_to(user: Any, perm: str = "orgs.view_member") -> QuerySet[Member]:
+def members_visible_to(user: Viewer, perm: str = "orgs.view_member") -> QuerySet[Member]:
     return Member.objects.filter(
         scope_q(user, perm, org_path_field="party_org__path", unit_field="workplace_unit_id")
     )
 
 
-def get_in_scope(queryset: QuerySet[M], pk: Any, *, user: Any = None, request: Any = None) -> M:
+def get_in_scope(
+    queryset: QuerySet[M],
+    pk: Any,
+    *,
+    user: Viewer | None = None,
+    request: HttpRequest | None = None,
+) -> M:
     """Fetch one row through a scoped queryset; 404 (and an audit row) when outside it."""
     try:
         return queryset.get(pk=int(pk))
@@ -189,24 +196,24 @@ def get_in_scope(queryset: QuerySet[M], pk: Any, *, user: Any = None, request: A
 
 
 def get_unit_for_user(
-    user: Any, pk: Any, perm: str = "orgs.view_unit", request: Any = None
+    user: Viewer, pk: Any, perm: str = "orgs.view_unit", request: HttpRequest | None = None
 ) -> Unit:
     return get_in_scope(units_visible_to(user, perm), pk, user=user, request=request)
 
 
 def get_party_org_for_user(
-    user: Any, pk: Any, perm: str = "orgs.view_partyorg", request: Any = None
+    user: Viewer, pk: Any, perm: str = "orgs.view_partyorg", request: HttpRequest | None = None
 ) -> PartyOrg:
     return get_in_scope(party_orgs_visible_to(user, perm), pk, user=user, request=request)
 
 
 def get_member_for_user(
-    user: Any, pk: Any, perm: str = "orgs.view_member", request: Any = None
+    user: Viewer, pk: Any, perm: str = "orgs.view_member", request: HttpRequest | None = None
 ) -> Member:
     return get_in_scope(members_visible_to(user, perm), pk, user=user, request=request)
 
 
 def get_region_for_user(
-    user: Any, pk: Any, perm: str = "orgs.view_region", request: Any = None
+    user: Viewer, pk: Any, perm: str = "orgs.view_region", request: HttpRequest | None = None
 ) -> Region:
     return get_in_scope(regions_visible_to(user, perm), pk, user=user, request=request)

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Query, Router, Status
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import PathId
@@ -72,7 +73,7 @@ def _throttled(err: ConflictThrottled, response: HttpResponse) -> Status[dict[st
     return Status(429, {"detail": err.message, "field": err.field})
 
 
-def _ref(request: HttpRequest, qs: QuerySet[Any], pk: Any, field: str, label: str) -> Any:
+def _ref(request: ActorRequest, qs: QuerySet[Any], pk: Any, field: str, label: str) -> Any:
     """Re-fetch an id named in the body through the chokepoint; refuse what lies outside."""
     try:
         return get_in_scope(qs, pk, user=request.user, request=request)
@@ -114,7 +115,7 @@ def _patch_data(
     summary="区域列表",
     tags=["区域"],
 )
-def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
+def regions_list(request: ActorRequest, filters: Query[RegionFilters]) -> Any:
     ensure_perm(request, "orgs.view_region")
     return _page(selectors.regions_filtered(request.user, _filter_params(filters)), filters)
 
@@ -126,7 +127,7 @@ def regions_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     summary="区域详情",
     tags=["区域"],
 )
-def regions_get(request: HttpRequest, region_id: PathId) -> Any:
+def regions_get(request: ActorRequest, region_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_region")
     return get_region_for_user(request.user, region_id, request=request)
 
@@ -138,7 +139,7 @@ def regions_get(request: HttpRequest, region_id: PathId) -> Any:
     summary="新增下级区域",
     tags=["区域"],
 )
-def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
+def regions_create(request: ActorRequest, payload: RegionIn) -> Any:
     ensure_perm(request, "orgs.change_region")
     try:
         parent = _ref(
@@ -168,7 +169,7 @@ def regions_create(request: HttpRequest, payload: RegionIn) -> Any:
     summary="修改区域（名称、类型、区划代码）",
     tags=["区域"],
 )
-def regions_update(request: HttpRequest, region_id: PathId, payload: RegionPatch) -> Any:
+def regions_update(request: ActorRequest, region_id: PathId, payload: RegionPatch) -> Any:
     ensure_perm(request, "orgs.change_region")
     region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
     try:
@@ -186,7 +187,7 @@ def regions_update(request: HttpRequest, region_id: PathId, payload: RegionPatch
     summary="撤销区域（须无有效的下级区域、单位和党组织）",
     tags=["区域"],
 )
-def regions_deactivate(request: HttpRequest, region_id: PathId) -> Any:
+def regions_deactivate(request: ActorRequest, region_id: PathId) -> Any:
     ensure_perm(request, "orgs.change_region")
     region = get_region_for_user(request.user, region_id, "orgs.change_region", request=request)
     try:
@@ -198,7 +199,7 @@ def regions_deactivate(request: HttpRequest, region_id: PathId) -> Any:
 # ---------------------------------------------------------------- units
 
 
-def _unit_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _unit_refs(request: ActorRequest, data: dict[str, Any]) -> dict[str, Any]:
     if "region" in data:
         data["region"] = _ref(
             request,
@@ -217,7 +218,7 @@ def _unit_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     summary="单位列表",
     tags=["单位"],
 )
-def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
+def units_list(request: ActorRequest, filters: Query[UnitFilters]) -> Any:
     ensure_perm(request, "orgs.view_unit")
     if filters.q:
         limit, window = selectors.UNIT_SEARCH_RATE
@@ -234,7 +235,7 @@ def units_list(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     summary="单位详情",
     tags=["单位"],
 )
-def units_get(request: HttpRequest, unit_id: PathId) -> Any:
+def units_get(request: ActorRequest, unit_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_unit")
     return get_unit_for_user(request.user, unit_id, request=request)
 
@@ -246,7 +247,7 @@ def units_get(request: HttpRequest, unit_id: PathId) -> Any:
     summary="新增单位",
     tags=["单位"],
 )
-def units_create(request: HttpRequest, payload: UnitIn) -> Any:
+def units_create(request: ActorRequest, payload: UnitIn) -> Any:
     ensure_perm(request, "orgs.change_unit")
     try:
         data = _unit_refs(request, payload.dict())
@@ -263,7 +264,7 @@ def units_create(request: HttpRequest, payload: UnitIn) -> Any:
     summary="修改单位",
     tags=["单位"],
 )
-def units_update(request: HttpRequest, unit_id: PathId, payload: UnitPatch) -> Any:
+def units_update(request: ActorRequest, unit_id: PathId, payload: UnitPatch) -> Any:
     ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
     try:
@@ -287,7 +288,7 @@ def units_update(request: HttpRequest, unit_id: PathId, payload: UnitPatch) -> A
     tags=["单位"],
 )
 def units_deactivate(
-    request: HttpRequest, unit_id: PathId, payload: DeactivateIn | None = None
+    request: ActorRequest, unit_id: PathId, payload: DeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_unit")
     unit = get_unit_for_user(request.user, unit_id, "orgs.change_unit", request=request)
@@ -317,7 +318,7 @@ def _annotate_party_orgs(orgs: list[PartyOrg]) -> list[PartyOrg]:
 
 
 def _party_org_refs(
-    request: HttpRequest, data: dict[str, Any], perm: str = "orgs.change_partyorg"
+    request: ActorRequest, data: dict[str, Any], perm: str = "orgs.change_partyorg"
 ) -> dict[str, Any]:
     if data.get("parent") is not None:
         data["parent"] = _ref(
@@ -347,7 +348,7 @@ def _party_org_refs(
     summary="党组织列表",
     tags=["党组织"],
 )
-def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> Any:
+def party_orgs_list(request: ActorRequest, filters: Query[PartyOrgFilters]) -> Any:
     ensure_perm(request, "orgs.view_partyorg")
     page = _page(selectors.party_orgs_filtered(request.user, _filter_params(filters)), filters)
     page["items"] = _annotate_party_orgs(page["items"])
@@ -361,7 +362,7 @@ def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgFilters]) -> An
     summary="党组织详情",
     tags=["党组织"],
 )
-def party_orgs_get(request: HttpRequest, org_id: PathId) -> Any:
+def party_orgs_get(request: ActorRequest, org_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_partyorg")
     org = get_party_org_for_user(request.user, org_id, request=request)
     return _annotate_party_orgs([org])[0]
@@ -374,7 +375,7 @@ def party_orgs_get(request: HttpRequest, org_id: PathId) -> Any:
     summary="新增党组织",
     tags=["党组织"],
 )
-def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
+def party_orgs_create(request: ActorRequest, payload: PartyOrgIn) -> Any:
     ensure_perm(request, "orgs.change_partyorg")
     try:
         data = _party_org_refs(request, payload.dict())
@@ -391,7 +392,7 @@ def party_orgs_create(request: HttpRequest, payload: PartyOrgIn) -> Any:
     summary="修改党组织",
     tags=["党组织"],
 )
-def party_orgs_update(request: HttpRequest, org_id: PathId, payload: PartyOrgPatch) -> Any:
+def party_orgs_update(request: ActorRequest, org_id: PathId, payload: PartyOrgPatch) -> Any:
     ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)
     try:
@@ -417,7 +418,7 @@ def party_orgs_update(request: HttpRequest, org_id: PathId, payload: PartyOrgPat
     tags=["党组织"],
 )
 def party_orgs_deactivate(
-    request: HttpRequest, org_id: PathId, payload: DeactivateIn | None = None
+    request: ActorRequest, org_id: PathId, payload: DeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_partyorg")
     org = get_party_org_for_user(request.user, org_id, "orgs.change_partyorg", request=request)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Status
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import PathId
@@ -55,7 +56,7 @@ router = Router()
 # ---------------------------------------------------------------- members
 
 
-def _member_refs(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _member_refs(request: ActorRequest, data: dict[str, Any]) -> dict[str, Any]:
     perm = "orgs.change_member"
     if "party_org" in data:
         data["party_org"] = _ref(
@@ -98,7 +99,7 @@ def _member_detail(pk: int) -> dict[str, Any]:
     summary="党员列表（身份证号、手机号已脱敏）",
     tags=["党员"],
 )
-def members_list(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
+def members_list(request: ActorRequest, filters: Query[MemberFilters]) -> Any:
     ensure_perm(request, "orgs.view_member")
     if filters.q and selectors.member_query_kind(filters.q):
         return Status(400, {"detail": NUMBER_IN_URL, "field": "q"})
@@ -116,7 +117,7 @@ NUMBER_IN_URL = (
 )
 
 
-def _search_limited(request: HttpRequest) -> HttpResponse | None:
+def _search_limited(request: ActorRequest) -> HttpResponse | None:
     limit, window = selectors.MEMBER_SEARCH_RATE
     return rate_limited(request, "orgs.member_search", limit=limit, window=window)
 
@@ -129,7 +130,7 @@ def _search_limited(request: HttpRequest) -> HttpResponse | None:
     description="结果与党员列表相同（已脱敏）。翻页：把本页最后一条的 id 作为 before 再次提交。",
     tags=["党员"],
 )
-def members_search(request: HttpRequest, payload: MemberSearchIn) -> Any:
+def members_search(request: ActorRequest, payload: MemberSearchIn) -> Any:
     ensure_perm(request, "orgs.view_member")
     limited = _search_limited(request)
     if limited is not None:
@@ -139,7 +140,7 @@ def members_search(request: HttpRequest, payload: MemberSearchIn) -> Any:
 
 
 def _member_page(
-    request: HttpRequest, qs: QuerySet[Member], paging: Paging, *, link_next: bool = True
+    request: ActorRequest, qs: QuerySet[Member], paging: Paging, *, link_next: bool = True
 ) -> dict[str, Any]:
     """A page with a bounded count and a cursor link to the next page (GET lists only)."""
     start, limit = paging.offset, paging.limit
@@ -160,7 +161,7 @@ def _member_page(
     summary="党员详情（身份证号、手机号已脱敏）",
     tags=["党员"],
 )
-def members_get(request: HttpRequest, member_id: PathId) -> Any:
+def members_get(request: ActorRequest, member_id: PathId) -> Any:
     ensure_perm(request, "orgs.view_member")
     member = get_member_for_user(request.user, member_id, request=request)
     return _member_detail(member.pk)
@@ -173,7 +174,7 @@ def members_get(request: HttpRequest, member_id: PathId) -> Any:
     summary="新增党员",
     tags=["党员"],
 )
-def members_create(request: HttpRequest, payload: MemberIn, response: HttpResponse) -> Any:
+def members_create(request: ActorRequest, payload: MemberIn, response: HttpResponse) -> Any:
     ensure_perm(request, "orgs.change_member")
     try:
         data = _member_refs(request, payload.dict())
@@ -193,7 +194,7 @@ def members_create(request: HttpRequest, payload: MemberIn, response: HttpRespon
     tags=["党员"],
 )
 def members_update(
-    request: HttpRequest, member_id: PathId, payload: MemberPatch, response: HttpResponse
+    request: ActorRequest, member_id: PathId, payload: MemberPatch, response: HttpResponse
 ) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
@@ -220,7 +221,7 @@ def members_update(
     tags=["党员"],
 )
 def members_deactivate(
-    request: HttpRequest, member_id: PathId, payload: MemberDeactivateIn | None = None
+    request: ActorRequest, member_id: PathId, payload: MemberDeactivateIn | None = None
 ) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
@@ -236,7 +237,7 @@ def members_deactivate(
     tags=["党员"],
 )
 def members_unmask(
-    request: HttpRequest, member_id: PathId, payload: UnmaskIn, response: HttpResponse
+    request: ActorRequest, member_id: PathId, payload: UnmaskIn, response: HttpResponse
 ) -> Any:
     ensure_perm(request, "orgs.unmask")
     member = get_member_for_user(request.user, member_id, "orgs.unmask", request=request)

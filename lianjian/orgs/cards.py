@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from django.utils import timezone
 
+from lianjian.core.actors import Actor
 from lianjian.core.rates import percent
 from lianjian.core.registry import CardValue
 from lianjian.orgs import coverage
 
 
-def _figures(user: Any) -> tuple[Any, dict[str, int]] | None:
+def _figures(user: Actor) -> tuple[Any, dict[str, int]] | None:
     """The figures of the user's widest region, computed once per request's user object."""
     if hasattr(user, "_lianjian_home_coverage"):
-        cached: tuple[Any, dict[str, int]] | None = user._lianjian_home_coverage
+        cached: tuple[Any, dict[str, int]] | None = getattr(user, "_lianjian_home_coverage")  # noqa: B009
         return cached
     region = coverage.default_region(user)
     found = None
     if region is not None:
         found = region, coverage.figures(user, region, timezone.localdate())
-    user._lianjian_home_coverage = found
+    # memoised on the instance: the two cards of one home page share one computation
+    cast("Any", user)._lianjian_home_coverage = found
     return found
 
 
-def org_coverage(user: Any) -> CardValue | None:
+def org_coverage(user: Actor) -> CardValue | None:
     """两新 organizations covered by a Party organization / all 两新 organizations."""
     found = _figures(user)
     if found is None:
@@ -37,7 +39,7 @@ def org_coverage(user: Any) -> CardValue | None:
     return CardValue(shown, f"{reverse('ledger:coverage')}?region={region.pk}", hint)
 
 
-def uncovered(user: Any) -> CardValue | None:
+def uncovered(user: Actor) -> CardValue | None:
     """The 两新 organizations still without organization coverage, linked to their list."""
     found = _figures(user)
     if found is None:

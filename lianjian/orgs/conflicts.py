@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import transaction
 from django.db.models import QuerySet
 
+from lianjian.core.actors import Actor, Viewer
 from lianjian.core.audit import audit_record
 from lianjian.core.ratelimit import blocked, hit
 from lianjian.orgs.access import members_visible_to, scope_q
@@ -54,15 +55,16 @@ class ConflictThrottled(RegistryError):
         self.retry_after = retry_after
 
 
-def _key(actor: Any) -> str:
+def _key(actor: Actor) -> str:
     return f"orgs.id-conflict:{actor.pk}"
 
 
-def _tracked(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
+def _tracked(actor: Viewer | None) -> TypeGuard[Actor]:
+    """A signed-in person, whose conflicts count; system writes pass no actor."""
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
 
 
-def ensure_allowed(actor: Any) -> None:
+def ensure_allowed(actor: Viewer | None) -> None:
     """Refuse (`ConflictThrottled`) while `actor` is over its conflict allowance."""
     if not _tracked(actor):
         return
@@ -79,14 +81,14 @@ def ensure_allowed(actor: Any) -> None:
         raise ConflictThrottled(retry)
 
 
-def visible(actor: Any, member: Member) -> bool:
+def visible(actor: Viewer | None, member: Member) -> bool:
     """Whether `actor` may be told plainly that `member` holds the number."""
     if not _tracked(actor):
         return True  # system writes (demo, commands) have no scope to leak out of
     return members_visible_to(actor).filter(pk=member.pk).exists()
 
 
-def _spend(actor: Any, times: int) -> None:
+def _spend(actor: Actor, times: int) -> None:
     limit, window = RATE
     for _ in range(min(times, limit + 1)):
         hit(_key(actor), limit, window)
@@ -102,7 +104,7 @@ def _scope_of(member: Member) -> dict[str, Any]:
 
 
 def record(
-    actor: Any,
+    actor: Viewer | None,
     member: Member,
     *,
     via: str,
@@ -112,7 +114,7 @@ def record(
     """One attempt on a number `member` holds, outside the actor's scope."""
     with transaction.atomic():
         conflict = IdConflict.objects.create(
-            actor=actor if _tracked(actor) else None,
+            actor_id=actor.pk if _tracked(actor) else None,
             actor_name=getattr(actor, "username", "")[:150],
             via=via,
             member=member,
@@ -133,13 +135,13 @@ def record(
     return conflict
 
 
-def record_file(actor: Any, members: Iterable[Member], *, file_name: str) -> int:
+def record_file(actor: Viewer | None, members: Iterable[Member], *, file_name: str) -> int:
     """A ledger file over the cap: one row per district holding some of its numbers."""
     per_district = Counter(m.district_id for m in members)
     with transaction.atomic():
         IdConflict.objects.bulk_create(
             IdConflict(
-                actor=actor if _tracked(actor) else None,
+                actor_id=actor.pk if _tracked(actor) else None,
                 actor_name=getattr(actor, "username", "")[:150],
                 via=IdConflict.Via.LEDGER,
                 count=count,
@@ -161,7 +163,7 @@ def record_file(actor: Any, members: Iterable[Member], *, file_name: str) -> int
     return total
 
 
-def conflicts_visible_to(user: Any) -> QuerySet[IdConflict]:
+def conflicts_visible_to(user: Viewer) -> QuerySet[IdConflict]:
     return (
         IdConflict.objects.filter(scope_q(user, VIEW_PERM))
         .select_related("member", "attempted_org", "district")

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from lianjian.core.actors import Actor
 from lianjian.core.identifiers import (
     birth_date_from_id,
     clean_credit_code,
@@ -62,7 +63,7 @@ def _refused() -> Iterator[None]:
 class _Plan:
     """What the three plans share: the importing user, the problems, regions in scope."""
 
-    def __init__(self, user: Any, problems: Problems) -> None:
+    def __init__(self, user: Actor, problems: Problems) -> None:
         self.user = user
         self.problems = problems
         self.error = problems.error
@@ -173,7 +174,7 @@ class _UnitPlan(_Plan):
                 found[("", unit.name, unit.region_id)] = unit
         return found
 
-    def write(self, user: Any, source: str) -> tuple[int, int]:
+    def write(self, user: Actor, source: str) -> tuple[int, int]:
         with _refused():
             return services_bulk.unit_bulk_upsert(
                 self.creates, self.updates, actor=user, source=source
@@ -316,7 +317,7 @@ class _MemberPlan(_Plan):
             conflicts.record(self.user, member, via=IdConflict.Via.LEDGER, file_name=self.file_name)
             self.error(row, "id_number", conflicts.GENERIC)
 
-    def write(self, user: Any, source: str) -> tuple[int, int]:
+    def write(self, user: Actor, source: str) -> tuple[int, int]:
         with _refused():
             return services_bulk.member_bulk_upsert(
                 self.creates, self.updates, actor=user, source=source
@@ -388,7 +389,7 @@ class _PartyOrgPlan(_Plan):
             values["covered_units"] = resolved
         self.rows = self.go_on(self.rows)
 
-    def write(self, user: Any, source: str) -> tuple[int, int]:
+    def write(self, user: Actor, source: str) -> tuple[int, int]:
         """Per-row services (Party organizations are few; the tree needs ordered inserts).
 
         Each row runs in its own savepoint (the services are atomic), so a row the
@@ -397,7 +398,7 @@ class _PartyOrgPlan(_Plan):
         with _refused():
             return self._write(user)
 
-    def _write(self, user: Any) -> tuple[int, int]:
+    def _write(self, user: Actor) -> tuple[int, int]:
         created = updated = 0
         made: dict[str, PartyOrg] = {}
         for row, values in self.rows:

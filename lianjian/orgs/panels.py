@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.permissions import user_has_any_perm
+
+if TYPE_CHECKING:
+    # registries import this module before the models load
+    from lianjian.orgs.models import Unit
 
 POINT = "orgs.unit_panels"
 
@@ -31,11 +35,14 @@ class UnitPanel:
     title: str
     # shown to users holding it (alternatives joined by `|`)
     perm: str
-    render: Callable[[HttpRequest, Any], str]
+    # (request, unit) -> HTML. The apps above take their `AuthenticatedRequest`, which
+    # orgs cannot name; a callable typed for it is no `Callable[[ActorRequest, ...]]`
+    # (parameters are contravariant), so the request stays `Any` here (ADR 0022)
+    render: Callable[[Any, Unit], str]
     order: int = 500
 
 
-def unit_panels(request: HttpRequest, unit: Any) -> list[tuple[UnitPanel, SafeString]]:
+def unit_panels(request: ActorRequest, unit: Unit) -> list[tuple[UnitPanel, SafeString]]:
     from lianjian.core.registry import extension
 
     panels = sorted(extension(POINT), key=lambda p: p.order)

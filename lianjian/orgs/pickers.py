@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from lianjian.core.actors import Viewer
 from lianjian.core.identifiers import normalize_credit_code
 from lianjian.core.pickers import LIMIT, Choice, Picker
 from lianjian.orgs.access import (
@@ -79,26 +80,26 @@ def regions_matching(qs: QuerySet[Region], text: str, levels: str = "") -> list[
     ]
 
 
-def _units(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _units(user: Viewer, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     return units_matching(units_visible_to(user, perm), text)
 
 
-def _party_orgs(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _party_orgs(user: Viewer, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     qs = party_orgs_visible_to(user, perm)
     if params.get("parents") == "1":
         qs = qs.exclude(level=PartyOrg.Level.GROUP)  # a Party group has no sub-organizations
     return party_orgs_matching(qs, text)
 
 
-def _regions(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _regions(user: Viewer, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     return regions_matching(regions_visible_to(user, perm), text, params.get("levels", ""))
 
 
-def _residences(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _residences(user: Viewer, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     return regions_matching(residence_regions_for(user, perm), text, Region.Level.COMMUNITY)
 
 
-def _members(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _members(user: Viewer, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     if not text or _DIGIT.search(text):
         return []
     qs = members_visible_to(user, perm).filter(is_active=True, name__icontains=text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianjian.core.actors import Actor
 from lianjian.core.registry import AppRegistry, HomeCard, NavEntry
 from lianjian.core.roles import Role
 from lianjian.orgs import cards
@@ -17,7 +18,7 @@ _WRITE = _READ
 _UNIT = (Role.UNIT_ADMIN,)
 
 
-def _member_mobile(user: Any) -> str:
+def _member_mobile(user: Actor) -> str:
     from lianjian.orgs.selectors import member_mobile_of
 
     return member_mobile_of(user)

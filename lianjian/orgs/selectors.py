@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
+from lianjian.core.actors import Actor, Viewer
 from lianjian.core.identifiers import normalize_credit_code, normalize_id_number, normalize_mobile
 from lianjian.core.masking import mask
 from lianjian.core.paging import COUNT_AHEAD, newest_page
@@ -43,7 +44,7 @@ def _within_region(qs: QuerySet[Any], region_id: Any, prefix: str = "") -> Query
     return qs.filter(**{prefix + LEVEL_FIELD[Region.Level(region.level)]: region.pk})
 
 
-def regions_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Region]:
+def regions_filtered(user: Viewer, params: Mapping[str, Any]) -> QuerySet[Region]:
     qs = regions_visible_to(user)
     if params.get("q"):
         qs = qs.filter(name__icontains=str(params["q"]).strip())
@@ -63,7 +64,7 @@ def regions_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Region]:
 
 
 def units_filtered(
-    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_unit"
+    user: Viewer, params: Mapping[str, Any], perm: str = "orgs.view_unit"
 ) -> QuerySet[Unit]:
     qs = units_visible_to(user, perm)
     if params.get("q"):
@@ -85,7 +86,7 @@ def units_filtered(
 
 
 def party_orgs_filtered(
-    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_partyorg"
+    user: Viewer, params: Mapping[str, Any], perm: str = "orgs.view_partyorg"
 ) -> QuerySet[PartyOrg]:
     qs = party_orgs_visible_to(user, perm)
     if params.get("q"):
@@ -115,7 +116,7 @@ def member_search_params(text: str) -> dict[str, str]:
 
 
 def members_filtered(
-    user: Any, params: Mapping[str, Any], perm: str = "orgs.view_member"
+    user: Viewer, params: Mapping[str, Any], perm: str = "orgs.view_member"
 ) -> QuerySet[Member]:
     """Search by name, or exactly by full ID number or mobile through the blind index."""
     qs = members_visible_to(user, perm)
@@ -239,7 +240,9 @@ def member_items(qs: QuerySet[Member]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- choices and summaries for pages
 
 
-def region_choices(user: Any, perm: str, levels: tuple[str, ...] | None = None) -> QuerySet[Region]:
+def region_choices(
+    user: Viewer, perm: str, levels: tuple[str, ...] | None = None
+) -> QuerySet[Region]:
     """Active regions where `user` may place a record with `perm` (form choices)."""
     qs = regions_visible_to(user, perm).filter(is_active=True)
     if levels:
@@ -247,7 +250,7 @@ def region_choices(user: Any, perm: str, levels: tuple[str, ...] | None = None) 
     return qs.order_by("path")
 
 
-def residence_community_choices(user: Any, perm: str) -> QuerySet[Region]:
+def residence_community_choices(user: Viewer, perm: str) -> QuerySet[Region]:
     """Active communities a member recorded with `perm` may live in (form choices)."""
     return (
         residence_regions_for(user, perm)
@@ -256,7 +259,7 @@ def residence_community_choices(user: Any, perm: str) -> QuerySet[Region]:
     )
 
 
-def unit_choices(user: Any, perm: str) -> QuerySet[Unit]:
+def unit_choices(user: Viewer, perm: str) -> QuerySet[Unit]:
     # a district offers thousands of units: load only what an <option> shows
     return (
         units_visible_to(user, perm)
@@ -266,7 +269,7 @@ def unit_choices(user: Any, perm: str) -> QuerySet[Unit]:
     )
 
 
-def party_org_choices(user: Any, perm: str, *, parents_only: bool = False) -> QuerySet[PartyOrg]:
+def party_org_choices(user: Viewer, perm: str, *, parents_only: bool = False) -> QuerySet[PartyOrg]:
     qs = party_orgs_visible_to(user, perm).filter(is_active=True)
     if parents_only:
         # a Party group (党小组) has no sub-organizations
@@ -274,7 +277,7 @@ def party_org_choices(user: Any, perm: str, *, parents_only: bool = False) -> Qu
     return qs.order_by("path")
 
 
-def region_summary(user: Any, region: Region) -> dict[str, int]:
+def region_summary(user: Viewer, region: Region) -> dict[str, int]:
     """Active units, organizations and members inside `region` that `user` may see."""
     field = LEVEL_FIELD[Region.Level(region.level)]
     inside = {field: region.pk, "is_active": True}
@@ -285,7 +288,7 @@ def region_summary(user: Any, region: Region) -> dict[str, int]:
     }
 
 
-def party_org_children(user: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
+def party_org_children(user: Viewer, org: PartyOrg) -> QuerySet[PartyOrg]:
     return (
         party_orgs_visible_to(user)
         .filter(path__startswith=org.path, depth=org.depth + 1)
@@ -330,18 +333,18 @@ def member_query_kind(text: str) -> Literal["id_number", "mobile"] | None:
     return None
 
 
-def member_record_of(user: Any) -> Member | None:
+def member_record_of(user: Viewer) -> Member | None:
     """The member record linked to this account (their own record, shown to them)."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated or user.pk is None:
         return None
     return (
-        Member.objects.filter(user=user, is_active=True)
+        Member.objects.filter(user_id=user.pk, is_active=True)
         .select_related("party_org", "workplace_unit", "residence_community")
         .first()
     )
 
 
-def member_mobile_of(user: Any) -> str:
+def member_mobile_of(user: Actor) -> str:
     """The mobile on the member record linked to this account, for SMS (`core.user_mobile`)."""
-    member = Member.objects.filter(user=user, is_active=True).only("mobile").first()
+    member = Member.objects.filter(user_id=user.pk, is_active=True).only("mobile").first()
     return member.mobile if member and member.mobile else ""

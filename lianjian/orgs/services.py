@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
 from lianjian.core import crypto
+from lianjian.core.actors import Actor
 from lianjian.core.audit import audit_record
 from lianjian.core.identifiers import (
     birth_date_from_id,
@@ -77,7 +79,7 @@ def region_create(
     parent: Region | None = None,
     area_type: str = Region.AreaType.RESIDENTIAL,
     code: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> Region:
     """Add a node; district at the root, streets under districts, communities under
     streets, areas (buildings, parks, markets) under a street or community."""
@@ -114,7 +116,7 @@ def region_update(
     name: str | None = None,
     area_type: str | None = None,
     code: str | None = None,
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> Region:
     """Rename or re-describe a node; its level and place in the tree never change here,
     because every scoped row below it carries its id."""
@@ -140,7 +142,7 @@ def region_update(
 
 
 @transaction.atomic
-def region_deactivate(region: Region, *, actor: Any = None) -> Region:
+def region_deactivate(region: Region, *, actor: Actor | None = None) -> Region:
     """Retire an empty node; one still holding active children, units or organizations
     is refused so nothing is orphaned out of everyone's sight."""
     children = Region.objects.filter(path__startswith=region.path, depth=region.depth + 1)
@@ -215,7 +217,7 @@ def _check_unit_rules(clean: dict[str, Any], instance: Unit | None = None) -> No
 
 
 @transaction.atomic
-def unit_create(*, actor: Any = None, **data: Any) -> Unit:
+def unit_create(*, actor: Actor | None = None, **data: Any) -> Unit:
     clean = _clean_unit(data)
     region: Region = clean["region"]
     unit = Unit(**{k: v for k, v in clean.items() if k in UNIT_FIELDS}, **_ancestors_of(region))
@@ -229,7 +231,7 @@ def unit_create(*, actor: Any = None, **data: Any) -> Unit:
 
 
 @transaction.atomic
-def unit_update(unit: Unit, *, actor: Any = None, **data: Any) -> Unit:
+def unit_update(unit: Unit, *, actor: Actor | None = None, **data: Any) -> Unit:
     clean = _clean_unit(data, instance=unit)
     changed = []
     for key, value in clean.items():
@@ -245,7 +247,7 @@ def unit_update(unit: Unit, *, actor: Any = None, **data: Any) -> Unit:
 
 
 @transaction.atomic
-def unit_deactivate(unit: Unit, *, actor: Any = None, on: dt.date | None = None) -> Unit:
+def unit_deactivate(unit: Unit, *, actor: Actor | None = None, on: dt.date | None = None) -> Unit:
     unit.is_active = False
     unit.deregistered_on = unit.deregistered_on or on or dt.date.today()
     unit.save(update_fields=["is_active", "deregistered_on", "updated_at"])
@@ -327,7 +329,7 @@ def party_org_create(
     *,
     parent: PartyOrg | None = None,
     covered_units: list[Unit] | None = None,
-    actor: Any = None,
+    actor: Actor | None = None,
     **data: Any,
 ) -> PartyOrg:
     clean = _clean_party_org(data, parent)
@@ -352,7 +354,11 @@ def party_org_create(
 
 @transaction.atomic
 def party_org_update(
-    org: PartyOrg, *, covered_units: list[Unit] | None = None, actor: Any = None, **data: Any
+    org: PartyOrg,
+    *,
+    covered_units: list[Unit] | None = None,
+    actor: Actor | None = None,
+    **data: Any,
 ) -> PartyOrg:
     parent = PartyOrg.objects.get_parent(org)
     clean = _clean_party_org(data, parent, instance=org)
@@ -381,7 +387,7 @@ def party_org_update(
 
 @transaction.atomic
 def party_org_deactivate(
-    org: PartyOrg, *, actor: Any = None, on: dt.date | None = None
+    org: PartyOrg, *, actor: Actor | None = None, on: dt.date | None = None
 ) -> PartyOrg:
     if org.members.filter(is_active=True).exists():
         raise RegistryError("该党组织仍有在册党员，请先转移党员关系后再撤销")
@@ -411,7 +417,9 @@ MEMBER_FIELDS = (
 )
 
 
-def _check_id_number(index: str, instance: Member | None, actor: Any, via: str, org: Any) -> None:
+def _check_id_number(
+    index: str, instance: Member | None, actor: Actor | None, via: str, org: Any
+) -> None:
     """Refuse a number another member holds without saying where (`orgs.conflicts`)."""
     if instance is not None and instance.id_number_index == index:
         return  # unchanged
@@ -431,7 +439,7 @@ def _clean_member(
     data: dict[str, Any],
     instance: Member | None = None,
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     via: str = "other",
 ) -> dict[str, Any]:
     """Checked member fields. Not in a transaction: a conflict record must outlive
@@ -515,7 +523,7 @@ def unit_member_dates_refresh(unit_ids: Iterable[int | None] | None = None) -> i
     return updated
 
 
-def member_create(*, actor: Any = None, via: str = "other", **data: Any) -> Member:
+def member_create(*, actor: Actor | None = None, via: str = "other", **data: Any) -> Member:
     """`via` says where the attempt came from (`IdConflict.Via`) for a conflict record."""
     for required in ("name", "id_number", "party_org"):
         if not data.get(required):
@@ -525,7 +533,7 @@ def member_create(*, actor: Any = None, via: str = "other", **data: Any) -> Memb
         return _member_insert(clean, actor)
 
 
-def _member_insert(clean: dict[str, Any], actor: Any) -> Member:
+def _member_insert(clean: dict[str, Any], actor: Actor | None) -> Member:
     member = Member(**clean, **_ancestors_of(clean["party_org"].region))
     try:
         with transaction.atomic():
@@ -538,13 +546,15 @@ def _member_insert(clean: dict[str, Any], actor: Any) -> Member:
     return member
 
 
-def member_update(member: Member, *, actor: Any = None, via: str = "other", **data: Any) -> Member:
+def member_update(
+    member: Member, *, actor: Actor | None = None, via: str = "other", **data: Any
+) -> Member:
     clean = _clean_member(data, instance=member, actor=actor, via=via)
     with transaction.atomic():
         return _member_save(member, clean, actor)
 
 
-def _member_save(member: Member, clean: dict[str, Any], actor: Any) -> Member:
+def _member_save(member: Member, clean: dict[str, Any], actor: Actor | None) -> Member:
     changed = sorted(
         k for k, v in clean.items() if getattr(member, k) != v and not k.endswith("_index")
     )
@@ -566,7 +576,7 @@ def _member_save(member: Member, clean: dict[str, Any], actor: Any) -> Member:
 
 
 @transaction.atomic
-def member_deactivate(member: Member, *, actor: Any = None, reason: str = "") -> Member:
+def member_deactivate(member: Member, *, actor: Actor | None = None, reason: str = "") -> Member:
     member.is_active = False
     member.save(update_fields=["is_active", "updated_at"])
     unit_member_dates_refresh([member.workplace_unit_id])
@@ -575,7 +585,7 @@ def member_deactivate(member: Member, *, actor: Any = None, reason: str = "") ->
 
 
 def member_unmask(
-    member: Member, *, actor: Any, reason: str, request: Any = None
+    member: Member, *, actor: Actor, reason: str, request: HttpRequest | None = None
 ) -> dict[str, str]:
     """Full ID number and mobile for a user holding `orgs.unmask`, with a stated reason (S9).
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from lianjian.core import bulkcopy
+from lianjian.core.actors import Actor
 from lianjian.core.audit import audit_record
 from lianjian.core.identifiers import (
     birth_date_from_id,
@@ -92,7 +93,7 @@ def unit_bulk_upsert(
     creates: list[dict[str, Any]],
     updates: list[tuple[Unit, dict[str, Any]]],
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     source: str = "",
 ) -> tuple[int, int]:
     """Create and update many units in one transaction; returns (created, updated)."""
@@ -180,7 +181,7 @@ def member_bulk_upsert(
     creates: list[dict[str, Any]],
     updates: list[tuple[Member, dict[str, Any]]],
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     source: str = "",
 ) -> tuple[int, int]:
     """Create and update many members in one transaction; returns (created, updated)."""

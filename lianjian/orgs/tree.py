@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Substr
 
+from lianjian.core.actors import Viewer
 from lianjian.orgs.access import (
     LEVEL_FIELD,
     members_visible_to,
@@ -71,7 +72,7 @@ def _children(visible: QuerySet[Any], node: Any) -> QuerySet[Any]:
     )
 
 
-def _member_counts_by_prefix(user: Any, paths: list[str], length: int) -> dict[str, int]:
+def _member_counts_by_prefix(user: Viewer, paths: list[str], length: int) -> dict[str, int]:
     """Live members in each subtree whose root path is in `paths` (all of length `length`)."""
     if not paths:
         return {}
@@ -88,7 +89,7 @@ def _member_counts_by_prefix(user: Any, paths: list[str], length: int) -> dict[s
     return {row["prefix"]: row["n"] for row in rows}
 
 
-def _org_nodes(user: Any, orgs: list[PartyOrg]) -> list[TreeNode]:
+def _org_nodes(user: Viewer, orgs: list[PartyOrg]) -> list[TreeNode]:
     counts: dict[str, int] = {}
     by_length: dict[int, list[str]] = {}
     for org in orgs:
@@ -112,18 +113,18 @@ def _page(qs: QuerySet[Any], offset: int) -> tuple[list[Any], int, int]:
     return rows, offset, qs.count() - offset - TREE_PAGE
 
 
-def _orgs_visible(user: Any, active: bool) -> QuerySet[PartyOrg]:
+def _orgs_visible(user: Viewer, active: bool) -> QuerySet[PartyOrg]:
     visible = party_orgs_visible_to(user, TREE_PERM)
     return visible.filter(is_active=True) if active else visible
 
 
-def party_org_tree_roots(user: Any, *, offset: int = 0, active: bool = True) -> TreeLevel:
+def party_org_tree_roots(user: Viewer, *, offset: int = 0, active: bool = True) -> TreeLevel:
     rows, offset, remaining = _page(_roots(_orgs_visible(user, active), PartyOrg.steplen), offset)
     return TreeLevel(_org_nodes(user, rows), offset, remaining)
 
 
 def party_org_tree_children(
-    user: Any, org: PartyOrg, *, offset: int = 0, active: bool = True
+    user: Viewer, org: PartyOrg, *, offset: int = 0, active: bool = True
 ) -> TreeLevel:
     rows, offset, remaining = _page(_children(_orgs_visible(user, active), org), offset)
     return TreeLevel(_org_nodes(user, rows), offset, remaining)
@@ -132,7 +133,7 @@ def party_org_tree_children(
 # ---------------------------------------------------------------- regions
 
 
-def _region_nodes(user: Any, regions: list[Region]) -> list[TreeNode]:
+def _region_nodes(user: Viewer, regions: list[Region]) -> list[TreeNode]:
     """Each region with its units and members, counted by the ancestor id rows carry."""
     by_level: dict[str, list[int]] = {}
     for region in regions:
@@ -158,13 +159,13 @@ def _region_nodes(user: Any, regions: list[Region]) -> list[TreeNode]:
     ]
 
 
-def region_tree_roots(user: Any, *, offset: int = 0) -> TreeLevel:
+def region_tree_roots(user: Viewer, *, offset: int = 0) -> TreeLevel:
     visible = regions_visible_to(user, REGION_TREE_PERM).filter(is_active=True)
     rows, offset, remaining = _page(_roots(visible, Region.steplen), offset)
     return TreeLevel(_region_nodes(user, rows), offset, remaining)
 
 
-def region_tree_children(user: Any, region: Region, *, offset: int = 0) -> TreeLevel:
+def region_tree_children(user: Viewer, region: Region, *, offset: int = 0) -> TreeLevel:
     visible = regions_visible_to(user, REGION_TREE_PERM).filter(is_active=True)
     rows, offset, remaining = _page(_children(visible, region), offset)
     return TreeLevel(_region_nodes(user, rows), offset, remaining)

@@ -13,12 +13,13 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.lists import sort_order
 from lianjian.core.paging import CappedPaginator, querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
@@ -55,11 +56,11 @@ ORG_SORTS = {
 UNIT_REGION_LEVELS = (Region.Level.COMMUNITY, Region.Level.AREA)
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
+def _page(request: ActorRequest, qs: QuerySet[Any]) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _capped_page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
+def _capped_page(request: ActorRequest, qs: QuerySet[Any]) -> Page[Any]:
     """A page of members: counted to `MEMBER_COUNT_AHEAD` rows past this page."""
     paginator = CappedPaginator(qs, PAGE_SIZE, selectors.member_rows, selectors.MEMBER_COUNT_AHEAD)
     return paginator.get_page(request.GET.get("page", ""))
@@ -70,12 +71,12 @@ def _show_error(form: forms.Form, err: RegistryError) -> None:
     form.add_error(err.field if err.field in form.fields else None, err.message)
 
 
-def _filters(request: HttpRequest, *names: str) -> dict[str, str]:
+def _filters(request: ActorRequest, *names: str) -> dict[str, str]:
     return {name: request.GET.get(name, "").strip() for name in names}
 
 
 def _form_page(
-    request: HttpRequest, form: forms.Form, title: str, cancel_url: str, **extra: Any
+    request: ActorRequest, form: forms.Form, title: str, cancel_url: str, **extra: Any
 ) -> HttpResponse:
     return render(
         request,
@@ -85,7 +86,7 @@ def _form_page(
 
 
 def _confirm_page(
-    request: HttpRequest, form: forms.Form, obj: Any, what: str, cancel_url: str
+    request: ActorRequest, form: forms.Form, obj: Any, what: str, cancel_url: str
 ) -> HttpResponse:
     return render(
         request,
@@ -98,7 +99,7 @@ def _confirm_page(
 
 
 @require_perm("orgs.view_region")
-def region_list(request: HttpRequest) -> HttpResponse:
+def region_list(request: ActorRequest) -> HttpResponse:
     filters = _filters(request, "q", "level", "area_type", "active")
     page = _page(request, selectors.regions_filtered(request.user, filters))
     base_depth = min((r.depth for r in page.object_list), default=1)
@@ -121,7 +122,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("orgs.view_region")
-def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def region_detail(request: ActorRequest, pk: int) -> HttpResponse:
     region = access.get_region_for_user(request.user, pk, request=request)
     children = access.regions_visible_to(request.user).filter(
         path__startswith=region.path, depth=region.depth + 1
@@ -142,7 +143,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_region")
 @require_http_methods(["GET", "POST"])
-def region_create(request: HttpRequest, pk: int) -> HttpResponse:
+def region_create(request: ActorRequest, pk: int) -> HttpResponse:
     """A child region under `pk`; roots (districts) are created by the setup command."""
     parent = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
     if not parent.is_active:
@@ -168,7 +169,7 @@ def region_create(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_region")
 @require_http_methods(["GET", "POST"])
-def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def region_edit(request: ActorRequest, pk: int) -> HttpResponse:
     region = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
     initial = {"name": region.name, "area_type": region.area_type, "code": region.code}
     form = RegionEditForm(request.POST or None, initial=initial)
@@ -188,7 +189,7 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_region")
 @require_http_methods(["GET", "POST"])
-def region_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def region_deactivate(request: ActorRequest, pk: int) -> HttpResponse:
     region = access.get_region_for_user(request.user, pk, "orgs.change_region", request=request)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -208,7 +209,7 @@ def region_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("orgs.view_unit")
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: ActorRequest) -> HttpResponse:
     filters = _filters(
         request, "q", "kind", "industry", "is_above_scale", "is_foreign_invested", "region"
     )
@@ -240,7 +241,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("orgs.view_unit")
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: ActorRequest, pk: int) -> HttpResponse:
     unit = access.get_unit_for_user(request.user, pk, request=request)
     coverages = unit.coverages.select_related("party_org").order_by("-since", "-id")
     return render(
@@ -260,14 +261,14 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _unit_regions(request: HttpRequest) -> QuerySet[Region]:
+def _unit_regions(request: ActorRequest) -> QuerySet[Region]:
     return selectors.region_choices(request.user, "orgs.change_unit", UNIT_REGION_LEVELS)
 
 
 @never_cache
 @require_perm("orgs.change_unit")
 @require_http_methods(["GET", "POST"])
-def unit_create(request: HttpRequest) -> HttpResponse:
+def unit_create(request: ActorRequest) -> HttpResponse:
     form = UnitForm(_unit_regions(request), request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,7 +284,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_unit")
 @require_http_methods(["GET", "POST"])
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: ActorRequest, pk: int) -> HttpResponse:
     unit = access.get_unit_for_user(request.user, pk, "orgs.change_unit", request=request)
     form = UnitForm(
         _unit_regions(request), request.POST or None, initial=UnitForm.initial_for(unit)
@@ -304,7 +305,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_unit")
 @require_http_methods(["GET", "POST"])
-def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_deactivate(request: ActorRequest, pk: int) -> HttpResponse:
     unit = access.get_unit_for_user(request.user, pk, "orgs.change_unit", request=request)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -324,7 +325,7 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("orgs.view_partyorg")
-def partyorg_list(request: HttpRequest) -> HttpResponse:
+def partyorg_list(request: ActorRequest) -> HttpResponse:
     filters = _filters(request, "q", "level", "formation", "org_type", "region")
     filters["active"] = request.GET.get("active", "1")
     sort, order = sort_order(request, ORG_SORTS, "tree")
@@ -347,7 +348,7 @@ def partyorg_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("orgs.view_partyorg")
-def partyorg_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def partyorg_detail(request: ActorRequest, pk: int) -> HttpResponse:
     org = access.get_party_org_for_user(request.user, pk, request=request)
     coverages = org.coverages.select_related("unit").order_by("-since", "-id")
     return render(
@@ -367,7 +368,7 @@ def partyorg_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _partyorg_form(request: HttpRequest, org: PartyOrg | None) -> PartyOrgForm:
+def _partyorg_form(request: ActorRequest, org: PartyOrg | None) -> PartyOrgForm:
     perm = "orgs.change_partyorg"
     return PartyOrgForm(
         request.POST or None,
@@ -381,7 +382,7 @@ def _partyorg_form(request: HttpRequest, org: PartyOrg | None) -> PartyOrgForm:
 @never_cache
 @require_perm("orgs.change_partyorg")
 @require_http_methods(["GET", "POST"])
-def partyorg_create(request: HttpRequest) -> HttpResponse:
+def partyorg_create(request: ActorRequest) -> HttpResponse:
     form = _partyorg_form(request, None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -402,7 +403,7 @@ def partyorg_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_partyorg")
 @require_http_methods(["GET", "POST"])
-def partyorg_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def partyorg_edit(request: ActorRequest, pk: int) -> HttpResponse:
     org = access.get_party_org_for_user(request.user, pk, "orgs.change_partyorg", request=request)
     form = _partyorg_form(request, org)
     if request.method == "POST" and form.is_valid():
@@ -430,7 +431,7 @@ def partyorg_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_partyorg")
 @require_http_methods(["GET", "POST"])
-def partyorg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def partyorg_deactivate(request: ActorRequest, pk: int) -> HttpResponse:
     org = access.get_party_org_for_user(request.user, pk, "orgs.change_partyorg", request=request)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

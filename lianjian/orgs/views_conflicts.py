@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.conflicts import GENERIC, LEDGER_CAP, RATE, VIEW_PERM, conflicts_visible_to
@@ -14,7 +15,7 @@ PAGE_SIZE = 50
 
 
 @require_perm(VIEW_PERM)
-def conflict_list(request: HttpRequest) -> HttpResponse:
+def conflict_list(request: ActorRequest) -> HttpResponse:
     """Who tried to register a number one of this district's members holds, and how."""
     page = Paginator(conflicts_visible_to(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")

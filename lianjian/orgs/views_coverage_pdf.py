@@ -3,8 +3,9 @@ the server by WeasyPrint (`lianjian.core.pdf`) with embedded CJK fonts, no outsi
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.pdf import pdf_response, render_pdf
 from lianjian.core.permissions import require_perm
@@ -16,7 +17,7 @@ PDF_RATE = (10, 60)
 
 
 @require_perm("orgs.view_coverage")
-def coverage_pdf(request: HttpRequest) -> HttpResponse:
+def coverage_pdf(request: ActorRequest) -> HttpResponse:
     limited = rate_limited(request, "orgs.coverage_pdf", limit=PDF_RATE[0], window=PDF_RATE[1])
     if limited:
         return limited

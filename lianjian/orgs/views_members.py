@@ -7,13 +7,14 @@ page helpers these share.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.core.actors import ActorRequest
 from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
@@ -45,7 +46,7 @@ NUMBER_IN_URL = "身份证号、手机号不能放在网址中（网址会留在
 @never_cache
 @require_perm("orgs.view_member")
 @require_http_methods(["GET", "POST"])
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: ActorRequest) -> HttpResponse:
     if request.method == "POST":
         return _member_search_redirect(request)
     filters = _filters(request, "q", "status", "party_org", "org", "floating", "region")
@@ -97,7 +98,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member_search_redirect(request: HttpRequest) -> HttpResponse:
+def _member_search_redirect(request: ActorRequest) -> HttpResponse:
     """The search form posts, so a typed ID number or mobile never lands in a URL."""
     params = selectors.member_search_params(request.POST.get("q", ""))
     for key in ("status", "party_org", "org", "floating", "region"):
@@ -109,7 +110,7 @@ def _member_search_redirect(request: HttpRequest) -> HttpResponse:
 
 
 def _member_detail(
-    request: HttpRequest,
+    request: ActorRequest,
     member: Member,
     *,
     unmask_form: UnmaskForm | None = None,
@@ -131,7 +132,7 @@ def _member_detail(
     )
 
 
-def _get_member(request: HttpRequest, pk: int, perm: str = "orgs.view_member") -> Member:
+def _get_member(request: ActorRequest, pk: int, perm: str = "orgs.view_member") -> Member:
     member = access.get_member_for_user(request.user, pk, perm, request=request)
     # one query for the related rows the page shows
     return Member.objects.select_related("party_org", "workplace_unit", "residence_community").get(
@@ -141,14 +142,14 @@ def _get_member(request: HttpRequest, pk: int, perm: str = "orgs.view_member") -
 
 @never_cache
 @require_perm("orgs.view_member")
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: ActorRequest, pk: int) -> HttpResponse:
     return _member_detail(request, _get_member(request, pk))
 
 
 @never_cache
 @require_perm("orgs.unmask")
 @require_POST
-def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def member_unmask(request: ActorRequest, pk: int) -> HttpResponse:
     """Show the full ID number and mobile once, for a stated reason (audited, S9)."""
     member = _get_member(request, pk, "orgs.unmask")
     limited = rate_limited(
@@ -171,7 +172,7 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _member_form(request: HttpRequest, member: Member | None) -> MemberForm:
+def _member_form(request: ActorRequest, member: Member | None) -> MemberForm:
     return MemberForm(
         request.POST or None,
         initial=MemberForm.initial_for(member) if member else None,
@@ -185,7 +186,7 @@ def _member_form(request: HttpRequest, member: Member | None) -> MemberForm:
 @never_cache
 @require_perm("orgs.change_member")
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest) -> HttpResponse:
+def member_create(request: ActorRequest) -> HttpResponse:
     form = _member_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,7 +202,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_member")
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: ActorRequest, pk: int) -> HttpResponse:
     member = access.get_member_for_user(request.user, pk, "orgs.change_member", request=request)
     form = _member_form(request, member)
     if request.method == "POST" and form.is_valid():
@@ -224,7 +225,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("orgs.change_member")
 @require_http_methods(["GET", "POST"])
-def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def member_deactivate(request: ActorRequest, pk: int) -> HttpResponse:
     member = access.get_member_for_user(request.user, pk, "orgs.change_member", request=request)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,7 +4,7 @@ recomputed at most once a minute per scope (the page polls every minute)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -19,11 +19,14 @@ from lianjian.orgs.access import units_visible_to
 from lianjian.orgs.models import Region
 from lianjian.visits.selectors import visit_coverage, visits_filtered
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 CACHE_SECONDS = 55
 TREND_DAYS = 30
 
 
-def _events_by_day(user: Any, action: str, since: dt.datetime) -> dict[dt.date, int]:
+def _events_by_day(user: User, action: str, since: dt.datetime) -> dict[dt.date, int]:
     rows = (
         need_events_visible_to(user)
         .filter(action=action, at__gte=since)
@@ -35,7 +38,7 @@ def _events_by_day(user: Any, action: str, since: dt.datetime) -> dict[dt.date, 
     return {r["day"]: r["n"] for r in rows}
 
 
-def _needs(user: Any, today: dt.date) -> dict[str, Any]:
+def _needs(user: User, today: dt.date) -> dict[str, Any]:
     tz = timezone.get_current_timezone()
     start = min(today - dt.timedelta(days=TREND_DAYS - 1), today.replace(day=1))
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
@@ -58,7 +61,7 @@ def _needs(user: Any, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _streets(user: Any, region: Region, today: dt.date) -> list[dict[str, Any]]:
+def _streets(user: User, region: Region, today: dt.date) -> list[dict[str, Any]]:
     rows = []
     children = Region.objects.filter(
         path__startswith=region.path, depth=region.depth + 1, is_active=True
@@ -76,7 +79,7 @@ def _streets(user: Any, region: Region, today: dt.date) -> list[dict[str, Any]]:
     return rows
 
 
-def _visits(user: Any, today: dt.date) -> dict[str, Any]:
+def _visits(user: User, today: dt.date) -> dict[str, Any]:
     start = today.replace(month=1, day=1)
     report = visit_coverage(user, start, today)
     by_month = (
@@ -97,7 +100,7 @@ def _visits(user: Any, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _treemap(user: Any, region: Region) -> list[dict[str, Any]]:
+def _treemap(user: User, region: Region) -> list[dict[str, Any]]:
     """Streets → communities sized by their active units (the map of the region tree)."""
     units = units_visible_to(user, coverage.PERM).filter(is_active=True)
     within = units.filter(**{coverage_field(region): region.pk})
@@ -119,7 +122,7 @@ def coverage_field(region: Region) -> str:
     }.get(Region.Level(region.level), "area_id")
 
 
-def screen_data(user: Any) -> dict[str, Any] | None:
+def screen_data(user: User) -> dict[str, Any] | None:
     region = coverage.default_region(user)
     if region is None:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
@@ -14,8 +14,11 @@ from lianjian.needs.selectors import needs_overdue, status_counts
 from lianjian.orgs.access import members_visible_to, party_orgs_visible_to, units_visible_to
 from lianjian.orgs.models import UnitKind
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def cards_for(user: Any, surface: str) -> dict[str, list[dict[str, Any]]]:
+
+def cards_for(user: User, surface: str) -> dict[str, list[dict[str, Any]]]:
     """The to-dos and KPI cards every app declares for this user's permissions.
 
     `surface` is "desk" or "phone"; cards declared for "both" show on either.
@@ -34,7 +37,7 @@ def cards_for(user: Any, surface: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def phone_tiles(user: Any) -> list[dict[str, str]]:
+def phone_tiles(user: User) -> list[dict[str, str]]:
     """The phone home's large tiles: every app's nav entries for the phone surface."""
     tiles = []
     for entry in nav_entries():
@@ -48,7 +51,7 @@ def phone_tiles(user: Any) -> list[dict[str, str]]:
     return tiles
 
 
-def dashboard_summary(user: Any) -> dict[str, Any]:
+def dashboard_summary(user: User) -> dict[str, Any]:
     units = units_visible_to(user, "dashboard.view").filter(is_active=True)
     orgs = party_orgs_visible_to(user, "dashboard.view").filter(is_active=True)
     members = members_visible_to(user, "dashboard.view").filter(is_active=True)
@@ -73,7 +76,7 @@ def dashboard_summary(user: Any) -> dict[str, Any]:
     }
 
 
-def needs_summary(user: Any) -> dict[str, Any] | None:
+def needs_summary(user: User) -> dict[str, Any] | None:
     """Work-order figures for users who handle needs; None for everyone else."""
     if not user_has_perm(user, "needs.view"):
         return None

@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.masking import mask
 from lianjian.core.permissions import public, require_login, require_perm, user_has_perm
 from lianjian.needs.calendar.selectors import calendar_gaps
@@ -21,7 +22,7 @@ from lianjian.portal.selectors import (
 
 
 @require_login
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Each role's home: its to-dos and KPI cards; a phone home for members and residents."""
     if not user_has_perm(request.user, "dashboard.view"):
         return phone_home(request)
@@ -43,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", ctx)
 
 
-def phone_home(request: HttpRequest) -> HttpResponse:
+def phone_home(request: AuthenticatedRequest) -> HttpResponse:
     """Members, merchants and recruiters: what the platform offers them now, phone first."""
     member = member_record_of(request.user)
     return render(
@@ -67,7 +68,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("screen.view")
-def screen(request: HttpRequest) -> HttpResponse:
+def screen(request: AuthenticatedRequest) -> HttpResponse:
     """The wall display (1920×1080, dark); its figures come from `screen_data` every minute."""
     data = screen_figures.screen_data(request.user)
     if data is None:
@@ -79,7 +80,7 @@ def screen(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("screen.view")
-def screen_data(request: HttpRequest) -> JsonResponse:
+def screen_data(request: AuthenticatedRequest) -> JsonResponse:
     data = screen_figures.screen_data(request.user)
     if data is None:
         raise Http404("没有可统计的区域")

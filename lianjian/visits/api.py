@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from typing_extensions import TypeAliasType
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.periods import parse_period
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import (
@@ -187,7 +188,7 @@ def _period(query: PeriodQuery) -> tuple[dt.date, dt.date]:
         raise HttpError(400, str(exc)) from None
 
 
-def _ref(request: HttpRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
+def _ref(request: AuthenticatedRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
     try:
         return get_in_scope(qs, pk, user=request.user, request=request)
     except Http404:
@@ -200,7 +201,7 @@ def _ref(request: HttpRequest, qs: Any, pk: Any, field: str, label: str) -> Any:
     operation_id="visits_coverage",
     summary="两新组织走访覆盖率",
 )
-def visits_coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
+def visits_coverage(request: AuthenticatedRequest, query: Query[CoverageQuery]) -> Any:
     ensure_perm(request, "visits.view")
     start, end = _period(query)
     region = (
@@ -235,7 +236,7 @@ def visits_coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
     operation_id="visits_cross_appointments",
     summary="交叉任职干部及按党组织汇总的走访与需求",
 )
-def visits_cross_appointments(request: HttpRequest, query: Query[CrossQuery]) -> Any:
+def visits_cross_appointments(request: AuthenticatedRequest, query: Query[CrossQuery]) -> Any:
     ensure_perm(request, "visits.view")
     start, end = _period(query)
     report = selectors.cross_appointment_report(request.user, start, end, only_cross=query.cross)
@@ -282,7 +283,7 @@ def visits_cross_appointments(request: HttpRequest, query: Query[CrossQuery]) ->
     operation_id="visits_list",
     summary="走访台账",
 )
-def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
+def visits_list(request: AuthenticatedRequest, filters: Query[VisitFilters]) -> Any:
     ensure_perm(request, "visits.view")
     params = filters.dict(exclude_none=True, exclude={"limit", "offset"})
     qs = selectors.visits_filtered(request.user, params).prefetch_related("need_links")
@@ -296,7 +297,7 @@ def visits_list(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
     operation_id="visits_get",
     summary="走访详情",
 )
-def visits_get(request: HttpRequest, visit_id: PathId) -> Any:
+def visits_get(request: AuthenticatedRequest, visit_id: PathId) -> Any:
     ensure_perm(request, "visits.view")
     return access.get_visit_for_user(request.user, visit_id, request=request)
 
@@ -307,7 +308,7 @@ def visits_get(request: HttpRequest, visit_id: PathId) -> Any:
     operation_id="visits_create",
     summary="登记走访",
 )
-def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
+def visits_create(request: AuthenticatedRequest, payload: VisitIn) -> Any:
     ensure_perm(request, "visits.record")
     user = request.user
     try:
@@ -343,7 +344,7 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Any:
     operation_id="visits_raise_need",
     summary="由走访提出需求",
 )
-def visits_raise_need(request: HttpRequest, visit_id: PathId, payload: RaiseNeedIn) -> Any:
+def visits_raise_need(request: AuthenticatedRequest, visit_id: PathId, payload: RaiseNeedIn) -> Any:
     ensure_perm(request, "visits.record")
     visit = access.get_visit_for_user(request.user, visit_id, "visits.record", request=request)
     try:

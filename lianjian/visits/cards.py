@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +11,11 @@ from lianjian.core.registry import CardValue
 from lianjian.visits.models import Visit
 from lianjian.visits.selectors import visit_coverage, visits_filtered
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def coverage_this_year(user: Any) -> CardValue:
+
+def coverage_this_year(user: User) -> CardValue:
     """Visited 两新 units / all in scope since 1 January (the coverage page's default)."""
     today = timezone.localdate()
     report = visit_coverage(user, today.replace(month=1, day=1), today)
@@ -21,7 +24,7 @@ def coverage_this_year(user: Any) -> CardValue:
     return CardValue(shown, reverse("visits:coverage"), hint)
 
 
-def visits_this_month(user: Any) -> CardValue:
+def visits_this_month(user: User) -> CardValue:
     today = timezone.localdate()
     params = {"start": today.replace(day=1).isoformat(), "end": today.isoformat()}
     n = visits_filtered(user, params).order_by().count()
@@ -29,7 +32,7 @@ def visits_this_month(user: Any) -> CardValue:
     return CardValue(n, f"{reverse('visits:list')}?{query}", f"{today:%Y年%m月}")
 
 
-def follow_ups_pending(user: Any) -> CardValue:
+def follow_ups_pending(user: User) -> CardValue:
     params = {"follow_up_status": Visit.FollowUp.PENDING}
     n = visits_filtered(user, params).order_by().count()
     url = f"{reverse('visits:list')}?follow_up_status={Visit.FollowUp.PENDING}"

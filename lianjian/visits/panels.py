@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from lianjian.orgs.panels import UnitPanel
 from lianjian.visits import access
 
+if TYPE_CHECKING:
+    # registries load before the models do
+    from lianjian.accounts.requests import AuthenticatedRequest
+    from lianjian.orgs.models import Unit
+
 RECENT = 10
 
 
-def _render(request: HttpRequest, unit: Any) -> str:
+def _render(request: AuthenticatedRequest, unit: Unit) -> str:
     visits = access.visits_visible_to(request.user).filter(unit=unit)
     return render_to_string(
         "visits/_unit_panel.html",

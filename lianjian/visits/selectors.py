@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -21,6 +21,9 @@ from lianjian.orgs.models import LIANGXIN_KINDS, PartyOrg, Region, Unit
 from lianjian.visits.access import cadres_visible_to, posts_visible_to, visits_visible_to
 from lianjian.visits.models import Cadre, CadrePost, Visit, VisitNeed
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 def _within_region(qs: QuerySet[Any], region: Region | None) -> QuerySet[Any]:
     if region is None:
@@ -28,7 +31,7 @@ def _within_region(qs: QuerySet[Any], region: Region | None) -> QuerySet[Any]:
     return qs.filter(**{LEVEL_FIELD[Region.Level(region.level)]: region.pk})
 
 
-def visits_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Visit]:
+def visits_filtered(user: User, params: Mapping[str, Any]) -> QuerySet[Visit]:
     qs = visits_visible_to(user)
     if params.get("q"):
         text = str(params["q"]).strip()
@@ -81,7 +84,7 @@ class Coverage:
 
 
 def visit_coverage(
-    user: Any,
+    user: User,
     start: dt.date,
     end: dt.date,
     *,
@@ -192,7 +195,7 @@ class CrossAppointment:
 
 
 def cross_appointment_report(
-    user: Any, start: dt.date, end: dt.date, *, only_cross: bool = False
+    user: User, start: dt.date, end: dt.date, *, only_cross: bool = False
 ) -> CrossAppointment:
     """Cadres in scope with their posts, and visits/needs rolled up to every org they serve.
 
@@ -296,12 +299,12 @@ def cadre_detail_posts(cadre: Cadre) -> QuerySet[CadrePost]:
     return cadre.posts.select_related("party_org__region").order_by("since", "pk")
 
 
-def cadres_filtered(user: Any, params: Mapping[str, Any]) -> QuerySet[Cadre]:
+def cadres_filtered(user: User, params: Mapping[str, Any]) -> QuerySet[Cadre]:
     qs = cadres_visible_to(user)
     if params.get("q"):
         qs = qs.filter(name__icontains=str(params["q"]).strip())
     return qs.order_by("name", "pk")
 
 
-def unit_choices_for_record(user: Any) -> QuerySet[Unit]:
+def unit_choices_for_record(user: User) -> QuerySet[Unit]:
     return units_visible_to(user, "visits.record").filter(is_active=True)

@@ -9,7 +9,7 @@ with nothing written when the input is wrong.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -18,6 +18,9 @@ from django.utils import timezone
 from lianjian.core.audit import audit_record
 from lianjian.orgs.models import Member, PartyOrg, Unit
 from lianjian.visits.models import Cadre, CadrePost, Visit, VisitNeed
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -67,7 +70,7 @@ def visit_record(
     follow_up_status: str = Visit.FollowUp.NONE,
     cadre: Cadre | None = None,
     party_org: PartyOrg | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Visit:
     """Record one visit; it is located (and scoped) where the visited unit is."""
@@ -120,7 +123,7 @@ def visit_follow_up(
     *,
     status: str,
     follow_up: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Visit:
     """Update what follows from a visit (e.g. mark the promised follow-up as done)."""
@@ -151,7 +154,7 @@ def visit_raise_need(
     text: str,
     contact_phone: str,
     submitter_name: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Any:
     """Turn what a visit found into a need in one step (channel "visit"), linked to the visit.
@@ -207,7 +210,7 @@ def cadre_create(
     title: str,
     since: dt.date,
     member: Member | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Cadre:
     """A cadre always starts with a post: the post is what places them in a scope."""
@@ -234,7 +237,7 @@ def cadre_post_add(
     party_org: PartyOrg,
     title: str,
     since: dt.date,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> CadrePost:
     title, since = _check_post(party_org, title, since)
@@ -263,7 +266,11 @@ def cadre_post_add(
 
 @transaction.atomic
 def cadre_post_end(
-    post: CadrePost, *, until: dt.date, actor: Any = None, request: HttpRequest | None = None
+    post: CadrePost,
+    *,
+    until: dt.date,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> CadrePost:
     if post.until is not None:
         raise VisitError("该任职已结束", "until")

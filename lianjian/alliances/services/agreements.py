@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.alliances.models import Agreement, AgreementItem
 from lianjian.alliances.services.common import AllianceError, active_unit, choice, date, text
 from lianjian.core.audit import audit_record
 from lianjian.orgs.models import PartyOrg, Region, Unit
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 @transaction.atomic
@@ -26,8 +30,8 @@ def agreement_sign(
     starts_on: dt.date,
     ends_on: dt.date,
     items: Sequence[tuple[str, str, str]] = (),
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Agreement:
     """An agreement of a community's (or street's) Party organization with a unit.
 
@@ -83,7 +87,7 @@ def _item(agreement: Agreement, side: str, kind: str, body: str) -> AgreementIte
 
 @transaction.atomic
 def agreement_item_add(
-    agreement: Agreement, *, side: str, kind: str, body: str, actor: Any = None
+    agreement: Agreement, *, side: str, kind: str, body: str, actor: User | None = None
 ) -> AgreementItem:
     if agreement.items.count() >= 50:
         raise AllianceError("承诺事项最多 50 项", "items")
@@ -95,7 +99,11 @@ def agreement_item_add(
 
 @transaction.atomic
 def agreement_item_status(
-    item: AgreementItem, *, status: str, actor: Any = None, request: Any = None
+    item: AgreementItem,
+    *,
+    status: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> AgreementItem:
     choice(status, AgreementItem.Status, "status", "履行状态")
     before = item.status
@@ -113,7 +121,11 @@ def agreement_item_status(
 
 @transaction.atomic
 def agreement_renew(
-    agreement: Agreement, *, ends_on: dt.date, actor: Any = None, request: Any = None
+    agreement: Agreement,
+    *,
+    ends_on: dt.date,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Agreement:
     ends_on = date(ends_on, "ends_on", "期限止")
     if ends_on <= agreement.ends_on:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.alliances.models import Alliance, AllianceMember, Body, BodyMember, CharterVersion
@@ -27,6 +28,9 @@ from lianjian.alliances.services.common import (
 )
 from lianjian.core.audit import audit_record
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 # which region level each body kind sits at (an assembly sits where its alliance does)
 BODY_LEVEL = {
@@ -57,8 +61,8 @@ def alliance_create(
     lead_party_org: PartyOrg | None = None,
     charter_text: str = "",
     with_assembly: bool = True,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Alliance:
     """An alliance, its first charter version and its assembly (联盟大会)."""
     name = text(name, "name", "联盟名称", 100)
@@ -116,7 +120,11 @@ def _ancestors(region: Region) -> dict[str, int | None]:
 
 @transaction.atomic
 def alliance_update(
-    alliance: Alliance, *, actor: Any = None, request: Any = None, **fields: Any
+    alliance: Alliance,
+    *,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Alliance:
     """Change the name, purpose, lead unit or organization, or close (is_active) an alliance."""
     allowed = {"name", "purpose", "lead_unit", "lead_party_org", "is_active", "level"}
@@ -152,8 +160,8 @@ def charter_adopt(
     text_body: str,
     adopted_on: dt.date,
     meeting: Any = None,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> CharterVersion:
     """A new charter version; earlier versions are kept unchanged."""
     body = text(text_body, "text", "章程", 20000)
@@ -193,8 +201,8 @@ def alliance_member_add(
     position: str = Position.MEMBER,
     liaison_name: str = "",
     liaison_member: Member | None = None,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> AllianceMember:
     active_unit(unit)
     choice(position, Position, "position", "成员职务")
@@ -252,7 +260,11 @@ def alliance_members_add_many(
 
 @transaction.atomic
 def alliance_member_leave(
-    member: AllianceMember, *, left_on: dt.date, actor: Any = None, request: Any = None
+    member: AllianceMember,
+    *,
+    left_on: dt.date,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> AllianceMember:
     left_on = date(left_on, "left_on", "退出日期", timezone.localdate())
     if member.left_on is not None:
@@ -297,8 +309,8 @@ def body_create(
     quorum_percent: int = 50,
     majority: str = Body.Majority.SIMPLE,
     established_on: dt.date | None = None,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Body:
     name = text(name, "name", "名称", 100)
     established_on = date(
@@ -338,8 +350,8 @@ def body_update(
     quorum_percent: int,
     majority: str,
     is_active: bool = True,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Body:
     body.name = text(name, "name", "名称", 100)
     body.quorum_percent = _rules(cadence, quorum_percent, majority)
@@ -353,7 +365,12 @@ def body_update(
 
 @transaction.atomic
 def body_member_add(
-    body: Body, *, unit: Unit, joined_on: dt.date, actor: Any = None, request: Any = None
+    body: Body,
+    *,
+    unit: Unit,
+    joined_on: dt.date,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> BodyMember:
     if body.kind == Body.Kind.ASSEMBLY:
         raise AllianceError("联盟大会的成员即联盟成员单位，请在联盟中添加", "unit", 409)

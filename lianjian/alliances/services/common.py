@@ -60,8 +60,8 @@ def token() -> str:
     return secrets.token_hex(16)
 
 
-def actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+def actor_or_none(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.pk else None
 
 
 # ---------------------------------------------------------------- recipients

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.alliances import cadence
@@ -28,6 +29,9 @@ from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.orgs.models import Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 OPEN = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
 HELD = (Meeting.Status.HELD, Meeting.Status.APPROVED)
 
@@ -46,8 +50,8 @@ def meeting_schedule(
     place: str,
     period_start: dt.date | None = None,
     agenda: Sequence[str] = (),
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Meeting:
     """Schedule a meeting for a cadence period (by default the one of its date)."""
     if not body.is_active:
@@ -93,7 +97,7 @@ def meeting_schedule(
 
 @transaction.atomic
 def meeting_cancel(
-    meeting: Meeting, *, reason: str, actor: Any = None, request: Any = None
+    meeting: Meeting, *, reason: str, actor: User | None = None, request: HttpRequest | None = None
 ) -> Meeting:
     meeting = _lock(meeting)
     reason = text(reason, "reason", "取消原因", 200)
@@ -112,7 +116,11 @@ def meeting_cancel(
 
 @transaction.atomic
 def meeting_hold(
-    meeting: Meeting, *, held_on: dt.date | None = None, actor: Any = None, request: Any = None
+    meeting: Meeting,
+    *,
+    held_on: dt.date | None = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Meeting:
     """Mark a meeting held; its agenda's proposals become open for discussion and votes."""
     meeting = _lock(meeting)
@@ -134,7 +142,7 @@ def meeting_hold(
 
 
 def _attend(
-    meeting: Meeting, unit: Unit, method: str, representative: str, actor: Any
+    meeting: Meeting, unit: Unit, method: str, representative: str, actor: User | None
 ) -> Attendance:
     if meeting.status not in OPEN:
         raise AllianceError("该会议不能登记到会", "status", 409)
@@ -172,8 +180,8 @@ def attendance_checkin(
     checkin_token: str,
     unit: Unit,
     representative: str = "",
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Attendance:
     """A unit's representative scanned the meeting's QR code after signing in."""
     meeting = _lock(meeting)
@@ -195,8 +203,8 @@ def attendance_mark(
     *,
     unit: Unit,
     representative: str = "",
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Attendance:
     """Staff record a unit present."""
     meeting = _lock(meeting)
@@ -213,8 +221,8 @@ def minutes_save(
     *,
     minutes: str,
     files: Any = (),
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Meeting:
     """Write the minutes and attach photos or PDFs (checked before anything is written)."""
     meeting = _lock(meeting)
@@ -246,7 +254,9 @@ def minutes_save(
 
 
 @transaction.atomic
-def minutes_approve(meeting: Meeting, *, actor: Any = None, request: Any = None) -> Meeting:
+def minutes_approve(
+    meeting: Meeting, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Meeting:
     meeting = _lock(meeting)
     if meeting.status != Meeting.Status.HELD:
         raise AllianceError("只有已召开的会议可以审定纪要", "status", 409)
@@ -266,7 +276,7 @@ def minutes_approve(meeting: Meeting, *, actor: Any = None, request: Any = None)
 
 
 @transaction.atomic
-def agenda_add(meeting: Meeting, *, title: str, actor: Any = None) -> AgendaItem:
+def agenda_add(meeting: Meeting, *, title: str, actor: User | None = None) -> AgendaItem:
     meeting = _lock(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise AllianceError("只有尚未召开的会议可以增加议题", "status", 409)

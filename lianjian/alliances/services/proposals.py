@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.alliances.models import (
@@ -39,6 +40,9 @@ from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.orgs.models import Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 S = Proposal.Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED}),
@@ -63,7 +67,7 @@ def _transition(
     proposal: Proposal,
     to: str,
     *,
-    actor: Any,
+    actor: User | None,
     note: str = "",
     meeting: Meeting | None = None,
     notify: bool = True,
@@ -110,8 +114,8 @@ def proposal_create(
     needs: Sequence[Any] = (),
     visit: Any = None,
     submit: bool = True,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Proposal:
     """A proposal of a member unit, sent at once unless kept as a draft."""
     if not body.is_active:
@@ -160,7 +164,7 @@ def proposal_create(
 
 
 @transaction.atomic
-def proposal_submit(proposal: Proposal, *, actor: Any = None) -> Proposal:
+def proposal_submit(proposal: Proposal, *, actor: User | None = None) -> Proposal:
     proposal = _transition(_lock(proposal), S.SUBMITTED, actor=actor, notify=False)
     publish(
         "alliances.proposal_submitted",
@@ -173,13 +177,13 @@ def proposal_submit(proposal: Proposal, *, actor: Any = None) -> Proposal:
 
 
 @transaction.atomic
-def proposal_accept(proposal: Proposal, *, actor: Any = None, note: str = "") -> Proposal:
+def proposal_accept(proposal: Proposal, *, actor: User | None = None, note: str = "") -> Proposal:
     note = text(note, "note", "说明", 200, required=False)
     return _transition(_lock(proposal), S.ACCEPTED, actor=actor, note=note)
 
 
 @transaction.atomic
-def proposal_decline(proposal: Proposal, *, reason: str, actor: Any = None) -> Proposal:
+def proposal_decline(proposal: Proposal, *, reason: str, actor: User | None = None) -> Proposal:
     reason = text(reason, "reason", "不予受理原因", 200)
     proposal = _lock(proposal)
     proposal.decline_reason = reason
@@ -187,7 +191,7 @@ def proposal_decline(proposal: Proposal, *, reason: str, actor: Any = None) -> P
 
 
 @transaction.atomic
-def proposal_merge(proposal: Proposal, *, into: Proposal, actor: Any = None) -> Proposal:
+def proposal_merge(proposal: Proposal, *, into: Proposal, actor: User | None = None) -> Proposal:
     proposal = _lock(proposal)
     if into.pk == proposal.pk or into.body_id != proposal.body_id:
         raise AllianceError("只能合并到同一联席会议的另一议案", "into")
@@ -198,7 +202,9 @@ def proposal_merge(proposal: Proposal, *, into: Proposal, actor: Any = None) -> 
 
 
 @transaction.atomic
-def proposal_put_on_agenda(proposal: Proposal, *, meeting: Meeting, actor: Any = None) -> Proposal:
+def proposal_put_on_agenda(
+    proposal: Proposal, *, meeting: Meeting, actor: User | None = None
+) -> Proposal:
     """Put an accepted (or deferred) proposal on a scheduled meeting of its body."""
     proposal = _lock(proposal)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -218,7 +224,7 @@ def proposal_put_on_agenda(proposal: Proposal, *, meeting: Meeting, actor: Any =
     return proposal
 
 
-def proposals_off_agenda(meeting: Meeting, *, actor: Any = None) -> int:
+def proposals_off_agenda(meeting: Meeting, *, actor: User | None = None) -> int:
     """The meeting was cancelled: its proposals wait for another meeting."""
     count = 0
     for proposal in Proposal.objects.select_for_update().filter(
@@ -231,7 +237,7 @@ def proposals_off_agenda(meeting: Meeting, *, actor: Any = None) -> int:
     return count
 
 
-def proposals_discussed(meeting: Meeting, *, actor: Any = None) -> int:
+def proposals_discussed(meeting: Meeting, *, actor: User | None = None) -> int:
     count = 0
     for proposal in Proposal.objects.select_for_update().filter(
         meeting=meeting, status=S.ON_AGENDA
@@ -246,7 +252,12 @@ def proposals_discussed(meeting: Meeting, *, actor: Any = None) -> int:
 
 @transaction.atomic
 def vote_cast(
-    proposal: Proposal, *, unit: Unit, choice_value: str, actor: Any = None, request: Any = None
+    proposal: Proposal,
+    *,
+    unit: Unit,
+    choice_value: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Vote:
     """One vote of an attending member unit; a second vote of the same unit is refused (R1)."""
     choice(choice_value, Vote.Choice, "choice", "表决意见")
@@ -327,7 +338,9 @@ def vote_tally(proposal: Proposal) -> Tally:
 
 
 @transaction.atomic
-def proposal_decide(proposal: Proposal, *, actor: Any = None, request: Any = None) -> Proposal:
+def proposal_decide(
+    proposal: Proposal, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Proposal:
     """Close the vote: the body's quorum and majority rule decide adopted or rejected."""
     proposal = _lock(proposal)
     if proposal.status != S.DISCUSSED:
@@ -370,6 +383,6 @@ def proposal_decide(proposal: Proposal, *, actor: Any = None, request: Any = Non
 
 
 @transaction.atomic
-def proposal_defer(proposal: Proposal, *, actor: Any = None, note: str = "") -> Proposal:
+def proposal_defer(proposal: Proposal, *, actor: User | None = None, note: str = "") -> Proposal:
     note = text(note, "note", "说明", 200, required=False) or "延期至下次会议审议"
     return _transition(_lock(proposal), S.DEFERRED, actor=actor, note=note)

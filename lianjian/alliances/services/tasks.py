@@ -4,11 +4,12 @@ and the daily tick (overdue escalation, cadence warnings, renewal reminders)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.alliances import cadence
@@ -30,6 +31,9 @@ from lianjian.core.attachments import AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 K = TaskProgress.Kind
 
 
@@ -45,8 +49,8 @@ def task_assign(
     due_on: dt.date,
     unit: Any = None,
     department: Any = None,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Task:
     """A task of a resolution for one member unit (or a department of the needs channel)."""
     resolution = Resolution.objects.select_for_update().select_related("body").get(pk=resolution.pk)
@@ -81,7 +85,7 @@ def task_assign(
     return task
 
 
-def _entry(task: Task, kind: str, note: str, actor: Any, files: Any = ()) -> TaskProgress:
+def _entry(task: Task, kind: str, note: str, actor: User | None, files: Any = ()) -> TaskProgress:
     try:
         checked = check_attachments(files, max_files=1)
     except AttachmentError as exc:
@@ -110,8 +114,8 @@ def task_report(
     note: str,
     files: Any = (),
     done: bool = False,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Task:
     """The assignee reports progress (percent, text, an optional photo) or that it is done."""
     task = _lock(task)
@@ -144,7 +148,9 @@ def task_report(
 
 
 @transaction.atomic
-def task_verify(task: Task, *, note: str = "", actor: Any = None, request: Any = None) -> Task:
+def task_verify(
+    task: Task, *, note: str = "", actor: User | None = None, request: HttpRequest | None = None
+) -> Task:
     task = _lock(task)
     if task.status != Task.Status.DONE:
         raise AllianceError("只有报告完成的任务可以核验", "status", 409)
@@ -176,7 +182,9 @@ def task_verify(task: Task, *, note: str = "", actor: Any = None, request: Any =
 
 
 @transaction.atomic
-def task_send_back(task: Task, *, note: str, actor: Any = None, request: Any = None) -> Task:
+def task_send_back(
+    task: Task, *, note: str, actor: User | None = None, request: HttpRequest | None = None
+) -> Task:
     task = _lock(task)
     if task.status != Task.Status.DONE:
         raise AllianceError("只有报告完成的任务可以退回", "status", 409)

@@ -73,11 +73,12 @@ def make_resume(
         actor=user, region=region, data=dict(RESUME, **changes), user=user
     )
     if approved:
-        resume = services.resume_review(resume, actor=None, approve=True)
+        resume = services.resume_review(resume, actor=None, approve=True)  # type: ignore[arg-type]  # no reviewer: the fixture's shortcut
     if discoverable:
         resume = services.resume_set_discoverable(resume, actor=user, discoverable=True)
     return resume
 
 
 def make_application(resume: Resume, posting: Posting) -> Application:
+    assert resume.user is not None  # a seeker's resume
     return services.apply(resume=resume, posting=posting, actor=resume.user)

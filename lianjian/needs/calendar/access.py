@@ -7,9 +7,10 @@ user's scope, or the street of a department the user handles for.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from lianjian.core.permissions import grants_with_perm
 from lianjian.needs.access import department_ids_of
@@ -17,10 +18,13 @@ from lianjian.needs.models import Department
 from lianjian.orgs.access import NOTHING, get_in_scope, regions_visible_to
 from lianjian.orgs.models import Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 EDIT_PERM = "needs.calendar"
 
 
-def calendar_regions_editable_by(user: Any) -> QuerySet[Region]:
+def calendar_regions_editable_by(user: User) -> QuerySet[Region]:
     """Districts and streets whose own days `user` may set."""
     q = NOTHING
     for grant in grants_with_perm(user, EDIT_PERM):
@@ -34,11 +38,11 @@ def calendar_regions_editable_by(user: Any) -> QuerySet[Region]:
     return Region.objects.filter(q).order_by("path")
 
 
-def get_calendar_region_for_user(user: Any, pk: Any, request: Any = None) -> Region:
+def get_calendar_region_for_user(user: User, pk: Any, request: HttpRequest | None = None) -> Region:
     return get_in_scope(calendar_regions_editable_by(user), pk, user=user, request=request)
 
 
-def calendar_regions_visible_to(user: Any) -> QuerySet[Region]:
+def calendar_regions_visible_to(user: User) -> QuerySet[Region]:
     """Regions whose calendar `user` may read: their scope and their departments' streets."""
     q = Q(pk__in=regions_visible_to(user, "needs.view").values("pk"))
     dept_ids = department_ids_of(user)
@@ -47,7 +51,7 @@ def calendar_regions_visible_to(user: Any) -> QuerySet[Region]:
     return Region.objects.filter(q)
 
 
-def default_calendar_region(user: Any, perm: str = "needs.view") -> Region | None:
+def default_calendar_region(user: User, perm: str = "needs.view") -> Region | None:
     """The region of the user's first grant (a department's street for handlers)."""
     for grant in grants_with_perm(user, perm):
         if grant.region is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +13,9 @@ from lianjian.core.permissions import user_has_perm
 from lianjian.needs.models import CalendarDay, CalendarSource
 from lianjian.needs.workdays import LEVEL_RANK, Place
 from lianjian.orgs.models import Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def official_years(years: list[int] | None = None) -> list[int]:
     return sorted({day.year for day in qs.dates("date", "year")})
 
 
-def calendar_gaps(user: Any) -> list[int]:
+def calendar_gaps(user: User) -> list[int]:
     """This year and next if no official schedule is loaded for them, for calendar admins."""
     if not user_has_perm(user, "needs.calendar"):
         return []

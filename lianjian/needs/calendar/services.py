@@ -12,14 +12,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record
 from lianjian.needs.models import CalendarDay, CalendarSource
 from lianjian.orgs.models import Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 NOTE_MAX = CalendarDay._meta.get_field("note").max_length or 50
 
@@ -156,8 +160,8 @@ def calendar_days_apply(
     region: Region | None,
     entries: Sequence[DayEntry],
     *,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> int:
     """Record `entries` as `region`'s own days (all or nothing); returns how many changed.
 
@@ -234,8 +238,8 @@ def calendar_day_set(
     is_workday: bool | None,
     note: str = "",
     region: Region | None = None,
-    actor: Any = None,
-    request: Any = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> CalendarDay | None:
     """Mark one holiday or 调休 workday; `is_workday=None` goes back to the level above."""
     calendar_days_apply(region, [DayEntry(day, is_workday, note)], actor=actor, request=request)

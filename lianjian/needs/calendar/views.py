@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.needs.calendar import services
 from lianjian.needs.calendar.access import (
@@ -39,7 +40,7 @@ def _int(value: Any) -> int:
 
 @require_http_methods(["GET", "POST"])
 @require_perm(EDIT_PERM)
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedRequest) -> HttpResponse:
     regions = list(calendar_regions_editable_by(request.user))
     if not regions:
         raise Http404("您没有可维护工作日历的区或街道")

@@ -4,7 +4,7 @@ service stations and items."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -22,6 +22,9 @@ from lianjian.needs.services.errors import (
 )
 from lianjian.orgs.models import Region, Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 logger = logging.getLogger("lianjian.needs")
 
 
@@ -35,7 +38,7 @@ def _street_of(region: Region) -> Region:
 
 @transaction.atomic
 def department_create(
-    *, street: Region, key: str, name: str, phone: str = "", actor: Any = None
+    *, street: Region, key: str, name: str, phone: str = "", actor: User | None = None
 ) -> Department:
     key, name = key.strip(), name.strip()
     if street.level != Region.Level.STREET:
@@ -51,7 +54,7 @@ def department_create(
 
 @transaction.atomic
 def department_update(
-    department: Department, *, name: str, phone: str = "", actor: Any = None
+    department: Department, *, name: str, phone: str = "", actor: User | None = None
 ) -> Department:
     """Rename a department or change its phone; its key (what handler grants name) stays."""
     name, phone = (name or "").strip(), (phone or "").strip()
@@ -79,7 +82,9 @@ def department_update(
 
 
 @transaction.atomic
-def department_set_active(department: Department, *, active: bool, actor: Any = None) -> Department:
+def department_set_active(
+    department: Department, *, active: bool, actor: User | None = None
+) -> Department:
     """Deactivate (or restore) a department.
 
     Refused while it still owes replies or is the street's fallback: needs must
@@ -115,7 +120,7 @@ def category_create(
     department: Department | None = None,
     deadline_workdays: int = 5,
     keywords: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Category:
     name = name.strip()
     if street.level != Region.Level.STREET:
@@ -151,7 +156,7 @@ def category_update(
     is_active: bool = True,
     name: str | None = None,
     keywords: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Category:
     """Change a category's routing rule, deadline, name or keywords (new dispatches use them).
 
@@ -221,7 +226,7 @@ def street_settings_save(
     escalate_after_workdays: int = 0,
     remind_before_workdays: int = 1,
     autoclose_after_workdays: int | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> StreetSettings:
     if fallback_department is not None and fallback_department.street_id != street.pk:
         raise NeedError("兜底部门不属于该街道", "fallback_department")
@@ -253,7 +258,7 @@ def street_settings_save(
 
 @transaction.atomic
 def service_station_create(
-    *, name: str, region: Region, address: str = "", actor: Any = None
+    *, name: str, region: Region, address: str = "", actor: User | None = None
 ) -> ServiceStation:
     name = name.strip()
     if not name:
@@ -274,7 +279,7 @@ def service_item_create(
     description: str = "",
     provider: Unit | None = None,
     category: Category | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> ServiceItem:
     name = name.strip()
     if not name:

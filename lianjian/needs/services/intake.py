@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -42,6 +42,9 @@ from lianjian.needs.services.transitions import (
 )
 from lianjian.orgs.models import Region, Unit
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 logger = logging.getLogger("lianjian.needs")
 
 
@@ -72,7 +75,9 @@ def _schedule_retrain(street_id: int) -> None:
     schedule_retrain(street_id)
 
 
-def triage_retrain_request(street: Region, *, actor: Any, request: Any = None) -> bool:
+def triage_retrain_request(
+    street: Region, *, actor: User, request: HttpRequest | None = None
+) -> bool:
     """Staff ask for retraining now; False when one is already queued for the street."""
     from lianjian.core.audit import audit_record
     from lianjian.needs.triage.history import schedule_retrain
@@ -158,7 +163,7 @@ def need_submit(
     contact_phone: str,
     unit: Unit | None = None,
     attachments: Iterable[Any] = (),
-    actor: Any = None,
+    actor: User | None = None,
     idempotency_key: str | None = None,
     request: HttpRequest | None = None,
 ) -> Need:

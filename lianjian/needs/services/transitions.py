@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
@@ -25,6 +25,9 @@ from lianjian.needs.services.errors import (
     NeedError,
 )
 from lianjian.needs.services.tally import _summarize
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 logger = logging.getLogger("lianjian.needs")
 
@@ -83,7 +86,7 @@ USER_ACTIONS = (
 class Reach:
     """What an actor holds on one need; each fact is asked of the database once, when needed."""
 
-    def __init__(self, need: Need, actor: Any) -> None:
+    def __init__(self, need: Need, actor: User) -> None:
         self.need, self.actor = need, actor
 
     @cached_property
@@ -101,7 +104,7 @@ class Reach:
         return needs_visible_to(self.actor, "needs.intake").filter(pk=self.need.pk).exists()
 
 
-def actor_may(need: Need, kind: str, actor: Any, reach: Reach | None = None) -> bool:
+def actor_may(need: Need, kind: str, actor: User | None, reach: Reach | None = None) -> bool:
     """The actor check: may this actor act as `kind` (ACTIONS' third column) on the need."""
     if kind == "system" or (actor is None and kind == "submitter_or_staff"):
         return True
@@ -119,7 +122,7 @@ def actor_may(need: Need, kind: str, actor: Any, reach: Reach | None = None) -> 
     raise KeyError(kind)
 
 
-def _check_actor(need: Need, kind: str, actor: Any) -> None:
+def _check_actor(need: Need, kind: str, actor: User | None) -> None:
     """The actor's role and scope for this action; raises NeedError (refusal, nothing written)."""
     if actor is None and kind not in ("system", "submitter_or_staff"):
         raise NeedError("需要登录后操作")
@@ -127,7 +130,7 @@ def _check_actor(need: Need, kind: str, actor: Any) -> None:
         raise NeedError("您没有处理该需求的权限")
 
 
-def may(user: Any, action: str, need: Need, reach: Reach | None = None) -> bool:
+def may(user: User, action: str, need: Need, reach: Reach | None = None) -> bool:
     """May this user take `action` on `need` now? The table, then the actor check.
 
     The same two rules `_transition` (and `need_callback`) enforce, so a page
@@ -144,13 +147,15 @@ def may(user: Any, action: str, need: Need, reach: Reach | None = None) -> bool:
     return user is not None and actor_may(need, kind, user, reach)
 
 
-def capabilities(user: Any, need: Need) -> dict[str, bool]:
+def capabilities(user: User, need: Need) -> dict[str, bool]:
     """`may` for every action a user can be offered, sharing one `Reach`."""
     reach = Reach(need, user)
     return {action: may(user, action, need, reach) for action in USER_ACTIONS}
 
 
-def _event(need: Need, action: str, from_status: str, actor: Any, note: str, **extra: Any) -> None:
+def _event(
+    need: Need, action: str, from_status: str, actor: User | None, note: str, **extra: Any
+) -> None:
     event = NeedEvent.objects.create(
         need=need,
         action=action,
@@ -186,7 +191,7 @@ def _transition(
     need_id: int,
     action: str,
     *,
-    actor: Any,
+    actor: User | None,
     expected_version: int | None,
     note: str = "",
     request: HttpRequest | None = None,

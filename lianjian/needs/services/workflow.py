@@ -4,7 +4,7 @@ reject, merge, close, rating and callbacks; each one `_transition`."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -44,6 +44,9 @@ from lianjian.needs.services.transitions import (
     _transition,
 )
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 logger = logging.getLogger("lianjian.needs")
 
 
@@ -58,7 +61,7 @@ def _same_street(need: Need, obj: Any, what: str) -> None:
 def need_dispatch(
     need_id: int,
     *,
-    actor: Any,
+    actor: User,
     category: Category | None,
     department: Department | None,
     expected_version: int | None = None,
@@ -126,7 +129,11 @@ def need_dispatch(
 
 @transaction.atomic
 def need_accept(
-    need_id: int, *, actor: Any, expected_version: int | None = None, request: Any = None
+    need_id: int,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     return _transition(
         need_id, "accept", actor=actor, expected_version=expected_version, request=request
@@ -137,11 +144,11 @@ def need_accept(
 def need_reply(
     need_id: int,
     *,
-    actor: Any,
+    actor: User,
     reply_text: str,
     service_item: ServiceItem | None = None,
     expected_version: int | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     """The department answers; on-time and elapsed time are fixed on the event for statistics."""
     reply_text = (reply_text or "").strip()
@@ -179,10 +186,10 @@ def need_reply(
 def need_return(
     need_id: int,
     *,
-    actor: Any,
+    actor: User,
     reason: str,
     expected_version: int | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     """Not ours: back to the dispatcher with a reason."""
     reason = (reason or "").strip()
@@ -205,11 +212,11 @@ def need_return(
 def need_transfer(
     need_id: int,
     *,
-    actor: Any,
+    actor: User,
     department: Department | None,
     note: str = "",
     expected_version: int | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     """Hand over to another department of the street; the deadline keeps running."""
     current = _locked(need_id)
@@ -237,10 +244,10 @@ def need_transfer(
 def need_reject(
     need_id: int,
     *,
-    actor: Any,
+    actor: User,
     reason: str,
     expected_version: int | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     reason = (reason or "").strip()
     if not reason:
@@ -262,9 +269,9 @@ def need_merge(
     need_id: int,
     *,
     into: Need,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Need:
     """Mark a duplicate; it follows the main case (tracking shows the main case's progress)."""
     if into.pk == need_id:
@@ -293,7 +300,7 @@ def need_merge(
 
 @transaction.atomic
 def need_close(
-    need_id: int, *, actor: Any, note: str = "", expected_version: int | None = None
+    need_id: int, *, actor: User, note: str = "", expected_version: int | None = None
 ) -> Need:
     need = _transition(need_id, "close", actor=actor, expected_version=expected_version, note=note)
     _notify_submitter(
@@ -303,7 +310,12 @@ def need_close(
 
 
 def _rate(
-    need: Need, rating: str, comment: str, actor: Any, check_actor: bool, request: Any
+    need: Need,
+    rating: str,
+    comment: str,
+    actor: User | None,
+    check_actor: bool,
+    request: HttpRequest | None,
 ) -> Need:
     if rating not in Rating.values:
         raise NeedError("请选择满意度", "rating")
@@ -343,7 +355,7 @@ def _rate(
 
 @transaction.atomic
 def need_rate_by_code(
-    tracking_code: str, *, rating: str, comment: str = "", request: Any = None
+    tracking_code: str, *, rating: str, comment: str = "", request: HttpRequest | None = None
 ) -> Need:
     """The submitter rates through the tracking link (no account)."""
     need = (
@@ -358,7 +370,7 @@ def need_rate_by_code(
 
 @transaction.atomic
 def need_callback(
-    need_id: int, *, actor: Any, rating: str, note: str = "", request: Any = None
+    need_id: int, *, actor: User, rating: str, note: str = "", request: HttpRequest | None = None
 ) -> Callback:
     """Staff phone callback (回访): recorded, and it rates a replied need not yet rated."""
     need = _locked(need_id)

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
+from lianjian.core.actors import Viewer
 from lianjian.core.periods import parse_day
 from lianjian.core.permissions import grants_with_perm
 from lianjian.core.rates import percent
@@ -32,7 +33,7 @@ from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 
 
 def figure_units(
-    user: Any,
+    user: Viewer,
     region: Region,
     as_of: dt.date,
     figure: str,
@@ -89,7 +90,7 @@ def month_ends(as_of: dt.date, months: int = 12) -> list[dt.date]:
 
 
 def coverage_trend(
-    user: Any, region: Region, as_of: dt.date, months: int = 12
+    user: Viewer, region: Region, as_of: dt.date, months: int = 12
 ) -> list[dict[str, Any]]:
     """Organization coverage at each month end (the last point is `as_of` itself).
 
@@ -130,7 +131,7 @@ def coverage_trend(
     ]
 
 
-def default_region(user: Any) -> Region | None:
+def default_region(user: Viewer) -> Region | None:
     """The widest region the user may report on (first granted, highest level first)."""
     regions = [g.region for g in grants_with_perm(user, PERM) if g.region_id]
     order = {Region.Level.DISTRICT: 0, Region.Level.STREET: 1, Region.Level.COMMUNITY: 2}
@@ -138,7 +139,7 @@ def default_region(user: Any) -> Region | None:
     return regions[0] if regions else None
 
 
-def region_for(user: Any, region_id: Any, request: Any = None) -> Region:
+def region_for(user: Viewer, region_id: Any, request: HttpRequest | None = None) -> Region:
     """The requested region if in scope (404 and an audit row otherwise), else the default."""
     if region_id in (None, ""):
         region = default_region(user)
@@ -153,6 +154,6 @@ def parse_as_of(value: Any) -> dt.date:
     return parse_day(value, "统计日期") or dt.date.today()
 
 
-def regions_to_pick(user: Any) -> list[Region]:
+def regions_to_pick(user: Viewer) -> list[Region]:
     """Regions offered in the report's region selector (districts, streets, communities, areas)."""
     return list(regions_visible_to(user, PERM).filter(is_active=True).order_by("path")[:500])

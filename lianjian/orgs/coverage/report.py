@@ -19,6 +19,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, QuerySet
 
+from lianjian.core.actors import Viewer
 from lianjian.core.rates import percent
 from lianjian.core.statements import Statement, fetch_dicts, with_value
 from lianjian.orgs.access import (
@@ -80,7 +81,7 @@ _AS_OF = dt.date(1, 1, 2)
 _DATE = Unit._meta.get_field("registered_on")  # how a date parameter is sent
 
 
-def _statement_key(user: Any, region: Region) -> tuple[ScopeKey, Items, Items]:
+def _statement_key(user: Viewer, region: Region) -> tuple[ScopeKey, Items, Items]:
     """What a report's statement depends on besides the date: the user's unit scope, the
     subtree and how far its link subqueries are narrowed (`subquery_within`)."""
     within = ((LEVEL_FIELD[Region.Level(region.level)], region.pk),)
@@ -136,7 +137,7 @@ def _report_statement(scope: ScopeKey, within: Items, narrow: Items) -> Statemen
 
 
 def report_tallies(
-    user: Any, region: Region, as_of: dt.date
+    user: Viewer, region: Region, as_of: dt.date
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Unit counts by every flag, then per place (region, street, community) and per
     industry by the breakdown flags: the whole report from one statement.
@@ -259,7 +260,7 @@ def report_counts(
     return {key: total[key] for key in PREDICATES}, result
 
 
-def figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:
+def figures(user: Viewer, region: Region, as_of: dt.date) -> dict[str, int]:
     """Every figure of the report: the unit figures from one grouped query (`tally`'s,
     compiled once per scope and region), the organization figures from one more."""
     statement = _tally_statement(*_statement_key(user, region))
@@ -269,7 +270,7 @@ def figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:
     return {**counts, **org_figures(user, region, as_of)}
 
 
-def floating_members(user: Any, region: Region, as_of: dt.date) -> dict[str, Any]:
+def floating_members(user: Viewer, region: Region, as_of: dt.date) -> dict[str, Any]:
     """Floating members (流动党员) of the subtree, grouped by where they are."""
     field = LEVEL_FIELD[Region.Level(region.level)]
     qs = members_visible_to(user, PERM).filter(
@@ -290,7 +291,7 @@ def floating_members(user: Any, region: Region, as_of: dt.date) -> dict[str, Any
 
 
 def coverage_report(
-    user: Any, region: Region, as_of: dt.date, *, with_breakdowns: bool = True
+    user: Viewer, region: Region, as_of: dt.date, *, with_breakdowns: bool = True
 ) -> dict[str, Any]:
     """The report as plain data: pages, the API and the Excel export all render this."""
     if with_breakdowns:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
+from lianjian.core.actors import Viewer
 from lianjian.orgs.access import LEVEL_FIELD, units_visible_to
 from lianjian.orgs.coverage.figures import FLAGS, FORMATION_FIGURES, ORG_FIGURES, PREDICATES
 from lianjian.orgs.models import OrgUnitCoverage, PartyOrg, Region, Unit
@@ -96,7 +97,7 @@ def subquery_within(region: Region) -> dict[str, Any]:
 
 
 def annotated_units(
-    user: Any, region: Region, as_of: dt.date, narrow: dict[str, Any] | None = None
+    user: Viewer, region: Region, as_of: dt.date, narrow: dict[str, Any] | None = None
 ) -> QuerySet[Unit]:
     """`annotate_units` over `region`'s subtree within the user's scope (`narrow`: the
     `subquery_within(region)` the caller already has)."""
@@ -127,7 +128,7 @@ def count_org_figures(units: QuerySet[Unit], as_of: dt.date) -> dict[str, int]:
     )
 
 
-def org_figures(user: Any, region: Region, as_of: dt.date) -> dict[str, int]:
+def org_figures(user: Viewer, region: Region, as_of: dt.date) -> dict[str, int]:
     """`ORG_FIGURES` for `region`'s subtree, over the units in the user's scope."""
     within = {LEVEL_FIELD[Region.Level(region.level)]: region.pk}
     return count_org_figures(units_visible_to(user, PERM).filter(**within), as_of)
