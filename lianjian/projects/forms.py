@@ -142,5 +142,15 @@ class PairVisitForm(forms.Form):
     )
 
 
+class PairVisitPhoneForm(PairVisitForm):
+    """The same visit, logged on the phone with a photo taken there."""
+
+    photo = forms.FileField(
+        label="现场照片（可选）",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
 class PairEndForm(forms.Form):
     ended_on = forms.DateField(label="结束日期", widget=_DATE)

@@ -409,3 +409,21 @@ class PairVisit(models.Model):
     class Meta:
         ordering = ["visited_on", "id"]
         indexes = [models.Index(fields=["pair", "visited_on"], name="proj_pairvisit_idx")]
+
+
+def pair_photo_path(instance: PairVisitPhoto, filename: str) -> str:
+    # never the uploaded name: our own token and the sniffed extension
+    return f"projects/pairs/{instance.visit.pair_id}/{instance.token}.{instance.extension}"
+
+
+class PairVisitPhoto(models.Model):
+    """A photo of a visit, taken on the phone; checked by `core.attachments`."""
+
+    visit = models.ForeignKey(PairVisit, on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=pair_photo_path)
+    created_at = models.DateTimeField(auto_now_add=True)
