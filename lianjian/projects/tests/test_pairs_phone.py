@@ -91,7 +91,7 @@ def test_unit_admin_logs_a_visit_with_a_photo(
     got = unit.get(f"/projects/pairs/photos/{shot.token}/")
     assert got.status_code == 200 and got["Content-Type"] == "image/png"
     assert got["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(got.streaming_content) == PNG  # type: ignore[attr-defined]
+    assert b"".join(got.streaming_content) == PNG
     # the desk page's sum moved with it
     desk = unit.get(f"/projects/pairs/{pw.pair.pk}/").content.decode()
     assert re.search(r'id="visit-value">420.50<', desk)
