@@ -76,6 +76,8 @@ def test_unit_admin_logs_a_visit_with_a_photo(
     url = f"/projects/m/pairs/{pw.pair.pk}/"
     page = unit.get(url).content.decode()
     assert "母亲重病" in page and 'capture="environment"' in page
+    # today, as a date input can show it (ISO), so the unit only types what it did
+    assert f'type="date" name="visited_on" value="{timezone.localdate().isoformat()}"' in page
     photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
     r = unit.post(url, _visit(value="120.5", photo=photo))
     assert r.status_code == 302 and r["Location"] == url
