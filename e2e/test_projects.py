@@ -110,3 +110,50 @@ def test_micro_wish_from_publication_to_the_report(
     assert after[1] == before[1] + 1
     phone.close()
     street.close()
+
+
+def _pair_value(page: Any, url: str) -> tuple[float, int]:
+    page.goto(url)
+    value = float(page.inner_text("#visit-value").replace(",", ""))
+    return value, int(page.inner_text("#visit-count"))
+
+
+def test_unit_admin_logs_a_pair_visit_on_the_phone(
+    browser: Any, page: Any, demo_server: DemoServer
+) -> None:
+    """东银's unit admin (demo_dongyin) logs a visit to its pair in 虹储 at 375 px, with a
+    photo; the pair's summed value on the desk page moves by the visit's value."""
+    note = f"送去过冬棉被 {uuid.uuid4().hex[:6]}"
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    mobile = phone.new_page()
+    mobile.set_default_timeout(15_000)
+    login(mobile, demo_server, "demo_dongyin")
+    mobile.goto(demo_server.url + "/projects/m/")
+    _go(mobile, "#phone-pairs")
+    _fits(mobile, "the pairs list")
+    _go(mobile, "a.pair-tile >> nth=0")
+    _fits(mobile, "the pair page")
+    pair_path = mobile.url.removeprefix(demo_server.url).replace("/projects/m/pairs/", "")
+    desk_url = f"{demo_server.url}/projects/pairs/{pair_path}"
+
+    # the desk page, as the unit sees it, before
+    login(page, demo_server, "demo_dongyin")
+    before = _pair_value(page, desk_url)
+
+    mobile.fill("#id_note", note)
+    mobile.fill("#id_value", "260")
+    mobile.set_input_files(
+        "#id_photo", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    _go(mobile, "#log-visit")
+    assert int(mobile.inner_text("#visit-count")) == before[1] + 1
+    assert mobile.locator(f".visit:has-text('{note}') .photos img").count() == 1
+    _fits(mobile, "the pair page after the visit")
+    ARTIFACTS.mkdir(exist_ok=True)
+    mobile.screenshot(path=str(ARTIFACTS / "projects-pair-375.png"), full_page=True)
+
+    after = _pair_value(page, desk_url)
+    assert after[0] == pytest.approx(before[0] + 260)
+    assert after[1] == before[1] + 1
+    assert note in page.inner_text("table.list")
+    phone.close()

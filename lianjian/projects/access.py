@@ -21,6 +21,7 @@ from lianjian.projects.models import (
     Item,
     ItemStatus,
     Pair,
+    PairVisitPhoto,
     Photo,
     Registration,
     RegStatus,
@@ -191,6 +192,18 @@ def get_pair_for_user(user: Any, pk: Any, request: Any = None) -> Pair:
 def get_writable_pair(user: Any, pk: Any, request: Any = None) -> Pair:
     qs = pairs_writable_by(user).select_related("region", "party_org")
     return get_in_scope(qs, pk, user=user, request=request)
+
+
+def get_pair_photo_for_user(user: Any, token: str) -> PairVisitPhoto | None:
+    """A visit's photo, for whoever may read its pair in full (it shows the household)."""
+    photo = (
+        PairVisitPhoto.objects.filter(token=str(token)[:32]).select_related("visit__pair").first()
+    )
+    if photo is None or not PersonalReach(user).sees(photo.visit.pair):
+        return None
+    if not pairs_visible_to(user).filter(pk=photo.visit.pair_id).exists():
+        return None
+    return photo
 
 
 def pair_registrations(user: Any) -> QuerySet[Registration]:

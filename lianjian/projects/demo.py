@@ -392,7 +392,8 @@ def _yantai(ctx: DemoContext) -> dict[str, int]:
     Claim.objects.bulk_create(claims)
     for it in items:
         it.confirmed_at = max(c.confirmed_at for c in claims if c.item is it)  # type: ignore[type-var]
-    Item.objects.bulk_update(items, ["confirmed_at"])
+        it.helped_at = min(c.confirmed_at for c in claims if c.item is it)  # type: ignore[type-var]
+    Item.objects.bulk_update(items, ["confirmed_at", "helped_at"])
     ItemEvent.objects.bulk_create(
         [
             ItemEvent(item=it, action="publish", from_status="draft", to_status="published")

@@ -142,5 +142,19 @@ class PairVisitForm(forms.Form):
     )
 
 
+class PairVisitPhoneForm(PairVisitForm):
+    """The same visit, logged on the phone with a photo taken there; today by default
+    (ISO in the widget: a date input shows nothing for zh-hans's first format, 2026/12/07)."""
+
+    visited_on = forms.DateField(
+        label="帮扶日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    photo = forms.FileField(
+        label="现场照片（可选）",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
 class PairEndForm(forms.Form):
     ended_on = forms.DateField(label="结束日期", widget=_DATE)

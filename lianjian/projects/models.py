@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from lianjian.core.fields import EncryptedTextField
+from lianjian.core.indexes import CoveringIndex
 from lianjian.core.models import TimeStampedModel
 from lianjian.orgs.models import ScopedModel
 
@@ -73,6 +74,9 @@ class Item(ScopedModel, TimeStampedModel):
     people_helped = models.PositiveIntegerField("帮扶人数", default=0)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     confirmed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # the first confirmation of a claim on the item: the reports count its people helped
+    # in the period holding this moment, once (no join to the claims, P3)
+    helped_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -91,7 +95,24 @@ class Item(ScopedModel, TimeStampedModel):
                 condition=Q(status__in=OPEN_ITEM_STATUSES, claimed_count__lt=models.F("capacity")),
                 name="proj_item_open_idx",
             ),
-        ]
+            # the community report reads a street's or district's slice of these alone
+            # (index-only scans on PostgreSQL; see `selectors.community_report`, P3)
+            *[
+                CoveringIndex(
+                    fields=[level],
+                    covering=[
+                        "community", "id", "published_at", "kind", "status",
+                        "confirmed_at", "people_helped", "helped_at",
+                    ],
+                    name=f"proj_item_{level[:4]}_report_idx",
+                )
+                for level in ("district", "street")
+            ],
+            # the few items of a programme (帮扶对子): the report joins from their side
+            models.Index(
+                fields=["id"], condition=Q(programme__gt=""), name="proj_item_programme_idx"
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=Q(claimed_count__lte=models.F("capacity")), name="proj_item_capacity"
@@ -305,6 +326,23 @@ class Claim(ScopedModel, TimeStampedModel):
             models.Index(fields=["party_org", "status"], name="proj_claim_org_idx"),
             models.Index(fields=["member", "status"], name="proj_claim_member_idx"),
             models.Index(fields=["status", "promised_by"], name="proj_claim_due_idx"),
+            *[
+                CoveringIndex(
+                    fields=[level],
+                    covering=[
+                        "community",
+                        "item",
+                        "status",
+                        "created_at",
+                        "delivered_at",
+                        "confirmed_at",
+                        "on_time",
+                        "delivered_value",
+                    ],
+                    name=f"proj_claim_{level[:4]}_report_idx",
+                )
+                for level in ("district", "street")
+            ],
         ]
         constraints = [
             models.CheckConstraint(
@@ -409,3 +447,21 @@ class PairVisit(models.Model):
     class Meta:
         ordering = ["visited_on", "id"]
         indexes = [models.Index(fields=["pair", "visited_on"], name="proj_pairvisit_idx")]
+
+
+def pair_photo_path(instance: PairVisitPhoto, filename: str) -> str:
+    # never the uploaded name: our own token and the sniffed extension
+    return f"projects/pairs/{instance.visit.pair_id}/{instance.token}.{instance.extension}"
+
+
+class PairVisitPhoto(models.Model):
+    """A photo of a visit, taken on the phone; checked by `core.attachments`."""
+
+    visit = models.ForeignKey(PairVisit, on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=pair_photo_path)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -59,7 +59,8 @@ def _yuan(value: Any) -> Any:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if not math.isfinite(value) or abs(value * 100 - round(value * 100)) > 1e-6:
+        # a finite float may still overflow once scaled to cents (1.7e308 * 100 is inf)
+        if not math.isfinite(value * 100) or abs(value * 100 - round(value * 100)) > 1e-6:
             raise ValueError(_YUAN_MESSAGE)
         return Decimal(f"{value:.2f}")
     if isinstance(value, str) and re.fullmatch(_YUAN_TEXT, value):

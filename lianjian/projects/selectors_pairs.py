@@ -64,4 +64,4 @@ def household(reach: access.PersonalReach, pair: Pair) -> Household:
 def pair_detail(user: Any, pair: Pair) -> tuple[Pair, list[PairVisit]]:
     """The pair with its totals, and its visits in order."""
     full = with_totals(Pair.objects.filter(pk=pair.pk).select_related("region", "party_org")).get()
-    return full, list(full.visits.order_by("visited_on", "id"))
+    return full, list(full.visits.prefetch_related("photos").order_by("visited_on", "id"))

@@ -196,6 +196,9 @@ def claim_confirm(claim: Claim, *, actor: Any = None, request: HttpRequest | Non
     Item.objects.filter(pk=claim.item_id, people_helped__lt=claim.people_helped).update(
         people_helped=claim.people_helped
     )
+    Item.objects.filter(pk=claim.item_id, helped_at__isnull=True).update(
+        helped_at=claim.confirmed_at
+    )
     item_sync(claim.item, actor)
     audit_record("project.confirm", user=actor, request=request, obj=claim)
     notify(

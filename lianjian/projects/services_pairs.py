@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lianjian.core.attachments import IMAGES, AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
-from lianjian.projects.models import Pair, PairVisit, Registration, RegStatus
+from lianjian.projects.models import Pair, PairVisit, PairVisitPhoto, Registration, RegStatus
 from lianjian.projects.services import CONSENT_VERSION, ProjectError, _user, count, money, text
+
+MAX_PHOTOS = 4
 
 
 def _past_date(value: Any, field: str, label: str) -> dt.date:
@@ -70,20 +76,35 @@ def pair_visit_log(
     visited_on: dt.date,
     note: str,
     value: Any = 0,
+    photos: Iterable[Any] = (),
     actor: Any = None,
     request: HttpRequest | None = None,
 ) -> PairVisit:
+    """Log one visit or act of help, with photos taken on the phone (checked images)."""
     _lock_open(pair)
     day = _past_date(visited_on, "visited_on", "帮扶日期")
     if day < pair.started_on:
         raise ProjectError("帮扶日期不能早于结对日期", "visited_on")
+    note = text(note, "note", "帮扶内容", 500)
+    amount = money(value, "value", "价值")
+    try:
+        checked = check_attachments(photos, max_files=MAX_PHOTOS, accept=IMAGES)
+    except AttachmentError as exc:
+        raise ProjectError(str(exc), "photos") from None
     visit = PairVisit.objects.create(
-        pair=pair,
-        visited_on=day,
-        note=text(note, "note", "帮扶内容", 500),
-        value=money(value, "value", "价值"),
-        created_by=_user(actor),
+        pair=pair, visited_on=day, note=note, value=amount, created_by=_user(actor)
     )
+    for f in checked:
+        photo = PairVisitPhoto(
+            visit=visit,
+            token=secrets.token_hex(16),
+            extension=f.extension,
+            content_type=f.content_type,
+            original_name=f.name,
+            size=len(f.data),
+        )
+        photo.file.save("upload", ContentFile(f.data), save=False)
+        photo.save()
     audit_record("project.pair_visit", user=actor, request=request, obj=pair)
     return visit
 

@@ -18,10 +18,13 @@ urlpatterns = [
     path("pairs/<int:pk>/", views_pairs.pair_detail, name="pair_detail"),
     path("pairs/<int:pk>/visits/", views_pairs.pair_visit, name="pair_visit"),
     path("pairs/<int:pk>/end/", views_pairs.pair_end, name="pair_end"),
+    path("pairs/photos/<str:token>/", views_phone.pair_photo, name="pair_photo"),
     path("photos/<str:token>/", views.photo, name="photo"),
     path("m/", views_phone.phone_home, name="phone"),
     path("m/register/", views_phone.phone_register, name="phone_register"),
     path("m/items/<int:pk>/", views_phone.phone_item, name="phone_item"),
     path("m/claims/<int:pk>/", views_phone.phone_claim, name="phone_claim"),
     path("m/claims/<int:pk>/withdraw/", views_phone.phone_withdraw, name="phone_withdraw"),
+    path("m/pairs/", views_phone.phone_pairs, name="phone_pairs"),
+    path("m/pairs/<int:pk>/", views_phone.phone_pair, name="phone_pair"),
 ]

@@ -107,13 +107,15 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pair = access.get_pair_for_user(request.user, pk, request=request)
     pair, visits = selectors_pairs.pair_detail(request.user, pair)
     writable = access.pairs_writable_by(request.user).filter(pk=pair.pk).exists()
+    reach = access.PersonalReach(request.user)
     return render(
         request,
         "projects/pair_detail.html",
         {
             "pair": pair,
             "visits": visits,
-            "household": selectors_pairs.household(access.PersonalReach(request.user), pair),
+            "household": selectors_pairs.household(reach, pair),
+            "photos": reach.sees(pair),
             "writable": writable and pair.ended_on is None,
             "visit_form": PairVisitForm(),
             "end_form": PairEndForm(),

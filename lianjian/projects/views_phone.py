@@ -11,17 +11,31 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.core.permissions import require_perm
+from lianjian.core.permissions import require_any_perm, require_perm
 from lianjian.orgs.access import get_in_scope
 from lianjian.orgs.models import Region
-from lianjian.projects import access, selectors, services, services_delivery, services_reg
-from lianjian.projects.forms import ClaimForm, DeliverForm, ProgressForm, RegisterForm
+from lianjian.projects import (
+    access,
+    selectors,
+    selectors_pairs,
+    services,
+    services_delivery,
+    services_pairs,
+    services_reg,
+)
+from lianjian.projects.forms import (
+    ClaimForm,
+    DeliverForm,
+    PairVisitPhoneForm,
+    ProgressForm,
+    RegisterForm,
+)
 from lianjian.projects.models import OPEN_CLAIM_STATUSES, ClaimStatus, Kind, RegStatus
 from lianjian.projects.services import MEMBER_KINDS, ProjectError
 
@@ -54,6 +68,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
             "claims": selectors.my_claims(user).order_by("-id")[:20],
             "items": items[:PHONE_LIST],
             "open_statuses": OPEN_CLAIM_STATUSES,
+            "has_pairs": access.pairs_writable_by(user).exists(),
         },
     )
 
@@ -236,3 +251,82 @@ def phone_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except ProjectError as err:
         messages.error(request, err.message)
     return redirect("projects:phone")
+
+
+# ---------------------------------------------------------------- 帮扶对子 on the phone
+#
+# The unit admin of the pairing unit (and the staff who manage the community) log a
+# visit where it happens: text, value in yuan, a photo. Reads and writes go through
+# the same scope as the desk pages (`access.pairs_writable_by`, 404 outside it), the
+# household through `selectors_pairs.household` (masked for whoever may not read it).
+
+PAIR_WRITERS = ("projects.manage", "projects.claim")
+
+
+@require_any_perm(*PAIR_WRITERS)
+def phone_pairs(request: HttpRequest) -> HttpResponse:
+    qs = selectors_pairs.with_totals(
+        access.pairs_writable_by(request.user).select_related("region", "party_org")
+    ).order_by(Case(When(ended_on__isnull=True, then=Value(0)), default=Value(1)), "-id")
+    reach = access.PersonalReach(request.user)
+    pairs = list(qs[:PHONE_LIST])
+    return render(
+        request,
+        "projects/phone_pairs.html",
+        {"rows": [(p, selectors_pairs.household(reach, p)) for p in pairs]},
+    )
+
+
+@never_cache
+@require_any_perm(*PAIR_WRITERS)
+@require_http_methods(["GET", "POST"])
+def phone_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = access.get_writable_pair(request.user, pk, request=request)
+    form = PairVisitPhoneForm(initial={"visited_on": timezone.localdate(), "value": 0})
+    if request.method == "POST":
+        form = PairVisitPhoneForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services_pairs.pair_visit_log(
+                    pair,
+                    visited_on=d["visited_on"],
+                    note=d["note"],
+                    value=d["value"],
+                    photos=[d["photo"]] if d["photo"] else [],
+                    actor=request.user,
+                    request=request,
+                )
+            except ProjectError as err:
+                name = "photo" if err.field == "photos" else err.field
+                form.add_error(name if name in form.fields else None, err.message)
+            else:
+                messages.success(request, "已记录帮扶")
+                return redirect("projects:phone_pair", pair.pk)
+    full, visits = selectors_pairs.pair_detail(request.user, pair)
+    reach = access.PersonalReach(request.user)
+    return render(
+        request,
+        "projects/phone_pair.html",
+        {
+            "pair": full,
+            "household": selectors_pairs.household(reach, full),
+            # newest first on the phone; photos only for whoever reads the household in full
+            "visits": list(reversed(visits))[:PHONE_LIST],
+            "photos": reach.sees(full),
+            "form": form,
+            "open": full.ended_on is None,
+        },
+    )
+
+
+@require_perm("projects.view")
+def pair_photo(request: HttpRequest, token: str) -> FileResponse:
+    """A visit's photo, for whoever reads the pair's household in full (404 otherwise)."""
+    found = access.get_pair_photo_for_user(request.user, token)
+    if found is None:
+        raise Http404("照片不存在")
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -89,6 +89,19 @@ def test_api_refusals(tree: Any, personas: Any, client_for: Any) -> None:
         {"community": tree.community_a1.pk, "kind": "wish", "title": "x", "capacity": "1"},
     )
     assert r.status_code == 422
+    # a finite number that overflows once counted in cents (fuzz: it was a 500)
+    for huge in (1.7e308, -1.7e308):
+        r = _post(
+            secretary,
+            "/projects/items",
+            {
+                "community": tree.community_a1.pk,
+                "kind": "wish",
+                "title": "x",
+                "estimated_value": huge,
+            },
+        )
+        assert r.status_code == 422, huge
     r = _post(
         secretary,
         "/projects/items",

@@ -257,3 +257,33 @@ def test_the_tick_command_runs_and_records(tree: Any) -> None:
     call_command("projects_tick", stdout=out)
     assert "提醒 0 项" in out.getvalue()
     assert ScheduledRun.objects.filter(name="projects_tick").exists()
+
+
+def test_people_helped_count_once_in_the_period_of_the_first_confirmation(
+    tree: Any, personas: Any, django_assert_max_num_queries: Any
+) -> None:
+    """An item two units deliver in different months counts its people once, in the
+    month of the first confirmation, read from the item (no join to the claims)."""
+    item = make_item(tree.community_a1, Kind.SERVICE, capacity=2, beneficiary_count=5)
+    regs = [register_org(make_party_org(region=tree.community_a1), tree.community_a1) for _ in "ab"]
+    first, second = (services.claim_create(item, registration=r) for r in regs)
+    year = timezone.localdate().year
+    with time_machine.travel(dt.datetime(year, 3, 10, 12, tzinfo=dt.UTC), tick=False):
+        services_delivery.claim_confirm(_deliver(first, "100", 3))
+    with time_machine.travel(dt.datetime(year, 5, 10, 12, tzinfo=dt.UTC), tick=False):
+        services_delivery.claim_confirm(_deliver(second, "200", 5))
+    item.refresh_from_db()
+    assert item.people_helped == 5 and item.helped_at is not None
+    assert item.helped_at.month == 3
+
+    def figures(start: dt.date, end: dt.date) -> tuple[int, int, Any]:
+        row = {
+            r.name: r for r in selectors.community_report(personas.street_staff, start, end).rows
+        }["虹储居民区"]
+        return row.confirmed, row.people, row.value
+
+    with django_assert_max_num_queries(5):  # communities + three aggregates (P3)
+        march = figures(dt.date(year, 3, 1), dt.date(year, 3, 31))
+    assert march == (1, 5, 100)
+    assert figures(dt.date(year, 5, 1), dt.date(year, 5, 31)) == (1, 0, 200)
+    assert figures(dt.date(year, 1, 1), dt.date(year, 12, 31)) == (2, 5, 300)
