@@ -185,6 +185,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a scratch database may be empty
     from common import machine_speed
 
     print(machine_speed())
