@@ -12,9 +12,11 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
+
 from fuzz.conftest import FuzzWorld
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()  # the platform's day (Asia/Shanghai), not the host's
 BODIES: dict[str, Callable[[Any, FuzzWorld, Any], dict[str, Any]]] = {}
 # Bodies of the points, ratings and projects pairs routes; ratings' fresh schemes are of
 # a year the world has none of.

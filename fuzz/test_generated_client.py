@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from fuzz import client_bodies
 from fuzz.conftest import FuzzWorld
@@ -188,9 +189,9 @@ BODIES: dict[str, Args] = {
     },
 }
 # values for required query parameters, by name
-REQUIRED_QUERY: dict[str, Any] = {"year": dt.date.today().year}
+REQUIRED_QUERY: dict[str, Any] = {"year": timezone.localdate().year}
 # Bodies of the projects, alliances and jobs routes; `PERSONA_OF` names who calls each one.
-TODAY = dt.date.today()
+TODAY = timezone.localdate()  # the platform's day (Asia/Shanghai), not the host's
 BODIES.update(
     {
         "projects_items_create": lambda m, w, t: {

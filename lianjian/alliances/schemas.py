@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
 
@@ -353,7 +354,7 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: Any) -> bool:
-        return bool(obj.status == "open" and obj.due_on < dt.date.today())
+        return bool(obj.status == "open" and obj.due_on < timezone.localdate())
 
 
 class TaskPage(Schema):
