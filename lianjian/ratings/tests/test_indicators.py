@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from lianjian.core.indicators import Indicator
 from lianjian.orgs.models import OrgUnitCoverage
 from lianjian.orgs.tests.factories import make_unit
@@ -139,6 +141,7 @@ def test_each_builtin_indicator_comes_from_the_app_owning_its_data() -> None:
         "needs.answered_on_time": "needs",
         "projects.claims_delivered": "projects",
         "activities.held": "activities",
+        "activities.course_attendance": "activities",
     }
     # every key names its owner, and ratings contributes none of its own
     assert all(key.split(".")[0] == app for key, app in owners.items())
@@ -166,3 +169,30 @@ def test_activities_held_counts_ended_events_of_the_organizers(tree: Any) -> Non
     ids = [tree.org_a1.pk, tree.org_a2.pk, tree.org_b1.pk]
     assert _compute("activities.held", ids, 2025) == {tree.org_a1.pk: 2.0, tree.org_a2.pk: 1.0}
     assert _compute("activities.held", ids, 2024) == {}
+
+
+def test_course_attendance_is_the_share_of_active_members_who_studied(tree: Any) -> None:
+    from lianjian.activities.models_school import Completion
+    from lianjian.activities.services import school
+    from lianjian.activities.tests.factories import make_volunteer
+    from lianjian.orgs.tests.factories import make_member
+
+    course = school.course_create(actor=None, title="党课", organizer_org=tree.org_a1)
+    lesson = school.e_lesson_add(course, actor=None, title="五分钟党课", body="内容")
+    # org_a1: 陈一 studied, a second member did not, a deactivated member who studied is out
+    studied = make_volunteer(tree.community_a1, member=tree.member_a1)
+    make_member(party_org=tree.org_a1, name="吴四")
+    gone = make_member(party_org=tree.org_a1, name="郑五")
+    gone_volunteer = make_volunteer(tree.community_a1, member=gone)
+    school.e_lesson_complete(lesson, studied)
+    school.e_lesson_complete(lesson, gone_volunteer)
+    type(gone).objects.filter(pk=gone.pk).update(is_active=False)
+    # org_a2: 林二 studied in 2024 only
+    earlier = make_volunteer(tree.community_a2, member=tree.member_a2)
+    row = school.e_lesson_complete(lesson, earlier)
+    Completion.objects.filter(pk=row.pk).update(at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC))
+    year = timezone.localdate().year
+    ids = [tree.org_a1.pk, tree.org_a2.pk, tree.org_b1.pk]
+    got = _compute("activities.course_attendance", ids, year)
+    assert got == {tree.org_a1.pk: 50.0, tree.org_a2.pk: 0.0, tree.org_b1.pk: 0.0}
+    assert _compute("activities.course_attendance", ids, 2024)[tree.org_a2.pk] == 100.0
