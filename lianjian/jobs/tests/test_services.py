@@ -215,3 +215,41 @@ def test_a_building_that_hangs_under_no_community_is_a_row_of_its_street(
     by_name = {r.region.name: r.hires for r in data.rows}
     assert by_name["东银中心"] == 1
     assert data.total is not None and data.total.hires == sum(by_name.values()) == 1
+
+
+def test_the_resident_list_pages_through_the_distance_bands_in_order(
+    tree: Any, board: Any, personas: Any
+) -> None:
+    """Pages cut across the bands (own community, rest of street, rest of district) as one list."""
+    from django.core.paginator import Paginator
+
+    def copy(posting: Posting, region: Any, minutes: int, urgent: bool = False) -> int:
+        posting.pk = None
+        posting.published_at = timezone.now() - dt.timedelta(minutes=minutes)
+        posting.urgent = urgent
+        posting.__dict__.update(region.ancestor_ids())
+        posting.save()
+        return posting.pk
+
+    Posting.objects.filter(pk__in=[board.posting.pk, board.other_posting.pk]).update(urgent=False)
+    template = Posting.objects.get(pk=board.posting.pk)
+    own = [board.posting.pk, copy(template, tree.community_a1, 90)]
+    own.insert(0, copy(template, tree.community_a1, 300, urgent=True))  # urgent first in a band
+    street = [board.other_posting.pk, copy(template, tree.community_a2, 500)]
+    district = [copy(template, tree.community_b1, 1), copy(template, tree.community_b1, 2)]
+    expected = own + street + district
+
+    jobs = selectors.live_jobs(personas.member, {})
+    assert [p.pk for p in jobs] == expected
+    assert jobs.count() == len(expected)
+    for start in range(len(expected) + 1):
+        for size in (1, 2, 3, 10):
+            assert [p.pk for p in jobs[start : start + size]] == expected[start : start + size]
+    pages = Paginator(selectors.live_jobs(personas.member, {}), 2)
+    assert pages.num_pages == 4
+    assert [[p.pk for p in pages.page(n)] for n in pages.page_range] == [
+        expected[i : i + 2] for i in range(0, len(expected), 2)
+    ]
+    near = selectors.live_jobs(personas.member, {"distance": "street"})
+    assert [p.pk for p in near[:10]] == own + street
+    assert near.count() == len(own + street)
