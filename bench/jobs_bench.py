@@ -218,13 +218,11 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=5, help="new postings matched")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
-        help="cache of the served process, as deployed ('' for a per-process cache)",
-    )
-    parser.add_argument(
         "--reseed", action="store_true", help="seed again even when an earlier run's rows exist"
     )
+    from run import http_arguments
+
+    http_arguments(parser)  # --load (wrk when installed), --worker-class, --redis, --port
     args = parser.parse_args()
 
     import django
@@ -300,6 +298,9 @@ def main() -> None:
         workers=args.workers,
         threads=args.threads,
         redis_url=args.redis,
+        load=args.load,
+        worker_class=args.worker_class,
+        port=args.port,
     )
 
 

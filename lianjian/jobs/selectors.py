@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.db.models import Count, Q, QuerySet
 
@@ -31,6 +31,14 @@ def _int(value: Any) -> int | None:
 
 
 ORDER = ("-urgent", "-published_at", "-id")
+# what a list row shows (PostingOut, jobs/_job_item.html): not the contact phone,
+# which would be decrypted for every row, nor the matcher's tokens
+LIST_FIELDS = (
+    *("id", "unit_id", "unit__name", "title", "description", "category", "openings"),
+    *("pay_min", "pay_max", "hours", "education", "skills", "age_min", "age_max"),
+    *("expires_on", "urgent", "status", "review_comment", "published_at"),
+    *("district_id", "street_id", "community_id"),
+)
 
 
 class NearestFirst:
@@ -61,8 +69,19 @@ class NearestFirst:
         for band in self.bands:
             yield from band
 
-    def __getitem__(self, key: slice) -> list[Posting]:
-        if not isinstance(key, slice) or key.step not in (None, 1):
+    @overload
+    def __getitem__(self, key: int) -> Posting: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Posting]: ...
+
+    def __getitem__(self, key: int | slice) -> Posting | list[Posting]:
+        if isinstance(key, int):
+            found = self[key : key + 1] if key >= 0 else []
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        if key.step not in (None, 1):
             raise TypeError("NearestFirst takes a slice without a step")
         offset, stop = key.start or 0, key.stop
         rows: list[Posting] = []
@@ -85,7 +104,7 @@ def live_jobs(user: User, params: Mapping[str, Any]) -> QuerySet[Posting] | Near
     Distance is counted in the region tree from the resident's community: the
     same community first, then the same street, then the rest of the district.
     """
-    qs = access.postings_live().select_related("unit")
+    qs = access.postings_live().select_related("unit").only(*LIST_FIELDS)
     place = access.resident_region(user)
     category = str(params.get("category") or "")
     if category in Category.values:
