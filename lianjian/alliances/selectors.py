@@ -305,6 +305,42 @@ class UnitRow:
         return round(self.attended * 100 / self.expected, 1) if self.expected else None
 
 
+def _expected_attendance(held: QuerySet[Meeting]) -> list[tuple[int, int]]:
+    """Per unit, the held meetings of the bodies it currently belongs to (an assembly: of its
+    alliance's current members), summed over a per-body count of `held`.
+
+    Joining memberships to meetings row by row made 184k rows at district scale
+    (115 ms); counting the meetings per body first leaves 2,000 to join.
+    """
+    try:
+        per_body, params = (
+            held.order_by().values("body_id").annotate(n=Count("pk")).query.sql_with_params()
+        )
+    except EmptyResultSet:  # a scope that sees no meeting
+        return []
+    body, member, alliance_member = (
+        Body._meta.db_table,
+        BodyMember._meta.db_table,
+        AllianceMember._meta.db_table,
+    )
+    # table names from the models; the subquery compiled by the ORM, its values as parameters
+    sql = (
+        f"SELECT unit_id, SUM(n) FROM ("  # noqa: S608
+        f" SELECT m.unit_id, h.n FROM {member} m JOIN {body} b ON b.id = m.body_id"
+        f" JOIN ({per_body}) h ON h.body_id = m.body_id"
+        f" WHERE m.left_on IS NULL AND b.kind <> %s"
+        f" UNION ALL"
+        f" SELECT a.unit_id, h.n FROM {alliance_member} a JOIN {body} b ON b.alliance_id = a.alliance_id"
+        f" JOIN ({per_body}) h ON h.body_id = b.id"
+        f" WHERE a.left_on IS NULL AND b.kind = %s"
+        f") expected GROUP BY unit_id"
+    )
+    assembly = Body.Kind.ASSEMBLY.value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, assembly, *params, assembly])
+        return [(int(unit_id), int(n)) for unit_id, n in cursor.fetchall()]
+
+
 def unit_task_report(user: User, today: dt.date | None = None, limit: int = 500) -> list[UnitRow]:
     """Per member unit: tasks open / done / overdue, and its meeting attendance rate."""
     day = today or timezone.localdate()
@@ -329,26 +365,9 @@ def unit_task_report(user: User, today: dt.date | None = None, limit: int = 500)
         .values_list("unit_id")
         .annotate(n=Count("pk"))
     )
-    # expected attendance per unit: the held meetings of every body it is a current member
-    # of (an alliance's assembly: of the alliance); bodies by semi-join, not by id lists
-    held_per_body = dict(held.order_by().values_list("body_id").annotate(n=Count("pk")))
-    held_bodies = held.values("body_id")
-    expected: Counter[int] = Counter()
-    for body_id, unit_id in (
-        BodyMember.objects.filter(body_id__in=held_bodies, left_on__isnull=True)
-        .exclude(body__kind=Body.Kind.ASSEMBLY)
-        .values_list("body_id", "unit_id")
-    ):
-        expected[unit_id] += held_per_body[body_id]
-    for body_id, unit_id in AllianceMember.objects.filter(
-        alliance__bodies__kind=Body.Kind.ASSEMBLY,
-        alliance__bodies__in=held_bodies,
-        left_on__isnull=True,
-    ).values_list("alliance__bodies__id", "unit_id"):
-        expected[unit_id] += held_per_body[body_id]
     for unit_id, n in attended:
         rows.setdefault(unit_id, UnitRow(unit_id, "")).attended = n
-    for unit_id, n in expected.items():
+    for unit_id, n in _expected_attendance(held):
         if unit_id in rows:
             rows[unit_id].expected = n
     ordered = sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, r.unit_id))[:limit]

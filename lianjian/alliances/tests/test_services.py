@@ -330,3 +330,51 @@ def test_agreement_checks(tree: Any) -> None:
         agreement_services.agreement_sign(**{**base, "ends_on": dt.date(2024, 1, 1)})
     with pytest.raises(AllianceError, match="承诺方"):
         agreement_services.agreement_sign(**{**base, "items": [("x", "service", "t")]})
+
+
+def test_unit_report_counts_expected_and_attended_meetings_per_unit(
+    tree: Any, world: Any, personas: Any
+) -> None:
+    """Expected: the held meetings of each body a unit belongs to now (an assembly: of its
+    alliance's current members); a cancelled or scheduled meeting and a past member count not."""
+    from lianjian.alliances import selectors
+    from lianjian.alliances.models import AllianceMember
+    from lianjian.alliances.tests.factories import schedule
+
+    day = timezone.localdate()
+    street = world.body
+    second = schedule(street, title="第二次联席会议")
+    cancelled = schedule(street, title="取消的会议")
+    schedule(street, title="尚未召开")
+    meeting_services.meeting_cancel(cancelled, reason="时间冲突")
+    for meeting, present in (
+        (world.meeting, [tree.unit_a1]),
+        (second, [tree.unit_a1, tree.unit_a2]),
+    ):
+        meeting_services.meeting_hold(meeting, held_on=day)
+        for unit in present:
+            meeting_services.attendance_mark(meeting, unit=unit)
+    assembly = alliance_services.body_create(
+        name="联盟大会", kind="assembly", region=tree.street_a, alliance=world.alliance
+    )
+    held_assembly = schedule(assembly, title="联盟年度大会")
+    meeting_services.meeting_hold(held_assembly, held_on=day)
+    meeting_services.attendance_mark(held_assembly, unit=tree.unit_building)
+    # unit_a2 has left the alliance: the assembly no longer expects it
+    AllianceMember.objects.filter(alliance=world.alliance, unit=tree.unit_a2).update(left_on=day)
+    in_alliance = set(
+        AllianceMember.objects.filter(alliance=world.alliance, left_on__isnull=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    assert tree.unit_building.pk in in_alliance and tree.unit_a2.pk not in in_alliance
+
+    rows = {r.unit_id: r for r in selectors.unit_task_report(personas.district_admin)}
+    assembly_for = {u: 1 if u in in_alliance else 0 for u in rows}
+    assert (rows[tree.unit_a1.pk].attended, rows[tree.unit_a1.pk].expected) == (
+        2,
+        2 + assembly_for[tree.unit_a1.pk],
+    )
+    assert (rows[tree.unit_a2.pk].attended, rows[tree.unit_a2.pk].expected) == (1, 2)
+    assert (rows[tree.unit_building.pk].attended, rows[tree.unit_building.pk].expected) == (1, 3)
+    assert rows[tree.unit_a2.pk].attendance_rate == 50.0
