@@ -7,7 +7,7 @@ import calendar as cal
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +15,9 @@ from django.utils import timezone
 from lianjian.activities import access
 from lianjian.activities.models import Booking, Event
 from lianjian.alliances import selectors as alliance_selectors
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -28,7 +31,7 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
-def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
+def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
     """Weeks (Monday first) of (day, entries) for the month: events, approved bookings and
     the joint meetings of the alliances in the user's scope, each day in time order."""
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
@@ -85,7 +88,7 @@ def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics_for(user: Any, host: str) -> str:
+def ics_for(user: User, host: str) -> str:
     """The member's confirmed and waiting sign-ups as an iCalendar file."""
     signups = (
         access.signups_of(user)

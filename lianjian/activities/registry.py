@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.activities.indicators import INDICATORS
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _ORGANIZERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, Role.UNIT_ADMIN)
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -20,21 +23,21 @@ def _api_routers() -> list[Any]:
     return [router, more]
 
 
-def _upcoming_card(user: Any) -> CardValue | None:
+def _upcoming_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     n = selectors.upcoming_events(user).count()
     return CardValue(n, url="/activities/m/", hint="近期可报名的活动")
 
 
-def _my_hours_card(user: Any) -> CardValue | None:
+def _my_hours_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     total = selectors.year_total(user)
     return CardValue(f"{total} 小时", url="/activities/me/hours/", hint="本年已认定服务时长")
 
 
-def _to_verify_card(user: Any) -> CardValue | None:
+def _to_verify_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     n = selectors.hours_to_verify(user).count()

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import MANAGE
 from lianjian.activities.forms import CourseForm, ELessonForm, LectureForm, VenueForm
@@ -24,11 +25,11 @@ from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_vi
 from lianjian.orgs.models import Region
 
 
-def _orgs(request: HttpRequest) -> Any:
+def _orgs(request: AuthenticatedRequest) -> Any:
     return party_orgs_visible_to(request.user, MANAGE).filter(is_active=True).order_by("path")
 
 
-def _regions(request: HttpRequest) -> Any:
+def _regions(request: AuthenticatedRequest) -> Any:
     levels = [Region.Level.COMMUNITY, Region.Level.STREET]
     return regions_visible_to(request.user, MANAGE).filter(level__in=levels).order_by("path")
 
@@ -38,7 +39,7 @@ def _refuse(form: forms.Form, err: ActivityError) -> None:
 
 
 def _page(
-    request: HttpRequest, title: str, form: forms.Form, back: str, **extra: Any
+    request: AuthenticatedRequest, title: str, form: forms.Form, back: str, **extra: Any
 ) -> HttpResponse:
     ctx = {"title": title, "form": form, "back": back, **extra}
     return render(request, "activities/manage_form.html", ctx)
@@ -46,7 +47,7 @@ def _page(
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def venue_new(request: HttpRequest) -> HttpResponse:
+def venue_new(request: AuthenticatedRequest) -> HttpResponse:
     form = VenueForm(request.POST or None, regions=_regions(request), orgs=_orgs(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -75,7 +76,7 @@ def _venue_fields(d: dict[str, Any]) -> dict[str, Any]:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def venue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     venue = get_in_scope(
         access.venues_managed_by(request.user), pk, user=request.user, request=request
     )
@@ -100,7 +101,7 @@ def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: AuthenticatedRequest) -> HttpResponse:
     form = CourseForm(request.POST or None, orgs=_orgs(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +115,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def course_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A course: its fields, its lessons, and the forms adding a lecture or an e-lesson."""
     course = get_in_scope(
         access.courses_managed_by(request.user), pk, user=request.user, request=request

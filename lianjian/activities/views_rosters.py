@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
 from lianjian.activities.models import Roster, RosterSlot, Shift
@@ -62,7 +63,7 @@ def _int(raw: Any) -> int:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def rosters(request: HttpRequest) -> HttpResponse:
+def rosters(request: AuthenticatedRequest) -> HttpResponse:
     communities = regions_visible_to(request.user, MANAGE).filter(level=Region.Level.COMMUNITY)
     form = RosterForm(request.POST or None)
     form.fields["region"].queryset = communities  # type: ignore[attr-defined]
@@ -96,7 +97,7 @@ def rosters(request: HttpRequest) -> HttpResponse:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     roster: Roster = get_in_scope(
         access.rosters_visible_to(request.user), pk, user=request.user, request=request
     )

@@ -9,11 +9,14 @@ at a joint meeting, and points belong to members (ADR 0021).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry
 from lianjian.core.roles import Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
@@ -34,7 +37,7 @@ def _handler(name: str) -> Any:
     return handle
 
 
-def _balance_card(user: Any) -> CardValue | None:
+def _balance_card(user: User) -> CardValue | None:
     from lianjian.points.access import member_of
     from lianjian.points.selectors import balance_of
 
@@ -44,14 +47,14 @@ def _balance_card(user: Any) -> CardValue | None:
     return CardValue(balance_of(member.pk), url="/points/me/", hint="我的积分")
 
 
-def _cards_card(user: Any) -> CardValue | None:
+def _cards_card(user: User) -> CardValue | None:
     from lianjian.points.selectors import tier_totals
 
     t = tier_totals(user)
     return CardValue(f"{t['gold']} / {t['silver']}", url="/points/cards/", hint="金卡 / 银卡")
 
 
-def _merchants_card(user: Any) -> CardValue | None:
+def _merchants_card(user: User) -> CardValue | None:
     from lianjian.points.access import merchants_for
 
     n = merchants_for(user).filter(left_on__isnull=True).count()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet, Sum
 
 from lianjian.orgs.models import Region
 from lianjian.points import access
 from lianjian.points.models import Balance, Card, CardEvent, Cause, Entry, Redemption, Tier
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 # rows per page of a member's history (phone page and API default)
 HISTORY_PAGE = 30
@@ -93,7 +96,7 @@ def _names(ids: list[int | None]) -> dict[int, str]:
     return dict(Region.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
 
 
-def tier_report(user: Any) -> list[dict[str, Any]]:
+def tier_report(user: User) -> list[dict[str, Any]]:
     """Current (active) cards by tier per community in the user's scope."""
     rows = (
         access.cards_for(user)
@@ -118,13 +121,13 @@ def tier_report(user: Any) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["community"])
 
 
-def tier_totals(user: Any) -> dict[str, int]:
+def tier_totals(user: User) -> dict[str, int]:
     rows = access.cards_for(user).filter(status=Card.Status.ACTIVE).values_list("tier")
     counts = dict(rows.annotate(n=Count("pk")).values_list("tier", "n"))
     return {Tier.GOLD: counts.get(Tier.GOLD, 0), Tier.SILVER: counts.get(Tier.SILVER, 0)}
 
 
-def points_by_cause(user: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def points_by_cause(user: User, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     rows = (
         access.entries_for(user)
         .filter(on__range=(start, end))
@@ -136,7 +139,7 @@ def points_by_cause(user: Any, start: dt.date, end: dt.date) -> list[dict[str, A
     return [{**r, "label": labels.get(r["cause"], r["cause"])} for r in rows]
 
 
-def merchant_report(user: Any) -> dict[str, Any]:
+def merchant_report(user: User) -> dict[str, Any]:
     """Merchants, their agreements per community and redemptions per merchant in scope."""
     merchants = access.merchants_for(user).filter(left_on__isnull=True)
     agreements = access.agreements_for(user)
@@ -157,7 +160,7 @@ def merchant_report(user: Any) -> dict[str, Any]:
     }
 
 
-def redemptions_per_merchant(user: Any) -> list[dict[str, Any]]:
+def redemptions_per_merchant(user: User) -> list[dict[str, Any]]:
     return list(
         access.redemptions_for(user)
         .values("merchant_id", "merchant__shop_name")

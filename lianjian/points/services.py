@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
@@ -29,6 +29,9 @@ from lianjian.points.models import (
     Rule,
     Scheme,
 )
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 CONSENT_VERSION = "2026-1"
 
@@ -50,7 +53,7 @@ def _loc(member: Member) -> dict[str, Any]:
 
 
 @transaction.atomic
-def enrol(member: Member, *, actor: Any) -> Enrolment:
+def enrol(member: Member, *, actor: User) -> Enrolment:
     """Join the programme: consent with its version and time (S16); rejoining renews it."""
     now = timezone.now()
     enrolment, created = Enrolment.objects.get_or_create(
@@ -68,7 +71,7 @@ def enrol(member: Member, *, actor: Any) -> Enrolment:
 
 
 @transaction.atomic
-def withdraw(member: Member, *, actor: Any) -> Enrolment:
+def withdraw(member: Member, *, actor: User) -> Enrolment:
     """Withdraw consent: no new awards, the card unusable at merchants; rows stay for audit."""
     enrolment = Enrolment.objects.select_for_update().filter(member=member).first()
     if enrolment is None:
@@ -92,7 +95,7 @@ def scheme_of(street_id: int | None) -> Scheme | None:
 
 
 @transaction.atomic
-def scheme_save(street: Any, *, actor: Any, **fields: Any) -> Scheme:
+def scheme_save(street: Any, *, actor: User, **fields: Any) -> Scheme:
     scheme = Scheme.objects.filter(street=street).first() or Scheme(**street_loc(street))
     for name, value in fields.items():
         setattr(scheme, name, value)
@@ -135,14 +138,14 @@ def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(street: Any, *, actor: Any, data: dict[str, Any]) -> Rule:
+def rule_create(street: Any, *, actor: User, data: dict[str, Any]) -> Rule:
     rule = Rule.objects.create(created_by=actor, **street_loc(street), **_clean_rule(data))
     audit_record("points.rule_create", user=actor, obj=rule, detail={"name": rule.name})
     return rule
 
 
 @transaction.atomic
-def rule_edit(rule: Rule, *, actor: Any, data: dict[str, Any]) -> Rule:
+def rule_edit(rule: Rule, *, actor: User, data: dict[str, Any]) -> Rule:
     """An edit closes `rule` the day before the new version starts; entries keep their version."""
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     if rule.valid_until is not None and hasattr(rule, "successor"):
@@ -164,7 +167,7 @@ def rule_edit(rule: Rule, *, actor: Any, data: dict[str, Any]) -> Rule:
 
 
 @transaction.atomic
-def rule_close(rule: Rule, *, actor: Any, on: dt.date | None = None) -> Rule:
+def rule_close(rule: Rule, *, actor: User, on: dt.date | None = None) -> Rule:
     rule.valid_until = max(rule.valid_from, on or timezone.localdate())
     rule.save(update_fields=["valid_until"])
     audit_record("points.rule_close", user=actor, obj=rule)
@@ -221,7 +224,7 @@ def _write(
     cause_id: str,
     on: dt.date,
     rule: Rule | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     note: str = "",
 ) -> Entry | None:
     """Append one entry and move the balance; None when the cause was already recorded.
@@ -273,7 +276,7 @@ def award(
     on: dt.date,
     rule: Rule,
     units: Decimal | int = 1,
-    actor: Any = None,
+    actor: User | None = None,
     note: str = "",
 ) -> Entry | None:
     """Award `rule`'s points (times `units`, e.g. verified hours) for one cause, once.
@@ -314,7 +317,7 @@ def award(
 
 
 @transaction.atomic
-def adjust(member: Member, *, points: int, reason: str, actor: Any) -> Entry:
+def adjust(member: Member, *, points: int, reason: str, actor: User) -> Entry:
     """A secretary's award or deduction with its reason (a correction is one of these)."""
     reason = (reason or "").strip()
     if not reason:
@@ -339,7 +342,7 @@ def adjust(member: Member, *, points: int, reason: str, actor: Any) -> Entry:
 
 
 @transaction.atomic
-def spend(member: Member, *, points: int, key: str, actor: Any, note: str = "") -> Entry | None:
+def spend(member: Member, *, points: int, key: str, actor: User, note: str = "") -> Entry | None:
     """Spend points (never below zero); `key` makes a repeated request a no-op."""
     if points <= 0:
         raise PointsError("兑换积分须为正整数")
@@ -492,7 +495,7 @@ def import_entry(
     points: int,
     voucher: str,
     reason: str,
-    actor: Any,
+    actor: User,
     on: dt.date | None = None,
 ) -> Entry | None:
     """One row of an imported points ledger; the voucher keys it (a re-import adds nothing)."""
@@ -510,7 +513,7 @@ def import_entry(
     )
 
 
-def audit_import(actor: Any, created: int, source: str) -> None:
+def audit_import(actor: User, created: int, source: str) -> None:
     audit_record(
         "points.import",
         user=actor,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +21,9 @@ from lianjian.orgs.models import Member, PartyOrg, Unit, UnitKind
 from lianjian.points.models import Agreement, Card, Enrolment, Merchant, Redemption
 from lianjian.points.services import PointsError, scheme_of
 from lianjian.points.services_cards import tier_name
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 MERCHANT_KINDS = (
     UnitKind.INDIVIDUAL_BUSINESS,
@@ -40,7 +43,7 @@ def _discount(value: Any, label: str) -> Decimal:
 
 
 @transaction.atomic
-def merchant_join(unit: Unit, *, actor: Any, data: dict[str, Any], keeper: Any = None) -> Merchant:
+def merchant_join(unit: Unit, *, actor: User, data: dict[str, Any], keeper: User | None = None) -> Merchant:
     """A unit joins the red alliance as a merchant with its shop's details."""
     if unit.kind not in MERCHANT_KINDS:
         raise PointsError("只有个体工商户或企业可以加入红色联盟")
@@ -75,7 +78,7 @@ def merchant_join(unit: Unit, *, actor: Any, data: dict[str, Any], keeper: Any =
 
 
 @transaction.atomic
-def merchant_leave(merchant: Merchant, *, actor: Any) -> Merchant:
+def merchant_leave(merchant: Merchant, *, actor: User) -> Merchant:
     merchant.left_on = timezone.localdate()
     merchant.save(update_fields=["left_on"])
     audit_record("points.merchant_leave", user=actor, obj=merchant)
@@ -87,7 +90,7 @@ def agreement_sign(
     merchant: Merchant,
     party_org: PartyOrg,
     *,
-    actor: Any,
+    actor: User,
     starts_on: dt.date,
     ends_on: dt.date,
     gold_discount: Any,
@@ -187,7 +190,7 @@ def verify(merchant: Merchant, token: str, today: dt.date | None = None) -> Veri
 
 @transaction.atomic
 def redeem(
-    merchant: Merchant, *, token: str, request_key: str, actor: Any, amount: Any = None
+    merchant: Merchant, *, token: str, request_key: str, actor: User, amount: Any = None
 ) -> tuple[Redemption, bool]:
     """Record the card's use at the shop; (redemption, created). A repeated request key
     returns the first redemption; a refused card raises PointsError with the reason."""

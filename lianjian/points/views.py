@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.periods import parse_day, parse_period, year_start
 from lianjian.core.permissions import require_perm, user_has_any_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
@@ -26,7 +27,7 @@ from lianjian.points.services import PointsError
 from lianjian.points.views_shops import agreement_form
 
 
-def _period(request: HttpRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[Any, Any, str]:
     try:
         start, end = parse_period(request.GET, default_start=year_start)
         return start, end, ""
@@ -36,7 +37,7 @@ def _period(request: HttpRequest) -> tuple[Any, Any, str]:
 
 
 @require_perm("points.report")
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     return render(
         request,
@@ -55,7 +56,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("points.report")
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: AuthenticatedRequest) -> HttpResponse:
     can_manage = user_has_perm(request.user, "points.manage")
     if request.method == "POST":
         if not can_manage:
@@ -108,7 +109,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _scheme_save(request: HttpRequest, streets: Any) -> HttpResponse:
+def _scheme_save(request: AuthenticatedRequest, streets: Any) -> HttpResponse:
     """A street's tier names and thresholds, and whether its points expire."""
     try:
         street = get_in_scope(streets, request.POST.get("street_id"), request=request)
@@ -130,7 +131,7 @@ def _scheme_save(request: HttpRequest, streets: Any) -> HttpResponse:
 
 
 @require_perm("points.certify")
-def certify(request: HttpRequest) -> HttpResponse:
+def certify(request: AuthenticatedRequest) -> HttpResponse:
     communities = regions_visible_to(request.user, "points.certify").filter(level="community")
     if request.method == "POST":
         try:
@@ -164,7 +165,7 @@ def certify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("points.certify")
-def adjust(request: HttpRequest) -> HttpResponse:
+def adjust(request: AuthenticatedRequest) -> HttpResponse:
     """A manual award or deduction with its reason (书记调整), through `services.adjust`."""
     form = AdjustForm(access.members_for(request.user), request.POST or None)
     if request.method == "POST":
@@ -201,7 +202,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("points.report")
-def cards(request: HttpRequest) -> HttpResponse:
+def cards(request: AuthenticatedRequest) -> HttpResponse:
     qs = access.cards_for(request.user).select_related("member").order_by("-issued_at")
     tier = request.GET.get("tier")
     if tier in ("gold", "silver"):
@@ -219,7 +220,7 @@ def cards(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("points.certify")
-def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def card_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     card = get_in_scope(access.cards_for(request.user, "points.certify"), pk, request=request)
     reason = str(request.POST.get("reason") or "")
     try:
@@ -238,7 +239,7 @@ def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_perm("points.report")
-def merchants(request: HttpRequest) -> HttpResponse:
+def merchants(request: AuthenticatedRequest) -> HttpResponse:
     can_manage = user_has_perm(request.user, "points.manage")
     can_sign = user_has_any_perm(request.user, "points.manage|points.certify")
     shops = (
@@ -267,7 +268,7 @@ EXPORTS = ("cards", "merchants", "causes", "redemptions")
 
 
 @require_perm("points.report")
-def export(request: HttpRequest, kind: str) -> Any:
+def export(request: AuthenticatedRequest, kind: str) -> Any:
     limited = rate_limited(request, "points.export", limit=10, window=60)
     if limited is not None:
         return limited

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -12,10 +12,13 @@ from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.ratings.models import GRADE_ORDER, Rating
 from lianjian.ratings.selectors import DIMENSIONS, ORG_TYPE_LABELS, Distribution
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 EXPORT_ROWS = 20_000
 
 
-def distribution_xlsx(dist: Distribution, user: Any) -> FileResponse:
+def distribution_xlsx(dist: Distribution, user: User) -> FileResponse:
     headers = [
         DIMENSIONS[dist.by],
         "参评",

@@ -54,7 +54,7 @@ def _locked(rating: Rating, version: int | None) -> Rating:
     return row
 
 
-def _move(rating: Rating, target: str, actor: Any, note: str = "") -> None:
+def _move(rating: Rating, target: str, actor: User, note: str = "") -> None:
     allowed = workflow.moves_from(rating.status)
     if target not in allowed:
         raise RatingError(workflow.refusal(rating.status, target), "status")
@@ -115,7 +115,7 @@ def self_assessment_save(
     *,
     scores: Mapping[int, Mapping[str, Any]],
     summary: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     version: int | None = None,
 ) -> Rating:
     """The organization's own scores and evidence on its hand-scored criteria.
@@ -159,7 +159,7 @@ def self_assessment_save(
 
 @transaction.atomic
 def evidence_add(
-    rating: Rating, criterion_id: int, files: Iterable[Any], *, actor: Any = None
+    rating: Rating, criterion_id: int, files: Iterable[Any], *, actor: User | None = None
 ) -> list[Evidence]:
     rating = _locked(rating, None)
     if rating.status not in workflow.SELF_EDITABLE:
@@ -190,7 +190,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def rating_submit(rating: Rating, *, actor: Any = None, version: int | None = None) -> Rating:
+def rating_submit(rating: Rating, *, actor: User | None = None, version: int | None = None) -> Rating:
     """Send the self-assessment to the street: every hand-scored criterion scored, and
     those asking for evidence carrying a text or a file."""
     rating = _locked(rating, version)
@@ -219,7 +219,7 @@ def rating_submit(rating: Rating, *, actor: Any = None, version: int | None = No
 
 @transaction.atomic
 def rating_appeal(
-    rating: Rating, *, reason: str, actor: Any = None, version: int | None = None
+    rating: Rating, *, reason: str, actor: User | None = None, version: int | None = None
 ) -> Rating:
     rating = _locked(rating, version)
     text = str(reason or "").replace("\x00", "").strip()
@@ -249,7 +249,7 @@ def rating_review(
     scores: Mapping[int, Mapping[str, Any]] | None = None,
     comment: str = "",
     approve: bool = True,
-    actor: Any = None,
+    actor: User | None = None,
     version: int | None = None,
 ) -> Rating:
     """The street's scores and comments; approved, the rating goes to the district with
@@ -308,7 +308,7 @@ def rating_review(
 
 @transaction.atomic
 def rating_confirm(
-    rating: Rating, *, note: str = "", actor: Any = None, version: int | None = None
+    rating: Rating, *, note: str = "", actor: User | None = None, version: int | None = None
 ) -> Rating:
     """Confirm the reviewed grade (or uphold it after an appeal): locked from now on."""
     rating = _locked(rating, version)
@@ -335,7 +335,7 @@ def rating_confirm(
 
 @transaction.atomic
 def rating_send_back(
-    rating: Rating, *, note: str, actor: Any = None, version: int | None = None
+    rating: Rating, *, note: str, actor: User | None = None, version: int | None = None
 ) -> Rating:
     """The district sends a reviewed (or appealed) rating back to the street."""
     rating = _locked(rating, version)

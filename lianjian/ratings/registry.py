@@ -7,10 +7,13 @@ a scheme's computed criteria may name them by key (`ratings.indicators.indicator
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 def _api_routers() -> list[Any]:
@@ -20,7 +23,7 @@ def _api_routers() -> list[Any]:
 
 
 def _card(kind: str) -> Any:
-    def compute(user: Any) -> CardValue | None:
+    def compute(user: User) -> CardValue | None:
         from lianjian.ratings import selectors
 
         qs = {

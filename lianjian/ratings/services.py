@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -30,6 +30,9 @@ from lianjian.ratings.models import (
     Scheme,
     StarLevel,
 )
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 ONE_DECIMAL = Decimal("0.1")
 RATED_LEVELS = (
@@ -118,7 +121,7 @@ def scheme_create(
     name: str,
     thresholds: Mapping[str, Any] | None = None,
     stars: Mapping[int, Any] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Scheme:
     """A draft scheme for `district` and `year`; `stars` maps 1–5 to the minimum total."""
     if district.level != Region.Level.DISTRICT:
@@ -146,7 +149,7 @@ def scheme_create(
 
 @transaction.atomic
 def group_add(
-    scheme: Scheme, *, name: str, weight: Any, order: int = 0, actor: Any = None
+    scheme: Scheme, *, name: str, weight: Any, order: int = 0, actor: User | None = None
 ) -> CriterionGroup:
     _draft(scheme)
     group = CriterionGroup(
@@ -176,7 +179,7 @@ def criterion_add(
     description: str = "",
     evidence_required: bool = False,
     order: int = 0,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Criterion:
     """A criterion of `group`: computed from an indicator, or scored by hand."""
     scheme = group.scheme
@@ -211,7 +214,7 @@ def scheme_update(
     name: str,
     thresholds: Mapping[str, Any],
     stars: Mapping[int, Any],
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Scheme:
     """A draft's name, grade thresholds and star levels (the whole set of stars)."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
@@ -226,7 +229,7 @@ def scheme_update(
 
 @transaction.atomic
 def group_update(
-    group: CriterionGroup, *, name: str, weight: Any, order: int | None = None, actor: Any = None
+    group: CriterionGroup, *, name: str, weight: Any, order: int | None = None, actor: User | None = None
 ) -> CriterionGroup:
     _draft(group.scheme)
     group.name = _text(name, "分组名称", "name", 100)
@@ -243,7 +246,7 @@ def group_update(
 
 
 @transaction.atomic
-def group_remove(group: CriterionGroup, *, actor: Any = None) -> None:
+def group_remove(group: CriterionGroup, *, actor: User | None = None) -> None:
     """Drop a group of a draft, with its criteria."""
     _draft(group.scheme)
     audit_record("rating.group_remove", user=actor, obj=group, detail={"name": group.name})
@@ -295,7 +298,7 @@ def criterion_update(
     target: Any = None,
     description: str = "",
     evidence_required: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Criterion:
     _draft(criterion.scheme)
     fields = _criterion_fields(
@@ -319,7 +322,7 @@ def criterion_update(
 
 
 @transaction.atomic
-def criterion_remove(criterion: Criterion, *, actor: Any = None) -> None:
+def criterion_remove(criterion: Criterion, *, actor: User | None = None) -> None:
     _draft(criterion.scheme)
     audit_record(
         "rating.criterion_remove", user=actor, obj=criterion, detail={"name": criterion.name}
@@ -328,7 +331,7 @@ def criterion_remove(criterion: Criterion, *, actor: Any = None) -> None:
 
 
 @transaction.atomic
-def scheme_publish(scheme: Scheme, *, actor: Any = None) -> Scheme:
+def scheme_publish(scheme: Scheme, *, actor: User | None = None) -> Scheme:
     """Fix the criteria: weights add up to 100 and every group holds a criterion."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
     _draft(scheme)
@@ -347,7 +350,7 @@ def scheme_publish(scheme: Scheme, *, actor: Any = None) -> Scheme:
 
 
 @transaction.atomic
-def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None) -> Scheme:
+def scheme_build(*, district: Region, data: Mapping[str, Any], actor: User | None = None) -> Scheme:
     """A whole scheme from one description (the API's body): all of it or nothing."""
     scheme = scheme_create(
         district=district,
@@ -367,7 +370,7 @@ def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None
 
 
 @transaction.atomic
-def scheme_copy(scheme: Scheme, *, year: int, actor: Any = None) -> Scheme:
+def scheme_copy(scheme: Scheme, *, year: int, actor: User | None = None) -> Scheme:
     """Next year's draft from this one: the same thresholds, stars, groups and criteria."""
     data: dict[str, Any] = {
         "year": year,
@@ -463,7 +466,7 @@ def round_open(
     self_due: dt.date | None = None,
     review_due: dt.date | None = None,
     orgs: Iterable[PartyOrg] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Round:
     """Open the year's round: one pending rating per organization, computed criteria filled."""
     if scheme.status != Scheme.Status.PUBLISHED:

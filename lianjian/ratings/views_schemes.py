@@ -9,19 +9,23 @@ as a message and nothing is written. Schemes outside the user's districts answer
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.models import Region
 from lianjian.ratings import access, services
 from lianjian.ratings.indicators import indicators
 from lianjian.ratings.models import Criterion, CriterionGroup, Method, Round, Scheme
 from lianjian.ratings.services import RatingError
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 THRESHOLDS = ("good_min", "fair_min", "average_min")
 
@@ -35,14 +39,14 @@ def _stars(data: Any) -> dict[int, str]:
     return {level: data.get(f"star_{level}", "") for level in range(1, 6)}
 
 
-def _districts(user: Any) -> list[Region]:
+def _districts(user: User) -> list[Region]:
     ids = access.districts_of(user, access.MANAGE)
     return list(Region.objects.filter(pk__in=ids, level=Region.Level.DISTRICT).order_by("name"))
 
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthenticatedRequest) -> HttpResponse:
     districts = _districts(request.user)
     error = None
     if request.method == "POST":
@@ -85,7 +89,7 @@ def _criterion_args(data: Any) -> dict[str, Any]:
     }
 
 
-def _edit(request: HttpRequest, scheme: Scheme, action: str) -> str:
+def _edit(request: AuthenticatedRequest, scheme: Scheme, action: str) -> str:
     """One edit of a draft; returns the success message."""
     data, user = request.POST, request.user
     group = CriterionGroup.objects.filter(scheme=scheme, pk=_int(data.get("group", ""))).first()
@@ -140,7 +144,7 @@ def _edit(request: HttpRequest, scheme: Scheme, action: str) -> str:
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scheme = access.get_managed_scheme(request.user, pk, request)
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -6,9 +6,12 @@ nothing here counts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.permissions import user_has_perm
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 def _bar(
@@ -59,7 +62,7 @@ def trend_chart(trend: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def needs_satisfaction(user: Any) -> dict[str, float | None]:
+def needs_satisfaction(user: User) -> dict[str, float | None]:
     """Department name → the needs channel's satisfaction rate (all time), for comparison."""
     if not user_has_perm(user, "needs.stats"):
         return {}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 _STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF)
 _REPORT = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
@@ -18,7 +21,7 @@ def _api_routers() -> list[Any]:
     return [router]
 
 
-def _to_answer_card(user: Any) -> CardValue | None:
+def _to_answer_card(user: User) -> CardValue | None:
     from lianjian.surveys.selectors import surveys_to_answer
 
     n = surveys_to_answer(user).count()
@@ -27,7 +30,7 @@ def _to_answer_card(user: Any) -> CardValue | None:
     return CardValue(n, url="/surveys/answer/", hint="截止前请填写", level="warn")
 
 
-def _open_card(user: Any) -> CardValue | None:
+def _open_card(user: User) -> CardValue | None:
     from lianjian.core.rates import percent
     from lianjian.surveys.selectors import open_surveys
 

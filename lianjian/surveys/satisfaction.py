@@ -10,7 +10,7 @@ satisfaction rate in a quarter is the share of its ratings at 4 or 5
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -21,6 +21,9 @@ from lianjian.core.rates import percent
 from lianjian.orgs.models import Region
 from lianjian.surveys.definition import SurveyError
 from lianjian.surveys.models import Answer, Audience, Response, SatisfactionSchedule, Survey
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 SATISFIED_FROM = 4
 SCALE_LABELS = "1 非常不满意 · 2 不满意 · 3 一般 · 4 满意 · 5 非常满意"
@@ -81,7 +84,7 @@ def schedule_create(
     region: Region,
     departments: Any,
     items: Any = (),
-    actor: Any,
+    actor: User,
     title: str = "季度满意度测评",
     audience: str = Audience.UNITS,
     open_days: int = 20,

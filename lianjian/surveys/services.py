@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.http import HttpRequest
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,6 +34,9 @@ from lianjian.surveys.models import (
     Tally,
     Target,
 )
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 __all__ = ["SurveyError"]
 MAX_TITLE = 200
@@ -81,7 +85,7 @@ def _audience_fields(
 
 def survey_create(
     *,
-    actor: Any,
+    actor: User,
     region: Region,
     title: str,
     audience: str,
@@ -96,7 +100,7 @@ def survey_create(
     industries: Any = (),
     target_area: Region | None = None,
     unit_ids: Any = (),
-    request: Any = None,
+    request: HttpRequest | None = None,
     schedule: Any = None,
     quarter: str = "",
 ) -> Survey:
@@ -133,7 +137,7 @@ def current_version(survey: Survey) -> SurveyVersion:
 
 
 def survey_define(
-    survey: Survey, definition: Any, *, actor: Any, request: Any = None
+    survey: Survey, definition: Any, *, actor: User, request: HttpRequest | None = None
 ) -> SurveyVersion:
     """Change the questions: in place while nobody has answered, else as a new version."""
     if survey.status == Survey.Status.CLOSED:
@@ -187,8 +191,8 @@ def _targets(survey: Survey) -> list[Target]:
 def survey_open(
     survey: Survey,
     *,
-    actor: Any,
-    request: Any = None,
+    actor: User,
+    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
     quiet: bool = False,
 ) -> Survey:
@@ -239,7 +243,7 @@ def _tell(survey: Survey, targets: list[Target], kind: str, subject: str) -> int
     return notify(users, subject, body, f"/surveys/answer/{survey.pk}/", kind=kind)
 
 
-def survey_close(survey: Survey, *, actor: Any = None, request: Any = None) -> Survey:
+def survey_close(survey: Survey, *, actor: User | None = None, request: HttpRequest | None = None) -> Survey:
     if survey.status != Survey.Status.OPEN:
         raise SurveyError("只有收集中的问卷可以结束", "status")
     with transaction.atomic():
@@ -266,7 +270,7 @@ def accepting(survey: Survey, now: dt.datetime | None = None) -> str | None:
     return None
 
 
-def respondent_for(survey: Survey, user: Any, *, unit_id: int | None = None) -> dict[str, Any]:
+def respondent_for(survey: Survey, user: User, *, unit_id: int | None = None) -> dict[str, Any]:
     """The key, unit and name under which `user` answers `survey` (or `SurveyError`)."""
     if survey.audience == Audience.UNITS:
         ids = access.admin_unit_ids(user) if getattr(user, "is_authenticated", False) else []
@@ -300,9 +304,9 @@ def response_save(
     answers: Mapping[str, Any],
     submit: bool,
     unit: Unit | None = None,
-    user: Any = None,
+    user: User | None = None,
     respondent_name: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> Response:
     """Save a draft or submit; one response per key (the unique constraint decides races).
@@ -341,7 +345,7 @@ def response_save(
 
 
 def _response_defaults(
-    survey: Survey, version: SurveyVersion, unit: Unit | None, user: Any, name: str
+    survey: Survey, version: SurveyVersion, unit: Unit | None, user: User, name: str
 ) -> dict[str, Any]:
     place = unit.region if unit is not None else survey.region
     return {
@@ -397,7 +401,7 @@ def draft_of(survey: Survey, respondent_key: str) -> Response | None:
 
 
 def survey_remind(
-    survey: Survey, *, actor: Any = None, now: dt.datetime | None = None, request: Any = None
+    survey: Survey, *, actor: User | None = None, now: dt.datetime | None = None, request: HttpRequest | None = None
 ) -> int:
     """Tell every target that has not submitted; returns how many accounts were told."""
     if survey.status != Survey.Status.OPEN:

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import public, require_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.surveys import access, selectors, services
@@ -45,7 +46,7 @@ def _answers_from(post: Any, definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     survey: Survey,
     who: dict[str, Any],
     action_url: str,
@@ -106,7 +107,7 @@ def _form(
 
 
 @require_perm(access.ANSWER)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "surveys/inbox.html",
@@ -116,7 +117,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_perm(access.ANSWER)
 @require_http_methods(["GET", "POST"])
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = Survey.objects.filter(pk=pk).exclude(audience=Audience.PUBLIC).first()
     if survey is None or survey.status == Survey.Status.DRAFT:
         raise Http404

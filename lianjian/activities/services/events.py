@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,6 +25,9 @@ from lianjian.core.attachments import IMAGES, AttachmentError, check_attachments
 from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
 from lianjian.orgs.models import PartyOrg, Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -50,7 +53,7 @@ def _check_times(
 @transaction.atomic
 def event_create(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     title: str,
     region: Region,
@@ -120,7 +123,7 @@ def event_create(
 
 
 @transaction.atomic
-def event_publish(event: Event, *, actor: Any) -> Event:
+def event_publish(event: Event, *, actor: User) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.DRAFT:
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能发布", status=409)
@@ -133,7 +136,7 @@ def event_publish(event: Event, *, actor: Any) -> Event:
 
 
 @transaction.atomic
-def event_cancel(event: Event, *, actor: Any, reason: str = "") -> Event:
+def event_cancel(event: Event, *, actor: User, reason: str = "") -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能取消", status=409)
@@ -156,7 +159,7 @@ def event_cancel(event: Event, *, actor: Any, reason: str = "") -> Event:
 
 
 @transaction.atomic
-def event_close(event: Event, *, actor: Any, summary: str = "") -> Event:
+def event_close(event: Event, *, actor: User, summary: str = "") -> Event:
     """After the event: the summary is written and the event counts as held."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.PUBLISHED:
@@ -175,7 +178,7 @@ MAX_EVENT_PHOTOS = 9
 
 @transaction.atomic
 def event_report(
-    event: Event, *, actor: Any, summary: str | None = None, photos: Iterable[Any] = ()
+    event: Event, *, actor: User, summary: str | None = None, photos: Iterable[Any] = ()
 ) -> Event:
     """After the event: its written summary and photos (checked like every attachment).
 

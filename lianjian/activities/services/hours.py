@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,9 @@ from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.core.notifications import notify
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 @transaction.atomic
 def hours_log(
@@ -31,7 +34,7 @@ def hours_log(
     hours: Any,
     description: str,
     team: Team | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> HoursRecord:
     """A volunteer logs service done outside an event; it waits for verification."""
     if volunteer.withdrawn_at is not None:
@@ -68,7 +71,7 @@ def _locked_pending(record: HoursRecord) -> HoursRecord:
 
 
 @transaction.atomic
-def hours_adjust(record: HoursRecord, *, hours: Any, actor: Any) -> HoursRecord:
+def hours_adjust(record: HoursRecord, *, hours: Any, actor: User) -> HoursRecord:
     record = _locked_pending(record)
     old = record.hours
     record.hours = round_hours(hours)
@@ -83,7 +86,7 @@ def hours_adjust(record: HoursRecord, *, hours: Any, actor: Any) -> HoursRecord:
 def hours_verify(
     record: HoursRecord,
     *,
-    actor: Any,
+    actor: User,
     approve: bool,
     reason: str = "",
     hours: Any = None,
