@@ -10,13 +10,16 @@ from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, N
 from lianjian.core.roles import Role
 
 if TYPE_CHECKING:
+    from ninja import Router
+
     from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
 
 _ORGANIZERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, Role.UNIT_ADMIN)
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.activities.api import router
     from lianjian.activities.api_more import router as more
 
@@ -52,7 +55,7 @@ def _enqueue_reminders() -> None:
     activities_reminders_task.enqueue()
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.activities.demo import FIGURES
 
     return FIGURES

@@ -6,8 +6,10 @@ scope), then the service; a `PointsError` is a 400 with its Chinese message.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -16,7 +18,8 @@ from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs.access import get_in_scope, regions_visible_to
 from lianjian.points import access, selectors, services, services_cards, services_shops
-from lianjian.points.models import Enrolment, Redemption
+from lianjian.orgs.models import Member
+from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -41,18 +44,22 @@ from lianjian.points.services import PointsError
 from lianjian.points.views_phone import VERIFY_LIMIT
 
 router = Router(tags=["积分联盟卡"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
+
+_Row = TypeVar("_Row", bound=Model)
 
 
-def _error(err: PointsError) -> Any:
+def _error(err: PointsError) -> Status[dict[str, str]]:
     return Status(400, {"detail": str(err)})
 
 
-def _member(request: AuthenticatedRequest) -> Any:
+def _member(request: AuthenticatedRequest) -> Member | None:
     ensure_perm(request, "points.own")
     return access.member_of(request.user)
 
 
-def _use(u: Any) -> dict[str, Any]:
+def _use(u: Redemption) -> dict[str, object]:
     return {
         "id": u.pk,
         "shop_name": u.merchant.shop_name,
@@ -63,7 +70,7 @@ def _use(u: Any) -> dict[str, Any]:
     }
 
 
-def _me(member: Any) -> dict[str, Any]:
+def _me(member: Member) -> dict[str, object]:
     enrolment = Enrolment.objects.filter(member=member).first()
     card = services_cards.current_card(member.pk)
     scheme = services.scheme_of(member.street_id)
@@ -118,18 +125,7 @@ def points_me(request: AuthenticatedRequest) -> Any:
     description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
 )
 def points_my_entries(request: AuthenticatedRequest, query: Query[HistoryQuery]) -> Any:
-    member = _member(request)
-    if member is None:
-        return Status(404, {"detail": "未关联党员信息"})
-    try:
-        page = selectors.history_page(member.pk, query.before, query.limit)
-    except selectors.BadCursor as err:
-        return Status(400, {"detail": str(err)})
-    return {
-        "items": page.rows,
-        "next_before": page.next_before,
-        "next": _next(request, page.next_before),
-    }
+    return _history(request, query, selectors.history_page, lambda entry: entry)
 
 
 @router.get(
@@ -140,15 +136,25 @@ def points_my_entries(request: AuthenticatedRequest, query: Query[HistoryQuery])
     description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
 )
 def points_my_uses(request: AuthenticatedRequest, query: Query[HistoryQuery]) -> Any:
+    return _history(request, query, selectors.uses_page, _use)
+
+
+def _history(
+    request: AuthenticatedRequest,
+    query: HistoryQuery,
+    read: Callable[[int, int | None, int], selectors.Page[_Row]],
+    item: Callable[[_Row], object],
+) -> Any:
+    """One page of the member's own rows (`read`), newest first, each shown by `item`."""
     member = _member(request)
     if member is None:
         return Status(404, {"detail": "未关联党员信息"})
     try:
-        page = selectors.uses_page(member.pk, query.before, query.limit)
+        page = read(member.pk, query.before, query.limit)
     except selectors.BadCursor as err:
         return Status(400, {"detail": str(err)})
     return {
-        "items": [_use(u) for u in page.rows],
+        "items": [item(row) for row in page.rows],
         "next_before": page.next_before,
         "next": _next(request, page.next_before),
     }
@@ -174,7 +180,7 @@ def points_consent(request: AuthenticatedRequest, body: ConsentIn) -> Any:
     return _me(member)
 
 
-def _shop(request: AuthenticatedRequest) -> Any:
+def _shop(request: AuthenticatedRequest) -> Merchant | None:
     ensure_perm(request, "points.redeem")
     return access.merchant_of(request.user)
 
@@ -230,7 +236,8 @@ def points_redeem(request: AuthenticatedRequest, body: RedeemIn) -> Any:
     return Status(201 if created else 200, _redemption(red, created))
 
 
-def _redemption(red: Redemption, created: bool) -> dict[str, Any]:
+def _redemption(red: Redemption, created: bool) -> dict[str, object]:
+
     return {
         "id": red.pk,
         "tier": red.tier,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -27,6 +27,9 @@ from lianjian.orgs.services import id_number_index
 from lianjian.orgs.services_bulk import member_bulk_upsert, unit_bulk_upsert
 from lianjian.points import services, services_cards
 from lianjian.points.models import Agreement, Balance, Cause, Enrolment, Entry, Merchant, Rule
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 GOLD, SILVER, BELOW = 125, 514, 61
 MERCHANTS = 132
@@ -269,7 +272,8 @@ def build(ctx: DemoContext) -> None:
     )
 
 
-def _yantai_user() -> Any:
+def _yantai_user() -> User:
+
     from lianjian.accounts.models import User
 
     return User.objects.get(username="demo_yantai")

@@ -11,6 +11,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -25,6 +26,7 @@ from lianjian.core.ledger_kinds import (
     WriteRefused,
 )
 from lianjian.core.masking import mask
+from lianjian.orgs.models import Member
 from lianjian.orgs.services import id_number_index
 from lianjian.points import access, services
 from lianjian.points.models import Cause, Enrolment, Entry
@@ -51,7 +53,8 @@ class _PointsPlan:
     def __init__(self, user: User, problems: Problems) -> None:
         self.user = user
         self.problems = problems
-        self.rows: list[tuple[int, Any, dict[str, Any]]] = []
+        # (row, member, the row's cell values by column key)
+        self.rows: list[tuple[int, Member, dict[str, Any]]] = []
 
     def build(self, rows: Rows, progress: Progress | None) -> None:
         wanted = {
@@ -109,12 +112,15 @@ class _PointsPlan:
         return created, 0
 
 
-def _export_query(user: User, params: Any, perm: str | None = None) -> QuerySet[Entry]:
+def _export_query(
+    user: User, params: Mapping[str, Any], perm: str | None = None
+) -> QuerySet[Entry]:
     qs = access.entries_for(user, perm or "points.report").filter(cause=Cause.IMPORT)
     return qs.select_related("member").order_by("-created_at")
 
 
-def _export_rows(qs: Any, full: bool) -> Any:
+def _export_rows(qs: QuerySet[Entry], full: bool) -> Iterator[list[object]]:
+
     for e in qs.iterator(chunk_size=2000):
         yield [mask(e.member.id_number, "id_number"), e.points, e.note, e.on, e.cause_id]
 

@@ -18,7 +18,8 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record
-from lianjian.orgs.models import Member
+from lianjian.orgs.models import Member, Region
+
 from lianjian.points.models import (
     RULE_CAUSES,
     Balance,
@@ -40,7 +41,7 @@ class PointsError(ValueError):
     """A write refused for a reason the user can act on (message in Chinese)."""
 
 
-def _loc(member: Member) -> dict[str, Any]:
+def _loc(member: Member) -> dict[str, int | None]:
     return {
         "district_id": member.district_id,
         "street_id": member.street_id,
@@ -95,7 +96,8 @@ def scheme_of(street_id: int | None) -> Scheme | None:
 
 
 @transaction.atomic
-def scheme_save(street: Any, *, actor: User, **fields: Any) -> Scheme:
+def scheme_save(street: Region, *, actor: User, **fields: Any) -> Scheme:
+    """`fields` are `Scheme` field values by name (the desk's form, parsed)."""
     scheme = Scheme.objects.filter(street=street).first() or Scheme(**street_loc(street))
     for name, value in fields.items():
         setattr(scheme, name, value)
@@ -106,13 +108,14 @@ def scheme_save(street: Any, *, actor: User, **fields: Any) -> Scheme:
     return scheme
 
 
-def street_loc(street: Any) -> dict[str, Any]:
+def street_loc(street: Region) -> dict[str, int | None]:
     return {"district_id": street.district_ref_id, "street_id": street.pk}
 
 
 RULE_FIELDS = ("cause", "event_kind", "name", "points", "period_cap", "cap_period", "valid_from")
 
 
+# a rule's `data` holds form or JSON values (text, numbers, a date) that `_clean_rule` checks
 def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data[k] for k in RULE_FIELDS if k in data}
     if out.get("cause") not in Cause.values:
@@ -138,7 +141,7 @@ def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(street: Any, *, actor: User, data: dict[str, Any]) -> Rule:
+def rule_create(street: Region, *, actor: User, data: dict[str, Any]) -> Rule:
     rule = Rule.objects.create(created_by=actor, **street_loc(street), **_clean_rule(data))
     audit_record("points.rule_create", user=actor, obj=rule, detail={"name": rule.name})
     return rule
@@ -272,7 +275,7 @@ def award(
     member: Member,
     *,
     cause: str,
-    cause_id: Any,
+    cause_id: object,
     on: dt.date,
     rule: Rule,
     units: Decimal | int = 1,
@@ -432,27 +435,35 @@ def check_balances() -> list[tuple[int, int, int]]:
 
 
 def _award_cause(
-    member_id: Any, cause: str, cause_id: Any, on: Any, *, kind: str = "", units: Any = 1
+    member_id: object,
+    cause: str,
+    cause_id: object,
+    on: object,
+    *,
+    kind: str = "",
+    units: Decimal | int = 1,
 ) -> Entry | None:
     if member_id is None:
         return None
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is None:
         return None
-    on = on if isinstance(on, dt.date) else timezone.localdate()
-    if isinstance(on, dt.datetime):
-        on = timezone.localtime(on).date()
-    rule = rule_for(member.street_id, cause, on, kind)
+    day = on if isinstance(on, dt.date) else timezone.localdate()
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date()
+    rule = rule_for(member.street_id, cause, day, kind)
+
     if rule is None or cause_id in (None, ""):
         return None
     try:
         # a savepoint: a refused award never takes the publisher's fact down with it
         with transaction.atomic():
-            return award(member, cause=cause, cause_id=cause_id, on=on, rule=rule, units=units)
+            return award(member, cause=cause, cause_id=cause_id, on=day, rule=rule, units=units)
     except PointsError:
         return None
 
 
+# the handlers take an event's payload as published (JSON values, read by name)
 def on_attendance_confirmed(**p: Any) -> Entry | None:
     """`activities.attendance_confirmed`: the street's rule for the event's kind."""
     return _award_cause(

@@ -81,7 +81,9 @@ def period_totals(community: Region, start: dt.date, end: dt.date) -> dict[int, 
     return totals
 
 
-def _event(card: Card, action: str, actor: User, now: Any, reason: str = "") -> CardEvent:
+def _event(
+    card: Card, action: str, actor: User | None, now: dt.datetime, reason: str = ""
+) -> CardEvent:
     return CardEvent(
         card=card,
         action=action,
@@ -178,7 +180,8 @@ def certify(
     return cert
 
 
-def _card_change(card: Card, action: str, actor: User, reason: str, **fields: Any) -> Card:
+def _card_change(card: Card, action: str, actor: User, reason: str, **fields: object) -> Card:
+
     card = Card.objects.select_for_update().get(pk=card.pk)
     for name, value in fields.items():
         setattr(card, name, value)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +33,7 @@ MERCHANT_KINDS = (
 )
 
 
-def _discount(value: Any, label: str) -> Decimal:
+def _discount(value: object, label: str) -> Decimal:
     try:
         d = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
@@ -43,7 +44,9 @@ def _discount(value: Any, label: str) -> Decimal:
 
 
 @transaction.atomic
-def merchant_join(unit: Unit, *, actor: User, data: dict[str, Any], keeper: User | None = None) -> Merchant:
+def merchant_join(
+    unit: Unit, *, actor: User, data: Mapping[str, object], keeper: User | None = None
+) -> Merchant:
     """A unit joins the red alliance as a merchant with its shop's details."""
     if unit.kind not in MERCHANT_KINDS:
         raise PointsError("只有个体工商户或企业可以加入红色联盟")
@@ -93,8 +96,8 @@ def agreement_sign(
     actor: User,
     starts_on: dt.date,
     ends_on: dt.date,
-    gold_discount: Any,
-    silver_discount: Any,
+    gold_discount: object,
+    silver_discount: object,
 ) -> Agreement:
     """A development agreement between a community Party committee and a merchant."""
     if party_org.community_id is None:
@@ -190,7 +193,8 @@ def verify(merchant: Merchant, token: str, today: dt.date | None = None) -> Veri
 
 @transaction.atomic
 def redeem(
-    merchant: Merchant, *, token: str, request_key: str, actor: User, amount: Any = None
+    merchant: Merchant, *, token: str, request_key: str, actor: User, amount: object = None
+
 ) -> tuple[Redemption, bool]:
     """Record the card's use at the shop; (redemption, created). A repeated request key
     returns the first redemption; a refused card raises PointsError with the reason."""

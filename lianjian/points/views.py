@@ -6,11 +6,14 @@ whose Chinese `PointsError` messages the pages show.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,12 +25,13 @@ from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
 from lianjian.points import access, pickers, selectors, services, services_cards
 from lianjian.points.forms import AdjustForm, MerchantJoinForm, first_error
+from lianjian.orgs.models import Region
 from lianjian.points.models import CapPeriod, Cause, Scheme
 from lianjian.points.services import PointsError
 from lianjian.points.views_shops import agreement_form
 
 
-def _period(request: AuthenticatedRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[dt.date, dt.date, str]:
     try:
         start, end = parse_period(request.GET, default_start=year_start)
         return start, end, ""
@@ -64,6 +68,7 @@ def rules(request: AuthenticatedRequest) -> HttpResponse:
         streets = regions_visible_to(request.user, "points.manage").filter(level="street")
         if request.POST.get("scheme"):
             return _scheme_save(request, streets)
+        # form text, then the parsed date: `services._clean_rule` checks each value
         data: dict[str, Any] = {k: request.POST.get(k) for k in services.RULE_FIELDS}
         try:
             data["valid_from"] = parse_day(data.get("valid_from"), "生效日期")
@@ -109,11 +114,11 @@ def rules(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _scheme_save(request: AuthenticatedRequest, streets: Any) -> HttpResponse:
+def _scheme_save(request: AuthenticatedRequest, streets: QuerySet[Region]) -> HttpResponse:
     """A street's tier names and thresholds, and whether its points expire."""
     try:
         street = get_in_scope(streets, request.POST.get("street_id"), request=request)
-        fields: dict[str, Any] = {
+        fields: dict[str, Any] = {  # names, thresholds and a flag: `Scheme` fields by name
             "gold_name": str(request.POST.get("gold_name") or "金卡")[:20],
             "silver_name": str(request.POST.get("silver_name") or "银卡")[:20],
             "gold_threshold": int(str(request.POST.get("gold_threshold") or "100")),
@@ -268,13 +273,15 @@ EXPORTS = ("cards", "merchants", "causes", "redemptions")
 
 
 @require_perm("points.report")
-def export(request: AuthenticatedRequest, kind: str) -> Any:
+def export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     limited = rate_limited(request, "points.export", limit=10, window=60)
     if limited is not None:
         return limited
     user = request.user
+    rows: Iterable[Sequence[object]]
     if kind == "cards":
-        rows: Any = ([r["community"], r["gold"], r["silver"]] for r in selectors.tier_report(user))
+        rows = ([r["community"], r["gold"], r["silver"]] for r in selectors.tier_report(user))
+
         return xlsx_response("联盟卡", ["社区", "金卡", "银卡"], rows, stamped("联盟卡统计"))
     if kind == "merchants":
         rows = (

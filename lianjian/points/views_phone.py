@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 import segno
 from django.contrib import messages
@@ -22,10 +23,15 @@ from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.points import access, selectors, services, services_cards, services_shops
-from lianjian.points.models import Enrolment, Redemption
+from django.db.models import Model
+
+from lianjian.orgs.models import Member
+from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.services import PointsError
 
 VERIFY_LIMIT = (30, 60)  # card checks per minute and merchant (S22: no token guessing)
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,7 +42,7 @@ def qr_data_uri(token: str) -> str:
     return str(segno.make(token, error="m").svg_data_uri(scale=6, border=2))
 
 
-def _member(request: AuthenticatedRequest) -> Any:
+def _member(request: AuthenticatedRequest) -> Member:
     member = access.member_of(request.user)
     if member is None:
         raise Http404("未关联党员信息")
@@ -72,7 +78,11 @@ def me(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _paged(request: AuthenticatedRequest, read: Any, member_id: int) -> tuple[Any, str]:
+def _paged(
+    request: AuthenticatedRequest,
+    read: Callable[[int, int | None], selectors.Page[_Row]],
+    member_id: int,
+) -> tuple[selectors.Page[_Row], str]:
     """The page `?before=` asks for; a malformed or foreign cursor shows the newest page."""
     try:
         return read(member_id, selectors.parse_before(request.GET.get("before"))), ""
@@ -147,7 +157,8 @@ def rotate(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("points:me")
 
 
-def _shop(request: AuthenticatedRequest) -> Any:
+def _shop(request: AuthenticatedRequest) -> Merchant:
+
     merchant = access.merchant_of(request.user)
     if merchant is None:
         raise Http404("未关联联盟商户")

@@ -43,7 +43,7 @@ def ratings_for(user: User, perm: str) -> QuerySet[Rating]:
     return Rating.objects.filter(rating_scope_q(user, (perm,)))
 
 
-def get_rating_for_user(user: User, pk: Any, request: HttpRequest | None = None) -> Rating:
+def get_rating_for_user(user: User, pk: object, request: HttpRequest | None = None) -> Rating:
     qs = ratings_visible_to(user).select_related("party_org", "round__scheme", "street")
     return get_in_scope(qs, pk, user=user, request=request)
 
@@ -74,9 +74,9 @@ def schemes_managed_by(user: User) -> QuerySet[Scheme]:
     return Scheme.objects.filter(district_id__in=districts_of(user, MANAGE))
 
 
-def get_scheme_for_user(user: User, pk: Any, request: HttpRequest | None = None) -> Scheme:
+def get_scheme_for_user(user: User, pk: object, request: HttpRequest | None = None) -> Scheme:
     return get_in_scope(schemes_visible_to(user), pk, user=user, request=request)
 
 
-def get_managed_scheme(user: User, pk: Any, request: HttpRequest | None = None) -> Scheme:
+def get_managed_scheme(user: User, pk: object, request: HttpRequest | None = None) -> Scheme:
     return get_in_scope(schemes_managed_by(user), pk, user=user, request=request)

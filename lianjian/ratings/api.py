@@ -43,9 +43,11 @@ from lianjian.ratings.selectors import Distribution, DistributionRow
 from lianjian.ratings.services import RatingError
 
 router = Router(tags=["分类定级"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: RatingError) -> Any:
+def _error(err: RatingError) -> Status[dict[str, str | None]]:
     code = 409 if err.field == "version" else 400
     return Status(code, {"detail": err.message, "field": err.field})
 
@@ -288,7 +290,7 @@ def ratings_appeal(request: AuthenticatedRequest, rating_id: PathId, payload: Ap
 # ---------------------------------------------------------------- reports
 
 
-def _row(row: DistributionRow) -> dict[str, Any]:
+def _row(row: DistributionRow) -> dict[str, object]:
     return {
         "key": None if row.key is None else str(row.key),
         "label": row.label,
@@ -300,7 +302,8 @@ def _row(row: DistributionRow) -> dict[str, Any]:
     }
 
 
-def _distribution(dist: Distribution) -> dict[str, Any]:
+def _distribution(dist: Distribution) -> dict[str, object]:
+
     return {
         "year": dist.year,
         "by": dist.by,

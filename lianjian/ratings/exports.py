@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -28,7 +29,7 @@ def distribution_xlsx(dist: Distribution, user: User) -> FileResponse:
         "五星级",
     ]
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[object]]:
         for row in [*dist.rows, dist.all]:
             yield [
                 row.label,
@@ -46,8 +47,9 @@ def distribution_xlsx(dist: Distribution, user: User) -> FileResponse:
 def ratings_xlsx(qs: QuerySet[Rating]) -> FileResponse:
     headers = ["年度", "党组织", "组织类型", "街道", "得分", "等次", "星级", "状态"]
 
-    def rows() -> Any:
-        for r in qs.select_related("party_org", "street")[:EXPORT_ROWS]:
+    def rows() -> Iterator[list[object]]:
+        for r in qs.select_related
+("party_org", "street")[:EXPORT_ROWS]:
             yield [
                 r.year,
                 r.party_org.name,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +37,9 @@ from lianjian.ratings.models import (
 )
 from lianjian.ratings.services import RatingError, decimal_in, stars_for, total_of
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 S = RatingStatus
 MAX_EVIDENCE_FILES = 5
 CONFIRMED_EVENT = "ratings.rating_confirmed"
@@ -54,7 +58,7 @@ def _locked(rating: Rating, version: int | None) -> Rating:
     return row
 
 
-def _move(rating: Rating, target: str, actor: User, note: str = "") -> None:
+def _move(rating: Rating, target: str, actor: User | None, note: str = "") -> None:
     allowed = workflow.moves_from(rating.status)
     if target not in allowed:
         raise RatingError(workflow.refusal(rating.status, target), "status")
@@ -75,7 +79,7 @@ def _move(rating: Rating, target: str, actor: User, note: str = "") -> None:
     audit_record("rating.move", user=actor, obj=rating, detail={"to": target, "move": label})
 
 
-def org_admins(rating: Rating) -> list[Any]:
+def org_admins(rating: Rating) -> list[User]:
     from lianjian.accounts.models import User
 
     org = rating.party_org
@@ -90,7 +94,7 @@ def org_admins(rating: Rating) -> list[Any]:
     )
 
 
-def _region_staff(role: str, region_id: int | None) -> list[Any]:
+def _region_staff(role: str, region_id: int | None) -> list[User]:
     from lianjian.accounts.models import User
 
     if not region_id:
@@ -113,7 +117,7 @@ def _scores(rating: Rating) -> dict[int, CriterionScore]:
 def self_assessment_save(
     rating: Rating,
     *,
-    scores: Mapping[int, Mapping[str, Any]],
+    scores: Mapping[int, Mapping[str, object]],
     summary: str | None = None,
     actor: User | None = None,
     version: int | None = None,
@@ -159,7 +163,7 @@ def self_assessment_save(
 
 @transaction.atomic
 def evidence_add(
-    rating: Rating, criterion_id: int, files: Iterable[Any], *, actor: User | None = None
+    rating: Rating, criterion_id: int, files: Iterable[UploadedFile], *, actor: User | None = None
 ) -> list[Evidence]:
     rating = _locked(rating, None)
     if rating.status not in workflow.SELF_EDITABLE:
@@ -246,7 +250,8 @@ def rating_appeal(
 def rating_review(
     rating: Rating,
     *,
-    scores: Mapping[int, Mapping[str, Any]] | None = None,
+    scores: Mapping[int, Mapping[str, object]] | None = None,
+
     comment: str = "",
     approve: bool = True,
     actor: User | None = None,

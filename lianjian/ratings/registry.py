@@ -7,22 +7,27 @@ a scheme's computed criteria may name them by key (`ratings.indicators.indicator
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
 if TYPE_CHECKING:
+    from ninja import Router
+
     from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.ratings.api import router
 
     return [router]
 
 
-def _card(kind: str) -> Any:
+def _card(kind: str) -> Callable[[User], CardValue | None]:
     def compute(user: User) -> CardValue | None:
         from lianjian.ratings import selectors
 
@@ -39,7 +44,7 @@ def _card(kind: str) -> Any:
     return compute
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.ratings.demo import FIGURES
 
     return FIGURES

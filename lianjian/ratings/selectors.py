@@ -27,7 +27,7 @@ DIMENSIONS = {"district": "区", "street": "街道", "org_type": "组织类型"}
 ORG_TYPE_LABELS = dict(PartyOrg.OrgType.choices)
 
 
-def ratings_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[Rating]:
+def ratings_filtered(user: User, filters: Mapping[str, object]) -> QuerySet[Rating]:
     qs = access.ratings_visible_to(user).select_related("party_org", "street")
     year = str(filters.get("year") or "").strip()
     if year.isdigit():
@@ -43,7 +43,8 @@ def ratings_filtered(user: User, filters: Mapping[str, Any]) -> QuerySet[Rating]
     if street.isdigit():
         qs = qs.filter(street_id=int(street))
     if str(filters.get("stars") or "").strip().isdigit():
-        qs = qs.filter(stars=int(filters["stars"]), status__in=LOCKED)
+        qs = qs.filter(stars=int(str(filters["stars"])), status__in=LOCKED)
+
     text = str(filters.get("q") or "").strip()[:50]
     if text:
         qs = qs.filter(party_org__name__icontains=text)
@@ -88,7 +89,7 @@ def years_rated(user: User) -> list[int]:
 
 @dataclass
 class DistributionRow:
-    key: Any
+    key: int | str | None  # the street's or district's id, the org type; None for 合计
     label: str
     counts: dict[str, int] = field(default_factory=dict)
     five_star: int = 0
@@ -116,7 +117,7 @@ class Distribution:
     all: DistributionRow
 
 
-def _label(by: str, row: Mapping[str, Any]) -> str:
+def _label(by: str, row: Mapping[str, Any]) -> str:  # a values() row: column -> its value
     if by == "org_type":
         key = row["org_type"]
         return str(ORG_TYPE_LABELS.get(key, key or "未分类"))
@@ -145,7 +146,8 @@ def grade_distribution(
         )
         .order_by()
     )
-    groups: dict[Any, DistributionRow] = {}
+    groups: dict[int | str | None, DistributionRow] = {}
+
     everything = DistributionRow(key=None, label="合计")
     for row in rows:
         key = row[column]

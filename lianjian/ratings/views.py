@@ -8,7 +8,7 @@ as a message and nothing is written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,7 +21,17 @@ from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope
 from lianjian.ratings import access, exports, flow, selectors, workflow
-from lianjian.ratings.models import GRADE_ORDER, Evidence, Grade, Method, RatingStatus
+from lianjian.ratings.models import (
+    GRADE_ORDER,
+    Criterion,
+    CriterionGroup,
+    CriterionScore,
+    Evidence,
+    Grade,
+    Method,
+    Rating,
+    RatingStatus,
+)
 from lianjian.ratings.services import RatingError
 
 if TYPE_CHECKING:
@@ -66,9 +76,14 @@ def rating_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _groups(rating: Any) -> list[dict[str, Any]]:
+class _GroupRows(TypedDict):
+    group: CriterionGroup
+    rows: list[tuple[Criterion, CriterionScore | None]]
+
+
+def _groups(rating: Rating) -> list[_GroupRows]:
     scores = {s.criterion_id: s for s in rating.scores.prefetch_related("files")}
-    out = []
+    out: list[_GroupRows] = []
     for group in rating.round.scheme.groups.prefetch_related("criteria"):
         rows = [(c, scores.get(c.pk)) for c in group.criteria.all()]
         out.append({"group": group, "rows": rows})
@@ -102,8 +117,8 @@ def rating_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _posted_scores(request: AuthenticatedRequest, extra: str) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
+def _posted_scores(request: AuthenticatedRequest, extra: str) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
     for key, value in request.POST.items():
         if key.startswith("score_") and key[6:].isdigit():
             out.setdefault(int(key[6:]), {})["score"] = value
@@ -251,7 +266,8 @@ def report(request: AuthenticatedRequest) -> HttpResponse | FileResponse:
 GRADE_COLOURS = ("#1a7f37", "#7cb342", "#e08a00", "#b00020")
 
 
-def _chart(dist: selectors.Distribution) -> dict[str, Any]:
+def _chart(dist: selectors.Distribution) -> dict[str, object]:
+
     """A stacked bar per group of the confirmed grades (ECharts option, drawn by core's app.js)."""
     rows = dist.rows[:30]
     return {

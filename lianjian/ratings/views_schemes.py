@@ -9,10 +9,10 @@ as a message and nothing is written. Schemes outside the user's districts answer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +35,7 @@ def _int(value: str, default: int = 0) -> int:
     return int(value) if value.isdigit() and len(value) < 6 else default
 
 
-def _stars(data: Any) -> dict[int, str]:
+def _stars(data: QueryDict) -> dict[int, str]:
     return {level: data.get(f"star_{level}", "") for level in range(1, 6)}
 
 
@@ -77,7 +77,20 @@ def scheme_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _criterion_args(data: Any) -> dict[str, Any]:
+class _CriterionArgs(TypedDict):
+    """A criterion as the form posts it (text, checked by `services._criterion_fields`)."""
+
+    name: str
+    max_score: str
+    method: str
+    indicator: str
+    target: str
+    description: str
+    evidence_required: bool
+
+
+def _criterion_args(data: QueryDict) -> _CriterionArgs:
+
     return {
         "name": data.get("name", ""),
         "max_score": data.get("max_score", ""),

@@ -30,7 +30,7 @@ def surveys_visible_to(user: User, perm: str = REPORT) -> QuerySet[Survey]:
     return Survey.objects.filter(scope_q(user, perm))
 
 
-def get_survey_for_user(user: User, pk: Any, perm: str = REPORT) -> Survey:
+def get_survey_for_user(user: User, pk: object, perm: str = REPORT) -> Survey:
     return get_in_scope(surveys_visible_to(user, perm), pk, user=user)
 
 
@@ -79,12 +79,12 @@ def units_of(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=admin_unit_ids(user))
 
 
-def unit_admin_users(unit_ids: list[int]) -> dict[int, list[Any]]:
+def unit_admin_users(unit_ids: list[int]) -> dict[int, list[User]]:
     """Unit id → the accounts that answer for it (reminders go to them)."""
     from lianjian.accounts.models import Grant
     from lianjian.core.roles import Role
 
-    out: dict[int, list[Any]] = {pk: [] for pk in unit_ids}
+    out: dict[int, list[User]] = {pk: [] for pk in unit_ids}
     grants = Grant.objects.filter(role=Role.UNIT_ADMIN, user__is_active=True).select_related(
         "user", "party_org"
     )

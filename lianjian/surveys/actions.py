@@ -43,6 +43,7 @@ MAX_BATCH = 500
 NAMED_UNITS = 20
 
 
+# the question is a JSON object of the definition (see `surveys.definition`)
 def _choice(survey: Survey, question_key: str, option: str) -> tuple[dict[str, Any], str]:
     """The choice question and the chosen option's label, or a Chinese refusal."""
     version = selectors.latest_version(survey)

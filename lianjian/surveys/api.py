@@ -19,7 +19,7 @@ from lianjian.core.schemas import BIGINT_MAX, ErrorOut, PathId
 from lianjian.orgs.models import Region
 from lianjian.surveys import access, actions, selectors, services
 from lianjian.surveys.definition import SurveyError
-from lianjian.surveys.models import Audience, Survey
+from lianjian.surveys.models import Audience, ProposalLink, Survey
 from lianjian.surveys.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -41,17 +41,19 @@ from lianjian.surveys.schemas import (
 )
 
 router = Router(tags=["问卷调查"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: SurveyError, status: int = 400) -> Any:
-    body: dict[str, Any] = {"detail": err.message, "field": err.field}
+def _error(err: SurveyError, status: int = 400) -> Status[dict[str, object]]:
+    body: dict[str, object] = {"detail": err.message, "field": err.field}
     if getattr(err, "errors", None):
         errors: dict[str, str] = err.errors  # type: ignore[attr-defined]
         body["errors"] = [{"question": k, "message": v} for k, v in errors.items()]
     return Status(status, body)
 
 
-def _detail(survey: Survey) -> dict[str, Any]:
+def _detail(survey: Survey) -> dict[str, object]:
     version = services.current_version(survey)
     return {
         **SurveyOut.from_orm(survey).model_dump(),
@@ -196,7 +198,7 @@ def surveys_needs_raise(request: AuthenticatedRequest, survey_id: PathId, payloa
     return {"count": out["created"]}
 
 
-def _proposal_out(link: Any, created: bool = False) -> dict[str, Any]:
+def _proposal_out(link: ProposalLink, created: bool = False) -> dict[str, object]:
     return {
         "proposal_id": link.proposal_id,
         "body_id": link.body_id,
@@ -262,7 +264,10 @@ def surveys_inbox(request: AuthenticatedRequest) -> Any:
     return list(selectors.surveys_to_answer(request.user)[:100])
 
 
-def _sent_to(request: AuthenticatedRequest, survey_id: int, unit_id: int | None) -> tuple[Survey, Any]:
+def _sent_to(
+    request: AuthenticatedRequest, survey_id: int, unit_id: int | None
+) -> tuple[Survey, services.Respondent]:
+
     from django.http import Http404
 
     survey = Survey.objects.filter(pk=survey_id).exclude(audience=Audience.PUBLIC).first()

@@ -9,13 +9,16 @@ from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, N
 from lianjian.core.roles import Role
 
 if TYPE_CHECKING:
+    from ninja import Router
+
     from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
 
 _STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF)
 _REPORT = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.surveys.api import router
 
     return [router]
@@ -44,7 +47,7 @@ def _open_card(user: User) -> CardValue | None:
     return CardValue(len(rows), url="/surveys/", hint=hint)
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.surveys.demo import FIGURES
 
     return FIGURES

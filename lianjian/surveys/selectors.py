@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
@@ -39,6 +39,35 @@ STOP_WORDS = frozenset(
     "的 了 和 与 及 是 在 有 我们 希望 能 对 也 就 都 一些 进行 提供 更多".split()
 )
 TEXT_SAMPLE = 5000
+
+
+class ResponseRate(TypedDict):
+    targets: int | None  # None for a public survey: nobody in particular was asked
+    submitted: int
+    rate: float | None
+
+
+class Results(TypedDict):
+    survey: Survey
+    version: int
+    respondents: int
+    rate: ResponseRate
+    # each question's JSON (`surveys.definition`) with its counts, by kind
+    questions: list[dict[str, Any]]
+
+
+class CrossRow(TypedDict):
+    key: str
+    label: str
+    cells: list[int]
+    total: int
+
+
+class Crosstab(TypedDict):
+    row_title: str
+    col_title: str
+    columns: list[str]
+    rows: list[CrossRow]
 
 
 def surveys_to_answer(user: User) -> QuerySet[Survey]:
@@ -77,7 +106,7 @@ def latest_version(survey: Survey) -> SurveyVersion:
     return version
 
 
-def response_rate(survey: Survey, user: User) -> dict[str, Any]:
+def response_rate(survey: Survey, user: User) -> ResponseRate:
     """Targets and submitted responses in the reader's scope, and the rate."""
     submitted = access.responses_visible_to(user, survey).count()
     if survey.audience == Audience.PUBLIC:
@@ -97,7 +126,7 @@ def _answers(survey: Survey, user: User) -> QuerySet[Answer]:
     return Answer.objects.filter(survey=survey, response__in=responses)
 
 
-def results(survey: Survey, user: User, *, words: bool = True) -> dict[str, Any]:
+def results(survey: Survey, user: User, *, words: bool = True) -> Results:
     """Per question: counts and shares of each option, mean of scales, top words of texts."""
     version = latest_version(survey)
     answers = _answers(survey, user)
@@ -199,7 +228,7 @@ def word_frequency(answers: QuerySet[Answer], top: int = 30) -> list[tuple[str, 
     return counter.most_common(top)
 
 
-def crosstab(survey: Survey, user: User, first: str, second: str) -> dict[str, Any]:
+def crosstab(survey: Survey, user: User, first: str, second: str) -> Crosstab:
     """Counts of respondents by the options of `first` (rows) and of `second` (columns).
 
     `second` is another choice/scale question's key or a unit attribute
@@ -246,9 +275,10 @@ def crosstab(survey: Survey, user: User, first: str, second: str) -> dict[str, A
         cells = dict(pairs)
         cols_axis = labels(q2)
         col_title = q2["title"]
-    table = [
+    table: list[CrossRow] = [
         {
             "key": rk,
+
             "label": rl,
             "cells": [cells.get((rk, ck), 0) for ck in cols_axis],
             "total": sum(cells.get((rk, ck), 0) for ck in cols_axis),

@@ -8,6 +8,7 @@ written. The phone's answer pages are in `views_answer`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import segno
@@ -314,7 +315,7 @@ def survey_export(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     )
     audit_record("survey.export", request=request, obj=survey, detail={"n": responses.count()})
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[object]]:
         for r in responses.iterator(chunk_size=2000):
             who = r.unit.name if r.unit else mask(r.respondent_name, "name") or "匿名"
             yield [
@@ -328,7 +329,9 @@ def survey_export(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     return xlsx_response(survey.title, headers, rows(), stamped("问卷答卷"))
 
 
-def _cell(q: dict[str, Any], value: Any) -> Any:
+def _cell(q: dict[str, Any], value: Any) -> object:
+    """A stored answer (JSON, see `surveys.definition`) as the cell shows it."""
+
     if value is None:
         return ""
     names = {o["key"]: o["label"] for o in q.get("options", [])}
