@@ -17,6 +17,8 @@ from ninja.params.functions import File, Form  # typed defaults with constraints
 from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
+from lianjian.activities.models import Volunteer
+
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -46,13 +48,15 @@ from lianjian.core.schemas import PageLimit, PageOffset, PathId
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to
 
 router = Router(tags=["活动志愿"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: ActivityError) -> Any:
+def _error(err: ActivityError) -> Status[dict[str, str | None]]:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 
-def _volunteer(request: AuthenticatedRequest) -> Any:
+def _volunteer(request: AuthenticatedRequest) -> Volunteer:
     volunteer = access.volunteer_of(request.user)
     if volunteer is None or volunteer.withdrawn_at is not None:
         raise ActivityError("请先加入志愿服务（同意个人信息使用说明）", "volunteer", 409)

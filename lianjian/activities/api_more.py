@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -15,7 +15,7 @@ from typing_extensions import TypeAliasType
 from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
-from lianjian.activities.models import Lesson, RosterSlot, Shift
+from lianjian.activities.models import Course, Lesson, RosterSlot, Shift
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -28,12 +28,16 @@ from lianjian.activities.views_school import _courses
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import LAX, WHOLE, Id, InputSchema, IsoDate, PathId
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
-from lianjian.orgs.models import Region
+from lianjian.orgs.models import PartyOrg, Region
 
 router = Router(tags=["活动志愿：场地、排班与党校"])
 
 
-def _error(err: ActivityError) -> Any:
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
+
+
+def _error(err: ActivityError) -> Status[dict[str, str | None]]:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 
@@ -47,7 +51,7 @@ Clock = Annotated[
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 
 
-def _clock(value: Any) -> Any:
+def _clock(value: object) -> dt.time | str:
     """Only `HH:MM[:SS]` text (or a time): pydantic alone reads `3600` as a time."""
     if isinstance(value, dt.time) or (isinstance(value, str) and _CLOCK.fullmatch(value)):
         return value
@@ -108,7 +112,7 @@ class CourseOut(Schema):
     lessons: int = Field(description="课程安排数")
 
     @staticmethod
-    def resolve_lessons(obj: Any) -> int:
+    def resolve_lessons(obj: Course) -> int:
         return int(obj.lessons.count())
 
 
@@ -191,7 +195,17 @@ def activities_venues_list(request: AuthenticatedRequest) -> Any:
     return list(qs.distinct().order_by("name")[:200])
 
 
-def _venue_args(request: AuthenticatedRequest, payload: VenueUpdateIn) -> dict[str, Any]:
+class _VenueArgs(TypedDict):
+    name: str
+    owner_org: PartyOrg | None
+    address: str
+    capacity: int
+    opens_at: dt.time
+    closes_at: dt.time
+
+
+def _venue_args(request: AuthenticatedRequest, payload: VenueUpdateIn) -> _VenueArgs:
+
     org = None
     if payload.owner_org_id:
         orgs = party_orgs_visible_to(request.user, MANAGE)

@@ -15,9 +15,14 @@ from django.utils import timezone
 from lianjian.activities import access
 from lianjian.activities.models import Booking, Event
 from lianjian.alliances import selectors as alliance_selectors
+from lianjian.alliances.models import Meeting
 
 if TYPE_CHECKING:
     from lianjian.accounts.models import User
+
+# a day's entry of the calendar: ("event" | "booking" | "meeting", the row)
+Entry = tuple[str, Event | Booking | Meeting]
+
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -31,7 +36,7 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
-def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
+def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Entry]]]]:
     """Weeks (Monday first) of (day, entries) for the month: events, approved bookings and
     the joint meetings of the alliances in the user's scope, each day in time order."""
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
@@ -47,7 +52,7 @@ def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.d
     )).filter(Q(status="approved"), starts_at__gte=start, starts_at__lt=end).select_related(
         "venue"
     ).distinct()  # fmt: skip
-    by_day: dict[dt.date, list[Any]] = defaultdict(list)
+    by_day: dict[dt.date, list[Entry]] = defaultdict(list)
     for e in events.order_by("starts_at")[:500]:
         by_day[timezone.localdate(e.starts_at)].append(("event", e))
     for b in bookings.order_by("starts_at")[:500]:
@@ -64,7 +69,8 @@ def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.d
     ]
 
 
-def _when(x: Any) -> dt.datetime:
+def _when(x: Event | Booking | Meeting) -> dt.datetime:
+
     return x.scheduled_at if hasattr(x, "scheduled_at") else x.starts_at  # type: ignore[no-any-return]
 
 

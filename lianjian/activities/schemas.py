@@ -69,8 +69,8 @@ Hours = Annotated[
 # a time a client sends as ISO 8601 text (JSON has no datetime type)
 IsoDateTime = Annotated[dt.datetime, LAX]
 
-READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
     400: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,

@@ -178,7 +178,7 @@ def event_photo(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     return response
 
 
-def _int(raw: Any) -> int:
+def _int(raw: object) -> int:
     text = str(raw or "")
     return int(text) if text.isdigit() and len(text) < 12 else 0
 

@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -22,14 +24,14 @@ from lianjian.activities.forms import CourseForm, ELessonForm, LectureForm, Venu
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
-from lianjian.orgs.models import Region
+from lianjian.orgs.models import PartyOrg, Region
 
 
-def _orgs(request: AuthenticatedRequest) -> Any:
+def _orgs(request: AuthenticatedRequest) -> QuerySet[PartyOrg]:
     return party_orgs_visible_to(request.user, MANAGE).filter(is_active=True).order_by("path")
 
 
-def _regions(request: AuthenticatedRequest) -> Any:
+def _regions(request: AuthenticatedRequest) -> QuerySet[Region]:
     levels = [Region.Level.COMMUNITY, Region.Level.STREET]
     return regions_visible_to(request.user, MANAGE).filter(level__in=levels).order_by("path")
 
@@ -41,6 +43,7 @@ def _refuse(form: forms.Form, err: ActivityError) -> None:
 def _page(
     request: AuthenticatedRequest, title: str, form: forms.Form, back: str, **extra: Any
 ) -> HttpResponse:
+    # `extra` is more of the template's context, passed through
     ctx = {"title": title, "form": form, "back": back, **extra}
     return render(request, "activities/manage_form.html", ctx)
 
@@ -70,6 +73,7 @@ def venue_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _venue_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """`venue_update`'s arguments from a form's `cleaned_data` (Django's `dict[str, Any]`)."""
     keys = ("name", "owner_org", "address", "capacity", "opens_at", "closes_at", "is_active")
     return {k: d[k] for k in keys}
 

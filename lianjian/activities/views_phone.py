@@ -20,7 +20,7 @@ from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN
 from lianjian.activities.forms import HoursLogForm, JoinForm
-from lianjian.activities.models import Event
+from lianjian.activities.models import Event, Volunteer
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
@@ -33,7 +33,8 @@ def _forget(request: AuthenticatedRequest) -> None:
     request.user.__dict__.pop("_activities_volunteer", None)
 
 
-def _volunteer_or_redirect(request: AuthenticatedRequest) -> Any:
+def _volunteer_or_redirect(request: AuthenticatedRequest) -> Volunteer | None:
+
     volunteer = access.volunteer_of(request.user)
     if volunteer is None or volunteer.withdrawn_at is not None:
         messages.info(request, "请先加入志愿服务（同意个人信息使用说明）")

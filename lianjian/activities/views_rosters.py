@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
-from lianjian.activities.models import Roster, RosterSlot, Shift
+from lianjian.activities.models import Roster, RosterSlot, Shift, Volunteer
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope, regions_visible_to
@@ -56,7 +56,7 @@ class RosterForm(forms.Form):
         return out
 
 
-def _int(raw: Any) -> int:
+def _int(raw: object) -> int:
     text = str(raw or "")
     return int(text) if text.isdigit() and len(text) < 12 else 0
 
@@ -70,6 +70,7 @@ def rosters(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if d["weekly"]:
+            # `roster_create`'s keyword arguments: a weekly rule, or the listed days
             when: dict[str, Any] = {
                 "weekdays": d["weekdays"], "from_day": d["first_day"], "until_day": d["until_day"],
             }  # fmt: skip
@@ -132,14 +133,22 @@ def roster_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "activities/roster_detail.html", _table(roster, volunteer, request.GET))
 
 
-def _date(raw: Any) -> dt.date | None:
+def _date(raw: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(raw or "")[:10])
     except ValueError:
         return None
 
 
-def _table(roster: Roster, volunteer: Any, params: Any) -> dict[str, Any]:
+class _Cell(TypedDict):
+    slot: RosterSlot
+    on: dt.date
+    shifts: list[Shift]
+    taken: int
+    open: bool
+
+
+def _table(roster: Roster, volunteer: Volunteer | None, params: QueryDict) -> dict[str, object]:
     """The roster as a printable table: every dated slot, and a weekly roster's chosen week
     (Monday to Sunday; by default this week, or its first week if it starts later)."""
     slots = list(roster.slots.all())
@@ -160,7 +169,8 @@ def _table(roster: Roster, volunteer: Any, params: Any) -> dict[str, Any]:
     ):
         holders.setdefault((shift.slot_id, shift.on), []).append(shift)
     posts = sorted({s.post for s in slots})
-    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, dict[str, Any]]] = {}
+    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, _Cell]] = {}
+
     for on, s in cells:
         held = holders.get((s.pk, on), [])
         rows.setdefault((on, s.starts, s.ends), {})[s.post] = {

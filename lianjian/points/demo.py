@@ -61,7 +61,8 @@ _CATEGORY = {
 def _street_rules(street: Region, start: dt.date) -> dict[str, Rule]:
     services.scheme_save(street, actor=None, gold_threshold=100, silver_threshold=50)
 
-    def rule(cause: str, name: str, points: int, **extra: Any) -> Rule:
+    def rule(cause: str, name: str, points: int, **extra: Any) -> Rule:  # more rule fields
+
         data = {"cause": cause, "name": name, "points": points, "valid_from": start, **extra}
         return services.rule_create(street, actor=None, data=data)
 
@@ -94,7 +95,7 @@ def _plan(i: int) -> list[tuple[str, int, int]]:
 
 def _members(ctx: DemoContext, orgs: list[PartyOrg], count: int, code: str) -> list[Member]:
     people = ctx.people
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # the bulk upsert's rows: field values by name
     for i in range(count):
         idn = people.id_number(code)
         rows.append(
@@ -160,7 +161,7 @@ def _ledger(members: list[Member], rules: dict[int, dict[str, Rule]], year: int)
 
 
 def _merchants(ctx: DemoContext, communities: list[Region], code: str) -> list[Merchant]:
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # the bulk upsert's rows: field values by name
     for i in range(MERCHANTS):
         community = communities[i % len(communities)]
         trade = _SHOPS[i % len(_SHOPS)]

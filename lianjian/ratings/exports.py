@@ -48,8 +48,7 @@ def ratings_xlsx(qs: QuerySet[Rating]) -> FileResponse:
     headers = ["年度", "党组织", "组织类型", "街道", "得分", "等次", "星级", "状态"]
 
     def rows() -> Iterator[list[object]]:
-        for r in qs.select_related
-("party_org", "street")[:EXPORT_ROWS]:
+        for r in qs.select_related("party_org", "street")[:EXPORT_ROWS]:
             yield [
                 r.year,
                 r.party_org.name,

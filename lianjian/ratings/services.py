@@ -412,7 +412,7 @@ def scheme_build(
 @transaction.atomic
 def scheme_copy(scheme: Scheme, *, year: int, actor: User | None = None) -> Scheme:
     """Next year's draft from this one: the same thresholds, stars, groups and criteria."""
-    data: dict[str, Any] = {
+    data: dict[str, Any] = {  # `scheme_build`'s description, as the API's body
         "year": year,
         "name": scheme.name.replace(str(scheme.year), str(year))
         if str(scheme.year) in scheme.name

@@ -9,6 +9,7 @@ capacity admits only those holding a place when they scan its code.
 from __future__ import annotations
 
 import hmac
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from lianjian.accounts.models import User
 
 
-def checkin_window(event: Event) -> tuple[Any, Any]:
+def checkin_window(event: Event) -> tuple[dt.datetime, dt.datetime]:
+
     return event.starts_at - CHECKIN_BEFORE, event.ends_at + CHECKIN_AFTER
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,8 @@ from lianjian.orgs.models import PartyOrg, Region
 
 if TYPE_CHECKING:
     from lianjian.accounts.models import User
+    from lianjian.visits.models import Cadre
+
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -35,8 +38,9 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def _check_times(
-    starts_at: Any, ends_at: Any, deadline: Any
+    starts_at: dt.datetime | None, ends_at: dt.datetime | None, deadline: dt.datetime | None
 ) -> tuple[dt.datetime, dt.datetime, dt.datetime | None]:
+    # the types are checked again: a form or an API body may still leave a time out
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise ActivityError("请填写活动的开始和结束时间", "starts_at")
     starts_at, ends_at = _aware(starts_at), _aware(ends_at)
@@ -69,7 +73,7 @@ def event_create(
     signup_deadline: dt.datetime | None = None,
     place: str = "",
     description: str = "",
-    cadre: Any = None,
+    cadre: Cadre | None = None,
     publish: bool = False,
 ) -> Event:
     if kind not in Kind.values:
@@ -178,7 +182,12 @@ MAX_EVENT_PHOTOS = 9
 
 @transaction.atomic
 def event_report(
-    event: Event, *, actor: User, summary: str | None = None, photos: Iterable[Any] = ()
+    event: Event,
+    *,
+    actor: User | None,
+    summary: str | None = None,
+    photos: Iterable[UploadedFile] = (),
+
 ) -> Event:
     """After the event: its written summary and photos (checked like every attachment).
 

@@ -31,7 +31,7 @@ def hours_log(
     volunteer: Volunteer,
     *,
     on: dt.date,
-    hours: Any,
+    hours: object,
     description: str,
     team: Team | None = None,
     actor: User | None = None,
@@ -71,7 +71,7 @@ def _locked_pending(record: HoursRecord) -> HoursRecord:
 
 
 @transaction.atomic
-def hours_adjust(record: HoursRecord, *, hours: Any, actor: User) -> HoursRecord:
+def hours_adjust(record: HoursRecord, *, hours: object, actor: User) -> HoursRecord:
     record = _locked_pending(record)
     old = record.hours
     record.hours = round_hours(hours)
@@ -86,10 +86,10 @@ def hours_adjust(record: HoursRecord, *, hours: Any, actor: User) -> HoursRecord
 def hours_verify(
     record: HoursRecord,
     *,
-    actor: User,
+    actor: User | None,
     approve: bool,
     reason: str = "",
-    hours: Any = None,
+    hours: object = None,
 ) -> HoursRecord:
     """The organizer in scope or the team's leader (`access.hours_verifiable_by`) decides;
     a system actor (None: demo, import) is not checked."""

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -99,7 +100,8 @@ def e_lesson_add(
     body: str,
     minutes: int = 5,
     teacher: str = "",
-    video: Any = None,
+    video: UploadedFile | None = None,
+
 ) -> Lesson:
     """A short e-lesson: text and an optional MP4 (checked by its bytes, size-capped)."""
     if minutes < 1 or minutes > 60:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lianjian.activities.models import Booking, Venue
@@ -85,7 +86,8 @@ def venue_update(
     return venue
 
 
-def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> Any:
+def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[Booking]:
+
     return Booking.objects.filter(
         venue=venue, status=Booking.Status.APPROVED, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
