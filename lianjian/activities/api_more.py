@@ -205,7 +205,6 @@ class _VenueArgs(TypedDict):
 
 
 def _venue_args(request: AuthenticatedRequest, payload: VenueUpdateIn) -> _VenueArgs:
-
     org = None
     if payload.owner_org_id:
         orgs = party_orgs_visible_to(request.user, MANAGE)

@@ -70,7 +70,6 @@ def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.d
 
 
 def _when(x: Event | Booking | Meeting) -> dt.datetime:
-
     return x.scheduled_at if hasattr(x, "scheduled_at") else x.starts_at  # type: ignore[no-any-return]
 
 

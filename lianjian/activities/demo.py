@@ -172,7 +172,6 @@ def _attend(
 
 def _event(ctx: DemoContext, day: dt.date, hour: int, length: int, **kw: Any) -> Event:
     # `kw`: the rest of `event_create`'s arguments, passed through
-
     start = _at(day, hour)
     return services.event_create(
         actor=None, starts_at=start, ends_at=start + dt.timedelta(hours=length), publish=True, **kw

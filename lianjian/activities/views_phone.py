@@ -34,7 +34,6 @@ def _forget(request: AuthenticatedRequest) -> None:
 
 
 def _volunteer_or_redirect(request: AuthenticatedRequest) -> Volunteer | None:
-
     volunteer = access.volunteer_of(request.user)
     if volunteer is None or volunteer.withdrawn_at is not None:
         messages.info(request, "请先加入志愿服务（同意个人信息使用说明）")

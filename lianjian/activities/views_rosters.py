@@ -170,7 +170,6 @@ def _table(roster: Roster, volunteer: Volunteer | None, params: QueryDict) -> di
         holders.setdefault((shift.slot_id, shift.on), []).append(shift)
     posts = sorted({s.post for s in slots})
     rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, _Cell]] = {}
-
     for on, s in cells:
         held = holders.get((s.pk, on), [])
         rows.setdefault((on, s.starts, s.ends), {})[s.post] = {

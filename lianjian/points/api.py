@@ -237,7 +237,6 @@ def points_redeem(request: AuthenticatedRequest, body: RedeemIn) -> Any:
 
 
 def _redemption(red: Redemption, created: bool) -> dict[str, object]:
-
     return {
         "id": red.pk,
         "tier": red.tier,

@@ -62,7 +62,6 @@ def _street_rules(street: Region, start: dt.date) -> dict[str, Rule]:
     services.scheme_save(street, actor=None, gold_threshold=100, silver_threshold=50)
 
     def rule(cause: str, name: str, points: int, **extra: Any) -> Rule:  # more rule fields
-
         data = {"cause": cause, "name": name, "points": points, "valid_from": start, **extra}
         return services.rule_create(street, actor=None, data=data)
 
@@ -274,7 +273,6 @@ def build(ctx: DemoContext) -> None:
 
 
 def _yantai_user() -> User:
-
     from lianjian.accounts.models import User
 
     return User.objects.get(username="demo_yantai")

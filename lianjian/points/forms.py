@@ -113,7 +113,6 @@ class AdjustForm(forms.Form):
     reason = _text("原因", 200)
 
     def __init__(self, members: QuerySet[Member], *args: Any, **kwargs: Any) -> None:
-
         super().__init__(*args, **kwargs)
         self.fields["member_id"] = picked(members, "党员", "党员", "points.member")
         self.fields["member_id"].widget.placeholder = "输入党员姓名搜索"

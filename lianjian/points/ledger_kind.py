@@ -120,7 +120,6 @@ def _export_query(
 
 
 def _export_rows(qs: QuerySet[Entry], full: bool) -> Iterator[list[object]]:
-
     for e in qs.iterator(chunk_size=2000):
         yield [mask(e.member.id_number, "id_number"), e.points, e.note, e.on, e.cause_id]
 

@@ -41,7 +41,6 @@ class EntryOut(Schema):
 
     @staticmethod
     def resolve_cause_label(obj: Entry) -> str:
-
         return str(obj.get_cause_display())
 
 

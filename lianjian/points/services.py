@@ -452,7 +452,6 @@ def _award_cause(
     if isinstance(day, dt.datetime):
         day = timezone.localtime(day).date()
     rule = rule_for(member.street_id, cause, day, kind)
-
     if rule is None or cause_id in (None, ""):
         return None
     try:

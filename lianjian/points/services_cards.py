@@ -181,7 +181,6 @@ def certify(
 
 
 def _card_change(card: Card, action: str, actor: User, reason: str, **fields: object) -> Card:
-
     card = Card.objects.select_for_update().get(pk=card.pk)
     for name, value in fields.items():
         setattr(card, name, value)

@@ -194,7 +194,6 @@ def verify(merchant: Merchant, token: str, today: dt.date | None = None) -> Veri
 @transaction.atomic
 def redeem(
     merchant: Merchant, *, token: str, request_key: str, actor: User, amount: object = None
-
 ) -> tuple[Redemption, bool]:
     """Record the card's use at the shop; (redemption, created). A repeated request key
     returns the first redemption; a refused card raises PointsError with the reason."""

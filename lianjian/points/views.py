@@ -281,7 +281,6 @@ def export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     rows: Iterable[Sequence[object]]
     if kind == "cards":
         rows = ([r["community"], r["gold"], r["silver"]] for r in selectors.tier_report(user))
-
         return xlsx_response("联盟卡", ["社区", "金卡", "银卡"], rows, stamped("联盟卡统计"))
     if kind == "merchants":
         rows = (

@@ -158,7 +158,6 @@ def rotate(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _shop(request: AuthenticatedRequest) -> Merchant:
-
     merchant = access.merchant_of(request.user)
     if merchant is None:
         raise Http404("未关联联盟商户")

@@ -303,7 +303,6 @@ def _row(row: DistributionRow) -> dict[str, object]:
 
 
 def _distribution(dist: Distribution) -> dict[str, object]:
-
     return {
         "year": dist.year,
         "by": dist.by,

@@ -323,7 +323,6 @@ def _five_star_2012() -> tuple[str, ...]:
 
 
 def _rated_everywhere() -> bool:
-
     """Every 两新 organization of the district holds a confirmed 2012 grade."""
     from lianjian.ratings.selectors import grade_distribution
 

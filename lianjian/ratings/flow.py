@@ -251,7 +251,6 @@ def rating_review(
     rating: Rating,
     *,
     scores: Mapping[int, Mapping[str, object]] | None = None,
-
     comment: str = "",
     approve: bool = True,
     actor: User | None = None,

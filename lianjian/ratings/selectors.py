@@ -44,7 +44,6 @@ def ratings_filtered(user: User, filters: Mapping[str, object]) -> QuerySet[Rati
         qs = qs.filter(street_id=int(street))
     if str(filters.get("stars") or "").strip().isdigit():
         qs = qs.filter(stars=int(str(filters["stars"])), status__in=LOCKED)
-
     text = str(filters.get("q") or "").strip()[:50]
     if text:
         qs = qs.filter(party_org__name__icontains=text)
@@ -147,7 +146,6 @@ def grade_distribution(
         .order_by()
     )
     groups: dict[int | str | None, DistributionRow] = {}
-
     everything = DistributionRow(key=None, label="合计")
     for row in rows:
         key = row[column]

@@ -391,7 +391,6 @@ def scheme_build(
     """A whole scheme from one description (the API's body): all of it or nothing.
 
     `data` is that body's JSON values (or `scheme_copy`'s, of the same shape)."""
-
     scheme = scheme_create(
         district=district,
         year=data["year"],

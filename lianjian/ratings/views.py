@@ -267,7 +267,6 @@ GRADE_COLOURS = ("#1a7f37", "#7cb342", "#e08a00", "#b00020")
 
 
 def _chart(dist: selectors.Distribution) -> dict[str, object]:
-
     """A stacked bar per group of the confirmed grades (ECharts option, drawn by core's app.js)."""
     rows = dist.rows[:30]
     return {

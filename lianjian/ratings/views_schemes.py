@@ -90,7 +90,6 @@ class _CriterionArgs(TypedDict):
 
 
 def _criterion_args(data: QueryDict) -> _CriterionArgs:
-
     return {
         "name": data.get("name", ""),
         "max_score": data.get("max_score", ""),

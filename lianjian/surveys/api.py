@@ -267,7 +267,6 @@ def surveys_inbox(request: AuthenticatedRequest) -> Any:
 def _sent_to(
     request: AuthenticatedRequest, survey_id: int, unit_id: int | None
 ) -> tuple[Survey, services.Respondent]:
-
     from django.http import Http404
 
     survey = Survey.objects.filter(pk=survey_id).exclude(audience=Audience.PUBLIC).first()

@@ -50,7 +50,6 @@ def question_charts(res: Results) -> list[dict[str, object]]:
 
 
 def trend_chart(trend: Trend) -> dict[str, object]:
-
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"type": "scroll", "bottom": 0},

@@ -248,7 +248,6 @@ def clean_answers(
 
 
 def _fmt(v: float | None) -> str:
-
     if v is None:
         return "—"
     return str(int(v)) if float(v) == int(v) else str(v)
@@ -257,7 +256,6 @@ def _fmt(v: float | None) -> str:
 def answer_rows(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> list[AnswerRow]:
     """The `Answer` rows of cleaned answers: one per option, value or matrix cell."""
     rows: list[AnswerRow] = []
-
     for q in definition.get("questions", []):
         key, kind = q["key"], q["kind"]
         value = answers.get(key)

@@ -341,7 +341,6 @@ def _needs_responses() -> int:
 
 def _quarter_rate(q: int) -> Callable[[], float | None]:
     def read() -> float | None:
-
         from lianjian.orgs.access import scope_q
         from lianjian.surveys.access import REPORT, surveys_visible_to
 

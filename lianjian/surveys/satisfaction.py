@@ -208,7 +208,6 @@ def department_trend(surveys: QuerySet[Survey], responses_q: Q) -> Trend:
             counts.setdefault(subject, {})[survey.quarter] = row["n"]
     lines: list[TrendLine] = []
     for (group, name), rates in subjects.items():
-
         series = [rates.get(q) for q in quarters]
         known = [r for r in series if r is not None]
         change = round(known[-1] - known[-2], 1) if len(known) >= 2 else None

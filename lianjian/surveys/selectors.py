@@ -278,7 +278,6 @@ def crosstab(survey: Survey, user: User, first: str, second: str) -> Crosstab:
     table: list[CrossRow] = [
         {
             "key": rk,
-
             "label": rl,
             "cells": [cells.get((rk, ck), 0) for ck in cols_axis],
             "total": sum(cells.get((rk, ck), 0) for ck in cols_axis),

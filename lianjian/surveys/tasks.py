@@ -9,7 +9,6 @@ from lianjian.core.audit import system_actor
 
 @task()
 def surveys_tick_task() -> dict[str, int]:
-
     """Hourly from `lianjian start` (the `core.periodic` extension in registry.py)."""
     from lianjian.surveys.services import surveys_tick
 

@@ -331,7 +331,6 @@ def survey_export(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
 
 def _cell(q: dict[str, Any], value: Any) -> object:
     """A stored answer (JSON, see `surveys.definition`) as the cell shows it."""
-
     if value is None:
         return ""
     names = {o["key"]: o["label"] for o in q.get("options", [])}

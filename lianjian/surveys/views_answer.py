@@ -53,7 +53,6 @@ def _form(
     request: HttpRequest,
     survey: Survey,
     who: services.Respondent,
-
     action_url: str,
 ) -> HttpResponse:
     version = services.current_version(survey)

@@ -63,7 +63,6 @@ def duration_hours(starts_at: dt.datetime, ends_at: dt.datetime) -> Decimal:
 
 
 def text(value: object, label: str, field: str, max_len: int, required: bool = True) -> str:
-
     out = str(value or "").strip()
     if required and not out:
         raise ActivityError(f"请填写{label}", field)

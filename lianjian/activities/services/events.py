@@ -187,7 +187,6 @@ def event_report(
     actor: User | None,
     summary: str | None = None,
     photos: Iterable[UploadedFile] = (),
-
 ) -> Event:
     """After the event: its written summary and photos (checked like every attachment).
 

@@ -101,7 +101,6 @@ def e_lesson_add(
     minutes: int = 5,
     teacher: str = "",
     video: UploadedFile | None = None,
-
 ) -> Lesson:
     """A short e-lesson: text and an optional MP4 (checked by its bytes, size-capped)."""
     if minutes < 1 or minutes > 60:

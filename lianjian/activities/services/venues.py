@@ -87,7 +87,6 @@ def venue_update(
 
 
 def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[Booking]:
-
     return Booking.objects.filter(
         venue=venue, status=Booking.Status.APPROVED, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
