@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.params.functions import File, Form  # typed defaults with constraints
@@ -18,7 +17,6 @@ from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
 from lianjian.activities.models import Volunteer
-
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -335,7 +333,9 @@ def activities_hours_pending(
     operation_id="activities_hours_verify",
     summary="认定或不通过服务时长（组织者或队长；可调整时长）",
 )
-def activities_hours_verify(request: AuthenticatedRequest, record_id: PathId, payload: HoursVerifyIn) -> Any:
+def activities_hours_verify(
+    request: AuthenticatedRequest, record_id: PathId, payload: HoursVerifyIn
+) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     record = get_in_scope(access.hours_verifiable_by(request.user), record_id, user=request.user)
     try:

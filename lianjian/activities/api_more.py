@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal, TypedDict
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
 from pydantic import BeforeValidator, WithJsonSchema
@@ -256,7 +255,9 @@ def activities_venue_create(request: AuthenticatedRequest, payload: VenueIn) -> 
     operation_id="activities_venue_update",
     summary="编辑共享场地（场地管理方）",
 )
-def activities_venue_update(request: AuthenticatedRequest, venue_id: PathId, payload: VenueUpdateIn) -> Any:
+def activities_venue_update(
+    request: AuthenticatedRequest, venue_id: PathId, payload: VenueUpdateIn
+) -> Any:
     ensure_perm(request, MANAGE)
     venue = get_in_scope(access.venues_managed_by(request.user), venue_id, user=request.user)
     try:
@@ -317,7 +318,9 @@ def activities_course_update(
     operation_id="activities_booking_request",
     summary="预约场地（待场地管理方审批）",
 )
-def activities_booking_request(request: AuthenticatedRequest, venue_id: PathId, payload: BookingIn) -> Any:
+def activities_booking_request(
+    request: AuthenticatedRequest, venue_id: PathId, payload: BookingIn
+) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = (
         access.venues_bookable_by(request.user) | access.venues_managed_by(request.user)

@@ -7,7 +7,7 @@ import calendar as cal
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 # a day's entry of the calendar: ("event" | "booking" | "meeting", the row)
 Entry = tuple[str, Event | Booking | Meeting]
-
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -70,7 +69,7 @@ def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.d
 
 
 def _when(x: Event | Booking | Meeting) -> dt.datetime:
-    return x.scheduled_at if hasattr(x, "scheduled_at") else x.starts_at  # type: ignore[no-any-return]
+    return x.scheduled_at if isinstance(x, Meeting) else x.starts_at
 
 
 def _escape(text: str) -> str:

@@ -18,7 +18,6 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-
 from django.utils import timezone
 
 from lianjian.activities import selectors, services

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lianjian.activities.indicators import INDICATORS
 from lianjian.core.heartbeat import Periodic

@@ -196,7 +196,6 @@ def community_report(user: User) -> list[CommunityRow]:
     )
 
 
-
 def joint_party_days(user: User) -> QuerySet[Event]:
     """主题党日 shared by two or more Party organizations (联组), in the user's scope."""
     return (

@@ -7,11 +7,10 @@ Thin views: reads from `selectors`/`access`, writes through `services`; an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import segno
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST

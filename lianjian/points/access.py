@@ -7,7 +7,7 @@ sees their own ledger and card; a merchant sees their own shop (the one whose
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 

@@ -10,15 +10,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs.access import get_in_scope, regions_visible_to
-from lianjian.points import access, selectors, services, services_cards, services_shops
 from lianjian.orgs.models import Member
+from lianjian.points import access, selectors, services, services_cards, services_shops
 from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.schemas import (
     READ_ERRORS,

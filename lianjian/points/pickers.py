@@ -8,7 +8,7 @@ offers is exactly what the form behind it (`points.forms`) accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 

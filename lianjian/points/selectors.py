@@ -223,4 +223,3 @@ def redemptions_per_merchant(user: User) -> list[MerchantUses]:
         }
         for r in rows
     ]
-

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from lianjian.core.audit import audit_record
 from lianjian.orgs.models import Member, Region
-
 from lianjian.points.models import (
     RULE_CAUSES,
     Balance,

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,9 +23,9 @@ from lianjian.core.permissions import require_perm, user_has_any_perm, user_has_
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
+from lianjian.orgs.models import Region
 from lianjian.points import access, pickers, selectors, services, services_cards
 from lianjian.points.forms import AdjustForm, MerchantJoinForm, first_error
-from lianjian.orgs.models import Region
 from lianjian.points.models import CapPeriod, Cause, Scheme
 from lianjian.points.services import PointsError
 from lianjian.points.views_shops import agreement_form

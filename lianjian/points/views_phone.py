@@ -14,7 +14,8 @@ from typing import TypeVar
 
 import segno
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,10 +23,8 @@ from django.views.decorators.http import require_POST
 from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
-from lianjian.points import access, selectors, services, services_cards, services_shops
-from django.db.models import Model
-
 from lianjian.orgs.models import Member
+from lianjian.points import access, selectors, services, services_cards, services_shops
 from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.services import PointsError
 

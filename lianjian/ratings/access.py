@@ -8,10 +8,10 @@ grant (a materialized-path prefix). Detail fetches answer 404 outside scope.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from lianjian.core.permissions import grants_with_perm, user_has_perm
 from lianjian.orgs.access import NOTHING, get_in_scope, scope_q

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from lianjian.accounts.requests import AuthenticatedRequest
@@ -205,7 +204,9 @@ def _acting(request: AuthenticatedRequest, perm: str, rating_id: int) -> Rating:
     operation_id="ratings_self_assess",
     summary="党组织自评（保存或提交街道审核）",
 )
-def ratings_self_assess(request: AuthenticatedRequest, rating_id: PathId, payload: SelfAssessmentIn) -> Any:
+def ratings_self_assess(
+    request: AuthenticatedRequest, rating_id: PathId, payload: SelfAssessmentIn
+) -> Any:
     rating = _acting(request, workflow.SELF_ASSESS, rating_id)
     scores = {
         s.criterion_id: {"score": s.score, "evidence_text": s.evidence_text} for s in payload.scores
@@ -317,7 +318,9 @@ def _distribution(dist: Distribution) -> dict[str, object]:
     operation_id="ratings_report_distribution",
     summary="等次分布（按区、街道或组织类型）与好/较好占比、五星级数",
 )
-def ratings_report_distribution(request: AuthenticatedRequest, filters: Query[ReportFilters]) -> Any:
+def ratings_report_distribution(
+    request: AuthenticatedRequest, filters: Query[ReportFilters]
+) -> Any:
     ensure_perm(request, access.REPORT)
     return _distribution(selectors.grade_distribution(request.user, filters.year, filters.by))
 

@@ -194,7 +194,9 @@ def evidence_add(
 
 
 @transaction.atomic
-def rating_submit(rating: Rating, *, actor: User | None = None, version: int | None = None) -> Rating:
+def rating_submit(
+    rating: Rating, *, actor: User | None = None, version: int | None = None
+) -> Rating:
     """Send the self-assessment to the street: every hand-scored criterion scored, and
     those asking for evidence carrying a text or a file."""
     rating = _locked(rating, version)

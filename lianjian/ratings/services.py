@@ -191,7 +191,11 @@ def _group_save(
     if order is not None:
         group.order = max(0, min(order, 999))
     _save_named(
-        group, taken="同名分组已存在", action=action, actor=actor, detail={"scheme": group.scheme_id}
+        group,
+        taken="同名分组已存在",
+        action=action,
+        actor=actor,
+        detail={"scheme": group.scheme_id},
     )
     return group
 
@@ -270,7 +274,6 @@ def group_update(
     return _group_save(
         group, name=name, weight=weight, order=order, action="rating.group_update", actor=actor
     )
-
 
 
 @transaction.atomic
@@ -385,9 +388,7 @@ def scheme_publish(scheme: Scheme, *, actor: User | None = None) -> Scheme:
 
 
 @transaction.atomic
-def scheme_build(
-    *, district: Region, data: Mapping[str, Any], actor: User | None = None
-) -> Scheme:
+def scheme_build(*, district: Region, data: Mapping[str, Any], actor: User | None = None) -> Scheme:
     """A whole scheme from one description (the API's body): all of it or nothing.
 
     `data` is that body's JSON values (or `scheme_copy`'s, of the same shape)."""

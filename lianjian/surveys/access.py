@@ -9,7 +9,7 @@ through `get_in_scope`: anything outside answers 404.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 

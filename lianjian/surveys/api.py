@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
@@ -180,7 +179,9 @@ def surveys_crosstab(request: AuthenticatedRequest, survey_id: PathId, row: str,
     operation_id="surveys_needs_raise",
     summary="据答卷向需求通道提出需求",
 )
-def surveys_needs_raise(request: AuthenticatedRequest, survey_id: PathId, payload: NeedsRaiseIn) -> Any:
+def surveys_needs_raise(
+    request: AuthenticatedRequest, survey_id: PathId, payload: NeedsRaiseIn
+) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -231,7 +232,9 @@ def surveys_proposals(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     operation_id="surveys_proposal_file",
     summary="据答卷向联席会议提出议案（同一选项、同一联席会议只提一次）",
 )
-def surveys_proposal_file(request: AuthenticatedRequest, survey_id: PathId, payload: ProposalFileIn) -> Any:
+def surveys_proposal_file(
+    request: AuthenticatedRequest, survey_id: PathId, payload: ProposalFileIn
+) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -315,7 +318,9 @@ def surveys_answer_form(
     operation_id="surveys_answer_save",
     summary="保存草稿或提交答卷",
 )
-def surveys_answer_save(request: AuthenticatedRequest, survey_id: PathId, payload: ResponseIn) -> Any:
+def surveys_answer_save(
+    request: AuthenticatedRequest, survey_id: PathId, payload: ResponseIn
+) -> Any:
     ensure_perm(request, access.ANSWER)
     survey, who = _sent_to(request, survey_id, payload.unit_id)
     try:

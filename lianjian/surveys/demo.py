@@ -324,7 +324,7 @@ def _needs_share(option: str) -> Callable[[], int | None]:
         q = next(
             q for q in results(survey, user, words=False)["questions"] if q["key"] == "services"
         )
-        share = next(o["share"] for o in q["options"] if o["key"] == option)
+        share: float | None = next(o["share"] for o in q["options"] if o["key"] == option)
         return round(share) if share is not None else None
 
     return read

@@ -49,7 +49,6 @@ class TrendLine(TypedDict):
     needs_rate: NotRequired[float | None]  # the needs channel's, set by the page beside it
 
 
-
 class Trend(TypedDict):
     quarters: list[str]
     lines: list[TrendLine]

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 from typing_extensions import TypeAliasType

@@ -13,10 +13,9 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.http import HttpRequest
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
-
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record

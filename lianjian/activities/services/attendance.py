@@ -8,9 +8,9 @@ capacity admits only those holding a place when they scan its code.
 
 from __future__ import annotations
 
-import hmac
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+import hmac
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from lianjian.orgs.models import Region, ScopedModel
 

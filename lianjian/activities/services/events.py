@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -30,7 +30,6 @@ from lianjian.orgs.models import PartyOrg, Region
 if TYPE_CHECKING:
     from lianjian.accounts.models import User
     from lianjian.visits.models import Cadre
-
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -8,7 +8,7 @@ finishing an e-lesson on the phone; each publishes `activities.lesson_completed`
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -154,7 +154,9 @@ def lesson_complete_on_checkin(event: Event, volunteer: Volunteer) -> Completion
 
 
 @transaction.atomic
-def e_lesson_complete(lesson: Lesson, volunteer: Volunteer, *, actor: User | None = None) -> Completion:
+def e_lesson_complete(
+    lesson: Lesson, volunteer: Volunteer, *, actor: User | None = None
+) -> Completion:
     if lesson.kind != Lesson.Kind.E_LESSON:
         raise ActivityError("专题讲座以到场签到记录学习", status=409)
     if volunteer.withdrawn_at is not None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.activities.models import CONSENT_VERSION, Team, TeamMembership, Volunteer
@@ -81,7 +81,9 @@ def volunteer_register(
 
 
 @transaction.atomic
-def volunteer_withdraw(volunteer: Volunteer, *, actor: User | None = None, request: HttpRequest | None = None) -> int:
+def volunteer_withdraw(
+    volunteer: Volunteer, *, actor: User | None = None, request: HttpRequest | None = None
+) -> int:
     """Withdraw consent: hidden from team lists, no new sign-ups, open sign-ups cancelled.
 
     Returns how many sign-ups were cancelled (each frees its place for the waiting list)."""
