@@ -10,7 +10,7 @@ anything outside answers 404.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q, QuerySet
 
@@ -52,11 +52,13 @@ def volunteer_of(user: User) -> Volunteer | None:
     """The user's own profile (withdrawn or not), cached on the user for the request."""
     if not getattr(user, "is_authenticated", False):
         return None
-    if not hasattr(user, "_activities_volunteer"):
-        user._activities_volunteer = (
+    memo = cast("Any", user)  # a per-request memo on the user object (ADR 0022)
+    if not hasattr(memo, "_activities_volunteer"):
+        memo._activities_volunteer = (
             Volunteer.objects.filter(user_id=user.pk).select_related("member").first()
         )
-    return user._activities_volunteer  # type: ignore[no-any-return]
+    volunteer: Volunteer | None = memo._activities_volunteer
+    return volunteer
 
 
 def home_region(user: User) -> Region | None:

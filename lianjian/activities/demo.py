@@ -16,7 +16,7 @@ import datetime as dt
 import random
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.utils import timezone
 
@@ -88,7 +88,7 @@ def _volunteers(ctx: DemoContext, hongchu: Region) -> list[Volunteer]:
         for _ in range(VOLUNTEERS - 1)
     ]
     Volunteer.objects.bulk_create(rows, batch_size=500)
-    user = ctx.objects.get("users.member")
+    user = cast("User", ctx.objects.get("users.member"))  # the accounts are built first
     member = cn["hongchu_member"]
     own = services.volunteer_join(
         user=user, region=hongchu, name=member.name, member=member, skills="助老", consent=True

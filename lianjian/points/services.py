@@ -53,7 +53,7 @@ def _loc(member: Member) -> dict[str, int | None]:
 
 
 @transaction.atomic
-def enrol(member: Member, *, actor: User) -> Enrolment:
+def enrol(member: Member, *, actor: User | None) -> Enrolment:
     """Join the programme: consent with its version and time (S16); rejoining renews it."""
     now = timezone.now()
     enrolment, created = Enrolment.objects.get_or_create(
@@ -71,7 +71,7 @@ def enrol(member: Member, *, actor: User) -> Enrolment:
 
 
 @transaction.atomic
-def withdraw(member: Member, *, actor: User) -> Enrolment:
+def withdraw(member: Member, *, actor: User | None) -> Enrolment:
     """Withdraw consent: no new awards, the card unusable at merchants; rows stay for audit."""
     enrolment = Enrolment.objects.select_for_update().filter(member=member).first()
     if enrolment is None:
@@ -95,7 +95,7 @@ def scheme_of(street_id: int | None) -> Scheme | None:
 
 
 @transaction.atomic
-def scheme_save(street: Region, *, actor: User, **fields: Any) -> Scheme:
+def scheme_save(street: Region, *, actor: User | None, **fields: Any) -> Scheme:
     """`fields` are `Scheme` field values by name (the desk's form, parsed)."""
     scheme = Scheme.objects.filter(street=street).first() or Scheme(**street_loc(street))
     for name, value in fields.items():
@@ -140,14 +140,14 @@ def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(street: Region, *, actor: User, data: dict[str, Any]) -> Rule:
+def rule_create(street: Region, *, actor: User | None, data: dict[str, Any]) -> Rule:
     rule = Rule.objects.create(created_by=actor, **street_loc(street), **_clean_rule(data))
     audit_record("points.rule_create", user=actor, obj=rule, detail={"name": rule.name})
     return rule
 
 
 @transaction.atomic
-def rule_edit(rule: Rule, *, actor: User, data: dict[str, Any]) -> Rule:
+def rule_edit(rule: Rule, *, actor: User | None, data: dict[str, Any]) -> Rule:
     """An edit closes `rule` the day before the new version starts; entries keep their version."""
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     if rule.valid_until is not None and hasattr(rule, "successor"):
@@ -319,7 +319,7 @@ def award(
 
 
 @transaction.atomic
-def adjust(member: Member, *, points: int, reason: str, actor: User) -> Entry:
+def adjust(member: Member, *, points: int, reason: str, actor: User | None) -> Entry:
     """A secretary's award or deduction with its reason (a correction is one of these)."""
     reason = (reason or "").strip()
     if not reason:
@@ -344,7 +344,9 @@ def adjust(member: Member, *, points: int, reason: str, actor: User) -> Entry:
 
 
 @transaction.atomic
-def spend(member: Member, *, points: int, key: str, actor: User, note: str = "") -> Entry | None:
+def spend(
+    member: Member, *, points: int, key: str, actor: User | None, note: str = ""
+) -> Entry | None:
     """Spend points (never below zero); `key` makes a repeated request a no-op."""
     if points <= 0:
         raise PointsError("兑换积分须为正整数")
@@ -434,7 +436,7 @@ def check_balances() -> list[tuple[int, int, int]]:
 
 
 def _award_cause(
-    member_id: object,
+    member_id: int | str | None,
     cause: str,
     cause_id: object,
     on: object,

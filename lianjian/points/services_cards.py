@@ -96,7 +96,7 @@ def _event(
 
 @transaction.atomic
 def certify(
-    community: Region, *, start: dt.date, end: dt.date, label: str, actor: User
+    community: Region, *, start: dt.date, end: dt.date, label: str, actor: User | None
 ) -> Certification:
     """Certify the community's totals for a period and move each member's card to its tier."""
     if community.level != Region.Level.COMMUNITY:
@@ -180,7 +180,9 @@ def certify(
     return cert
 
 
-def _card_change(card: Card, action: str, actor: User, reason: str, **fields: object) -> Card:
+def _card_change(
+    card: Card, action: str, actor: User | None, reason: str, **fields: object
+) -> Card:
     card = Card.objects.select_for_update().get(pk=card.pk)
     for name, value in fields.items():
         setattr(card, name, value)
@@ -191,7 +193,7 @@ def _card_change(card: Card, action: str, actor: User, reason: str, **fields: ob
 
 
 @transaction.atomic
-def card_suspend(card: Card, *, actor: User, reason: str) -> Card:
+def card_suspend(card: Card, *, actor: User | None, reason: str) -> Card:
     if card.status != Card.Status.ACTIVE:
         raise PointsError("只有有效的卡可以暂停")
     if not reason.strip():
@@ -200,14 +202,14 @@ def card_suspend(card: Card, *, actor: User, reason: str) -> Card:
 
 
 @transaction.atomic
-def card_resume(card: Card, *, actor: User) -> Card:
+def card_resume(card: Card, *, actor: User | None) -> Card:
     if card.status != Card.Status.SUSPENDED:
         raise PointsError("只有已暂停的卡可以恢复")
     return _card_change(card, CardEvent.Action.RESUME, actor, "", status=Card.Status.ACTIVE)
 
 
 @transaction.atomic
-def card_revoke(card: Card, *, actor: User, reason: str) -> Card:
+def card_revoke(card: Card, *, actor: User | None, reason: str) -> Card:
     if card.status == Card.Status.REVOKED:
         raise PointsError("该卡已注销")
     if not reason.strip():
@@ -216,7 +218,7 @@ def card_revoke(card: Card, *, actor: User, reason: str) -> Card:
 
 
 @transaction.atomic
-def card_rotate(card: Card, *, actor: User) -> Card:
+def card_rotate(card: Card, *, actor: User | None) -> Card:
     """A new token: the old QR stops working at once (a lost or photographed card)."""
     if card.status == Card.Status.REVOKED:
         raise PointsError("该卡已注销")

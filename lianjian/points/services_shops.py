@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,9 +45,11 @@ def _discount(value: object, label: str) -> Decimal:
 
 @transaction.atomic
 def merchant_join(
-    unit: Unit, *, actor: User, data: Mapping[str, object], keeper: User | None = None
+    unit: Unit, *, actor: User | None, data: Mapping[str, Any], keeper: User | None = None
 ) -> Merchant:
-    """A unit joins the red alliance as a merchant with its shop's details."""
+    """A unit joins the red alliance as a merchant with its shop's details.
+
+    `data` holds a form's or an API body's values by field name, checked here."""
     if unit.kind not in MERCHANT_KINDS:
         raise PointsError("只有个体工商户或企业可以加入红色联盟")
     if Merchant.objects.filter(unit=unit).exists():
@@ -93,7 +95,7 @@ def agreement_sign(
     merchant: Merchant,
     party_org: PartyOrg,
     *,
-    actor: User,
+    actor: User | None,
     starts_on: dt.date,
     ends_on: dt.date,
     gold_discount: object,
@@ -193,7 +195,7 @@ def verify(merchant: Merchant, token: str, today: dt.date | None = None) -> Veri
 
 @transaction.atomic
 def redeem(
-    merchant: Merchant, *, token: str, request_key: str, actor: User, amount: object = None
+    merchant: Merchant, *, token: str, request_key: str, actor: User | None, amount: object = None
 ) -> tuple[Redemption, bool]:
     """Record the card's use at the shop; (redemption, created). A repeated request key
     returns the first redemption; a refused card raises PointsError with the reason."""

@@ -117,8 +117,8 @@ def rating_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _posted_scores(request: AuthenticatedRequest, extra: str) -> dict[int, dict[str, str]]:
-    out: dict[int, dict[str, str]] = {}
+def _posted_scores(request: AuthenticatedRequest, extra: str) -> dict[int, dict[str, object]]:
+    out: dict[int, dict[str, object]] = {}
     for key, value in request.POST.items():
         if key.startswith("score_") and key[6:].isdigit():
             out.setdefault(int(key[6:]), {})["score"] = value

@@ -19,6 +19,8 @@ from lianjian.orgs.models import Member, OrgUnitCoverage, Unit
 from lianjian.surveys.models import Response, Survey
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from lianjian.accounts.models import User
 
 MANAGE = "surveys.manage"
@@ -60,8 +62,8 @@ def admin_unit_ids(user: User) -> list[int]:
     return sorted(ids)
 
 
-def member_of(user: User) -> Member | None:
-    if not getattr(user, "is_authenticated", False) or not grants_with_perm(user, ANSWER):
+def member_of(user: User | AnonymousUser) -> Member | None:
+    if not user.is_authenticated or not grants_with_perm(user, ANSWER):
         return None
     return Member.objects.filter(user_id=user.pk, is_active=True).first()
 

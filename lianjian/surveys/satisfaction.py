@@ -101,7 +101,7 @@ def schedule_create(
     region: Region,
     departments: Iterable[object] | None,
     items: Iterable[object] | None = (),
-    actor: User,
+    actor: User | None,
     title: str = "季度满意度测评",
     audience: str = Audience.UNITS,
     open_days: int = 20,

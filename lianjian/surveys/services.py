@@ -43,6 +43,8 @@ from lianjian.surveys.models import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from lianjian.accounts.models import User
 
 __all__ = ["SurveyError"]
@@ -256,6 +258,7 @@ def _target_users(survey: Survey, targets: list[Target]) -> list[User]:
             for m in Member.objects.filter(pk__in=member_ids, user__isnull=False).select_related(
                 "user"
             )
+            if m.user is not None  # as filtered: says so to the type checker
         ]
     return users
 
@@ -295,10 +298,12 @@ def accepting(survey: Survey, now: dt.datetime | None = None) -> str | None:
     return None
 
 
-def respondent_for(survey: Survey, user: User, *, unit_id: int | None = None) -> Respondent:
+def respondent_for(
+    survey: Survey, user: User | AnonymousUser, *, unit_id: int | None = None
+) -> Respondent:
     """The key, unit and name under which `user` answers `survey` (or `SurveyError`)."""
     if survey.audience == Audience.UNITS:
-        ids = access.admin_unit_ids(user) if getattr(user, "is_authenticated", False) else []
+        ids = access.admin_unit_ids(user) if user.is_authenticated else []
         targeted = set(
             Target.objects.filter(survey=survey, unit_id__in=ids).values_list("unit_id", flat=True)
         )
@@ -317,7 +322,7 @@ def respondent_for(survey: Survey, user: User, *, unit_id: int | None = None) ->
         if member is None or not Target.objects.filter(survey=survey, member=member).exists():
             raise SurveyError("您不在本问卷的发放范围内", "member")
         return {"key": f"member:{member.pk}", "unit": member.workplace_unit, "name": member.name}
-    if getattr(user, "is_authenticated", False):
+    if user.is_authenticated:
         return {"key": f"user:{user.pk}", "unit": None, "name": user.display_name or ""}
     raise SurveyError("请先登录", "user")
 

@@ -46,7 +46,7 @@ def _check_window(event: Event) -> None:
 
 
 @transaction.atomic
-def _attend(event: Event, volunteer: Volunteer, method: str, actor: User) -> Attendance:
+def _attend(event: Event, volunteer: Volunteer, method: str, actor: User | None) -> Attendance:
     if event.status not in (Event.Status.PUBLISHED, Event.Status.DONE):
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能签到", status=409)
     if volunteer.withdrawn_at is not None:
@@ -101,7 +101,7 @@ def _attend(event: Event, volunteer: Volunteer, method: str, actor: User) -> Att
     return row
 
 
-def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: User) -> Attendance:
+def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: User | None) -> Attendance:
     """A signed-in volunteer scanned the event's code."""
     checkin_token = str(checkin_token or "")[:64]
     event = Event.objects.filter(checkin_token=checkin_token).first()
@@ -118,7 +118,7 @@ def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: User) -
     return _attend(event, volunteer, Attendance.Method.QR, actor)
 
 
-def checkin_by_scan(event: Event, qr_token: str, *, actor: User) -> Attendance:
+def checkin_by_scan(event: Event, qr_token: str, *, actor: User | None) -> Attendance:
     """An organizer scanned a volunteer's personal code (walk-ins admitted)."""
     volunteer = Volunteer.objects.filter(qr_token=str(qr_token or "")[:64]).first()
     if volunteer is None:

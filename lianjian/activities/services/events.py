@@ -56,7 +56,7 @@ def _check_times(
 @transaction.atomic
 def event_create(
     *,
-    actor: User,
+    actor: User | None,
     kind: str,
     title: str,
     region: Region,
@@ -139,7 +139,7 @@ def event_publish(event: Event, *, actor: User) -> Event:
 
 
 @transaction.atomic
-def event_cancel(event: Event, *, actor: User, reason: str = "") -> Event:
+def event_cancel(event: Event, *, actor: User | None, reason: str = "") -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能取消", status=409)

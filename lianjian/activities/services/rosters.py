@@ -45,7 +45,7 @@ def occurrences(slot: RosterSlot, first: dt.date, last: dt.date) -> list[dt.date
 @transaction.atomic
 def roster_create(
     *,
-    actor: User,
+    actor: User | None,
     name: str,
     region: Region,
     posts: Iterable[str],

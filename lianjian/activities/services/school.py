@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def course_create(
     *,
-    actor: User,
+    actor: User | None,
     title: str,
     organizer_org: PartyOrg,
     description: str = "",
@@ -67,7 +67,7 @@ def course_update(
 def lecture_add(
     course: Course,
     *,
-    actor: User,
+    actor: User | None,
     title: str,
     teacher: str,
     starts_at: dt.datetime,
@@ -95,7 +95,7 @@ def lecture_add(
 def e_lesson_add(
     course: Course,
     *,
-    actor: User,
+    actor: User | None,
     title: str,
     body: str,
     minutes: int = 5,

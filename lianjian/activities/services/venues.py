@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def venue_create(
     *,
-    actor: User,
+    actor: User | None,
     name: str,
     region: Region,
     capacity: int,
@@ -96,7 +96,7 @@ def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> 
 def booking_request(
     venue: Venue,
     *,
-    actor: User,
+    actor: User | None,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     purpose: str,
@@ -136,7 +136,9 @@ def booking_request(
 
 
 @transaction.atomic
-def booking_decide(booking: Booking, *, actor: User, approve: bool, reason: str = "") -> Booking:
+def booking_decide(
+    booking: Booking, *, actor: User | None, approve: bool, reason: str = ""
+) -> Booking:
     """The owner approves (only if no approved booking overlaps) or rejects with a reason."""
     Venue.objects.select_for_update().get(pk=booking.venue_id)  # approvals of a venue queue
     booking = Booking.objects.select_for_update().get(pk=booking.pk)

@@ -113,7 +113,7 @@ def volunteer_withdraw(
 @transaction.atomic
 def team_create(
     *,
-    actor: User,
+    actor: User | None,
     region: Region,
     name: str,
     party_org: PartyOrg | None = None,
