@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.params.functions import File, Form  # typed defaults with constraints
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
+from lianjian.activities.models import Volunteer
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -45,13 +46,15 @@ from lianjian.core.schemas import PageLimit, PageOffset, PathId
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to
 
 router = Router(tags=["活动志愿"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: ActivityError) -> Any:
+def _error(err: ActivityError) -> Status[dict[str, str | None]]:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 
-def _volunteer(request: HttpRequest) -> Any:
+def _volunteer(request: AuthenticatedRequest) -> Volunteer:
     volunteer = access.volunteer_of(request.user)
     if volunteer is None or volunteer.withdrawn_at is not None:
         raise ActivityError("请先加入志愿服务（同意个人信息使用说明）", "volunteer", 409)
@@ -64,7 +67,7 @@ def _volunteer(request: HttpRequest) -> Any:
     operation_id="activities_events_list",
     summary="近期可报名的活动（组织者：managed=true 列出我管理的活动）",
 )
-def activities_events_list(request: HttpRequest, filters: Query[EventFilters]) -> Any:
+def activities_events_list(request: AuthenticatedRequest, filters: Query[EventFilters]) -> Any:
     if filters.managed:
         ensure_perm(request, MANAGE)
         qs = access.events_managed_by(request.user)
@@ -81,7 +84,7 @@ def activities_events_list(request: HttpRequest, filters: Query[EventFilters]) -
     operation_id="activities_events_get",
     summary="活动详情",
 )
-def activities_events_get(request: HttpRequest, event_id: PathId) -> Any:
+def activities_events_get(request: AuthenticatedRequest, event_id: PathId) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = access.events_managed_by(request.user) | access.events_open_to(request.user)
     return get_in_scope(qs.distinct(), event_id, user=request.user, request=request)
@@ -93,7 +96,7 @@ def activities_events_get(request: HttpRequest, event_id: PathId) -> Any:
     operation_id="activities_events_create",
     summary="发布活动",
 )
-def activities_events_create(request: HttpRequest, payload: EventIn) -> Any:
+def activities_events_create(request: AuthenticatedRequest, payload: EventIn) -> Any:
     ensure_perm(request, MANAGE)
     orgs = party_orgs_visible_to(request.user, MANAGE)
     try:
@@ -145,7 +148,7 @@ def activities_events_create(request: HttpRequest, payload: EventIn) -> Any:
     },
 )
 def activities_event_report(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     event_id: PathId,
     summary: str = Form(None, max_length=5000, description="活动小结（不填则不改）"),
     photos: list[UploadedFile] = File(None, description="活动照片（图片，每张 ≤ 5 MB）"),  # noqa: B008
@@ -171,7 +174,7 @@ def activities_event_report(
     operation_id="activities_signup",
     summary="报名（名额满时进入候补）",
 )
-def activities_signup(request: HttpRequest, event_id: PathId) -> Any:
+def activities_signup(request: AuthenticatedRequest, event_id: PathId) -> Any:
     ensure_perm(request, JOIN)
     limited = rate_limited(
         request, "activities.signup", limit=SIGNUP_RATE[0], window=SIGNUP_RATE[1]
@@ -191,7 +194,7 @@ def activities_signup(request: HttpRequest, event_id: PathId) -> Any:
     operation_id="activities_signup_cancel",
     summary="取消报名（名额自动递补给候补第一位）",
 )
-def activities_signup_cancel(request: HttpRequest, event_id: PathId) -> Any:
+def activities_signup_cancel(request: AuthenticatedRequest, event_id: PathId) -> Any:
     ensure_perm(request, JOIN)
     event = get_in_scope(access.events_open_to(request.user), event_id, user=request.user)
     row = (
@@ -213,7 +216,7 @@ def activities_signup_cancel(request: HttpRequest, event_id: PathId) -> Any:
     operation_id="activities_checkin",
     summary="扫活动码签到（活动前后 30 分钟内，每人一次）",
 )
-def activities_checkin(request: HttpRequest, payload: CheckinIn) -> Any:
+def activities_checkin(request: AuthenticatedRequest, payload: CheckinIn) -> Any:
     ensure_perm(request, JOIN)
     try:
         return services.checkin_by_token(payload.token, _volunteer(request), actor=request.user)
@@ -227,7 +230,7 @@ def activities_checkin(request: HttpRequest, payload: CheckinIn) -> Any:
     operation_id="activities_scan",
     summary="组织者扫志愿者个人码签到",
 )
-def activities_scan(request: HttpRequest, event_id: PathId, payload: ScanIn) -> Any:
+def activities_scan(request: AuthenticatedRequest, event_id: PathId, payload: ScanIn) -> Any:
     ensure_perm(request, MANAGE)
     event = get_in_scope(access.events_managed_by(request.user), event_id, user=request.user)
     try:
@@ -242,7 +245,7 @@ def activities_scan(request: HttpRequest, event_id: PathId, payload: ScanIn) -> 
     operation_id="activities_join",
     summary="加入志愿服务（记录同意的版本和时间）",
 )
-def activities_join(request: HttpRequest, payload: JoinIn) -> Any:
+def activities_join(request: AuthenticatedRequest, payload: JoinIn) -> Any:
     ensure_perm(request, JOIN)
     region = access.home_region(request.user)
     if region is None:
@@ -267,7 +270,7 @@ def activities_join(request: HttpRequest, payload: JoinIn) -> Any:
     operation_id="activities_withdraw",
     summary="撤回同意（不再出现在队伍名单，未开始的报名取消）",
 )
-def activities_withdraw(request: HttpRequest) -> Any:
+def activities_withdraw(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, JOIN)
     volunteer = access.volunteer_of(request.user)
     if volunteer is None:
@@ -283,7 +286,7 @@ def activities_withdraw(request: HttpRequest) -> Any:
     operation_id="activities_my_hours",
     summary="我的服务时长：逐年合计与记录",
 )
-def activities_my_hours(request: HttpRequest) -> Any:
+def activities_my_hours(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, JOIN)
     records = access.hours_of(request.user).select_related("volunteer")[:200]
     return {"totals": selectors.my_totals(request.user), "records": list(records)}
@@ -295,7 +298,7 @@ def activities_my_hours(request: HttpRequest) -> Any:
     operation_id="activities_hours_log",
     summary="登记活动之外的服务时长（待审核）",
 )
-def activities_hours_log(request: HttpRequest, payload: HoursLogIn) -> Any:
+def activities_hours_log(request: AuthenticatedRequest, payload: HoursLogIn) -> Any:
     ensure_perm(request, JOIN)
     try:
         record = services.hours_log(
@@ -317,7 +320,7 @@ def activities_hours_log(request: HttpRequest, payload: HoursLogIn) -> Any:
     summary="待审核的服务时长（组织者：管理范围内；队长：本队队员和本队活动的）",
 )
 def activities_hours_pending(
-    request: HttpRequest, limit: PageLimit = 20, offset: PageOffset = 0
+    request: AuthenticatedRequest, limit: PageLimit = 20, offset: PageOffset = 0
 ) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = selectors.hours_to_verify(request.user)
@@ -330,7 +333,9 @@ def activities_hours_pending(
     operation_id="activities_hours_verify",
     summary="认定或不通过服务时长（组织者或队长；可调整时长）",
 )
-def activities_hours_verify(request: HttpRequest, record_id: PathId, payload: HoursVerifyIn) -> Any:
+def activities_hours_verify(
+    request: AuthenticatedRequest, record_id: PathId, payload: HoursVerifyIn
+) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     record = get_in_scope(access.hours_verifiable_by(request.user), record_id, user=request.user)
     try:
@@ -351,7 +356,7 @@ def activities_hours_verify(request: HttpRequest, record_id: PathId, payload: Ho
     operation_id="activities_report",
     summary="各社区志愿服务队与志愿者统计",
 )
-def activities_report(request: HttpRequest) -> Any:
+def activities_report(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, REPORT)
     rows = selectors.community_report(request.user)
     return {

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
 from pydantic import BeforeValidator, WithJsonSchema
 from typing_extensions import TypeAliasType
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
-from lianjian.activities.models import Lesson, RosterSlot, Shift
+from lianjian.activities.models import Course, Lesson, RosterSlot, Shift
 from lianjian.activities.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -27,12 +27,16 @@ from lianjian.activities.views_school import _courses
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import LAX, WHOLE, Id, InputSchema, IsoDate, PathId
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
-from lianjian.orgs.models import Region
+from lianjian.orgs.models import PartyOrg, Region
 
 router = Router(tags=["活动志愿：场地、排班与党校"])
 
 
-def _error(err: ActivityError) -> Any:
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
+
+
+def _error(err: ActivityError) -> Status[dict[str, str | None]]:
     return Status(err.status, {"detail": err.message, "field": err.field})
 
 
@@ -46,7 +50,7 @@ Clock = Annotated[
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 
 
-def _clock(value: Any) -> Any:
+def _clock(value: object) -> dt.time | str:
     """Only `HH:MM[:SS]` text (or a time): pydantic alone reads `3600` as a time."""
     if isinstance(value, dt.time) or (isinstance(value, str) and _CLOCK.fullmatch(value)):
         return value
@@ -107,7 +111,7 @@ class CourseOut(Schema):
     lessons: int = Field(description="课程安排数")
 
     @staticmethod
-    def resolve_lessons(obj: Any) -> int:
+    def resolve_lessons(obj: Course) -> int:
         return int(obj.lessons.count())
 
 
@@ -184,13 +188,22 @@ def _aware(value: dt.datetime) -> dt.datetime:
     operation_id="activities_venues_list",
     summary="可预约的共享场地",
 )
-def activities_venues_list(request: HttpRequest) -> Any:
+def activities_venues_list(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = access.venues_bookable_by(request.user) | access.venues_managed_by(request.user)
     return list(qs.distinct().order_by("name")[:200])
 
 
-def _venue_args(request: HttpRequest, payload: VenueUpdateIn) -> dict[str, Any]:
+class _VenueArgs(TypedDict):
+    name: str
+    owner_org: PartyOrg | None
+    address: str
+    capacity: int
+    opens_at: dt.time
+    closes_at: dt.time
+
+
+def _venue_args(request: AuthenticatedRequest, payload: VenueUpdateIn) -> _VenueArgs:
     org = None
     if payload.owner_org_id:
         orgs = party_orgs_visible_to(request.user, MANAGE)
@@ -210,7 +223,7 @@ def _venue_args(request: HttpRequest, payload: VenueUpdateIn) -> dict[str, Any]:
     operation_id="activities_venue_create",
     summary="添加共享场地（容纳人数、开放时间、管理方）",
 )
-def activities_venue_create(request: HttpRequest, payload: VenueIn) -> Any:
+def activities_venue_create(request: AuthenticatedRequest, payload: VenueIn) -> Any:
     ensure_perm(request, MANAGE)
     try:
         args = _venue_args(request, payload)
@@ -242,7 +255,9 @@ def activities_venue_create(request: HttpRequest, payload: VenueIn) -> Any:
     operation_id="activities_venue_update",
     summary="编辑共享场地（场地管理方）",
 )
-def activities_venue_update(request: HttpRequest, venue_id: PathId, payload: VenueUpdateIn) -> Any:
+def activities_venue_update(
+    request: AuthenticatedRequest, venue_id: PathId, payload: VenueUpdateIn
+) -> Any:
     ensure_perm(request, MANAGE)
     venue = get_in_scope(access.venues_managed_by(request.user), venue_id, user=request.user)
     try:
@@ -258,7 +273,7 @@ def activities_venue_update(request: HttpRequest, venue_id: PathId, payload: Ven
     operation_id="activities_course_create",
     summary="新建党校课程",
 )
-def activities_course_create(request: HttpRequest, payload: CourseIn) -> Any:
+def activities_course_create(request: AuthenticatedRequest, payload: CourseIn) -> Any:
     ensure_perm(request, MANAGE)
     org = (
         party_orgs_visible_to(request.user, MANAGE)
@@ -284,7 +299,7 @@ def activities_course_create(request: HttpRequest, payload: CourseIn) -> Any:
     summary="编辑党校课程",
 )
 def activities_course_update(
-    request: HttpRequest, course_id: PathId, payload: CourseUpdateIn
+    request: AuthenticatedRequest, course_id: PathId, payload: CourseUpdateIn
 ) -> Any:
     ensure_perm(request, MANAGE)
     course = get_in_scope(access.courses_managed_by(request.user), course_id, user=request.user)
@@ -303,7 +318,9 @@ def activities_course_update(
     operation_id="activities_booking_request",
     summary="预约场地（待场地管理方审批）",
 )
-def activities_booking_request(request: HttpRequest, venue_id: PathId, payload: BookingIn) -> Any:
+def activities_booking_request(
+    request: AuthenticatedRequest, venue_id: PathId, payload: BookingIn
+) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     qs = (
         access.venues_bookable_by(request.user) | access.venues_managed_by(request.user)
@@ -326,7 +343,7 @@ def activities_booking_request(request: HttpRequest, venue_id: PathId, payload: 
     summary="审批场地预约（同一时段只批准一个）",
 )
 def activities_booking_decide(
-    request: HttpRequest, booking_id: PathId, payload: BookingDecideIn
+    request: AuthenticatedRequest, booking_id: PathId, payload: BookingDecideIn
 ) -> Any:
     ensure_perm(request, MANAGE)
     booking = get_in_scope(access.bookings_managed_by(request.user), booking_id, user=request.user)
@@ -344,7 +361,7 @@ def activities_booking_decide(
     operation_id="activities_roster_slots",
     summary="排班表的班次",
 )
-def activities_roster_slots(request: HttpRequest, roster_id: PathId) -> Any:
+def activities_roster_slots(request: AuthenticatedRequest, roster_id: PathId) -> Any:
     ensure_perm(request, f"{JOIN}|{MANAGE}")
     roster = get_in_scope(access.rosters_visible_to(request.user), roster_id, user=request.user)
     return list(roster.slots.all()[:2000])
@@ -357,7 +374,7 @@ def activities_roster_slots(request: HttpRequest, roster_id: PathId) -> Any:
     summary="认领班次（在名额内；每周循环的班次须给出值班日期 on）",
 )
 def activities_slot_take(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     slot_id: PathId,
     on: IsoDate | None = Query(None, description="每周循环的班次：值班日期（YYYY-MM-DD）"),  # noqa: B008
 ) -> Any:
@@ -379,7 +396,7 @@ def activities_slot_take(
     operation_id="activities_shift_release",
     summary="释放自己的班次",
 )
-def activities_shift_release(request: HttpRequest, shift_id: PathId) -> Any:
+def activities_shift_release(request: AuthenticatedRequest, shift_id: PathId) -> Any:
     ensure_perm(request, JOIN)
     volunteer = access.volunteer_of(request.user)
     mine = Shift.objects.filter(volunteer=volunteer) if volunteer else Shift.objects.none()
@@ -396,7 +413,7 @@ def activities_shift_release(request: HttpRequest, shift_id: PathId) -> Any:
     operation_id="activities_lesson_complete",
     summary="学完电子党课（每人每课记录一次）",
 )
-def activities_lesson_complete(request: HttpRequest, lesson_id: PathId) -> Any:
+def activities_lesson_complete(request: AuthenticatedRequest, lesson_id: PathId) -> Any:
     ensure_perm(request, JOIN)
     lesson = get_in_scope(
         Lesson.objects.filter(course__in=_courses(request)), lesson_id, user=request.user

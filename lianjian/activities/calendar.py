@@ -7,7 +7,7 @@ import calendar as cal
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +15,13 @@ from django.utils import timezone
 from lianjian.activities import access
 from lianjian.activities.models import Booking, Event
 from lianjian.alliances import selectors as alliance_selectors
+from lianjian.alliances.models import Meeting
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
+# a day's entry of the calendar: ("event" | "booking" | "meeting", the row)
+Entry = tuple[str, Event | Booking | Meeting]
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -28,7 +35,7 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
-def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Any]]]]:
+def month_grid(user: User, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.date, list[Entry]]]]:
     """Weeks (Monday first) of (day, entries) for the month: events, approved bookings and
     the joint meetings of the alliances in the user's scope, each day in time order."""
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
@@ -44,7 +51,7 @@ def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.da
     )).filter(Q(status="approved"), starts_at__gte=start, starts_at__lt=end).select_related(
         "venue"
     ).distinct()  # fmt: skip
-    by_day: dict[dt.date, list[Any]] = defaultdict(list)
+    by_day: dict[dt.date, list[Entry]] = defaultdict(list)
     for e in events.order_by("starts_at")[:500]:
         by_day[timezone.localdate(e.starts_at)].append(("event", e))
     for b in bookings.order_by("starts_at")[:500]:
@@ -61,8 +68,8 @@ def month_grid(user: Any, first: dt.date, nxt: dt.date) -> list[list[tuple[dt.da
     ]
 
 
-def _when(x: Any) -> dt.datetime:
-    return x.scheduled_at if hasattr(x, "scheduled_at") else x.starts_at  # type: ignore[no-any-return]
+def _when(x: Event | Booking | Meeting) -> dt.datetime:
+    return x.scheduled_at if isinstance(x, Meeting) else x.starts_at
 
 
 def _escape(text: str) -> str:
@@ -85,7 +92,7 @@ def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics_for(user: Any, host: str) -> str:
+def ics_for(user: User, host: str) -> str:
     """The member's confirmed and waiting sign-ups as an iCalendar file."""
     signups = (
         access.signups_of(user)

@@ -16,7 +16,7 @@ import datetime as dt
 import random
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.utils import timezone
 
@@ -37,6 +37,11 @@ from lianjian.activities.services.common import copy_scope, duration_hours
 from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.orgs.models import PartyOrg, Region
 from lianjian.visits.models import Cadre
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+    from lianjian.activities.selectors import CommunityRow
+
 
 TEAMS = 31  # seed 001: 31 volunteer teams in 虹储居民区
 VOLUNTEERS = 800  # seed 001: 800 volunteers of about 3,000 residents
@@ -83,7 +88,7 @@ def _volunteers(ctx: DemoContext, hongchu: Region) -> list[Volunteer]:
         for _ in range(VOLUNTEERS - 1)
     ]
     Volunteer.objects.bulk_create(rows, batch_size=500)
-    user = ctx.objects.get("users.member")
+    user = cast("User", ctx.objects.get("users.member"))  # the accounts are built first
     member = cn["hongchu_member"]
     own = services.volunteer_join(
         user=user, region=hongchu, name=member.name, member=member, skills="助老", consent=True
@@ -119,7 +124,7 @@ def _teams(hongchu: Region, org: PartyOrg, volunteers: list[Volunteer]) -> list[
 def _attend(
     events: list[Event],
     pick: Callable[[Event], list[Volunteer]],
-    verifier: Any,
+    verifier: User | None,
     rng: random.Random,
 ) -> int:
     """Sign-ups, attendance and verified hours for held events, in bulk."""
@@ -165,6 +170,7 @@ def _attend(
 
 
 def _event(ctx: DemoContext, day: dt.date, hour: int, length: int, **kw: Any) -> Event:
+    # `kw`: the rest of `event_create`'s arguments, passed through
     start = _at(day, hour)
     return services.event_create(
         actor=None, starts_at=start, ends_at=start + dt.timedelta(hours=length), publish=True, **kw
@@ -301,14 +307,14 @@ def _alliance_and_school(ctx: DemoContext) -> int:
     return made
 
 
-def _report_of(username: str) -> list[dict[str, Any]]:
+def _report_of(username: str) -> list[CommunityRow]:
     from lianjian.accounts.models import User
 
     return selectors.community_report(User.objects.get(username=username))
 
 
-def _hongchu_row(key: str) -> Callable[[], Any]:
-    def read() -> Any:
+def _hongchu_row(key: Literal["teams", "volunteers"]) -> Callable[[], int]:
+    def read() -> int:
         rows = [r for r in _report_of("demo_hongchu") if r["community"] == "虹储居民区"]
         return rows[0][key] if rows else 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from lianjian.activities.models import Audience, Kind, Team
 from lianjian.orgs.models import PartyOrg, Region
@@ -47,7 +48,9 @@ class EventForm(forms.Form):
     description = forms.CharField(label="活动内容", widget=forms.Textarea, required=False)
     publish = forms.BooleanField(label="立即发布", required=False, initial=True)
 
-    def __init__(self, *args: Any, orgs: Any, teams: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, orgs: QuerySet[PartyOrg], teams: QuerySet[Team], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organizer_org"].queryset = orgs  # type: ignore[attr-defined]
         self.fields["joint_orgs"].queryset = orgs  # type: ignore[attr-defined]
@@ -84,7 +87,14 @@ class VenueForm(forms.Form):
     closes_at = forms.TimeField(label="关闭时间", widget=TIME, initial="21:00")
     is_active = forms.BooleanField(label="开放预约", required=False, initial=True)
 
-    def __init__(self, *args: Any, regions: Any, orgs: Any, editing: bool = False, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        regions: QuerySet[Region],
+        orgs: QuerySet[PartyOrg],
+        editing: bool = False,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.fields["region"].queryset = regions  # type: ignore[attr-defined]
         self.fields["owner_org"].queryset = orgs  # type: ignore[attr-defined]
@@ -102,7 +112,9 @@ class CourseForm(forms.Form):
         label="对全区开放（各联盟单位党员都可学习）", required=False, initial=True
     )
 
-    def __init__(self, *args: Any, orgs: Any, editing: bool = False, **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, orgs: QuerySet[PartyOrg], editing: bool = False, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
         self.fields["organizer_org"].queryset = orgs  # type: ignore[attr-defined]
         if editing:

@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lianjian.activities.indicators import INDICATORS
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
+if TYPE_CHECKING:
+    from ninja import Router
+
+    from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
+
 _ORGANIZERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, Role.UNIT_ADMIN)
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.activities.api import router
     from lianjian.activities.api_more import router as more
 
     return [router, more]
 
 
-def _upcoming_card(user: Any) -> CardValue | None:
+def _upcoming_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     n = selectors.upcoming_events(user).count()
     return CardValue(n, url="/activities/m/", hint="近期可报名的活动")
 
 
-def _my_hours_card(user: Any) -> CardValue | None:
+def _my_hours_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     total = selectors.year_total(user)
     return CardValue(f"{total} 小时", url="/activities/me/hours/", hint="本年已认定服务时长")
 
 
-def _to_verify_card(user: Any) -> CardValue | None:
+def _to_verify_card(user: User) -> CardValue | None:
     from lianjian.activities import selectors
 
     n = selectors.hours_to_verify(user).count()
@@ -49,7 +55,7 @@ def _enqueue_reminders() -> None:
     activities_reminders_task.enqueue()
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.activities.demo import FIGURES
 
     return FIGURES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
@@ -69,8 +69,8 @@ Hours = Annotated[
 # a time a client sends as ISO 8601 text (JSON has no datetime type)
 IsoDateTime = Annotated[dt.datetime, LAX]
 
-READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
     400: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,

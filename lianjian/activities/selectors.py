@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
@@ -22,8 +22,32 @@ from lianjian.activities.models import (
 from lianjian.orgs.access import scope_q
 from lianjian.orgs.models import Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def upcoming_events(user: Any) -> QuerySet[Event]:
+
+class YearTotals(TypedDict):
+    year: int
+    verified: Decimal
+    pending: Decimal
+    events: int
+
+
+class AttendanceRow(TypedDict):
+    volunteer: Volunteer
+    signup: Signup | None  # None: a walk-in scanned by the organizer
+    attendance: Attendance | None  # None: signed up, did not come
+
+
+class CommunityRow(TypedDict):
+    community_id: int
+    community: str
+    teams: int
+    volunteers: int
+    in_teams: int
+
+
+def upcoming_events(user: User) -> QuerySet[Event]:
     """Published events open to the user that have not ended, soonest first."""
     return (
         access.events_open_to(user)
@@ -32,14 +56,14 @@ def upcoming_events(user: Any) -> QuerySet[Event]:
     )
 
 
-def my_signup_status(user: Any, event_ids: list[int]) -> dict[int, str]:
+def my_signup_status(user: User, event_ids: list[int]) -> dict[int, str]:
     rows = access.signups_of(user).filter(
         event_id__in=event_ids, status__in=["confirmed", "waiting"]
     )
     return dict(rows.values_list("event_id", "status"))
 
 
-def my_totals(user: Any) -> list[dict[str, Any]]:
+def my_totals(user: User) -> list[YearTotals]:
     """Per year: verified hours, pending hours, events attended (newest year first)."""
     volunteer = access.volunteer_of(user)
     if volunteer is None:
@@ -47,7 +71,7 @@ def my_totals(user: Any) -> list[dict[str, Any]]:
     return volunteer_totals(volunteer)
 
 
-def volunteer_totals(volunteer: Volunteer) -> list[dict[str, Any]]:
+def volunteer_totals(volunteer: Volunteer) -> list[YearTotals]:
     rows = (
         HoursRecord.objects.filter(volunteer=volunteer)
         .annotate(year=ExtractYear("on"))
@@ -70,15 +94,15 @@ def volunteer_totals(volunteer: Volunteer) -> list[dict[str, Any]]:
     ]
 
 
-def year_total(user: Any, year: int | None = None) -> Decimal:
+def year_total(user: User, year: int | None = None) -> Decimal:
     year = year or timezone.localdate().year
     for row in my_totals(user):
         if row["year"] == year:
-            return row["verified"]  # type: ignore[no-any-return]
+            return row["verified"]
     return Decimal("0")
 
 
-def hours_to_verify(user: Any) -> QuerySet[HoursRecord]:
+def hours_to_verify(user: User) -> QuerySet[HoursRecord]:
     """Pending hours the user may verify: as an organizer, or as the leader of a team."""
     return (
         access.hours_verifiable_by(user)
@@ -88,13 +112,13 @@ def hours_to_verify(user: Any) -> QuerySet[HoursRecord]:
     )
 
 
-def attendance_list(event: Event) -> list[dict[str, Any]]:
+def attendance_list(event: Event) -> list[AttendanceRow]:
     """Who signed up and who came: each confirmed sign-up and each attendance, no-shows marked."""
     present = {
         a.volunteer_id: a
         for a in Attendance.objects.filter(event=event).select_related("volunteer")
     }
-    rows: list[dict[str, Any]] = []
+    rows: list[AttendanceRow] = []
     signups = (
         Signup.objects.filter(event=event).exclude(status="cancelled").select_related("volunteer")
     )
@@ -115,7 +139,7 @@ def team_members(team: Team) -> QuerySet[TeamMembership]:
     )
 
 
-def teams_visible_to(user: Any) -> QuerySet[Team]:
+def teams_visible_to(user: User) -> QuerySet[Team]:
     return access.teams_managed_by(user).annotate(
         members=Count(
             "memberships",
@@ -125,7 +149,7 @@ def teams_visible_to(user: Any) -> QuerySet[Team]:
     )
 
 
-def community_report(user: Any) -> list[dict[str, Any]]:
+def community_report(user: User) -> list[CommunityRow]:
     """Per community in the user's scope: active teams, volunteers, and those serving in a team.
 
     Three grouped counts on indexed scope columns and no scan of attendance or hours, so
@@ -159,20 +183,20 @@ def community_report(user: Any) -> list[dict[str, Any]]:
     names = dict(Region.objects.filter(pk__in=ids).values_list("pk", "name"))
     return sorted(
         (
-            {
-                "community_id": pk,
-                "community": names.get(pk, ""),
-                "teams": teams.get(pk, 0),
-                "volunteers": volunteers.get(pk, 0),
-                "in_teams": in_teams.get(pk, 0),
-            }
+            CommunityRow(
+                community_id=pk,
+                community=names.get(pk, ""),
+                teams=teams.get(pk, 0),
+                volunteers=volunteers.get(pk, 0),
+                in_teams=in_teams.get(pk, 0),
+            )
             for pk in ids
         ),
         key=lambda r: (-r["volunteers"], r["community"]),
     )
 
 
-def joint_party_days(user: Any) -> QuerySet[Event]:
+def joint_party_days(user: User) -> QuerySet[Event]:
     """主题党日 shared by two or more Party organizations (联组), in the user's scope."""
     return (
         Event.objects.filter(scope_q(user, access.REPORT), kind="party_day")

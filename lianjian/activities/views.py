@@ -6,17 +6,16 @@ Rows are fetched through `access` (404 outside scope) and written through
 
 from __future__ import annotations
 
-from typing import Any
-
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
 from lianjian.activities.forms import EventForm, TeamForm
@@ -29,7 +28,7 @@ from lianjian.orgs.models import Region
 PAGE_SIZE = 30
 
 
-def _event(request: HttpRequest, pk: int) -> Event:
+def _event(request: AuthenticatedRequest, pk: int) -> Event:
     return get_in_scope(
         access.events_managed_by(request.user).select_related("region", "organizer_org"),
         pk,
@@ -39,7 +38,7 @@ def _event(request: HttpRequest, pk: int) -> Event:
 
 
 @require_perm(MANAGE)
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthenticatedRequest) -> HttpResponse:
     qs = access.events_managed_by(request.user).select_related("organizer_org", "organizer_team")
     status = request.GET.get("status", "")
     if status in Event.Status.values:
@@ -54,7 +53,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: AuthenticatedRequest) -> HttpResponse:
     form = EventForm(
         request.POST or None,
         orgs=party_orgs_visible_to(request.user, MANAGE).filter(is_active=True).order_by("path"),
@@ -92,7 +91,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(MANAGE)
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     url = request.build_absolute_uri(f"/activities/checkin/{event.checkin_token}/")
     opens, closes = services.checkin_window(event)
@@ -116,7 +115,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(MANAGE)
-def event_action(request: HttpRequest, pk: int) -> HttpResponse:
+def event_action(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     action = request.POST.get("action", "")
     try:
@@ -149,7 +148,7 @@ def event_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(MANAGE)
-def event_report(request: HttpRequest, pk: int) -> HttpResponse:
+def event_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The organizer's summary and photos after the event (multipart form)."""
     event = _event(request, pk)
     try:
@@ -166,7 +165,7 @@ def event_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(f"{JOIN}|{MANAGE}")
-def event_photo(request: HttpRequest, token: str) -> HttpResponseBase:
+def event_photo(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """A photo of an event, for whoever may see the event (404 otherwise)."""
     found = access.get_event_photo_for_user(request.user, token)
     if found is None:
@@ -177,14 +176,14 @@ def event_photo(request: HttpRequest, token: str) -> HttpResponseBase:
     return response
 
 
-def _int(raw: Any) -> int:
+def _int(raw: object) -> int:
     text = str(raw or "")
     return int(text) if text.isdigit() and len(text) < 12 else 0
 
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def scan(request: HttpRequest, token: str) -> HttpResponse:
+def scan(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The page a member's personal QR opens on an organizer's phone: check them in."""
     volunteer = Volunteer.objects.filter(qr_token=token[:64]).first()
     now = timezone.now()
@@ -213,7 +212,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: AuthenticatedRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     communities = regions_visible_to(request.user, MANAGE).filter(level=Region.Level.COMMUNITY)
     if request.method == "POST" and form.is_valid():
@@ -239,7 +238,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     team = get_in_scope(
         access.teams_managed_by(request.user), pk, user=request.user, request=request
     )
@@ -281,7 +280,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- hours and report
 
 
-def verify_posted(request: HttpRequest) -> None:
+def verify_posted(request: AuthenticatedRequest) -> None:
     """Verify or reject the posted record: fetched through the one verification rule (404
     outside it), decided by `services.hours_verify`."""
     record = get_in_scope(
@@ -300,7 +299,7 @@ def verify_posted(request: HttpRequest) -> None:
         messages.error(request, err.message)
 
 
-def ensure_verifier(request: HttpRequest) -> None:
+def ensure_verifier(request: AuthenticatedRequest) -> None:
     """Organizers and team leaders have a queue; any other member is refused (403)."""
     if not access.verifies_hours(request.user):
         raise PermissionDenied("您不是组织者或志愿服务队队长")
@@ -308,7 +307,7 @@ def ensure_verifier(request: HttpRequest) -> None:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def hours_queue(request: HttpRequest) -> HttpResponse:
+def hours_queue(request: AuthenticatedRequest) -> HttpResponse:
     ensure_verifier(request)
     if request.method == "POST":
         verify_posted(request)
@@ -327,7 +326,7 @@ def hours_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(REPORT)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.community_report(request.user)
     return render(
         request,

@@ -11,24 +11,26 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import MANAGE
 from lianjian.activities.forms import CourseForm, ELessonForm, LectureForm, VenueForm
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope, party_orgs_visible_to, regions_visible_to
-from lianjian.orgs.models import Region
+from lianjian.orgs.models import PartyOrg, Region
 
 
-def _orgs(request: HttpRequest) -> Any:
+def _orgs(request: AuthenticatedRequest) -> QuerySet[PartyOrg]:
     return party_orgs_visible_to(request.user, MANAGE).filter(is_active=True).order_by("path")
 
 
-def _regions(request: HttpRequest) -> Any:
+def _regions(request: AuthenticatedRequest) -> QuerySet[Region]:
     levels = [Region.Level.COMMUNITY, Region.Level.STREET]
     return regions_visible_to(request.user, MANAGE).filter(level__in=levels).order_by("path")
 
@@ -38,15 +40,16 @@ def _refuse(form: forms.Form, err: ActivityError) -> None:
 
 
 def _page(
-    request: HttpRequest, title: str, form: forms.Form, back: str, **extra: Any
+    request: AuthenticatedRequest, title: str, form: forms.Form, back: str, **extra: Any
 ) -> HttpResponse:
+    # `extra` is more of the template's context, passed through
     ctx = {"title": title, "form": form, "back": back, **extra}
     return render(request, "activities/manage_form.html", ctx)
 
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def venue_new(request: HttpRequest) -> HttpResponse:
+def venue_new(request: AuthenticatedRequest) -> HttpResponse:
     form = VenueForm(request.POST or None, regions=_regions(request), orgs=_orgs(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -69,13 +72,14 @@ def venue_new(request: HttpRequest) -> HttpResponse:
 
 
 def _venue_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """`venue_update`'s arguments from a form's `cleaned_data` (Django's `dict[str, Any]`)."""
     keys = ("name", "owner_org", "address", "capacity", "opens_at", "closes_at", "is_active")
     return {k: d[k] for k in keys}
 
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def venue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     venue = get_in_scope(
         access.venues_managed_by(request.user), pk, user=request.user, request=request
     )
@@ -100,7 +104,7 @@ def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: AuthenticatedRequest) -> HttpResponse:
     form = CourseForm(request.POST or None, orgs=_orgs(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +118,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE)
 @require_http_methods(["GET", "POST"])
-def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def course_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A course: its fields, its lessons, and the forms adding a lecture or an e-lesson."""
     course = get_in_scope(
         access.courses_managed_by(request.user), pk, user=request.user, request=request

@@ -7,19 +7,19 @@ Thin views: reads from `selectors`/`access`, writes through `services`; an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import segno
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, selectors, services
 from lianjian.activities.access import JOIN
 from lianjian.activities.forms import HoursLogForm, JoinForm
-from lianjian.activities.models import Event
+from lianjian.activities.models import Event, Volunteer
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
@@ -28,11 +28,11 @@ from lianjian.orgs.access import get_in_scope
 SIGNUP_RATE = (30, 3600)
 
 
-def _forget(request: HttpRequest) -> None:
+def _forget(request: AuthenticatedRequest) -> None:
     request.user.__dict__.pop("_activities_volunteer", None)
 
 
-def _volunteer_or_redirect(request: HttpRequest) -> Any:
+def _volunteer_or_redirect(request: AuthenticatedRequest) -> Volunteer | None:
     volunteer = access.volunteer_of(request.user)
     if volunteer is None or volunteer.withdrawn_at is not None:
         messages.info(request, "请先加入志愿服务（同意个人信息使用说明）")
@@ -41,7 +41,7 @@ def _volunteer_or_redirect(request: HttpRequest) -> Any:
 
 
 @require_perm(JOIN)
-def phone_home(request: HttpRequest) -> HttpResponse:
+def phone_home(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = access.volunteer_of(request.user)
     events = list(selectors.upcoming_events(request.user).select_related("region")[:20])
     status = selectors.my_signup_status(request.user, [e.pk for e in events])
@@ -64,7 +64,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm(JOIN)
-def join(request: HttpRequest) -> HttpResponse:
+def join(request: AuthenticatedRequest) -> HttpResponse:
     form = JoinForm(request.POST)
     region = access.home_region(request.user)
     if not form.is_valid() or region is None:
@@ -86,7 +86,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm(JOIN)
-def withdraw(request: HttpRequest) -> HttpResponse:
+def withdraw(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = access.volunteer_of(request.user)
     if volunteer is not None:
         n = services.volunteer_withdraw(volunteer, actor=request.user, request=request)
@@ -96,7 +96,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(JOIN)
-def event_phone(request: HttpRequest, pk: int) -> HttpResponse:
+def event_phone(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = get_in_scope(
         access.events_open_to(request.user).select_related("region"),
         pk,
@@ -121,7 +121,7 @@ def event_phone(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(JOIN)
-def signup(request: HttpRequest, pk: int) -> HttpResponse:
+def signup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     limited = rate_limited(
         request, "activities.signup", limit=SIGNUP_RATE[0], window=SIGNUP_RATE[1]
     )
@@ -146,7 +146,7 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(JOIN)
-def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def signup_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = get_in_scope(
         access.events_open_to(request.user), pk, user=request.user, request=request
     )
@@ -167,7 +167,7 @@ def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm(JOIN)
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest, token: str) -> HttpResponse:
+def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The page the event's QR code opens on a signed-in member's phone."""
     event = Event.objects.filter(checkin_token=token[:64]).first()
     if event is None:
@@ -194,7 +194,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_perm(JOIN)
-def my_qr(request: HttpRequest) -> HttpResponse:
+def my_qr(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = _volunteer_or_redirect(request)
     if volunteer is None:
         return redirect("activities:phone_home")
@@ -204,7 +204,7 @@ def my_qr(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(JOIN)
-def my_hours(request: HttpRequest) -> HttpResponse:
+def my_hours(request: AuthenticatedRequest) -> HttpResponse:
     records = access.hours_of(request.user).select_related("event")[:100]
     return render(
         request,
@@ -215,7 +215,7 @@ def my_hours(request: HttpRequest) -> HttpResponse:
 
 @require_perm(JOIN)
 @require_http_methods(["GET", "POST"])
-def team_hours(request: HttpRequest) -> HttpResponse:
+def team_hours(request: AuthenticatedRequest) -> HttpResponse:
     """A team leader verifies the hours of their team's members on a phone."""
     from lianjian.activities.views import ensure_verifier, verify_posted
 
@@ -233,7 +233,7 @@ def team_hours(request: HttpRequest) -> HttpResponse:
 
 @require_perm(JOIN)
 @require_http_methods(["GET", "POST"])
-def log_hours(request: HttpRequest) -> HttpResponse:
+def log_hours(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = _volunteer_or_redirect(request)
     if volunteer is None:
         return redirect("activities:phone_home")
@@ -256,7 +256,7 @@ def log_hours(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_perm(JOIN)
-def my_ics(request: HttpRequest) -> HttpResponse:
+def my_ics(request: AuthenticatedRequest) -> HttpResponse:
     """The member's sign-ups as an .ics file for the phone's calendar."""
     from lianjian.activities.calendar import ics_for
 
@@ -268,7 +268,7 @@ def my_ics(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm(f"{JOIN}|activities.manage")
-def month(request: HttpRequest) -> HttpResponse:
+def month(request: AuthenticatedRequest) -> HttpResponse:
     from lianjian.activities.calendar import month_bounds, month_grid
 
     first, nxt = month_bounds(request.GET.get("month", "")[:7])

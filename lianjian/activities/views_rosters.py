@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
-from lianjian.activities.models import Roster, RosterSlot, Shift
+from lianjian.activities.models import Roster, RosterSlot, Shift, Volunteer
 from lianjian.activities.services import ActivityError
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope, regions_visible_to
@@ -55,20 +56,21 @@ class RosterForm(forms.Form):
         return out
 
 
-def _int(raw: Any) -> int:
+def _int(raw: object) -> int:
     text = str(raw or "")
     return int(text) if text.isdigit() and len(text) < 12 else 0
 
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def rosters(request: HttpRequest) -> HttpResponse:
+def rosters(request: AuthenticatedRequest) -> HttpResponse:
     communities = regions_visible_to(request.user, MANAGE).filter(level=Region.Level.COMMUNITY)
     form = RosterForm(request.POST or None)
     form.fields["region"].queryset = communities  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if d["weekly"]:
+            # `roster_create`'s keyword arguments: a weekly rule, or the listed days
             when: dict[str, Any] = {
                 "weekdays": d["weekdays"], "from_day": d["first_day"], "until_day": d["until_day"],
             }  # fmt: skip
@@ -96,7 +98,7 @@ def rosters(request: HttpRequest) -> HttpResponse:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     roster: Roster = get_in_scope(
         access.rosters_visible_to(request.user), pk, user=request.user, request=request
     )
@@ -131,14 +133,22 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/roster_detail.html", _table(roster, volunteer, request.GET))
 
 
-def _date(raw: Any) -> dt.date | None:
+def _date(raw: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(raw or "")[:10])
     except ValueError:
         return None
 
 
-def _table(roster: Roster, volunteer: Any, params: Any) -> dict[str, Any]:
+class _Cell(TypedDict):
+    slot: RosterSlot
+    on: dt.date
+    shifts: list[Shift]
+    taken: int
+    open: bool
+
+
+def _table(roster: Roster, volunteer: Volunteer | None, params: QueryDict) -> dict[str, object]:
     """The roster as a printable table: every dated slot, and a weekly roster's chosen week
     (Monday to Sunday; by default this week, or its first week if it starts later)."""
     slots = list(roster.slots.all())
@@ -159,7 +169,7 @@ def _table(roster: Roster, volunteer: Any, params: Any) -> dict[str, Any]:
     ):
         holders.setdefault((shift.slot_id, shift.on), []).append(shift)
     posts = sorted({s.post for s in slots})
-    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, dict[str, Any]]] = {}
+    rows: dict[tuple[dt.date, dt.time, dt.time], dict[str, _Cell]] = {}
     for on, s in cells:
         held = holders.get((s.pk, on), [])
         rows.setdefault((on, s.starts, s.ends), {})[s.post] = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE, REPORT
 from lianjian.activities.models import Completion, Course, Lesson, Volunteer
@@ -18,7 +19,7 @@ from lianjian.orgs.access import get_in_scope, scope_q
 from lianjian.orgs.models import PartyOrg
 
 
-def _courses(request: HttpRequest) -> QuerySet[Course]:
+def _courses(request: AuthenticatedRequest) -> QuerySet[Course]:
     """Courses of the user's scope, and the open ones of the district they take part in."""
     region = access.home_region(request.user) if grants_with_perm(request.user, JOIN) else None
     q = scope_q(request.user, MANAGE)
@@ -28,7 +29,7 @@ def _courses(request: HttpRequest) -> QuerySet[Course]:
 
 
 @require_perm(f"{JOIN}|{MANAGE}")
-def school(request: HttpRequest) -> HttpResponse:
+def school(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = access.volunteer_of(request.user)
     done = (
         Completion.objects.filter(volunteer=volunteer).select_related("lesson__course")[:100]
@@ -55,7 +56,7 @@ def school(request: HttpRequest) -> HttpResponse:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def lesson(request: HttpRequest, pk: int) -> HttpResponse:
+def lesson(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     row = get_in_scope(
         Lesson.objects.filter(course__in=_courses(request)).select_related("course", "event"),
         pk,
@@ -77,7 +78,7 @@ def lesson(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(f"{JOIN}|{MANAGE}")
-def lesson_video(request: HttpRequest, pk: int) -> FileResponse:
+def lesson_video(request: AuthenticatedRequest, pk: int) -> FileResponse:
     row = get_in_scope(
         Lesson.objects.filter(course__in=_courses(request)), pk, user=request.user, request=request
     )
@@ -87,7 +88,7 @@ def lesson_video(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_perm(REPORT)
-def school_report(request: HttpRequest) -> HttpResponse:
+def school_report(request: AuthenticatedRequest) -> HttpResponse:
     """Per Party organization in scope: members with a profile, how many studied, the rate."""
     orgs = PartyOrg.objects.filter(scope_q(request.user, REPORT), is_active=True)
     volunteers = Volunteer.objects.filter(member__party_org__in=orgs, withdrawn_at__isnull=True)

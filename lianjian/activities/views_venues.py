@@ -7,11 +7,12 @@ from itertools import groupby
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.activities import access, services
 from lianjian.activities.access import JOIN, MANAGE
 from lianjian.activities.forms import DATETIME, DT_FORMATS
@@ -31,7 +32,7 @@ class BookingForm(forms.Form):
 
 
 @require_perm(f"{JOIN}|{MANAGE}")
-def venues(request: HttpRequest) -> HttpResponse:
+def venues(request: AuthenticatedRequest) -> HttpResponse:
     mine = Booking.objects.filter(requested_by_id=request.user.pk).select_related("venue")
     return render(
         request,
@@ -53,7 +54,7 @@ def venues(request: HttpRequest) -> HttpResponse:
 
 @require_perm(f"{JOIN}|{MANAGE}")
 @require_http_methods(["GET", "POST"])
-def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def venue_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visible = access.venues_bookable_by(request.user) | access.venues_managed_by(request.user)
     venue = get_in_scope(visible.distinct(), pk, user=request.user, request=request)
     manages = access.venues_managed_by(request.user).filter(pk=venue.pk).exists()

@@ -7,7 +7,7 @@ sees their own ledger and card; a merchant sees their own shop (the one whose
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -24,6 +24,9 @@ from lianjian.points.models import (
     Rule,
 )
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 OWN = "points.own"
 REDEEM = "points.redeem"
 MANAGE = "points.manage"
@@ -31,46 +34,46 @@ CERTIFY = "points.certify"
 REPORT = "points.report"
 
 
-def member_of(user: Any) -> Member | None:
+def member_of(user: User) -> Member | None:
     if not getattr(user, "is_authenticated", False) or not grants_with_perm(user, OWN):
         return None
     return Member.objects.filter(user_id=user.pk, is_active=True).first()
 
 
-def merchant_of(user: Any) -> Merchant | None:
+def merchant_of(user: User) -> Merchant | None:
     """The merchant persona's own shop (the first, if they keep several)."""
     if not getattr(user, "is_authenticated", False) or not grants_with_perm(user, REDEEM):
         return None
     return Merchant.objects.filter(keeper_id=user.pk).order_by("pk").first()
 
 
-def rules_for(user: Any, perm: str = REPORT) -> QuerySet[Rule]:
+def rules_for(user: User, perm: str = REPORT) -> QuerySet[Rule]:
     return Rule.objects.filter(scope_q(user, perm))
 
 
-def entries_for(user: Any, perm: str = REPORT) -> QuerySet[Entry]:
+def entries_for(user: User, perm: str = REPORT) -> QuerySet[Entry]:
     return Entry.objects.filter(scope_q(user, perm))
 
 
-def cards_for(user: Any, perm: str = REPORT) -> QuerySet[Card]:
+def cards_for(user: User, perm: str = REPORT) -> QuerySet[Card]:
     return Card.objects.filter(scope_q(user, perm))
 
 
-def certifications_for(user: Any, perm: str = REPORT) -> QuerySet[Certification]:
+def certifications_for(user: User, perm: str = REPORT) -> QuerySet[Certification]:
     return Certification.objects.filter(scope_q(user, perm))
 
 
-def merchants_for(user: Any, perm: str = REPORT) -> QuerySet[Merchant]:
+def merchants_for(user: User, perm: str = REPORT) -> QuerySet[Merchant]:
     return Merchant.objects.filter(scope_q(user, perm))
 
 
-def agreements_for(user: Any, perm: str = REPORT) -> QuerySet[Agreement]:
+def agreements_for(user: User, perm: str = REPORT) -> QuerySet[Agreement]:
     return Agreement.objects.filter(scope_q(user, perm))
 
 
-def redemptions_for(user: Any, perm: str = REPORT) -> QuerySet[Redemption]:
+def redemptions_for(user: User, perm: str = REPORT) -> QuerySet[Redemption]:
     return Redemption.objects.filter(scope_q(user, perm))
 
 
-def members_for(user: Any, perm: str = CERTIFY) -> QuerySet[Member]:
+def members_for(user: User, perm: str = CERTIFY) -> QuerySet[Member]:
     return Member.objects.filter(scope_q(user, perm), is_active=True)

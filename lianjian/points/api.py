@@ -6,16 +6,19 @@ scope), then the service; a `PointsError` is a 400 with its Chinese message.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.http import HttpRequest
+from django.db.models import Model
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.orgs.access import get_in_scope, regions_visible_to
+from lianjian.orgs.models import Member
 from lianjian.points import access, selectors, services, services_cards, services_shops
-from lianjian.points.models import Enrolment, Redemption
+from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -40,18 +43,22 @@ from lianjian.points.services import PointsError
 from lianjian.points.views_phone import VERIFY_LIMIT
 
 router = Router(tags=["积分联盟卡"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
+
+_Row = TypeVar("_Row", bound=Model)
 
 
-def _error(err: PointsError) -> Any:
+def _error(err: PointsError) -> Status[dict[str, str]]:
     return Status(400, {"detail": str(err)})
 
 
-def _member(request: HttpRequest) -> Any:
+def _member(request: AuthenticatedRequest) -> Member | None:
     ensure_perm(request, "points.own")
     return access.member_of(request.user)
 
 
-def _use(u: Any) -> dict[str, Any]:
+def _use(u: Redemption) -> dict[str, object]:
     return {
         "id": u.pk,
         "shop_name": u.merchant.shop_name,
@@ -62,7 +69,7 @@ def _use(u: Any) -> dict[str, Any]:
     }
 
 
-def _me(member: Any) -> dict[str, Any]:
+def _me(member: Member) -> dict[str, object]:
     enrolment = Enrolment.objects.filter(member=member).first()
     card = services_cards.current_card(member.pk)
     scheme = services.scheme_of(member.street_id)
@@ -88,7 +95,7 @@ def _me(member: Any) -> dict[str, Any]:
     }
 
 
-def _next(request: HttpRequest, before: int | None) -> str | None:
+def _next(request: AuthenticatedRequest, before: int | None) -> str | None:
     if before is None:
         return None
     params = request.GET.copy()
@@ -102,7 +109,7 @@ def _next(request: HttpRequest, before: int | None) -> str | None:
     operation_id="points_me",
     summary="我的积分、明细与联盟卡",
 )
-def points_me(request: HttpRequest) -> Any:
+def points_me(request: AuthenticatedRequest) -> Any:
     member = _member(request)
     if member is None:
         return Status(404, {"detail": "未关联党员信息"})
@@ -116,19 +123,8 @@ def points_me(request: HttpRequest) -> Any:
     summary="我的积分明细（分页，最新在前）",
     description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
 )
-def points_my_entries(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
-    member = _member(request)
-    if member is None:
-        return Status(404, {"detail": "未关联党员信息"})
-    try:
-        page = selectors.history_page(member.pk, query.before, query.limit)
-    except selectors.BadCursor as err:
-        return Status(400, {"detail": str(err)})
-    return {
-        "items": page.rows,
-        "next_before": page.next_before,
-        "next": _next(request, page.next_before),
-    }
+def points_my_entries(request: AuthenticatedRequest, query: Query[HistoryQuery]) -> Any:
+    return _history(request, query, selectors.history_page, lambda entry: entry)
 
 
 @router.get(
@@ -138,16 +134,26 @@ def points_my_entries(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
     summary="我的用卡记录（分页，最新在前）",
     description="翻页：把 next_before 作为 before 再次请求，直到 next_before 为空。",
 )
-def points_my_uses(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
+def points_my_uses(request: AuthenticatedRequest, query: Query[HistoryQuery]) -> Any:
+    return _history(request, query, selectors.uses_page, _use)
+
+
+def _history(
+    request: AuthenticatedRequest,
+    query: HistoryQuery,
+    read: Callable[[int, int | None, int], selectors.Page[_Row]],
+    item: Callable[[_Row], object],
+) -> Any:
+    """One page of the member's own rows (`read`), newest first, each shown by `item`."""
     member = _member(request)
     if member is None:
         return Status(404, {"detail": "未关联党员信息"})
     try:
-        page = selectors.uses_page(member.pk, query.before, query.limit)
+        page = read(member.pk, query.before, query.limit)
     except selectors.BadCursor as err:
         return Status(400, {"detail": str(err)})
     return {
-        "items": [_use(u) for u in page.rows],
+        "items": [item(row) for row in page.rows],
         "next_before": page.next_before,
         "next": _next(request, page.next_before),
     }
@@ -159,7 +165,7 @@ def points_my_uses(request: HttpRequest, query: Query[HistoryQuery]) -> Any:
     operation_id="points_consent",
     summary="参加或退出积分计划（S16）",
 )
-def points_consent(request: HttpRequest, body: ConsentIn) -> Any:
+def points_consent(request: AuthenticatedRequest, body: ConsentIn) -> Any:
     member = _member(request)
     if member is None:
         return Status(404, {"detail": "未关联党员信息"})
@@ -173,7 +179,7 @@ def points_consent(request: HttpRequest, body: ConsentIn) -> Any:
     return _me(member)
 
 
-def _shop(request: HttpRequest) -> Any:
+def _shop(request: AuthenticatedRequest) -> Merchant | None:
     ensure_perm(request, "points.redeem")
     return access.merchant_of(request.user)
 
@@ -184,7 +190,7 @@ def _shop(request: HttpRequest) -> Any:
     operation_id="points_verify",
     summary="商户验卡：等级、折扣与有效性",
 )
-def points_verify(request: HttpRequest, token: str) -> Any:
+def points_verify(request: AuthenticatedRequest, token: str) -> Any:
     merchant = _shop(request)
     if merchant is None:
         return Status(404, {"detail": "未关联联盟商户"})
@@ -209,7 +215,7 @@ def points_verify(request: HttpRequest, token: str) -> Any:
     operation_id="points_redeem",
     summary="登记用卡优惠（幂等）",
 )
-def points_redeem(request: HttpRequest, body: RedeemIn) -> Any:
+def points_redeem(request: AuthenticatedRequest, body: RedeemIn) -> Any:
     merchant = _shop(request)
     if merchant is None:
         return Status(404, {"detail": "未关联联盟商户"})
@@ -229,7 +235,7 @@ def points_redeem(request: HttpRequest, body: RedeemIn) -> Any:
     return Status(201 if created else 200, _redemption(red, created))
 
 
-def _redemption(red: Redemption, created: bool) -> dict[str, Any]:
+def _redemption(red: Redemption, created: bool) -> dict[str, object]:
     return {
         "id": red.pk,
         "tier": red.tier,
@@ -246,7 +252,7 @@ def _redemption(red: Redemption, created: bool) -> dict[str, Any]:
     operation_id="points_report_tiers",
     summary="各社区金卡、银卡数",
 )
-def points_report_tiers(request: HttpRequest) -> Any:
+def points_report_tiers(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "points.report")
     totals = selectors.tier_totals(request.user)
     return {
@@ -262,7 +268,7 @@ def points_report_tiers(request: HttpRequest) -> Any:
     operation_id="points_report_merchants",
     summary="联盟商户与签约社区数",
 )
-def points_report_merchants(request: HttpRequest) -> Any:
+def points_report_merchants(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "points.report")
     return selectors.merchant_report(request.user)
 
@@ -273,7 +279,7 @@ def points_report_merchants(request: HttpRequest) -> Any:
     operation_id="points_rules_list",
     summary="积分规则（含历史版本）",
 )
-def points_rules_list(request: HttpRequest) -> Any:
+def points_rules_list(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, "points.report")
     return list(access.rules_for(request.user).order_by("street_id", "cause", "-valid_from")[:500])
 
@@ -284,7 +290,7 @@ def points_rules_list(request: HttpRequest) -> Any:
     operation_id="points_rules_create",
     summary="新增积分规则",
 )
-def points_rules_create(request: HttpRequest, body: RuleIn) -> Any:
+def points_rules_create(request: AuthenticatedRequest, body: RuleIn) -> Any:
     ensure_perm(request, "points.manage")
     streets = regions_visible_to(request.user, "points.manage").filter(level="street")
     street = get_in_scope(streets, body.street_id, request=request)
@@ -303,7 +309,7 @@ def points_rules_create(request: HttpRequest, body: RuleIn) -> Any:
     operation_id="points_certify",
     summary="社区积分认定并发卡",
 )
-def points_certify(request: HttpRequest, body: CertifyIn) -> Any:
+def points_certify(request: AuthenticatedRequest, body: CertifyIn) -> Any:
     ensure_perm(request, "points.certify")
     communities = regions_visible_to(request.user, "points.certify").filter(level="community")
     community = get_in_scope(communities, body.community_id, request=request)
@@ -326,7 +332,7 @@ def points_certify(request: HttpRequest, body: CertifyIn) -> Any:
     operation_id="points_adjust",
     summary="积分调整（须填原因）",
 )
-def points_adjust(request: HttpRequest, body: AdjustIn) -> Any:
+def points_adjust(request: AuthenticatedRequest, body: AdjustIn) -> Any:
     ensure_perm(request, "points.certify")
     member = get_in_scope(access.members_for(request.user), body.member_id, request=request)
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -27,6 +27,9 @@ from lianjian.orgs.services import id_number_index
 from lianjian.orgs.services_bulk import member_bulk_upsert, unit_bulk_upsert
 from lianjian.points import services, services_cards
 from lianjian.points.models import Agreement, Balance, Cause, Enrolment, Entry, Merchant, Rule
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 GOLD, SILVER, BELOW = 125, 514, 61
 MERCHANTS = 132
@@ -58,7 +61,7 @@ _CATEGORY = {
 def _street_rules(street: Region, start: dt.date) -> dict[str, Rule]:
     services.scheme_save(street, actor=None, gold_threshold=100, silver_threshold=50)
 
-    def rule(cause: str, name: str, points: int, **extra: Any) -> Rule:
+    def rule(cause: str, name: str, points: int, **extra: Any) -> Rule:  # more rule fields
         data = {"cause": cause, "name": name, "points": points, "valid_from": start, **extra}
         return services.rule_create(street, actor=None, data=data)
 
@@ -91,7 +94,7 @@ def _plan(i: int) -> list[tuple[str, int, int]]:
 
 def _members(ctx: DemoContext, orgs: list[PartyOrg], count: int, code: str) -> list[Member]:
     people = ctx.people
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # the bulk upsert's rows: field values by name
     for i in range(count):
         idn = people.id_number(code)
         rows.append(
@@ -157,7 +160,7 @@ def _ledger(members: list[Member], rules: dict[int, dict[str, Rule]], year: int)
 
 
 def _merchants(ctx: DemoContext, communities: list[Region], code: str) -> list[Merchant]:
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # the bulk upsert's rows: field values by name
     for i in range(MERCHANTS):
         community = communities[i % len(communities)]
         trade = _SHOPS[i % len(_SHOPS)]
@@ -269,7 +272,7 @@ def build(ctx: DemoContext) -> None:
     )
 
 
-def _yantai_user() -> Any:
+def _yantai_user() -> User:
     from lianjian.accounts.models import User
 
     return User.objects.get(username="demo_yantai")

@@ -8,20 +8,23 @@ one that does not exist (no oracle, S25).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from lianjian.core.pickers import PickerWidget
+from lianjian.orgs.models import Member, PartyOrg, Unit
 from lianjian.points.models import Merchant
+
+_M = TypeVar("_M", bound=Model)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def picked(
-    queryset: QuerySet[Any], label: str, what: str, key: str, perm: str | None = None
-) -> Any:
+    queryset: QuerySet[_M], label: str, what: str, key: str, perm: str | None = None
+) -> forms.ModelChoiceField[_M]:
     """A choice among a scoped queryset, made with a type-ahead picker."""
     return forms.ModelChoiceField(
         queryset=queryset,
@@ -51,7 +54,8 @@ class MerchantJoinForm(forms.Form):
     contact_name = _text("联系人", 50)
     contact_phone = _text("联系电话", 20, required=False)
 
-    def __init__(self, units: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
+    # the form's own arguments (data, initial, ...) are passed through to `forms.Form`
+    def __init__(self, units: QuerySet[Unit], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit_id"] = picked(units, "单位", "单位", "points.unit")
         self.fields["unit_id"].help_text = "个体工商户或企业；输入名称或统一社会信用代码搜索"
@@ -76,7 +80,12 @@ class AgreementForm(forms.Form):
     silver_discount = _text("银卡折扣", 8)
 
     def __init__(
-        self, merchants: QuerySet[Any], orgs: QuerySet[Any], perm: str, *args: Any, **kwargs: Any
+        self,
+        merchants: QuerySet[Merchant],
+        orgs: QuerySet[PartyOrg],
+        perm: str,
+        *args: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["merchant_id"] = picked(merchants, "商户", "商户", "points.merchant", perm)
@@ -103,7 +112,7 @@ class AdjustForm(forms.Form):
     )
     reason = _text("原因", 200)
 
-    def __init__(self, members: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, members: QuerySet[Member], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member_id"] = picked(members, "党员", "党员", "points.member")
         self.fields["member_id"].widget.placeholder = "输入党员姓名搜索"

@@ -11,7 +11,8 @@ transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -25,9 +26,13 @@ from lianjian.core.ledger_kinds import (
     WriteRefused,
 )
 from lianjian.core.masking import mask
+from lianjian.orgs.models import Member
 from lianjian.orgs.services import id_number_index
 from lianjian.points import access, services
 from lianjian.points.models import Cause, Enrolment, Entry
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 PERM = "points.certify"
 COLUMNS = (
@@ -45,10 +50,11 @@ NOT_FOUND = "未找到该身份证号的党员，或不在您的管辖范围内"
 class _PointsPlan:
     file_name = ""
 
-    def __init__(self, user: Any, problems: Problems) -> None:
+    def __init__(self, user: User, problems: Problems) -> None:
         self.user = user
         self.problems = problems
-        self.rows: list[tuple[int, Any, dict[str, Any]]] = []
+        # (row, member, the row's cell values by column key)
+        self.rows: list[tuple[int, Member, dict[str, Any]]] = []
 
     def build(self, rows: Rows, progress: Progress | None) -> None:
         wanted = {
@@ -87,7 +93,7 @@ class _PointsPlan:
             kept.append((row, values))
         self.rows = [(row, v["member"], v) for row, v in self.problems.go_on(kept)]
 
-    def write(self, user: Any, source: str) -> tuple[int, int]:
+    def write(self, user: User, source: str) -> tuple[int, int]:
         created = 0
         for row, member, values in self.rows:
             try:
@@ -106,12 +112,14 @@ class _PointsPlan:
         return created, 0
 
 
-def _export_query(user: Any, params: Any, perm: str | None = None) -> QuerySet[Entry]:
+def _export_query(
+    user: User, params: Mapping[str, Any], perm: str | None = None
+) -> QuerySet[Entry]:
     qs = access.entries_for(user, perm or "points.report").filter(cause=Cause.IMPORT)
     return qs.select_related("member").order_by("-created_at")
 
 
-def _export_rows(qs: Any, full: bool) -> Any:
+def _export_rows(qs: QuerySet[Entry], full: bool) -> Iterator[list[object]]:
     for e in qs.iterator(chunk_size=2000):
         yield [mask(e.member.id_number, "id_number"), e.points, e.note, e.on, e.cause_id]
 

@@ -8,7 +8,7 @@ offers is exactly what the form behind it (`points.forms`) accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -20,10 +20,13 @@ from lianjian.points import access
 from lianjian.points.models import Merchant
 from lianjian.points.services_shops import MERCHANT_KINDS
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 SIGN_PERMS = (access.MANAGE, access.CERTIFY)
 
 
-def joinable_units(user: Any) -> QuerySet[Unit]:
+def joinable_units(user: User) -> QuerySet[Unit]:
     """Businesses in the user's street scope that are not yet in the red alliance."""
     return (
         units_visible_to(user, access.MANAGE)
@@ -32,29 +35,29 @@ def joinable_units(user: Any) -> QuerySet[Unit]:
     )
 
 
-def signable_merchants(user: Any) -> QuerySet[Merchant]:
+def signable_merchants(user: User) -> QuerySet[Merchant]:
     return access.merchants_for(user, access.REPORT).filter(left_on__isnull=True)
 
 
-def signing_perm(user: Any) -> str:
+def signing_perm(user: User) -> str:
     """The street's staff sign for their street's communities; a secretary for their own."""
     if party_orgs_visible_to(user, access.MANAGE).filter(community__isnull=False).exists():
         return access.MANAGE
     return access.CERTIFY
 
 
-def community_orgs(user: Any, perm: str | None = None) -> QuerySet[PartyOrg]:
+def community_orgs(user: User, perm: str | None = None) -> QuerySet[PartyOrg]:
     """Community Party organizations that may sign a development agreement."""
     return party_orgs_visible_to(user, perm or signing_perm(user)).filter(
         community__isnull=False, is_active=True
     )
 
 
-def _units(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _units(user: User, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     return units_matching(joinable_units(user), text)
 
 
-def _merchants(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _merchants(user: User, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     qs = signable_merchants(user)
     if text:
         qs = qs.filter(shop_name__icontains=text)
@@ -62,11 +65,11 @@ def _merchants(user: Any, perm: str, text: str, params: Mapping[str, str]) -> li
     return [Choice(str(pk), name, address) for pk, name, address in rows[: LIMIT + 1]]
 
 
-def _party_orgs(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _party_orgs(user: User, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     return party_orgs_matching(community_orgs(user, perm), text)
 
 
-def _members(user: Any, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
+def _members(user: User, perm: str, text: str, params: Mapping[str, str]) -> list[Choice]:
     # by name only, as `orgs.member`: numbers go through the member list's audited search
     if not text or any(ch.isdigit() for ch in text):
         return []

@@ -9,32 +9,45 @@ at a joint meeting, and points belong to members (ADR 0021).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry
 from lianjian.core.roles import Role
 
+if TYPE_CHECKING:
+    from ninja import Router
+
+    from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
+    from lianjian.core.ledger_kinds import LedgerKind
+    from lianjian.core.pickers import Picker
+    from lianjian.points.models import Entry
+
+
 _STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.points.api import router
 
     return [router]
 
 
-def _handler(name: str) -> Any:
-    def handle(**payload: Any) -> Any:
+def _handler(name: str) -> Callable[..., Entry | None]:
+    # an event's payload is passed through as published (JSON values, read by name)
+    def handle(**payload: Any) -> Entry | None:
         from lianjian.points import services
 
-        return getattr(services, name)(**payload)
+        award: Callable[..., Entry | None] = getattr(services, name)
+        return award(**payload)
 
     handle.__name__ = name
     return handle
 
 
-def _balance_card(user: Any) -> CardValue | None:
+def _balance_card(user: User) -> CardValue | None:
     from lianjian.points.access import member_of
     from lianjian.points.selectors import balance_of
 
@@ -44,33 +57,33 @@ def _balance_card(user: Any) -> CardValue | None:
     return CardValue(balance_of(member.pk), url="/points/me/", hint="我的积分")
 
 
-def _cards_card(user: Any) -> CardValue | None:
+def _cards_card(user: User) -> CardValue | None:
     from lianjian.points.selectors import tier_totals
 
     t = tier_totals(user)
     return CardValue(f"{t['gold']} / {t['silver']}", url="/points/cards/", hint="金卡 / 银卡")
 
 
-def _merchants_card(user: Any) -> CardValue | None:
+def _merchants_card(user: User) -> CardValue | None:
     from lianjian.points.access import merchants_for
 
     n = merchants_for(user).filter(left_on__isnull=True).count()
     return CardValue(n, url="/points/merchants/", hint="红色联盟商户")
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.points.demo import FIGURES
 
     return FIGURES
 
 
-def _ledger_kind() -> Any:
+def _ledger_kind() -> LedgerKind:
     from lianjian.points.ledger_kind import KIND
 
     return KIND
 
 
-def _pickers() -> list[Any]:
+def _pickers() -> list[Picker]:
     from lianjian.points.pickers import PICKERS
 
     return PICKERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
@@ -19,10 +19,15 @@ from lianjian.core.schemas import (
     PageLimit,
     choices_schema,
 )
-from lianjian.points.models import Card
+from lianjian.points.models import Card, Entry
 
-READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    429: ErrorOut,
+}
 
 
 class EntryOut(Schema):
@@ -35,7 +40,7 @@ class EntryOut(Schema):
     note: str
 
     @staticmethod
-    def resolve_cause_label(obj: Any) -> str:
+    def resolve_cause_label(obj: Entry) -> str:
         return str(obj.get_cause_display())
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record
-from lianjian.orgs.models import Member
+from lianjian.orgs.models import Member, Region
 from lianjian.points.models import (
     RULE_CAUSES,
     Balance,
@@ -30,6 +30,9 @@ from lianjian.points.models import (
     Scheme,
 )
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 CONSENT_VERSION = "2026-1"
 
 
@@ -37,7 +40,7 @@ class PointsError(ValueError):
     """A write refused for a reason the user can act on (message in Chinese)."""
 
 
-def _loc(member: Member) -> dict[str, Any]:
+def _loc(member: Member) -> dict[str, int | None]:
     return {
         "district_id": member.district_id,
         "street_id": member.street_id,
@@ -50,7 +53,7 @@ def _loc(member: Member) -> dict[str, Any]:
 
 
 @transaction.atomic
-def enrol(member: Member, *, actor: Any) -> Enrolment:
+def enrol(member: Member, *, actor: User | None) -> Enrolment:
     """Join the programme: consent with its version and time (S16); rejoining renews it."""
     now = timezone.now()
     enrolment, created = Enrolment.objects.get_or_create(
@@ -68,7 +71,7 @@ def enrol(member: Member, *, actor: Any) -> Enrolment:
 
 
 @transaction.atomic
-def withdraw(member: Member, *, actor: Any) -> Enrolment:
+def withdraw(member: Member, *, actor: User | None) -> Enrolment:
     """Withdraw consent: no new awards, the card unusable at merchants; rows stay for audit."""
     enrolment = Enrolment.objects.select_for_update().filter(member=member).first()
     if enrolment is None:
@@ -92,7 +95,8 @@ def scheme_of(street_id: int | None) -> Scheme | None:
 
 
 @transaction.atomic
-def scheme_save(street: Any, *, actor: Any, **fields: Any) -> Scheme:
+def scheme_save(street: Region, *, actor: User | None, **fields: Any) -> Scheme:
+    """`fields` are `Scheme` field values by name (the desk's form, parsed)."""
     scheme = Scheme.objects.filter(street=street).first() or Scheme(**street_loc(street))
     for name, value in fields.items():
         setattr(scheme, name, value)
@@ -103,13 +107,14 @@ def scheme_save(street: Any, *, actor: Any, **fields: Any) -> Scheme:
     return scheme
 
 
-def street_loc(street: Any) -> dict[str, Any]:
+def street_loc(street: Region) -> dict[str, int | None]:
     return {"district_id": street.district_ref_id, "street_id": street.pk}
 
 
 RULE_FIELDS = ("cause", "event_kind", "name", "points", "period_cap", "cap_period", "valid_from")
 
 
+# a rule's `data` holds form or JSON values (text, numbers, a date) that `_clean_rule` checks
 def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data[k] for k in RULE_FIELDS if k in data}
     if out.get("cause") not in Cause.values:
@@ -135,14 +140,14 @@ def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_create(street: Any, *, actor: Any, data: dict[str, Any]) -> Rule:
+def rule_create(street: Region, *, actor: User | None, data: dict[str, Any]) -> Rule:
     rule = Rule.objects.create(created_by=actor, **street_loc(street), **_clean_rule(data))
     audit_record("points.rule_create", user=actor, obj=rule, detail={"name": rule.name})
     return rule
 
 
 @transaction.atomic
-def rule_edit(rule: Rule, *, actor: Any, data: dict[str, Any]) -> Rule:
+def rule_edit(rule: Rule, *, actor: User | None, data: dict[str, Any]) -> Rule:
     """An edit closes `rule` the day before the new version starts; entries keep their version."""
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     if rule.valid_until is not None and hasattr(rule, "successor"):
@@ -164,7 +169,7 @@ def rule_edit(rule: Rule, *, actor: Any, data: dict[str, Any]) -> Rule:
 
 
 @transaction.atomic
-def rule_close(rule: Rule, *, actor: Any, on: dt.date | None = None) -> Rule:
+def rule_close(rule: Rule, *, actor: User, on: dt.date | None = None) -> Rule:
     rule.valid_until = max(rule.valid_from, on or timezone.localdate())
     rule.save(update_fields=["valid_until"])
     audit_record("points.rule_close", user=actor, obj=rule)
@@ -221,7 +226,7 @@ def _write(
     cause_id: str,
     on: dt.date,
     rule: Rule | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     note: str = "",
 ) -> Entry | None:
     """Append one entry and move the balance; None when the cause was already recorded.
@@ -269,11 +274,11 @@ def award(
     member: Member,
     *,
     cause: str,
-    cause_id: Any,
+    cause_id: object,
     on: dt.date,
     rule: Rule,
     units: Decimal | int = 1,
-    actor: Any = None,
+    actor: User | None = None,
     note: str = "",
 ) -> Entry | None:
     """Award `rule`'s points (times `units`, e.g. verified hours) for one cause, once.
@@ -314,7 +319,7 @@ def award(
 
 
 @transaction.atomic
-def adjust(member: Member, *, points: int, reason: str, actor: Any) -> Entry:
+def adjust(member: Member, *, points: int, reason: str, actor: User | None) -> Entry:
     """A secretary's award or deduction with its reason (a correction is one of these)."""
     reason = (reason or "").strip()
     if not reason:
@@ -339,7 +344,9 @@ def adjust(member: Member, *, points: int, reason: str, actor: Any) -> Entry:
 
 
 @transaction.atomic
-def spend(member: Member, *, points: int, key: str, actor: Any, note: str = "") -> Entry | None:
+def spend(
+    member: Member, *, points: int, key: str, actor: User | None, note: str = ""
+) -> Entry | None:
     """Spend points (never below zero); `key` makes a repeated request a no-op."""
     if points <= 0:
         raise PointsError("兑换积分须为正整数")
@@ -429,27 +436,34 @@ def check_balances() -> list[tuple[int, int, int]]:
 
 
 def _award_cause(
-    member_id: Any, cause: str, cause_id: Any, on: Any, *, kind: str = "", units: Any = 1
+    member_id: int | str | None,
+    cause: str,
+    cause_id: object,
+    on: object,
+    *,
+    kind: str = "",
+    units: Decimal | int = 1,
 ) -> Entry | None:
     if member_id is None:
         return None
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is None:
         return None
-    on = on if isinstance(on, dt.date) else timezone.localdate()
-    if isinstance(on, dt.datetime):
-        on = timezone.localtime(on).date()
-    rule = rule_for(member.street_id, cause, on, kind)
+    day = on if isinstance(on, dt.date) else timezone.localdate()
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date()
+    rule = rule_for(member.street_id, cause, day, kind)
     if rule is None or cause_id in (None, ""):
         return None
     try:
         # a savepoint: a refused award never takes the publisher's fact down with it
         with transaction.atomic():
-            return award(member, cause=cause, cause_id=cause_id, on=on, rule=rule, units=units)
+            return award(member, cause=cause, cause_id=cause_id, on=day, rule=rule, units=units)
     except PointsError:
         return None
 
 
+# the handlers take an event's payload as published (JSON values, read by name)
 def on_attendance_confirmed(**p: Any) -> Entry | None:
     """`activities.attendance_confirmed`: the street's rule for the event's kind."""
     return _award_cause(
@@ -492,7 +506,7 @@ def import_entry(
     points: int,
     voucher: str,
     reason: str,
-    actor: Any,
+    actor: User,
     on: dt.date | None = None,
 ) -> Entry | None:
     """One row of an imported points ledger; the voucher keys it (a re-import adds nothing)."""
@@ -510,7 +524,7 @@ def import_entry(
     )
 
 
-def audit_import(actor: Any, created: int, source: str) -> None:
+def audit_import(actor: User, created: int, source: str) -> None:
     audit_record(
         "points.import",
         user=actor,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -32,6 +32,9 @@ from lianjian.points.models import (
     Tier,
 )
 from lianjian.points.services import PointsError, scheme_of
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 CARD_VALID_DAYS = 365
 # what certification counts: earned points and the secretary's corrections, not spending
@@ -78,7 +81,9 @@ def period_totals(community: Region, start: dt.date, end: dt.date) -> dict[int, 
     return totals
 
 
-def _event(card: Card, action: str, actor: Any, now: Any, reason: str = "") -> CardEvent:
+def _event(
+    card: Card, action: str, actor: User | None, now: dt.datetime, reason: str = ""
+) -> CardEvent:
     return CardEvent(
         card=card,
         action=action,
@@ -91,7 +96,7 @@ def _event(card: Card, action: str, actor: Any, now: Any, reason: str = "") -> C
 
 @transaction.atomic
 def certify(
-    community: Region, *, start: dt.date, end: dt.date, label: str, actor: Any
+    community: Region, *, start: dt.date, end: dt.date, label: str, actor: User | None
 ) -> Certification:
     """Certify the community's totals for a period and move each member's card to its tier."""
     if community.level != Region.Level.COMMUNITY:
@@ -175,7 +180,9 @@ def certify(
     return cert
 
 
-def _card_change(card: Card, action: str, actor: Any, reason: str, **fields: Any) -> Card:
+def _card_change(
+    card: Card, action: str, actor: User | None, reason: str, **fields: object
+) -> Card:
     card = Card.objects.select_for_update().get(pk=card.pk)
     for name, value in fields.items():
         setattr(card, name, value)
@@ -186,7 +193,7 @@ def _card_change(card: Card, action: str, actor: Any, reason: str, **fields: Any
 
 
 @transaction.atomic
-def card_suspend(card: Card, *, actor: Any, reason: str) -> Card:
+def card_suspend(card: Card, *, actor: User | None, reason: str) -> Card:
     if card.status != Card.Status.ACTIVE:
         raise PointsError("只有有效的卡可以暂停")
     if not reason.strip():
@@ -195,14 +202,14 @@ def card_suspend(card: Card, *, actor: Any, reason: str) -> Card:
 
 
 @transaction.atomic
-def card_resume(card: Card, *, actor: Any) -> Card:
+def card_resume(card: Card, *, actor: User | None) -> Card:
     if card.status != Card.Status.SUSPENDED:
         raise PointsError("只有已暂停的卡可以恢复")
     return _card_change(card, CardEvent.Action.RESUME, actor, "", status=Card.Status.ACTIVE)
 
 
 @transaction.atomic
-def card_revoke(card: Card, *, actor: Any, reason: str) -> Card:
+def card_revoke(card: Card, *, actor: User | None, reason: str) -> Card:
     if card.status == Card.Status.REVOKED:
         raise PointsError("该卡已注销")
     if not reason.strip():
@@ -211,7 +218,7 @@ def card_revoke(card: Card, *, actor: Any, reason: str) -> Card:
 
 
 @transaction.atomic
-def card_rotate(card: Card, *, actor: Any) -> Card:
+def card_rotate(card: Card, *, actor: User | None) -> Card:
     """A new token: the old QR stops working at once (a lost or photographed card)."""
     if card.status == Card.Status.REVOKED:
         raise PointsError("该卡已注销")

@@ -8,9 +8,10 @@ masked name (S16, S15). A redemption is recorded once per request key.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from lianjian.points.models import Agreement, Card, Enrolment, Merchant, Redempt
 from lianjian.points.services import PointsError, scheme_of
 from lianjian.points.services_cards import tier_name
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 MERCHANT_KINDS = (
     UnitKind.INDIVIDUAL_BUSINESS,
     UnitKind.PRIVATE_ENTERPRISE,
@@ -29,7 +33,7 @@ MERCHANT_KINDS = (
 )
 
 
-def _discount(value: Any, label: str) -> Decimal:
+def _discount(value: object, label: str) -> Decimal:
     try:
         d = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
@@ -40,8 +44,12 @@ def _discount(value: Any, label: str) -> Decimal:
 
 
 @transaction.atomic
-def merchant_join(unit: Unit, *, actor: Any, data: dict[str, Any], keeper: Any = None) -> Merchant:
-    """A unit joins the red alliance as a merchant with its shop's details."""
+def merchant_join(
+    unit: Unit, *, actor: User | None, data: Mapping[str, Any], keeper: User | None = None
+) -> Merchant:
+    """A unit joins the red alliance as a merchant with its shop's details.
+
+    `data` holds a form's or an API body's values by field name, checked here."""
     if unit.kind not in MERCHANT_KINDS:
         raise PointsError("只有个体工商户或企业可以加入红色联盟")
     if Merchant.objects.filter(unit=unit).exists():
@@ -75,7 +83,7 @@ def merchant_join(unit: Unit, *, actor: Any, data: dict[str, Any], keeper: Any =
 
 
 @transaction.atomic
-def merchant_leave(merchant: Merchant, *, actor: Any) -> Merchant:
+def merchant_leave(merchant: Merchant, *, actor: User) -> Merchant:
     merchant.left_on = timezone.localdate()
     merchant.save(update_fields=["left_on"])
     audit_record("points.merchant_leave", user=actor, obj=merchant)
@@ -87,11 +95,11 @@ def agreement_sign(
     merchant: Merchant,
     party_org: PartyOrg,
     *,
-    actor: Any,
+    actor: User | None,
     starts_on: dt.date,
     ends_on: dt.date,
-    gold_discount: Any,
-    silver_discount: Any,
+    gold_discount: object,
+    silver_discount: object,
 ) -> Agreement:
     """A development agreement between a community Party committee and a merchant."""
     if party_org.community_id is None:
@@ -187,7 +195,7 @@ def verify(merchant: Merchant, token: str, today: dt.date | None = None) -> Veri
 
 @transaction.atomic
 def redeem(
-    merchant: Merchant, *, token: str, request_key: str, actor: Any, amount: Any = None
+    merchant: Merchant, *, token: str, request_key: str, actor: User | None, amount: object = None
 ) -> tuple[Redemption, bool]:
     """Record the card's use at the shop; (redemption, created). A repeated request key
     returns the first redemption; a refused card raises PointsError with the reason."""

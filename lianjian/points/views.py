@@ -6,19 +6,24 @@ whose Chinese `PointsError` messages the pages show.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.periods import parse_day, parse_period, year_start
 from lianjian.core.permissions import require_perm, user_has_any_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.orgs.access import get_in_scope, regions_visible_to
+from lianjian.orgs.models import Region
 from lianjian.points import access, pickers, selectors, services, services_cards
 from lianjian.points.forms import AdjustForm, MerchantJoinForm, first_error
 from lianjian.points.models import CapPeriod, Cause, Scheme
@@ -26,7 +31,7 @@ from lianjian.points.services import PointsError
 from lianjian.points.views_shops import agreement_form
 
 
-def _period(request: HttpRequest) -> tuple[Any, Any, str]:
+def _period(request: AuthenticatedRequest) -> tuple[dt.date, dt.date, str]:
     try:
         start, end = parse_period(request.GET, default_start=year_start)
         return start, end, ""
@@ -36,7 +41,7 @@ def _period(request: HttpRequest) -> tuple[Any, Any, str]:
 
 
 @require_perm("points.report")
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: AuthenticatedRequest) -> HttpResponse:
     start, end, error = _period(request)
     return render(
         request,
@@ -55,7 +60,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("points.report")
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: AuthenticatedRequest) -> HttpResponse:
     can_manage = user_has_perm(request.user, "points.manage")
     if request.method == "POST":
         if not can_manage:
@@ -63,6 +68,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         streets = regions_visible_to(request.user, "points.manage").filter(level="street")
         if request.POST.get("scheme"):
             return _scheme_save(request, streets)
+        # form text, then the parsed date: `services._clean_rule` checks each value
         data: dict[str, Any] = {k: request.POST.get(k) for k in services.RULE_FIELDS}
         try:
             data["valid_from"] = parse_day(data.get("valid_from"), "生效日期")
@@ -108,11 +114,11 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _scheme_save(request: HttpRequest, streets: Any) -> HttpResponse:
+def _scheme_save(request: AuthenticatedRequest, streets: QuerySet[Region]) -> HttpResponse:
     """A street's tier names and thresholds, and whether its points expire."""
     try:
         street = get_in_scope(streets, request.POST.get("street_id"), request=request)
-        fields: dict[str, Any] = {
+        fields: dict[str, Any] = {  # names, thresholds and a flag: `Scheme` fields by name
             "gold_name": str(request.POST.get("gold_name") or "金卡")[:20],
             "silver_name": str(request.POST.get("silver_name") or "银卡")[:20],
             "gold_threshold": int(str(request.POST.get("gold_threshold") or "100")),
@@ -130,7 +136,7 @@ def _scheme_save(request: HttpRequest, streets: Any) -> HttpResponse:
 
 
 @require_perm("points.certify")
-def certify(request: HttpRequest) -> HttpResponse:
+def certify(request: AuthenticatedRequest) -> HttpResponse:
     communities = regions_visible_to(request.user, "points.certify").filter(level="community")
     if request.method == "POST":
         try:
@@ -164,7 +170,7 @@ def certify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("points.certify")
-def adjust(request: HttpRequest) -> HttpResponse:
+def adjust(request: AuthenticatedRequest) -> HttpResponse:
     """A manual award or deduction with its reason (书记调整), through `services.adjust`."""
     form = AdjustForm(access.members_for(request.user), request.POST or None)
     if request.method == "POST":
@@ -201,7 +207,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("points.report")
-def cards(request: HttpRequest) -> HttpResponse:
+def cards(request: AuthenticatedRequest) -> HttpResponse:
     qs = access.cards_for(request.user).select_related("member").order_by("-issued_at")
     tier = request.GET.get("tier")
     if tier in ("gold", "silver"):
@@ -219,7 +225,7 @@ def cards(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("points.certify")
-def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def card_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     card = get_in_scope(access.cards_for(request.user, "points.certify"), pk, request=request)
     reason = str(request.POST.get("reason") or "")
     try:
@@ -238,7 +244,7 @@ def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_perm("points.report")
-def merchants(request: HttpRequest) -> HttpResponse:
+def merchants(request: AuthenticatedRequest) -> HttpResponse:
     can_manage = user_has_perm(request.user, "points.manage")
     can_sign = user_has_any_perm(request.user, "points.manage|points.certify")
     shops = (
@@ -267,13 +273,14 @@ EXPORTS = ("cards", "merchants", "causes", "redemptions")
 
 
 @require_perm("points.report")
-def export(request: HttpRequest, kind: str) -> Any:
+def export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     limited = rate_limited(request, "points.export", limit=10, window=60)
     if limited is not None:
         return limited
     user = request.user
+    rows: Iterable[Sequence[object]]
     if kind == "cards":
-        rows: Any = ([r["community"], r["gold"], r["silver"]] for r in selectors.tier_report(user))
+        rows = ([r["community"], r["gold"], r["silver"]] for r in selectors.tier_report(user))
         return xlsx_response("联盟卡", ["社区", "金卡", "银卡"], rows, stamped("联盟卡统计"))
     if kind == "merchants":
         rows = (

@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import functools
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 import segno
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.core.ratelimit import rate_limited
+from lianjian.orgs.models import Member
 from lianjian.points import access, selectors, services, services_cards, services_shops
-from lianjian.points.models import Enrolment, Redemption
+from lianjian.points.models import Enrolment, Merchant, Redemption
 from lianjian.points.services import PointsError
 
 VERIFY_LIMIT = (30, 60)  # card checks per minute and merchant (S22: no token guessing)
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -35,7 +41,7 @@ def qr_data_uri(token: str) -> str:
     return str(segno.make(token, error="m").svg_data_uri(scale=6, border=2))
 
 
-def _member(request: HttpRequest) -> Any:
+def _member(request: AuthenticatedRequest) -> Member:
     member = access.member_of(request.user)
     if member is None:
         raise Http404("未关联党员信息")
@@ -44,7 +50,7 @@ def _member(request: HttpRequest) -> Any:
 
 @never_cache
 @require_perm("points.own")
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedRequest) -> HttpResponse:
     member = _member(request)
     enrolment = Enrolment.objects.filter(member=member).first()
     card = services_cards.current_card(member.pk)
@@ -71,7 +77,11 @@ def me(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _paged(request: HttpRequest, read: Any, member_id: int) -> tuple[Any, str]:
+def _paged(
+    request: AuthenticatedRequest,
+    read: Callable[[int, int | None], selectors.Page[_Row]],
+    member_id: int,
+) -> tuple[selectors.Page[_Row], str]:
     """The page `?before=` asks for; a malformed or foreign cursor shows the newest page."""
     try:
         return read(member_id, selectors.parse_before(request.GET.get("before"))), ""
@@ -81,7 +91,7 @@ def _paged(request: HttpRequest, read: Any, member_id: int) -> tuple[Any, str]:
 
 @never_cache
 @require_perm("points.own")
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedRequest) -> HttpResponse:
     """Every change of the member's points, newest first, a page at a time."""
     member = _member(request)
     page, error = _paged(request, selectors.history_page, member.pk)
@@ -99,7 +109,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_perm("points.own")
-def uses(request: HttpRequest) -> HttpResponse:
+def uses(request: AuthenticatedRequest) -> HttpResponse:
     """Where the member's card was used, newest first, a page at a time."""
     member = _member(request)
     page, error = _paged(request, selectors.uses_page, member.pk)
@@ -116,7 +126,7 @@ def uses(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("points.own")
-def consent(request: HttpRequest) -> HttpResponse:
+def consent(request: AuthenticatedRequest) -> HttpResponse:
     member = _member(request)
     if request.POST.get("action") == "withdraw":
         try:
@@ -136,7 +146,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("points.own")
-def rotate(request: HttpRequest) -> HttpResponse:
+def rotate(request: AuthenticatedRequest) -> HttpResponse:
     member = _member(request)
     card = services_cards.current_card(member.pk)
     if card is None:
@@ -146,7 +156,7 @@ def rotate(request: HttpRequest) -> HttpResponse:
     return redirect("points:me")
 
 
-def _shop(request: HttpRequest) -> Any:
+def _shop(request: AuthenticatedRequest) -> Merchant:
     merchant = access.merchant_of(request.user)
     if merchant is None:
         raise Http404("未关联联盟商户")
@@ -155,7 +165,7 @@ def _shop(request: HttpRequest) -> Any:
 
 @never_cache
 @require_perm("points.redeem")
-def shop(request: HttpRequest) -> HttpResponse:
+def shop(request: AuthenticatedRequest) -> HttpResponse:
     merchant = _shop(request)
     token = str(request.GET.get("token") or "").strip()
     result = None
@@ -182,7 +192,7 @@ def shop(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("points.redeem")
-def redeem(request: HttpRequest) -> HttpResponse:
+def redeem(request: AuthenticatedRequest) -> HttpResponse:
     merchant = _shop(request)
     limited = rate_limited(request, "points.redeem", limit=VERIFY_LIMIT[0], window=VERIFY_LIMIT[1])
     if limited is not None:

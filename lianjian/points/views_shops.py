@@ -8,10 +8,11 @@ community's secretary (`points.certify`) for the organizations in their scope.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm
 from lianjian.points import pickers, services_shops
 from lianjian.points.forms import AgreementForm, MerchantJoinForm, first_error
@@ -20,7 +21,7 @@ from lianjian.points.services import PointsError
 
 @require_POST
 @require_perm("points.manage")
-def merchant_join(request: HttpRequest) -> HttpResponse:
+def merchant_join(request: AuthenticatedRequest) -> HttpResponse:
     form = MerchantJoinForm(pickers.joinable_units(request.user), request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
@@ -35,7 +36,7 @@ def merchant_join(request: HttpRequest) -> HttpResponse:
     return redirect("points:merchants")
 
 
-def agreement_form(request: HttpRequest, data: object = None) -> AgreementForm:
+def agreement_form(request: AuthenticatedRequest, data: object = None) -> AgreementForm:
     perm = pickers.signing_perm(request.user)
     return AgreementForm(
         pickers.signable_merchants(request.user),
@@ -47,7 +48,7 @@ def agreement_form(request: HttpRequest, data: object = None) -> AgreementForm:
 
 @require_POST
 @require_perm("points.manage|points.certify")
-def agreement_sign(request: HttpRequest) -> HttpResponse:
+def agreement_sign(request: AuthenticatedRequest) -> HttpResponse:
     form = agreement_form(request, request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))

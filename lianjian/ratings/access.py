@@ -8,14 +8,18 @@ grant (a materialized-path prefix). Detail fetches answer 404 outside scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from lianjian.core.permissions import grants_with_perm, user_has_perm
 from lianjian.orgs.access import NOTHING, get_in_scope, scope_q
 from lianjian.ratings.models import Rating, Scheme
 from lianjian.ratings.workflow import CONFIRM, REVIEW, SELF_ASSESS
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 REPORT = "ratings.report"
 MANAGE = "ratings.manage"
@@ -23,28 +27,28 @@ ANY_PERM = f"{SELF_ASSESS}|{REVIEW}|{CONFIRM}|{REPORT}"
 READ_PERMS = (SELF_ASSESS, REVIEW, CONFIRM, REPORT)
 
 
-def rating_scope_q(user: Any, perms: tuple[str, ...] = READ_PERMS) -> Q:
+def rating_scope_q(user: User, perms: tuple[str, ...] = READ_PERMS) -> Q:
     q = NOTHING
     for perm in perms:
         q |= scope_q(user, perm, org_path_field="party_org__path")
     return q
 
 
-def ratings_visible_to(user: Any) -> QuerySet[Rating]:
+def ratings_visible_to(user: User) -> QuerySet[Rating]:
     return Rating.objects.filter(rating_scope_q(user))
 
 
-def ratings_for(user: Any, perm: str) -> QuerySet[Rating]:
+def ratings_for(user: User, perm: str) -> QuerySet[Rating]:
     """The ratings `user` may act on with `perm` (self-assess, review, confirm)."""
     return Rating.objects.filter(rating_scope_q(user, (perm,)))
 
 
-def get_rating_for_user(user: Any, pk: Any, request: Any = None) -> Rating:
+def get_rating_for_user(user: User, pk: object, request: HttpRequest | None = None) -> Rating:
     qs = ratings_visible_to(user).select_related("party_org", "round__scheme", "street")
     return get_in_scope(qs, pk, user=user, request=request)
 
 
-def districts_of(user: Any, perm: str) -> set[int]:
+def districts_of(user: User, perm: str) -> set[int]:
     out: set[int] = set()
     for grant in grants_with_perm(user, perm):
         if grant.region_id:
@@ -56,7 +60,7 @@ def districts_of(user: Any, perm: str) -> set[int]:
     return out
 
 
-def schemes_visible_to(user: Any) -> QuerySet[Scheme]:
+def schemes_visible_to(user: User) -> QuerySet[Scheme]:
     ids: set[int] = set()
     for perm in (*READ_PERMS, MANAGE):
         ids |= districts_of(user, perm)
@@ -66,13 +70,13 @@ def schemes_visible_to(user: Any) -> QuerySet[Scheme]:
     return qs
 
 
-def schemes_managed_by(user: Any) -> QuerySet[Scheme]:
+def schemes_managed_by(user: User) -> QuerySet[Scheme]:
     return Scheme.objects.filter(district_id__in=districts_of(user, MANAGE))
 
 
-def get_scheme_for_user(user: Any, pk: Any, request: Any = None) -> Scheme:
+def get_scheme_for_user(user: User, pk: object, request: HttpRequest | None = None) -> Scheme:
     return get_in_scope(schemes_visible_to(user), pk, user=user, request=request)
 
 
-def get_managed_scheme(user: Any, pk: Any, request: Any = None) -> Scheme:
+def get_managed_scheme(user: User, pk: object, request: HttpRequest | None = None) -> Scheme:
     return get_in_scope(schemes_managed_by(user), pk, user=user, request=request)

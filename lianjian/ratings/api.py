@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import PathId
 from lianjian.orgs.access import get_in_scope
@@ -42,9 +42,11 @@ from lianjian.ratings.selectors import Distribution, DistributionRow
 from lianjian.ratings.services import RatingError
 
 router = Router(tags=["分类定级"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: RatingError) -> Any:
+def _error(err: RatingError) -> Status[dict[str, str | None]]:
     code = 409 if err.field == "version" else 400
     return Status(code, {"detail": err.message, "field": err.field})
 
@@ -59,7 +61,7 @@ def _detail(rating: Rating) -> Rating:
     operation_id="ratings_indicators",
     summary="可用于自动计分的数据指标",
 )
-def ratings_indicators(request: HttpRequest) -> Any:
+def ratings_indicators(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, f"{access.MANAGE}|{access.ANY_PERM}")
     return [
         {"key": i.key, "label": i.label, "unit": i.unit, "description": i.description}
@@ -76,7 +78,7 @@ def ratings_indicators(request: HttpRequest) -> Any:
     operation_id="ratings_schemes_list",
     summary="评定方案",
 )
-def ratings_schemes_list(request: HttpRequest) -> Any:
+def ratings_schemes_list(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, f"{access.MANAGE}|{access.ANY_PERM}")
     return list(access.schemes_visible_to(request.user).order_by("-year")[:100])
 
@@ -87,7 +89,7 @@ def ratings_schemes_list(request: HttpRequest) -> Any:
     operation_id="ratings_schemes_get",
     summary="评定方案详情（指标、权重、等次分数线、星级）",
 )
-def ratings_schemes_get(request: HttpRequest, scheme_id: PathId) -> Any:
+def ratings_schemes_get(request: AuthenticatedRequest, scheme_id: PathId) -> Any:
     ensure_perm(request, f"{access.MANAGE}|{access.ANY_PERM}")
     return access.get_scheme_for_user(request.user, scheme_id, request)
 
@@ -98,7 +100,7 @@ def ratings_schemes_get(request: HttpRequest, scheme_id: PathId) -> Any:
     operation_id="ratings_schemes_create",
     summary="制定评定方案（可同时发布）",
 )
-def ratings_schemes_create(request: HttpRequest, payload: SchemeIn) -> Any:
+def ratings_schemes_create(request: AuthenticatedRequest, payload: SchemeIn) -> Any:
     ensure_perm(request, access.MANAGE)
     districts = access.districts_of(request.user, access.MANAGE)
     district_id = payload.district_id or (next(iter(districts)) if len(districts) == 1 else None)
@@ -120,7 +122,7 @@ def ratings_schemes_create(request: HttpRequest, payload: SchemeIn) -> Any:
     operation_id="ratings_schemes_publish",
     summary="发布评定方案",
 )
-def ratings_schemes_publish(request: HttpRequest, scheme_id: PathId) -> Any:
+def ratings_schemes_publish(request: AuthenticatedRequest, scheme_id: PathId) -> Any:
     ensure_perm(request, access.MANAGE)
     scheme = access.get_managed_scheme(request.user, scheme_id, request)
     try:
@@ -135,7 +137,7 @@ def ratings_schemes_publish(request: HttpRequest, scheme_id: PathId) -> Any:
     operation_id="ratings_round_open",
     summary="开始年度定级（为范围内每个党组织建立定级）",
 )
-def ratings_round_open(request: HttpRequest, scheme_id: PathId, payload: RoundIn) -> Any:
+def ratings_round_open(request: AuthenticatedRequest, scheme_id: PathId, payload: RoundIn) -> Any:
     ensure_perm(request, access.MANAGE)
     scheme = access.get_managed_scheme(request.user, scheme_id, request)
     try:
@@ -161,7 +163,7 @@ def ratings_round_open(request: HttpRequest, scheme_id: PathId, payload: RoundIn
     operation_id="ratings_list",
     summary="党组织定级（可按待办、年度、状态、等次筛选）",
 )
-def ratings_list(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
+def ratings_list(request: AuthenticatedRequest, filters: Query[RatingFilters]) -> Any:
     ensure_perm(request, access.ANY_PERM)
     user = request.user
     queues = {
@@ -184,12 +186,12 @@ def ratings_list(request: HttpRequest, filters: Query[RatingFilters]) -> Any:
     operation_id="ratings_get",
     summary="定级详情：各指标得分、佐证、意见与流转记录",
 )
-def ratings_get(request: HttpRequest, rating_id: PathId) -> Any:
+def ratings_get(request: AuthenticatedRequest, rating_id: PathId) -> Any:
     ensure_perm(request, access.ANY_PERM)
     return access.get_rating_for_user(request.user, rating_id, request)
 
 
-def _acting(request: HttpRequest, perm: str, rating_id: int) -> Rating:
+def _acting(request: AuthenticatedRequest, perm: str, rating_id: int) -> Rating:
     ensure_perm(request, perm)
     return get_in_scope(
         access.ratings_for(request.user, perm), rating_id, user=request.user, request=request
@@ -202,7 +204,9 @@ def _acting(request: HttpRequest, perm: str, rating_id: int) -> Rating:
     operation_id="ratings_self_assess",
     summary="党组织自评（保存或提交街道审核）",
 )
-def ratings_self_assess(request: HttpRequest, rating_id: PathId, payload: SelfAssessmentIn) -> Any:
+def ratings_self_assess(
+    request: AuthenticatedRequest, rating_id: PathId, payload: SelfAssessmentIn
+) -> Any:
     rating = _acting(request, workflow.SELF_ASSESS, rating_id)
     scores = {
         s.criterion_id: {"score": s.score, "evidence_text": s.evidence_text} for s in payload.scores
@@ -228,7 +232,7 @@ def ratings_self_assess(request: HttpRequest, rating_id: PathId, payload: SelfAs
     operation_id="ratings_review",
     summary="街道审核（通过报区级确认，或退回修改）",
 )
-def ratings_review(request: HttpRequest, rating_id: PathId, payload: ReviewIn) -> Any:
+def ratings_review(request: AuthenticatedRequest, rating_id: PathId, payload: ReviewIn) -> Any:
     rating = _acting(request, workflow.REVIEW, rating_id)
     scores = {s.criterion_id: {"score": s.score, "comment": s.comment} for s in payload.scores}
     try:
@@ -251,7 +255,7 @@ def ratings_review(request: HttpRequest, rating_id: PathId, payload: ReviewIn) -
     operation_id="ratings_confirm",
     summary="区级确认等次（或退回街道复核）；确认后锁定",
 )
-def ratings_confirm(request: HttpRequest, rating_id: PathId, payload: ConfirmIn) -> Any:
+def ratings_confirm(request: AuthenticatedRequest, rating_id: PathId, payload: ConfirmIn) -> Any:
     rating = _acting(request, workflow.CONFIRM, rating_id)
     try:
         if payload.decision == "send_back":
@@ -273,7 +277,7 @@ def ratings_confirm(request: HttpRequest, rating_id: PathId, payload: ConfirmIn)
     operation_id="ratings_appeal",
     summary="对已确认的等次提出申诉",
 )
-def ratings_appeal(request: HttpRequest, rating_id: PathId, payload: AppealIn) -> Any:
+def ratings_appeal(request: AuthenticatedRequest, rating_id: PathId, payload: AppealIn) -> Any:
     rating = _acting(request, workflow.SELF_ASSESS, rating_id)
     try:
         rating = flow.rating_appeal(
@@ -287,7 +291,7 @@ def ratings_appeal(request: HttpRequest, rating_id: PathId, payload: AppealIn) -
 # ---------------------------------------------------------------- reports
 
 
-def _row(row: DistributionRow) -> dict[str, Any]:
+def _row(row: DistributionRow) -> dict[str, object]:
     return {
         "key": None if row.key is None else str(row.key),
         "label": row.label,
@@ -299,7 +303,7 @@ def _row(row: DistributionRow) -> dict[str, Any]:
     }
 
 
-def _distribution(dist: Distribution) -> dict[str, Any]:
+def _distribution(dist: Distribution) -> dict[str, object]:
     return {
         "year": dist.year,
         "by": dist.by,
@@ -314,7 +318,9 @@ def _distribution(dist: Distribution) -> dict[str, Any]:
     operation_id="ratings_report_distribution",
     summary="等次分布（按区、街道或组织类型）与好/较好占比、五星级数",
 )
-def ratings_report_distribution(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
+def ratings_report_distribution(
+    request: AuthenticatedRequest, filters: Query[ReportFilters]
+) -> Any:
     ensure_perm(request, access.REPORT)
     return _distribution(selectors.grade_distribution(request.user, filters.year, filters.by))
 
@@ -325,7 +331,7 @@ def ratings_report_distribution(request: HttpRequest, filters: Query[ReportFilte
     operation_id="ratings_report_trend",
     summary="历年好/较好占比及较上年变化",
 )
-def ratings_report_trend(request: HttpRequest) -> Any:
+def ratings_report_trend(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, access.REPORT)
     return [t.__dict__ for t in selectors.year_over_year(request.user)]
 
@@ -336,7 +342,7 @@ def ratings_report_trend(request: HttpRequest) -> Any:
     operation_id="ratings_report_five_star",
     summary="五星级党组织",
 )
-def ratings_report_five_star(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
+def ratings_report_five_star(request: AuthenticatedRequest, filters: Query[ReportFilters]) -> Any:
     ensure_perm(request, access.REPORT)
     qs = selectors.five_star_orgs(request.user, filters.year)
     return {"items": list(qs[:100]), "count": qs.count()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +24,7 @@ from lianjian.orgs.models import PartyOrg, Region, UnitKind
 from lianjian.orgs.services import party_org_create, party_org_update, region_create, unit_create
 from lianjian.ratings import services
 from lianjian.ratings.models import (
+    Criterion,
     CriterionScore,
     Method,
     Rating,
@@ -32,6 +33,9 @@ from lianjian.ratings.models import (
     Round,
     Scheme,
 )
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 FIVE_STAR = ("晨讯科技党委", "置信集团党委", "仙霞社区太阳市场党支部")
 SHARE_2012 = 80  # seed 002: 约占总数的80%
@@ -54,7 +58,7 @@ _BANDS = {
 
 
 def _scheme(district: Region, year: int, computed: bool = False) -> Scheme:
-    groups: list[dict[str, Any]] = [
+    groups: list[dict[str, Any]] = [  # `services.scheme_build`'s description, as the API's body
         {
             "name": name,
             "weight": weight,
@@ -195,12 +199,12 @@ def _levels(
     return out
 
 
-def _scores_for(level: int, criteria: list[Any]) -> dict[int, Decimal]:
+def _scores_for(level: int, criteria: list[Criterion]) -> dict[int, Decimal]:
     """Scores averaging `level / 10` in every group (so the total is exactly `level`)."""
     s = Decimal(level) / 10
     d = min(Decimal("0.3"), Decimal(10) - s)
     out: dict[int, Decimal] = {}
-    by_group: dict[int, list[Any]] = {}
+    by_group: dict[int, list[Criterion]] = {}
     for c in criteria:
         by_group.setdefault(c.group_id, []).append(c)
     for crits in by_group.values():
@@ -299,26 +303,26 @@ def build(ctx: DemoContext) -> None:
     )
 
 
-def _district_user() -> Any:
+def _district_user() -> User:
     from lianjian.accounts.models import User
 
     return User.objects.get(username="demo_district")
 
 
-def _share_2012() -> Any:
+def _share_2012() -> int | None:
     from lianjian.ratings.selectors import share_good_or_fair
 
     share = share_good_or_fair(_district_user(), 2012)
     return None if share is None else round(share)
 
 
-def _five_star_2012() -> Any:
+def _five_star_2012() -> tuple[str, ...]:
     from lianjian.ratings.selectors import five_star_orgs
 
     return tuple(sorted(r.party_org.name for r in five_star_orgs(_district_user(), 2012)))
 
 
-def _rated_everywhere() -> Any:
+def _rated_everywhere() -> bool:
     """Every 两新 organization of the district holds a confirmed 2012 grade."""
     from lianjian.ratings.selectors import grade_distribution
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -12,10 +13,13 @@ from lianjian.core.xlsx import stamped, xlsx_response
 from lianjian.ratings.models import GRADE_ORDER, Rating
 from lianjian.ratings.selectors import DIMENSIONS, ORG_TYPE_LABELS, Distribution
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 EXPORT_ROWS = 20_000
 
 
-def distribution_xlsx(dist: Distribution, user: Any) -> FileResponse:
+def distribution_xlsx(dist: Distribution, user: User) -> FileResponse:
     headers = [
         DIMENSIONS[dist.by],
         "参评",
@@ -25,7 +29,7 @@ def distribution_xlsx(dist: Distribution, user: Any) -> FileResponse:
         "五星级",
     ]
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[object]]:
         for row in [*dist.rows, dist.all]:
             yield [
                 row.label,
@@ -43,7 +47,7 @@ def distribution_xlsx(dist: Distribution, user: Any) -> FileResponse:
 def ratings_xlsx(qs: QuerySet[Rating]) -> FileResponse:
     headers = ["年度", "党组织", "组织类型", "街道", "得分", "等次", "星级", "状态"]
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[object]]:
         for r in qs.select_related("party_org", "street")[:EXPORT_ROWS]:
             yield [
                 r.year,

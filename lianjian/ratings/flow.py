@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +37,9 @@ from lianjian.ratings.models import (
 )
 from lianjian.ratings.services import RatingError, decimal_in, stars_for, total_of
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 S = RatingStatus
 MAX_EVIDENCE_FILES = 5
 CONFIRMED_EVENT = "ratings.rating_confirmed"
@@ -54,7 +58,7 @@ def _locked(rating: Rating, version: int | None) -> Rating:
     return row
 
 
-def _move(rating: Rating, target: str, actor: Any, note: str = "") -> None:
+def _move(rating: Rating, target: str, actor: User | None, note: str = "") -> None:
     allowed = workflow.moves_from(rating.status)
     if target not in allowed:
         raise RatingError(workflow.refusal(rating.status, target), "status")
@@ -75,7 +79,7 @@ def _move(rating: Rating, target: str, actor: Any, note: str = "") -> None:
     audit_record("rating.move", user=actor, obj=rating, detail={"to": target, "move": label})
 
 
-def org_admins(rating: Rating) -> list[Any]:
+def org_admins(rating: Rating) -> list[User]:
     from lianjian.accounts.models import User
 
     org = rating.party_org
@@ -90,7 +94,7 @@ def org_admins(rating: Rating) -> list[Any]:
     )
 
 
-def _region_staff(role: str, region_id: int | None) -> list[Any]:
+def _region_staff(role: str, region_id: int | None) -> list[User]:
     from lianjian.accounts.models import User
 
     if not region_id:
@@ -113,9 +117,9 @@ def _scores(rating: Rating) -> dict[int, CriterionScore]:
 def self_assessment_save(
     rating: Rating,
     *,
-    scores: Mapping[int, Mapping[str, Any]],
+    scores: Mapping[int, Mapping[str, object]],
     summary: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     version: int | None = None,
 ) -> Rating:
     """The organization's own scores and evidence on its hand-scored criteria.
@@ -159,7 +163,7 @@ def self_assessment_save(
 
 @transaction.atomic
 def evidence_add(
-    rating: Rating, criterion_id: int, files: Iterable[Any], *, actor: Any = None
+    rating: Rating, criterion_id: int, files: Iterable[UploadedFile], *, actor: User | None = None
 ) -> list[Evidence]:
     rating = _locked(rating, None)
     if rating.status not in workflow.SELF_EDITABLE:
@@ -190,7 +194,9 @@ def evidence_add(
 
 
 @transaction.atomic
-def rating_submit(rating: Rating, *, actor: Any = None, version: int | None = None) -> Rating:
+def rating_submit(
+    rating: Rating, *, actor: User | None = None, version: int | None = None
+) -> Rating:
     """Send the self-assessment to the street: every hand-scored criterion scored, and
     those asking for evidence carrying a text or a file."""
     rating = _locked(rating, version)
@@ -219,7 +225,7 @@ def rating_submit(rating: Rating, *, actor: Any = None, version: int | None = No
 
 @transaction.atomic
 def rating_appeal(
-    rating: Rating, *, reason: str, actor: Any = None, version: int | None = None
+    rating: Rating, *, reason: str, actor: User | None = None, version: int | None = None
 ) -> Rating:
     rating = _locked(rating, version)
     text = str(reason or "").replace("\x00", "").strip()
@@ -246,10 +252,10 @@ def rating_appeal(
 def rating_review(
     rating: Rating,
     *,
-    scores: Mapping[int, Mapping[str, Any]] | None = None,
+    scores: Mapping[int, Mapping[str, object]] | None = None,
     comment: str = "",
     approve: bool = True,
-    actor: Any = None,
+    actor: User | None = None,
     version: int | None = None,
 ) -> Rating:
     """The street's scores and comments; approved, the rating goes to the district with
@@ -308,7 +314,7 @@ def rating_review(
 
 @transaction.atomic
 def rating_confirm(
-    rating: Rating, *, note: str = "", actor: Any = None, version: int | None = None
+    rating: Rating, *, note: str = "", actor: User | None = None, version: int | None = None
 ) -> Rating:
     """Confirm the reviewed grade (or uphold it after an appeal): locked from now on."""
     rating = _locked(rating, version)
@@ -335,7 +341,7 @@ def rating_confirm(
 
 @transaction.atomic
 def rating_send_back(
-    rating: Rating, *, note: str, actor: Any = None, version: int | None = None
+    rating: Rating, *, note: str, actor: User | None = None, version: int | None = None
 ) -> Rating:
     """The district sends a reviewed (or appealed) rating back to the street."""
     rating = _locked(rating, version)

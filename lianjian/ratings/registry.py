@@ -7,20 +7,27 @@ a scheme's computed criteria may name them by key (`ratings.indicators.indicator
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
+if TYPE_CHECKING:
+    from ninja import Router
 
-def _api_routers() -> list[Any]:
+    from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
+
+
+def _api_routers() -> list[Router]:
     from lianjian.ratings.api import router
 
     return [router]
 
 
-def _card(kind: str) -> Any:
-    def compute(user: Any) -> CardValue | None:
+def _card(kind: str) -> Callable[[User], CardValue | None]:
+    def compute(user: User) -> CardValue | None:
         from lianjian.ratings import selectors
 
         qs = {
@@ -36,7 +43,7 @@ def _card(kind: str) -> Any:
     return compute
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.ratings.demo import FIGURES
 
     return FIGURES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from typing_extensions import TypeAliasType
@@ -20,7 +20,19 @@ from lianjian.core.schemas import (
     choices_schema,
 )
 from lianjian.orgs.models import PartyOrg
-from lianjian.ratings.models import Grade, Method, RatingStatus, Round, Scheme
+from lianjian.ratings.models import (
+    Criterion,
+    CriterionGroup,
+    CriterionScore,
+    Grade,
+    Method,
+    Rating,
+    RatingEvent,
+    RatingStatus,
+    Round,
+    Scheme,
+    StarLevel,
+)
 
 RatingGrade = TypeAliasType(
     "RatingGrade", Annotated[Grade, LAX, choices_schema(Grade, "RatingGrade")]
@@ -50,8 +62,13 @@ RoundStatus = TypeAliasType(
 )
 RatingDimension = TypeAliasType("RatingDimension", Literal["district", "street", "org_type"])
 
-READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+}
 
 
 class IndicatorOut(Schema):
@@ -114,7 +131,7 @@ class GroupOut(Schema):
     criteria: list[CriterionOut]
 
     @staticmethod
-    def resolve_criteria(obj: Any) -> list[Any]:
+    def resolve_criteria(obj: CriterionGroup) -> list[Criterion]:
         return list(obj.criteria.all())
 
 
@@ -136,11 +153,11 @@ class SchemeOut(Schema):
     groups: list[GroupOut]
 
     @staticmethod
-    def resolve_stars(obj: Any) -> list[Any]:
+    def resolve_stars(obj: Scheme) -> list[StarLevel]:
         return list(obj.star_levels.all())
 
     @staticmethod
-    def resolve_groups(obj: Any) -> list[Any]:
+    def resolve_groups(obj: Scheme) -> list[CriterionGroup]:
         return list(obj.groups.prefetch_related("criteria"))
 
 
@@ -160,7 +177,7 @@ class RoundOut(Schema):
     ratings: int
 
     @staticmethod
-    def resolve_ratings(obj: Any) -> int:
+    def resolve_ratings(obj: Round) -> int:
         return int(obj.ratings.count())
 
 
@@ -199,11 +216,11 @@ class RatingOut(Schema):
     confirmed_at: dt.datetime | None
 
     @staticmethod
-    def resolve_party_org_name(obj: Any) -> str:
+    def resolve_party_org_name(obj: Rating) -> str:
         return str(obj.party_org.name)
 
     @staticmethod
-    def resolve_grade(obj: Any) -> str | None:
+    def resolve_grade(obj: Rating) -> str | None:
         return obj.grade or None
 
 
@@ -226,23 +243,23 @@ class ScoreOut(Schema):
     files: list[str] = Field(description="佐证文件地址")
 
     @staticmethod
-    def resolve_name(obj: Any) -> str:
+    def resolve_name(obj: CriterionScore) -> str:
         return str(obj.criterion.name)
 
     @staticmethod
-    def resolve_group_name(obj: Any) -> str:
+    def resolve_group_name(obj: CriterionScore) -> str:
         return str(obj.criterion.group.name)
 
     @staticmethod
-    def resolve_method(obj: Any) -> str:
+    def resolve_method(obj: CriterionScore) -> str:
         return str(obj.criterion.method)
 
     @staticmethod
-    def resolve_max_score(obj: Any) -> float:
+    def resolve_max_score(obj: CriterionScore) -> float:
         return float(obj.criterion.max_score)
 
     @staticmethod
-    def resolve_files(obj: Any) -> list[str]:
+    def resolve_files(obj: CriterionScore) -> list[str]:
         return [f"/ratings/evidence/{f.token}/" for f in obj.files.all()]
 
 
@@ -262,7 +279,7 @@ class RatingDetailOut(RatingOut):
     events: list[RatingEventOut]
 
     @staticmethod
-    def resolve_scores(obj: Any) -> list[Any]:
+    def resolve_scores(obj: Rating) -> list[CriterionScore]:
         return list(
             obj.scores.select_related("criterion__group")
             .prefetch_related("files")
@@ -270,7 +287,7 @@ class RatingDetailOut(RatingOut):
         )
 
     @staticmethod
-    def resolve_events(obj: Any) -> list[Any]:
+    def resolve_events(obj: Rating) -> list[RatingEvent]:
         return list(obj.events.all())
 
 

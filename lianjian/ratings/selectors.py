@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -20,11 +20,14 @@ from lianjian.ratings import access
 from lianjian.ratings.models import GRADE_ORDER, Grade, Rating, RatingStatus, Round
 from lianjian.ratings.workflow import CONFIRM, LOCKED, REVIEW, SELF_ASSESS, SELF_EDITABLE
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 DIMENSIONS = {"district": "区", "street": "街道", "org_type": "组织类型"}
 ORG_TYPE_LABELS = dict(PartyOrg.OrgType.choices)
 
 
-def ratings_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Rating]:
+def ratings_filtered(user: User, filters: Mapping[str, object]) -> QuerySet[Rating]:
     qs = access.ratings_visible_to(user).select_related("party_org", "street")
     year = str(filters.get("year") or "").strip()
     if year.isdigit():
@@ -40,32 +43,32 @@ def ratings_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Rating]:
     if street.isdigit():
         qs = qs.filter(street_id=int(street))
     if str(filters.get("stars") or "").strip().isdigit():
-        qs = qs.filter(stars=int(filters["stars"]), status__in=LOCKED)
+        qs = qs.filter(stars=int(str(filters["stars"])), status__in=LOCKED)
     text = str(filters.get("q") or "").strip()[:50]
     if text:
         qs = qs.filter(party_org__name__icontains=text)
     return qs.order_by("-year", "party_org__sort_key", "pk")
 
 
-def self_assessments_due(user: Any) -> QuerySet[Rating]:
+def self_assessments_due(user: User) -> QuerySet[Rating]:
     return access.ratings_for(user, SELF_ASSESS).filter(
         status__in=SELF_EDITABLE, round__status=Round.Status.OPEN
     )
 
 
-def reviews_waiting(user: Any) -> QuerySet[Rating]:
+def reviews_waiting(user: User) -> QuerySet[Rating]:
     return access.ratings_for(user, REVIEW).filter(
         status=RatingStatus.SUBMITTED, round__status=Round.Status.OPEN
     )
 
 
-def confirmations_waiting(user: Any) -> QuerySet[Rating]:
+def confirmations_waiting(user: User) -> QuerySet[Rating]:
     return access.ratings_for(user, CONFIRM).filter(
         status__in=[RatingStatus.REVIEWED, RatingStatus.APPEALED], round__status=Round.Status.OPEN
     )
 
 
-def history_of(user: Any, party_org_id: int) -> QuerySet[Rating]:
+def history_of(user: User, party_org_id: int) -> QuerySet[Rating]:
     """An organization's ratings across the years, newest first."""
     return (
         access.ratings_visible_to(user)
@@ -75,7 +78,7 @@ def history_of(user: Any, party_org_id: int) -> QuerySet[Rating]:
     )
 
 
-def years_rated(user: Any) -> list[int]:
+def years_rated(user: User) -> list[int]:
     qs = access.ratings_visible_to(user).values_list("year", flat=True).distinct()
     return sorted(set(qs), reverse=True)
 
@@ -85,7 +88,7 @@ def years_rated(user: Any) -> list[int]:
 
 @dataclass
 class DistributionRow:
-    key: Any
+    key: int | str | None  # the street's or district's id, the org type; None for 合计
     label: str
     counts: dict[str, int] = field(default_factory=dict)
     five_star: int = 0
@@ -113,7 +116,7 @@ class Distribution:
     all: DistributionRow
 
 
-def _label(by: str, row: Mapping[str, Any]) -> str:
+def _label(by: str, row: Mapping[str, Any]) -> str:  # a values() row: column -> its value
     if by == "org_type":
         key = row["org_type"]
         return str(ORG_TYPE_LABELS.get(key, key or "未分类"))
@@ -121,7 +124,7 @@ def _label(by: str, row: Mapping[str, Any]) -> str:
 
 
 def grade_distribution(
-    user: Any, year: int, by: str = "street", extra: Q | None = None
+    user: User, year: int, by: str = "street", extra: Q | None = None
 ) -> Distribution:
     """Counts per grade, five-star organizations and the share rated 好/较好, per group."""
     if by not in DIMENSIONS:
@@ -142,7 +145,7 @@ def grade_distribution(
         )
         .order_by()
     )
-    groups: dict[Any, DistributionRow] = {}
+    groups: dict[int | str | None, DistributionRow] = {}
     everything = DistributionRow(key=None, label="合计")
     for row in rows:
         key = row[column]
@@ -167,7 +170,7 @@ class YearRow:
     change: float | None = None
 
 
-def year_over_year(user: Any, extra: Q | None = None) -> list[YearRow]:
+def year_over_year(user: User, extra: Q | None = None) -> list[YearRow]:
     """The share rated 好/较好 each year and its change from the year before (points)."""
     qs = access.ratings_visible_to(user).filter(status__in=LOCKED)
     if extra is not None:
@@ -190,7 +193,7 @@ def year_over_year(user: Any, extra: Q | None = None) -> list[YearRow]:
     return out
 
 
-def five_star_orgs(user: Any, year: int) -> QuerySet[Rating]:
+def five_star_orgs(user: User, year: int) -> QuerySet[Rating]:
     return (
         access.ratings_visible_to(user)
         .filter(year=year, stars=5, status__in=LOCKED)
@@ -199,7 +202,7 @@ def five_star_orgs(user: Any, year: int) -> QuerySet[Rating]:
     )
 
 
-def share_good_or_fair(user: Any, year: int) -> float | None:
+def share_good_or_fair(user: User, year: int) -> float | None:
     return grade_distribution(user, year, by="district").all.share_good_or_fair
 
 

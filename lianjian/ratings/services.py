@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -31,6 +31,9 @@ from lianjian.ratings.models import (
     StarLevel,
 )
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 ONE_DECIMAL = Decimal("0.1")
 RATED_LEVELS = (
     PartyOrg.Level.COMMITTEE,
@@ -46,7 +49,7 @@ class RatingError(ValueError):
         self.field = field
 
 
-def decimal_in(value: Any, label: str, field: str, low: Decimal, high: Decimal) -> Decimal:
+def decimal_in(value: object, label: str, field: str, low: Decimal, high: Decimal) -> Decimal:
     """A score or weight with one decimal, within [low, high]; a Chinese refusal otherwise."""
     if value is None or str(value).strip() == "":
         raise RatingError(f"请填写{label}", field)
@@ -59,7 +62,7 @@ def decimal_in(value: Any, label: str, field: str, low: Decimal, high: Decimal) 
     return number.quantize(ONE_DECIMAL)
 
 
-def _text(value: Any, label: str, field: str, max_len: int, required: bool = True) -> str:
+def _text(value: object, label: str, field: str, max_len: int, required: bool = True) -> str:
     text = str(value or "").replace("\x00", "").strip()
     if required and not text:
         raise RatingError(f"请填写{label}", field)
@@ -78,12 +81,30 @@ def _draft(scheme: Scheme) -> None:
         raise RatingError("方案已发布，指标不能再修改", "scheme")
 
 
+def _save_named(
+    obj: CriterionGroup | Criterion,
+    *,
+    taken: str,
+    action: str,
+    actor: User | None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Save a new or edited group or criterion with its audit row; `taken` refuses a name
+    its scheme (a group) or group (a criterion) already holds."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise RatingError(taken, "name") from None
+    audit_record(action, user=actor, obj=obj, detail=detail)
+
+
 # ---------------------------------------------------------------- schemes
 
 BOUNDS = (Decimal(0), Decimal(100))
 
 
-def _thresholds(t: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+def _thresholds(t: Mapping[str, object]) -> tuple[Decimal, Decimal, Decimal]:
     good = decimal_in(t.get("good_min"), "“好”最低分", "good_min", *BOUNDS)
     fair = decimal_in(t.get("fair_min"), "“较好”最低分", "fair_min", *BOUNDS)
     average = decimal_in(t.get("average_min"), "“一般”最低分", "average_min", *BOUNDS)
@@ -92,7 +113,7 @@ def _thresholds(t: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
     return good, fair, average
 
 
-def _stars_save(scheme: Scheme, stars: Mapping[int, Any]) -> None:
+def _stars_save(scheme: Scheme, stars: Mapping[int, object]) -> None:
     """Replace the scheme's star levels: level (1–5) -> minimum total; a blank drops one."""
     levels: dict[int, Decimal] = {}
     for level, minimum in stars.items():
@@ -116,9 +137,9 @@ def scheme_create(
     district: Region,
     year: int,
     name: str,
-    thresholds: Mapping[str, Any] | None = None,
-    stars: Mapping[int, Any] | None = None,
-    actor: Any = None,
+    thresholds: Mapping[str, object] | None = None,
+    stars: Mapping[int, object] | None = None,
+    actor: User | None = None,
 ) -> Scheme:
     """A draft scheme for `district` and `year`; `stars` maps 1–5 to the minimum total."""
     if district.level != Region.Level.DISTRICT:
@@ -146,21 +167,36 @@ def scheme_create(
 
 @transaction.atomic
 def group_add(
-    scheme: Scheme, *, name: str, weight: Any, order: int = 0, actor: Any = None
+    scheme: Scheme, *, name: str, weight: object, order: int = 0, actor: User | None = None
 ) -> CriterionGroup:
     _draft(scheme)
-    group = CriterionGroup(
-        scheme=scheme,
-        name=_text(name, "分组名称", "name", 100),
-        weight=decimal_in(weight, "权重", "weight", Decimal("0.1"), Decimal(100)),
-        order=order,
+    group = CriterionGroup(scheme=scheme, order=order)
+    return _group_save(
+        group, name=name, weight=weight, order=None, action="rating.group_add", actor=actor
     )
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError:
-        raise RatingError("同名分组已存在", "name") from None
-    audit_record("rating.group_add", user=actor, obj=group, detail={"scheme": scheme.pk})
+
+
+def _group_save(
+    group: CriterionGroup,
+    *,
+    name: str,
+    weight: object,
+    order: int | None,
+    action: str,
+    actor: User | None,
+) -> CriterionGroup:
+    """A group's checked name and weight (and a changed place, 0–999) saved and audited."""
+    group.name = _text(name, "分组名称", "name", 100)
+    group.weight = decimal_in(weight, "权重", "weight", Decimal("0.1"), Decimal(100))
+    if order is not None:
+        group.order = max(0, min(order, 999))
+    _save_named(
+        group,
+        taken="同名分组已存在",
+        action=action,
+        actor=actor,
+        detail={"scheme": group.scheme_id},
+    )
     return group
 
 
@@ -169,14 +205,14 @@ def criterion_add(
     group: CriterionGroup,
     *,
     name: str,
-    max_score: Any,
+    max_score: object,
     method: str = Method.MANUAL,
     indicator: str = "",
-    target: Any = None,
+    target: object = None,
     description: str = "",
     evidence_required: bool = False,
     order: int = 0,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Criterion:
     """A criterion of `group`: computed from an indicator, or scored by hand."""
     scheme = group.scheme
@@ -195,12 +231,13 @@ def criterion_add(
             evidence_required=evidence_required,
         ),
     )
-    try:
-        with transaction.atomic():
-            criterion.save()
-    except IntegrityError:
-        raise RatingError("本分组已有同名指标", "name") from None
-    audit_record("rating.criterion_add", user=actor, obj=criterion, detail={"group": group.pk})
+    _save_named(
+        criterion,
+        taken="本分组已有同名指标",
+        action="rating.criterion_add",
+        actor=actor,
+        detail={"group": group.pk},
+    )
     return criterion
 
 
@@ -209,9 +246,9 @@ def scheme_update(
     scheme: Scheme,
     *,
     name: str,
-    thresholds: Mapping[str, Any],
-    stars: Mapping[int, Any],
-    actor: Any = None,
+    thresholds: Mapping[str, object],
+    stars: Mapping[int, object],
+    actor: User | None = None,
 ) -> Scheme:
     """A draft's name, grade thresholds and star levels (the whole set of stars)."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
@@ -226,40 +263,47 @@ def scheme_update(
 
 @transaction.atomic
 def group_update(
-    group: CriterionGroup, *, name: str, weight: Any, order: int | None = None, actor: Any = None
+    group: CriterionGroup,
+    *,
+    name: str,
+    weight: object,
+    order: int | None = None,
+    actor: User | None = None,
 ) -> CriterionGroup:
     _draft(group.scheme)
-    group.name = _text(name, "分组名称", "name", 100)
-    group.weight = decimal_in(weight, "权重", "weight", Decimal("0.1"), Decimal(100))
-    if order is not None:
-        group.order = max(0, min(order, 999))
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError:
-        raise RatingError("同名分组已存在", "name") from None
-    audit_record("rating.group_update", user=actor, obj=group, detail={"scheme": group.scheme_id})
-    return group
+    return _group_save(
+        group, name=name, weight=weight, order=order, action="rating.group_update", actor=actor
+    )
 
 
 @transaction.atomic
-def group_remove(group: CriterionGroup, *, actor: Any = None) -> None:
+def group_remove(group: CriterionGroup, *, actor: User | None = None) -> None:
     """Drop a group of a draft, with its criteria."""
     _draft(group.scheme)
     audit_record("rating.group_remove", user=actor, obj=group, detail={"name": group.name})
     group.delete()
 
 
+class CriterionFields(TypedDict):
+    name: str
+    description: str
+    max_score: Decimal
+    method: str
+    indicator: str
+    target: float | None
+    evidence_required: bool
+
+
 def _criterion_fields(
     *,
     name: str,
-    max_score: Any,
+    max_score: object,
     method: str,
     indicator: str,
-    target: Any,
+    target: object,
     description: str,
     evidence_required: bool,
-) -> dict[str, Any]:
+) -> CriterionFields:
     """The checked fields of a criterion: an indicator from the documented list and the
     value that earns full marks when computed, nothing of the kind when scored by hand."""
     if method not in Method.values:
@@ -289,13 +333,13 @@ def criterion_update(
     criterion: Criterion,
     *,
     name: str,
-    max_score: Any,
+    max_score: object,
     method: str = Method.MANUAL,
     indicator: str = "",
-    target: Any = None,
+    target: object = None,
     description: str = "",
     evidence_required: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Criterion:
     _draft(criterion.scheme)
     fields = _criterion_fields(
@@ -309,17 +353,14 @@ def criterion_update(
     )
     for key, value in fields.items():
         setattr(criterion, key, value)
-    try:
-        with transaction.atomic():
-            criterion.save()
-    except IntegrityError:
-        raise RatingError("本分组已有同名指标", "name") from None
-    audit_record("rating.criterion_update", user=actor, obj=criterion)
+    _save_named(
+        criterion, taken="本分组已有同名指标", action="rating.criterion_update", actor=actor
+    )
     return criterion
 
 
 @transaction.atomic
-def criterion_remove(criterion: Criterion, *, actor: Any = None) -> None:
+def criterion_remove(criterion: Criterion, *, actor: User | None = None) -> None:
     _draft(criterion.scheme)
     audit_record(
         "rating.criterion_remove", user=actor, obj=criterion, detail={"name": criterion.name}
@@ -328,7 +369,7 @@ def criterion_remove(criterion: Criterion, *, actor: Any = None) -> None:
 
 
 @transaction.atomic
-def scheme_publish(scheme: Scheme, *, actor: Any = None) -> Scheme:
+def scheme_publish(scheme: Scheme, *, actor: User | None = None) -> Scheme:
     """Fix the criteria: weights add up to 100 and every group holds a criterion."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
     _draft(scheme)
@@ -347,8 +388,10 @@ def scheme_publish(scheme: Scheme, *, actor: Any = None) -> Scheme:
 
 
 @transaction.atomic
-def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None) -> Scheme:
-    """A whole scheme from one description (the API's body): all of it or nothing."""
+def scheme_build(*, district: Region, data: Mapping[str, Any], actor: User | None = None) -> Scheme:
+    """A whole scheme from one description (the API's body): all of it or nothing.
+
+    `data` is that body's JSON values (or `scheme_copy`'s, of the same shape)."""
     scheme = scheme_create(
         district=district,
         year=data["year"],
@@ -367,9 +410,9 @@ def scheme_build(*, district: Region, data: Mapping[str, Any], actor: Any = None
 
 
 @transaction.atomic
-def scheme_copy(scheme: Scheme, *, year: int, actor: Any = None) -> Scheme:
+def scheme_copy(scheme: Scheme, *, year: int, actor: User | None = None) -> Scheme:
     """Next year's draft from this one: the same thresholds, stars, groups and criteria."""
-    data: dict[str, Any] = {
+    data: dict[str, Any] = {  # `scheme_build`'s description, as the API's body
         "year": year,
         "name": scheme.name.replace(str(scheme.year), str(year))
         if str(scheme.year) in scheme.name
@@ -463,7 +506,7 @@ def round_open(
     self_due: dt.date | None = None,
     review_due: dt.date | None = None,
     orgs: Iterable[PartyOrg] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Round:
     """Open the year's round: one pending rating per organization, computed criteria filled."""
     if scheme.status != Scheme.Status.PUBLISHED:

@@ -8,32 +8,46 @@ as a message and nothing is written.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm
 from lianjian.orgs.access import get_in_scope
 from lianjian.ratings import access, exports, flow, selectors, workflow
-from lianjian.ratings.models import GRADE_ORDER, Evidence, Grade, Method, RatingStatus
+from lianjian.ratings.models import (
+    GRADE_ORDER,
+    Criterion,
+    CriterionGroup,
+    CriterionScore,
+    Evidence,
+    Grade,
+    Method,
+    Rating,
+    RatingStatus,
+)
 from lianjian.ratings.services import RatingError
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 PAGE_SIZE = 30
 ANY = access.ANY_PERM
 
 
-def _version(request: HttpRequest) -> int | None:
+def _version(request: AuthenticatedRequest) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 @require_perm(ANY)
-def rating_list(request: HttpRequest) -> HttpResponse:
+def rating_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     queue = request.GET.get("queue", "")
     if queue == "self":
@@ -62,9 +76,14 @@ def rating_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _groups(rating: Any) -> list[dict[str, Any]]:
+class _GroupRows(TypedDict):
+    group: CriterionGroup
+    rows: list[tuple[Criterion, CriterionScore | None]]
+
+
+def _groups(rating: Rating) -> list[_GroupRows]:
     scores = {s.criterion_id: s for s in rating.scores.prefetch_related("files")}
-    out = []
+    out: list[_GroupRows] = []
     for group in rating.round.scheme.groups.prefetch_related("criteria"):
         rows = [(c, scores.get(c.pk)) for c in group.criteria.all()]
         out.append({"group": group, "rows": rows})
@@ -72,7 +91,7 @@ def _groups(rating: Any) -> list[dict[str, Any]]:
 
 
 @require_perm(ANY)
-def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     rating = access.get_rating_for_user(user, pk, request)
     mine = access.ratings_for(user, workflow.SELF_ASSESS).filter(pk=rating.pk).exists()
@@ -98,8 +117,8 @@ def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _posted_scores(request: HttpRequest, extra: str) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
+def _posted_scores(request: AuthenticatedRequest, extra: str) -> dict[int, dict[str, object]]:
+    out: dict[int, dict[str, object]] = {}
     for key, value in request.POST.items():
         if key.startswith("score_") and key[6:].isdigit():
             out.setdefault(int(key[6:]), {})["score"] = value
@@ -111,7 +130,7 @@ def _posted_scores(request: HttpRequest, extra: str) -> dict[int, dict[str, Any]
 
 @require_POST
 @require_perm(workflow.SELF_ASSESS)
-def rating_self(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_self(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rating = get_in_scope(
         access.ratings_for(request.user, workflow.SELF_ASSESS), pk, user=request.user
     )
@@ -140,7 +159,7 @@ def rating_self(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(workflow.REVIEW)
-def rating_review(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rating = get_in_scope(access.ratings_for(request.user, workflow.REVIEW), pk, user=request.user)
     approve = request.POST.get("decision") != "return"
     try:
@@ -160,7 +179,7 @@ def rating_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(workflow.CONFIRM)
-def rating_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rating = get_in_scope(access.ratings_for(request.user, workflow.CONFIRM), pk, user=request.user)
     note = request.POST.get("note", "")
     try:
@@ -177,7 +196,7 @@ def rating_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm(workflow.SELF_ASSESS)
-def rating_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_appeal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rating = get_in_scope(
         access.ratings_for(request.user, workflow.SELF_ASSESS), pk, user=request.user
     )
@@ -195,7 +214,7 @@ def rating_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(ANY)
-def evidence_file(request: HttpRequest, token: str) -> FileResponse:
+def evidence_file(request: AuthenticatedRequest, token: str) -> FileResponse:
     ev = Evidence.objects.filter(token=str(token)[:32]).select_related("score").first()
     if (
         ev is None
@@ -211,7 +230,7 @@ def evidence_file(request: HttpRequest, token: str) -> FileResponse:
 # ---------------------------------------------------------------- reports
 
 
-def _year(request: HttpRequest, user: Any) -> int:
+def _year(request: AuthenticatedRequest, user: User) -> int:
     raw = request.GET.get("year", "")
     if raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
@@ -220,7 +239,7 @@ def _year(request: HttpRequest, user: Any) -> int:
 
 
 @require_perm(access.REPORT)
-def report(request: HttpRequest) -> HttpResponse | FileResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse | FileResponse:
     user = request.user
     year = _year(request, user)
     by = request.GET.get("by", "street")
@@ -247,7 +266,7 @@ def report(request: HttpRequest) -> HttpResponse | FileResponse:
 GRADE_COLOURS = ("#1a7f37", "#7cb342", "#e08a00", "#b00020")
 
 
-def _chart(dist: selectors.Distribution) -> dict[str, Any]:
+def _chart(dist: selectors.Distribution) -> dict[str, object]:
     """A stacked bar per group of the confirmed grades (ECharts option, drawn by core's app.js)."""
     rows = dist.rows[:30]
     return {
@@ -270,7 +289,7 @@ def _chart(dist: selectors.Distribution) -> dict[str, Any]:
 
 
 @require_perm(access.REPORT)
-def report_drill(request: HttpRequest) -> HttpResponse | FileResponse:
+def report_drill(request: AuthenticatedRequest) -> HttpResponse | FileResponse:
     user = request.user
     year = _year(request, user)
     by, key = request.GET.get("by", "street"), request.GET.get("key", "")[:32]

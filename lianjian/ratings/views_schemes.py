@@ -9,19 +9,23 @@ as a message and nothing is written. Schemes outside the user's districts answer
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.orgs.models import Region
 from lianjian.ratings import access, services
 from lianjian.ratings.indicators import indicators
 from lianjian.ratings.models import Criterion, CriterionGroup, Method, Round, Scheme
 from lianjian.ratings.services import RatingError
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 THRESHOLDS = ("good_min", "fair_min", "average_min")
 
@@ -31,18 +35,18 @@ def _int(value: str, default: int = 0) -> int:
     return int(value) if value.isdigit() and len(value) < 6 else default
 
 
-def _stars(data: Any) -> dict[int, str]:
+def _stars(data: QueryDict) -> dict[int, str]:
     return {level: data.get(f"star_{level}", "") for level in range(1, 6)}
 
 
-def _districts(user: Any) -> list[Region]:
+def _districts(user: User) -> list[Region]:
     ids = access.districts_of(user, access.MANAGE)
     return list(Region.objects.filter(pk__in=ids, level=Region.Level.DISTRICT).order_by("name"))
 
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthenticatedRequest) -> HttpResponse:
     districts = _districts(request.user)
     error = None
     if request.method == "POST":
@@ -73,7 +77,19 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _criterion_args(data: Any) -> dict[str, Any]:
+class _CriterionArgs(TypedDict):
+    """A criterion as the form posts it (text, checked by `services._criterion_fields`)."""
+
+    name: str
+    max_score: str
+    method: str
+    indicator: str
+    target: str
+    description: str
+    evidence_required: bool
+
+
+def _criterion_args(data: QueryDict) -> _CriterionArgs:
     return {
         "name": data.get("name", ""),
         "max_score": data.get("max_score", ""),
@@ -85,7 +101,7 @@ def _criterion_args(data: Any) -> dict[str, Any]:
     }
 
 
-def _edit(request: HttpRequest, scheme: Scheme, action: str) -> str:
+def _edit(request: AuthenticatedRequest, scheme: Scheme, action: str) -> str:
     """One edit of a draft; returns the success message."""
     data, user = request.POST, request.user
     group = CriterionGroup.objects.filter(scheme=scheme, pk=_int(data.get("group", ""))).first()
@@ -140,7 +156,7 @@ def _edit(request: HttpRequest, scheme: Scheme, action: str) -> str:
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     scheme = access.get_managed_scheme(request.user, pk, request)
     if request.method == "POST":
         action = request.POST.get("action", "")

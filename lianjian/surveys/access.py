@@ -9,7 +9,7 @@ through `get_in_scope`: anything outside answers 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -18,27 +18,32 @@ from lianjian.orgs.access import get_in_scope, scope_q
 from lianjian.orgs.models import Member, OrgUnitCoverage, Unit
 from lianjian.surveys.models import Response, Survey
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from lianjian.accounts.models import User
+
 MANAGE = "surveys.manage"
 REPORT = "surveys.report"
 ANSWER = "surveys.answer"
 
 
-def surveys_visible_to(user: Any, perm: str = REPORT) -> QuerySet[Survey]:
+def surveys_visible_to(user: User, perm: str = REPORT) -> QuerySet[Survey]:
     return Survey.objects.filter(scope_q(user, perm))
 
 
-def get_survey_for_user(user: Any, pk: Any, perm: str = REPORT) -> Survey:
+def get_survey_for_user(user: User, pk: object, perm: str = REPORT) -> Survey:
     return get_in_scope(surveys_visible_to(user, perm), pk, user=user)
 
 
-def responses_visible_to(user: Any, survey: Survey, perm: str = REPORT) -> QuerySet[Response]:
+def responses_visible_to(user: User, survey: Survey, perm: str = REPORT) -> QuerySet[Response]:
     """The survey's submitted responses located in the user's scope."""
     return Response.objects.filter(
         scope_q(user, perm), survey=survey, status=Response.Status.SUBMITTED
     )
 
 
-def admin_unit_ids(user: Any) -> list[int]:
+def admin_unit_ids(user: User) -> list[int]:
     """The units a unit admin answers for."""
     ids: set[int] = set()
     paths: list[str] = []
@@ -57,13 +62,13 @@ def admin_unit_ids(user: Any) -> list[int]:
     return sorted(ids)
 
 
-def member_of(user: Any) -> Member | None:
-    if not getattr(user, "is_authenticated", False) or not grants_with_perm(user, ANSWER):
+def member_of(user: User | AnonymousUser) -> Member | None:
+    if not user.is_authenticated or not grants_with_perm(user, ANSWER):
         return None
     return Member.objects.filter(user_id=user.pk, is_active=True).first()
 
 
-def respondent_keys(user: Any) -> list[str]:
+def respondent_keys(user: User) -> list[str]:
     """Every key under which `user` may answer: their units, then themself."""
     keys = [f"unit:{pk}" for pk in admin_unit_ids(user)]
     member = member_of(user)
@@ -72,16 +77,16 @@ def respondent_keys(user: Any) -> list[str]:
     return keys
 
 
-def units_of(user: Any) -> QuerySet[Unit]:
+def units_of(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=admin_unit_ids(user))
 
 
-def unit_admin_users(unit_ids: list[int]) -> dict[int, list[Any]]:
+def unit_admin_users(unit_ids: list[int]) -> dict[int, list[User]]:
     """Unit id → the accounts that answer for it (reminders go to them)."""
     from lianjian.accounts.models import Grant
     from lianjian.core.roles import Role
 
-    out: dict[int, list[Any]] = {pk: [] for pk in unit_ids}
+    out: dict[int, list[User]] = {pk: [] for pk in unit_ids}
     grants = Grant.objects.filter(role=Role.UNIT_ADMIN, user__is_active=True).select_related(
         "user", "party_org"
     )

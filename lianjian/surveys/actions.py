@@ -17,10 +17,11 @@ a double submission files one proposal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from lianjian.alliances import access as alliances_access
 from lianjian.alliances.models import Body, Proposal
@@ -34,11 +35,15 @@ from lianjian.surveys import access, selectors
 from lianjian.surveys.definition import SurveyError, labels, question
 from lianjian.surveys.models import NeedLink, ProposalLink, Response, Survey
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 MAX_BATCH = 500
 # units named in a proposal's generated text (the rest are counted)
 NAMED_UNITS = 20
 
 
+# the question is a JSON object of the definition (see `surveys.definition`)
 def _choice(survey: Survey, question_key: str, option: str) -> tuple[dict[str, Any], str]:
     """The choice question and the chosen option's label, or a Chinese refusal."""
     version = selectors.latest_version(survey)
@@ -54,12 +59,12 @@ def _choice(survey: Survey, question_key: str, option: str) -> tuple[dict[str, A
 def needs_raise(
     survey: Survey,
     *,
-    actor: Any,
+    actor: User,
     question_key: str,
     option: str,
     contact_phone: str,
     note: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> dict[str, int]:
     """One need per response in the actor's scope that chose `option`; returns counts."""
     q, label = _choice(survey, question_key, option)
@@ -130,7 +135,7 @@ class ProposalDraft:
     content: str
 
 
-def _selection(survey: Survey, actor: Any, question_key: str, option: str) -> list[Response]:
+def _selection(survey: Survey, actor: User, question_key: str, option: str) -> list[Response]:
     rows = list(
         selectors.respondents_with(survey, actor, question_key, option)
         .select_related("unit")
@@ -143,7 +148,7 @@ def _selection(survey: Survey, actor: Any, question_key: str, option: str) -> li
     return rows
 
 
-def proposal_draft(survey: Survey, *, actor: Any, question_key: str, option: str) -> ProposalDraft:
+def proposal_draft(survey: Survey, *, actor: User, question_key: str, option: str) -> ProposalDraft:
     """The selection (responses in the actor's scope that chose `option`) and a suggested
     title and content naming the units, for staff to edit before filing."""
     q, label = _choice(survey, question_key, option)
@@ -162,7 +167,7 @@ def proposal_draft(survey: Survey, *, actor: Any, question_key: str, option: str
     return ProposalDraft(q["title"], label, len(rows), submitted, title[:100], content)
 
 
-def proposal_bodies(actor: Any) -> QuerySet[Body]:
+def proposal_bodies(actor: User) -> QuerySet[Body]:
     """The joint-meeting bodies a proposal may go to: active ones in the actor's scope."""
     return alliances_access.bodies_visible_to(actor, access.MANAGE).filter(is_active=True)
 
@@ -175,7 +180,7 @@ def proposal_units(body: Body) -> list[Unit]:
 def proposal_file(
     survey: Survey,
     *,
-    actor: Any,
+    actor: User,
     question_key: str,
     option: str,
     body_id: int,
@@ -183,7 +188,7 @@ def proposal_file(
     title: str,
     content: str,
     category: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Proposal, bool]:
     """File one proposal to a body from the selected answers; returns it and whether it was
     filed now (False: it had been filed for this survey, option and body already)."""

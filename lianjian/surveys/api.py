@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import BIGINT_MAX, ErrorOut, PathId
 from lianjian.orgs.models import Region
 from lianjian.surveys import access, actions, selectors, services
 from lianjian.surveys.definition import SurveyError
-from lianjian.surveys.models import Audience, Survey
+from lianjian.surveys.models import Audience, ProposalLink, Survey
 from lianjian.surveys.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -40,17 +40,19 @@ from lianjian.surveys.schemas import (
 )
 
 router = Router(tags=["问卷调查"])
+# a route returns `Any`: its body is a status and one of the shapes its `response=` declares,
+# and ninja checks it against that schema
 
 
-def _error(err: SurveyError, status: int = 400) -> Any:
-    body: dict[str, Any] = {"detail": err.message, "field": err.field}
+def _error(err: SurveyError, status: int = 400) -> Status[dict[str, object]]:
+    body: dict[str, object] = {"detail": err.message, "field": err.field}
     if getattr(err, "errors", None):
         errors: dict[str, str] = err.errors  # type: ignore[attr-defined]
         body["errors"] = [{"question": k, "message": v} for k, v in errors.items()]
     return Status(status, body)
 
 
-def _detail(survey: Survey) -> dict[str, Any]:
+def _detail(survey: Survey) -> dict[str, object]:
     version = services.current_version(survey)
     return {
         **SurveyOut.from_orm(survey).model_dump(),
@@ -66,7 +68,7 @@ def _detail(survey: Survey) -> dict[str, Any]:
     operation_id="surveys_list",
     summary="范围内的问卷（最近 200 份）",
 )
-def surveys_list(request: HttpRequest) -> Any:
+def surveys_list(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, access.REPORT)
     return list(access.surveys_visible_to(request.user)[:200])
 
@@ -77,7 +79,7 @@ def surveys_list(request: HttpRequest) -> Any:
     operation_id="surveys_create",
     summary="新建问卷（草稿）",
 )
-def surveys_create(request: HttpRequest, payload: SurveyIn) -> Any:
+def surveys_create(request: AuthenticatedRequest, payload: SurveyIn) -> Any:
     ensure_perm(request, access.MANAGE)
     from lianjian.orgs.access import regions_visible_to
 
@@ -121,7 +123,7 @@ def surveys_create(request: HttpRequest, payload: SurveyIn) -> Any:
     operation_id="surveys_get",
     summary="问卷详情与当前题目",
 )
-def surveys_get(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_get(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     ensure_perm(request, access.REPORT)
     return _detail(access.get_survey_for_user(request.user, survey_id))
 
@@ -132,7 +134,7 @@ def surveys_get(request: HttpRequest, survey_id: PathId) -> Any:
     operation_id="surveys_define",
     summary="修改题目（已有答卷时另存为新版本）",
 )
-def surveys_define(request: HttpRequest, survey_id: PathId, payload: DefinitionIn) -> Any:
+def surveys_define(request: AuthenticatedRequest, survey_id: PathId, payload: DefinitionIn) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -150,7 +152,7 @@ def surveys_define(request: HttpRequest, survey_id: PathId, payload: DefinitionI
     operation_id="surveys_results",
     summary="统计结果（您范围内的答卷）",
 )
-def surveys_results(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_results(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     ensure_perm(request, access.REPORT)
     survey = access.get_survey_for_user(request.user, survey_id)
     return selectors.results(survey, request.user)
@@ -162,7 +164,7 @@ def surveys_results(request: HttpRequest, survey_id: PathId) -> Any:
     operation_id="surveys_crosstab",
     summary="交叉分析：两道题，或一道题与单位属性",
 )
-def surveys_crosstab(request: HttpRequest, survey_id: PathId, row: str, col: str) -> Any:
+def surveys_crosstab(request: AuthenticatedRequest, survey_id: PathId, row: str, col: str) -> Any:
     ensure_perm(request, access.REPORT)
     survey = access.get_survey_for_user(request.user, survey_id)
     try:
@@ -177,7 +179,9 @@ def surveys_crosstab(request: HttpRequest, survey_id: PathId, row: str, col: str
     operation_id="surveys_needs_raise",
     summary="据答卷向需求通道提出需求",
 )
-def surveys_needs_raise(request: HttpRequest, survey_id: PathId, payload: NeedsRaiseIn) -> Any:
+def surveys_needs_raise(
+    request: AuthenticatedRequest, survey_id: PathId, payload: NeedsRaiseIn
+) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -195,7 +199,7 @@ def surveys_needs_raise(request: HttpRequest, survey_id: PathId, payload: NeedsR
     return {"count": out["created"]}
 
 
-def _proposal_out(link: Any, created: bool = False) -> dict[str, Any]:
+def _proposal_out(link: ProposalLink, created: bool = False) -> dict[str, object]:
     return {
         "proposal_id": link.proposal_id,
         "body_id": link.body_id,
@@ -215,7 +219,7 @@ def _proposal_out(link: Any, created: bool = False) -> dict[str, Any]:
     operation_id="surveys_proposals",
     summary="据答卷向联席会议提出的议案",
 )
-def surveys_proposals(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_proposals(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     ensure_perm(request, access.REPORT)
     survey = access.get_survey_for_user(request.user, survey_id)
     links = survey.proposal_links.select_related("proposal", "body")[:100]
@@ -228,7 +232,9 @@ def surveys_proposals(request: HttpRequest, survey_id: PathId) -> Any:
     operation_id="surveys_proposal_file",
     summary="据答卷向联席会议提出议案（同一选项、同一联席会议只提一次）",
 )
-def surveys_proposal_file(request: HttpRequest, survey_id: PathId, payload: ProposalFileIn) -> Any:
+def surveys_proposal_file(
+    request: AuthenticatedRequest, survey_id: PathId, payload: ProposalFileIn
+) -> Any:
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
     try:
@@ -256,12 +262,14 @@ def surveys_proposal_file(request: HttpRequest, survey_id: PathId, payload: Prop
     operation_id="surveys_inbox",
     summary="待我（或本单位）填写的问卷",
 )
-def surveys_inbox(request: HttpRequest) -> Any:
+def surveys_inbox(request: AuthenticatedRequest) -> Any:
     ensure_perm(request, access.ANSWER)
     return list(selectors.surveys_to_answer(request.user)[:100])
 
 
-def _sent_to(request: HttpRequest, survey_id: int, unit_id: int | None) -> tuple[Survey, Any]:
+def _sent_to(
+    request: AuthenticatedRequest, survey_id: int, unit_id: int | None
+) -> tuple[Survey, services.Respondent]:
     from django.http import Http404
 
     survey = Survey.objects.filter(pk=survey_id).exclude(audience=Audience.PUBLIC).first()
@@ -280,7 +288,7 @@ def _sent_to(request: HttpRequest, survey_id: int, unit_id: int | None) -> tuple
     summary="问卷题目与我的草稿",
 )
 def surveys_answer_form(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     survey_id: PathId,
     unit_id: int | None = QueryParam(
         None, ge=1, le=BIGINT_MAX, description="管理多个单位时，代哪个单位填写"
@@ -310,7 +318,9 @@ def surveys_answer_form(
     operation_id="surveys_answer_save",
     summary="保存草稿或提交答卷",
 )
-def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: ResponseIn) -> Any:
+def surveys_answer_save(
+    request: AuthenticatedRequest, survey_id: PathId, payload: ResponseIn
+) -> Any:
     ensure_perm(request, access.ANSWER)
     survey, who = _sent_to(request, survey_id, payload.unit_id)
     try:
@@ -328,7 +338,7 @@ def surveys_answer_save(request: HttpRequest, survey_id: PathId, payload: Respon
         return _error(exc, 409 if "已提交过" in exc.message else 400)
 
 
-def _act(request: HttpRequest, survey_id: int, op: str) -> Any:
+def _act(request: AuthenticatedRequest, survey_id: int, op: str) -> Any:
     """Open, close or remind: the count the step reaches (units sent, answers, reminded)."""
     ensure_perm(request, access.MANAGE)
     survey = access.get_survey_for_user(request.user, survey_id, access.MANAGE)
@@ -350,7 +360,7 @@ def _act(request: HttpRequest, survey_id: int, op: str) -> Any:
     operation_id="surveys_open",
     summary="发布问卷（向对象发送）：返回发送的对象数",
 )
-def surveys_open(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_open(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     return _act(request, survey_id, "open")
 
 
@@ -360,7 +370,7 @@ def surveys_open(request: HttpRequest, survey_id: PathId) -> Any:
     operation_id="surveys_close",
     summary="结束问卷：返回已提交的份数",
 )
-def surveys_close(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_close(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     return _act(request, survey_id, "close")
 
 
@@ -370,5 +380,5 @@ def surveys_close(request: HttpRequest, survey_id: PathId) -> Any:
     operation_id="surveys_remind",
     summary="催办尚未填写的对象：返回提醒的人数",
 )
-def surveys_remind(request: HttpRequest, survey_id: PathId) -> Any:
+def surveys_remind(request: AuthenticatedRequest, survey_id: PathId) -> Any:
     return _act(request, survey_id, "remind")

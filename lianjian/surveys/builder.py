@@ -15,12 +15,17 @@ from typing import Any
 
 from lianjian.surveys.definition import KINDS, SurveyError
 
+# `data` is the builder's posted form; a definition and its questions are JSON objects
+# (`dict[str, Any]`, see `surveys.definition`)
 
-def _lines(text: Any) -> list[str]:
+
+def _lines(text: object) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
 
 
-def question_from_form(data: Mapping[str, Any], existing: list[dict[str, Any]]) -> dict[str, Any]:
+def question_from_form(
+    data: Mapping[str, object], existing: list[dict[str, Any]]
+) -> dict[str, Any]:
     kind = str(data.get("kind") or "")
     if kind not in KINDS:
         raise SurveyError("请选择题型", "kind")
@@ -62,7 +67,7 @@ def question_from_form(data: Mapping[str, Any], existing: list[dict[str, Any]]) 
     return q
 
 
-def with_question(definition: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+def with_question(definition: Mapping[str, Any], data: Mapping[str, object]) -> dict[str, Any]:
     questions = copy.deepcopy(list(definition.get("questions", [])))
     questions.append(question_from_form(data, questions))
     return {"questions": questions}

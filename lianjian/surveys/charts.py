@@ -6,14 +6,19 @@ nothing here counts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lianjian.core.permissions import user_has_perm
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+    from lianjian.surveys.satisfaction import Trend
+    from lianjian.surveys.selectors import Results
+
 
 def _bar(
-    title: str, names: list[str], values: list[Any], horizontal: bool = False
-) -> dict[str, Any]:
+    title: str, names: list[str], values: list[int], horizontal: bool = False
+) -> dict[str, object]:
     category = {"type": "category", "data": names, "axisLabel": {"interval": 0}}
     value = {"type": "value", "minInterval": 1}
     return {
@@ -26,7 +31,7 @@ def _bar(
     }
 
 
-def question_charts(res: dict[str, Any]) -> list[dict[str, Any]]:
+def question_charts(res: Results) -> list[dict[str, object]]:
     """One bar chart per choice or scale question: `{"id", "key", "option"}`."""
     out = []
     for q in res["questions"]:
@@ -44,7 +49,7 @@ def question_charts(res: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def trend_chart(trend: dict[str, Any]) -> dict[str, Any]:
+def trend_chart(trend: Trend) -> dict[str, object]:
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"type": "scroll", "bottom": 0},
@@ -59,7 +64,7 @@ def trend_chart(trend: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def needs_satisfaction(user: Any) -> dict[str, float | None]:
+def needs_satisfaction(user: User) -> dict[str, float | None]:
     """Department name → the needs channel's satisfaction rate (all time), for comparison."""
     if not user_has_perm(user, "needs.stats"):
         return {}

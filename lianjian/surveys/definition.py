@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Required, TypedDict
+
+# A definition, its questions and a response's answers are JSON objects as stored
+# (`SurveyVersion.definition`, `Response.answers`): `dict[str, Any]` here is a JSON
+# object whose values are any JSON, read by key and checked by these functions.
 
 KINDS = {
     "single": "单选题",
@@ -30,6 +34,16 @@ MAX_TEXT = 2000
 MAX_TITLE = 300
 
 
+class AnswerRow(TypedDict, total=False):
+    """One `Answer` row's fields: an option chosen, a value, a matrix cell or a text."""
+
+    question: Required[str]
+    option: str
+    row: str
+    number: float
+    text: str
+
+
 class SurveyError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -37,14 +51,14 @@ class SurveyError(ValueError):
         self.field = field
 
 
-def _key(value: Any, where: str) -> str:
+def _key(value: object, where: str) -> str:
     key = str(value or "").strip()
     if not KEY_RE.match(key):
         raise SurveyError(f"{where}的编号只能是 1–32 位字母、数字或下划线", "definition")
     return key
 
 
-def _choices(raw: Any, where: str, what: str = "选项") -> list[dict[str, str]]:
+def _choices(raw: object, where: str, what: str = "选项") -> list[dict[str, str]]:
     if not isinstance(raw, list) or not raw:
         raise SurveyError(f"{where}至少需要一个{what}", "definition")
     if len(raw) > MAX_OPTIONS:
@@ -67,7 +81,7 @@ def _choices(raw: Any, where: str, what: str = "选项") -> list[dict[str, str]]
     return out
 
 
-def _bound(raw: Any, where: str, label: str) -> float | None:
+def _bound(raw: Any, where: str, label: str) -> float | None:  # a JSON value, a number if valid
     if raw in (None, ""):
         return None
     try:
@@ -76,7 +90,7 @@ def _bound(raw: Any, where: str, label: str) -> float | None:
         raise SurveyError(f"{where}的{label}应为数字", "definition") from None
 
 
-def clean_definition(raw: Any, *, allow_empty: bool = False) -> dict[str, Any]:
+def clean_definition(raw: object, *, allow_empty: bool = False) -> dict[str, Any]:
     """The definition as stored, or `SurveyError` naming the first problem.
 
     `allow_empty`: a draft being built may have no question yet.
@@ -157,7 +171,7 @@ def visible(question: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
     return bool(chosen & set(cond["in"]))
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
     try:
         return float(str(value).strip())
     except (TypeError, ValueError):
@@ -233,15 +247,15 @@ def clean_answers(
     return kept, errors
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: float | None) -> str:
     if v is None:
         return "—"
     return str(int(v)) if float(v) == int(v) else str(v)
 
 
-def answer_rows(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+def answer_rows(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> list[AnswerRow]:
     """The `Answer` rows of cleaned answers: one per option, value or matrix cell."""
-    rows: list[dict[str, Any]] = []
+    rows: list[AnswerRow] = []
     for q in definition.get("questions", []):
         key, kind = q["key"], q["kind"]
         value = answers.get(key)

@@ -14,13 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.orgs.models import Region, Unit
 from lianjian.surveys import satisfaction, services
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 RESPONSES = 157
 WANT_PARTY = 146  # 93.0 %
@@ -145,6 +149,7 @@ ADVICE = (
 )
 
 
+# answers are JSON by question key, as a respondent posts them (`surveys.definition`)
 def _needs_answers(i: int, rng: random.Random) -> dict[str, Any]:
     chosen = ["economic", "culture", "health"]
     if i < WANT_PARTY:
@@ -303,14 +308,14 @@ def build(ctx: DemoContext) -> None:
 # ---------------------------------------------------------------- figures
 
 
-def _user(username: str) -> Any:
+def _user(username: str) -> User:
     from lianjian.accounts.models import User
 
     return User.objects.get(username=username)
 
 
-def _needs_share(option: str) -> Callable[[], Any]:
-    def read() -> Any:
+def _needs_share(option: str) -> Callable[[], int | None]:
+    def read() -> int | None:
         from lianjian.surveys.access import surveys_visible_to
         from lianjian.surveys.selectors import results
 
@@ -319,13 +324,13 @@ def _needs_share(option: str) -> Callable[[], Any]:
         q = next(
             q for q in results(survey, user, words=False)["questions"] if q["key"] == "services"
         )
-        share = next(o["share"] for o in q["options"] if o["key"] == option)
+        share: float | None = next(o["share"] for o in q["options"] if o["key"] == option)
         return round(share) if share is not None else None
 
     return read
 
 
-def _needs_responses() -> Any:
+def _needs_responses() -> int:
     from lianjian.surveys.access import surveys_visible_to
     from lianjian.surveys.selectors import response_rate
 
@@ -334,8 +339,8 @@ def _needs_responses() -> Any:
     return response_rate(survey, user)["submitted"]
 
 
-def _quarter_rate(q: int) -> Callable[[], Any]:
-    def read() -> Any:
+def _quarter_rate(q: int) -> Callable[[], float | None]:
+    def read() -> float | None:
         from lianjian.orgs.access import scope_q
         from lianjian.surveys.access import REPORT, surveys_visible_to
 

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 
+if TYPE_CHECKING:
+    from ninja import Router
+
+    from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
+
 _STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF)
 _REPORT = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.surveys.api import router
 
     return [router]
 
 
-def _to_answer_card(user: Any) -> CardValue | None:
+def _to_answer_card(user: User) -> CardValue | None:
     from lianjian.surveys.selectors import surveys_to_answer
 
     n = surveys_to_answer(user).count()
@@ -27,7 +33,7 @@ def _to_answer_card(user: Any) -> CardValue | None:
     return CardValue(n, url="/surveys/answer/", hint="截止前请填写", level="warn")
 
 
-def _open_card(user: Any) -> CardValue | None:
+def _open_card(user: User) -> CardValue | None:
     from lianjian.core.rates import percent
     from lianjian.surveys.selectors import open_surveys
 
@@ -41,7 +47,7 @@ def _open_card(user: Any) -> CardValue | None:
     return CardValue(len(rows), url="/surveys/", hint=hint)
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.surveys.demo import FIGURES
 
     return FIGURES

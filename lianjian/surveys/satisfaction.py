@@ -10,10 +10,11 @@ satisfaction rate in a quarter is the share of its ratings at 4 or 5
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record
@@ -21,6 +22,9 @@ from lianjian.core.rates import percent
 from lianjian.orgs.models import Region
 from lianjian.surveys.definition import SurveyError
 from lianjian.surveys.models import Answer, Audience, Response, SatisfactionSchedule, Survey
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 SATISFIED_FROM = 4
 SCALE_LABELS = "1 非常不满意 · 2 不满意 · 3 一般 · 4 满意 · 5 非常满意"
@@ -35,13 +39,29 @@ def quarter_start(quarter: str) -> dt.date:
     return dt.date(year, 3 * (q - 1) + 1, 1)
 
 
-def _names(raw: Any, label: str) -> list[str]:
+class TrendLine(TypedDict):
+    group: str  # "department" or "item"
+    name: str
+    rates: list[float | None]  # per quarter, percent
+    counts: list[int]
+    latest: float | None
+    change: float | None
+    needs_rate: NotRequired[float | None]  # the needs channel's, set by the page beside it
+
+
+class Trend(TypedDict):
+    quarters: list[str]
+    lines: list[TrendLine]
+
+
+def _names(raw: Iterable[object] | None, label: str) -> list[str]:
     names = [str(n).strip() for n in (raw or []) if str(n).strip()]
     if len(set(names)) != len(names):
         raise SurveyError(f"{label}有重复", label)
     return names[:40]
 
 
+# a definition's JSON (`surveys.definition`)
 def template_definition(departments: list[str], items: list[str]) -> dict[str, Any]:
     questions: list[dict[str, Any]] = []
     for i, name in enumerate(departments, 1):
@@ -79,9 +99,9 @@ def template_definition(departments: list[str], items: list[str]) -> dict[str, A
 def schedule_create(
     *,
     region: Region,
-    departments: Any,
-    items: Any = (),
-    actor: Any,
+    departments: Iterable[object] | None,
+    items: Iterable[object] | None = (),
+    actor: User | None,
     title: str = "季度满意度测评",
     audience: str = Audience.UNITS,
     open_days: int = 20,
@@ -154,17 +174,17 @@ def schedules_run(today: dt.date) -> int:
     return sent
 
 
-def department_trend(surveys: Any, responses_q: Q) -> dict[str, Any]:
+def department_trend(surveys: QuerySet[Survey], responses_q: Q) -> Trend:
     """Per department (and service item) the satisfaction rate in each quarter.
 
     `surveys` are satisfaction surveys already scoped; `responses_q` limits
     the responses counted to the reader's scope.
     """
-    surveys = list(surveys.filter(kind=Survey.Kind.SATISFACTION).order_by("quarter"))
-    quarters = sorted({s.quarter for s in surveys if s.quarter})
+    scoped = list(surveys.filter(kind=Survey.Kind.SATISFACTION).order_by("quarter"))
+    quarters = sorted({s.quarter for s in scoped if s.quarter})
     subjects: dict[tuple[str, str], dict[str, float | None]] = {}
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for survey in surveys:
+    for survey in scoped:
         version = survey.versions.order_by("-number").first()
         if version is None:
             continue
@@ -185,7 +205,7 @@ def department_trend(surveys: Any, responses_q: Q) -> dict[str, Any]:
             subject = by_key[row["question"]]
             subjects.setdefault(subject, {})[survey.quarter] = percent(row["ok"], row["n"])
             counts.setdefault(subject, {})[survey.quarter] = row["n"]
-    lines = []
+    lines: list[TrendLine] = []
     for (group, name), rates in subjects.items():
         series = [rates.get(q) for q in quarters]
         known = [r for r in series if r is not None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -15,10 +16,16 @@ from lianjian.core.schemas import LAX, ErrorOut, Id, InputSchema, IsoDateTime, c
 from lianjian.surveys.definition import KINDS, MAX_QUESTIONS, MAX_TITLE
 from lianjian.surveys.models import Response, Survey
 
-READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+READ_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+}
 
 
+# a JSON Schema object (pydantic's `JsonSchemaValue` is `dict[str, Any]` too)
 def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
     shape: dict[str, Any] = {
         "type": "object",
@@ -181,7 +188,8 @@ class QuestionResultOut(Schema):
     words: list[WordOut] | None = Field(None, description="填空题的高频词（jieba 分词）")
 
     @staticmethod
-    def resolve_words(obj: Any) -> list[dict[str, Any]] | None:
+    def resolve_words(obj: object) -> list[dict[str, object]] | None:
+        # a question of `selectors.results` (a dict) or an object carrying `words`
         words = obj.get("words") if isinstance(obj, dict) else getattr(obj, "words", None)
         return None if words is None else [{"word": w, "count": n} for w, n in words]
 
@@ -263,10 +271,10 @@ class AnswerOut(Schema):
     rows: list[RowChoiceOut] | None = None
 
 
-def answers_out(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def answers_out(answers: Mapping[str, object]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
     for key, given in answers.items():
-        item: dict[str, Any] = {"question": key}
+        item: dict[str, object] = {"question": key}
         if isinstance(given, bool) or given is None:
             continue
         if isinstance(given, (int, float)):
@@ -288,7 +296,7 @@ class AnswerFormOut(Schema):
     answers: list[AnswerOut]
 
     @staticmethod
-    def resolve_answers(obj: Any) -> list[dict[str, Any]]:
+    def resolve_answers(obj: object) -> list[dict[str, object]]:
         given = obj.get("answers") if isinstance(obj, dict) else getattr(obj, "answers", None)
         return answers_out(given or {})
 

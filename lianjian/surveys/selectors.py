@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
@@ -30,6 +30,9 @@ from lianjian.surveys.models import (
     Target,
 )
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 # the unit attributes a question can be crossed with
 ATTRIBUTES = {"industry": "所属行业", "community": "所在社区/功能区"}
 STOP_WORDS = frozenset(
@@ -38,7 +41,36 @@ STOP_WORDS = frozenset(
 TEXT_SAMPLE = 5000
 
 
-def surveys_to_answer(user: Any) -> QuerySet[Survey]:
+class ResponseRate(TypedDict):
+    targets: int | None  # None for a public survey: nobody in particular was asked
+    submitted: int
+    rate: float | None
+
+
+class Results(TypedDict):
+    survey: Survey
+    version: int
+    respondents: int
+    rate: ResponseRate
+    # each question's JSON (`surveys.definition`) with its counts, by kind
+    questions: list[dict[str, Any]]
+
+
+class CrossRow(TypedDict):
+    key: str
+    label: str
+    cells: list[int]
+    total: int
+
+
+class Crosstab(TypedDict):
+    row_title: str
+    col_title: str
+    columns: list[str]
+    rows: list[CrossRow]
+
+
+def surveys_to_answer(user: User) -> QuerySet[Survey]:
     """Open surveys sent to the user or their units that they have not submitted."""
     keys = access.respondent_keys(user)
     if not keys:
@@ -53,7 +85,7 @@ def surveys_to_answer(user: Any) -> QuerySet[Survey]:
     )
 
 
-def pending_targets(user: Any) -> list[Target]:
+def pending_targets(user: User) -> list[Target]:
     """Each (survey, unit or self) the user still has to answer, soonest deadline first."""
     keys = access.respondent_keys(user)
     surveys = surveys_to_answer(user)
@@ -64,7 +96,7 @@ def pending_targets(user: Any) -> list[Target]:
     )
 
 
-def open_surveys(user: Any) -> QuerySet[Survey]:
+def open_surveys(user: User) -> QuerySet[Survey]:
     return access.surveys_visible_to(user).filter(status=Survey.Status.OPEN)
 
 
@@ -74,7 +106,7 @@ def latest_version(survey: Survey) -> SurveyVersion:
     return version
 
 
-def response_rate(survey: Survey, user: Any) -> dict[str, Any]:
+def response_rate(survey: Survey, user: User) -> ResponseRate:
     """Targets and submitted responses in the reader's scope, and the rate."""
     submitted = access.responses_visible_to(user, survey).count()
     if survey.audience == Audience.PUBLIC:
@@ -89,12 +121,12 @@ def response_rate(survey: Survey, user: Any) -> dict[str, Any]:
     return {"targets": n, "submitted": submitted, "rate": percent(answered, n)}
 
 
-def _answers(survey: Survey, user: Any) -> QuerySet[Answer]:
+def _answers(survey: Survey, user: User) -> QuerySet[Answer]:
     responses = access.responses_visible_to(user, survey).values("pk")
     return Answer.objects.filter(survey=survey, response__in=responses)
 
 
-def results(survey: Survey, user: Any, *, words: bool = True) -> dict[str, Any]:
+def results(survey: Survey, user: User, *, words: bool = True) -> Results:
     """Per question: counts and shares of each option, mean of scales, top words of texts."""
     version = latest_version(survey)
     answers = _answers(survey, user)
@@ -171,7 +203,7 @@ def results(survey: Survey, user: Any, *, words: bool = True) -> dict[str, Any]:
 
 
 def _cached_words(
-    survey: Survey, user: Any, key: str, respondents: int, answers: QuerySet[Answer]
+    survey: Survey, user: User, key: str, respondents: int, answers: QuerySet[Answer]
 ) -> list[tuple[str, int]]:
     """Segmenting thousands of texts takes a second: kept until a response arrives."""
     scope = hashlib.sha256(repr(scope_key(user, access.REPORT)).encode()).hexdigest()[:16]
@@ -196,7 +228,7 @@ def word_frequency(answers: QuerySet[Answer], top: int = 30) -> list[tuple[str, 
     return counter.most_common(top)
 
 
-def crosstab(survey: Survey, user: Any, first: str, second: str) -> dict[str, Any]:
+def crosstab(survey: Survey, user: User, first: str, second: str) -> Crosstab:
     """Counts of respondents by the options of `first` (rows) and of `second` (columns).
 
     `second` is another choice/scale question's key or a unit attribute
@@ -243,7 +275,7 @@ def crosstab(survey: Survey, user: Any, first: str, second: str) -> dict[str, An
         cells = dict(pairs)
         cols_axis = labels(q2)
         col_title = q2["title"]
-    table = [
+    table: list[CrossRow] = [
         {
             "key": rk,
             "label": rl,
@@ -261,7 +293,7 @@ def crosstab(survey: Survey, user: Any, first: str, second: str) -> dict[str, An
 
 
 def respondents_with(
-    survey: Survey, user: Any, question_key: str, option: str
+    survey: Survey, user: User, question_key: str, option: str
 ) -> QuerySet[Response]:
     """The submitted responses in scope that chose `option` for `question_key`."""
     ids = _answers(survey, user).filter(question=question_key, option=option).values("response_id")

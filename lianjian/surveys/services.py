@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.core.audit import audit_record
@@ -23,22 +24,50 @@ from lianjian.core.notifications import notify
 from lianjian.orgs.access import region_grant_q
 from lianjian.orgs.models import Member, Region, Unit, UnitKind
 from lianjian.surveys import access
-from lianjian.surveys.definition import SurveyError, answer_rows, clean_answers, clean_definition
+from lianjian.surveys.definition import (
+    AnswerRow,
+    SurveyError,
+    answer_rows,
+    clean_answers,
+    clean_definition,
+)
 from lianjian.surveys.models import (
     Answer,
     Audience,
     Response,
+    SatisfactionSchedule,
     Survey,
     SurveyVersion,
     Tally,
     Target,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from lianjian.accounts.models import User
+
 __all__ = ["SurveyError"]
 MAX_TITLE = 200
 
 
-def _title(value: Any) -> str:
+class Respondent(TypedDict):
+    """Whose answer it is: the response's key, the unit answered for, the name kept."""
+
+    key: str
+    unit: Unit | None
+    name: str
+
+
+class _Audience(TypedDict):
+    audience: str
+    unit_kinds: list[str]
+    industries: list[str]
+    target_area: Region | None
+    unit_ids: list[int]
+
+
+def _title(value: object) -> str:
     title = str(value or "").strip()
     if not title:
         raise SurveyError("请填写问卷标题", "title")
@@ -55,11 +84,11 @@ def _window(opens_at: dt.datetime | None, closes_at: dt.datetime | None) -> None
 def _audience_fields(
     region: Region,
     audience: str,
-    unit_kinds: Any,
-    industries: Any,
+    unit_kinds: Iterable[object] | None,
+    industries: Iterable[object] | None,
     target_area: Region | None,
-    unit_ids: Any,
-) -> dict[str, Any]:
+    unit_ids: Iterable[int | str] | None,
+) -> _Audience:
     if audience not in Audience.values:
         raise SurveyError("发放对象无效", "audience")
     kinds = [str(k) for k in (unit_kinds or [])]
@@ -81,23 +110,23 @@ def _audience_fields(
 
 def survey_create(
     *,
-    actor: Any,
+    actor: User | None,
     region: Region,
     title: str,
     audience: str,
-    definition: Any,
+    definition: object,
     intro: str = "",
     kind: str = Survey.Kind.GENERAL,
     anonymous: bool = False,
     login_required: bool = True,
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
-    unit_kinds: Any = (),
-    industries: Any = (),
+    unit_kinds: Iterable[object] | None = (),
+    industries: Iterable[object] | None = (),
     target_area: Region | None = None,
-    unit_ids: Any = (),
-    request: Any = None,
-    schedule: Any = None,
+    unit_ids: Iterable[int | str] | None = (),
+    request: HttpRequest | None = None,
+    schedule: SatisfactionSchedule | None = None,
     quarter: str = "",
 ) -> Survey:
     """A draft survey with its first version (which may have no question yet)."""
@@ -133,7 +162,7 @@ def current_version(survey: Survey) -> SurveyVersion:
 
 
 def survey_define(
-    survey: Survey, definition: Any, *, actor: Any, request: Any = None
+    survey: Survey, definition: object, *, actor: User, request: HttpRequest | None = None
 ) -> SurveyVersion:
     """Change the questions: in place while nobody has answered, else as a new version."""
     if survey.status == Survey.Status.CLOSED:
@@ -155,7 +184,7 @@ def survey_define(
     return version
 
 
-def audience_units(survey: Survey) -> Any:
+def audience_units(survey: Survey) -> QuerySet[Unit]:
     """The active units a unit survey goes to: the explicit list, else the filters."""
     qs = Unit.objects.filter(region_grant_q(survey.region), is_active=True)
     if survey.unit_ids:
@@ -187,8 +216,8 @@ def _targets(survey: Survey) -> list[Target]:
 def survey_open(
     survey: Survey,
     *,
-    actor: Any,
-    request: Any = None,
+    actor: User | None,
+    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
     quiet: bool = False,
 ) -> Survey:
@@ -216,8 +245,8 @@ def survey_open(
     return survey
 
 
-def _target_users(survey: Survey, targets: list[Target]) -> list[Any]:
-    users: list[Any] = []
+def _target_users(survey: Survey, targets: list[Target]) -> list[User]:
+    users: list[User] = []
     unit_ids = [t.unit_id for t in targets if t.unit_id]
     if unit_ids:
         for admins in access.unit_admin_users(unit_ids).values():
@@ -229,6 +258,7 @@ def _target_users(survey: Survey, targets: list[Target]) -> list[Any]:
             for m in Member.objects.filter(pk__in=member_ids, user__isnull=False).select_related(
                 "user"
             )
+            if m.user is not None  # as filtered: says so to the type checker
         ]
     return users
 
@@ -239,7 +269,9 @@ def _tell(survey: Survey, targets: list[Target], kind: str, subject: str) -> int
     return notify(users, subject, body, f"/surveys/answer/{survey.pk}/", kind=kind)
 
 
-def survey_close(survey: Survey, *, actor: Any = None, request: Any = None) -> Survey:
+def survey_close(
+    survey: Survey, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Survey:
     if survey.status != Survey.Status.OPEN:
         raise SurveyError("只有收集中的问卷可以结束", "status")
     with transaction.atomic():
@@ -266,10 +298,12 @@ def accepting(survey: Survey, now: dt.datetime | None = None) -> str | None:
     return None
 
 
-def respondent_for(survey: Survey, user: Any, *, unit_id: int | None = None) -> dict[str, Any]:
+def respondent_for(
+    survey: Survey, user: User | AnonymousUser, *, unit_id: int | None = None
+) -> Respondent:
     """The key, unit and name under which `user` answers `survey` (or `SurveyError`)."""
     if survey.audience == Audience.UNITS:
-        ids = access.admin_unit_ids(user) if getattr(user, "is_authenticated", False) else []
+        ids = access.admin_unit_ids(user) if user.is_authenticated else []
         targeted = set(
             Target.objects.filter(survey=survey, unit_id__in=ids).values_list("unit_id", flat=True)
         )
@@ -288,7 +322,7 @@ def respondent_for(survey: Survey, user: Any, *, unit_id: int | None = None) -> 
         if member is None or not Target.objects.filter(survey=survey, member=member).exists():
             raise SurveyError("您不在本问卷的发放范围内", "member")
         return {"key": f"member:{member.pk}", "unit": member.workplace_unit, "name": member.name}
-    if getattr(user, "is_authenticated", False):
+    if user.is_authenticated:
         return {"key": f"user:{user.pk}", "unit": None, "name": user.display_name or ""}
     raise SurveyError("请先登录", "user")
 
@@ -297,12 +331,12 @@ def response_save(
     survey: Survey,
     *,
     respondent_key: str,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, Any],  # question key -> the JSON answer, checked here
     submit: bool,
     unit: Unit | None = None,
-    user: Any = None,
+    user: User | None = None,
     respondent_name: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> Response:
     """Save a draft or submit; one response per key (the unique constraint decides races).
@@ -341,8 +375,8 @@ def response_save(
 
 
 def _response_defaults(
-    survey: Survey, version: SurveyVersion, unit: Unit | None, user: Any, name: str
-) -> dict[str, Any]:
+    survey: Survey, version: SurveyVersion, unit: Unit | None, user: User | None, name: str
+) -> dict[str, object]:
     place = unit.region if unit is not None else survey.region
     return {
         "version": version,
@@ -359,7 +393,7 @@ def _submit(
     version: SurveyVersion,
     response: Response,
     clean: dict[str, Any],
-    request: Any,
+    request: HttpRequest | None,
     now: dt.datetime | None,
 ) -> None:
     response.status = Response.Status.SUBMITTED
@@ -397,7 +431,11 @@ def draft_of(survey: Survey, respondent_key: str) -> Response | None:
 
 
 def survey_remind(
-    survey: Survey, *, actor: Any = None, now: dt.datetime | None = None, request: Any = None
+    survey: Survey,
+    *,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> int:
     """Tell every target that has not submitted; returns how many accounts were told."""
     if survey.status != Survey.Status.OPEN:
@@ -441,7 +479,7 @@ def surveys_tick(now: dt.datetime | None = None) -> dict[str, int]:
 
 def responses_bulk_submit(
     survey: Survey,
-    items: Sequence[tuple[str, Unit | None, Mapping[str, Any], dt.datetime]],
+    items: Sequence[tuple[str, Unit | None, Mapping[str, Any], dt.datetime]],  # JSON answers
     *,
     batch: int = 2000,
 ) -> int:
@@ -497,14 +535,14 @@ def responses_bulk_submit(
 PLACE_FIELDS = ("district_id", "street_id", "community_id", "area_id")
 
 
-def tally_add(survey: Survey, pairs: Sequence[tuple[Response, list[dict[str, Any]]]]) -> None:
+def tally_add(survey: Survey, pairs: Sequence[tuple[Response, list[AnswerRow]]]) -> None:
     """Add submitted answers to the results' counts (in the submit's transaction).
 
     Each key is an increment by a conditional update, or a new row; a concurrent
     first insert of the same key loses on the unique constraint and updates instead.
     """
     sums: dict[tuple[str, str, str, str], list[float]] = {}
-    places: dict[str, dict[str, Any]] = {}
+    places: dict[str, dict[str, int | None]] = {}
     for response, rows in pairs:
         ids = {f: getattr(response, f) for f in PLACE_FIELDS}
         place = ":".join(str(ids[f] or "") for f in PLACE_FIELDS)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django_tasks import task
 
 from lianjian.core.audit import system_actor
 
 
 @task()
-def surveys_tick_task() -> dict[str, Any]:
+def surveys_tick_task() -> dict[str, int]:
     """Hourly from `lianjian start` (the `core.periodic` extension in registry.py)."""
     from lianjian.surveys.services import surveys_tick
 

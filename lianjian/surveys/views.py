@@ -8,16 +8,18 @@ written. The phone's answer pages are in `views_answer`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import segno
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.alliances.models import Proposal
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
@@ -29,6 +31,9 @@ from lianjian.orgs.models import Region, UnitKind
 from lianjian.surveys import access, actions, builder, charts, selectors, services
 from lianjian.surveys.definition import KINDS, SurveyError
 from lianjian.surveys.models import Audience, SatisfactionSchedule
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 EXPORT_RATE = (20, 3600)
 
@@ -44,7 +49,7 @@ def _parse_time(value: str) -> dt.datetime | None:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def _regions(user: Any) -> list[Region]:
+def _regions(user: User) -> list[Region]:
     return list(
         regions_visible_to(user, access.MANAGE)
         .filter(level__in=[Region.Level.DISTRICT, Region.Level.STREET])
@@ -53,7 +58,7 @@ def _regions(user: Any) -> list[Region]:
 
 
 @require_perm(access.REPORT)
-def survey_list(request: HttpRequest) -> HttpResponse:
+def survey_list(request: AuthenticatedRequest) -> HttpResponse:
     surveys = access.surveys_visible_to(request.user).select_related("region")[:200]
     return render(
         request,
@@ -64,7 +69,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def survey_new(request: HttpRequest) -> HttpResponse:
+def survey_new(request: AuthenticatedRequest) -> HttpResponse:
     regions = _regions(request.user)
     error = None
     if request.method == "POST":
@@ -119,7 +124,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def survey_build(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_build(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = access.get_survey_for_user(request.user, pk, access.MANAGE)
     version = services.current_version(survey)
     if request.method == "POST":
@@ -154,7 +159,7 @@ def survey_build(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(access.REPORT)
-def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = access.get_survey_for_user(request.user, pk)
     res = selectors.results(survey, request.user)
     version = selectors.latest_version(survey)
@@ -194,7 +199,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(access.MANAGE)
 @require_POST
-def survey_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
+def survey_action(request: AuthenticatedRequest, pk: int, op: str) -> HttpResponse:
     survey = access.get_survey_for_user(request.user, pk, access.MANAGE)
     try:
         if op == "open":
@@ -226,7 +231,7 @@ def survey_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
 
 @require_perm(access.MANAGE)
 @require_http_methods(["GET", "POST"])
-def survey_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """File a proposal to a joint meeting from the answers that chose one option: pick the
     option (on the results page), then the body and the proposing member unit, edit the
     suggested text, file once."""
@@ -289,7 +294,7 @@ def _int(value: str) -> int:
 
 
 @require_perm(access.REPORT)
-def survey_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_qr(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = access.get_survey_for_user(request.user, pk)
     url = request.build_absolute_uri(reverse("surveys:public", args=[survey.public_token]))
     svg = segno.make(url, error="m").svg_inline(scale=6)
@@ -297,7 +302,7 @@ def survey_qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm(access.REPORT)
-def survey_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+def survey_export(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     limited = rate_limited(request, "surveys.export", limit=EXPORT_RATE[0], window=EXPORT_RATE[1])
     if limited is not None:
         return limited
@@ -310,7 +315,7 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
     audit_record("survey.export", request=request, obj=survey, detail={"n": responses.count()})
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[object]]:
         for r in responses.iterator(chunk_size=2000):
             who = r.unit.name if r.unit else mask(r.respondent_name, "name") or "匿名"
             yield [
@@ -324,7 +329,8 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     return xlsx_response(survey.title, headers, rows(), stamped("问卷答卷"))
 
 
-def _cell(q: dict[str, Any], value: Any) -> Any:
+def _cell(q: dict[str, Any], value: Any) -> object:
+    """A stored answer (JSON, see `surveys.definition`) as the cell shows it."""
     if value is None:
         return ""
     names = {o["key"]: o["label"] for o in q.get("options", [])}
@@ -339,7 +345,7 @@ def _cell(q: dict[str, Any], value: Any) -> Any:
 
 
 @require_perm(access.REPORT)
-def satisfaction(request: HttpRequest) -> HttpResponse:
+def satisfaction(request: AuthenticatedRequest) -> HttpResponse:
     from lianjian.surveys import satisfaction as sat
 
     surveys = access.surveys_visible_to(request.user)

@@ -17,10 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import public, require_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.surveys import access, selectors, services
@@ -31,8 +32,12 @@ ANON_COOKIE = "lj_survey_key"
 SUBMIT_RATE = (30, 3600)  # public submissions per client an hour (S22)
 
 
-def _answers_from(post: Any, definition: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+# the answers as posted, by question key: an option, options, matrix cells or a text
+Posted = str | list[str] | dict[str, str]
+
+
+def _answers_from(post: QueryDict, definition: dict[str, Any]) -> dict[str, Posted]:
+    out: dict[str, Posted] = {}
     for q in definition["questions"]:
         key = q["key"]
         if q["kind"] == "multiple":
@@ -47,7 +52,7 @@ def _answers_from(post: Any, definition: dict[str, Any]) -> dict[str, Any]:
 def _form(
     request: HttpRequest,
     survey: Survey,
-    who: dict[str, Any],
+    who: services.Respondent,
     action_url: str,
 ) -> HttpResponse:
     version = services.current_version(survey)
@@ -106,7 +111,7 @@ def _form(
 
 
 @require_perm(access.ANSWER)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "surveys/inbox.html",
@@ -116,7 +121,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_perm(access.ANSWER)
 @require_http_methods(["GET", "POST"])
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = Survey.objects.filter(pk=pk).exclude(audience=Audience.PUBLIC).first()
     if survey is None or survey.status == Survey.Status.DRAFT:
         raise Http404
@@ -145,7 +150,7 @@ def public_answer(request: HttpRequest, token: str) -> HttpResponse:
             return limited
     new_key = None
     if request.user.is_authenticated and not survey.anonymous:
-        who = {
+        who: services.Respondent = {
             "key": f"user:{request.user.pk}",
             "unit": None,
             "name": getattr(request.user, "display_name", ""),

@@ -8,8 +8,9 @@ capacity admits only those holding a place when they scan its code.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,8 +27,12 @@ from lianjian.activities.services.common import (
 from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def checkin_window(event: Event) -> tuple[Any, Any]:
+
+def checkin_window(event: Event) -> tuple[dt.datetime, dt.datetime]:
+
     return event.starts_at - CHECKIN_BEFORE, event.ends_at + CHECKIN_AFTER
 
 
@@ -41,7 +46,7 @@ def _check_window(event: Event) -> None:
 
 
 @transaction.atomic
-def _attend(event: Event, volunteer: Volunteer, method: str, actor: Any) -> Attendance:
+def _attend(event: Event, volunteer: Volunteer, method: str, actor: User | None) -> Attendance:
     if event.status not in (Event.Status.PUBLISHED, Event.Status.DONE):
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能签到", status=409)
     if volunteer.withdrawn_at is not None:
@@ -96,7 +101,7 @@ def _attend(event: Event, volunteer: Volunteer, method: str, actor: Any) -> Atte
     return row
 
 
-def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: Any) -> Attendance:
+def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: User | None) -> Attendance:
     """A signed-in volunteer scanned the event's code."""
     checkin_token = str(checkin_token or "")[:64]
     event = Event.objects.filter(checkin_token=checkin_token).first()
@@ -113,7 +118,7 @@ def checkin_by_token(checkin_token: str, volunteer: Volunteer, *, actor: Any) ->
     return _attend(event, volunteer, Attendance.Method.QR, actor)
 
 
-def checkin_by_scan(event: Event, qr_token: str, *, actor: Any) -> Attendance:
+def checkin_by_scan(event: Event, qr_token: str, *, actor: User | None) -> Attendance:
     """An organizer scanned a volunteer's personal code (walk-ins admitted)."""
     volunteer = Volunteer.objects.filter(qr_token=str(qr_token or "")[:64]).first()
     if volunteer is None:
@@ -122,7 +127,7 @@ def checkin_by_scan(event: Event, qr_token: str, *, actor: Any) -> Attendance:
     return _attend(event, volunteer, Attendance.Method.SCAN, actor)
 
 
-def checkin_by_staff(event: Event, volunteer: Volunteer, *, actor: Any) -> Attendance:
+def checkin_by_staff(event: Event, volunteer: Volunteer, *, actor: User) -> Attendance:
     """An organizer records attendance afterwards (paper sign-in sheet)."""
     if timezone.now() < event.starts_at - CHECKIN_BEFORE:
         raise ActivityError("活动尚未开始，不能补录签到", status=409)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from lianjian.orgs.models import Region
+from lianjian.orgs.models import Region, ScopedModel
 
 MAX_HOURS = Decimal("24")
 # the event's QR code works from half an hour before it starts to half an hour after it ends
@@ -31,12 +30,12 @@ def token() -> str:
     return secrets.token_hex(16)
 
 
-def located(region: Region) -> dict[str, Any]:
+def located(region: Region) -> dict[str, int | None]:
     """The ancestor ids a row located in `region` carries."""
     return region.ancestor_ids()
 
 
-def copy_scope(row: Any) -> dict[str, Any]:
+def copy_scope(row: ScopedModel) -> dict[str, int | None]:
     return {
         "district_id": row.district_id,
         "street_id": row.street_id,
@@ -45,7 +44,7 @@ def copy_scope(row: Any) -> dict[str, Any]:
     }
 
 
-def round_hours(value: Any) -> Decimal:
+def round_hours(value: object) -> Decimal:
     """Hours as the ledger keeps them: one decimal, half up."""
     try:
         hours = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -62,7 +61,7 @@ def duration_hours(starts_at: dt.datetime, ends_at: dt.datetime) -> Decimal:
     return min(max(hours, Decimal("0.1")), MAX_HOURS)
 
 
-def text(value: Any, label: str, field: str, max_len: int, required: bool = True) -> str:
+def text(value: object, label: str, field: str, max_len: int, required: bool = True) -> str:
     out = str(value or "").strip()
     if required and not out:
         raise ActivityError(f"请填写{label}", field)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,14 +27,19 @@ from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
 from lianjian.orgs.models import PartyOrg, Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+    from lianjian.visits.models import Cadre
+
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _check_times(
-    starts_at: Any, ends_at: Any, deadline: Any
+    starts_at: dt.datetime | None, ends_at: dt.datetime | None, deadline: dt.datetime | None
 ) -> tuple[dt.datetime, dt.datetime, dt.datetime | None]:
+    # the types are checked again: a form or an API body may still leave a time out
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise ActivityError("请填写活动的开始和结束时间", "starts_at")
     starts_at, ends_at = _aware(starts_at), _aware(ends_at)
@@ -50,7 +56,7 @@ def _check_times(
 @transaction.atomic
 def event_create(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     title: str,
     region: Region,
@@ -66,7 +72,7 @@ def event_create(
     signup_deadline: dt.datetime | None = None,
     place: str = "",
     description: str = "",
-    cadre: Any = None,
+    cadre: Cadre | None = None,
     publish: bool = False,
 ) -> Event:
     if kind not in Kind.values:
@@ -120,7 +126,7 @@ def event_create(
 
 
 @transaction.atomic
-def event_publish(event: Event, *, actor: Any) -> Event:
+def event_publish(event: Event, *, actor: User) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.DRAFT:
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能发布", status=409)
@@ -133,7 +139,7 @@ def event_publish(event: Event, *, actor: Any) -> Event:
 
 
 @transaction.atomic
-def event_cancel(event: Event, *, actor: Any, reason: str = "") -> Event:
+def event_cancel(event: Event, *, actor: User | None, reason: str = "") -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):
         raise ActivityError(f"活动当前为“{event.get_status_display()}”，不能取消", status=409)
@@ -156,7 +162,7 @@ def event_cancel(event: Event, *, actor: Any, reason: str = "") -> Event:
 
 
 @transaction.atomic
-def event_close(event: Event, *, actor: Any, summary: str = "") -> Event:
+def event_close(event: Event, *, actor: User, summary: str = "") -> Event:
     """After the event: the summary is written and the event counts as held."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.PUBLISHED:
@@ -175,7 +181,11 @@ MAX_EVENT_PHOTOS = 9
 
 @transaction.atomic
 def event_report(
-    event: Event, *, actor: Any, summary: str | None = None, photos: Iterable[Any] = ()
+    event: Event,
+    *,
+    actor: User | None,
+    summary: str | None = None,
+    photos: Iterable[UploadedFile] = (),
 ) -> Event:
     """After the event: its written summary and photos (checked like every attachment).
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,16 +22,19 @@ from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.core.notifications import notify
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 @transaction.atomic
 def hours_log(
     volunteer: Volunteer,
     *,
     on: dt.date,
-    hours: Any,
+    hours: object,
     description: str,
     team: Team | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> HoursRecord:
     """A volunteer logs service done outside an event; it waits for verification."""
     if volunteer.withdrawn_at is not None:
@@ -68,7 +71,7 @@ def _locked_pending(record: HoursRecord) -> HoursRecord:
 
 
 @transaction.atomic
-def hours_adjust(record: HoursRecord, *, hours: Any, actor: Any) -> HoursRecord:
+def hours_adjust(record: HoursRecord, *, hours: object, actor: User) -> HoursRecord:
     record = _locked_pending(record)
     old = record.hours
     record.hours = round_hours(hours)
@@ -83,10 +86,10 @@ def hours_adjust(record: HoursRecord, *, hours: Any, actor: Any) -> HoursRecord:
 def hours_verify(
     record: HoursRecord,
     *,
-    actor: Any,
+    actor: User | None,
     approve: bool,
     reason: str = "",
-    hours: Any = None,
+    hours: object = None,
 ) -> HoursRecord:
     """The organizer in scope or the team's leader (`access.hours_verifiable_by`) decides;
     a system actor (None: demo, import) is not checked."""

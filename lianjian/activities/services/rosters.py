@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,6 +21,9 @@ from lianjian.activities.services.common import ActivityError, located, text
 from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
 from lianjian.orgs.models import Region
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 MAX_SLOTS = 2000
 # a weekly roster runs at most a year (its occurrences are counted, never stored)
@@ -42,7 +45,7 @@ def occurrences(slot: RosterSlot, first: dt.date, last: dt.date) -> list[dt.date
 @transaction.atomic
 def roster_create(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     region: Region,
     posts: Iterable[str],
@@ -170,7 +173,7 @@ def _take(slot: RosterSlot, volunteer: Volunteer, on: dt.date | None = None) -> 
 
 @transaction.atomic
 def shift_take(
-    slot: RosterSlot, volunteer: Volunteer, *, on: dt.date | None = None, actor: Any = None
+    slot: RosterSlot, volunteer: Volunteer, *, on: dt.date | None = None, actor: User | None = None
 ) -> Shift:
     """Take a slot (a weekly one: its occurrence `on`), within the occurrence's capacity."""
     shift = _take(slot, volunteer, on)
@@ -189,7 +192,7 @@ def _release(shift: Shift) -> None:
 
 
 @transaction.atomic
-def shift_release(shift: Shift, *, actor: Any = None) -> Shift:
+def shift_release(shift: Shift, *, actor: User | None = None) -> Shift:
     shift = Shift.objects.select_for_update().select_related("slot").get(pk=shift.pk)
     if shift.released_at is not None:
         return shift
@@ -202,7 +205,7 @@ def shift_release(shift: Shift, *, actor: Any = None) -> Shift:
 
 @transaction.atomic
 def shift_swap(
-    shift: Shift, to_slot: RosterSlot, *, on: dt.date | None = None, actor: Any = None
+    shift: Shift, to_slot: RosterSlot, *, on: dt.date | None = None, actor: User | None = None
 ) -> Shift:
     """Move a shift to another slot (or occurrence) of the same roster: both or neither."""
     shift = Shift.objects.select_for_update().select_related("slot", "volunteer").get(pk=shift.pk)

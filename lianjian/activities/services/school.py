@@ -8,9 +8,10 @@ finishing an e-lesson on the phone; each publishes `activities.lesson_completed`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,11 +25,14 @@ from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.orgs.models import PartyOrg
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 @transaction.atomic
 def course_create(
     *,
-    actor: Any,
+    actor: User | None,
     title: str,
     organizer_org: PartyOrg,
     description: str = "",
@@ -48,7 +52,7 @@ def course_create(
 
 @transaction.atomic
 def course_update(
-    course: Course, *, actor: Any, title: str, description: str = "", is_open: bool = True
+    course: Course, *, actor: User, title: str, description: str = "", is_open: bool = True
 ) -> Course:
     course = Course.objects.select_for_update().get(pk=course.pk)
     course.title = text(title, "课程名称", "title", 100)
@@ -63,7 +67,7 @@ def course_update(
 def lecture_add(
     course: Course,
     *,
-    actor: Any,
+    actor: User | None,
     title: str,
     teacher: str,
     starts_at: dt.datetime,
@@ -91,12 +95,12 @@ def lecture_add(
 def e_lesson_add(
     course: Course,
     *,
-    actor: Any,
+    actor: User | None,
     title: str,
     body: str,
     minutes: int = 5,
     teacher: str = "",
-    video: Any = None,
+    video: UploadedFile | None = None,
 ) -> Lesson:
     """A short e-lesson: text and an optional MP4 (checked by its bytes, size-capped)."""
     if minutes < 1 or minutes > 60:
@@ -150,7 +154,9 @@ def lesson_complete_on_checkin(event: Event, volunteer: Volunteer) -> Completion
 
 
 @transaction.atomic
-def e_lesson_complete(lesson: Lesson, volunteer: Volunteer, *, actor: Any = None) -> Completion:
+def e_lesson_complete(
+    lesson: Lesson, volunteer: Volunteer, *, actor: User | None = None
+) -> Completion:
     if lesson.kind != Lesson.Kind.E_LESSON:
         raise ActivityError("专题讲座以到场签到记录学习", status=409)
     if volunteer.withdrawn_at is not None:

@@ -9,7 +9,7 @@ on the waiting list in the same transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,6 +19,9 @@ from lianjian.activities.models import Event, Signup, Volunteer
 from lianjian.activities.services.common import ActivityError, copy_scope
 from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 OPEN = (Signup.Status.CONFIRMED, Signup.Status.WAITING)
 
@@ -33,7 +36,7 @@ def _take_place(event: Event) -> bool:
 
 
 @transaction.atomic
-def signup_create(event: Event, volunteer: Volunteer, *, actor: Any = None) -> Signup:
+def signup_create(event: Event, volunteer: Volunteer, *, actor: User | None = None) -> Signup:
     """Sign up: a place while there is one, else the waiting list. Twice is once."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     if volunteer.withdrawn_at is not None:
@@ -93,7 +96,7 @@ def _promote_next(event: Event) -> Signup | None:
 
 
 @transaction.atomic
-def signup_cancel(signup: Signup, *, actor: Any = None) -> Signup:
+def signup_cancel(signup: Signup, *, actor: User | None = None) -> Signup:
     event = Event.objects.select_for_update().get(pk=signup.event_id)
     signup = Signup.objects.select_for_update().get(pk=signup.pk)
     if signup.status == Signup.Status.CANCELLED:

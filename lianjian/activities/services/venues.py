@@ -9,9 +9,10 @@ write ever bypassed this service.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lianjian.activities.models import Booking, Venue
@@ -20,11 +21,14 @@ from lianjian.core.audit import audit_record
 from lianjian.core.notifications import notify
 from lianjian.orgs.models import PartyOrg, Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 @transaction.atomic
 def venue_create(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     region: Region,
     capacity: int,
@@ -55,7 +59,7 @@ def venue_create(
 def venue_update(
     venue: Venue,
     *,
-    actor: Any,
+    actor: User,
     name: str,
     capacity: int,
     opens_at: dt.time,
@@ -82,7 +86,7 @@ def venue_update(
     return venue
 
 
-def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> Any:
+def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[Booking]:
     return Booking.objects.filter(
         venue=venue, status=Booking.Status.APPROVED, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
@@ -92,7 +96,7 @@ def _overlapping(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> 
 def booking_request(
     venue: Venue,
     *,
-    actor: Any,
+    actor: User | None,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     purpose: str,
@@ -132,7 +136,9 @@ def booking_request(
 
 
 @transaction.atomic
-def booking_decide(booking: Booking, *, actor: Any, approve: bool, reason: str = "") -> Booking:
+def booking_decide(
+    booking: Booking, *, actor: User | None, approve: bool, reason: str = ""
+) -> Booking:
     """The owner approves (only if no approved booking overlaps) or rejects with a reason."""
     Venue.objects.select_for_update().get(pk=booking.venue_id)  # approvals of a venue queue
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -163,7 +169,7 @@ def booking_decide(booking: Booking, *, actor: Any, approve: bool, reason: str =
 
 
 @transaction.atomic
-def booking_cancel(booking: Booking, *, actor: Any) -> Booking:
+def booking_cancel(booking: Booking, *, actor: User) -> Booking:
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status in (Booking.Status.REJECTED, Booking.Status.CANCELLED):
         return booking

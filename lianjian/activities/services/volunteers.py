@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.activities.models import CONSENT_VERSION, Team, TeamMembership, Volunteer
@@ -13,17 +14,20 @@ from lianjian.activities.services.common import ActivityError, located, text, to
 from lianjian.core.audit import audit_record
 from lianjian.orgs.models import Member, PartyOrg, Region
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 
 @transaction.atomic
 def volunteer_join(
     *,
-    user: Any,
+    user: User,
     region: Region,
     name: str,
     member: Member | None = None,
     skills: str = "",
     consent: bool,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Volunteer:
     """A member or resident joins volunteering; they must agree to the consent text.
 
@@ -58,7 +62,7 @@ def volunteer_join(
 
 @transaction.atomic
 def volunteer_register(
-    *, actor: Any, region: Region, name: str, member: Member | None = None, skills: str = ""
+    *, actor: User, region: Region, name: str, member: Member | None = None, skills: str = ""
 ) -> Volunteer:
     """Staff record a resident who consented on the paper form (version and time kept)."""
     volunteer = Volunteer(
@@ -77,7 +81,9 @@ def volunteer_register(
 
 
 @transaction.atomic
-def volunteer_withdraw(volunteer: Volunteer, *, actor: Any = None, request: Any = None) -> int:
+def volunteer_withdraw(
+    volunteer: Volunteer, *, actor: User | None = None, request: HttpRequest | None = None
+) -> int:
     """Withdraw consent: hidden from team lists, no new sign-ups, open sign-ups cancelled.
 
     Returns how many sign-ups were cancelled (each frees its place for the waiting list)."""
@@ -107,7 +113,7 @@ def volunteer_withdraw(volunteer: Volunteer, *, actor: Any = None, request: Any 
 @transaction.atomic
 def team_create(
     *,
-    actor: Any,
+    actor: User | None,
     region: Region,
     name: str,
     party_org: PartyOrg | None = None,
@@ -137,7 +143,7 @@ def team_create(
 
 @transaction.atomic
 def team_member_add(
-    team: Team, volunteer: Volunteer, *, joined_on: dt.date | None = None, actor: Any = None
+    team: Team, volunteer: Volunteer, *, joined_on: dt.date | None = None, actor: User | None = None
 ) -> TeamMembership:
     if team.status != Team.Status.ACTIVE:
         raise ActivityError(f"队伍当前为“{team.get_status_display()}”，不能加入新队员")
@@ -160,7 +166,7 @@ def team_member_add(
 
 @transaction.atomic
 def team_member_leave(
-    membership: TeamMembership, *, left_on: dt.date | None = None, actor: Any = None
+    membership: TeamMembership, *, left_on: dt.date | None = None, actor: User | None = None
 ) -> TeamMembership:
     membership = TeamMembership.objects.select_for_update().get(pk=membership.pk)
     if membership.left_on is not None:

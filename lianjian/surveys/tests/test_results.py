@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def answered(tree: Any, personas: Any) -> Any:
     return survey
 
 
-def _q(res: dict, key: str) -> dict:
+def _q(res: Mapping[str, Any], key: str) -> dict:
     return next(q for q in res["questions"] if q["key"] == key)
 
 
