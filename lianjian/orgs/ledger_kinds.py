@@ -8,7 +8,7 @@ checks the rows against the field rules of the forms and the API
 (`orgs.validation`), matches rows to existing records (credit code for units,
 ID number through the blind index for members, name within scope for Party
 organizations) so they update instead of duplicating, and writes through
-`lianjian.orgs.services`.
+`lianjian.orgs.services_bulk` (units, members) and `lianjian.orgs.services`.
 """
 
 from __future__ import annotations

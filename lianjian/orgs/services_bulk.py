@@ -2,7 +2,7 @@
 
 The Excel importer writes up to EXCEL_MAX_ROWS rows per file; one service
 call per row would spend its time on per-row queries and audit locks. These
-variants apply the same checks as `services._clean_unit` / `_clean_member`
+variants apply the same checks as `services._clean_unit` / `services_members._clean_member`
 without a query per row (the importer resolves duplicates against the
 database in bulk first, and the unique constraints stay the backstop), write
 in batches and record one audit event per file.
@@ -29,7 +29,6 @@ from lianjian.orgs import conflicts, events, validation
 from lianjian.orgs.errors import RegistryError
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit
 from lianjian.orgs.services import (
-    MEMBER_FIELDS,
     UNIT_FIELDS,
     _ancestors_of,
     _check_unit_rules,
@@ -37,8 +36,8 @@ from lianjian.orgs.services import (
     _optional,
     id_number_index,
     mobile_index,
-    unit_member_dates_refresh,
 )
+from lianjian.orgs.services_members import MEMBER_FIELDS, unit_member_dates_refresh
 
 BULK_BATCH = 2000
 

@@ -11,11 +11,6 @@ from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.services import (
     RegistryError,
-    member_create,
-    member_deactivate,
-    member_find_by_id_number,
-    member_unmask,
-    member_update,
     party_org_create,
     party_org_deactivate,
     party_org_update,
@@ -24,6 +19,13 @@ from lianjian.orgs.services import (
     region_update,
     unit_create,
     unit_update,
+)
+from lianjian.orgs.services_members import (
+    member_create,
+    member_deactivate,
+    member_find_by_id_number,
+    member_unmask,
+    member_update,
 )
 from lianjian.orgs.tests.factories import (
     make_credit_code,
@@ -321,7 +323,8 @@ def test_member_join_date_must_be_plausible(tree):
 
     import pytest
 
-    from lianjian.orgs.services import RegistryError, member_update
+    from lianjian.orgs.services import RegistryError
+    from lianjian.orgs.services_members import member_update
 
     for bad in (dt.date(1485, 3, 30), dt.date.today() + dt.timedelta(days=1), dt.date(1990, 1, 1)):
         with pytest.raises(RegistryError) as err:
