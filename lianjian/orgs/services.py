@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from lianjian.core import crypto
 from lianjian.core.actors import Actor
@@ -237,7 +238,7 @@ def unit_update(unit: Unit, *, actor: Actor | None = None, **data: Any) -> Unit:
 @transaction.atomic
 def unit_deactivate(unit: Unit, *, actor: Actor | None = None, on: dt.date | None = None) -> Unit:
     unit.is_active = False
-    unit.deregistered_on = unit.deregistered_on or on or dt.date.today()
+    unit.deregistered_on = unit.deregistered_on or on or timezone.localdate()
     unit.save(update_fields=["is_active", "deregistered_on", "updated_at"])
     audit_record("unit.deactivate", user=actor, obj=unit)
     return unit
@@ -298,7 +299,7 @@ def _set_coverage(org: PartyOrg, units: list[Unit], since: dt.date | None) -> No
     """Open links for new units, close links for dropped ones (history is kept)."""
     wanted = {u.pk for u in units}
     open_links = {c.unit_id: c for c in org.coverages.filter(until__isnull=True)}
-    today = since or dt.date.today()
+    today = since or timezone.localdate()
     for unit_id, link in open_links.items():
         if unit_id not in wanted:
             link.until = today
@@ -380,7 +381,7 @@ def party_org_deactivate(
     if org.members.filter(is_active=True).exists():
         raise RegistryError("该党组织仍有在册党员，请先转移党员关系后再撤销")
     org.is_active = False
-    org.dissolved_on = org.dissolved_on or on or dt.date.today()
+    org.dissolved_on = org.dissolved_on or on or timezone.localdate()
     org.save(update_fields=["is_active", "dissolved_on", "updated_at"])
     org.coverages.filter(until__isnull=True).update(until=org.dissolved_on)
     audit_record("partyorg.deactivate", user=actor, obj=org)

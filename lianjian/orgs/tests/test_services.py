@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
@@ -96,7 +97,7 @@ def test_coverage_history_kept_on_change(tree):
     other = make_unit(region=tree.building_a, name="东银二号公司")
     party_org_update(org, covered_units=[other])
     first.refresh_from_db()
-    assert first.until == dt.date.today()  # closed, not deleted
+    assert first.until == timezone.localdate()  # closed, not deleted
     assert OrgUnitCoverage.objects.get(party_org=org, unit=other, until__isnull=True)
     # covering the first unit again opens a new link and keeps the old one
     party_org_update(
@@ -326,7 +327,11 @@ def test_member_join_date_must_be_plausible(tree):
     from lianjian.orgs.services import RegistryError
     from lianjian.orgs.services_members import member_update
 
-    for bad in (dt.date(1485, 3, 30), dt.date.today() + dt.timedelta(days=1), dt.date(1990, 1, 1)):
+    for bad in (
+        dt.date(1485, 3, 30),
+        timezone.localdate() + dt.timedelta(days=1),
+        dt.date(1990, 1, 1),
+    ):
         with pytest.raises(RegistryError) as err:
             member_update(tree.member_a1, joined_on=bad)
         assert err.value.field == "joined_on"
