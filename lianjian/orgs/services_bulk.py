@@ -10,10 +10,12 @@ in batches and record one audit event per file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from lianjian.core import bulkcopy
 from lianjian.core.actors import Actor
@@ -141,7 +143,7 @@ def unit_bulk_upsert(
     return len(new_units), len(touched)
 
 
-def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
+def _check_member_values(values: dict[str, Any], today: dt.date) -> dict[str, Any]:
     clean = {k: v for k, v in values.items() if k in MEMBER_FIELDS}
     clean["name"] = str(clean.get("name") or "").strip()
     if not clean["name"]:
@@ -157,7 +159,7 @@ def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
     clean["mobile_index"] = mobile_index(mobile) if mobile else ""
     for key in ("floating_to", "floating_reason"):
         clean[key] = str(clean.get(key) or "")
-    if problem := validation.joined_on_problem(clean.get("joined_on"), clean["birth_date"]):
+    if problem := validation.joined_on_problem(clean.get("joined_on"), clean["birth_date"], today):
         raise RegistryError(problem, "joined_on")
     if problem := validation.floating_problem(clean.get("is_floating"), clean["floating_to"]):
         raise RegistryError(problem, "floating_to")
@@ -184,9 +186,10 @@ def member_bulk_upsert(
     source: str = "",
 ) -> tuple[int, int]:
     """Create and update many members in one transaction; returns (created, updated)."""
+    today = timezone.localdate()  # once per call: the platform's day
     new_members = []
     for values in creates:
-        clean = _check_member_values(values)
+        clean = _check_member_values(values, today)
         new_members.append(Member(**clean, **_ancestors_of(clean["party_org"].region)))
     changed_fields: set[str] = set()
     touched = []
@@ -194,7 +197,9 @@ def member_bulk_upsert(
     units = {m.workplace_unit_id for m, _ in updates}
     for member, values in updates:
         current = {k: getattr(member, k) for k in MEMBER_FIELDS}
-        clean = _check_member_values(current | {k: v for k, v in values.items() if v is not None})
+        clean = _check_member_values(
+            current | {k: v for k, v in values.items() if v is not None}, today
+        )
         for key, value in clean.items():
             if getattr(member, key) != value:
                 setattr(member, key, value)
