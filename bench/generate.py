@@ -62,7 +62,7 @@ def generate(scale: str, rng: random.Random) -> dict[str, int]:
         id_number_check_char,
     )
     from lianjian.orgs.models import PartyOrg, Region
-    from lianjian.orgs.services import unit_member_dates_refresh
+    from lianjian.orgs.services_members import unit_member_dates_refresh
 
     districts, streets_per, communities_per, areas_per, units_per, branches_per, members_per = (
         SCALES[scale]

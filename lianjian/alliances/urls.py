@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.alliances import views, views_meetings
+from lianjian.alliances import views, views_meetings, views_proposals
 
 app_name = "alliances"
 urlpatterns = [
@@ -29,17 +29,17 @@ urlpatterns = [
     path("meetings/<int:pk>/vote/", views_meetings.meeting_vote, name="meeting_vote"),
     path("meetings/<int:pk>/files/<str:token>/", views_meetings.attachment, name="attachment"),
     path("checkin/<str:token>/", views_meetings.checkin, name="checkin"),
-    path("proposals/", views_meetings.proposal_list, name="proposal_list"),
-    path("proposals/new/", views_meetings.proposal_create, name="proposal_create"),
-    path("proposals/<int:pk>/", views_meetings.proposal_detail, name="proposal_detail"),
-    path("proposals/<int:pk>/action/", views_meetings.proposal_action, name="proposal_action"),
-    path("resolutions/", views_meetings.resolution_list, name="resolution_list"),
-    path("resolutions/<int:pk>/", views_meetings.resolution_detail, name="resolution_detail"),
-    path("resolutions/<int:pk>/tasks/", views_meetings.task_assign, name="task_assign"),
-    path("tasks/", views_meetings.task_list, name="task_list"),
-    path("tasks/<int:pk>/", views_meetings.task_detail, name="task_detail"),
-    path("tasks/<int:pk>/action/", views_meetings.task_action, name="task_action"),
-    path("tasks/<int:pk>/files/<str:token>/", views_meetings.task_file, name="task_file"),
+    path("proposals/", views_proposals.proposal_list, name="proposal_list"),
+    path("proposals/new/", views_proposals.proposal_create, name="proposal_create"),
+    path("proposals/<int:pk>/", views_proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/action/", views_proposals.proposal_action, name="proposal_action"),
+    path("resolutions/", views_proposals.resolution_list, name="resolution_list"),
+    path("resolutions/<int:pk>/", views_proposals.resolution_detail, name="resolution_detail"),
+    path("resolutions/<int:pk>/tasks/", views_proposals.task_assign, name="task_assign"),
+    path("tasks/", views_proposals.task_list, name="task_list"),
+    path("tasks/<int:pk>/", views_proposals.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/action/", views_proposals.task_action, name="task_action"),
+    path("tasks/<int:pk>/files/<str:token>/", views_proposals.task_file, name="task_file"),
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),

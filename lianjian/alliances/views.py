@@ -1,6 +1,7 @@
 """Alliance pages: alliances and charters, bodies and cadence, reports, agreements.
 
-Meetings, proposals, tasks and the phone pages are in `views_meetings`.
+Meetings and the phone home are in `views_meetings`; proposals, resolutions and
+tasks in `views_proposals`.
 Thin views: reads from `selectors`/`access` (404 outside scope), writes
 through `services`; an `AllianceError` lands on its form field.
 """
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 MANAGE = "alliances.manage"
 VIEW = "alliances.view"
+PROPOSE = "alliances.propose"
+ACT = "alliances.act"
 
 
 def show_error(form: djforms.Form, err: AllianceError) -> None:

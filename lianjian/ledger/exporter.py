@@ -11,12 +11,12 @@ right to see them (S9, S15).
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import FileResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -63,7 +63,7 @@ def xlsx_response(handle: Any, filename: str) -> FileResponse:
 
 
 def stamp(prefix: str) -> str:
-    return f"{prefix}_{dt.datetime.now():%Y%m%d%H%M}.xlsx"
+    return f"{prefix}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
 
 
 # ---------------------------------------------------------------- registry lists

@@ -17,7 +17,7 @@ from lianjian.core.actors import ActorRequest
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.ratelimit import rate_limited
 from lianjian.core.schemas import PathId
-from lianjian.orgs import selectors, services
+from lianjian.orgs import selectors, services_members
 from lianjian.orgs.access import (
     get_member_for_user,
     party_orgs_visible_to,
@@ -178,7 +178,7 @@ def members_create(request: ActorRequest, payload: MemberIn, response: HttpRespo
     ensure_perm(request, "orgs.change_member")
     try:
         data = _member_refs(request, payload.dict())
-        member = services.member_create(actor=request.user, via="api", **data)
+        member = services_members.member_create(actor=request.user, via="api", **data)
     except ConflictThrottled as err:
         return _throttled(err, response)
     except RegistryError as err:
@@ -205,7 +205,9 @@ def members_update(
             nullable={"workplace_unit", "residence_community", "joined_on"},
             blankable={"mobile", "floating_to", "floating_reason"},
         )
-        services.member_update(member, actor=request.user, via="api", **_member_refs(request, data))
+        services_members.member_update(
+            member, actor=request.user, via="api", **_member_refs(request, data)
+        )
     except ConflictThrottled as err:
         return _throttled(err, response)
     except RegistryError as err:
@@ -225,7 +227,9 @@ def members_deactivate(
 ) -> Any:
     ensure_perm(request, "orgs.change_member")
     member = get_member_for_user(request.user, member_id, "orgs.change_member", request=request)
-    services.member_deactivate(member, actor=request.user, reason=payload.reason if payload else "")
+    services_members.member_deactivate(
+        member, actor=request.user, reason=payload.reason if payload else ""
+    )
     return _member_detail(member.pk)
 
 
@@ -246,7 +250,7 @@ def members_unmask(
     if limited is not None:
         return limited
     try:
-        values = services.member_unmask(
+        values = services_members.member_unmask(
             member, actor=request.user, reason=payload.reason, request=request
         )
     except RegistryError as err:

@@ -19,6 +19,7 @@ import random
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from lianjian.core.audit import audit_record
 from lianjian.core.demo import DemoContext
@@ -126,7 +127,7 @@ def _shares(total: int, weights: list[int]) -> list[int]:
 def build_liangxin_ledger(district: Region, *, seed: int = 2012) -> dict[str, int]:
     """Top the district up to seed 002's figures as of today; returns what was created."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
-    today = dt.date.today()
+    today = timezone.localdate()
     recent = today - dt.timedelta(days=30)
     streets = _ledger_streets(district)
 

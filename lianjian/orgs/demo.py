@@ -31,7 +31,8 @@ from lianjian.orgs.models import (
     Unit,
     UnitKind,
 )
-from lianjian.orgs.services import member_create, party_org_create, region_create, unit_create
+from lianjian.orgs.services import party_org_create, region_create, unit_create
+from lianjian.orgs.services_members import member_create
 
 DEMO_DISTRICTS = ("长宁区", "朝阳区", "烟台开发区")
 

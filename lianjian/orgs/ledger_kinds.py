@@ -8,7 +8,7 @@ checks the rows against the field rules of the forms and the API
 (`orgs.validation`), matches rows to existing records (credit code for units,
 ID number through the blind index for members, name within scope for Party
 organizations) so they update instead of duplicating, and writes through
-`lianjian.orgs.services`.
+`lianjian.orgs.services_bulk` (units, members) and `lianjian.orgs.services`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from lianjian.core.actors import Actor
 from lianjian.core.identifiers import (
@@ -209,6 +210,7 @@ class _MemberPlan(_Plan):
         parsed: list[tuple[int, dict[str, Any]]] = []
         seen: dict[str, int] = {}
         names_needed = False
+        today = timezone.localdate()  # once per file: the platform's day
         for n, (row, values) in enumerate(rows, 1):
             idn = values.get("id_number") or ""
             born = None
@@ -221,7 +223,9 @@ class _MemberPlan(_Plan):
                     seen[idn] = row
                     born = birth_date_from_id(idn)
                     self.rule(row, "gender", validation.gender_problem(values.get("gender"), idn))
-            self.rule(row, "joined_on", validation.joined_on_problem(values.get("joined_on"), born))
+            self.rule(
+                row, "joined_on", validation.joined_on_problem(values.get("joined_on"), born, today)
+            )
             self.rule(
                 row,
                 "floating_to",

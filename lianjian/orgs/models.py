@@ -154,7 +154,7 @@ class Unit(ScopedModel, TimeStampedModel):
     registered_on = models.DateField("登记日期", null=True, blank=True)
     deregistered_on = models.DateField("注销日期", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
-    # Kept by `orgs.services.unit_member_dates_refresh` whenever a member is written.
+    # Kept by `orgs.services_members.unit_member_dates_refresh` whenever a member is written.
     # Members carry no leave date (one taken off the roll is inactive on every date), so
     # a unit's live member count only grows with the date: "has members on D" is
     # `member_since <= D` and "has 3+ members on D" is `min_members_since <= D`. The

@@ -2,7 +2,7 @@
 
 The Excel importer writes up to EXCEL_MAX_ROWS rows per file; one service
 call per row would spend its time on per-row queries and audit locks. These
-variants apply the same checks as `services._clean_unit` / `_clean_member`
+variants apply the same checks as `services._clean_unit` / `services_members._clean_member`
 without a query per row (the importer resolves duplicates against the
 database in bulk first, and the unique constraints stay the backstop), write
 in batches and record one audit event per file.
@@ -10,10 +10,12 @@ in batches and record one audit event per file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from lianjian.core import bulkcopy
 from lianjian.core.actors import Actor
@@ -29,7 +31,6 @@ from lianjian.orgs import conflicts, events, validation
 from lianjian.orgs.errors import RegistryError
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit
 from lianjian.orgs.services import (
-    MEMBER_FIELDS,
     UNIT_FIELDS,
     _ancestors_of,
     _check_unit_rules,
@@ -37,8 +38,8 @@ from lianjian.orgs.services import (
     _optional,
     id_number_index,
     mobile_index,
-    unit_member_dates_refresh,
 )
+from lianjian.orgs.services_members import MEMBER_FIELDS, unit_member_dates_refresh
 
 BULK_BATCH = 2000
 
@@ -142,7 +143,7 @@ def unit_bulk_upsert(
     return len(new_units), len(touched)
 
 
-def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
+def _check_member_values(values: dict[str, Any], today: dt.date) -> dict[str, Any]:
     clean = {k: v for k, v in values.items() if k in MEMBER_FIELDS}
     clean["name"] = str(clean.get("name") or "").strip()
     if not clean["name"]:
@@ -158,7 +159,7 @@ def _check_member_values(values: dict[str, Any]) -> dict[str, Any]:
     clean["mobile_index"] = mobile_index(mobile) if mobile else ""
     for key in ("floating_to", "floating_reason"):
         clean[key] = str(clean.get(key) or "")
-    if problem := validation.joined_on_problem(clean.get("joined_on"), clean["birth_date"]):
+    if problem := validation.joined_on_problem(clean.get("joined_on"), clean["birth_date"], today):
         raise RegistryError(problem, "joined_on")
     if problem := validation.floating_problem(clean.get("is_floating"), clean["floating_to"]):
         raise RegistryError(problem, "floating_to")
@@ -185,9 +186,10 @@ def member_bulk_upsert(
     source: str = "",
 ) -> tuple[int, int]:
     """Create and update many members in one transaction; returns (created, updated)."""
+    today = timezone.localdate()  # once per call: the platform's day
     new_members = []
     for values in creates:
-        clean = _check_member_values(values)
+        clean = _check_member_values(values, today)
         new_members.append(Member(**clean, **_ancestors_of(clean["party_org"].region)))
     changed_fields: set[str] = set()
     touched = []
@@ -195,7 +197,9 @@ def member_bulk_upsert(
     units = {m.workplace_unit_id for m, _ in updates}
     for member, values in updates:
         current = {k: getattr(member, k) for k in MEMBER_FIELDS}
-        clean = _check_member_values(current | {k: v for k, v in values.items() if v is not None})
+        clean = _check_member_values(
+            current | {k: v for k, v in values.items() if v is not None}, today
+        )
         for key, value in clean.items():
             if getattr(member, key) != value:
                 setattr(member, key, value)

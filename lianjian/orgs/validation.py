@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 PARTY_FOUNDED = dt.date(1921, 7, 1)
 # 党章第一条: a member is at least eighteen when admitted
 MIN_JOIN_AGE = 18
@@ -26,12 +28,13 @@ def birthday_at(born: dt.date, age: int) -> dt.date:
 def joined_on_problem(
     joined: object, born: dt.date | None, today: dt.date | None = None
 ) -> str | None:
-    """入党日期: a date between the Party's founding and today, on or after the 18th birthday."""
+    """入党日期: a date between the Party's founding and today (the platform's day, Beijing
+    time, not the host's), on or after the 18th birthday."""
     if joined is None:
         return None
     if not isinstance(joined, dt.date):
         return "入党日期无效"
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if joined < PARTY_FOUNDED:
         return "入党日期不能早于1921年7月1日（中国共产党成立之日）"
     if joined > today:

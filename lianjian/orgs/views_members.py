@@ -19,7 +19,7 @@ from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_perm, user_has_perm
 from lianjian.core.ratelimit import rate_limited
-from lianjian.orgs import access, selectors, services
+from lianjian.orgs import access, selectors, services_members
 from lianjian.orgs.forms import (
     DeactivateForm,
     MemberForm,
@@ -161,7 +161,7 @@ def member_unmask(request: ActorRequest, pk: int) -> HttpResponse:
     revealed = None
     if form.is_valid():
         try:
-            revealed = services.member_unmask(
+            revealed = services_members.member_unmask(
                 member, actor=request.user, reason=form.cleaned_data["reason"], request=request
             )
         except RegistryError as err:
@@ -190,7 +190,9 @@ def member_create(request: ActorRequest) -> HttpResponse:
     form = _member_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.member_create(actor=request.user, via="form", **form.cleaned_data)
+            member = services_members.member_create(
+                actor=request.user, via="form", **form.cleaned_data
+            )
         except RegistryError as err:
             _show_error(form, err)
         else:
@@ -211,7 +213,7 @@ def member_edit(request: ActorRequest, pk: int) -> HttpResponse:
             if not (data.get(secret) or "").strip():
                 data.pop(secret)  # blank means unchanged
         try:
-            services.member_update(member, actor=request.user, via="form", **data)
+            services_members.member_update(member, actor=request.user, via="form", **data)
         except RegistryError as err:
             _show_error(form, err)
         else:
@@ -230,7 +232,7 @@ def member_deactivate(request: ActorRequest, pk: int) -> HttpResponse:
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_deactivate(
+            services_members.member_deactivate(
                 member, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except RegistryError as err:

@@ -104,7 +104,7 @@ def test_preferences_switch_email_on_per_kind(
 def test_member_sms_goes_to_the_member_record_mobile(
     personas, tree, django_capture_on_commit_callbacks
 ):
-    from lianjian.orgs.services import member_update
+    from lianjian.orgs.services_members import member_update
 
     member_update(tree.member_a1, mobile="13912345678")
     NotificationPreference.objects.create(

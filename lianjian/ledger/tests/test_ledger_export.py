@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 from typing import Any
 
+import time_machine
 from openpyxl import load_workbook
 
 from lianjian.core.masking import mask
 from lianjian.core.models import AuditEvent
-from lianjian.ledger.exporter import neutralize
+from lianjian.ledger.exporter import neutralize, stamp
 from lianjian.orgs.tests.factories import make_unit
 
 
@@ -23,6 +25,12 @@ def test_neutralize() -> None:
     for raw in ("=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx"):
         assert neutralize(raw) == "'" + raw
     assert neutralize("虹储") == "虹储" and neutralize(5) == 5 and neutralize(None) is None
+
+
+def test_file_names_carry_beijing_time_on_a_utc_host() -> None:
+    """17:00 UTC on New Year's Eve is 01:00 on 1 January in Beijing (time-machine sets TZ=UTC)."""
+    with time_machine.travel(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC), tick=False):
+        assert stamp("单位") == "单位_202701010100.xlsx"
 
 
 def test_unit_export_is_formula_safe_filtered_and_audited(

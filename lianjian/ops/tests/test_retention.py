@@ -22,7 +22,7 @@ from lianjian.needs.services import need_submit
 from lianjian.orgs.coverage import coverage_report
 from lianjian.orgs.models import Member
 from lianjian.orgs.selectors import members_filtered
-from lianjian.orgs.services import member_deactivate
+from lianjian.orgs.services_members import member_deactivate
 
 T0 = dt.datetime(2024, 1, 10, 9, 0, tzinfo=dt.UTC)
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from lianjian.core.actors import Viewer
 from lianjian.core.periods import parse_day
@@ -151,7 +152,7 @@ def region_for(user: Viewer, region_id: Any, request: HttpRequest | None = None)
 
 def parse_as_of(value: Any) -> dt.date:
     """`YYYY-MM-DD` or today; a malformed date raises ValueError with a Chinese message."""
-    return parse_day(value, "统计日期") or dt.date.today()
+    return parse_day(value, "统计日期") or timezone.localdate()
 
 
 def regions_to_pick(user: Viewer) -> list[Region]:

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 
 def fill_member_dates(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """As `orgs.services.unit_member_dates_refresh` computes them, over every unit."""
+    """As `orgs.services_members.unit_member_dates_refresh` computes them, over every unit."""
     member = apps.get_model("orgs", "Member")
     unit = apps.get_model("orgs", "Unit")
     joined = (

@@ -12,7 +12,8 @@ from lianjian.core.identifiers import (
     id_number_check_char,
 )
 from lianjian.orgs.models import Member, PartyOrg, Region, Unit, UnitKind
-from lianjian.orgs.services import member_create, party_org_create, unit_create
+from lianjian.orgs.services import party_org_create, unit_create
+from lianjian.orgs.services_members import member_create
 
 # Automatic numbers start far above the small ones tests pass explicitly, so a
 # builder never repeats an ID number or credit code a test chose.

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from lianjian.orgs import coverage
 from lianjian.orgs.models import PartyOrg, Region, Unit, UnitKind
 from lianjian.orgs.services import party_org_deactivate, unit_deactivate
 from lianjian.orgs.tests.factories import make_member, make_party_org, make_unit
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @dataclass

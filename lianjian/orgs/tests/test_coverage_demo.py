@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from django.utils import timezone
 
 from lianjian.orgs import coverage
 from lianjian.orgs.coverage_demo import LEDGER_STREETS, build_liangxin_ledger
@@ -15,7 +16,7 @@ def test_seed_002_figures(tree: Any, personas: Any) -> None:
     named_before = set(named_streets.values_list("pk", flat=True))
     created = build_liangxin_ledger(tree.district)
     assert created["units"] > 20_000
-    report = coverage.coverage_report(personas.district_admin, tree.district, dt.date.today())
+    report = coverage.coverage_report(personas.district_admin, tree.district, timezone.localdate())
     f = {k: v["count"] for k, v in report["figures"].items()}
     assert f["liangxin"] == 13_101
     assert f["liangxin_covered"] == 3_098

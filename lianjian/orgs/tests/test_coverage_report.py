@@ -8,13 +8,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from lianjian.orgs import coverage
 from lianjian.orgs.models import OrgUnitCoverage, PartyOrg, Region, UnitKind
 from lianjian.orgs.services import region_create, unit_deactivate
 from lianjian.orgs.tests.factories import make_member, make_party_org, make_unit
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 BREAKDOWN_FIGURES = (
     ("liangxin", "liangxin"),
     ("covered", "liangxin_covered"),

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from lianjian.core import crypto
 from lianjian.core.masking import mask
 from lianjian.orgs.models import Member, Unit
-from lianjian.orgs.services import member_find_by_id_number
+from lianjian.orgs.services_members import member_find_by_id_number
 from lianjian.orgs.tests.factories import make_credit_code, make_id_number, make_member, make_unit
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -12,13 +12,13 @@ from django.core.management import call_command
 
 from lianjian.orgs import coverage
 from lianjian.orgs.models import Member, Unit
-from lianjian.orgs.services import (
+from lianjian.orgs.services_bulk import member_bulk_upsert
+from lianjian.orgs.services_members import (
     ALWAYS,
     member_deactivate,
     member_update,
     unit_member_dates_refresh,
 )
-from lianjian.orgs.services_bulk import member_bulk_upsert
 from lianjian.orgs.tests.factories import make_id_number, make_member, make_unit
 
 D = dt.date

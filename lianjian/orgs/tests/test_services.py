@@ -6,16 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from lianjian.core.models import AuditEvent
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit
 from lianjian.orgs.services import (
     RegistryError,
-    member_create,
-    member_deactivate,
-    member_find_by_id_number,
-    member_unmask,
-    member_update,
     party_org_create,
     party_org_deactivate,
     party_org_update,
@@ -24,6 +20,13 @@ from lianjian.orgs.services import (
     region_update,
     unit_create,
     unit_update,
+)
+from lianjian.orgs.services_members import (
+    member_create,
+    member_deactivate,
+    member_find_by_id_number,
+    member_unmask,
+    member_update,
 )
 from lianjian.orgs.tests.factories import (
     make_credit_code,
@@ -94,7 +97,7 @@ def test_coverage_history_kept_on_change(tree):
     other = make_unit(region=tree.building_a, name="东银二号公司")
     party_org_update(org, covered_units=[other])
     first.refresh_from_db()
-    assert first.until == dt.date.today()  # closed, not deleted
+    assert first.until == timezone.localdate()  # closed, not deleted
     assert OrgUnitCoverage.objects.get(party_org=org, unit=other, until__isnull=True)
     # covering the first unit again opens a new link and keeps the old one
     party_org_update(
@@ -321,9 +324,14 @@ def test_member_join_date_must_be_plausible(tree):
 
     import pytest
 
-    from lianjian.orgs.services import RegistryError, member_update
+    from lianjian.orgs.services import RegistryError
+    from lianjian.orgs.services_members import member_update
 
-    for bad in (dt.date(1485, 3, 30), dt.date.today() + dt.timedelta(days=1), dt.date(1990, 1, 1)):
+    for bad in (
+        dt.date(1485, 3, 30),
+        timezone.localdate() + dt.timedelta(days=1),
+        dt.date(1990, 1, 1),
+    ):
         with pytest.raises(RegistryError) as err:
             member_update(tree.member_a1, joined_on=bad)
         assert err.value.field == "joined_on"

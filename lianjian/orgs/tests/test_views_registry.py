@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from lianjian.core.masking import mask
 from lianjian.core.models import AuditEvent
@@ -153,7 +154,7 @@ def test_joint_org_covers_many_and_history_is_kept(personas, tree, client_for):
     data["covered_units"] = [extra.pk]
     assert c.post(url, data).status_code == 302
     closed = OrgUnitCoverage.objects.get(party_org=tree.org_building, unit=tree.unit_building)
-    assert closed.until == dt.date.today()
+    assert closed.until == timezone.localdate()
     page = c.get(reverse("orgs:unit_detail", args=[tree.unit_building.pk])).content.decode()
     assert "东银中心楼宇联合党支部" in page  # the closed link still shows as history
 

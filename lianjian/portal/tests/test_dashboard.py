@@ -7,7 +7,7 @@ import re
 
 from django.urls import reverse
 
-from lianjian.orgs.services import member_update
+from lianjian.orgs.services_members import member_update
 from lianjian.portal.selectors import chart_options, dashboard_summary
 
 

@@ -34,12 +34,8 @@ from lianjian.core.registry import extension
 from lianjian.core.validators import is_valid_credit_code, is_valid_id_number
 from lianjian.orgs.access import members_visible_to
 from lianjian.orgs.models import Member, OrgUnitCoverage, PartyOrg, Region, Unit, UnitKind
-from lianjian.orgs.services import (
-    id_number_index,
-    member_create,
-    party_org_create,
-    region_create,
-)
+from lianjian.orgs.services import id_number_index, party_org_create, region_create
+from lianjian.orgs.services_members import member_create
 from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, DemoResult, demo_build
 from lianjian.portal.management.commands.demo import print_logins, print_summaries
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from lianjian.orgs.models import UnitKind
 from lianjian.orgs.tests.factories import make_unit
@@ -75,7 +76,7 @@ def test_visit_record_is_located_where_the_unit_is(tree: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"visited_on": dt.date.today() + dt.timedelta(days=1)}, "visited_on"),
+        ({"visited_on": timezone.localdate() + dt.timedelta(days=1)}, "visited_on"),
         ({"visited_on": dt.date(1999, 12, 31)}, "visited_on"),
         ({"findings": "   "}, "findings"),
         ({"visitors": ""}, "visitors"),
@@ -466,6 +467,6 @@ def test_demo_reproduces_the_seed_coverage_figure(personas: Any, tree: Any) -> N
     make_unit(region=tree.community_a1, kind=UnitKind.INDIVIDUAL_BUSINESS)
     result = build_visits_demo(tree.street_a, visits=120, coverage=0.95)
     assert (result.units, result.visited, result.visits) == (40, 38, 120)
-    today = dt.date.today()
+    today = timezone.localdate()
     report = selectors.visit_coverage(personas.street_staff, today - dt.timedelta(days=365), today)
     assert (report.units, report.visited, report.visits, report.rate) == (40, 38, 120, 95.0)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from lianjian.orgs.services import unit_member_dates_refresh
+from lianjian.orgs.services_members import unit_member_dates_refresh
 
 
 class Command(BaseCommand):
