@@ -9,7 +9,7 @@ and their own claims and registrations; a draft is never theirs to see.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from django.db.models import Q, QuerySet, Value
 from django.http import HttpRequest
@@ -54,6 +54,10 @@ def orgs_acting_for(user: User) -> QuerySet[PartyOrg]:
 
 
 ActingIds = tuple[list[int], list[int]]
+
+
+class RegionId(TypedDict):
+    region_id: int
 
 
 class _Memo(Protocol):
@@ -104,7 +108,7 @@ def registrations_acting_for(user: User) -> QuerySet[Registration]:
     return Registration.objects.filter(_acting_q(user))
 
 
-def approved_communities(user: User) -> QuerySet[Registration, dict[str, int]]:
+def approved_communities(user: User) -> QuerySet[Registration, RegionId]:
     return registrations_acting_for(user).filter(status=RegStatus.APPROVED).values("region_id")
 
 

@@ -82,7 +82,9 @@ def item_create(request: AuthenticatedRequest) -> HttpResponse:
         name = data.pop("beneficiary_name").strip()
         mobile = data.pop("beneficiary_mobile").strip()
         consent = data.pop("beneficiary_consent")
-        beneficiaries = [{"name": name, "mobile": mobile, "consent": consent}] if name else []
+        beneficiaries: list[services.BeneficiaryData] = (
+            [{"name": name, "mobile": mobile, "consent": consent}] if name else []
+        )
         try:
             item = services.item_create(
                 region=region,
