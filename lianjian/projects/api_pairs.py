@@ -9,17 +9,19 @@ for whoever is neither the pair's unit nor its community's staff.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from lianjian.accounts.requests import AuthenticatedRequest
+from lianjian.core.paging import page_and_count
 from lianjian.core.permissions import ensure_perm
 from lianjian.core.schemas import ErrorOut, PathId
 from lianjian.projects import access, selectors_pairs, services_pairs
-from lianjian.projects.api import _bad
+from lianjian.projects.api import Refusal, _bad, refusal
 from lianjian.projects.models import Pair
 from lianjian.projects.schemas import (
+    Page,
+    PairBody,
+    PairDetailBody,
     PairDetailOut,
     PairEndIn,
     PairFilters,
@@ -31,12 +33,12 @@ from lianjian.projects.services import ProjectError
 
 router = Router(tags=["帮扶对子"])
 
-READ: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+READ: dict[int, type[ErrorOut]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE: dict[int, type[ErrorOut]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITERS = "projects.manage|projects.claim"
 
 
-def _out(pair: Pair, reach: access.PersonalReach) -> dict[str, Any]:
+def _out(pair: Pair, reach: access.PersonalReach) -> PairBody:
     household = selectors_pairs.household(reach, pair)
     return {
         "id": pair.pk,
@@ -56,14 +58,15 @@ def _out(pair: Pair, reach: access.PersonalReach) -> dict[str, Any]:
     }
 
 
-def _detail(request: HttpRequest, pair: Pair) -> dict[str, Any]:
+def _detail(request: AuthenticatedRequest, pair: Pair) -> PairDetailBody:
     full, visits = selectors_pairs.pair_detail(request.user, pair)
-    out = _out(full, access.PersonalReach(request.user))
-    out["visits"] = [
-        {"id": v.pk, "visited_on": v.visited_on, "note": v.note, "value": float(v.value)}
-        for v in visits
-    ]
-    return out
+    return {
+        **_out(full, access.PersonalReach(request.user)),
+        "visits": [
+            {"id": v.pk, "visited_on": v.visited_on, "note": v.note, "value": float(v.value)}
+            for v in visits
+        ],
+    }
 
 
 @router.get(
@@ -72,14 +75,14 @@ def _detail(request: HttpRequest, pair: Pair) -> dict[str, Any]:
     operation_id="projects_pairs_list",
     summary="帮扶对子列表（本单位的，或管辖范围内的；含帮扶次数与价值）",
 )
-def pairs_list(request: HttpRequest, filters: Query[PairFilters]) -> Any:
+def pairs_list(request: AuthenticatedRequest, filters: Query[PairFilters]) -> Page[PairBody]:
     ensure_perm(request, "projects.view")
     qs = selectors_pairs.pairs_filtered(
         request.user, {"community": filters.community, "state": filters.state}
     )
     reach = access.PersonalReach(request.user)
-    items = [_out(p, reach) for p in qs[filters.offset : filters.offset + filters.limit]]
-    return {"items": items, "count": qs.count()}
+    pairs, count = page_and_count(qs, filters.offset, filters.limit)
+    return {"items": [_out(p, reach) for p in pairs], "count": count}
 
 
 @router.post(
@@ -88,13 +91,13 @@ def pairs_list(request: HttpRequest, filters: Query[PairFilters]) -> Any:
     operation_id="projects_pairs_create",
     summary="登记帮扶对子（已报到的共建单位与困难家庭结对，须经本人同意）",
 )
-def pairs_create(request: HttpRequest, payload: PairIn) -> Any:
+def pairs_create(
+    request: AuthenticatedRequest, payload: PairIn
+) -> Status[PairDetailBody] | Refusal:
     ensure_perm(request, WRITERS)
     reg = access.pair_registrations(request.user).filter(pk=payload.registration).first()
     if reg is None:
-        return Status(
-            400, {"detail": "所选报到不存在、未通过审核或不属于您", "field": "registration"}
-        )
+        return refusal("所选报到不存在、未通过审核或不属于您", "registration")
     data = payload.dict()
     data.pop("registration")
     try:
@@ -112,7 +115,7 @@ def pairs_create(request: HttpRequest, payload: PairIn) -> Any:
     operation_id="projects_pairs_get",
     summary="帮扶对子详情与帮扶记录（无权查看者的帮扶对象已脱敏）",
 )
-def pairs_get(request: HttpRequest, pair_id: PathId) -> Any:
+def pairs_get(request: AuthenticatedRequest, pair_id: PathId) -> PairDetailBody:
     ensure_perm(request, "projects.view")
     return _detail(request, access.get_pair_for_user(request.user, pair_id, request=request))
 
@@ -123,7 +126,9 @@ def pairs_get(request: HttpRequest, pair_id: PathId) -> Any:
     operation_id="projects_pairs_visit",
     summary="记录一次帮扶（日期、内容、价值）",
 )
-def pairs_visit(request: HttpRequest, pair_id: PathId, payload: PairVisitIn) -> Any:
+def pairs_visit(
+    request: AuthenticatedRequest, pair_id: PathId, payload: PairVisitIn
+) -> Status[PairDetailBody] | Refusal:
     ensure_perm(request, WRITERS)
     pair = access.get_writable_pair(request.user, pair_id, request=request)
     try:
@@ -146,7 +151,9 @@ def pairs_visit(request: HttpRequest, pair_id: PathId, payload: PairVisitIn) -> 
     operation_id="projects_pairs_end",
     summary="结束结对（困难情况随即删除）",
 )
-def pairs_end(request: HttpRequest, pair_id: PathId, payload: PairEndIn) -> Any:
+def pairs_end(
+    request: AuthenticatedRequest, pair_id: PathId, payload: PairEndIn
+) -> PairDetailBody | Refusal:
     ensure_perm(request, WRITERS)
     pair = access.get_writable_pair(request.user, pair_id, request=request)
     try:

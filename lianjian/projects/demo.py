@@ -19,14 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any
 
 from django.utils import timezone
 
 from lianjian.core.demo import DemoContext, DemoFigure
 from lianjian.orgs.models import Member, PartyOrg, Region, UnitKind
 from lianjian.orgs.services import party_org_create, unit_create
-from lianjian.projects import services, services_delivery, services_pairs, services_reg
+from lianjian.projects import (
+    services,
+    services_delivery,
+    services_pairs,
+    services_reg,
+    services_tally,
+)
 from lianjian.projects.models import (
     Claim,
     ClaimStatus,
@@ -97,7 +102,7 @@ def _org_of(unit_name: str, district: Region) -> PartyOrg:
     ).first() or PartyOrg.objects.get(name__contains=unit_name, district_id=district.pk)
 
 
-def _changning(ctx: DemoContext) -> dict[str, Any]:
+def _changning(ctx: DemoContext) -> dict[str, int]:
     cn = ctx.objects["changning"]
     today = timezone.localdate()
     soon = today + dt.timedelta(days=30)
@@ -394,6 +399,8 @@ def _yantai(ctx: DemoContext) -> dict[str, int]:
         it.confirmed_at = max(c.confirmed_at for c in claims if c.item is it)  # type: ignore[type-var]
         it.helped_at = min(c.confirmed_at for c in claims if c.item is it)  # type: ignore[type-var]
     Item.objects.bulk_update(items, ["confirmed_at", "helped_at"])
+    # rows written around the services: their figures join the report's tallies here
+    services_tally.tally_add_rows(it.pk for it in items)
     ItemEvent.objects.bulk_create(
         [
             ItemEvent(item=it, action="publish", from_status="draft", to_status="published")

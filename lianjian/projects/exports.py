@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -14,7 +13,7 @@ from lianjian.projects.selectors import Report, Row
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _row(r: Row) -> list[Any]:
+def _row(r: Row) -> list[str | int | float]:
     rate = r.on_time_rate
     return [
         neutralize(r.name),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from django import forms
+from django.http import QueryDict
 
 from lianjian.projects.models import Kind, ValueKind
 
@@ -38,8 +39,8 @@ class ItemForm(forms.Form):
     )
     publish_now = forms.BooleanField(label="立即发布", required=False, initial=True)
 
-    def __init__(self, communities: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, communities: list[tuple[int, str]], data: QueryDict | None = None) -> None:
+        super().__init__(data)
         self.fields["community"].choices = communities  # type: ignore[attr-defined]
 
 
@@ -47,8 +48,13 @@ class ClaimForm(forms.Form):
     registration = forms.TypedChoiceField(label="认领方", coerce=int)
     promised_by = forms.DateField(label="承诺完成日期", widget=_DATE)
 
-    def __init__(self, registrations: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        registrations: list[tuple[int, str]],
+        data: QueryDict | None = None,
+        initial: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(data, initial=dict(initial or {}))
         self.fields["registration"].choices = registrations  # type: ignore[attr-defined]
 
 
@@ -96,10 +102,9 @@ class RegisterForm(forms.Form):
         self,
         targets: list[tuple[str, str]],
         communities: list[tuple[int, str]],
-        *args: Any,
-        **kwargs: Any,
+        data: QueryDict | None = None,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(data)
         self.fields["target"].choices = targets  # type: ignore[attr-defined]
         self.fields["community"].choices = communities  # type: ignore[attr-defined]
 
@@ -127,8 +132,8 @@ class PairForm(forms.Form):
     )
     consent = forms.BooleanField(label=PAIR_CONSENT_TEXT, required=False)
 
-    def __init__(self, registrations: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, registrations: list[tuple[int, str]], data: QueryDict | None = None) -> None:
+        super().__init__(data)
         self.fields["registration"].choices = registrations  # type: ignore[attr-defined]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from lianjian.core.fields import EncryptedTextField
 from lianjian.core.indexes import CoveringIndex
@@ -371,6 +371,68 @@ class Claim(ScopedModel, TimeStampedModel):
     @property
     def claimant_name(self) -> str:
         return self.party_org.name if self.party_org_id else self.member.name  # type: ignore[union-attr]
+
+
+class DayTally(models.Model):
+    """The community report's figures per community, platform day and programme.
+
+    Kept at write time: every claim and item transition that changes a report
+    figure moves its rows in the same transaction (`services_tally`, the rules in
+    `tally.py`); the report sums a district's rows over the period's days (100
+    communities x 365 days) instead of reading 500,000 items and claims (P3).
+    Ids are plain integers, 0 for none, so the key is unique on every database;
+    they carry the scoped tables' names, so the scope filter applies unchanged.
+    """
+
+    district_id = models.BigIntegerField(default=0)
+    street_id = models.BigIntegerField(default=0)
+    community_id = models.BigIntegerField(default=0)
+    area_id = models.BigIntegerField(default=0)
+    programme = models.CharField(max_length=50, blank=True)
+    day = models.DateField()
+    published = models.IntegerField(default=0)
+    claimed = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    # yuan in fen: sums of integers are exact on every database
+    value_fen = models.BigIntegerField(default=0)
+    people = models.BigIntegerField(default=0)
+    problems_solved = models.IntegerField(default=0)
+    pairs = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="proj_tally_district_idx"),
+            models.Index(fields=["street_id", "day"], name="proj_tally_street_idx"),
+        ]
+        constraints = [
+            # the key (a community's report reads its leading columns)
+            models.UniqueConstraint(
+                fields=["community_id", "day", "programme", "district_id", "street_id", "area_id"],
+                name="proj_tally_key",
+            ),
+            # a figure below zero means a transition moved the tally without its row
+            # (or rows were written around the services without a rebuild)
+            models.CheckConstraint(
+                condition=Q(
+                    published__gte=0,
+                    claimed__gte=0,
+                    delivered__gte=0,
+                    confirmed__gte=0,
+                    on_time__gte=0,
+                    value_fen__gte=0,
+                    people__gte=0,
+                    problems_solved__gte=0,
+                    pairs__gte=0,
+                ),
+                name="proj_tally_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(on_time__lte=F("confirmed"), pairs__lte=F("confirmed")),
+                name="proj_tally_within_confirmed",
+            ),
+        ]
 
 
 class Progress(models.Model):

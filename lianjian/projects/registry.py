@@ -2,52 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lianjian.core.heartbeat import Periodic
 from lianjian.core.registry import AppRegistry, CardValue, HomeCard, NavEntry, NotificationKind
 from lianjian.core.roles import Role
 from lianjian.projects.indicators import INDICATORS
 
+if TYPE_CHECKING:
+    from ninja import Router
+
+    from lianjian.accounts.models import User
+    from lianjian.core.demo import DemoFigure
+
 _REGION_STAFF = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY)
 
 
-def _api_routers() -> list[Any]:
+def _api_routers() -> list[Router]:
     from lianjian.projects.api import router
     from lianjian.projects.api_pairs import router as pairs_router
 
     return [router, pairs_router]
 
 
-def _to_confirm(user: Any) -> CardValue | None:
+def _to_confirm(user: User) -> CardValue | None:
     from lianjian.projects import selectors
 
     n = selectors.claims_to_confirm(user).count()
     return CardValue(n, "/projects/?status=delivered", "认领方已报告交付", "warn") if n else None
 
 
-def _to_approve(user: Any) -> CardValue | None:
+def _to_approve(user: User) -> CardValue | None:
     from lianjian.projects import selectors
 
     n = selectors.registrations_pending(user).count()
     return CardValue(n, "/projects/registrations/?status=pending", "双报到待审核") if n else None
 
 
-def _my_claims(user: Any) -> CardValue | None:
+def _my_claims(user: User) -> CardValue | None:
     from lianjian.projects import selectors
 
     n = selectors.my_open_claims(user).count()
     return CardValue(n, "/projects/m/", "进行中的认领")
 
 
-def _open_near(user: Any) -> CardValue | None:
+def _open_near(user: User) -> CardValue | None:
     from lianjian.projects import selectors
 
     n = selectors.open_items_for_claimant(user).count()
     return CardValue(n, "/projects/m/", "报到社区可认领的项目")
 
 
-def _demo_figures() -> tuple[Any, ...]:
+def _demo_figures() -> tuple[DemoFigure, ...]:
     from lianjian.projects.demo import FIGURES
 
     return FIGURES

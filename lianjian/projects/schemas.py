@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Generic, Literal, TypedDict, TypeVar
 
 from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
@@ -24,7 +24,16 @@ from lianjian.core.schemas import (
     PageOffset,
     choices_schema,
 )
-from lianjian.projects.models import ClaimStatus, ItemStatus, Kind, RegStatus, ValueKind
+from lianjian.projects.models import (
+    Beneficiary,
+    Claim,
+    ClaimStatus,
+    Item,
+    ItemStatus,
+    Kind,
+    RegStatus,
+    ValueKind,
+)
 
 ProjectKind = TypeAliasType(
     "ProjectKind", Annotated[Kind, LAX, choices_schema(Kind, "ProjectKind")]
@@ -47,7 +56,7 @@ _YUAN_TEXT = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
 _YUAN_MESSAGE = "应为金额（元），最多两位小数"
 
 
-def _yuan(value: Any) -> Any:
+def _yuan(value: object) -> Decimal:
     """Yuan with cents, as the schema below says: a number of cents, or its decimal string.
 
     A JSON number is a float: 0.57 arrives as 0.5700000000000001 and still counts as cents.
@@ -116,11 +125,11 @@ class ItemOut(Schema):
     people_helped: int
 
     @staticmethod
-    def resolve_community_name(obj: Any) -> str:
+    def resolve_community_name(obj: Item) -> str:
         return str(obj.region.name)
 
     @staticmethod
-    def resolve_estimated_value(obj: Any) -> float:
+    def resolve_estimated_value(obj: Item) -> float:
         return float(obj.estimated_value)
 
 
@@ -140,11 +149,11 @@ class BeneficiaryOut(Schema):
     mobile: str
 
     @staticmethod
-    def resolve_name(obj: Any) -> str:
+    def resolve_name(obj: Beneficiary) -> str:
         return mask(obj.name, "name")
 
     @staticmethod
-    def resolve_mobile(obj: Any) -> str:
+    def resolve_mobile(obj: Beneficiary) -> str:
         return mask(obj.mobile, "mobile")
 
 
@@ -152,7 +161,7 @@ class ItemDetailOut(ItemOut):
     beneficiaries: list[BeneficiaryOut]
 
     @staticmethod
-    def resolve_beneficiaries(obj: Any) -> list[Any]:
+    def resolve_beneficiaries(obj: Item) -> list[Beneficiary]:
         if getattr(obj, "hide_beneficiaries", False):
             return []
         return list(obj.beneficiaries.filter(consent_withdrawn_at__isnull=True))
@@ -199,11 +208,11 @@ class ClaimOut(Schema):
     return_reason: str
 
     @staticmethod
-    def resolve_item_title(obj: Any) -> str:
+    def resolve_item_title(obj: Claim) -> str:
         return str(obj.item.title)
 
     @staticmethod
-    def resolve_delivered_value(obj: Any) -> float:
+    def resolve_delivered_value(obj: Claim) -> float:
         return float(obj.delivered_value)
 
 
@@ -373,3 +382,80 @@ class PairDetailOut(PairOut):
 class PairPage(Schema):
     items: list[PairOut]
     count: int
+
+
+# ---------------------------------------------------------------- what the routes return
+#
+# The routes return rows and plain dicts that ninja validates against the schemas above;
+# these name their shapes for the type checker.
+
+T = TypeVar("T")
+
+
+class ErrorBody(TypedDict):
+    detail: str
+    field: str | None
+
+
+class Page(TypedDict, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class ReportRowBody(TypedDict):
+    id: int
+    name: str
+    published: int
+    claimed: int
+    delivered: int
+    confirmed: int
+    on_time_rate: float | None
+    value: float
+    people: int
+    problems_solved: int
+    pairs: int
+
+
+class ReportBody(TypedDict):
+    start: dt.date
+    end: dt.date
+    total: ReportRowBody
+    rows: list[ReportRowBody]
+
+
+class UnitRowBody(TypedDict):
+    party_org_id: int
+    name: str
+    claimed: int
+    confirmed: int
+    on_time_rate: float | None
+    value: float
+    people: int
+
+
+class PairBody(TypedDict):
+    id: int
+    registration_id: int
+    party_org_id: int
+    party_org_name: str
+    community_id: int | None
+    community_name: str
+    household_name: str
+    household_visible: bool
+    people: int
+    started_on: dt.date
+    ended_on: dt.date | None
+    visit_count: int
+    visit_value: float
+    household_note: str
+
+
+class PairVisitBody(TypedDict):
+    id: int
+    visited_on: dt.date
+    note: str
+    value: float
+
+
+class PairDetailBody(PairBody):
+    visits: list[PairVisitBody]

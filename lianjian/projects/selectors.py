@@ -10,12 +10,12 @@ Rankings order by confirmed value, then people helped, never by claims.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, F, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from lianjian.core.permissions import grants_with_perm
@@ -28,17 +28,25 @@ from lianjian.projects.models import (
     OPEN_ITEM_STATUSES,
     Claim,
     ClaimStatus,
+    DayTally,
     Item,
     ItemStatus,
     Kind,
     Registration,
     RegStatus,
 )
+from lianjian.projects.tally import TALLY_FIGURES, yuan
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 REPORT = "projects.report"
+M = TypeVar("M", bound=Model)
+# `fill(add)`: `add(queryset, figure=aggregate, ...)` sums per community into the rows
+Add = Callable[..., None]
 
 
-def period(params: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
+def period(params: Mapping[str, object]) -> tuple[dt.date, dt.date]:
     """The report's period: `start`/`end` (YYYY-MM-DD), the current year by default."""
     today = timezone.localdate()
 
@@ -72,7 +80,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 # ---------------------------------------------------------------- lists
 
 
-def items_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Item]:
+def items_filtered(user: User, filters: Mapping[str, object]) -> QuerySet[Item]:
     qs = access.items_managed_by(user).select_related("region")
     status = str(filters.get("status") or "")
     if status:
@@ -96,7 +104,7 @@ def items_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Item]:
     return qs.order_by("-id")
 
 
-def open_items_for_claimant(user: Any) -> QuerySet[Item]:
+def open_items_for_claimant(user: User) -> QuerySet[Item]:
     """Published items with a slot left, in the communities where the user is registered."""
     return (
         Item.objects.filter(
@@ -109,23 +117,23 @@ def open_items_for_claimant(user: Any) -> QuerySet[Item]:
     )
 
 
-def my_open_claims(user: Any) -> QuerySet[Claim]:
+def my_open_claims(user: User) -> QuerySet[Claim]:
     return access.claims_acting_for(user).filter(status__in=OPEN_CLAIM_STATUSES)
 
 
-def my_claims(user: Any) -> QuerySet[Claim]:
+def my_claims(user: User) -> QuerySet[Claim]:
     return access.claims_acting_for(user).select_related("item", "party_org", "member")
 
 
-def claims_to_confirm(user: Any) -> QuerySet[Claim]:
+def claims_to_confirm(user: User) -> QuerySet[Claim]:
     return Claim.objects.filter(scope_q(user, access.MANAGE), status=ClaimStatus.DELIVERED)
 
 
-def registrations_pending(user: Any) -> QuerySet[Registration]:
+def registrations_pending(user: User) -> QuerySet[Registration]:
     return Registration.objects.filter(scope_q(user, access.MANAGE), status=RegStatus.PENDING)
 
 
-def registrations_filtered(user: Any, status: str = "") -> QuerySet[Registration]:
+def registrations_filtered(user: User, status: str = "") -> QuerySet[Registration]:
     qs = Registration.objects.filter(scope_q(user, access.MANAGE)).select_related(
         "party_org", "member", "region"
     )
@@ -140,7 +148,7 @@ def registrations_filtered(user: Any, status: str = "") -> QuerySet[Registration
 
 
 def report_communities(
-    user: Any, region: Region | None = None, perm: str = REPORT
+    user: User, region: Region | None = None, perm: str = REPORT
 ) -> QuerySet[Region]:
     """Communities the user's grants of `perm` reach (optionally inside `region`)."""
     q = NOTHING
@@ -183,7 +191,7 @@ class Report:
     total: Row = field(default_factory=lambda: Row(0, "合计"))
 
 
-def _scoped(user: Any, qs: QuerySet[Any], region: Region | None) -> QuerySet[Any]:
+def _scoped(user: User, qs: QuerySet[M], region: Region | None) -> QuerySet[M]:
     qs = qs.filter(scope_q(user, REPORT))
     if region is not None:
         qs = qs.filter(
@@ -192,25 +200,32 @@ def _scoped(user: Any, qs: QuerySet[Any], region: Region | None) -> QuerySet[Any
     return qs
 
 
-def community_report(
-    user: Any,
+REPORT_FIGURES = (
+    "published",
+    "claimed",
+    "delivered",
+    "confirmed",
+    "on_time",
+    "value",
+    "people",
+    "problems_solved",
+    "pairs",
+)
+
+
+def _report(
+    user: User,
     start: dt.date,
     end: dt.date,
-    *,
-    region: Region | None = None,
-    programme: str = "",
+    region: Region | None,
+    fill: Callable[[Add], None],
+    value_in_fen: bool = False,
 ) -> Report:
-    """Per community of the user's scope: published, claimed, delivered, confirmed,
-    on time, value and people helped in the period, and hard problems solved."""
-    lo, hi = _bounds(start, end)
-    items = _scoped(user, Item.objects.all(), region)
-    claims = _scoped(user, Claim.objects.all(), region)
-    if programme:
-        items = items.filter(programme=programme)
-        claims = claims.filter(item__programme=programme)
+    """The report's rows (the communities in scope) filled by `fill`, and their total
+    (`value_in_fen`: `fill` sums the value in fen, turned into yuan at the end)."""
     rows = {c.pk: Row(c.pk, c.name) for c in report_communities(user, region).only("pk", "name")}
 
-    def add(qs: QuerySet[Any], **aggs: Any) -> None:
+    def add(qs: QuerySet[M], **aggs: Aggregate) -> None:
         for rec in qs.values("community_id").annotate(**aggs).order_by():
             row = rows.get(rec.pop("community_id"))
             if row is None:
@@ -218,54 +233,102 @@ def community_report(
             for k, v in rec.items():
                 setattr(row, k, v or getattr(row, k))
 
-    # three statements, two of them one pass over the scope's slice of a covering index
-    # (PostgreSQL: index-only scans, see the models' *_report_idx): the claims' figures
-    # together, the items' together (people helped among them), and the pairs' claims
-    created = Q(created_at__gte=lo, created_at__lt=hi)
-    delivered = Q(delivered_at__gte=lo, delivered_at__lt=hi)
-    confirmed_q = Q(status=ClaimStatus.CONFIRMED, confirmed_at__gte=lo, confirmed_at__lt=hi)
-    add(
-        claims.filter(created | delivered | Q(confirmed_at__gte=lo, confirmed_at__lt=hi)),
-        claimed=Count("pk", filter=created & ~Q(status=ClaimStatus.WITHDRAWN)),
-        delivered=Count("pk", filter=delivered),
-        confirmed=Count("pk", filter=confirmed_q),
-        on_time=Count("pk", filter=confirmed_q & Q(on_time=True)),
-        value=Sum("delivered_value", filter=confirmed_q),
-    )
-    published = Q(published_at__gte=lo, published_at__lt=hi)
-    solved = Q(
-        kind=Kind.PROBLEM, status=ItemStatus.CONFIRMED, confirmed_at__gte=lo, confirmed_at__lt=hi
-    )
-    # people helped: each item's once, in the period of its first confirmed delivery
-    helped = Q(helped_at__gte=lo, helped_at__lt=hi)
-    add(
-        items.filter(published | solved | helped),
-        published=Count("pk", filter=published),
-        problems_solved=Count("pk", filter=solved),
-        people=Sum("people_helped", filter=helped),
-    )
-    # programme items are few (a partial index holds them): join from their side
-    add(claims.filter(confirmed_q, item__programme__gt=""), pairs=Count("pk"))
+    fill(add)
     report = Report(start, end, list(rows.values()))
     total = report.total
     for row in report.rows:
-        for name in (
-            "published",
-            "claimed",
-            "delivered",
-            "confirmed",
-            "on_time",
-            "value",
-            "people",
-            "problems_solved",
-            "pairs",
-        ):
+        for name in REPORT_FIGURES:
             setattr(total, name, getattr(total, name) + getattr(row, name))
+    if value_in_fen:
+        for row in (*report.rows, total):
+            row.value = yuan(int(row.value))
     return report
 
 
+def community_report(
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    *,
+    region: Region | None = None,
+    programme: str = "",
+) -> Report:
+    """Per community of the user's scope: published, claimed, delivered, confirmed,
+    on time, value and people helped in the period, and hard problems solved.
+
+    One statement over the tally rows kept at write time (`DayTally`, one per
+    community, day and programme; the rules in `tally.py`): the period's days of
+    the scope's communities, summed. Drill-down lists read the rows themselves.
+    """
+    tallies = _scoped(user, DayTally.objects.filter(day__gte=start, day__lte=end), region)
+    if programme:
+        tallies = tallies.filter(programme=programme)
+
+    def fill(add: Add) -> None:
+        sums = {name: Sum(name) for name in TALLY_FIGURES if name != "value_fen"}
+        add(tallies, value=Sum("value_fen"), **sums)
+
+    return _report(user, start, end, region, fill, value_in_fen=True)
+
+
+def community_report_rows(
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    *,
+    region: Region | None = None,
+    programme: str = "",
+) -> Report:
+    """`community_report` computed from the items and claims themselves.
+
+    The same figures as filters over the rows: the tests check the tallies against
+    it after random transitions, the benchmark before it times them.
+    """
+    lo, hi = _bounds(start, end)
+    items = _scoped(user, Item.objects.all(), region)
+    claims = _scoped(user, Claim.objects.all(), region)
+    if programme:
+        items = items.filter(programme=programme)
+        claims = claims.filter(item__programme=programme)
+
+    def fill(add: Add) -> None:
+        # three statements, two of them one pass over the scope's slice of a covering
+        # index (PostgreSQL: index-only scans, see the models' *_report_idx): the claims'
+        # figures together, the items' together (people helped among them), the pairs'
+        created = Q(created_at__gte=lo, created_at__lt=hi)
+        delivered = Q(delivered_at__gte=lo, delivered_at__lt=hi)
+        confirmed_q = Q(status=ClaimStatus.CONFIRMED, confirmed_at__gte=lo, confirmed_at__lt=hi)
+        add(
+            claims.filter(created | delivered | Q(confirmed_at__gte=lo, confirmed_at__lt=hi)),
+            claimed=Count("pk", filter=created & ~Q(status=ClaimStatus.WITHDRAWN)),
+            delivered=Count("pk", filter=delivered),
+            confirmed=Count("pk", filter=confirmed_q),
+            on_time=Count("pk", filter=confirmed_q & Q(on_time=True)),
+            value=Sum("delivered_value", filter=confirmed_q),
+        )
+        published = Q(published_at__gte=lo, published_at__lt=hi)
+        solved = Q(
+            kind=Kind.PROBLEM,
+            status=ItemStatus.CONFIRMED,
+            confirmed_at__gte=lo,
+            confirmed_at__lt=hi,
+        )
+        # people helped: each item's once, in the period of its first confirmed delivery
+        helped = Q(helped_at__gte=lo, helped_at__lt=hi)
+        add(
+            items.filter(published | solved | helped),
+            published=Count("pk", filter=published),
+            problems_solved=Count("pk", filter=solved),
+            people=Sum("people_helped", filter=helped),
+        )
+        # programme items are few (a partial index holds them): join from their side
+        add(claims.filter(confirmed_q, item__programme__gt=""), pairs=Count("pk"))
+
+    return _report(user, start, end, region, fill)
+
+
 def unit_report(
-    user: Any, start: dt.date, end: dt.date, *, region: Region | None = None, limit: int = 100
+    user: User, start: dt.date, end: dt.date, *, region: Region | None = None, limit: int = 100
 ) -> list[Row]:
     """Co-building organizations ranked by confirmed value, then people helped."""
     lo, hi = _bounds(start, end)
@@ -335,7 +398,7 @@ class RegRow:
         return percent(self.members, self.residents)
 
 
-def registration_report(user: Any, region: Region | None = None) -> list[RegRow]:
+def registration_report(user: User, region: Region | None = None) -> list[RegRow]:
     """Per community: organizations and members registered (approved), members living there."""
     rows = {c.pk: RegRow(c.pk, c.name) for c in report_communities(user, region)}
     regs = Registration.objects.filter(region_id__in=rows, status=RegStatus.APPROVED)
@@ -371,7 +434,7 @@ class PairRow:
 
 
 def pairs_report(
-    user: Any, start: dt.date, end: dt.date, *, region: Region | None = None
+    user: User, start: dt.date, end: dt.date, *, region: Region | None = None
 ) -> list[PairRow]:
     """帮扶对子 per community: pairs active in the period, their units and people, and the
     visits logged in the period with their value."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce
 from lianjian.core.masking import mask
 from lianjian.projects import access
 from lianjian.projects.models import Pair, PairVisit
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 STATES = (("active", "帮扶中"), ("ended", "已结束"))
 NOTE_HIDDEN = "******（仅结对单位和所在社区可见）"
@@ -28,7 +31,7 @@ def with_totals(qs: QuerySet[Pair]) -> QuerySet[Pair]:
     )
 
 
-def pairs_filtered(user: Any, filters: Mapping[str, Any]) -> QuerySet[Pair]:
+def pairs_filtered(user: User, filters: Mapping[str, object]) -> QuerySet[Pair]:
     """The pairs the user sees, by community and state; `ValueError` for a bad filter."""
     qs = access.pairs_visible_to(user).select_related("region", "party_org")
     community = filters.get("community")
@@ -61,7 +64,7 @@ def household(reach: access.PersonalReach, pair: Pair) -> Household:
     return Household(mask(pair.household_name, "name"), note, False)
 
 
-def pair_detail(user: Any, pair: Pair) -> tuple[Pair, list[PairVisit]]:
+def pair_detail(user: User, pair: Pair) -> tuple[Pair, list[PairVisit]]:
     """The pair with its totals, and its visits in order."""
     full = with_totals(Pair.objects.filter(pk=pair.pk).select_related("region", "party_org")).get()
     return full, list(full.visits.prefetch_related("photos").order_by("visited_on", "id"))

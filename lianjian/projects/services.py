@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -39,6 +39,11 @@ from lianjian.projects.models import (
     RegStatus,
     StreetRule,
 )
+from lianjian.projects.services_tally import claim_tallied, item_tallied, stored_claim_figures
+from lianjian.projects.tally import item_figures
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 CONSENT_VERSION = "2026-1"
 MAX_VALUE = Decimal("99999999.99")
@@ -73,6 +78,15 @@ CLAIM_TRANSITIONS: Mapping[str, frozenset[str]] = {
 MEMBER_KINDS = frozenset({Kind.WISH, Kind.SERVICE})
 
 
+class BeneficiaryData(TypedDict):
+    """A named resident of `item_create` (the API's `BeneficiaryIn`, a test's dict)."""
+
+    name: str
+    consent: bool
+    mobile: NotRequired[str]
+    note: NotRequired[str]
+
+
 class ProjectError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -80,11 +94,12 @@ class ProjectError(ValueError):
         self.field = field
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+def _user(actor: User | None) -> User | None:
+    """The acting account, or None for the system (the demo, a task) or an unsaved one."""
+    return actor if actor is not None and actor.pk else None
 
 
-def text(value: Any, field: str, label: str, max_len: int, required: bool = True) -> str:
+def text(value: object, field: str, label: str, max_len: int, required: bool = True) -> str:
     out = str(value or "").strip()
     if required and not out:
         raise ProjectError(f"请填写{label}", field)
@@ -95,7 +110,7 @@ def text(value: Any, field: str, label: str, max_len: int, required: bool = True
     return out
 
 
-def money(value: Any, field: str, label: str) -> Decimal:
+def money(value: object, field: str, label: str) -> Decimal:
     try:
         amount = Decimal(str(value if value not in (None, "") else 0))
     except (InvalidOperation, ValueError):
@@ -107,7 +122,7 @@ def money(value: Any, field: str, label: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def count(value: Any, field: str, label: str, low: int = 0, high: int = 100_000) -> int:
+def count(value: object, field: str, label: str, low: int = 0, high: int = 100_000) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             value = int(str(value))
@@ -123,7 +138,7 @@ def event(
     action: str,
     before: str,
     after: str,
-    actor: Any,
+    actor: User | None,
     note: str = "",
     claim: Claim | None = None,
 ) -> ItemEvent:
@@ -138,8 +153,12 @@ def event(
     )
 
 
-def item_move(item: Item, to: str, action: str, actor: Any, note: str = "") -> None:
-    """Move an item through ITEM_TRANSITIONS, or refuse."""
+def item_move(item: Item, to: str, action: str, actor: User | None, note: str = "") -> None:
+    """Move an item through ITEM_TRANSITIONS, or refuse.
+
+    `item` is the row as stored (locked or just read): the report's tallies move from
+    what it added before the move to what it adds after.
+    """
     before = item.status
     if before == to:
         return
@@ -147,6 +166,7 @@ def item_move(item: Item, to: str, action: str, actor: Any, note: str = "") -> N
         raise ProjectError(
             f"“{ItemStatus(before).label}”的项目不能改为“{ItemStatus(to).label}”", "status"
         )
+    figures = item_figures(item)
     item.status = to
     fields = ["status", "updated_at"]
     if to == ItemStatus.PUBLISHED and item.published_at is None:
@@ -156,21 +176,24 @@ def item_move(item: Item, to: str, action: str, actor: Any, note: str = "") -> N
         item.confirmed_at = timezone.now()
         fields.append("confirmed_at")
     item.save(update_fields=fields)
+    item_tallied(figures, item)
     event(item, action, before, to, actor, note)
 
 
-def claim_move(claim: Claim, to: str, action: str, actor: Any, note: str = "") -> None:
+def claim_move(claim: Claim, to: str, action: str, actor: User | None, note: str = "") -> None:
     before = claim.status
     if to not in CLAIM_TRANSITIONS[before]:
         raise ProjectError(
             f"“{ClaimStatus(before).label}”的认领不能改为“{ClaimStatus(to).label}”", "status"
         )
+    figures, programme = stored_claim_figures(claim.pk)
     claim.status = to
     claim.save()
+    claim_tallied(figures, claim, programme)
     event(claim.item, action, before, to, actor, note, claim=claim)
 
 
-def item_sync(item: Item, actor: Any) -> None:
+def item_sync(item: Item, actor: User | None) -> None:
     """Derive the item's status from its claims after a claim moved."""
     item.refresh_from_db()
     if item.status in (ItemStatus.DRAFT, ItemStatus.WITHDRAWN, ItemStatus.EXPIRED):
@@ -205,14 +228,14 @@ def item_create(
     kind: str,
     title: str,
     description: str = "",
-    beneficiary_count: Any = 0,
-    estimated_value: Any = 0,
+    beneficiary_count: int | str = 0,
+    estimated_value: Decimal | int | str = 0,
     wanted_by: dt.date | None = None,
-    capacity: Any = 1,
+    capacity: int | str = 1,
     programme: str = "",
-    beneficiaries: Iterable[Mapping[str, Any]] = (),
+    beneficiaries: Iterable[BeneficiaryData] = (),
     publish_now: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Item:
     """A draft (or published) item of a community; named beneficiaries need consent."""
@@ -244,6 +267,9 @@ def item_create(
     event(item, "create", "", ItemStatus.DRAFT, actor)
     for b in beneficiaries:
         beneficiary_add(item, actor=actor, **b)
+    if publish_now:
+        # the report's tally moves before the audit head is locked (`services_tally`)
+        item_move(item, ItemStatus.PUBLISHED, "publish", actor)
     audit_record(
         "project.item_create",
         user=actor,
@@ -253,24 +279,30 @@ def item_create(
         detail={"kind": kind, "capacity": capacity},
     )
     if publish_now:
-        item_publish(item, actor=actor, request=request)
+        _published(item, actor, request)
     return item
 
 
 @transaction.atomic
-def item_publish(item: Item, *, actor: Any = None, request: HttpRequest | None = None) -> Item:
+def item_publish(
+    item: Item, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Item:
     item = Item.objects.select_for_update().get(pk=item.pk)
     if item.status == ItemStatus.PUBLISHED:
         return item  # a double submission changes nothing
     item_move(item, ItemStatus.PUBLISHED, "publish", actor)
+    _published(item, actor, request)
+    return item
+
+
+def _published(item: Item, actor: User | None, request: HttpRequest | None) -> None:
     audit_record("project.item_publish", user=actor, request=request, obj=item)
     publish("projects.item_published", item_id=item.pk, community_id=item.community_id)
-    return item
 
 
 @transaction.atomic
 def item_withdraw(
-    item: Item, *, reason: str, actor: Any = None, request: HttpRequest | None = None
+    item: Item, *, reason: str, actor: User | None = None, request: HttpRequest | None = None
 ) -> Item:
     """The community takes an item back: only while nobody has claimed it."""
     item = Item.objects.select_for_update().get(pk=item.pk)
@@ -283,7 +315,9 @@ def item_withdraw(
 
 
 @transaction.atomic
-def item_close(item: Item, *, actor: Any = None, request: HttpRequest | None = None) -> Item:
+def item_close(
+    item: Item, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Item:
     """Close an item whose remaining slots nobody took, once its claims are confirmed."""
     item = Item.objects.select_for_update().get(pk=item.pk)
     if item.claims.filter(status__in=OPEN_CLAIM_STATUSES).exists():
@@ -303,7 +337,7 @@ def beneficiary_add(
     consent: bool,
     mobile: str = "",
     note: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Beneficiary:
     """Name a resident the item helps; refused without the resident's consent (S16)."""
     if consent is not True:
@@ -327,7 +361,7 @@ def beneficiary_add(
 
 @transaction.atomic
 def beneficiary_withdraw_consent(
-    beneficiary: Beneficiary, *, actor: Any = None, request: HttpRequest | None = None
+    beneficiary: Beneficiary, *, actor: User | None = None, request: HttpRequest | None = None
 ) -> Beneficiary:
     """Withdrawal stops processing: the personal data is erased, the count stays."""
     beneficiary.name = "（已撤回同意）"
@@ -351,7 +385,11 @@ def hard_problem_limit(street_id: int | None) -> int:
 
 @transaction.atomic
 def street_rule_set(
-    street: Region, *, limit: Any, actor: Any = None, request: HttpRequest | None = None
+    street: Region,
+    *,
+    limit: int | str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> StreetRule:
     if street.level != Region.Level.STREET:
         raise ProjectError("“1+1”规则按街道设置", "street")
@@ -369,7 +407,7 @@ def claim_create(
     *,
     registration: Registration,
     promised_by: dt.date | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Claim:
     """Take one slot of an item for a registered organization or member.
@@ -439,6 +477,7 @@ def claim_create(
         raise ProjectError(
             "认领未成功：该单位已认领此项目，或已达到“1+1”难题认领上限", "item"
         ) from None
+    claim_tallied(None, claim, item.programme)
     event(claim.item, "claim", "", ClaimStatus.CLAIMED, actor, claim=claim)
     item_sync(claim.item, actor)
     audit_record(
@@ -461,7 +500,7 @@ def claim_create(
 
 @transaction.atomic
 def claim_withdraw(
-    claim: Claim, *, reason: str = "", actor: Any = None, request: HttpRequest | None = None
+    claim: Claim, *, reason: str = "", actor: User | None = None, request: HttpRequest | None = None
 ) -> Claim:
     """The claimant steps back before work starts; the slot opens again."""
     claim = Claim.objects.select_for_update().select_related("item").get(pk=claim.pk)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -43,16 +45,40 @@ from lianjian.projects.services import (
     money,
     text,
 )
+from lianjian.projects.services_tally import item_tallied
+from lianjian.projects.tally import item_figures
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 MAX_PHOTOS = 4
 ESCALATE_AFTER_DAYS = 7
 
 
 def _locked(claim: Claim) -> Claim:
+    # PostgreSQL locks the item's row too (FOR UPDATE covers the joined rows): row locks
+    # first, the report's tally rows after them, the audit head last
     return Claim.objects.select_for_update().select_related("item").get(pk=claim.pk)
 
 
-def _save_photos(progress: Progress, files: Iterable[Any]) -> None:
+def _item_helped(claim: Claim) -> None:
+    """A confirmed claim's people helped: the item counts the largest claim's figure,
+    from its first confirmed delivery on (`Item.helped_at`), once."""
+    item = Item.objects.select_for_update().get(pk=claim.item_id)
+    figures = item_figures(item)
+    changed = []
+    if item.people_helped < claim.people_helped:
+        item.people_helped = claim.people_helped
+        changed.append("people_helped")
+    if item.helped_at is None:
+        item.helped_at = claim.confirmed_at
+        changed.append("helped_at")
+    if changed:
+        item.save(update_fields=changed)
+        item_tallied(figures, item)
+
+
+def _save_photos(progress: Progress, files: Iterable[UploadedFile]) -> None:
     try:
         checked = check_attachments(files, max_files=MAX_PHOTOS, accept=IMAGES)
     except AttachmentError as exc:
@@ -70,7 +96,7 @@ def _save_photos(progress: Progress, files: Iterable[Any]) -> None:
         photo.save()
 
 
-def _community_staff(claim: Claim) -> list[Any]:
+def _community_staff(claim: Claim) -> list[User]:
     from lianjian.accounts.models import User
 
     return list(
@@ -82,7 +108,7 @@ def _community_staff(claim: Claim) -> list[Any]:
     )
 
 
-def _claimant_users(claim: Claim) -> list[Any]:
+def _claimant_users(claim: Claim) -> list[User]:
     from lianjian.accounts.models import User
 
     if claim.member_id:
@@ -106,9 +132,9 @@ def progress_report(
     claim: Claim,
     *,
     text_: str,
-    percent: Any,
-    photos: Iterable[Any] = (),
-    actor: Any = None,
+    percent: int | str,
+    photos: Iterable[UploadedFile] = (),
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Progress:
     """The claimant reports how far the work is, with photos taken on the phone."""
@@ -136,12 +162,12 @@ def progress_report(
 def claim_deliver(
     claim: Claim,
     *,
-    delivered_value: Any,
+    delivered_value: Decimal | int | str,
     value_kind: str,
-    people_helped: Any,
+    people_helped: int | str,
     note: str,
-    photos: Iterable[Any] = (),
-    actor: Any = None,
+    photos: Iterable[UploadedFile] = (),
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Claim:
     """The claimant reports the work done: value in yuan and people helped."""
@@ -184,7 +210,9 @@ def claim_deliver(
 
 
 @transaction.atomic
-def claim_confirm(claim: Claim, *, actor: Any = None, request: HttpRequest | None = None) -> Claim:
+def claim_confirm(
+    claim: Claim, *, actor: User | None = None, request: HttpRequest | None = None
+) -> Claim:
     """The community confirms a delivery; the item counts it from now on."""
     claim = _locked(claim)
     if claim.status == ClaimStatus.CONFIRMED:
@@ -193,12 +221,7 @@ def claim_confirm(claim: Claim, *, actor: Any = None, request: HttpRequest | Non
         raise ProjectError("只能确认已报告交付的认领", "status")
     claim.confirmed_at = timezone.now()
     claim_move(claim, ClaimStatus.CONFIRMED, "confirm", actor)
-    Item.objects.filter(pk=claim.item_id, people_helped__lt=claim.people_helped).update(
-        people_helped=claim.people_helped
-    )
-    Item.objects.filter(pk=claim.item_id, helped_at__isnull=True).update(
-        helped_at=claim.confirmed_at
-    )
+    _item_helped(claim)
     item_sync(claim.item, actor)
     audit_record("project.confirm", user=actor, request=request, obj=claim)
     notify(
@@ -226,7 +249,7 @@ def claim_confirm(claim: Claim, *, actor: Any = None, request: HttpRequest | Non
 
 @transaction.atomic
 def claim_return(
-    claim: Claim, *, reason: str, actor: Any = None, request: HttpRequest | None = None
+    claim: Claim, *, reason: str, actor: User | None = None, request: HttpRequest | None = None
 ) -> Claim:
     """The community sends a delivery back with a reason; the claimant works on."""
     claim = _locked(claim)

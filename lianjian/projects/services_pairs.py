@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,10 +19,13 @@ from lianjian.core.audit import audit_record
 from lianjian.projects.models import Pair, PairVisit, PairVisitPhoto, Registration, RegStatus
 from lianjian.projects.services import CONSENT_VERSION, ProjectError, _user, count, money, text
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 MAX_PHOTOS = 4
 
 
-def _past_date(value: Any, field: str, label: str) -> dt.date:
+def _past_date(value: object, field: str, label: str) -> dt.date:
     if not isinstance(value, dt.date):
         raise ProjectError(f"{label}格式应为 YYYY-MM-DD", field)
     if value > timezone.localdate() or value < dt.date(2000, 1, 1):
@@ -40,11 +45,11 @@ def pair_create(
     *,
     registration: Registration,
     household_name: str,
-    people: Any,
+    people: int | str,
     consent: bool,
     started_on: dt.date,
     household_note: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Pair:
     """Pair a unit registered at the community with a household there (with consent)."""
@@ -75,9 +80,9 @@ def pair_visit_log(
     *,
     visited_on: dt.date,
     note: str,
-    value: Any = 0,
-    photos: Iterable[Any] = (),
-    actor: Any = None,
+    value: Decimal | int | str = 0,
+    photos: Iterable[UploadedFile] = (),
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> PairVisit:
     """Log one visit or act of help, with photos taken on the phone (checked images)."""
@@ -114,7 +119,7 @@ def pair_end(
     pair: Pair,
     *,
     ended_on: dt.date,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Pair:
     _lock_open(pair)

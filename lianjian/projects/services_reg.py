@@ -7,7 +7,8 @@ approves or declines; only an approved registration may claim.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -20,8 +21,11 @@ from lianjian.orgs.models import Member, PartyOrg, Region
 from lianjian.projects.models import LIVE_REG_STATUSES, OPEN_CLAIM_STATUSES, Registration, RegStatus
 from lianjian.projects.services import ProjectError, _user, text
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
-def _lists(data: dict[str, Any]) -> dict[str, str]:
+
+def _lists(data: Mapping[str, str]) -> dict[str, str]:
     labels = {
         "resources": "资源清单",
         "skills": "服务特长",
@@ -37,9 +41,9 @@ def registration_submit(
     region: Region,
     party_org: PartyOrg | None = None,
     member: Member | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
-    **lists: Any,
+    **lists: str,
 ) -> Registration:
     """Register (双报到); a second submission while one is live returns the live one."""
     if (party_org is None) == (member is None):
@@ -93,7 +97,7 @@ def registration_decide(
     *,
     approve: bool,
     reason: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Registration:
     reg = Registration.objects.select_for_update().get(pk=reg.pk)
@@ -136,7 +140,7 @@ def registration_decide(
 
 @transaction.atomic
 def registration_withdraw(
-    reg: Registration, *, actor: Any = None, request: HttpRequest | None = None
+    reg: Registration, *, actor: User | None = None, request: HttpRequest | None = None
 ) -> Registration:
     reg = Registration.objects.select_for_update().get(pk=reg.pk)
     if reg.status == RegStatus.WITHDRAWN:

@@ -8,15 +8,17 @@ claimants are in `views_phone.py`.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.audit import audit_record
 from lianjian.core.masking import mask
 from lianjian.core.paging import querystring_without_page
@@ -27,15 +29,18 @@ from lianjian.projects.forms import ItemForm, ReasonForm
 from lianjian.projects.models import ClaimStatus, ItemStatus, Kind, RegStatus
 from lianjian.projects.services import ProjectError
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 PAGE_SIZE = 20
 
 
-def _communities(user: Any) -> list[tuple[int, str]]:
+def _communities(user: User) -> list[tuple[int, str]]:
     return list(selectors.report_communities(user, perm=access.MANAGE).values_list("pk", "name"))
 
 
 @require_perm("projects.manage")
-def item_list(request: HttpRequest) -> HttpResponse:
+def item_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "status", "kind", "community")}
     error = ""
     try:
@@ -63,7 +68,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_perm("projects.manage")
 @require_http_methods(["GET", "POST"])
-def item_create(request: HttpRequest) -> HttpResponse:
+def item_create(request: AuthenticatedRequest) -> HttpResponse:
     communities = _communities(request.user)
     form = ItemForm(communities, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -77,7 +82,9 @@ def item_create(request: HttpRequest) -> HttpResponse:
         name = data.pop("beneficiary_name").strip()
         mobile = data.pop("beneficiary_mobile").strip()
         consent = data.pop("beneficiary_consent")
-        beneficiaries = [{"name": name, "mobile": mobile, "consent": consent}] if name else []
+        beneficiaries: list[services.BeneficiaryData] = (
+            [{"name": name, "mobile": mobile, "consent": consent}] if name else []
+        )
         try:
             item = services.item_create(
                 region=region,
@@ -100,7 +107,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("projects.view")
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def item_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = access.get_item_for_user(request.user, pk, request=request)
     managed = access.items_managed_by(request.user).filter(pk=item.pk).exists()
     if not managed:
@@ -136,7 +143,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("projects.manage")
-def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def item_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     item = access.get_managed_item(request.user, pk, request=request)
     try:
         if action == "publish":
@@ -159,7 +166,7 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_POST
 @require_perm("projects.manage")
-def claim_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def claim_decide(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     claim = access.get_managed_claim(request.user, pk, request=request)
     try:
         if action == "confirm":
@@ -178,7 +185,7 @@ def claim_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_perm("projects.manage")
-def registration_list(request: HttpRequest) -> HttpResponse:
+def registration_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "").strip()
     error = ""
     try:
@@ -204,7 +211,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("projects.manage")
-def registration_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     reg = access.get_managed_registration(request.user, pk, request=request)
     approve = request.POST.get("decision") == "approve"
     try:
@@ -221,7 +228,17 @@ def registration_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("projects:registrations")
 
 
-def _report_context(request: HttpRequest) -> dict[str, Any]:
+class ReportContext(TypedDict):
+    report: selectors.Report
+    units: list[selectors.Row]
+    pairs: list[selectors.PairRow]
+    start: dt.date
+    end: dt.date
+    programme: str
+    error: str
+
+
+def _report_context(request: AuthenticatedRequest) -> ReportContext:
     error = ""
     try:
         start, end = selectors.period(request.GET)
@@ -242,19 +259,19 @@ def _report_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @require_perm("projects.report")
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "projects/report.html", _report_context(request))
 
 
 @require_perm("projects.report")
-def report_export(request: HttpRequest) -> HttpResponse:
+def report_export(request: AuthenticatedRequest) -> HttpResponse:
     ctx = _report_context(request)
     audit_record("project.report_export", request=request, detail={"start": str(ctx["start"])})
     return exports.report_xlsx(ctx["report"], ctx["units"])
 
 
 @require_perm("projects.view")
-def photo(request: HttpRequest, token: str) -> HttpResponseBase:
+def photo(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """A progress photo, for whoever may see its claim (404 otherwise)."""
     found = access.get_photo_for_user(request.user, token)
     if found is None:

@@ -7,16 +7,17 @@ A pair is read through `access.get_pair_for_user` and changed through
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.paging import querystring_without_page
 from lianjian.core.permissions import require_any_perm, require_perm
 from lianjian.orgs.access import get_in_scope
@@ -25,11 +26,14 @@ from lianjian.projects import access, selectors_pairs, services_pairs
 from lianjian.projects.forms import PAIR_CONSENT_TEXT, PairEndForm, PairForm, PairVisitForm
 from lianjian.projects.services import ProjectError
 
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
+
 PAGE_SIZE = 20
 WRITERS = ("projects.manage", "projects.claim")
 
 
-def _registration_choices(user: Any) -> list[tuple[int, str]]:
+def _registration_choices(user: User) -> list[tuple[int, str]]:
     regs = access.pair_registrations(user).order_by("region__name", "party_org__name")[:500]
     return [(r.pk, f"{r.party_org.name if r.party_org else ''}（{r.region.name}）") for r in regs]
 
@@ -42,7 +46,7 @@ def _first_error(form: Form) -> str:
 
 
 @require_perm("projects.view")
-def pair_list(request: HttpRequest) -> HttpResponse:
+def pair_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip() for k in ("community", "state")}
     error = ""
     try:
@@ -74,7 +78,7 @@ def pair_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_any_perm(*WRITERS)
 @require_http_methods(["GET", "POST"])
-def pair_create(request: HttpRequest) -> HttpResponse:
+def pair_create(request: AuthenticatedRequest) -> HttpResponse:
     choices = _registration_choices(request.user)
     form = PairForm(choices, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -103,7 +107,7 @@ def pair_create(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_perm("projects.view")
-def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pair = access.get_pair_for_user(request.user, pk, request=request)
     pair, visits = selectors_pairs.pair_detail(request.user, pair)
     writable = access.pairs_writable_by(request.user).filter(pk=pair.pk).exists()
@@ -125,7 +129,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_any_perm(*WRITERS)
-def pair_visit(request: HttpRequest, pk: int) -> HttpResponse:
+def pair_visit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pair = access.get_writable_pair(request.user, pk, request=request)
     form = PairVisitForm(request.POST)
     if not form.is_valid():
@@ -144,7 +148,7 @@ def pair_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_any_perm(*WRITERS)
-def pair_end(request: HttpRequest, pk: int) -> HttpResponse:
+def pair_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pair = access.get_writable_pair(request.user, pk, request=request)
     form = PairEndForm(request.POST)
     if not form.is_valid():

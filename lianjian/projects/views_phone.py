@@ -7,16 +7,17 @@ phone, and report delivery. Every write goes through the services.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.accounts.requests import AuthenticatedRequest
 from lianjian.core.permissions import require_any_perm, require_perm
 from lianjian.orgs.access import get_in_scope
 from lianjian.orgs.models import Region
@@ -36,19 +37,22 @@ from lianjian.projects.forms import (
     ProgressForm,
     RegisterForm,
 )
-from lianjian.projects.models import OPEN_CLAIM_STATUSES, ClaimStatus, Kind, RegStatus
+from lianjian.projects.models import OPEN_CLAIM_STATUSES, ClaimStatus, Item, Kind, RegStatus
 from lianjian.projects.services import MEMBER_KINDS, ProjectError
+
+if TYPE_CHECKING:
+    from lianjian.accounts.models import User
 
 PHONE_LIST = 30
 
 
-def _home_community(user: Any) -> int | None:
+def _home_community(user: User) -> int | None:
     member = access.member_of(user)
     return member.residence_community_id if member else None
 
 
 @require_perm("projects.claim")
-def phone_home(request: HttpRequest) -> HttpResponse:
+def phone_home(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     home = _home_community(user)
     items = selectors.open_items_for_claimant(user)
@@ -73,7 +77,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _register_choices(user: Any) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+def _register_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
     targets: list[tuple[str, str]] = []
     community_ids: set[int] = set()
     member = access.member_of(user)
@@ -99,7 +103,7 @@ def _register_choices(user: Any) -> tuple[list[tuple[str, str]], list[tuple[int,
 @never_cache
 @require_perm("projects.claim")
 @require_http_methods(["GET", "POST"])
-def phone_register(request: HttpRequest) -> HttpResponse:
+def phone_register(request: AuthenticatedRequest) -> HttpResponse:
     targets, communities = _register_choices(request.user)
     form = RegisterForm(targets, communities, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +129,7 @@ def phone_register(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/phone_form.html", {"form": form, "title": "到社区报到"})
 
 
-def _claim_choices(user: Any, item: Any) -> list[tuple[int, str]]:
+def _claim_choices(user: User, item: Item) -> list[tuple[int, str]]:
     regs = access.registrations_acting_for(user).filter(
         region_id=item.region_id, status=RegStatus.APPROVED
     )
@@ -137,7 +141,7 @@ def _claim_choices(user: Any, item: Any) -> list[tuple[int, str]]:
 @never_cache
 @require_perm("projects.view")
 @require_http_methods(["GET", "POST"])
-def phone_item(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = access.get_item_for_user(request.user, pk, request=request)
     choices = _claim_choices(request.user, item)
     initial = {"promised_by": item.wanted_by or timezone.localdate()}
@@ -181,7 +185,7 @@ def phone_item(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_perm("projects.claim")
 @require_http_methods(["GET", "POST"])
-def phone_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     claim = access.get_own_claim(request.user, pk, request=request)
     progress_form = ProgressForm(prefix="p")
     deliver_form = DeliverForm(prefix="d", initial={"people_helped": claim.item.beneficiary_count})
@@ -241,7 +245,7 @@ def phone_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("projects.claim")
-def phone_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     claim = access.get_own_claim(request.user, pk, request=request)
     try:
         services.claim_withdraw(
@@ -264,7 +268,7 @@ PAIR_WRITERS = ("projects.manage", "projects.claim")
 
 
 @require_any_perm(*PAIR_WRITERS)
-def phone_pairs(request: HttpRequest) -> HttpResponse:
+def phone_pairs(request: AuthenticatedRequest) -> HttpResponse:
     qs = selectors_pairs.with_totals(
         access.pairs_writable_by(request.user).select_related("region", "party_org")
     ).order_by(Case(When(ended_on__isnull=True, then=Value(0)), default=Value(1)), "-id")
@@ -280,7 +284,7 @@ def phone_pairs(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_any_perm(*PAIR_WRITERS)
 @require_http_methods(["GET", "POST"])
-def phone_pair(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pair = access.get_writable_pair(request.user, pk, request=request)
     form = PairVisitPhoneForm(initial={"visited_on": timezone.localdate(), "value": 0})
     if request.method == "POST":
@@ -321,7 +325,7 @@ def phone_pair(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("projects.view")
-def pair_photo(request: HttpRequest, token: str) -> FileResponse:
+def pair_photo(request: AuthenticatedRequest, token: str) -> FileResponse:
     """A visit's photo, for whoever reads the pair's household in full (404 otherwise)."""
     found = access.get_pair_photo_for_user(request.user, token)
     if found is None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from lianjian.core.audit import audit_record
 from lianjian.core.events import publish
 from lianjian.core.notifications import notify
+from lianjian.core.tallies import tally_bump
 from lianjian.orgs.access import region_grant_q
 from lianjian.orgs.models import Member, Region, Unit, UnitKind
 from lianjian.surveys import access
@@ -560,11 +561,4 @@ def tally_add(survey: Survey, pairs: Sequence[tuple[Response, list[AnswerRow]]])
     # one order for every transaction: concurrent submits lock the same rows in the same order
     for (q, r, o, place), (n, total) in sorted(sums.items()):
         key = {"survey": survey, "question": q, "row": r, "option": o, "place": place}
-        inc = {"n": F("n") + n, "total": F("total") + total}
-        if Tally.objects.filter(**key).update(**inc):
-            continue
-        try:
-            with transaction.atomic():
-                Tally.objects.create(**key, n=n, total=total, **places[place])
-        except IntegrityError:
-            Tally.objects.filter(**key).update(**inc)
+        tally_bump(Tally, key, {"n": n, "total": total}, create_with=places[place])

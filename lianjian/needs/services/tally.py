@@ -10,9 +10,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
-
+from lianjian.core.tallies import tally_apply
 from lianjian.needs.models import (
     NeedEvent,
     NeedSummary,
@@ -66,16 +64,7 @@ def _tally_apply(deltas: list[tuple[tuple[Any, ...], dict[str, int]]]) -> None:
     transaction with two transitions (rate, then reopen) moves the same key both
     times, so it never waits for a tally row while holding the audit head.
     """
-    for key, delta in deltas:
-        where = dict(zip(TALLY_KEY, key, strict=True))
-        bump = {name: F(name) + value for name, value in delta.items()}
-        if NeedTally.objects.filter(**where).update(**bump):
-            continue
-        try:
-            with transaction.atomic():
-                NeedTally.objects.create(**where, **delta)
-        except IntegrityError:  # created concurrently: it exists now
-            NeedTally.objects.filter(**where).update(**bump)
+    tally_apply(NeedTally, TALLY_KEY, deltas)
 
 
 def needs_summary_rebuild(*, need_ids: Iterable[int] | None = None, batch: int = 5000) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -15,7 +13,7 @@ class Command(BaseCommand):
             "--enqueue", action="store_true", help="放入后台任务队列，而不是立即执行"
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: object) -> None:
         from lianjian.projects.tasks import projects_tick_recorded, projects_tick_task
 
         if options["enqueue"]:
