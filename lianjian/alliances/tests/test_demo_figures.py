@@ -40,7 +40,9 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
             outer.__exit__(None, None, None)
 
 
-pytestmark = pytest.mark.django_db
+# each builds a demo (minutes on two cores): run once, in CI's PostgreSQL stage (P7),
+# all on one xdist worker so the module's demo is built once
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("alliances_demo")]
 
 
 def test_seed_figures_from_rows(demo: DemoContext) -> None:

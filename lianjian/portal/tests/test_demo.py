@@ -39,6 +39,7 @@ def test_demo_command_refuses_in_production(settings: Any) -> None:
     assert not User.objects.exists()
 
 
+@pytest.mark.slow  # builds the demo: CI's PostgreSQL stage (P7)
 def test_the_ledger_builder_runs_only_when_the_build_asks_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -60,6 +61,7 @@ def test_the_ledger_builder_runs_only_when_the_build_asks_for_it(
     assert calls == [True, False]
 
 
+@pytest.mark.slow  # builds the demo: CI's PostgreSQL stage (P7)
 def test_start_loads_demo_only_into_an_empty_database_then_serves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

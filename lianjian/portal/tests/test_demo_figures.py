@@ -39,7 +39,9 @@ from lianjian.orgs.services_members import member_create
 from lianjian.portal.demo import DEFAULT_DEMO_PASSWORD, DemoResult, demo_build
 from lianjian.portal.management.commands.demo import print_logins, print_summaries
 
-pytestmark = pytest.mark.django_db
+# the default demo takes minutes to build on two cores: CI's PostgreSQL stage runs it (P7);
+# conftest keeps the module on one xdist worker
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @dataclass

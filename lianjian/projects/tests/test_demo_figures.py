@@ -23,7 +23,9 @@ from lianjian.projects.models import (
     Registration,
 )
 
-pytestmark = pytest.mark.django_db
+# each builds a demo (minutes on two cores): run once, in CI's PostgreSQL stage (P7),
+# all on one xdist worker so the module's demo is built once
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("projects_demo")]
 
 
 @pytest.fixture(scope="module")
